@@ -1,0 +1,40 @@
+//! One client per backend kind behind one trait, so the service, the TUI and the CLI never
+//! see a wire format.
+
+use async_trait::async_trait;
+
+use crate::domain::{
+    Approval, BackendError, BackendKind, BackendName, Decision, DecisionOutcome, ExecRef,
+    Execution, ExecutionDetail, Pipeline, StartForm, StartRequest, StartResult,
+};
+
+pub type Result<T> = std::result::Result<T, BackendError>;
+
+/// A CI/CD backend as the rest of flightdeck sees it. Every method is one logical read or
+/// write; implementations do their own paging and never retry writes.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    fn name(&self) -> &BackendName;
+    fn kind(&self) -> BackendKind;
+
+    /// Every pipeline visible to the configured credentials, all pages.
+    async fn list_pipelines(&self) -> Result<Vec<Pipeline>>;
+
+    /// The variables a start of `pipeline` asks for, typed, with defaults.
+    async fn start_form(&self, project: &str, pipeline_id: &str) -> Result<StartForm>;
+
+    /// Starts one execution. Sent at most once: the caller never retries this.
+    async fn start(&self, request: &StartRequest) -> Result<StartResult>;
+
+    /// Recent executions, newest first.
+    async fn list_executions(&self) -> Result<Vec<Execution>>;
+
+    /// One execution with its stage/step tree and waiting gates.
+    async fn execution(&self, exec: &ExecRef) -> Result<ExecutionDetail>;
+
+    /// Every gate waiting for a person.
+    async fn waiting_approvals(&self) -> Result<Vec<Approval>>;
+
+    /// Approves or rejects one gate. Sent at most once: the caller never retries this.
+    async fn decide(&self, approval: &Approval, decision: &Decision) -> Result<DecisionOutcome>;
+}

@@ -1,0 +1,415 @@
+//! The backend-neutral domain model every backend maps its wire format into.
+//!
+//! Raw backend statuses travel beside the normalized [`ExecStatus`] so the UI can show
+//! exactly what the server said while colouring and sorting by the normalized value.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+/// The configured name of a backend (`[[backend]] name = ...`); shared, cheap to clone.
+pub type BackendName = Arc<str>;
+
+/// Which wire protocol a backend speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+pub enum BackendKind {
+    #[serde(rename = "harness")]
+    Harness,
+    #[serde(rename = "harness-fg")]
+    HarnessFg,
+    #[serde(rename = "argo")]
+    Argo,
+    #[serde(rename = "infraxys")]
+    Infraxys,
+}
+
+impl BackendKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Harness => "harness",
+            BackendKind::HarnessFg => "harness-fg",
+            BackendKind::Argo => "argo",
+            BackendKind::Infraxys => "infraxys",
+        }
+    }
+}
+
+/// Normalized execution / stage / step status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExecStatus {
+    /// Waiting for a person: an approval gate or manual intervention.
+    Waiting,
+    Running,
+    Queued,
+    Paused,
+    NotStarted,
+    Succeeded,
+    Failed,
+    Aborted,
+    Rejected,
+    Expired,
+    Skipped,
+    Unknown,
+}
+
+impl ExecStatus {
+    /// Finished executions are never polled again.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            ExecStatus::Succeeded
+                | ExecStatus::Failed
+                | ExecStatus::Aborted
+                | ExecStatus::Rejected
+                | ExecStatus::Expired
+                | ExecStatus::Skipped
+        )
+    }
+
+    /// Still moving: worth polling fast.
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            ExecStatus::Waiting | ExecStatus::Running | ExecStatus::Queued | ExecStatus::Paused
+        )
+    }
+
+    pub fn is_bad(self) -> bool {
+        matches!(
+            self,
+            ExecStatus::Failed | ExecStatus::Aborted | ExecStatus::Rejected | ExecStatus::Expired
+        )
+    }
+
+    /// One-cell glyph; always shown together with text so colour is never the only signal.
+    pub fn glyph(self) -> &'static str {
+        match self {
+            ExecStatus::Waiting => "⏸",
+            ExecStatus::Running => "▶",
+            ExecStatus::Queued => "…",
+            ExecStatus::Paused => "‖",
+            ExecStatus::NotStarted => "·",
+            ExecStatus::Succeeded => "✓",
+            ExecStatus::Failed => "✗",
+            ExecStatus::Aborted => "■",
+            ExecStatus::Rejected => "⊘",
+            ExecStatus::Expired => "⌛",
+            ExecStatus::Skipped => "↷",
+            ExecStatus::Unknown => "?",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ExecStatus::Waiting => "waiting",
+            ExecStatus::Running => "running",
+            ExecStatus::Queued => "queued",
+            ExecStatus::Paused => "paused",
+            ExecStatus::NotStarted => "not started",
+            ExecStatus::Succeeded => "success",
+            ExecStatus::Failed => "failed",
+            ExecStatus::Aborted => "aborted",
+            ExecStatus::Rejected => "rejected",
+            ExecStatus::Expired => "expired",
+            ExecStatus::Skipped => "skipped",
+            ExecStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// A status as normalized plus the backend's own spelling (e.g. `ApprovalWaiting`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub status: ExecStatus,
+    pub raw: String,
+}
+
+impl Status {
+    pub fn new(status: ExecStatus, raw: impl Into<String>) -> Self {
+        Status {
+            status,
+            raw: raw.into(),
+        }
+    }
+}
+
+/// A startable thing: a Harness pipeline, an Argo WorkflowTemplate, an Infraxys workflow...
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    pub backend: BackendName,
+    /// Project (Harness project, Argo namespace, FG application); part of the identity.
+    pub project: String,
+    /// Identifier unique within `project`.
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub tags: Vec<(String, String)>,
+    pub last_status: Option<Status>,
+    pub last_run: Option<Timestamp>,
+    /// Number of stages, when the backend reports it.
+    pub stages: Option<u32>,
+}
+
+impl Pipeline {
+    pub fn key(&self) -> ItemKey {
+        ItemKey::new(&self.backend, &self.project, &self.id)
+    }
+}
+
+/// Stable identity of any listed item across refreshes: cursor and marks are keyed by it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ItemKey(pub String);
+
+impl ItemKey {
+    pub fn new(backend: &str, project: &str, id: &str) -> Self {
+        ItemKey(format!("{backend}\u{1f}{project}\u{1f}{id}"))
+    }
+}
+
+/// How a start-form variable is typed by its backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VarKind {
+    Text,
+    Number,
+    Secret,
+    Choice(Vec<String>),
+    /// An entity reference (environment, service, infrastructure...), named by type.
+    Entity(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariableSpec {
+    /// The name the user types and `--var name=value` uses.
+    pub name: String,
+    pub kind: VarKind,
+    pub required: bool,
+    pub default: Option<String>,
+    pub description: Option<String>,
+}
+
+/// What a backend needs filled in to start a pipeline.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartForm {
+    pub variables: Vec<VariableSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartRequest {
+    pub project: String,
+    pub pipeline_id: String,
+    /// Values by variable name; unnamed variables take their defaults.
+    pub values: Vec<(String, String)>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartResult {
+    pub execution_id: String,
+    pub status: Status,
+}
+
+/// Addresses one execution in its backend.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExecRef {
+    pub project: String,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Execution {
+    pub backend: BackendName,
+    pub project: String,
+    pub id: String,
+    pub pipeline_id: String,
+    pub pipeline_name: String,
+    pub status: Status,
+    pub started: Option<Timestamp>,
+    pub ended: Option<Timestamp>,
+    pub triggered_by: String,
+    pub run_number: Option<u64>,
+    pub stages_done: u32,
+    pub stages_total: u32,
+    /// Failure or status message from the server, if any.
+    pub message: Option<String>,
+}
+
+impl Execution {
+    pub fn key(&self) -> ItemKey {
+        ItemKey::new(&self.backend, &self.project, &self.id)
+    }
+
+    pub fn exec_ref(&self) -> ExecRef {
+        ExecRef {
+            project: self.project.clone(),
+            id: self.id.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub name: String,
+    /// Backend step type (`HarnessApproval`, `ShellScript`, `Pod`, `Suspend`...).
+    pub kind: String,
+    pub status: Status,
+    pub started: Option<Timestamp>,
+    pub ended: Option<Timestamp>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub name: String,
+    pub status: Status,
+    pub started: Option<Timestamp>,
+    pub ended: Option<Timestamp>,
+    pub steps: Vec<Step>,
+}
+
+/// One execution with its stage/step tree and its waiting gates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionDetail {
+    pub execution: Execution,
+    pub stages: Vec<Stage>,
+    pub approvals: Vec<Approval>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApproverInput {
+    pub name: String,
+    pub default: String,
+    /// Allowed values, when the backend restricts them.
+    pub options: Vec<String>,
+}
+
+/// A gate waiting for a person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Approval {
+    pub backend: BackendName,
+    pub project: String,
+    /// Backend id of the gate (Harness approval instance id, Argo node id...).
+    pub id: String,
+    pub execution_id: String,
+    pub pipeline_id: String,
+    pub pipeline_name: String,
+    pub stage: String,
+    pub step: String,
+    pub message: String,
+    pub approvers: Vec<String>,
+    pub min_count: u32,
+    pub inputs: Vec<ApproverInput>,
+    pub created: Option<Timestamp>,
+    pub deadline: Option<Timestamp>,
+    pub triggered_by: String,
+    pub environment: Option<String>,
+}
+
+impl Approval {
+    pub fn key(&self) -> ItemKey {
+        ItemKey::new(&self.backend, &self.project, &self.id)
+    }
+
+    pub fn exec_ref(&self) -> ExecRef {
+        ExecRef {
+            project: self.project.clone(),
+            id: self.execution_id.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionAction {
+    Approve,
+    Reject,
+}
+
+impl DecisionAction {
+    pub fn verb(self) -> &'static str {
+        match self {
+            DecisionAction::Approve => "approve",
+            DecisionAction::Reject => "reject",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub action: DecisionAction,
+    pub comment: String,
+    pub inputs: Vec<(String, String)>,
+}
+
+/// What the backend said the gate became after a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecisionOutcome {
+    Approved,
+    Rejected,
+    /// Approval recorded, but more approvers are required.
+    StillWaiting,
+}
+
+/// Everything that can go wrong talking to a backend, already phrased for a person.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BackendError {
+    /// The credentials were refused (bad or expired token).
+    #[error("authentication failed: {0}")]
+    Unauthenticated(String),
+    /// Authenticated, but not allowed to do this.
+    #[error("not authorized: {0}")]
+    NotAuthorized(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The request is ambiguous or clashes with the current state (several gates waiting,
+    /// already decided by someone else).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("expired: {0}")]
+    Expired(String),
+    #[error("rate limited{}", retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default())]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("timed out after {}s", .0.as_secs())]
+    Timeout(Duration),
+    #[error("network: {0}")]
+    Network(String),
+    #[error("server error {status}: {message}")]
+    Server { status: u16, message: String },
+    /// The server answered something we could not read.
+    #[error("unreadable response: {0}")]
+    Decode(String),
+    #[error("not supported: {0}")]
+    Unsupported(String),
+}
+
+impl BackendError {
+    /// Worth retrying automatically on the next poll (reads only; decisions never retry).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            BackendError::RateLimited { .. }
+                | BackendError::Timeout(_)
+                | BackendError::Network(_)
+                | BackendError::Server { .. }
+                | BackendError::Decode(_)
+        )
+    }
+}
+
+/// Formats a duration compactly for tables: `45s`, `3m12s`, `2h05m`, `3d04h`.
+pub struct Compact(pub Duration);
+
+impl fmt::Display for Compact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0.as_secs();
+        match s {
+            0..60 => write!(f, "{s}s"),
+            60..3600 => write!(f, "{}m{:02}s", s / 60, s % 60),
+            3600..86400 => write!(f, "{}h{:02}m", s / 3600, (s % 3600) / 60),
+            _ => write!(f, "{}d{:02}h", s / 86400, (s % 86400) / 3600),
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! flightdeck: a keyboard-driven terminal dashboard for deployments.
+
+pub mod backend;
+pub mod domain;
