@@ -1,4 +1,9 @@
 //! flightdeck: a keyboard-driven terminal dashboard for deployments.
 
+pub mod app;
 pub mod backend;
 pub mod domain;
+pub mod sanitize;
+pub mod service;
+pub mod tui;
+pub mod ui;

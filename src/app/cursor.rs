@@ -1,0 +1,99 @@
+//! A list cursor keyed by item identity, so refreshes, re-sorts and new rows never move the
+//! selection to a different item.
+
+use crate::domain::ItemKey;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cursor {
+    /// The selected item's identity; authoritative while that item exists.
+    key: Option<ItemKey>,
+    /// Where the selection was last seen: used when the selected item disappears, so the
+    /// cursor lands on its neighbour instead of jumping to the top.
+    index: usize,
+}
+
+impl Cursor {
+    /// The selected row within `keys`, re-anchoring when the selected item is gone.
+    pub fn resolve(&mut self, keys: &[ItemKey]) -> Option<usize> {
+        if keys.is_empty() {
+            self.index = 0;
+            return None;
+        }
+        if let Some(key) = &self.key
+            && let Some(i) = keys.iter().position(|k| k == key)
+        {
+            self.index = i;
+            return Some(i);
+        }
+        let i = self.index.min(keys.len() - 1);
+        self.index = i;
+        self.key = Some(keys[i].clone());
+        Some(i)
+    }
+
+    /// The row last resolved; current after [`Cursor::resolve`] on the same keys.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    pub fn key(&self) -> Option<&ItemKey> {
+        self.key.as_ref()
+    }
+
+    /// Moves by `delta` rows (clamped); returns whether the selection changed.
+    pub fn step(&mut self, keys: &[ItemKey], delta: isize) -> bool {
+        let Some(i) = self.resolve(keys) else {
+            return false;
+        };
+        let last = keys.len() as isize - 1;
+        let j = (i as isize + delta).clamp(0, last) as usize;
+        self.set(keys, j);
+        i != j
+    }
+
+    pub fn set(&mut self, keys: &[ItemKey], index: usize) {
+        if let Some(key) = keys.get(index) {
+            self.index = index;
+            self.key = Some(key.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(ids: &[&str]) -> Vec<ItemKey> {
+        ids.iter().map(|id| ItemKey::new("b", "p", id)).collect()
+    }
+
+    #[test]
+    fn follows_the_item_not_the_row() {
+        let mut c = Cursor::default();
+        let before = keys(&["a", "b", "c"]);
+        c.step(&before, 1);
+        assert_eq!(c.resolve(&before), Some(1));
+        // A new row arrives on top: the cursor stays on "b".
+        let after = keys(&["new", "a", "b", "c"]);
+        assert_eq!(c.resolve(&after), Some(2));
+        assert_eq!(c.key(), Some(&ItemKey::new("b", "p", "b")));
+    }
+
+    #[test]
+    fn lands_on_the_neighbour_when_the_item_goes() {
+        let mut c = Cursor::default();
+        let before = keys(&["a", "b", "c"]);
+        c.set(&before, 2);
+        assert_eq!(c.resolve(&keys(&["a", "b"])), Some(1));
+        assert_eq!(c.resolve(&[]), None);
+    }
+
+    #[test]
+    fn steps_are_clamped() {
+        let mut c = Cursor::default();
+        let k = keys(&["a", "b"]);
+        assert!(!c.step(&k, -5));
+        assert!(c.step(&k, 10));
+        assert_eq!(c.resolve(&k), Some(1));
+    }
+}

@@ -1,0 +1,227 @@
+//! A small keyboard form: typed fields followed by [Cancel] [Confirm] buttons.
+//!
+//! Safety rules live here so every dialog gets them: Cancel is focused when the form opens,
+//! Enter in a field only moves on, and only Enter on the confirm button confirms — so a
+//! stray Enter can never send anything.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldKind {
+    Text,
+    Number,
+    /// Shown masked.
+    Secret,
+    /// Cycled with ←/→; the input holds the chosen value.
+    Choice(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub label: String,
+    pub kind: FieldKind,
+    pub required: bool,
+    pub input: Input,
+    /// One line of help under the form when the field is focused.
+    pub help: Option<String>,
+}
+
+impl Field {
+    pub fn new(label: impl Into<String>, kind: FieldKind, value: impl Into<String>) -> Self {
+        Field {
+            label: label.into(),
+            kind,
+            required: false,
+            input: Input::new(value.into()),
+            help: None,
+        }
+    }
+
+    pub fn value(&self) -> &str {
+        self.input.value()
+    }
+
+    fn cycle(&mut self, delta: isize) {
+        if let FieldKind::Choice(options) = &self.kind
+            && !options.is_empty()
+        {
+            let current = options.iter().position(|o| o == self.input.value());
+            let n = options.len() as isize;
+            let next = match current {
+                Some(i) => (i as isize + delta).rem_euclid(n),
+                None => 0,
+            };
+            self.input = Input::new(options[next as usize].clone());
+        }
+    }
+
+    /// What is wrong with the value, if anything.
+    pub fn problem(&self) -> Option<String> {
+        let v = self.value().trim();
+        if v.is_empty() {
+            return self.required.then(|| format!("{} is required", self.label));
+        }
+        match &self.kind {
+            FieldKind::Number if v.parse::<f64>().is_err() => {
+                Some(format!("{} must be a number", self.label))
+            }
+            FieldKind::Choice(options)
+                if !options.is_empty() && !options.iter().any(|o| o == v) =>
+            {
+                Some(format!(
+                    "{} must be one of {}",
+                    self.label,
+                    options.join(", ")
+                ))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Field(usize),
+    Cancel,
+    Confirm,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormEvent {
+    None,
+    Cancel,
+    Confirm,
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub fields: Vec<Field>,
+    pub focus: Focus,
+    pub confirm_label: String,
+    /// The first validation problem found on the last confirm attempt.
+    pub problem: Option<String>,
+}
+
+impl Form {
+    pub fn new(fields: Vec<Field>, confirm_label: impl Into<String>) -> Self {
+        Form {
+            fields,
+            focus: Focus::Cancel,
+            confirm_label: confirm_label.into(),
+            problem: None,
+        }
+    }
+
+    fn order(&self) -> Vec<Focus> {
+        (0..self.fields.len())
+            .map(Focus::Field)
+            .chain([Focus::Cancel, Focus::Confirm])
+            .collect()
+    }
+
+    fn move_focus(&mut self, delta: isize) {
+        let order = self.order();
+        let i = order.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
+        let n = order.len() as isize;
+        self.focus = order[(i + delta).rem_euclid(n) as usize];
+    }
+
+    pub fn value(&self, label: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|f| f.label == label)
+            .map(Field::value)
+    }
+
+    pub fn handle(&mut self, key: KeyEvent) -> FormEvent {
+        let focus = self.focus;
+        match (key.code, focus) {
+            (KeyCode::Esc, _) => return FormEvent::Cancel,
+            (KeyCode::Char('c'), _) if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                return FormEvent::Cancel;
+            }
+            (KeyCode::Tab | KeyCode::Down, _) => self.move_focus(1),
+            (KeyCode::BackTab | KeyCode::Up, _) => self.move_focus(-1),
+            (KeyCode::Enter, Focus::Field(_)) => self.move_focus(1),
+            (KeyCode::Enter, Focus::Cancel) => return FormEvent::Cancel,
+            (KeyCode::Enter, Focus::Confirm) => {
+                self.problem = self.fields.iter().find_map(Field::problem);
+                if self.problem.is_none() {
+                    return FormEvent::Confirm;
+                }
+            }
+            (KeyCode::Left | KeyCode::Right, Focus::Cancel | Focus::Confirm) => {
+                self.focus = if focus == Focus::Cancel {
+                    Focus::Confirm
+                } else {
+                    Focus::Cancel
+                };
+            }
+            (KeyCode::Left | KeyCode::Right, Focus::Field(i))
+                if matches!(self.fields[i].kind, FieldKind::Choice(_)) =>
+            {
+                self.fields[i].cycle(if key.code == KeyCode::Left { -1 } else { 1 });
+            }
+            (_, Focus::Field(i)) => {
+                let field = &mut self.fields[i];
+                if !matches!(field.kind, FieldKind::Choice(_)) {
+                    field.input.handle_event(&Event::Key(key));
+                    self.problem = None;
+                }
+            }
+            _ => {}
+        }
+        FormEvent::None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn form() -> Form {
+        let mut tag = Field::new("tag", FieldKind::Text, "");
+        tag.required = true;
+        let env = Field::new(
+            "env",
+            FieldKind::Choice(vec!["dev".into(), "prod".into()]),
+            "dev",
+        );
+        Form::new(vec![tag, env], "Start")
+    }
+
+    #[test]
+    fn enter_alone_never_confirms() {
+        let mut f = form();
+        assert_eq!(f.focus, Focus::Cancel);
+        assert_eq!(f.handle(key(KeyCode::Enter)), FormEvent::Cancel);
+    }
+
+    #[test]
+    fn required_fields_block_confirm_until_filled() {
+        let mut f = form();
+        f.handle(key(KeyCode::Right));
+        assert_eq!(f.focus, Focus::Confirm);
+        assert_eq!(f.handle(key(KeyCode::Enter)), FormEvent::None);
+        assert_eq!(f.problem.as_deref(), Some("tag is required"));
+        f.handle(key(KeyCode::Tab));
+        assert_eq!(f.focus, Focus::Field(0));
+        for c in "1.2".chars() {
+            f.handle(key(KeyCode::Char(c)));
+        }
+        f.handle(key(KeyCode::Enter));
+        f.handle(key(KeyCode::Right));
+        assert_eq!(f.value("env"), Some("prod"));
+        f.handle(key(KeyCode::Tab));
+        f.handle(key(KeyCode::Tab));
+        assert_eq!(f.focus, Focus::Confirm);
+        assert_eq!(f.handle(key(KeyCode::Enter)), FormEvent::Confirm);
+        assert_eq!(f.value("tag"), Some("1.2"));
+    }
+}

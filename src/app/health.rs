@@ -1,0 +1,113 @@
+//! What the status bar says about each backend: reachable, slow, failing, rate-limited, and
+//! how old its data is. Stale data is marked, never shown as fresh.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::domain::{BackendError, BackendKind, BackendName};
+
+/// A read slower than this marks the backend slow.
+const SLOW: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    Connecting,
+    Ok,
+    Slow,
+    Failing,
+    RateLimited,
+}
+
+impl Health {
+    pub fn label(self) -> &'static str {
+        match self {
+            Health::Connecting => "connecting",
+            Health::Ok => "ok",
+            Health::Slow => "slow",
+            Health::Failing => "failing",
+            Health::RateLimited => "rate-limited",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BackendState {
+    pub name: BackendName,
+    pub kind: BackendKind,
+    pub production: bool,
+    pub read_only: bool,
+    /// When a read last succeeded.
+    pub last_ok: Option<Timestamp>,
+    /// The latest read error, cleared by the next success.
+    pub error: Option<BackendError>,
+    pub slow: bool,
+}
+
+impl BackendState {
+    pub fn new(name: BackendName, kind: BackendKind, production: bool, read_only: bool) -> Self {
+        BackendState {
+            name,
+            kind,
+            production,
+            read_only,
+            last_ok: None,
+            error: None,
+            slow: false,
+        }
+    }
+
+    pub fn record(&mut self, result: Result<(), &BackendError>, elapsed: Duration, at: Timestamp) {
+        self.slow = elapsed > SLOW;
+        match result {
+            Ok(()) => {
+                self.last_ok = Some(at);
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e.clone()),
+        }
+    }
+
+    pub fn health(&self) -> Health {
+        match &self.error {
+            Some(BackendError::RateLimited { .. }) => Health::RateLimited,
+            Some(_) => Health::Failing,
+            None if self.last_ok.is_none() => Health::Connecting,
+            None if self.slow => Health::Slow,
+            None => Health::Ok,
+        }
+    }
+
+    pub fn age(&self, now: Timestamp) -> Option<Duration> {
+        let last = self.last_ok?;
+        Some(Duration::try_from(now.duration_since(last)).unwrap_or(Duration::ZERO))
+    }
+
+    /// Data is stale when the last read failed or when it is older than three poll periods.
+    pub fn is_stale(&self, now: Timestamp, period: Duration) -> bool {
+        self.error.is_some() || self.age(now).is_some_and(|age| age > period * 3)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_follows_the_latest_read() {
+        let t0: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
+        let mut b = BackendState::new("h".into(), BackendKind::Harness, false, false);
+        assert_eq!(b.health(), Health::Connecting);
+        b.record(Ok(()), Duration::from_millis(30), t0);
+        assert_eq!(b.health(), Health::Ok);
+        let err = BackendError::RateLimited { retry_after: None };
+        b.record(Err(&err), Duration::from_millis(30), t0);
+        assert_eq!(b.health(), Health::RateLimited);
+        assert!(b.is_stale(t0, Duration::from_secs(10)));
+        b.record(Ok(()), Duration::from_secs(5), t0);
+        assert_eq!(b.health(), Health::Slow);
+        let later = t0 + jiff::SignedDuration::from_secs(31);
+        assert!(b.is_stale(later, Duration::from_secs(10)));
+        assert_eq!(b.age(later), Some(Duration::from_secs(31)));
+    }
+}

@@ -1,0 +1,517 @@
+//! `App::update`: every state change goes through here.
+
+use crossterm::event::{KeyEvent, KeyEventKind};
+use jiff::Timestamp;
+
+use super::dialog::{DecisionDialog, Dialog, StartDialog, StartPhase};
+use super::form::FormEvent;
+use super::{App, DetailData, Effect, FlashLevel, Msg, Pane, View};
+use crate::domain::{Approval, BackendError, DecisionAction, DecisionOutcome, Execution, Pipeline};
+use crate::sanitize::clean;
+use crate::service::{Command, Payload, Reply, Resource};
+
+use super::keymap::Action;
+
+impl App {
+    /// Applies one message at time `now`; returns the effects to run.
+    pub fn update(&mut self, msg: Msg, now: Timestamp) -> Vec<Effect> {
+        self.now = now;
+        let mut effects = Vec::new();
+        match msg {
+            Msg::Key(key) if key.kind != KeyEventKind::Release => {
+                self.on_key(key, &mut effects);
+                self.dirty = true;
+            }
+            Msg::Key(_) => {}
+            Msg::Reply(reply) => self.on_reply(reply),
+            // Ages, durations and countdowns are drawn relative to `now`.
+            Msg::Tick => self.dirty = true,
+            Msg::Resize { height, .. } => {
+                self.page = usize::from(height.saturating_sub(6)).max(1);
+                self.dirty = true;
+            }
+        }
+        self.sync_selection(&mut effects);
+        effects
+    }
+
+    fn on_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+        if self.dialog.is_some() {
+            self.on_dialog_key(key, effects);
+            return;
+        }
+        let Some(action) = self.keymap.action(&key) else {
+            return;
+        };
+        match action {
+            Action::Quit => self.should_quit = true,
+            Action::Help => self.dialog = Some(Dialog::Help { scroll: 0 }),
+            Action::Up => self.step(-1),
+            Action::Down => self.step(1),
+            Action::PageUp => self.step(-(self.page as isize)),
+            Action::PageDown => self.step(self.page as isize),
+            Action::Top => self.step(isize::MIN / 2),
+            Action::Bottom => self.step(isize::MAX / 2),
+            Action::NextPane => self.switch_pane(1),
+            Action::PrevPane => self.switch_pane(-1),
+            Action::Open => {
+                if self.pane == Pane::Pipelines || self.current_exec().is_some() {
+                    self.view = View::Detail;
+                }
+            }
+            Action::Back => self.view = View::List,
+            Action::Refresh => self.refresh(effects),
+            Action::Freeze => self.toggle_freeze(),
+            Action::Start => self.open_start(effects),
+            Action::Approve => self.open_decision(DecisionAction::Approve),
+            Action::Reject => self.open_decision(DecisionAction::Reject),
+        }
+    }
+
+    fn step(&mut self, delta: isize) {
+        let keys = self.keys(self.pane);
+        self.cursors
+            .entry(self.pane)
+            .or_default()
+            .step(&keys, delta);
+    }
+
+    fn switch_pane(&mut self, delta: isize) {
+        let i = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(0) as isize;
+        self.pane = Pane::ALL[(i + delta).rem_euclid(Pane::ALL.len() as isize) as usize];
+        self.view = View::List;
+    }
+
+    fn refresh(&mut self, effects: &mut Vec<Effect>) {
+        for b in &self.backends {
+            for resource in [
+                Resource::Pipelines,
+                Resource::Executions,
+                Resource::Approvals,
+            ] {
+                effects.push(Effect::Send {
+                    backend: b.name.clone(),
+                    command: Command::Refresh(resource),
+                });
+            }
+        }
+        if let Some((backend, exec)) = self.current_exec() {
+            effects.push(Effect::Send {
+                backend,
+                command: Command::Refresh(Resource::Execution(exec)),
+            });
+        }
+        self.flash(FlashLevel::Info, "refreshing…");
+    }
+
+    fn toggle_freeze(&mut self) {
+        self.frozen = !self.frozen;
+        if self.frozen {
+            self.flash(FlashLevel::Info, "updates frozen (f to resume)");
+        } else {
+            for reply in std::mem::take(&mut self.held) {
+                self.on_reply(reply);
+            }
+            self.flash(FlashLevel::Info, "updates resumed");
+        }
+    }
+
+    /// The pipeline `s` starts: the selected one, or the selected execution's pipeline.
+    fn pipeline_to_start(&self) -> Option<Pipeline> {
+        match self.pane {
+            Pane::Pipelines => self.selected_pipeline().cloned(),
+            Pane::Executions => {
+                let e = self.selected_execution()?;
+                self.pipelines
+                    .iter()
+                    .find(|p| {
+                        p.backend == e.backend && p.project == e.project && p.id == e.pipeline_id
+                    })
+                    .cloned()
+            }
+            Pane::Approvals => None,
+        }
+    }
+
+    fn open_start(&mut self, effects: &mut Vec<Effect>) {
+        let Some(pipeline) = self.pipeline_to_start() else {
+            self.flash(FlashLevel::Info, "select a pipeline to start");
+            return;
+        };
+        if self.is_read_only(&pipeline.backend) {
+            self.flash(
+                FlashLevel::Error,
+                format!("{} is read-only", pipeline.backend),
+            );
+            return;
+        }
+        let epoch = self.next_epoch();
+        effects.push(Effect::Send {
+            backend: pipeline.backend.clone(),
+            command: Command::LoadStartForm {
+                epoch,
+                project: pipeline.project.clone(),
+                pipeline_id: pipeline.id.clone(),
+            },
+        });
+        self.dialog = Some(Dialog::Start(Box::new(StartDialog::loading(
+            epoch, pipeline,
+        ))));
+    }
+
+    /// The gate `a`/`x` acts on: the selected gate, or the only gate of the selected execution.
+    fn gate_to_decide(&self) -> Result<Approval, &'static str> {
+        const NONE: &str = "no waiting gate selected";
+        match self.pane {
+            Pane::Approvals => self.selected_approval().cloned().ok_or(NONE),
+            Pane::Executions => {
+                let e = self.selected_execution().ok_or(NONE)?;
+                let mut gates = self
+                    .approvals
+                    .iter()
+                    .filter(|a| a.backend == e.backend && a.execution_id == e.id);
+                match (gates.next(), gates.next()) {
+                    (Some(one), None) => Ok(one.clone()),
+                    (None, _) => Err(NONE),
+                    (Some(_), Some(_)) => {
+                        Err("several gates wait in this execution: pick one in Approvals")
+                    }
+                }
+            }
+            Pane::Pipelines => Err(NONE),
+        }
+    }
+
+    fn open_decision(&mut self, action: DecisionAction) {
+        let gate = match self.gate_to_decide() {
+            Ok(gate) => gate,
+            Err(why) => return self.flash(FlashLevel::Info, why),
+        };
+        if self.is_read_only(&gate.backend) {
+            self.flash(FlashLevel::Error, format!("{} is read-only", gate.backend));
+            return;
+        }
+        let key = gate.key();
+        if self.deciding.contains(&key) {
+            self.flash(
+                FlashLevel::Info,
+                "a decision for this gate is already in flight",
+            );
+            return;
+        }
+        if let Some(outcome) = self.decided.get(&key) {
+            self.flash(
+                FlashLevel::Info,
+                format!("already {} from here", outcome_label(outcome)),
+            );
+            return;
+        }
+        let epoch = self.next_epoch();
+        self.dialog = Some(Dialog::Decision(Box::new(DecisionDialog::new(
+            epoch, gate, action,
+        ))));
+    }
+
+    fn on_dialog_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+        let Some(dialog) = self.dialog.as_mut() else {
+            return;
+        };
+        match dialog {
+            Dialog::Help { scroll } => match self.keymap.action(&key) {
+                Some(Action::Down) => *scroll = scroll.saturating_add(1),
+                Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                _ => self.dialog = None,
+            },
+            Dialog::Start(start) => match &mut start.phase {
+                StartPhase::Loading | StartPhase::LoadFailed(_) => {
+                    if matches!(
+                        key.code,
+                        crossterm::event::KeyCode::Esc | crossterm::event::KeyCode::Enter
+                    ) {
+                        self.dialog = None;
+                    }
+                }
+                StartPhase::Sending(_) => {}
+                StartPhase::Editing(form) => match form.handle(key) {
+                    FormEvent::None => {}
+                    FormEvent::Cancel => self.dialog = None,
+                    FormEvent::Confirm => {
+                        let request = StartDialog::request(&start.pipeline, form);
+                        effects.push(Effect::Send {
+                            backend: start.pipeline.backend.clone(),
+                            command: Command::Start {
+                                epoch: start.epoch,
+                                request,
+                            },
+                        });
+                        start.error = None;
+                        start.phase = StartPhase::Sending(form.clone());
+                    }
+                },
+            },
+            Dialog::Decision(d) => {
+                if d.sending {
+                    return;
+                }
+                match d.form.handle(key) {
+                    FormEvent::None => {}
+                    FormEvent::Cancel => self.dialog = None,
+                    FormEvent::Confirm => {
+                        d.sending = true;
+                        self.deciding.insert(d.approval.key());
+                        effects.push(Effect::Send {
+                            backend: d.approval.backend.clone(),
+                            command: Command::Decide {
+                                epoch: d.epoch,
+                                approval: Box::new(d.approval.clone()),
+                                decision: d.decision(),
+                            },
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_reply(&mut self, reply: Reply) {
+        self.record_health(&reply);
+        let is_list = matches!(
+            reply.payload,
+            Payload::Pipelines(_)
+                | Payload::Executions(_)
+                | Payload::Approvals(_)
+                | Payload::Execution(..)
+        );
+        if is_list && self.frozen {
+            self.hold(reply);
+            self.dirty = true;
+            return;
+        }
+        self.dirty = true;
+        let backend = reply.backend;
+        match reply.payload {
+            Payload::Pipelines(Ok(mut list)) => {
+                self.pipelines.retain(|p| p.backend != backend);
+                self.pipelines.append(&mut list);
+                self.pipelines.sort_by(|a, b| {
+                    (&a.backend, &a.project, &a.name).cmp(&(&b.backend, &b.project, &b.name))
+                });
+            }
+            Payload::Executions(Ok(mut list)) => {
+                self.executions.retain(|e| e.backend != backend);
+                self.executions.append(&mut list);
+                sort_executions(&mut self.executions);
+            }
+            Payload::Approvals(Ok(mut list)) => {
+                self.approvals.retain(|a| a.backend != backend);
+                self.approvals.append(&mut list);
+                self.approvals
+                    .sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+                // A decided gate the backend no longer lists needs no marker any more.
+                let listed: std::collections::HashSet<_> =
+                    self.approvals.iter().map(Approval::key).collect();
+                self.decided.retain(|k, _| listed.contains(k));
+            }
+            Payload::Execution(exec, result) => {
+                if let Ok(detail) = &result {
+                    self.merge_execution(&detail.execution);
+                }
+                self.detail = Some(DetailData {
+                    backend,
+                    exec,
+                    result: result.map_err(|e| e.to_string()),
+                });
+            }
+            Payload::Pipelines(Err(_))
+            | Payload::Executions(Err(_))
+            | Payload::Approvals(Err(_)) => {
+                // Recorded in health; the last good data stays, marked stale.
+            }
+            Payload::StartForm { result, .. } => self.on_start_form(reply.epoch, result),
+            Payload::Started { request, result } => self.on_started(reply.epoch, request, result),
+            Payload::Decided {
+                approval,
+                decision,
+                result,
+            } => {
+                self.deciding.remove(&approval.key());
+                if matches!(&self.dialog, Some(Dialog::Decision(d)) if d.epoch == reply.epoch) {
+                    self.dialog = None;
+                }
+                let what = format!(
+                    "{} · {} / {}",
+                    clean(&approval.pipeline_name),
+                    clean(&approval.stage),
+                    clean(&approval.step)
+                );
+                match result {
+                    Ok(outcome) => {
+                        self.flash(
+                            FlashLevel::Success,
+                            format!("{}: {what}", outcome_label(&outcome)),
+                        );
+                        self.decided.insert(approval.key(), outcome);
+                    }
+                    Err(err) => {
+                        let verb = decision.action.verb();
+                        let hint = if matches!(err, BackendError::Timeout(_)) {
+                            " — outcome unknown, re-reading the gate before any retry"
+                        } else {
+                            ""
+                        };
+                        self.flash(
+                            FlashLevel::Error,
+                            format!("{verb} failed: {what}: {err}{hint}"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn hold(&mut self, reply: Reply) {
+        // Keep only the latest reply per backend and kind: older ones are superseded.
+        let same = |r: &Reply| {
+            r.backend == reply.backend
+                && std::mem::discriminant(&r.payload) == std::mem::discriminant(&reply.payload)
+        };
+        self.held.retain(|r| !same(r));
+        self.held.push(reply);
+    }
+
+    fn record_health(&mut self, reply: &Reply) {
+        let result = match &reply.payload {
+            Payload::Pipelines(r) => r.as_ref().map(|_| ()),
+            Payload::Executions(r) => r.as_ref().map(|_| ()),
+            Payload::Approvals(r) => r.as_ref().map(|_| ()),
+            Payload::Execution(_, r) => r.as_ref().map(|_| ()),
+            _ => return,
+        };
+        let now = self.now;
+        if let Some(b) = self.backends.iter_mut().find(|b| b.name == reply.backend) {
+            b.record(result, reply.elapsed, now);
+        }
+    }
+
+    /// A fresher read of one execution also updates its row in the list.
+    fn merge_execution(&mut self, fresh: &Execution) {
+        if let Some(row) = self
+            .executions
+            .iter_mut()
+            .find(|e| e.backend == fresh.backend && e.id == fresh.id)
+        {
+            *row = fresh.clone();
+        }
+    }
+
+    fn on_start_form(
+        &mut self,
+        epoch: u64,
+        result: Result<crate::domain::StartForm, BackendError>,
+    ) {
+        let Some(Dialog::Start(start)) = &mut self.dialog else {
+            return;
+        };
+        if start.epoch != epoch {
+            return;
+        }
+        match result {
+            Ok(form) => start.loaded(form),
+            Err(err) => start.phase = StartPhase::LoadFailed(err.to_string()),
+        }
+    }
+
+    fn on_started(
+        &mut self,
+        epoch: u64,
+        request: crate::domain::StartRequest,
+        result: Result<crate::domain::StartResult, BackendError>,
+    ) {
+        let open = matches!(&self.dialog, Some(Dialog::Start(s)) if s.epoch == epoch);
+        match result {
+            Ok(started) => {
+                if open {
+                    self.dialog = None;
+                }
+                self.flash(
+                    FlashLevel::Success,
+                    format!(
+                        "started {} → {} ({})",
+                        clean(&request.pipeline_id),
+                        clean(&started.execution_id),
+                        clean(&started.status.raw)
+                    ),
+                );
+            }
+            // A timeout leaves the outcome unknown: close the form so it is not resent
+            // blindly; the executions list is being re-read.
+            Err(err @ BackendError::Timeout(_)) => {
+                if open {
+                    self.dialog = None;
+                }
+                self.flash(
+                    FlashLevel::Error,
+                    format!(
+                        "start of {} {err}: check Executions before retrying",
+                        clean(&request.pipeline_id)
+                    ),
+                );
+            }
+            Err(err) => match &mut self.dialog {
+                Some(Dialog::Start(s)) if s.epoch == epoch => {
+                    if let StartPhase::Sending(form) = &s.phase {
+                        s.phase = StartPhase::Editing(form.clone());
+                    }
+                    s.error = Some(err.to_string());
+                }
+                _ => self.flash(FlashLevel::Error, format!("start failed: {err}")),
+            },
+        }
+    }
+
+    /// Tells the service which execution to poll fastest whenever the selection moves.
+    fn sync_selection(&mut self, effects: &mut Vec<Effect>) {
+        // Resolving here also re-anchors cursors whose item vanished.
+        for pane in Pane::ALL {
+            let keys = self.keys(pane);
+            self.cursors.entry(pane).or_default().resolve(&keys);
+        }
+        let current = self.current_exec();
+        if current == self.selected_exec {
+            return;
+        }
+        if let Some((backend, _)) = &self.selected_exec
+            && current.as_ref().is_none_or(|(b, _)| b != backend)
+        {
+            effects.push(Effect::Send {
+                backend: backend.clone(),
+                command: Command::Select(None),
+            });
+        }
+        if let Some((backend, exec)) = &current {
+            effects.push(Effect::Send {
+                backend: backend.clone(),
+                command: Command::Select(Some(exec.clone())),
+            });
+        }
+        self.selected_exec = current;
+    }
+}
+
+fn sort_executions(list: &mut [Execution]) {
+    // Newest first; executions without a start time (queued) on top.
+    list.sort_by(|a, b| match (a.started, b.started) {
+        (None, None) => a.id.cmp(&b.id),
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => y.cmp(&x).then_with(|| a.id.cmp(&b.id)),
+    });
+}
+
+pub fn outcome_label(outcome: &DecisionOutcome) -> &'static str {
+    match outcome {
+        DecisionOutcome::Approved => "approved",
+        DecisionOutcome::Rejected => "rejected",
+        DecisionOutcome::StillWaiting => "approved (more approvals needed)",
+    }
+}

@@ -1,0 +1,139 @@
+//! The backend service: owns the backend clients and talks to them on the app's behalf.
+//!
+//! One task per backend keeps backends independent: a slow or failing backend never delays
+//! another one or the keyboard. Inside a task, reads are de-duplicated per resource (a
+//! refresh asked for while the same read is queued or in flight is coalesced into one
+//! follow-up run), run under a per-backend concurrency limit with a timeout, and scheduled
+//! by [`schedule::Schedule`]. Writes (start, decide) are sent exactly once and never retried.
+
+mod schedule;
+mod task;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::backend::Backend;
+use crate::domain::{
+    Approval, BackendError, BackendName, Decision, DecisionOutcome, ExecRef, Execution,
+    ExecutionDetail, Pipeline, StartForm, StartRequest, StartResult,
+};
+
+pub use schedule::Intervals;
+
+/// A read the service can schedule and de-duplicate.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Resource {
+    Pipelines,
+    Executions,
+    Approvals,
+    Execution(ExecRef),
+}
+
+/// What the app asks of one backend.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Read now (coalesced with a read of the same resource already queued or in flight).
+    Refresh(Resource),
+    /// The execution the user is looking at: polled fastest while it is active.
+    Select(Option<ExecRef>),
+    /// Load the start form of a pipeline for a dialog opened at `epoch`.
+    LoadStartForm {
+        epoch: u64,
+        project: String,
+        pipeline_id: String,
+    },
+    Start {
+        epoch: u64,
+        request: StartRequest,
+    },
+    Decide {
+        epoch: u64,
+        approval: Box<Approval>,
+        decision: Decision,
+    },
+}
+
+/// A typed answer, tagged with the backend and the epoch of the dialog that asked (0 for
+/// polling), so a late reply never lands in the wrong dialog.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub backend: BackendName,
+    pub epoch: u64,
+    /// How long the backend took; feeds the "slow" health state.
+    pub elapsed: Duration,
+    pub payload: Payload,
+}
+
+type Res<T> = Result<T, BackendError>;
+
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Pipelines(Res<Vec<Pipeline>>),
+    Executions(Res<Vec<Execution>>),
+    Approvals(Res<Vec<Approval>>),
+    Execution(ExecRef, Res<Box<ExecutionDetail>>),
+    StartForm {
+        project: String,
+        pipeline_id: String,
+        result: Res<StartForm>,
+    },
+    Started {
+        request: StartRequest,
+        result: Res<StartResult>,
+    },
+    Decided {
+        approval: Box<Approval>,
+        decision: Decision,
+        result: Res<DecisionOutcome>,
+    },
+}
+
+/// The app's handle on the service: one command queue per backend.
+#[derive(Clone)]
+pub struct Service {
+    queues: Vec<(BackendName, mpsc::UnboundedSender<Command>)>,
+}
+
+/// Per-backend limits the service enforces.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub concurrency: usize,
+    /// Cap on one whole operation (a paged list is several requests, each with its own
+    /// HTTP timeout inside the client).
+    pub operation_timeout: Duration,
+}
+
+impl Service {
+    /// Spawns one task per backend; replies go to `replies`.
+    pub fn spawn(
+        backends: Vec<(Arc<dyn Backend>, Limits)>,
+        intervals: Intervals,
+        replies: mpsc::UnboundedSender<Reply>,
+    ) -> Service {
+        let queues = backends
+            .into_iter()
+            .map(|(backend, limits)| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                let name = backend.name().clone();
+                tokio::spawn(task::run(backend, limits, intervals, rx, replies.clone()));
+                (name, tx)
+            })
+            .collect();
+        Service { queues }
+    }
+
+    pub fn send(&self, backend: &str, command: Command) {
+        if let Some((_, tx)) = self.queues.iter().find(|(n, _)| &**n == backend) {
+            // A closed queue means the task ended with the runtime; nothing to tell anyone.
+            let _ = tx.send(command);
+        }
+    }
+
+    pub fn broadcast(&self, command: Command) {
+        for (_, tx) in &self.queues {
+            let _ = tx.send(command.clone());
+        }
+    }
+}

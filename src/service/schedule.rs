@@ -1,0 +1,245 @@
+//! When each read of one backend is due. Pure bookkeeping over `Instant`s, no I/O, so the
+//! policy is unit-tested without a clock.
+//!
+//! The policy, per backend (P = projects inside the backend client, L/R/S = intervals):
+//! - pipelines: every 6·L (they change rarely);
+//! - executions list: every R while any listed execution is active, else every L — one list
+//!   call covers the stage progress of every running execution;
+//! - waiting gates: every L, and at once when the set of waiting executions changes;
+//! - the selected execution: every S while it is active, once when selected otherwise;
+//!   finished executions are never polled again.
+//!
+//! A read is rescheduled when it completes, never when it starts, so a slow backend cannot
+//! pile up requests. Failures back off exponentially (×2 per consecutive failure, capped at
+//! five minutes) with up to 20% jitter; a `Retry-After` pushes the next read out further.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use super::Resource;
+use crate::domain::{BackendError, ExecRef};
+
+/// Polling intervals; config enforces their minimums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Intervals {
+    pub lists: Duration,
+    pub running: Duration,
+    pub selected: Duration,
+}
+
+impl Default for Intervals {
+    fn default() -> Self {
+        Intervals {
+            lists: Duration::from_secs(10),
+            running: Duration::from_secs(3),
+            selected: Duration::from_secs(1),
+        }
+    }
+}
+
+const PIPELINES_FACTOR: u32 = 6;
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+pub struct Schedule {
+    intervals: Intervals,
+    next: HashMap<Resource, Instant>,
+    failures: HashMap<Resource, u32>,
+    any_active: bool,
+    selected: Option<ExecRef>,
+    selected_active: bool,
+}
+
+impl Schedule {
+    /// Everything is due at once: the first frame should fill as fast as the backend answers.
+    pub fn new(intervals: Intervals, now: Instant) -> Self {
+        let next = [
+            Resource::Pipelines,
+            Resource::Executions,
+            Resource::Approvals,
+        ]
+        .into_iter()
+        .map(|r| (r, now))
+        .collect();
+        Schedule {
+            intervals,
+            next,
+            failures: HashMap::new(),
+            any_active: false,
+            selected: None,
+            selected_active: false,
+        }
+    }
+
+    /// Removes and returns every read due at `now`; each is rescheduled on completion.
+    pub fn take_due(&mut self, now: Instant) -> Vec<Resource> {
+        let due: Vec<Resource> = self
+            .next
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(r, _)| r.clone())
+            .collect();
+        for r in &due {
+            self.next.remove(r);
+        }
+        due
+    }
+
+    pub fn next_wakeup(&self) -> Option<Instant> {
+        self.next.values().min().copied()
+    }
+
+    /// A read finished; decide when it runs again.
+    pub fn completed(
+        &mut self,
+        resource: &Resource,
+        error: Option<&BackendError>,
+        now: Instant,
+        jitter: f64,
+    ) {
+        let Some(period) = self.period(resource) else {
+            self.next.remove(resource);
+            return;
+        };
+        let delay = match error {
+            None => {
+                self.failures.remove(resource);
+                period
+            }
+            Some(err) => {
+                let n = self.failures.entry(resource.clone()).or_insert(0);
+                *n = n.saturating_add(1);
+                let backoff = period.saturating_mul(1 << (*n).min(8)).min(MAX_BACKOFF);
+                let backoff = backoff.mul_f64(1.0 + 0.2 * jitter.clamp(0.0, 1.0));
+                match err {
+                    BackendError::RateLimited {
+                        retry_after: Some(after),
+                    } => backoff.max(*after),
+                    _ => backoff,
+                }
+            }
+        };
+        self.next.insert(resource.clone(), now + delay);
+    }
+
+    /// Asks for a read as soon as possible (user refresh, or a change elsewhere).
+    pub fn poke(&mut self, resource: Resource, now: Instant) {
+        self.next.insert(resource, now);
+    }
+
+    /// The latest executions list said whether anything is still moving.
+    pub fn set_any_active(&mut self, active: bool, now: Instant) {
+        if active && !self.any_active {
+            // Tighten the executions poll at once instead of waiting out the slow interval.
+            let soon = now + self.intervals.running;
+            if let Some(at) = self.next.get_mut(&Resource::Executions) {
+                *at = (*at).min(soon);
+            }
+        }
+        self.any_active = active;
+    }
+
+    pub fn select(&mut self, exec: Option<ExecRef>, now: Instant) {
+        if let Some(old) = self.selected.take() {
+            self.next.remove(&Resource::Execution(old));
+        }
+        self.selected_active = true;
+        if let Some(exec) = &exec {
+            self.next.insert(Resource::Execution(exec.clone()), now);
+        }
+        self.selected = exec;
+    }
+
+    pub fn set_selected_active(&mut self, exec: &ExecRef, active: bool) {
+        if self.selected.as_ref() == Some(exec) {
+            self.selected_active = active;
+        }
+    }
+
+    /// None: do not poll again until asked.
+    fn period(&self, resource: &Resource) -> Option<Duration> {
+        let i = &self.intervals;
+        match resource {
+            Resource::Pipelines => Some(i.lists * PIPELINES_FACTOR),
+            Resource::Executions if self.any_active => Some(i.running),
+            Resource::Executions | Resource::Approvals => Some(i.lists),
+            Resource::Execution(e) => {
+                (self.selected.as_ref() == Some(e) && self.selected_active).then_some(i.selected)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exec(id: &str) -> ExecRef {
+        ExecRef {
+            project: "p".into(),
+            id: id.into(),
+        }
+    }
+
+    #[test]
+    fn lists_are_due_at_start_then_follow_their_periods() {
+        let t0 = Instant::now();
+        let mut s = Schedule::new(Intervals::default(), t0);
+        let mut due = s.take_due(t0);
+        due.sort_by_key(|r| format!("{r:?}"));
+        assert_eq!(due.len(), 3);
+        assert!(s.take_due(t0).is_empty(), "taken reads are not due twice");
+        for r in &due {
+            s.completed(r, None, t0, 0.0);
+        }
+        assert_eq!(s.next_wakeup(), Some(t0 + Duration::from_secs(10)));
+        assert_eq!(s.next[&Resource::Pipelines], t0 + Duration::from_secs(60));
+    }
+
+    #[test]
+    fn active_executions_poll_fast_and_finished_never() {
+        let t0 = Instant::now();
+        let mut s = Schedule::new(Intervals::default(), t0);
+        s.take_due(t0);
+        s.set_any_active(true, t0);
+        s.completed(&Resource::Executions, None, t0, 0.0);
+        assert_eq!(s.next[&Resource::Executions], t0 + Duration::from_secs(3));
+
+        s.select(Some(exec("a")), t0);
+        let r = Resource::Execution(exec("a"));
+        assert_eq!(s.take_due(t0), vec![r.clone()]);
+        s.completed(&r, None, t0, 0.0);
+        assert_eq!(s.next[&r], t0 + Duration::from_secs(1));
+
+        s.take_due(t0 + Duration::from_secs(1));
+        s.set_selected_active(&exec("a"), false);
+        s.completed(&r, None, t0, 0.0);
+        assert!(
+            !s.next.contains_key(&r),
+            "a finished execution is not polled"
+        );
+    }
+
+    #[test]
+    fn failures_back_off_and_honour_retry_after() {
+        let t0 = Instant::now();
+        let mut s = Schedule::new(Intervals::default(), t0);
+        s.take_due(t0);
+        let err = BackendError::Network("refused".into());
+        s.completed(&Resource::Approvals, Some(&err), t0, 0.0);
+        assert_eq!(s.next[&Resource::Approvals], t0 + Duration::from_secs(20));
+        s.completed(&Resource::Approvals, Some(&err), t0, 1.0);
+        assert_eq!(s.next[&Resource::Approvals], t0 + Duration::from_secs(48));
+        for _ in 0..10 {
+            s.completed(&Resource::Approvals, Some(&err), t0, 0.0);
+        }
+        assert_eq!(s.next[&Resource::Approvals], t0 + MAX_BACKOFF);
+        s.completed(&Resource::Approvals, None, t0, 0.0);
+        assert_eq!(s.next[&Resource::Approvals], t0 + Duration::from_secs(10));
+
+        let limited = BackendError::RateLimited {
+            retry_after: Some(Duration::from_secs(120)),
+        };
+        s.completed(&Resource::Approvals, Some(&limited), t0, 0.0);
+        assert_eq!(s.next[&Resource::Approvals], t0 + Duration::from_secs(120));
+    }
+}

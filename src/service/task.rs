@@ -1,0 +1,234 @@
+//! The task that serves one backend: runs due reads, coalesces duplicates, executes writes
+//! once, and forwards every result to the app.
+
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::time::Instant;
+
+use super::schedule::{Intervals, Schedule};
+use super::{Command, Limits, Payload, Reply, Resource};
+use crate::backend::Backend;
+use crate::domain::{BackendError, ExecStatus};
+
+/// A finished operation on its way back to the task loop.
+struct Done {
+    /// Set for reads, so the loop can reschedule and de-duplicate them.
+    resource: Option<Resource>,
+    epoch: u64,
+    elapsed: Duration,
+    payload: Payload,
+}
+
+pub(super) async fn run(
+    backend: Arc<dyn Backend>,
+    limits: Limits,
+    intervals: Intervals,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    replies: mpsc::UnboundedSender<Reply>,
+) {
+    let mut state = TaskState {
+        permits: Arc::new(Semaphore::new(limits.concurrency.max(1))),
+        timeout: limits.operation_timeout,
+        schedule: Schedule::new(intervals, Instant::now().into_std()),
+        in_flight: HashMap::new(),
+        waiting: BTreeSet::new(),
+        backend,
+        done: mpsc::unbounded_channel(),
+    };
+    loop {
+        let now = Instant::now().into_std();
+        for resource in state.schedule.take_due(now) {
+            state.start_read(resource);
+        }
+        let wake = state
+            .schedule
+            .next_wakeup()
+            .map(Instant::from_std)
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+        tokio::select! {
+            command = commands.recv() => match command {
+                Some(command) => state.handle(command),
+                None => return,
+            },
+            Some(done) = state.done.1.recv() => {
+                let reply = state.finish(done);
+                if replies.send(reply).is_err() {
+                    return;
+                }
+            }
+            _ = tokio::time::sleep_until(wake) => {}
+        }
+    }
+}
+
+struct TaskState {
+    backend: Arc<dyn Backend>,
+    permits: Arc<Semaphore>,
+    timeout: Duration,
+    schedule: Schedule,
+    /// Reads queued or in flight; `true` = asked again meanwhile, run once more after.
+    in_flight: HashMap<Resource, bool>,
+    /// Ids of executions waiting for a person, to notice when the gate list changed.
+    waiting: BTreeSet<String>,
+    done: (mpsc::UnboundedSender<Done>, mpsc::UnboundedReceiver<Done>),
+}
+
+impl TaskState {
+    fn handle(&mut self, command: Command) {
+        let now = Instant::now().into_std();
+        match command {
+            Command::Refresh(resource) => self.schedule.poke(resource, now),
+            Command::Select(exec) => self.schedule.select(exec, now),
+            Command::LoadStartForm {
+                epoch,
+                project,
+                pipeline_id,
+            } => self.spawn(None, epoch, move |b, limit| async move {
+                let result = bounded(limit, b.start_form(&project, &pipeline_id)).await;
+                Payload::StartForm {
+                    project,
+                    pipeline_id,
+                    result,
+                }
+            }),
+            Command::Start { epoch, request } => {
+                self.spawn(None, epoch, move |b, limit| async move {
+                    let result = bounded(limit, b.start(&request)).await;
+                    Payload::Started { request, result }
+                })
+            }
+            Command::Decide {
+                epoch,
+                approval,
+                decision,
+            } => self.spawn(None, epoch, move |b, limit| async move {
+                let result = bounded(limit, b.decide(&approval, &decision)).await;
+                Payload::Decided {
+                    approval,
+                    decision,
+                    result,
+                }
+            }),
+        }
+    }
+
+    fn start_read(&mut self, resource: Resource) {
+        if let Some(again) = self.in_flight.get_mut(&resource) {
+            *again = true;
+            return;
+        }
+        self.in_flight.insert(resource.clone(), false);
+        let r = resource.clone();
+        self.spawn(Some(resource), 0, move |b, limit| async move {
+            match r {
+                Resource::Pipelines => Payload::Pipelines(bounded(limit, b.list_pipelines()).await),
+                Resource::Executions => {
+                    Payload::Executions(bounded(limit, b.list_executions()).await)
+                }
+                Resource::Approvals => {
+                    Payload::Approvals(bounded(limit, b.waiting_approvals()).await)
+                }
+                Resource::Execution(exec) => {
+                    let result = bounded(limit, b.execution(&exec)).await.map(Box::new);
+                    Payload::Execution(exec, result)
+                }
+            }
+        });
+    }
+
+    /// Runs one operation under the concurrency limit; `op` applies the timeout it is given.
+    fn spawn<F, Fut>(&self, resource: Option<Resource>, epoch: u64, op: F)
+    where
+        F: FnOnce(Arc<dyn Backend>, Duration) -> Fut + Send + 'static,
+        Fut: Future<Output = Payload> + Send,
+    {
+        let backend = self.backend.clone();
+        let permits = self.permits.clone();
+        let limit = self.timeout;
+        let done = self.done.0.clone();
+        tokio::spawn(async move {
+            // The semaphore is never closed, so acquiring cannot fail.
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return;
+            };
+            let started = Instant::now();
+            let payload = op(backend, limit).await;
+            let _ = done.send(Done {
+                resource,
+                epoch,
+                elapsed: started.elapsed(),
+                payload,
+            });
+        });
+    }
+
+    /// Reschedules a finished read, notices changes worth an early read, builds the reply.
+    fn finish(&mut self, done: Done) -> Reply {
+        let now = Instant::now().into_std();
+        let jitter: f64 = rand::random();
+        match &done.payload {
+            Payload::Executions(Ok(list)) => {
+                let active = list.iter().any(|e| e.status.status.is_active());
+                self.schedule.set_any_active(active, now);
+                let waiting: BTreeSet<String> = list
+                    .iter()
+                    .filter(|e| e.status.status == ExecStatus::Waiting)
+                    .map(|e| e.id.clone())
+                    .collect();
+                if waiting != self.waiting {
+                    self.waiting = waiting;
+                    self.schedule.poke(Resource::Approvals, now);
+                }
+            }
+            Payload::Execution(exec, Ok(detail)) => {
+                let active = detail.execution.status.status.is_active();
+                self.schedule.set_selected_active(exec, active);
+            }
+            Payload::Decided { .. } => {
+                // Whatever the outcome, the gate list and statuses are now worth re-reading:
+                // a timed-out or failed decision must be re-read before any retry.
+                self.schedule.poke(Resource::Approvals, now);
+                self.schedule.poke(Resource::Executions, now);
+            }
+            Payload::Started { .. } => self.schedule.poke(Resource::Executions, now),
+            _ => {}
+        }
+        if let Some(resource) = &done.resource {
+            self.schedule
+                .completed(resource, read_error(&done.payload), now, jitter);
+            if self.in_flight.remove(resource) == Some(true) {
+                self.start_read(resource.clone());
+            }
+        }
+        Reply {
+            backend: self.backend.name().clone(),
+            epoch: done.epoch,
+            elapsed: done.elapsed,
+            payload: done.payload,
+        }
+    }
+}
+
+fn read_error(payload: &Payload) -> Option<&BackendError> {
+    match payload {
+        Payload::Pipelines(Err(e))
+        | Payload::Executions(Err(e))
+        | Payload::Approvals(Err(e))
+        | Payload::Execution(_, Err(e)) => Some(e),
+        _ => None,
+    }
+}
+
+/// Caps one whole backend operation; the HTTP timeout inside only bounds single requests.
+async fn bounded<T>(
+    limit: Duration,
+    op: impl Future<Output = Result<T, BackendError>>,
+) -> Result<T, BackendError> {
+    tokio::time::timeout(limit, op)
+        .await
+        .unwrap_or(Err(BackendError::Timeout(limit)))
+}

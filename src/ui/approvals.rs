@@ -1,0 +1,85 @@
+//! The Approvals pane: every gate waiting for a person, oldest first, with its deadline.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Cell};
+
+use super::format::{ago, countdown};
+use super::table::{Column, ListView};
+use super::theme::Theme;
+use crate::app::{App, Pane};
+use crate::domain::{Approval, DecisionOutcome, ExecStatus};
+use crate::sanitize::clean;
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
+    let wide = area.width >= 110;
+    let mut columns = vec![
+        Column::new("GATE", Constraint::Length(12)),
+        Column::new("PIPELINE", Constraint::Fill(2)),
+        Column::new("STAGE / STEP", Constraint::Fill(2)),
+        Column::new("DEADLINE", Constraint::Length(13)),
+        Column::new("WAITING", Constraint::Length(10)),
+    ];
+    if wide {
+        columns.insert(2, Column::new("PROJECT", Constraint::Fill(1)));
+        columns.push(Column::new("STARTED BY", Constraint::Fill(1)));
+        columns.push(Column::new("MESSAGE", Constraint::Fill(3)));
+    }
+    let list = &app.approvals;
+    ListView {
+        block,
+        columns: &columns,
+        len: list.len(),
+        selected: app.selected_index(Pane::Approvals),
+        scroll: &app.scroll[Pane::Approvals.index()],
+        empty: if app.backends.iter().all(|b| b.last_ok.is_none()) {
+            "loading…"
+        } else {
+            "no gates waiting"
+        },
+    }
+    .render(f, area, theme, |i| row(app, theme, &list[i], wide));
+}
+
+/// What the gate is doing from this session's point of view: waiting, a decision in
+/// flight, or decided here (until the backend stops listing it).
+pub fn gate_state(app: &App, theme: &Theme, a: &Approval) -> (&'static str, Style) {
+    let key = a.key();
+    if app.deciding.contains(&key) {
+        ("… sending", theme.status(ExecStatus::Running))
+    } else {
+        match app.decided.get(&key) {
+            Some(DecisionOutcome::Rejected) => ("⊘ rejected", theme.status(ExecStatus::Rejected)),
+            Some(_) => ("✓ approved", theme.status(ExecStatus::Succeeded)),
+            None => ("⏸ waiting", theme.status(ExecStatus::Waiting)),
+        }
+    }
+}
+
+fn row<'a>(app: &App, theme: &Theme, a: &'a Approval, wide: bool) -> Vec<Cell<'a>> {
+    let (state, style) = gate_state(app, theme, a);
+    let overdue = a.deadline.is_some_and(|d| d < app.now);
+    let deadline = Span::styled(
+        countdown(app.now, a.deadline),
+        if overdue {
+            theme.status(ExecStatus::Failed)
+        } else {
+            theme.base()
+        },
+    );
+    let mut cells = vec![
+        Cell::from(Span::styled(state, style)),
+        Cell::from(clean(&a.pipeline_name).into_owned()),
+        Cell::from(format!("{} / {}", clean(&a.stage), clean(&a.step))),
+        Cell::from(deadline),
+        Cell::from(ago(app.now, a.created)),
+    ];
+    if wide {
+        cells.insert(2, Cell::from(clean(&a.project).into_owned()));
+        cells.push(Cell::from(clean(&a.triggered_by).into_owned()));
+        cells.push(Cell::from(clean(&a.message).into_owned()));
+    }
+    cells
+}

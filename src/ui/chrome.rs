@@ -1,0 +1,116 @@
+//! The frame around the panes: tab header, status bar (backend health, data age, flash) and
+//! the key-hint footer generated from the keymap.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::theme::Theme;
+use crate::app::{Action, App, Health, Pane, View};
+use crate::domain::Compact;
+use crate::sanitize::clean;
+
+pub fn header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = vec![Span::styled(" flightdeck ", theme.title()), Span::raw(" ")];
+    for pane in Pane::ALL {
+        let count = match pane {
+            Pane::Pipelines => app.pipelines.len(),
+            Pane::Executions => app.executions.len(),
+            Pane::Approvals => app.approvals.len(),
+        };
+        let active = pane == app.pane;
+        let marker = if active { "▸" } else { " " };
+        spans.push(Span::styled(
+            format!("{marker}{} {count} ", pane.title()),
+            theme.tab(active),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    if app.frozen {
+        spans.push(Span::styled(
+            " FROZEN ",
+            theme.warn().add_modifier(Modifier::REVERSED),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    if app.read_only {
+        spans.push(Span::styled(" READ-ONLY ", theme.warn()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn status_bar(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = Vec::new();
+    for b in &app.backends {
+        let health = b.health();
+        let stale = b.last_ok.is_some() && b.is_stale(app.now, app.intervals.lists);
+        let dot = match health {
+            Health::Ok => "●",
+            Health::Connecting => "○",
+            _ => "▲",
+        };
+        spans.push(Span::styled(
+            format!("{dot} {} {}", b.name, health.label()),
+            theme.health(health),
+        ));
+        if let Some(age) = b.age(app.now) {
+            let text = format!(" {}", Compact(age));
+            spans.push(if stale {
+                Span::styled(format!("{text} STALE"), theme.warn())
+            } else {
+                Span::styled(text, theme.dim())
+            });
+        }
+        spans.push(Span::raw("  "));
+    }
+    if let Some(flash) = app.visible_flash() {
+        spans.push(Span::styled(
+            clean(&flash.text).into_owned(),
+            theme.flash(flash.level),
+        ));
+    } else if let Some(err) = app
+        .backends
+        .iter()
+        .find_map(|b| b.error.as_ref().map(|e| (b, e)))
+    {
+        spans.push(Span::styled(
+            format!("{}: {}", err.0.name, clean(&err.1.to_string())),
+            theme.flash(crate::app::FlashLevel::Error),
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The actions worth hinting in the current context, most important first.
+fn hinted(app: &App) -> Vec<Action> {
+    let mut actions = Vec::new();
+    if app.view == View::Detail {
+        actions.push(Action::Back);
+    } else {
+        actions.extend([Action::NextPane, Action::Open]);
+    }
+    let writable = !app.read_only;
+    match app.pane {
+        Pane::Pipelines if writable => actions.push(Action::Start),
+        Pane::Executions if writable => {
+            actions.extend([Action::Approve, Action::Reject, Action::Start])
+        }
+        Pane::Approvals if writable => actions.extend([Action::Approve, Action::Reject]),
+        _ => {}
+    }
+    actions.extend([Action::Refresh, Action::Freeze, Action::Help, Action::Quit]);
+    actions
+}
+
+pub fn footer(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = Vec::new();
+    for action in hinted(app) {
+        if let Some(key) = app.keymap.key_for(action) {
+            spans.push(Span::styled(key.label(), theme.key()));
+            spans.push(Span::styled(format!(" {}  ", action.hint()), theme.dim()));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,277 @@
+//! The Detail view of the selected item: an execution's stage/step tree and its gates, or a
+//! pipeline with its recent runs.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::format::{ago, countdown, duration};
+use super::theme::Theme;
+use crate::app::{App, Pane};
+use crate::domain::{Approval, Execution, Pipeline, Stage, Status};
+use crate::sanitize::clean;
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
+    let lines = match app.pane {
+        Pane::Pipelines => app
+            .selected_pipeline()
+            .map(|p| pipeline_lines(app, theme, p))
+            .unwrap_or_default(),
+        Pane::Executions | Pane::Approvals => execution_lines(app, theme),
+    };
+    let text = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(block);
+    f.render_widget(text, area);
+}
+
+fn field<'a>(theme: &Theme, name: &'a str, value: impl Into<Span<'a>>) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{name:>12}  "), theme.dim()),
+        value.into(),
+    ])
+}
+
+fn status_span(theme: &Theme, s: &Status) -> Span<'static> {
+    Span::styled(
+        format!("{} {}", s.status.glyph(), clean(&s.raw)),
+        theme.status(s.status),
+    )
+}
+
+fn pipeline_lines<'a>(app: &'a App, theme: &Theme, p: &'a Pipeline) -> Vec<Line<'a>> {
+    let mut lines = vec![
+        field(
+            theme,
+            "pipeline",
+            Span::styled(clean(&p.name).into_owned(), theme.title()),
+        ),
+        field(theme, "id", clean(&p.id).into_owned()),
+        field(theme, "project", clean(&p.project).into_owned()),
+        field(theme, "backend", p.backend.to_string()),
+    ];
+    if !p.description.is_empty() {
+        lines.push(field(
+            theme,
+            "description",
+            clean(&p.description).into_owned(),
+        ));
+    }
+    if !p.tags.is_empty() {
+        let tags: Vec<String> = p
+            .tags
+            .iter()
+            .map(|(k, v)| format!("{}:{}", clean(k), clean(v)))
+            .collect();
+        lines.push(field(theme, "tags", tags.join(" ")));
+    }
+    if let Some(s) = &p.last_status {
+        lines.push(field(theme, "last run", status_span(theme, s)));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled("Recent executions", theme.header()));
+    let runs = app
+        .executions
+        .iter()
+        .filter(|e| e.backend == p.backend && e.project == p.project && e.pipeline_id == p.id)
+        .take(10);
+    let mut any = false;
+    for e in runs {
+        any = true;
+        lines.push(Line::from(vec![
+            Span::raw("  "),
+            status_span(theme, &e.status),
+            Span::raw(format!(
+                "  {}  {}  {}",
+                e.run_number.map(|n| format!("#{n}")).unwrap_or_default(),
+                ago(app.now, e.started),
+                clean(&e.triggered_by)
+            )),
+        ]));
+    }
+    if !any {
+        lines.push(Line::styled("  none in the current list", theme.dim()));
+    }
+    lines
+}
+
+fn execution_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
+    let Some((backend, exec)) = app.current_exec() else {
+        return vec![Line::styled("nothing selected", theme.dim())];
+    };
+    let detail = app.current_detail();
+    let fresh = detail.and_then(|d| d.result.as_ref().ok());
+    let row = fresh.map(|d| &d.execution).or_else(|| {
+        app.executions
+            .iter()
+            .find(|e| e.backend == backend && e.id == exec.id)
+    });
+    let mut lines = match row {
+        Some(e) => header_lines(app, theme, e),
+        None => vec![field(theme, "execution", clean(&exec.id).into_owned())],
+    };
+    lines.push(Line::default());
+    match (detail.map(|d| &d.result), fresh) {
+        (_, Some(d)) => {
+            lines.push(Line::styled("Stages", theme.header()));
+            for stage in &d.stages {
+                stage_lines(app, theme, stage, &mut lines);
+            }
+            let gates = d.approvals.iter().chain(
+                // Gates known from the Approvals list but not yet in this read.
+                app.approvals.iter().filter(|a| {
+                    a.backend == backend
+                        && a.execution_id == exec.id
+                        && !d.approvals.iter().any(|g| g.id == a.id)
+                }),
+            );
+            for gate in gates {
+                lines.push(Line::default());
+                gate_lines(app, theme, gate, &mut lines);
+            }
+        }
+        (Some(Err(e)), None) => lines.push(Line::styled(
+            format!("could not read: {}", clean(e)),
+            theme.flash(crate::app::FlashLevel::Error),
+        )),
+        _ => lines.push(Line::styled("loading stages…", theme.dim())),
+    }
+    lines
+}
+
+fn header_lines<'a>(app: &App, theme: &Theme, e: &'a Execution) -> Vec<Line<'a>> {
+    let mut lines = vec![
+        field(
+            theme,
+            "pipeline",
+            Span::styled(clean(&e.pipeline_name).into_owned(), theme.title()),
+        ),
+        field(
+            theme,
+            "execution",
+            format!(
+                "{}{}",
+                clean(&e.id),
+                e.run_number
+                    .map(|n| format!("  (run #{n})"))
+                    .unwrap_or_default()
+            ),
+        ),
+        field(theme, "status", status_span(theme, &e.status)),
+        field(
+            theme,
+            "project",
+            format!("{}  on {}", clean(&e.project), e.backend),
+        ),
+        field(
+            theme,
+            "started",
+            format!(
+                "{}  by {}  ·  took {}",
+                ago(app.now, e.started),
+                clean(&e.triggered_by),
+                duration(app.now, e.started, e.ended)
+            ),
+        ),
+    ];
+    if e.stages_total > 0 {
+        lines.push(field(
+            theme,
+            "stages",
+            format!("{}/{} done", e.stages_done, e.stages_total),
+        ));
+    }
+    if let Some(m) = e.message.as_deref().filter(|m| !m.is_empty()) {
+        lines.push(field(
+            theme,
+            "message",
+            Span::styled(clean(m).into_owned(), theme.status(e.status.status)),
+        ));
+    }
+    lines
+}
+
+fn stage_lines<'a>(app: &App, theme: &Theme, stage: &'a Stage, lines: &mut Vec<Line<'a>>) {
+    lines.push(Line::from(vec![
+        Span::raw("  "),
+        status_span(theme, &stage.status),
+        Span::styled(
+            format!("  {}", clean(&stage.name)),
+            theme.base().add_modifier(ratatui::style::Modifier::BOLD),
+        ),
+        Span::styled(
+            format!("  {}", duration(app.now, stage.started, stage.ended)),
+            theme.dim(),
+        ),
+    ]));
+    for step in &stage.steps {
+        let mut spans = vec![
+            Span::raw("      "),
+            status_span(theme, &step.status),
+            Span::raw(format!("  {}", clean(&step.name))),
+            Span::styled(
+                format!(
+                    "  {}  {}",
+                    clean(&step.kind),
+                    duration(app.now, step.started, step.ended)
+                ),
+                theme.dim(),
+            ),
+        ];
+        if let Some(m) = step.message.as_deref().filter(|m| !m.is_empty()) {
+            spans.push(Span::styled(
+                format!("  {}", clean(m)),
+                theme.status(step.status.status),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+}
+
+fn gate_lines<'a>(app: &App, theme: &Theme, a: &'a Approval, lines: &mut Vec<Line<'a>>) {
+    let (state, style) = super::approvals::gate_state(app, theme, a);
+    lines.push(Line::from(vec![
+        Span::styled("Gate  ", theme.header()),
+        Span::styled(state, style),
+        Span::raw(format!("  {} / {}", clean(&a.stage), clean(&a.step))),
+    ]));
+    if !a.message.is_empty() {
+        lines.push(field(theme, "message", clean(&a.message).into_owned()));
+    }
+    let approvers = if a.approvers.is_empty() {
+        "-".to_string()
+    } else {
+        a.approvers
+            .iter()
+            .map(|s| clean(s).into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    lines.push(field(
+        theme,
+        "approvers",
+        format!("{approvers}  (needs {})", a.min_count.max(1)),
+    ));
+    lines.push(field(theme, "deadline", countdown(app.now, a.deadline)));
+    if let Some(env) = &a.environment {
+        lines.push(field(theme, "environment", clean(env).into_owned()));
+    }
+    for input in &a.inputs {
+        let options = if input.options.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", input.options.join("|"))
+        };
+        lines.push(field(
+            theme,
+            "input",
+            format!(
+                "{} = {}{}",
+                clean(&input.name),
+                clean(&input.default),
+                clean(&options)
+            ),
+        ));
+    }
+}

@@ -1,0 +1,79 @@
+//! The Executions pane: live, newest first.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Cell};
+
+use super::format::{ago, duration};
+use super::table::{Column, ListView};
+use super::theme::Theme;
+use crate::app::{App, Pane};
+use crate::domain::Execution;
+use crate::sanitize::clean;
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
+    let wide = area.width >= 110;
+    let many = app.backends.len() > 1;
+    let mut columns = vec![
+        Column::new("STATUS", Constraint::Length(14)),
+        Column::new("PIPELINE", Constraint::Fill(2)),
+        Column::new("RUN", Constraint::Length(5)),
+        Column::new("STAGES", Constraint::Length(6)),
+        Column::new("TIME", Constraint::Length(7)),
+        Column::new("STARTED", Constraint::Length(10)),
+    ];
+    if wide {
+        columns.insert(2, Column::new("PROJECT", Constraint::Fill(1)));
+        columns.push(Column::new("BY", Constraint::Fill(1)));
+        if many {
+            columns.insert(2, Column::new("BACKEND", Constraint::Fill(1)));
+        }
+    }
+    let list = &app.executions;
+    ListView {
+        block,
+        columns: &columns,
+        len: list.len(),
+        selected: app.selected_index(Pane::Executions),
+        scroll: &app.scroll[Pane::Executions.index()],
+        empty: empty_text(app),
+    }
+    .render(f, area, theme, |i| row(app, theme, &list[i], wide, many));
+}
+
+fn empty_text(app: &App) -> &'static str {
+    if app.backends.iter().all(|b| b.last_ok.is_none()) {
+        "loading…"
+    } else {
+        "no executions"
+    }
+}
+
+fn row<'a>(app: &App, theme: &Theme, e: &'a Execution, wide: bool, many: bool) -> Vec<Cell<'a>> {
+    let s = e.status.status;
+    let status = Span::styled(
+        format!("{} {}", s.glyph(), clean(&e.status.raw)),
+        theme.status(s),
+    );
+    let mut cells = vec![
+        Cell::from(status),
+        Cell::from(clean(&e.pipeline_name).into_owned()),
+        Cell::from(e.run_number.map(|n| format!("#{n}")).unwrap_or_default()),
+        Cell::from(if e.stages_total > 0 {
+            format!("{}/{}", e.stages_done, e.stages_total)
+        } else {
+            String::new()
+        }),
+        Cell::from(duration(app.now, e.started, e.ended)),
+        Cell::from(ago(app.now, e.started)),
+    ];
+    if wide {
+        cells.insert(2, Cell::from(clean(&e.project).into_owned()));
+        cells.push(Cell::from(clean(&e.triggered_by).into_owned()));
+        if many {
+            cells.insert(2, Cell::from(e.backend.to_string()));
+        }
+    }
+    cells
+}

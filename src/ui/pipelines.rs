@@ -1,0 +1,82 @@
+//! The Pipelines pane: everything startable, grouped by backend and project.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Cell};
+
+use super::format::ago;
+use super::table::{Column, ListView};
+use super::theme::Theme;
+use crate::app::{App, Pane};
+use crate::domain::Pipeline;
+use crate::sanitize::clean;
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
+    let wide = area.width >= 110;
+    let many = app.backends.len() > 1;
+    let mut columns = vec![
+        Column::new("PIPELINE", Constraint::Fill(2)),
+        Column::new("PROJECT", Constraint::Fill(1)),
+        Column::new("LAST RUN", Constraint::Length(14)),
+        Column::new("WHEN", Constraint::Length(11)),
+    ];
+    if wide {
+        if many {
+            columns.insert(1, Column::new("BACKEND", Constraint::Fill(1)));
+        }
+        columns.push(Column::new("STAGES", Constraint::Length(6)));
+        columns.push(Column::new("TAGS", Constraint::Fill(2)));
+    }
+    let list = &app.pipelines;
+    ListView {
+        block,
+        columns: &columns,
+        len: list.len(),
+        selected: app.selected_index(Pane::Pipelines),
+        scroll: &app.scroll[Pane::Pipelines.index()],
+        empty: if app.backends.iter().all(|b| b.last_ok.is_none()) {
+            "loading…"
+        } else {
+            "no pipelines"
+        },
+    }
+    .render(f, area, theme, |i| row(app, theme, &list[i], wide, many));
+}
+
+fn row<'a>(app: &App, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool) -> Vec<Cell<'a>> {
+    let last = match &p.last_status {
+        Some(s) => Span::styled(
+            format!("{} {}", s.status.glyph(), clean(&s.raw)),
+            theme.status(s.status),
+        ),
+        None => Span::styled("never run", theme.dim()),
+    };
+    let mut cells = vec![
+        Cell::from(clean(&p.name).into_owned()),
+        Cell::from(clean(&p.project).into_owned()),
+        Cell::from(last),
+        Cell::from(ago(app.now, p.last_run)),
+    ];
+    if wide {
+        if many {
+            cells.insert(1, Cell::from(p.backend.to_string()));
+        }
+        cells.push(Cell::from(
+            p.stages.map(|n| n.to_string()).unwrap_or_default(),
+        ));
+        let tags: Vec<String> = p
+            .tags
+            .iter()
+            .map(|(k, v)| {
+                if v.is_empty() {
+                    clean(k).into_owned()
+                } else {
+                    format!("{}:{}", clean(k), clean(v))
+                }
+            })
+            .collect();
+        cells.push(Cell::from(tags.join(" ")));
+    }
+    cells
+}
