@@ -117,7 +117,8 @@ impl Form {
     fn order(&self) -> Vec<Focus> {
         (0..self.fields.len())
             .map(Focus::Field)
-            .chain([Focus::Cancel, Focus::Confirm])
+            // Cancel last: the form opens on it, and Tab from there reaches the first field.
+            .chain([Focus::Confirm, Focus::Cancel])
             .collect()
     }
 
@@ -211,6 +212,8 @@ mod tests {
         assert_eq!(f.handle(key(KeyCode::Enter)), FormEvent::None);
         assert_eq!(f.problem.as_deref(), Some("tag is required"));
         f.handle(key(KeyCode::Tab));
+        assert_eq!(f.focus, Focus::Cancel);
+        f.handle(key(KeyCode::Tab));
         assert_eq!(f.focus, Focus::Field(0));
         for c in "1.2".chars() {
             f.handle(key(KeyCode::Char(c)));
@@ -218,7 +221,6 @@ mod tests {
         f.handle(key(KeyCode::Enter));
         f.handle(key(KeyCode::Right));
         assert_eq!(f.value("env"), Some("prod"));
-        f.handle(key(KeyCode::Tab));
         f.handle(key(KeyCode::Tab));
         assert_eq!(f.focus, Focus::Confirm);
         assert_eq!(f.handle(key(KeyCode::Enter)), FormEvent::Confirm);

@@ -176,13 +176,16 @@ impl Keymap {
             .map(|(k, _)| *k)
     }
 
-    /// Every action with all its keys, in binding order, for the help overlay.
-    pub fn help(&self) -> Vec<(Action, Vec<Key>)> {
-        let mut out: Vec<(Action, Vec<Key>)> = Vec::new();
+    /// Every action with the labels of all its keys, in binding order, for the help
+    /// overlay. Keys that print alike (BackTab with and without Shift) are listed once.
+    pub fn help(&self) -> Vec<(Action, Vec<String>)> {
+        let mut out: Vec<(Action, Vec<String>)> = Vec::new();
         for (key, action) in &self.bindings {
+            let label = key.label();
             match out.iter_mut().find(|(a, _)| a == action) {
-                Some((_, keys)) => keys.push(*key),
-                None => out.push((*action, vec![*key])),
+                Some((_, labels)) if labels.contains(&label) => {}
+                Some((_, labels)) => labels.push(label),
+                None => out.push((*action, vec![label])),
             }
         }
         out

@@ -105,12 +105,31 @@ fn hinted(app: &App) -> Vec<Action> {
 }
 
 pub fn footer(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let mut spans = Vec::new();
-    for action in hinted(app) {
-        if let Some(key) = app.keymap.key_for(action) {
-            spans.push(Span::styled(key.label(), theme.key()));
-            spans.push(Span::styled(format!(" {}  ", action.hint()), theme.dim()));
+    let mut hints: Vec<(Action, String)> = hinted(app)
+        .into_iter()
+        .filter_map(|a| app.keymap.key_for(a).map(|k| (a, k.label())))
+        .collect();
+    // On narrow screens drop the least important hints, never help and quit.
+    let width = |h: &[(Action, String)]| -> usize {
+        h.iter()
+            .map(|(a, k)| k.chars().count() + a.hint().chars().count() + 3)
+            .sum()
+    };
+    for expendable in [
+        Action::Freeze,
+        Action::Refresh,
+        Action::NextPane,
+        Action::Start,
+    ] {
+        if width(&hints) <= usize::from(area.width) {
+            break;
         }
+        hints.retain(|(a, _)| *a != expendable);
+    }
+    let mut spans = Vec::new();
+    for (action, key) in hints {
+        spans.push(Span::styled(key, theme.key()));
+        spans.push(Span::styled(format!(" {}  ", action.hint()), theme.dim()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -52,7 +52,6 @@ fn help(f: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
         .help()
         .into_iter()
         .map(|(action, keys)| {
-            let keys: Vec<String> = keys.iter().map(|k| k.label()).collect();
             Line::from(vec![
                 Span::styled(format!("{:>16}  ", keys.join(" ")), theme.key()),
                 Span::raw(action.describe()),
@@ -74,8 +73,7 @@ fn form(f: &mut Frame, area: Rect, theme: &Theme, form: &Form, busy: bool) -> Op
         .unwrap_or(0)
         .min(24) as u16;
     let mut cursor = None;
-    let mut y = area.y;
-    for (i, field) in form.fields.iter().enumerate() {
+    for (y, (i, field)) in (area.y..).zip(form.fields.iter().enumerate()) {
         if y >= area.bottom().saturating_sub(3) {
             break;
         }
@@ -113,7 +111,6 @@ fn form(f: &mut Frame, area: Rect, theme: &Theme, form: &Form, busy: bool) -> Op
             let x = area.x + 2 + label_w + 2 + field.input.visual_cursor() as u16;
             cursor = Some((x.min(area.right().saturating_sub(1)), y));
         }
-        y += 1;
     }
     let focused_help = match form.focus {
         Focus::Field(i) => form.fields.get(i).and_then(|fl| fl.help.clone()),
@@ -138,14 +135,15 @@ fn form(f: &mut Frame, area: Rect, theme: &Theme, form: &Form, busy: bool) -> Op
         f.render_widget(Paragraph::new(Line::from(note)), bottom);
     }
     let buttons = Line::from(vec![
-        Span::styled(
-            "[ Cancel ]",
-            theme.button(form.focus == Focus::Cancel && !busy),
-        ),
-        Span::raw("   "),
+        // Same order as Tab moves: fields, confirm, then Cancel (where the form opens).
         Span::styled(
             format!("[ {} ]", form.confirm_label),
             theme.button(form.focus == Focus::Confirm && !busy),
+        ),
+        Span::raw("   "),
+        Span::styled(
+            "[ Cancel ]",
+            theme.button(form.focus == Focus::Cancel && !busy),
         ),
         Span::styled(
             if busy {
@@ -272,7 +270,7 @@ fn decision(f: &mut Frame, app: &App, theme: &Theme, d: &DecisionDialog) {
         (
             "deadline",
             format!(
-                "{}  (waiting {})",
+                "{}  (opened {})",
                 countdown(app.now, a.deadline),
                 ago(app.now, a.created)
             ),

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell};
 
-use super::format::{ago, duration};
+use super::format::{ago, duration, status_text};
 use super::table::{Column, ListView};
 use super::theme::Theme;
 use crate::app::{App, Pane};
@@ -16,7 +16,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
     let wide = area.width >= 110;
     let many = app.backends.len() > 1;
     let mut columns = vec![
-        Column::new("STATUS", Constraint::Length(14)),
+        Column::new("STATUS", Constraint::Length(if wide { 19 } else { 13 })),
         Column::new("PIPELINE", Constraint::Fill(2)),
         Column::new("RUN", Constraint::Length(5)),
         Column::new("STAGES", Constraint::Length(6)),
@@ -52,10 +52,7 @@ fn empty_text(app: &App) -> &'static str {
 
 fn row<'a>(app: &App, theme: &Theme, e: &'a Execution, wide: bool, many: bool) -> Vec<Cell<'a>> {
     let s = e.status.status;
-    let status = Span::styled(
-        format!("{} {}", s.glyph(), clean(&e.status.raw)),
-        theme.status(s),
-    );
+    let status = Span::styled(status_text(&e.status, wide), theme.status(s));
     let mut cells = vec![
         Cell::from(status),
         Cell::from(clean(&e.pipeline_name).into_owned()),

@@ -6,7 +6,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::domain::Compact;
+use crate::domain::{Compact, Status};
 use crate::sanitize::clean;
 
 fn between(from: Timestamp, to: Timestamp) -> Duration {
@@ -35,6 +35,16 @@ pub fn countdown(now: Timestamp, deadline: Option<Timestamp>) -> String {
         Some(d) if d >= now => format!("in {}", Compact(between(now, d))),
         Some(d) => format!("overdue {}", Compact(between(d, now))),
         None => "-".into(),
+    }
+}
+
+/// A status as glyph plus text: the backend's own word where there is room, the short
+/// normalized label where there is not.
+pub fn status_text(status: &Status, wide: bool) -> String {
+    if wide {
+        format!("{} {}", status.status.glyph(), clean(&status.raw))
+    } else {
+        format!("{} {}", status.status.glyph(), status.status.label())
     }
 }
 

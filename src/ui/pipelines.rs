@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell};
 
-use super::format::ago;
+use super::format::{ago, status_text};
 use super::table::{Column, ListView};
 use super::theme::Theme;
 use crate::app::{App, Pane};
@@ -18,7 +18,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
     let mut columns = vec![
         Column::new("PIPELINE", Constraint::Fill(2)),
         Column::new("PROJECT", Constraint::Fill(1)),
-        Column::new("LAST RUN", Constraint::Length(14)),
+        Column::new("LAST RUN", Constraint::Length(if wide { 19 } else { 13 })),
         Column::new("WHEN", Constraint::Length(11)),
     ];
     if wide {
@@ -46,10 +46,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
 
 fn row<'a>(app: &App, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool) -> Vec<Cell<'a>> {
     let last = match &p.last_status {
-        Some(s) => Span::styled(
-            format!("{} {}", s.status.glyph(), clean(&s.raw)),
-            theme.status(s.status),
-        ),
+        Some(s) => Span::styled(status_text(s, wide), theme.status(s.status)),
         None => Span::styled("never run", theme.dim()),
     };
     let mut cells = vec![

@@ -1,0 +1,317 @@
+//! Pure `App::update` tests: keys and replies in, state and effects out. No I/O.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use crossterm::event::KeyCode;
+use flightdeck::app::{App, BackendInfo, Dialog, Effect, Health, Pane, StartPhase, View};
+use flightdeck::domain::*;
+use flightdeck::service::{Command, Intervals, Payload, Reply, Resource};
+
+fn commands(effects: &[Effect]) -> Vec<&Command> {
+    effects
+        .iter()
+        .map(|Effect::Send { command, .. }| command)
+        .collect()
+}
+
+fn to_approvals(app: &mut App) {
+    press(app, [key(KeyCode::Tab)]);
+    assert_eq!(app.pane, Pane::Approvals);
+}
+
+#[test]
+fn cursor_stays_on_its_item_when_rows_arrive_and_leave() {
+    let mut app = loaded_app();
+    assert_eq!(app.pane, Pane::Executions);
+    press(&mut app, [ch('j'), ch('j')]);
+    assert_eq!(app.selected_execution().unwrap().id, "exec-failed");
+
+    let mut fresh = executions();
+    fresh.insert(
+        0,
+        execution(
+            "exec-new",
+            "build",
+            "Build",
+            ExecStatus::Running,
+            "Running",
+            0,
+        ),
+    );
+    app.update(reply(Payload::Executions(Ok(fresh))), at(5));
+    assert_eq!(app.selected_execution().unwrap().id, "exec-failed");
+
+    // The selected execution disappears: the cursor lands on its neighbour.
+    let mut fewer = executions();
+    fewer.retain(|e| e.id != "exec-failed");
+    app.update(reply(Payload::Executions(Ok(fewer))), at(10));
+    assert_eq!(app.selected_execution().unwrap().id, "exec-ok");
+}
+
+#[test]
+fn selecting_an_execution_asks_the_service_to_follow_it() {
+    let mut app = loaded_app();
+    let effects = press(&mut app, [ch('j')]);
+    let selects: Vec<_> = commands(&effects)
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Select(Some(e)) => Some(e.id.clone()),
+            _ => None,
+        })
+        .collect();
+    // Newest first: the running build, then the waiting deploy.
+    assert_eq!(selects, ["exec-waiting"]);
+    // Moving nowhere new sends nothing.
+    assert!(press(&mut app, [key(KeyCode::Enter)]).is_empty());
+    assert_eq!(app.view, View::Detail);
+}
+
+#[test]
+fn approving_needs_an_explicit_confirm_and_is_sent_once() {
+    let mut app = loaded_app();
+    to_approvals(&mut app);
+    press(&mut app, [ch('a')]);
+    assert!(matches!(app.dialog, Some(Dialog::Decision(_))));
+    // Enter alone hits the focused Cancel button.
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    assert!(app.dialog.is_none());
+    assert!(
+        commands(&effects)
+            .iter()
+            .all(|c| !matches!(c, Command::Decide { .. }))
+    );
+
+    press(&mut app, [ch('a'), key(KeyCode::Tab)]);
+    press(&mut app, "lgtm".chars().map(ch));
+    // comment -> ticket -> Approve
+    let effects = press(
+        &mut app,
+        [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Enter)],
+    );
+    let decide = commands(&effects)
+        .into_iter()
+        .find_map(|c| match c {
+            Command::Decide {
+                approval, decision, ..
+            } => Some((approval.id.clone(), decision.clone())),
+            _ => None,
+        })
+        .expect("a decision is sent");
+    assert_eq!(decide.0, "gate-1");
+    assert_eq!(decide.1.action, DecisionAction::Approve);
+    assert_eq!(decide.1.comment, "lgtm");
+    assert_eq!(
+        decide.1.inputs,
+        vec![("ticket".to_string(), "OPS-1".to_string())]
+    );
+
+    // While in flight, keys cannot send it again, nor can a new dialog open.
+    let again = press(&mut app, [key(KeyCode::Enter), key(KeyCode::Esc)]);
+    assert!(
+        commands(&again)
+            .iter()
+            .all(|c| !matches!(c, Command::Decide { .. }))
+    );
+    let Some(Dialog::Decision(d)) = &app.dialog else {
+        panic!("dialog stays while sending")
+    };
+    let epoch = d.epoch;
+
+    let approval = Box::new(approval("gate-1", "exec-waiting"));
+    app.update(
+        flightdeck::app::Msg::Reply(Reply {
+            backend: BACKEND.into(),
+            epoch,
+            elapsed: Duration::from_millis(30),
+            payload: Payload::Decided {
+                approval,
+                decision: decide.1,
+                result: Ok(DecisionOutcome::Approved),
+            },
+        }),
+        at(1),
+    );
+    assert!(app.dialog.is_none());
+    assert!(app.visible_flash().unwrap().text.starts_with("approved"));
+    assert!(
+        app.decided
+            .contains_key(&ItemKey::new(BACKEND, "payments", "gate-1"))
+    );
+    press(&mut app, [ch('a')]);
+    assert!(
+        app.dialog.is_none(),
+        "a gate decided here cannot be decided again"
+    );
+
+    // The backend stops listing the gate: the marker goes with it.
+    app.update(reply(Payload::Approvals(Ok(vec![]))), at(2));
+    assert!(app.decided.is_empty());
+}
+
+#[test]
+fn a_late_reply_never_lands_in_a_newer_dialog() {
+    let mut app = loaded_app();
+    press(&mut app, [key(KeyCode::BackTab)]);
+    assert_eq!(app.pane, Pane::Pipelines);
+    let first = press(&mut app, [ch('s')]);
+    assert!(matches!(
+        commands(&first)[..],
+        [Command::LoadStartForm { .. }]
+    ));
+    press(&mut app, [key(KeyCode::Esc), ch('j'), ch('s')]);
+    let Some(Dialog::Start(d)) = &app.dialog else {
+        panic!("start dialog")
+    };
+    assert_eq!(d.pipeline.id, "build");
+    let current = d.epoch;
+
+    let form = StartForm {
+        variables: vec![VariableSpec {
+            name: "tag".into(),
+            kind: VarKind::Text,
+            required: true,
+            default: None,
+            description: None,
+        }],
+    };
+    let late = Reply {
+        backend: BACKEND.into(),
+        epoch: current - 1,
+        elapsed: Duration::ZERO,
+        payload: Payload::StartForm {
+            project: "payments".into(),
+            pipeline_id: "deploy_api".into(),
+            result: Ok(StartForm::default()),
+        },
+    };
+    app.update(flightdeck::app::Msg::Reply(late), t0());
+    let Some(Dialog::Start(d)) = &app.dialog else {
+        panic!()
+    };
+    assert!(
+        matches!(d.phase, StartPhase::Loading),
+        "stale epoch ignored"
+    );
+
+    let fresh = Reply {
+        backend: BACKEND.into(),
+        epoch: current,
+        elapsed: Duration::ZERO,
+        payload: Payload::StartForm {
+            project: "payments".into(),
+            pipeline_id: "build".into(),
+            result: Ok(form),
+        },
+    };
+    app.update(flightdeck::app::Msg::Reply(fresh), t0());
+    // Straight to Start without filling the required tag: refused in the form.
+    let effects = press(&mut app, [key(KeyCode::Right), key(KeyCode::Enter)]);
+    assert!(effects.is_empty());
+    let Some(Dialog::Start(d)) = &app.dialog else {
+        panic!()
+    };
+    let StartPhase::Editing(form) = &d.phase else {
+        panic!()
+    };
+    assert_eq!(form.problem.as_deref(), Some("tag is required"));
+
+    // Confirm -> Cancel -> tag
+    press(&mut app, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+    press(&mut app, "1.4.2".chars().map(ch));
+    // tag -> notes -> Start
+    let effects = press(
+        &mut app,
+        [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Enter)],
+    );
+    match commands(&effects)[..] {
+        [Command::Start { request, .. }] => {
+            assert_eq!(request.pipeline_id, "build");
+            assert_eq!(
+                request.values,
+                vec![("tag".to_string(), "1.4.2".to_string())]
+            );
+            assert_eq!(request.notes, None);
+        }
+        ref other => panic!("expected one start, got {other:?}"),
+    }
+}
+
+#[test]
+fn read_only_blocks_every_mutation() {
+    let mut app = App::new(
+        vec![BackendInfo {
+            name: BACKEND.into(),
+            kind: BackendKind::Harness,
+            production: false,
+            read_only: true,
+        }],
+        Intervals::default(),
+        false,
+    );
+    app.update(reply(Payload::Pipelines(Ok(pipelines()))), t0());
+    app.update(
+        reply(Payload::Approvals(Ok(vec![approval(
+            "gate-1",
+            "exec-waiting",
+        )]))),
+        t0(),
+    );
+    press(&mut app, [key(KeyCode::BackTab)]);
+    let effects = press(&mut app, [ch('s')]);
+    assert!(
+        effects
+            .iter()
+            .all(|Effect::Send { command, .. }| !matches!(command, Command::LoadStartForm { .. }))
+    );
+    assert!(app.dialog.is_none());
+    press(&mut app, [key(KeyCode::BackTab), ch('a'), ch('x')]);
+    assert_eq!(app.pane, Pane::Approvals);
+    assert!(app.dialog.is_none());
+    assert!(app.visible_flash().unwrap().text.contains("read-only"));
+}
+
+#[test]
+fn errors_keep_the_last_good_data_and_mark_it_stale() {
+    let mut app = loaded_app();
+    app.update(
+        reply(Payload::Executions(Err(BackendError::Network(
+            "connection refused".into(),
+        )))),
+        at(5),
+    );
+    assert_eq!(app.executions.len(), 4);
+    let b = app.backend(BACKEND).unwrap();
+    assert_eq!(b.health(), Health::Failing);
+    assert!(b.is_stale(at(5), app.intervals.lists));
+    app.update(reply(Payload::Executions(Ok(executions()))), at(6));
+    assert_eq!(app.backend(BACKEND).unwrap().health(), Health::Ok);
+}
+
+#[test]
+fn freeze_holds_updates_until_released() {
+    let mut app = loaded_app();
+    press(&mut app, [ch('f')]);
+    app.update(reply(Payload::Executions(Ok(vec![]))), at(5));
+    assert_eq!(app.executions.len(), 4, "held while frozen");
+    press(&mut app, [ch('f')]);
+    assert!(app.executions.is_empty(), "applied on release");
+}
+
+#[test]
+fn refresh_asks_every_list_of_every_backend() {
+    let mut app = loaded_app();
+    let effects = press(&mut app, [ch('r')]);
+    let refreshed: Vec<_> = commands(&effects)
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Refresh(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(refreshed.contains(&Resource::Pipelines));
+    assert!(refreshed.contains(&Resource::Executions));
+    assert!(refreshed.contains(&Resource::Approvals));
+}

@@ -1,0 +1,193 @@
+//! Rendering snapshots: every pane and dialog at 80x24 and 120x40, drawn from the fixture
+//! world through the real update path. Text-only snapshots pin the layout; the NO_COLOR
+//! checks pin that nothing depends on colour.
+
+mod common;
+
+use common::*;
+use crossterm::event::KeyCode;
+use flightdeck::app::{App, Msg};
+use flightdeck::service::Payload;
+use flightdeck::ui::{self, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::{Color, Modifier};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn render(app: &App, w: u16, h: u16, theme: Theme) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| ui::draw(f, app, &theme)).unwrap();
+    terminal
+}
+
+/// Builds the state with `setup`, then snapshots it at both sizes.
+fn snapshot(name: &str, setup: impl Fn(&mut App)) {
+    for (w, h) in SIZES {
+        let mut app = loaded_app();
+        app.update(
+            Msg::Resize {
+                width: w,
+                height: h,
+            },
+            t0(),
+        );
+        setup(&mut app);
+        app.update(Msg::Tick, at(30));
+        let terminal = render(&app, w, h, Theme { color: true });
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), terminal.backend());
+    }
+}
+
+#[test]
+fn executions_pane() {
+    snapshot("executions", |_| {});
+}
+
+#[test]
+fn pipelines_pane() {
+    snapshot("pipelines", |app| {
+        press(app, [key(KeyCode::BackTab)]);
+    });
+}
+
+#[test]
+fn approvals_pane() {
+    snapshot("approvals", |app| {
+        press(app, [key(KeyCode::Tab)]);
+    });
+}
+
+#[test]
+fn execution_detail() {
+    snapshot("detail", |app| {
+        press(app, [ch('j'), key(KeyCode::Enter)]);
+        app.update(
+            reply(Payload::Execution(
+                detail().execution.exec_ref(),
+                Ok(Box::new(detail())),
+            )),
+            at(20),
+        );
+    });
+}
+
+#[test]
+fn decision_dialog() {
+    snapshot("decision", |app| {
+        press(app, [key(KeyCode::Tab), ch('a'), key(KeyCode::Tab)]);
+        press(app, "lgtm".chars().map(ch));
+    });
+}
+
+#[test]
+fn start_dialog() {
+    snapshot("start", |app| {
+        press(app, [key(KeyCode::BackTab), ch('s')]);
+        let Some(flightdeck::app::Dialog::Start(d)) = &app.dialog else {
+            panic!("start dialog")
+        };
+        let epoch = d.epoch;
+        let form = flightdeck::domain::StartForm {
+            variables: vec![
+                var("tag", flightdeck::domain::VarKind::Text, true, None),
+                var(
+                    "replicas",
+                    flightdeck::domain::VarKind::Number,
+                    false,
+                    Some("3"),
+                ),
+                var(
+                    "region",
+                    flightdeck::domain::VarKind::Choice(vec![
+                        "eu-west-1".into(),
+                        "us-east-1".into(),
+                    ]),
+                    false,
+                    Some("eu-west-1"),
+                ),
+                var(
+                    "db_password",
+                    flightdeck::domain::VarKind::Secret,
+                    false,
+                    Some("hunter2"),
+                ),
+            ],
+        };
+        app.update(
+            Msg::Reply(flightdeck::service::Reply {
+                backend: BACKEND.into(),
+                epoch,
+                elapsed: std::time::Duration::ZERO,
+                payload: Payload::StartForm {
+                    project: "payments".into(),
+                    pipeline_id: "deploy_api".into(),
+                    result: Ok(form),
+                },
+            }),
+            t0(),
+        );
+        press(app, [key(KeyCode::Tab)]);
+    });
+}
+
+fn var(
+    name: &str,
+    kind: flightdeck::domain::VarKind,
+    required: bool,
+    default: Option<&str>,
+) -> flightdeck::domain::VariableSpec {
+    flightdeck::domain::VariableSpec {
+        name: name.into(),
+        kind,
+        required,
+        default: default.map(Into::into),
+        description: None,
+    }
+}
+
+#[test]
+fn help_overlay() {
+    snapshot("help", |app| {
+        press(app, [ch('?')]);
+    });
+}
+
+#[test]
+fn no_color_has_no_colour_and_still_shows_the_selection() {
+    for (w, h) in SIZES {
+        let mut app = loaded_app();
+        app.update(Msg::Tick, at(30));
+        let terminal = render(&app, w, h, Theme { color: false });
+        let buffer = terminal.backend().buffer();
+        for cell in buffer.content() {
+            assert_eq!(cell.fg, Color::Reset, "no foreground colour under NO_COLOR");
+            assert_eq!(cell.bg, Color::Reset, "no background colour under NO_COLOR");
+        }
+        // The selected row (first data row, under the border and header) is reversed and marked.
+        let row_y = 3;
+        assert_eq!(buffer[(1, row_y)].symbol(), "▶");
+        assert!(buffer[(2, row_y)].modifier.contains(Modifier::REVERSED));
+        insta::assert_snapshot!(format!("no_color_{w}x{h}"), terminal.backend());
+    }
+}
+
+#[test]
+fn hostile_server_text_never_reaches_the_terminal_raw() {
+    let mut app = loaded_app();
+    let mut list = executions();
+    list[0].pipeline_name = "evil\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{1b}[2J\u{202e}name".into();
+    list[0].triggered_by = "a\nb\tc\u{9b}31m".into();
+    app.update(reply(Payload::Executions(Ok(list))), t0());
+    let terminal = render(&app, 120, 40, Theme { color: true });
+    for cell in terminal.backend().buffer().content() {
+        assert!(
+            !cell
+                .symbol()
+                .chars()
+                .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "control character {:?} reached the buffer",
+            cell.symbol()
+        );
+    }
+}
