@@ -2,7 +2,9 @@
 
 pub mod app;
 pub mod backend;
+pub mod cli;
 pub mod domain;
+pub mod launch;
 pub mod sanitize;
 pub mod service;
 pub mod tui;

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Regenerates the PNGs in this folder from the demo: the real binary in a detached tmux pane
+# of fixed size, captured with colours (tmux capture-pane -e), turned into HTML by aha and
+# into a PNG by headless Chromium.
+#
+#   needs: tmux, aha, chromium, fonts-dejavu-core   (apt-get install -y aha chromium)
+#   usage: screenshots/make.sh            (builds the release binary first)
+set -euo pipefail
+export LC_ALL=C.UTF-8
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.."
+cargo build --release --quiet
+app=$PWD/target/release/flightdeck
+
+# shot NAME COLS ROWS WAIT_TEXT KEYS...   keys are sent one tmux call each, waiting for the
+# screen to change after each.
+shot() {
+  local name=$1 cols=$2 rows=$3 wait_for=$4; shift 4
+  local work; work=$(mktemp -d)
+  local sock=$work/sock
+  printf 'set -g status off\nset -g default-terminal tmux-256color\nset -g escape-time 0\n' > "$work/tmux.conf"
+  tmux -S "$sock" -f "$work/tmux.conf" -u new-session -d -s shot -x "$cols" -y "$rows" \
+       -e COLORTERM=truecolor "$app demo --seed 7"
+  wait_text() {
+    for _ in $(seq 200); do
+      [[ "$(tmux -S "$sock" capture-pane -p -t shot)" == *"$1"* ]] && return 0
+      sleep 0.05
+    done
+    echo "timeout waiting for: $1" >&2; tmux -S "$sock" capture-pane -p -t shot >&2; return 1
+  }
+  wait_text "$wait_for"
+  for k in "$@"; do
+    case $k in
+      wait:*) wait_text "${k#wait:}" ;;
+      *) tmux -S "$sock" send-keys -t shot "$k" ;;
+    esac
+  done
+  sleep 0.3   # let the last frame land (the throttle is 33 ms)
+  tmux -S "$sock" capture-pane -e -p -N -t shot > "$work/screen.ans"
+  tmux -S "$sock" kill-server
+  aha --black --title flightdeck < "$work/screen.ans" > "$work/screen.html"
+  local css="body{margin:0;padding:8px;background:#000}pre{margin:0;font-family:'DejaVu Sans Mono',monospace;font-size:14px;line-height:17px;font-variant-ligatures:none}"
+  sed -i "s|</head>|<style>${css}</style></head>|" "$work/screen.html"
+  local w h
+  w=$(awk -v c="$cols" 'BEGIN{printf "%d", c*14*0.6021 + 16 + 0.999}')
+  h=$(( rows * 17 + 16 ))
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --hide-scrollbars --force-device-scale-factor=1 --user-data-dir="$work/profile" \
+    --window-size="$w,$h" --screenshot="$here/$name.png" "file://$work/screen.html" \
+    >"$work/chromium.log" 2>&1 || { cat "$work/chromium.log" >&2; exit 1; }
+  rm -rf "$work"
+  echo "wrote screenshots/$name.png"
+}
+
+shot demo-executions-120x40 120 40 "ok" 
+shot demo-approvals-120x40 120 40 "ok" Tab "wait:waiting"
+shot demo-detail-120x40 120 40 "ok" Tab "wait:waiting" Enter "wait:Stages"
+shot demo-decision-120x40 120 40 "ok" Tab "wait:waiting" a "wait:Approve gate" Tab
+shot demo-pipelines-80x24 80 24 "ok" BTab "wait:Pipelines"

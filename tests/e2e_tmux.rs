@@ -1,0 +1,166 @@
+//! End to end: the real binary in demo mode inside tmux, driven with keys. Every wait polls
+//! the screen with a deadline; nothing sleeps for a fixed time and asserts.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// A private tmux server (own socket, own config) running one pane of fixed size.
+struct Tmux {
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn start(cols: u16, rows: u16, command: &str) -> Tmux {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("tmux.conf");
+        // status off in the config file applies before the app starts, so its first frame
+        // already has the final size.
+        std::fs::write(
+            &conf,
+            "set -g status off\nset -g default-terminal tmux-256color\nset -g remain-on-exit on\nset -g escape-time 0\n",
+        )
+        .unwrap();
+        let t = Tmux { dir };
+        let out = t.tmux(&[
+            "-f",
+            conf.to_str().unwrap(),
+            "-u",
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            &cols.to_string(),
+            "-y",
+            &rows.to_string(),
+            command,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("sock")
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(self.socket())
+            .args(args)
+            .env("LC_ALL", "C.UTF-8")
+            .output()
+            .expect("tmux is installed (.ci/run installs it)")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "e2e"]).stdout)
+            .into_owned()
+    }
+
+    /// Sends tmux key names one call at a time (Escape glued to a key reads as Alt-key).
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "e2e", k]);
+        }
+    }
+
+    fn literal(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait_until(text, |s| s.contains(text))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+fn wait_for_file(path: &Path) -> String {
+    let start = Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && !text.is_empty()
+        {
+            return text;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "timed out waiting for {}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn approve_a_waiting_gate_with_keys_in_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("stats.json");
+    let rc = dir.path().join("rc");
+    // The exit code goes through a file: tmux's pane_dead_status is racy.
+    let command = format!(
+        "'{BIN}' demo --stats-out '{}'; echo $? > '{}'",
+        stats.display(),
+        rc.display()
+    );
+    let t = Tmux::start(120, 40, &command);
+
+    t.wait_for("Executions");
+    t.keys(&["Tab"]);
+    t.wait_until("a waiting gate in the Approvals pane", |s| {
+        s.contains("▸Approvals") && s.contains("⏸ waiting")
+    });
+    t.keys(&["a"]);
+    t.wait_for("Approve gate");
+    // Cancel is focused: Tab reaches the comment.
+    t.keys(&["Tab"]);
+    t.literal("approved by e2e");
+    t.wait_for("approved by e2e");
+    // Back from the comment: Cancel, then the Approve button.
+    t.keys(&["BTab", "BTab"]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_until("the approval result", |s| {
+        s.contains("approved:") || s.contains("failed:")
+    });
+    assert!(
+        screen.contains("approved:"),
+        "approval failed; screen:\n{screen}"
+    );
+
+    t.keys(&["q"]);
+    assert_eq!(wait_for_file(&rc).trim(), "0", "flightdeck exits cleanly");
+    let stats: serde_json::Value = serde_json::from_str(&wait_for_file(&stats)).unwrap();
+    assert_eq!(
+        stats["approvals"], 1,
+        "exactly one approval reached the simulator: {stats}"
+    );
+    assert_eq!(stats["rejections"], 0, "{stats}");
+}
