@@ -29,7 +29,7 @@ struct Counting {
 }
 
 impl Counting {
-    fn new(name: &str, delay: Duration) -> (Arc<dyn Backend>, Arc<Counts>) {
+    fn spawn(name: &str, delay: Duration) -> (Arc<dyn Backend>, Arc<Counts>) {
         let counts = Arc::new(Counts::default());
         let backend = Counting {
             name: name.into(),
@@ -101,7 +101,7 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<Reply>) -> Reply {
 
 #[tokio::test(start_paused = true)]
 async fn refreshes_of_a_read_in_flight_are_coalesced() {
-    let (backend, counts) = Counting::new("a", Duration::from_secs(2));
+    let (backend, counts) = Counting::spawn("a", Duration::from_secs(2));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let service = Service::spawn(
         vec![(backend, limits(4, Duration::from_secs(30)))],
@@ -125,7 +125,7 @@ async fn refreshes_of_a_read_in_flight_are_coalesced() {
 
 #[tokio::test(start_paused = true)]
 async fn concurrency_is_bounded_per_backend() {
-    let (backend, counts) = Counting::new("a", Duration::from_secs(1));
+    let (backend, counts) = Counting::spawn("a", Duration::from_secs(1));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let service = Service::spawn(
         vec![(backend, limits(2, Duration::from_secs(30)))],
@@ -149,8 +149,8 @@ async fn concurrency_is_bounded_per_backend() {
 
 #[tokio::test(start_paused = true)]
 async fn a_slow_backend_times_out_without_delaying_another() {
-    let (slow, _) = Counting::new("slow", Duration::from_secs(3600));
-    let (fast, _) = Counting::new("fast", Duration::from_millis(10));
+    let (slow, _) = Counting::spawn("slow", Duration::from_secs(3600));
+    let (fast, _) = Counting::spawn("fast", Duration::from_millis(10));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let _service = Service::spawn(
         vec![
@@ -182,7 +182,7 @@ async fn a_slow_backend_times_out_without_delaying_another() {
 
 #[tokio::test(start_paused = true)]
 async fn a_decision_is_sent_once_even_when_it_times_out() {
-    let (backend, counts) = Counting::new("a", Duration::from_secs(60));
+    let (backend, counts) = Counting::spawn("a", Duration::from_secs(60));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let service = Service::spawn(
         vec![(backend, limits(4, Duration::from_secs(5)))],
