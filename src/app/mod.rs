@@ -132,6 +132,8 @@ pub struct App {
     /// window so scrolling moves it as little as possible.
     pub scroll: [Cell<usize>; 3],
     pub dialog: Option<Dialog>,
+    /// First line shown in the detail view; drawing clamps it to the content.
+    pub detail_scroll: Cell<u16>,
     pub flash: Option<Flash>,
     /// Gates with a decision in flight: no second decision may be sent.
     pub deciding: HashSet<ItemKey>,
@@ -168,6 +170,7 @@ impl App {
             cursors: HashMap::new(),
             scroll: Default::default(),
             dialog: None,
+            detail_scroll: Cell::new(0),
             flash: None,
             deciding: HashSet::new(),
             decided: HashMap::new(),

@@ -57,6 +57,7 @@ impl App {
             Action::Open => {
                 if self.pane == Pane::Pipelines || self.current_exec().is_some() {
                     self.view = View::Detail;
+                    self.detail_scroll.set(0);
                 }
             }
             Action::Back => self.view = View::List,
@@ -68,7 +69,14 @@ impl App {
         }
     }
 
+    /// Moves the cursor in a list, or scrolls the detail view.
     fn step(&mut self, delta: isize) {
+        if self.view == View::Detail {
+            let to = self.detail_scroll.get() as isize + delta;
+            self.detail_scroll
+                .set(to.clamp(0, u16::MAX as isize) as u16);
+            return;
+        }
         let keys = self.keys(self.pane);
         self.cursors
             .entry(self.pane)
