@@ -1,4 +1,5 @@
 //! flightdeck: a keyboard-driven terminal dashboard for deployments.
 
 pub mod backend;
+pub mod config;
 pub mod domain;
