@@ -90,8 +90,8 @@ pub(crate) fn parse(backend: &Table<'_>) -> Result<Entries> {
     for t in backend.tables("workflow")? {
         let common = common(&t, &["environment_id", "workflow_id"], &mut names)?;
         workflows.push(InfraxysWorkflow {
-            environment_id: id(&t, "environment_id")?,
-            workflow_id: id(&t, "workflow_id")?,
+            environment_id: id(&t, "environment_id", "required for infraxys workflows")?,
+            workflow_id: id(&t, "workflow_id", "required for infraxys workflows")?,
             name: common.name,
             asynchronous: common.asynchronous,
             argument_fields: common.argument_fields,
@@ -101,7 +101,7 @@ pub(crate) fn parse(backend: &Table<'_>) -> Result<Entries> {
     for t in backend.tables("action")? {
         let common = common(&t, &["instance_id", "filename"], &mut names)?;
         actions.push(InfraxysAction {
-            instance_id: id(&t, "instance_id")?,
+            instance_id: id(&t, "instance_id", "required for infraxys actions")?,
             filename: t.req_str("filename", "required for infraxys actions")?,
             name: common.name,
             asynchronous: common.asynchronous,
@@ -143,7 +143,7 @@ fn common(t: &Table<'_>, specific: &[&str], names: &mut Names) -> Result<Common>
     let mut allowed = vec!["name", "asynchronous", "argument_fields"];
     allowed.extend_from_slice(specific);
     t.check_keys(&allowed, &|_| None)?;
-    let name_item = t.required("name", "shown in the pipeline list and used in CLI targets")?;
+    let name_item = t.required("name", "every entry needs a name")?;
     let name = name_item.nonempty_string()?;
     names.claim(&name_item, &name, &t.path)?;
     Ok(Common {
@@ -154,8 +154,8 @@ fn common(t: &Table<'_>, specific: &[&str], names: &mut Names) -> Result<Common>
 }
 
 /// Ids are GUIDs in practice, but a database id written as a bare number is accepted too.
-fn id(t: &Table<'_>, key: &str) -> Result<String> {
-    let item = t.required(key, "the id used in the execute URL")?;
+fn id(t: &Table<'_>, key: &str, why: &str) -> Result<String> {
+    let item = t.required(key, why)?;
     match item.value {
         DeValue::Integer(_) => Ok(item.integer()?.to_string()),
         DeValue::String(_) => item.nonempty_string(),
@@ -168,7 +168,7 @@ fn argument_fields(entry: &Table<'_>) -> Result<Vec<ArgumentField>> {
     let mut fields = Vec::new();
     for t in entry.tables("argument_fields")? {
         t.check_keys(&["name", "type", "required", "default"], &|_| None)?;
-        let name_item = t.required("name", "the key in the JSON argument")?;
+        let name_item = t.required("name", "every argument field needs a name")?;
         let name = name_item.nonempty_string()?;
         names.claim(&name_item, &name, &t.path)?;
         let field_type = match t.item("type") {

@@ -41,12 +41,21 @@ impl Doc<'_> {
     }
 
     pub(crate) fn syntax(&self, err: &toml::de::Error) -> ConfigError {
-        let (line, column) = line_col(self.text, err.span().map_or(0, |s| s.start));
+        let span = err.span().unwrap_or(0..0);
+        let (line, column) = line_col(self.text, span.start);
+        let mut message = err.message().trim_end().to_owned();
+        // toml does not say which key is repeated; its span covers the key, so quote it.
+        // Only keys are quoted: other spans may cover part of a literal secret.
+        if message == "duplicate key"
+            && let Some(key) = self.text.get(span)
+        {
+            message = format!("duplicate key `{key}`");
+        }
         ConfigError::Syntax {
             file: self.origin.to_owned(),
             line,
             column,
-            message: err.message().trim_end().to_owned(),
+            message,
         }
     }
 }
