@@ -41,6 +41,11 @@ fn toml_syntax_errors() {
         err("[ui]\nrefresh = \"10s\"\nrefresh = \"2s\"\n"),
         "flightdeck.toml:3:1: invalid TOML: duplicate key `refresh`"
     );
+    // Deep nesting is refused by the parser instead of overflowing the stack.
+    assert!(
+        err(&format!("a = {}", "[".repeat(100_000)))
+            .contains("invalid TOML: cannot recurse further")
+    );
 }
 
 #[test]

@@ -158,12 +158,12 @@ pub(crate) fn parse(table: &Table<'_>, global_read_only: bool) -> Result<Backend
             cluster_templates: table.bool_or("cluster_templates", false)?,
         },
         BackendKind::Infraxys => {
+            let branch = table.opt_str("branch")?;
+            let token = optional_secret(table, "token")?;
             let entries = infraxys::parse(table)?;
             BackendSettings::Infraxys {
-                branch: table
-                    .opt_str("branch")?
-                    .unwrap_or_else(|| "master".to_owned()),
-                token: optional_secret(table, "token")?,
+                branch: branch.unwrap_or_else(|| "master".to_owned()),
+                token,
                 workflows: entries.workflows,
                 actions: entries.actions,
                 aliases: entries.aliases,
@@ -230,12 +230,12 @@ fn foreign_key(key: &str, kind: BackendKind) -> Option<String> {
         owners.join(" and "),
         kind.as_str()
     );
-    // The credential key differs by kind; point at the right one.
-    let own_credential = ["api_key", "token"]
-        .into_iter()
-        .find(|c| *c != key && kind_keys(kind).contains(c));
-    if let Some(own) = own_credential.filter(|_| key == "api_key" || key == "token") {
-        message.push_str(&format!("; use `{own}`"));
+    // The credential key differs by kind; point at the one this kind takes.
+    if matches!(key, "api_key" | "token") {
+        let own = if key == "api_key" { "token" } else { "api_key" };
+        if kind_keys(kind).contains(&own) {
+            message.push_str(&format!("; use `{own}`"));
+        }
     }
     Some(message)
 }

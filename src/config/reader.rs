@@ -62,17 +62,17 @@ impl Doc<'_> {
 
 /// A table at a known key path.
 pub(crate) struct Table<'a> {
-    pub doc: &'a Doc<'a>,
+    doc: &'a Doc<'a>,
     pub path: String,
-    pub span: Range<usize>,
+    span: Range<usize>,
     map: &'a DeTable<'a>,
 }
 
 /// One value at a known key path.
 pub(crate) struct Item<'a> {
-    pub doc: &'a Doc<'a>,
+    doc: &'a Doc<'a>,
     pub path: String,
-    pub span: Range<usize>,
+    span: Range<usize>,
     pub value: &'a DeValue<'a>,
 }
 
