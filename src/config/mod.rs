@@ -1,0 +1,155 @@
+//! The config file: finding it, reading it, and explaining exactly what is wrong with it.
+//!
+//! Every error names the file, line, column and dotted key (`backend[1].kind`). Secrets are
+//! recorded as sources and resolved only when a backend is built (see [`SecretSource`]).
+//! `config.example.toml` at the top of the repository documents every option.
+
+mod backend;
+mod duration;
+mod error;
+mod infraxys;
+mod paths;
+mod reader;
+mod secret;
+mod ui;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use toml::de::DeTable;
+
+pub use backend::{BackendConfig, BackendSettings};
+pub use error::ConfigError;
+pub use infraxys::{ArgumentField, ArgumentType, InfraxysAction, InfraxysAlias, InfraxysWorkflow};
+pub use paths::CONFIG_ENV;
+pub use secret::SecretSource;
+pub use ui::{Theme, UiConfig};
+
+use crate::domain::BackendName;
+use reader::{Doc, Table};
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file this was loaded from; `None` for built-in or in-memory configs.
+    pub source: Option<PathBuf>,
+    pub ui: UiConfig,
+    pub backends: Vec<BackendConfig>,
+}
+
+impl Config {
+    /// Finds the config file: `explicit` (`--config`), then `$FLIGHTDECK_CONFIG`, then
+    /// `config.toml` in the per-user config directory. `Ok(None)` when none of these is
+    /// given and the per-user file does not exist; a named path that does not exist is an error.
+    pub fn discover(explicit: Option<&Path>) -> Result<Option<PathBuf>, ConfigError> {
+        let default = directories::ProjectDirs::from("", "", "flightdeck")
+            .map(|dirs| dirs.config_dir().join("config.toml"));
+        paths::discover_in(
+            explicit,
+            std::env::var_os(CONFIG_ENV).as_deref(),
+            default.as_deref(),
+        )
+    }
+
+    /// Reads and validates a config file. Relative paths inside it are taken relative to
+    /// the file's directory.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let origin = path.display().to_string();
+        let mut config = parse(&text, &origin, path.parent())?;
+        config.source = Some(path.to_path_buf());
+        Ok(config)
+    }
+
+    /// Validates config text; `origin` names it in error messages.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        parse(text, origin, None)
+    }
+
+    pub fn backend(&self, name: &str) -> Option<&BackendConfig> {
+        self.backends.iter().find(|b| &*b.name == name)
+    }
+
+    /// Things that work but should be fixed: literal secrets, secret or config files that
+    /// group or others can read, and disabled TLS verification.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let mut has_literal = false;
+        for b in &self.backends {
+            match b.credential() {
+                Some((key, SecretSource::Literal(_))) => {
+                    has_literal = true;
+                    warnings.push(format!(
+                        "backend {}: {key} is a literal in the config; use {{ env = ... }}, \
+                         {{ file = ... }} or {{ cmd = ... }}",
+                        b.name
+                    ));
+                }
+                Some((key, SecretSource::File(path))) => {
+                    if let Some(mode) = secret::readable_by_others(path) {
+                        warnings.push(format!(
+                            "backend {}: {key} file {} is readable by group or others \
+                             (mode {mode:03o}); run chmod 600 on it",
+                            b.name,
+                            path.display()
+                        ));
+                    }
+                }
+                _ => {}
+            }
+            if b.insecure_skip_verify {
+                warnings.push(format!(
+                    "backend {}: insecure_skip_verify is set; TLS certificates are not verified",
+                    b.name
+                ));
+            }
+        }
+        if has_literal
+            && let Some(path) = &self.source
+            && let Some(mode) = secret::readable_by_others(path)
+        {
+            warnings.push(format!(
+                "config file {} contains a literal secret and is readable by group or others \
+                 (mode {mode:03o}); run chmod 600 on it",
+                path.display()
+            ));
+        }
+        warnings
+    }
+}
+
+fn parse(text: &str, origin: &str, base_dir: Option<&Path>) -> Result<Config, ConfigError> {
+    let doc = Doc {
+        origin,
+        text,
+        base_dir,
+    };
+    let tree = DeTable::parse(text).map_err(|e| doc.syntax(&e))?;
+    let root = Table::root(&doc, tree.get_ref());
+    root.check_keys(&["ui", "backend"], &|_| None)?;
+    let ui = match root.item("ui") {
+        Some(item) => ui::parse(&item.table()?)?,
+        None => UiConfig::default(),
+    };
+    let mut backends = Vec::new();
+    let mut seen: HashMap<BackendName, String> = HashMap::new();
+    for table in root.tables("backend")? {
+        let backend = backend::parse(&table, ui.read_only)?;
+        if let Some(first) = seen.get(&backend.name) {
+            let name = table.required("name", "")?;
+            return Err(name.invalid(format!(
+                "duplicate backend name {:?}; {first} already uses it",
+                &*backend.name
+            )));
+        }
+        seen.insert(backend.name.clone(), table.path.clone());
+        backends.push(backend);
+    }
+    Ok(Config {
+        source: None,
+        ui,
+        backends,
+    })
+}

@@ -1,0 +1,348 @@
+//! Every class of config error names file:line:col and the dotted key, in words a person can
+//! act on. The texts are asserted exactly: they are the user interface of a broken config.
+
+use flightdeck::config::Config;
+
+/// A valid harness backend whose lines the cases below replace.
+const HARNESS: &str = r#"[[backend]]
+name = "h"
+kind = "harness"
+base_url = "https://x"
+account = "a"
+project = "p"
+api_key = { env = "K" }
+"#;
+
+const INFRAXYS: &str = r#"[[backend]]
+name = "i"
+kind = "infraxys"
+base_url = "https://x"
+"#;
+
+fn err(text: &str) -> String {
+    match Config::from_toml_str(text, "flightdeck.toml") {
+        Ok(config) => panic!("expected an error, loaded {config:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn harness_with(find: &str, replace: &str) -> String {
+    assert!(HARNESS.contains(find), "{find}");
+    HARNESS.replacen(find, replace, 1)
+}
+
+#[test]
+fn toml_syntax_errors() {
+    assert_eq!(
+        err("a = \n"),
+        "flightdeck.toml:1:5: invalid TOML: string values must be quoted, expected literal string"
+    );
+    assert_eq!(
+        err("[ui]\nrefresh = \"10s\"\nrefresh = \"2s\"\n"),
+        "flightdeck.toml:3:1: invalid TOML: duplicate key `refresh`"
+    );
+    // Deep nesting is refused by the parser instead of overflowing the stack.
+    assert!(
+        err(&format!("a = {}", "[".repeat(100_000)))
+            .contains("invalid TOML: cannot recurse further")
+    );
+}
+
+#[test]
+fn unknown_keys_suggest_the_closest_valid_key() {
+    assert_eq!(
+        err("[uii]\n"),
+        "flightdeck.toml:1:2: uii: unknown key; did you mean `ui`?"
+    );
+    assert_eq!(
+        err("[ui]\nrefesh = \"10s\"\n"),
+        "flightdeck.toml:2:1: ui.refesh: unknown key; did you mean `refresh`?"
+    );
+    assert_eq!(
+        err(&harness_with(
+            "project = \"p\"\n",
+            "project = \"p\"\nacount = \"n\"\n"
+        )),
+        "flightdeck.toml:7:1: backend[0].acount: unknown key; did you mean `account`?"
+    );
+    assert_eq!(
+        err("[[backend]]\nname = \"x\"\nknd = \"argo\"\n"),
+        "flightdeck.toml:3:1: backend[0].knd: unknown key; did you mean `kind`?"
+    );
+    assert_eq!(
+        err(&harness_with("{ env = \"K\" }", "{ envv = \"K\" }")),
+        "flightdeck.toml:7:13: backend[0].api_key.envv: unknown key; did you mean `env`?"
+    );
+    assert_eq!(
+        err(&format!(
+            "{INFRAXYS}[[backend.alias]]\nname = \"w\"\nalias = \"a\"\nfilename = \"x\"\n"
+        )),
+        "flightdeck.toml:8:1: backend[0].alias[0].filename: unknown key; \
+         valid keys here: name, asynchronous, argument_fields, alias"
+    );
+}
+
+#[test]
+fn keys_of_another_kind_name_that_kind() {
+    assert_eq!(
+        err(&harness_with(
+            "project = \"p\"\n",
+            "project = \"p\"\nnamespace = \"n\"\n"
+        )),
+        "flightdeck.toml:7:1: backend[0].namespace: `namespace` is a setting of argo backends, \
+         not of harness backends"
+    );
+    assert_eq!(
+        err(&harness_with("api_key", "token")),
+        "flightdeck.toml:7:1: backend[0].token: `token` is a setting of argo and infraxys \
+         backends, not of harness backends; use `api_key`"
+    );
+}
+
+#[test]
+fn wrong_types() {
+    assert_eq!(
+        err("ui = 3\n"),
+        "flightdeck.toml:1:6: ui: expected a table, found an integer"
+    );
+    assert_eq!(
+        err("[ui]\nrefresh = 10\n"),
+        "flightdeck.toml:2:11: ui.refresh: expected a duration string like \"10s\", found an integer"
+    );
+    assert_eq!(
+        err("[ui]\nread_only = \"yes\"\n"),
+        "flightdeck.toml:2:13: ui.read_only: expected true or false, found a string"
+    );
+    assert_eq!(
+        err("[backend]\nname = \"x\"\n"),
+        "flightdeck.toml:1:1: backend: expected an array of tables ([[backend]]), found a table"
+    );
+    assert_eq!(
+        err(&harness_with(
+            "project = \"p\"\n",
+            "project = \"p\"\nconcurrency = \"4\"\n"
+        )),
+        "flightdeck.toml:7:15: backend[0].concurrency: expected an integer, found a string"
+    );
+    assert_eq!(
+        err(&harness_with("{ env = \"K\" }", "5")),
+        "flightdeck.toml:7:11: backend[0].api_key: expected { env = \"VAR\" }, { file = \"path\" }, \
+         { cmd = \"command\" } or a string, found an integer"
+    );
+    assert_eq!(
+        err(&format!("{INFRAXYS}workflow = 3\n")),
+        "flightdeck.toml:5:12: backend[0].workflow: expected an array of tables \
+         ([[backend.workflow]]), found an integer"
+    );
+}
+
+#[test]
+fn invalid_values() {
+    assert_eq!(
+        err(&format!(
+            "{HARNESS}\n[[backend]]\nname = \"y\"\nkind = \"harnes\"\n"
+        )),
+        "flightdeck.toml:11:8: backend[1].kind: unknown backend kind \"harnes\"; \
+         expected one of harness, harness-fg, argo, infraxys"
+    );
+    assert_eq!(
+        err("[ui]\ntheme = \"blue\"\n"),
+        "flightdeck.toml:2:9: ui.theme: unknown theme \"blue\"; \
+         expected one of dark, light, high-contrast, colorblind"
+    );
+    assert_eq!(
+        err("[ui]\nrefresh = \"10\"\n"),
+        "flightdeck.toml:2:11: ui.refresh: invalid duration \"10\"; write a number and a unit, \
+         like \"500ms\", \"10s\", \"2m\" or \"1h\""
+    );
+    assert_eq!(
+        err(&harness_with("https://x", "not a url")),
+        "flightdeck.toml:4:12: backend[0].base_url: invalid URL: relative URL without a base"
+    );
+    assert_eq!(
+        err(&harness_with("https://x", "ftp://x")),
+        "flightdeck.toml:4:12: backend[0].base_url: URL scheme must be http or https, not \"ftp\""
+    );
+    assert_eq!(
+        err(&harness_with("https://x", "https://user:pw@x")),
+        "flightdeck.toml:4:12: backend[0].base_url: must not contain a user name or password; \
+         put credentials in api_key or token"
+    );
+    assert_eq!(
+        err(&harness_with(
+            "project = \"p\"\n",
+            "project = \"p\"\nca_file = \"~bob/x\"\n"
+        )),
+        "flightdeck.toml:7:11: backend[0].ca_file: only `~/` is expanded; \
+         `~user` paths are not supported"
+    );
+    assert_eq!(
+        err(&harness_with(
+            "{ env = \"K\" }",
+            "{ env = \"K\", file = \"f\" }"
+        )),
+        "flightdeck.toml:7:11: backend[0].api_key: expected exactly one of { env = \"VAR\" }, \
+         { file = \"path\" }, { cmd = \"command\" } or a string"
+    );
+    let alias = format!("{INFRAXYS}[[backend.alias]]\nname = \"w\"\nalias = \"a\"\n");
+    assert_eq!(
+        err(&format!(
+            "{alias}argument_fields = [{{ name = \"n\", type = \"int\" }}]\n"
+        )),
+        "flightdeck.toml:8:41: backend[0].alias[0].argument_fields[0].type: unknown type \"int\"; \
+         expected one of string, number, bool"
+    );
+    assert_eq!(
+        err(&format!(
+            "{alias}argument_fields = [{{ name = \"n\", type = \"number\", default = \"x\" }}]\n"
+        )),
+        "flightdeck.toml:8:61: backend[0].alias[0].argument_fields[0].default: expected a number \
+         (the field's type is number), found a string"
+    );
+}
+
+#[test]
+fn duration_and_number_limits() {
+    assert_eq!(
+        err("[ui]\nrefresh = \"1s\"\n"),
+        "flightdeck.toml:2:11: ui.refresh: must be at least 2s (got \"1s\")"
+    );
+    assert_eq!(
+        err("[ui]\nrefresh_running = \"999ms\"\n"),
+        "flightdeck.toml:2:19: ui.refresh_running: must be at least 1s (got \"999ms\")"
+    );
+    assert_eq!(
+        err("[ui]\nrefresh_selected = \"100ms\"\n"),
+        "flightdeck.toml:2:20: ui.refresh_selected: must be at least 500ms (got \"100ms\")"
+    );
+    let with =
+        |line: &str| harness_with("project = \"p\"\n", &format!("project = \"p\"\n{line}\n"));
+    assert_eq!(
+        err(&with("timeout = \"500ms\"")),
+        "flightdeck.toml:7:11: backend[0].timeout: must be at least 1s (got \"500ms\")"
+    );
+    assert_eq!(
+        err(&with("timeout = \"301s\"")),
+        "flightdeck.toml:7:11: backend[0].timeout: must be at most 5m (got \"301s\")"
+    );
+    assert_eq!(
+        err(&with("concurrency = 0")),
+        "flightdeck.toml:7:15: backend[0].concurrency: must be between 1 and 32 (got 0)"
+    );
+    assert_eq!(
+        err(&with("concurrency = 33")),
+        "flightdeck.toml:7:15: backend[0].concurrency: must be between 1 and 32 (got 33)"
+    );
+}
+
+#[test]
+fn missing_required_keys_point_at_the_table() {
+    assert_eq!(
+        err("[[backend]]\nname = \"x\"\nbase_url = \"https://x\"\n"),
+        "flightdeck.toml:1:1: backend[0].kind: missing, \
+         expected one of harness, harness-fg, argo, infraxys"
+    );
+    assert_eq!(
+        err(&harness_with("account = \"a\"\n", "")),
+        "flightdeck.toml:1:1: backend[0].account: missing, required for harness backends"
+    );
+    assert_eq!(
+        err(&harness_with("api_key = { env = \"K\" }\n", "")),
+        "flightdeck.toml:1:1: backend[0].api_key: missing, required for harness backends"
+    );
+    assert_eq!(
+        err(&harness_with("project = \"p\"\n", "")),
+        "flightdeck.toml:1:1: backend[0].project: missing, \
+         harness backends need `project` or `projects`"
+    );
+    assert_eq!(
+        err("[[backend]]\nname = \"a\"\nkind = \"argo\"\nbase_url = \"https://x\"\n"),
+        "flightdeck.toml:1:1: backend[0].namespace: missing, required for argo backends"
+    );
+    assert_eq!(
+        err(&format!(
+            "{INFRAXYS}[[backend.workflow]]\nname = \"w\"\nenvironment_id = \"e\"\n"
+        )),
+        "flightdeck.toml:5:1: backend[0].workflow[0].workflow_id: missing, \
+         required for infraxys workflows"
+    );
+    assert_eq!(
+        err("[[backend]]\nkind = \"argo\"\nnamespace = \"n\"\nbase_url = \"https://x\"\n"),
+        "flightdeck.toml:1:1: backend[0].name: missing, every backend needs a unique name"
+    );
+}
+
+#[test]
+fn project_and_projects_conflict() {
+    assert_eq!(
+        err(&harness_with(
+            "project = \"p\"\n",
+            "project = \"p\"\nprojects = [\"q\"]\n"
+        )),
+        "flightdeck.toml:7:12: backend[0].projects: set either `project` or `projects`, not both"
+    );
+    assert_eq!(
+        err(&harness_with("project = \"p\"\n", "projects = []\n")),
+        "flightdeck.toml:6:12: backend[0].projects: must list at least one project"
+    );
+}
+
+#[test]
+fn backend_names_are_unique_nonempty_and_slash_free() {
+    assert_eq!(
+        err(&format!("{HARNESS}\n{HARNESS}")),
+        "flightdeck.toml:10:8: backend[1].name: duplicate backend name \"h\"; \
+         backend[0] already uses it"
+    );
+    assert_eq!(
+        err(&harness_with("name = \"h\"", "name = \"\"")),
+        "flightdeck.toml:2:8: backend[0].name: must not be empty"
+    );
+    assert_eq!(
+        err(&harness_with("name = \"h\"", "name = \"a/b\"")),
+        "flightdeck.toml:2:8: backend[0].name: must not contain `/`: \
+         names are used in CLI targets like `name/pipeline`"
+    );
+    assert_eq!(
+        err(&harness_with("name = \"h\"", "name = \" h\"")),
+        "flightdeck.toml:2:8: backend[0].name: must not start or end with whitespace"
+    );
+}
+
+#[test]
+fn infraxys_entry_names_are_unique_across_entry_kinds() {
+    let text = format!(
+        "{INFRAXYS}[[backend.workflow]]\nname = \"w\"\nenvironment_id = \"e\"\nworkflow_id = \"w\"\n\
+         [[backend.alias]]\nname = \"w\"\nalias = \"a\"\n"
+    );
+    assert_eq!(
+        err(&text),
+        "flightdeck.toml:10:8: backend[0].alias[0].name: duplicate name \"w\"; \
+         backend[0].workflow[0] already uses it"
+    );
+}
+
+#[test]
+fn load_names_the_file_it_could_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("absent.toml");
+    let message = Config::load(&path).unwrap_err().to_string();
+    assert!(
+        message.starts_with(&format!("cannot read config file {}: ", path.display())),
+        "{message}"
+    );
+}
+
+#[test]
+fn load_errors_use_the_path_as_the_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flightdeck.toml");
+    std::fs::write(&path, "\n[ui]\ntheme = 1\n").unwrap();
+    assert_eq!(
+        Config::load(&path).unwrap_err().to_string(),
+        format!(
+            "{}:3:9: ui.theme: expected a string, found an integer",
+            path.display()
+        )
+    );
+}
