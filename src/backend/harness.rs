@@ -63,7 +63,7 @@ use wire::{
     PipelineSummary, millis,
 };
 
-/// Pipelines are listed 100 to a page (the server's maximum for this endpoint).
+/// Pipelines per page: few round trips, modest bodies.
 const PIPELINE_PAGE_SIZE: u64 = 100;
 /// Recent executions per project in the executions list.
 const EXECUTION_PAGE_SIZE: u64 = 50;
@@ -873,5 +873,157 @@ fn in_project(project: &str, error: BackendError) -> BackendError {
         Decode(m) => Decode(tag(m)),
         Unsupported(m) => Unsupported(tag(m)),
         other @ (RateLimited { .. } | Timeout(_)) => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backend(base: &str, projects: &[&str]) -> HarnessBackend {
+        HarnessBackend::new(HarnessOptions {
+            name: "hx".into(),
+            base_url: Url::parse(base).unwrap(),
+            account: "acc".into(),
+            org: "my org".into(),
+            projects: projects.iter().map(|p| p.to_string()).collect(),
+            api_key: SecretString::from("pat.acc.id.secret"),
+            timeout: Duration::from_secs(1),
+            ca_file: None,
+            insecure_skip_verify: false,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn urls_append_to_the_base_as_given() {
+        for base in ["https://h.example/gateway", "https://h.example/gateway/"] {
+            let b = backend(base, &["p"]);
+            assert_eq!(
+                b.legacy_url(&["pipelines", "list"], "p", &[("page", "0")])
+                    .as_str(),
+                "https://h.example/gateway/pipeline/api/pipelines/list?accountIdentifier=acc&orgIdentifier=my+org&projectIdentifier=p&page=0"
+            );
+            assert_eq!(
+                b.v1_url("p", &["approvals", "execution", "a/b"]).as_str(),
+                "https://h.example/gateway/v1/orgs/my%20org/projects/p/approvals/execution/a%2Fb"
+            );
+        }
+        assert_eq!(
+            backend("http://127.0.0.1:8080", &["p"])
+                .url(&["x"])
+                .as_str(),
+            "http://127.0.0.1:8080/x"
+        );
+    }
+
+    fn instance(status: Option<&str>, kind: Option<&str>) -> ApprovalInstance {
+        serde_json::from_value(serde_json::json!({"id": "i", "status": status, "type": kind}))
+            .unwrap()
+    }
+
+    #[test]
+    fn decision_outcomes() {
+        let outcome = |s: &str| decision_outcome(&instance(Some(s), None));
+        assert_eq!(outcome("APPROVED"), Ok(DecisionOutcome::Approved));
+        assert_eq!(outcome("Rejected"), Ok(DecisionOutcome::Rejected));
+        assert_eq!(outcome("WAITING"), Ok(DecisionOutcome::StillWaiting));
+        assert!(matches!(outcome("EXPIRED"), Err(BackendError::Expired(_))));
+        assert_eq!(
+            outcome("ABORTED"),
+            Err(BackendError::Conflict(
+                "the approval ended as ABORTED instead of taking the decision".into()
+            ))
+        );
+        assert!(matches!(
+            decision_outcome(&instance(None, None)),
+            Err(BackendError::Conflict(m)) if m.contains("an unknown status")
+        ));
+    }
+
+    #[test]
+    fn waiting_harness_approvals_only() {
+        assert!(is_waiting_harness_approval(&instance(
+            Some("WAITING"),
+            Some("HarnessApproval")
+        )));
+        assert!(is_waiting_harness_approval(&instance(
+            Some("waiting"),
+            None
+        )));
+        assert!(!is_waiting_harness_approval(&instance(
+            Some("APPROVED"),
+            Some("HarnessApproval")
+        )));
+        assert!(!is_waiting_harness_approval(&instance(
+            Some("WAITING"),
+            Some("JiraApproval")
+        )));
+    }
+
+    #[test]
+    fn who_triggered() {
+        let who = |json: serde_json::Value| {
+            let mut summary = serde_json::json!({"planExecutionId": "p"});
+            summary["executionTriggerInfo"] = json;
+            triggered_by(&serde_json::from_value(summary).unwrap())
+        };
+        assert_eq!(
+            who(
+                serde_json::json!({"triggeredBy": {"identifier": "Jane", "extraInfo": {"email": "j@x.io"}}})
+            ),
+            "Jane"
+        );
+        assert_eq!(
+            who(
+                serde_json::json!({"triggeredBy": {"identifier": " ", "extraInfo": {"email": "j@x.io"}}})
+            ),
+            "j@x.io"
+        );
+        assert_eq!(
+            who(
+                serde_json::json!({"triggerType": "WEBHOOK", "triggeredBy": {"triggerName": "on push"}})
+            ),
+            "on push"
+        );
+        assert_eq!(
+            who(serde_json::json!({"triggerType": "SCHEDULER_CRON"})),
+            "scheduler_cron"
+        );
+        assert_eq!(who(serde_json::Value::Null), "");
+    }
+
+    #[test]
+    fn activity_bodies() {
+        let decision = Decision {
+            action: DecisionAction::Reject,
+            comment: "no".into(),
+            inputs: vec![],
+        };
+        assert_eq!(
+            activity_body(&decision, "approverInputs"),
+            serde_json::json!({"action": "REJECT", "comments": "no", "approverInputs": []})
+        );
+    }
+
+    #[test]
+    fn project_tags_keep_the_variant() {
+        assert_eq!(
+            in_project(
+                "p",
+                BackendError::Server {
+                    status: 502,
+                    message: "x".into()
+                }
+            ),
+            BackendError::Server {
+                status: 502,
+                message: "project p: x".into()
+            }
+        );
+        assert_eq!(
+            in_project("p", BackendError::Timeout(Duration::from_secs(3))),
+            BackendError::Timeout(Duration::from_secs(3))
+        );
     }
 }

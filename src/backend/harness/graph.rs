@@ -154,7 +154,10 @@ pub fn build(summary: &ExecutionSummary, graph: Option<&ExecutionGraph>) -> Tree
                     .and_then(|f| f.message.clone())
                     .filter(|m| !m.is_empty()),
             };
-            if node.step_type.as_deref() == Some("HarnessApproval")
+            if node
+                .step_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("HarnessApproval"))
                 && is_approval_waiting(node.status.as_deref())
                 && let Some(instance_id) = node.callback_id()
             {

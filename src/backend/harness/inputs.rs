@@ -381,11 +381,20 @@ fn variable_input(map: &Mapping, name: String, raw: &str, expr: Expr, path: &[Se
         .default
         .clone()
         .or_else(|| map.get("default").and_then(scalar_text));
-    let description = map
+    let mut description = map
         .get("description")
         .and_then(Value::as_str)
         .filter(|d| !d.trim().is_empty())
         .map(str::to_owned);
+    if kind == VarKind::Secret {
+        // Say so, or someone pastes a password into the form (and the audit log).
+        let note =
+            "the identifier of a Harness secret (e.g. account.db_password), not the secret itself";
+        description = Some(match description {
+            Some(d) => format!("{d}; {note}"),
+            None => note.to_owned(),
+        });
+    }
     let field = Field {
         name,
         kind,
@@ -811,6 +820,13 @@ pipeline:
         assert!(!by("region").required);
         let secret = by("db_password");
         assert_eq!(secret.kind, VarKind::Secret);
+        assert!(
+            secret
+                .description
+                .as_deref()
+                .unwrap()
+                .starts_with("the identifier of a Harness secret")
+        );
         assert!(!secret.required, "execution inputs can be left for later");
         assert!(
             secret

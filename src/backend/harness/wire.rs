@@ -616,11 +616,21 @@ mod tests {
         .unwrap();
         assert!(n.executable_responses.is_empty());
         assert_eq!(n.start_ts, None);
-        let e: ExecutionSummary = serde_json::from_str(
-            r#"{"planExecutionId":"p","tags":[{"key":"b","value":"2"},{"key":"a"}],"layoutNodeMap":null}"#,
+        let e: ExecutionSummary =
+            serde_json::from_str(r#"{"planExecutionId":"p","layoutNodeMap":null}"#).unwrap();
+        assert!(e.layout_node_map.is_empty());
+        // Tags as a list of key/value pairs, keys without values, sorted by key.
+        let p: PipelineSummary = serde_json::from_str(
+            r#"{"identifier":"x","tags":[{"key":"b","value":"2"},{"key":"a"},{"value":"orphan"}]}"#,
         )
         .unwrap();
-        assert!(e.layout_node_map.is_empty());
+        assert_eq!(
+            p.tags,
+            vec![
+                ("a".to_owned(), String::new()),
+                ("b".to_owned(), "2".to_owned())
+            ]
+        );
     }
 
     #[test]
