@@ -14,7 +14,7 @@
 //! parameters. The key is a [`SecretString`]: it is exposed only into a header value marked
 //! sensitive, and `Debug` output, previews and errors never contain it. Approving needs a
 //! user's personal access token; a service-account key is refused by Harness (see
-//! [`errors`] for the message it gets).
+//! the error table in `harness/errors.rs` for the message it gets).
 //!
 //! # What each operation sends
 //!

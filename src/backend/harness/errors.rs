@@ -12,7 +12,7 @@
 //! | `INVALID_TOKEN`, `EXPIRED_TOKEN`, `INVALID_CREDENTIAL`, HTTP 401 | `Unauthenticated("the API key was refused (<server text>) …")` |
 //! | `NG_ACCESS_DENIED`, `ACCESS_DENIED`, HTTP 403 | `NotAuthorized(<server text>)` |
 //! | "User not authorized to approve/reject" | `NotAuthorized`, explaining who may approve |
-//! | "<PRINCIPAL> is not supported for Harness Approval Step yet" | `NotAuthorized`, explaining that a service-account key cannot approve |
+//! | "`<PRINCIPAL>` is not supported for Harness Approval Step yet" | `NotAuthorized`, explaining that a service-account key cannot approve |
 //! | "Found more than 1 Harness Approval Instance waiting…" | `Conflict` (pick a gate by callback id) |
 //! | "Found no Harness Approval Instance waiting…" | `Conflict("no gate waiting (already decided?) …")` |
 //! | "…has already completed. Status: X" | `Conflict("already decided by someone else: X")` |
