@@ -1,6 +1,9 @@
 //! One client per backend kind behind one trait, so the service, the TUI and the CLI never
 //! see a wire format.
 
+pub mod harness;
+pub mod http;
+
 use async_trait::async_trait;
 
 use crate::domain::{

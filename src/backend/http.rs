@@ -1,0 +1,832 @@
+//! HTTP plumbing shared by every backend client.
+//!
+//! What lives here is what all backends need the same way: a `reqwest::Client` built from
+//! the per-backend TLS and timeout options, bodies read with a hard size cap, transport
+//! failures and generic HTTP statuses turned into [`BackendError`], `Retry-After` parsing,
+//! JSON decoding that names the failing field, and short server-text excerpts for error
+//! messages. Backend-specific error bodies (Harness `ErrorDTO`, GraphQL `errors`...) are
+//! mapped by each backend, which falls back to [`status_error`] for anything it does not
+//! recognise.
+//!
+//! Secrets never pass through this module as text: backends put credentials into header
+//! values marked sensitive, and nothing here formats request headers.
+
+use std::error::Error as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::domain::BackendError;
+
+/// Bodies larger than this are refused: no dashboard response is legitimately this big, and a
+/// misbehaving server must not be able to make us buffer without bound.
+pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Longest piece of server text (in characters) that goes into an error message.
+pub const MAX_SERVER_TEXT: usize = 300;
+
+/// Longest back-off a server can ask for; a bogus `Retry-After: 99999999` must not silence a
+/// backend for days.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+const USER_AGENT: &str = concat!("flightdeck/", env!("CARGO_PKG_VERSION"));
+
+/// How to reach one backend over HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpOptions {
+    /// Whole-request timeout: connect, send, and reading the full body.
+    pub timeout: Duration,
+    /// Extra PEM (or DER) root certificates trusted in addition to the system roots.
+    pub ca_file: Option<PathBuf>,
+    /// Skip TLS certificate verification entirely. Explicit per-backend opt-in only.
+    pub insecure_skip_verify: bool,
+    /// Response bodies above this many bytes fail with [`BackendError::Decode`].
+    pub body_limit: usize,
+}
+
+impl HttpOptions {
+    /// Verified TLS with the system roots and the default body limit.
+    pub fn new(timeout: Duration) -> Self {
+        HttpOptions {
+            timeout,
+            ca_file: None,
+            insecure_skip_verify: false,
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+/// A configured client; cheap to clone (the connection pool is shared).
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    timeout: Duration,
+    body_limit: usize,
+}
+
+/// A complete response: status, headers and the whole (capped) body.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// The exact request a mutating action would send, for previews and the audit log. The
+/// credential is shown as `***`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestPreview {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpClient {
+    pub fn new(options: &HttpOptions) -> Result<Self, BackendError> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .timeout(options.timeout)
+            // Credentials travel in custom headers (`x-api-key`), which reqwest would carry
+            // along to whatever host a redirect points at. APIs do not redirect; treat a
+            // redirect as an error instead of following it.
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(path) = &options.ca_file {
+            builder = builder.tls_certs_merge(load_certificates(path)?);
+        }
+        if options.insecure_skip_verify {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        let client = builder.build().map_err(|e| {
+            BackendError::BadRequest(format!(
+                "cannot set up the HTTP client: {}",
+                cause_chain(&e)
+            ))
+        })?;
+        Ok(HttpClient {
+            client,
+            timeout: options.timeout,
+            body_limit: options.body_limit,
+        })
+    }
+
+    pub fn request(&self, method: Method, url: Url) -> reqwest::RequestBuilder {
+        self.client.request(method, url)
+    }
+
+    /// Sends a request and reads the whole body. Every HTTP status comes back as `Ok`;
+    /// only transport failures, timeouts and oversized bodies are errors here, so each
+    /// backend can read its own error bodies.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<Response, BackendError> {
+        let request = request.build().map_err(|e| {
+            BackendError::BadRequest(format!("cannot build the request: {}", cause_chain(&e)))
+        })?;
+        let method = request.method().clone();
+        // Log without the query: it is harmless today, but a future backend might put a
+        // token there and logs must never hold one.
+        let path = request.url().path().to_owned();
+        let host = host_of(request.url());
+        let started = Instant::now();
+
+        let result = async {
+            let response = self
+                .client
+                .execute(request)
+                .await
+                .map_err(|e| self.transport_error(&e, &host))?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = read_capped(response, self.body_limit)
+                .await
+                .map_err(|e| match e {
+                    ReadError::TooLarge => body_too_large(self.body_limit),
+                    ReadError::Transport(e) => self.transport_error(&e, &host),
+                })?;
+            Ok(Response {
+                status,
+                headers,
+                body,
+            })
+        }
+        .await;
+
+        let elapsed_ms = started.elapsed().as_millis();
+        match &result {
+            Ok(r) => {
+                tracing::debug!(%method, host, path, status = r.status.as_u16(), bytes = r.body.len(), elapsed_ms, "http")
+            }
+            Err(e) => tracing::debug!(%method, host, path, error = %e, elapsed_ms, "http failed"),
+        }
+        result
+    }
+
+    fn transport_error(&self, error: &reqwest::Error, host: &str) -> BackendError {
+        if error.is_timeout() {
+            return BackendError::Timeout(self.timeout);
+        }
+        let what = if error.is_connect() {
+            "cannot connect to"
+        } else if error.is_body() || error.is_decode() {
+            "connection broke while reading the response from"
+        } else {
+            "request failed to"
+        };
+        BackendError::Network(truncate(
+            &format!("{what} {host}: {}", cause_chain(error)),
+            MAX_SERVER_TEXT,
+        ))
+    }
+}
+
+impl Response {
+    pub fn is_success(&self) -> bool {
+        self.status.is_success()
+    }
+
+    /// Decodes the body as JSON, naming the failing field on error.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, BackendError> {
+        decode_json(&self.body)
+    }
+
+    /// The body as a short single-line excerpt fit for an error message.
+    pub fn excerpt(&self) -> String {
+        excerpt(&String::from_utf8_lossy(&self.body))
+    }
+
+    /// `Retry-After` as a duration from now, when present and readable.
+    pub fn retry_after(&self) -> Option<Duration> {
+        let value = self.headers.get(RETRY_AFTER)?.to_str().ok()?;
+        parse_retry_after(value, Timestamp::now())
+    }
+}
+
+/// Maps a non-success response to an error using only the HTTP status and the body text.
+/// Backends call this for anything their own error format does not cover.
+pub fn status_error(response: &Response) -> BackendError {
+    let status = response.status.as_u16();
+    let text = match response.excerpt() {
+        t if t.is_empty() => format!(
+            "HTTP {status} {}",
+            response.status.canonical_reason().unwrap_or_default()
+        )
+        .trim_end()
+        .to_owned(),
+        t => format!("HTTP {status}: {t}"),
+    };
+    match status {
+        429 => BackendError::RateLimited {
+            retry_after: response.retry_after(),
+        },
+        500..=599 => BackendError::Server {
+            status,
+            message: text,
+        },
+        401 => BackendError::Unauthenticated(text),
+        403 => BackendError::NotAuthorized(text),
+        404 => BackendError::NotFound(text),
+        300..=399 => {
+            let target = response
+                .headers
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| truncate(v, MAX_SERVER_TEXT))
+                .unwrap_or_else(|| "an unnamed location".to_owned());
+            BackendError::BadRequest(format!(
+                "the server redirected (HTTP {status}) to {target}; check the backend's base_url"
+            ))
+        }
+        _ => BackendError::BadRequest(text),
+    }
+}
+
+/// Decodes JSON, reporting where it failed as a path (`data.content[3].name`) so a changed
+/// server format is diagnosable from the message alone.
+pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, BackendError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(BackendError::Decode("empty response body".to_owned()));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = if inner.is_syntax() || inner.is_eof() {
+            format!("not valid JSON ({inner})")
+        } else if path == "." {
+            inner.to_string()
+        } else {
+            format!("at {path}: {inner}")
+        };
+        BackendError::Decode(truncate(&message, MAX_SERVER_TEXT))
+    })?;
+    deserializer.end().map_err(|e| {
+        BackendError::Decode(truncate(
+            &format!("trailing data after the JSON body ({e})"),
+            MAX_SERVER_TEXT,
+        ))
+    })?;
+    Ok(value)
+}
+
+/// Parses `Retry-After`: either delay-seconds or an HTTP-date (IMF-fixdate, or the obsolete
+/// RFC 850 and asctime forms every recipient must accept). Dates in the past mean "now";
+/// the result is capped at one hour.
+pub fn parse_retry_after(value: &str, now: Timestamp) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER));
+    }
+    let when = parse_http_date(value)?;
+    let wait = when.duration_since(now);
+    if wait.is_negative() {
+        return Some(Duration::ZERO);
+    }
+    Some(Duration::try_from(wait).ok()?.min(MAX_RETRY_AFTER))
+}
+
+fn parse_http_date(value: &str) -> Option<Timestamp> {
+    if let Ok(ts) = jiff::fmt::rfc2822::DateTimeParser::new().parse_timestamp(value) {
+        return Some(ts);
+    }
+    // Obsolete forms are always in GMT; strptime has no zone-name parsing, so the literal
+    // suffix is part of the pattern and the result is read as UTC.
+    ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"]
+        .iter()
+        .find_map(|format| {
+            let datetime = jiff::fmt::strtime::parse(format, value)
+                .ok()?
+                .to_datetime()
+                .ok()?;
+            datetime.to_zoned(jiff::tz::TimeZone::UTC).ok()
+        })
+        .map(|zoned| zoned.timestamp())
+}
+
+/// A single-line, length-limited excerpt of server text. HTML pages (proxies, CDNs and edge
+/// rate limiters answer with them) are reduced to their text.
+pub fn excerpt(text: &str) -> String {
+    let trimmed = text.trim_start();
+    let plain = if trimmed.starts_with('<') {
+        strip_tags(trimmed)
+    } else {
+        trimmed.to_owned()
+    };
+    let mut out = String::with_capacity(plain.len().min(MAX_SERVER_TEXT * 4));
+    let mut pending_space = false;
+    for c in plain.chars() {
+        if c.is_whitespace() || c.is_control() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c);
+        if out.len() > MAX_SERVER_TEXT * 4 {
+            break;
+        }
+    }
+    truncate(&out, MAX_SERVER_TEXT)
+}
+
+/// Cuts `text` to at most `max` characters, marking the cut with `…`.
+pub fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some(_) => {
+            let keep: String = text.chars().take(max.saturating_sub(1)).collect();
+            format!("{keep}…")
+        }
+    }
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+enum ReadError {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, ReadError> {
+    // A declared length over the cap fails before a single byte is buffered.
+    if response
+        .content_length()
+        .is_some_and(|len| len > limit as u64)
+    {
+        return Err(ReadError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(ReadError::Transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(ReadError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn body_too_large(limit: usize) -> BackendError {
+    BackendError::Decode(format!(
+        "response body larger than {} (refused)",
+        human_bytes(limit)
+    ))
+}
+
+fn human_bytes(n: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if n >= MIB && n.is_multiple_of(MIB) {
+        format!("{} MiB", n / MIB)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+fn load_certificates(path: &Path) -> Result<Vec<reqwest::Certificate>, BackendError> {
+    let shown = path.display();
+    let bytes = std::fs::read(path)
+        .map_err(|e| BackendError::BadRequest(format!("cannot read ca_file {shown}: {e}")))?;
+    let no_certificate =
+        || BackendError::BadRequest(format!("ca_file {shown} holds no PEM or DER certificate"));
+    match reqwest::Certificate::from_pem_bundle(&bytes) {
+        Ok(certs) if !certs.is_empty() => Ok(certs),
+        // Not PEM: accept a single DER certificate, which is an ASN.1 SEQUENCE (0x30). The
+        // DER parser is lazy, so anything else would only fail later, less clearly.
+        _ if bytes.first() == Some(&0x30) => reqwest::Certificate::from_der(&bytes)
+            .map(|c| vec![c])
+            .map_err(|_| no_certificate()),
+        _ => Err(no_certificate()),
+    }
+}
+
+fn host_of(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => url.scheme().to_owned(),
+    }
+}
+
+/// The error's causes joined with `: `, skipping reqwest's own top line (which repeats the
+/// URL, query included) and repeated messages.
+fn cause_chain(error: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    if parts.is_empty() {
+        // No underlying cause: reqwest's own text, without the URL it may carry.
+        let mut text = error.to_string();
+        if let Some(url) = error.url() {
+            text = text.replace(url.as_str(), &host_of(url));
+        }
+        parts.push(text);
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// Serves one connection: reads the request head, then writes `response` verbatim
+    /// (or nothing at all when `None`, holding the connection open).
+    async fn serve_once(response: Option<Vec<u8>>) -> Url {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 8192];
+            let mut seen = Vec::new();
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = socket.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    return;
+                }
+                seen.extend_from_slice(&buf[..n]);
+            }
+            match response {
+                Some(bytes) => {
+                    // The client may hang up early (body cap); that is fine.
+                    let _ = socket.write_all(&bytes).await;
+                    let _ = socket.shutdown().await;
+                }
+                None => tokio::time::sleep(Duration::from_secs(30)).await,
+            }
+        });
+        Url::parse(&format!("http://{addr}/x")).unwrap()
+    }
+
+    fn client(limit: usize, timeout: Duration) -> HttpClient {
+        HttpClient::new(&HttpOptions {
+            body_limit: limit,
+            ..HttpOptions::new(timeout)
+        })
+        .unwrap()
+    }
+
+    fn get(c: &HttpClient, url: Url) -> reqwest::RequestBuilder {
+        c.request(Method::GET, url)
+    }
+
+    #[tokio::test]
+    async fn reads_a_body_under_the_cap() {
+        let url = serve_once(Some(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".to_vec(),
+        ))
+        .await;
+        let c = client(16, Duration::from_secs(5));
+        let r = c.send(get(&c, url)).await.unwrap();
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.body, b"hello");
+    }
+
+    #[tokio::test]
+    async fn declared_length_over_the_cap_is_refused() {
+        let url = serve_once(Some(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n".to_vec(),
+        ))
+        .await;
+        let c = client(16, Duration::from_secs(5));
+        let err = c.send(get(&c, url)).await.unwrap_err();
+        assert!(
+            matches!(&err, BackendError::Decode(m) if m.contains("larger than 16 bytes")),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn streamed_body_over_the_cap_is_aborted() {
+        let mut response = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        for _ in 0..8 {
+            response.extend_from_slice(b"8\r\n01234567\r\n");
+        }
+        response.extend_from_slice(b"0\r\n\r\n");
+        let url = serve_once(Some(response)).await;
+        let c = client(40, Duration::from_secs(5));
+        let err = c.send(get(&c, url)).await.unwrap_err();
+        assert!(matches!(err, BackendError::Decode(_)), "{err:?}");
+    }
+
+    #[test]
+    fn default_cap_is_8_mib() {
+        assert_eq!(HttpOptions::new(Duration::from_secs(1)).body_limit, 8 << 20);
+        assert_eq!(
+            body_too_large(DEFAULT_BODY_LIMIT).to_string(),
+            "unreadable response: response body larger than 8 MiB (refused)"
+        );
+    }
+
+    #[tokio::test]
+    async fn hung_server_times_out() {
+        let url = serve_once(None).await;
+        let c = client(16, Duration::from_millis(200));
+        let err = c.send(get(&c, url)).await.unwrap_err();
+        assert_eq!(err, BackendError::Timeout(Duration::from_millis(200)));
+    }
+
+    #[tokio::test]
+    async fn refused_connection_is_a_network_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let c = client(16, Duration::from_secs(5));
+        let url = Url::parse(&format!("http://{addr}/x?token=abc")).unwrap();
+        let err = c.send(get(&c, url)).await.unwrap_err();
+        match err {
+            BackendError::Network(m) => {
+                assert!(m.starts_with("cannot connect to 127.0.0.1:"), "{m}");
+                assert!(!m.contains("token=abc"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn connection_dropped_mid_body_is_a_network_error() {
+        let url = serve_once(Some(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly a bit".to_vec(),
+        ))
+        .await;
+        let c = client(1000, Duration::from_secs(5));
+        let err = c.send(get(&c, url)).await.unwrap_err();
+        assert!(matches!(err, BackendError::Network(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn redirects_are_not_followed() {
+        let url = serve_once(Some(
+            b"HTTP/1.1 302 Found\r\nLocation: https://elsewhere.example/\r\nContent-Length: 0\r\n\r\n"
+                .to_vec(),
+        ))
+        .await;
+        let c = client(1000, Duration::from_secs(5));
+        let r = c.send(get(&c, url)).await.unwrap();
+        assert_eq!(r.status.as_u16(), 302);
+        assert_eq!(
+            status_error(&r),
+            BackendError::BadRequest(
+                "the server redirected (HTTP 302) to https://elsewhere.example/; check the backend's base_url".into()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn sends_the_flightdeck_user_agent() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let head = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 8192];
+            let n = socket.read(&mut buf).await.unwrap();
+            socket
+                .write_all(b"HTTP/1.1 204 No Content\r\n\r\n")
+                .await
+                .unwrap();
+            String::from_utf8_lossy(&buf[..n]).to_lowercase()
+        });
+        let c = client(1000, Duration::from_secs(5));
+        let url = Url::parse(&format!("http://{addr}/")).unwrap();
+        c.send(get(&c, url)).await.unwrap();
+        let head = head.await.unwrap();
+        assert!(
+            head.contains(&format!(
+                "user-agent: flightdeck/{}",
+                env!("CARGO_PKG_VERSION")
+            )),
+            "{head}"
+        );
+    }
+
+    #[test]
+    fn missing_ca_file_is_reported() {
+        let err = HttpClient::new(&HttpOptions {
+            ca_file: Some(PathBuf::from("/nonexistent/flightdeck-ca.pem")),
+            ..HttpOptions::new(Duration::from_secs(1))
+        })
+        .unwrap_err();
+        assert!(
+            matches!(&err, BackendError::BadRequest(m) if m.starts_with("cannot read ca_file")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn garbage_ca_file_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, "not a certificate").unwrap();
+        let err = HttpClient::new(&HttpOptions {
+            ca_file: Some(path),
+            ..HttpOptions::new(Duration::from_secs(1))
+        })
+        .unwrap_err();
+        assert!(
+            matches!(&err, BackendError::BadRequest(m) if m.contains("no PEM or DER certificate")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn insecure_client_builds() {
+        HttpClient::new(&HttpOptions {
+            insecure_skip_verify: true,
+            ..HttpOptions::new(Duration::from_secs(1))
+        })
+        .unwrap();
+    }
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(
+                reqwest::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        Response {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: map,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now: Timestamp = "2024-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Mon, 01 Jan 2024 00:01:30 GMT", now),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            parse_retry_after("Monday, 01-Jan-24 00:00:10 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Mon Jan  1 00:00:05 2024", now),
+            Some(Duration::from_secs(5))
+        );
+        // In the past: retry now.
+        assert_eq!(
+            parse_retry_after("Sun, 31 Dec 2023 23:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        // Absurd values are capped.
+        assert_eq!(
+            parse_retry_after("99999999999", now),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-5", now), None);
+        assert_eq!(parse_retry_after("", now), None);
+    }
+
+    #[test]
+    fn generic_status_mapping() {
+        assert_eq!(
+            status_error(&response(429, &[("retry-after", "30")], "")),
+            BackendError::RateLimited {
+                retry_after: Some(Duration::from_secs(30))
+            }
+        );
+        assert_eq!(
+            status_error(&response(
+                429,
+                &[],
+                "<html><body><h1>Too Many Requests</h1></body></html>"
+            )),
+            BackendError::RateLimited { retry_after: None }
+        );
+        assert_eq!(
+            status_error(&response(
+                502,
+                &[],
+                "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>nginx</body></html>"
+            )),
+            BackendError::Server {
+                status: 502,
+                message: "HTTP 502: 502 Bad Gateway nginx".into()
+            }
+        );
+        assert_eq!(
+            status_error(&response(503, &[], "")),
+            BackendError::Server {
+                status: 503,
+                message: "HTTP 503 Service Unavailable".into()
+            }
+        );
+        assert!(matches!(
+            status_error(&response(401, &[], "nope")),
+            BackendError::Unauthenticated(_)
+        ));
+        assert!(matches!(
+            status_error(&response(403, &[], "nope")),
+            BackendError::NotAuthorized(_)
+        ));
+        assert!(matches!(
+            status_error(&response(404, &[], "")),
+            BackendError::NotFound(_)
+        ));
+        assert_eq!(
+            status_error(&response(400, &[], "bad thing")),
+            BackendError::BadRequest("HTTP 400: bad thing".into())
+        );
+    }
+
+    #[test]
+    fn server_text_in_errors_is_bounded() {
+        let huge = "x".repeat(10_000);
+        match status_error(&response(500, &[], &huge)) {
+            BackendError::Server { message, .. } => {
+                assert!(
+                    message.chars().count() <= MAX_SERVER_TEXT + 10,
+                    "{}",
+                    message.len()
+                );
+                assert!(message.ends_with('…'));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn excerpt_is_single_line() {
+        assert_eq!(excerpt("  a\n\tb\u{1b}[31m  c  "), "a b [31m c");
+        assert_eq!(excerpt(""), "");
+        assert_eq!(truncate("héllo", 3), "hé…");
+        assert_eq!(truncate("héllo", 5), "héllo");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Outer {
+        data: Inner,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    struct Inner {
+        content: Vec<Item>,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    struct Item {
+        count: u32,
+    }
+
+    #[test]
+    fn decode_errors_name_the_path() {
+        let err = decode_json::<Outer>(br#"{"data":{"content":[{"count":1},{"count":"many"}]}}"#)
+            .unwrap_err();
+        match err {
+            BackendError::Decode(m) => assert!(
+                m.starts_with("at data.content[1].count: invalid type: string"),
+                "{m}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            decode_json::<Outer>(b"  ").unwrap_err(),
+            BackendError::Decode("empty response body".into())
+        );
+        assert!(matches!(
+            decode_json::<Outer>(b"<html>rate limited</html>").unwrap_err(),
+            BackendError::Decode(m) if m.starts_with("not valid JSON")
+        ));
+        assert!(matches!(
+            decode_json::<Outer>(br#"{"data":{"content":[]}} trailing"#).unwrap_err(),
+            BackendError::Decode(m) if m.starts_with("trailing data")
+        ));
+        // Unknown fields are ignored.
+        let ok = decode_json::<Outer>(br#"{"data":{"content":[{"count":2,"extra":true}]},"x":1}"#)
+            .unwrap();
+        assert_eq!(ok.data.content[0].count, 2);
+    }
+}
