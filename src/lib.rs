@@ -2,3 +2,4 @@
 
 pub mod backend;
 pub mod domain;
+pub mod sim;
