@@ -127,7 +127,10 @@ pub(crate) fn approval_spec_yaml(a: &ApprovalSpec) -> Y {
 }
 
 fn step_spec(step: &Step, stage: &Stage) -> Y {
-    let host = stage.service.as_deref().unwrap_or(&step.id);
+    let host = stage
+        .service
+        .clone()
+        .unwrap_or_else(|| step.id.replace('_', "-"));
     match &step.kind {
         StepKind::Build | StepKind::Test => map(vec![
             ("connectorRef", s("account.dockerhub")),
