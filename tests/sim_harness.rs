@@ -832,6 +832,23 @@ async fn legacy_approval_get_authorize_and_approve() {
         .activity(&gate.approval, &tok, json!({"action": "MAYBE"}))
         .await;
     assert_eq!(bad_action.body["message"], "Unable to process JSON");
+    // A user outside the gate's groups: the DBA review of a ledger migration.
+    let migration = s
+        .sim
+        .world()
+        .start("payments", "ledger_migrations")
+        .expect("started");
+    s.sim.advance(Duration::from_secs(60));
+    let dba = s.sim.world().gates_of(&migration).remove(0);
+    assert_eq!(dba.step, "dba_review");
+    let outsider = s
+        .activity(
+            &dba.approval,
+            &s.sim.harness_second_token(),
+            json!({"action": "APPROVE"}),
+        )
+        .await;
+    assert_invalid(&outsider, "User not authorized to approve/reject");
     let unknown = s
         .activity(
             "0123456789abcdef01234567",
@@ -844,6 +861,17 @@ async fn legacy_approval_get_authorize_and_approve() {
         "Invalid harness approval instance id: 0123456789abcdef01234567",
     );
     assert_eq!(s.sim.stats().total_decisions(), 1);
+    let sat = s
+        .activity(
+            &dba.approval,
+            &s.sim.harness_sat_token(),
+            json!({"action": "APPROVE"}),
+        )
+        .await;
+    assert_invalid(
+        &sat,
+        "SERVICE_ACCOUNT is not supported for Harness Approval Step yet",
+    );
 }
 
 #[tokio::test]
@@ -1584,4 +1612,40 @@ async fn same_seed_same_answers() {
     b.sim.advance(Duration::from_secs(3600));
     assert_eq!(executions(&a).await, executions(&b).await);
     assert!(!a.sim.world().waiting_gates().is_empty());
+}
+
+#[tokio::test]
+async fn long_jumps_finish_and_leave_a_consistent_world() {
+    let s = sim().await;
+    let gate = s.sim.world().waiting_gate().expect("gate");
+    s.sim.advance(Duration::from_secs(40 * 86_400));
+    assert_eq!(
+        s.sim.world().execution_status(&gate.execution),
+        Some(RunStatus::Expired)
+    );
+    let r = s
+        .legacy(
+            Method::POST,
+            &format!(
+                "/pipeline/api/pipelines/execution/summary?{}&size=1000",
+                s.scope("platform")
+            ),
+            None,
+        )
+        .await;
+    assert_success(&r);
+    assert!(
+        r.body["data"]["totalElements"].as_u64().unwrap() <= 6 * 50,
+        "history is capped"
+    );
+    s.sim.advance(Duration::MAX);
+    assert!(s.sim.now_ms() < 253_402_300_800_000);
+    assert_success(
+        &s.legacy(
+            Method::POST,
+            &format!("/pipeline/api/pipelines/list?{}", s.scope("platform")),
+            None,
+        )
+        .await,
+    );
 }

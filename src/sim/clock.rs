@@ -21,6 +21,10 @@ pub enum ClockMode {
 /// what makes a seeded world byte-identical from one test run to the next.
 pub const MANUAL_EPOCH_MS: i64 = 1_772_443_800_000;
 
+/// Time stops at the end of year 9999, so that any jump leaves room for the world's own
+/// arithmetic (deadlines, step ends) and every timestamp stays printable as a date.
+const LATEST_MS: i64 = 253_402_300_799_999;
+
 pub(crate) struct Clock {
     mode: ClockMode,
     origin_ms: i64,
@@ -59,6 +63,7 @@ impl Clock {
         self.origin_ms
             .saturating_add(measured)
             .saturating_add(offset)
+            .min(LATEST_MS)
     }
 
     /// Jumps forward. On a real clock this skips ahead; time keeps flowing from there.

@@ -248,7 +248,9 @@ impl SimHandle {
         self.tokens.user.clone()
     }
 
-    /// A second user PAT with every permission, for gates that need two approvers.
+    /// A second user PAT with every permission, for gates that need two approvers. Its user is
+    /// a release manager and on the SRE rota but not a DBA, so the ledger migration gate
+    /// answers it "User not authorized to approve/reject".
     pub fn harness_second_token(&self) -> String {
         self.tokens.second.clone()
     }

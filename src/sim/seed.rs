@@ -182,7 +182,9 @@ fn people(w: &mut World) -> Cast {
             "SRE On-call",
             &[&admin, &second, &marco, &aiko],
         ),
-        group("dba", "Database Admins", &[&admin, &second, &ravi]),
+        // The second token's user is deliberately not a DBA: deciding the ledger migration
+        // gate with it is the "not in the approver groups" case.
+        group("dba", "Database Admins", &[&admin, &ravi]),
     ];
     Cast {
         admin,
@@ -401,7 +403,12 @@ fn history(w: &mut World, now: Ms) {
     w.bot = Some(Bot {
         decide_before: now - HOUR,
     });
-    w.advance_to(now - 45 * MIN);
+    // In hourly steps: a single long jump would skip automatic starts (see `advance_to`).
+    let mut t = w.now();
+    while t < now - 45 * MIN {
+        t = (t + HOUR).min(now - 45 * MIN);
+        w.advance_to(t);
+    }
     w.bot = None;
     let picks = [
         Pick(

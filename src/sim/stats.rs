@@ -44,7 +44,17 @@ impl SimStats {
         self.decisions.values().map(|d| d.approve + d.reject).sum()
     }
 
+    /// Counts one request. Extension methods are counted as `OTHER`, so arbitrary method
+    /// names cannot grow the map without bound.
     pub(crate) fn count_request(&mut self, method: &str, route: &str) {
+        const KNOWN: [&str; 9] = [
+            "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+        ];
+        let method = if KNOWN.contains(&method) {
+            method
+        } else {
+            "OTHER"
+        };
         *self
             .requests
             .entry((method.to_string(), route.to_string()))

@@ -544,7 +544,14 @@ impl World {
             let value = match &var.value {
                 VarValue::Fixed(v) => v.clone(),
                 VarValue::Runtime { default, allowed } => {
-                    let chosen = given.get(&var.name).cloned().flatten().or(default.clone());
+                    // An empty value counts as not given: the default applies, or the
+                    // input is missing.
+                    let chosen = given
+                        .get(&var.name)
+                        .cloned()
+                        .flatten()
+                        .filter(|v| !v.is_empty())
+                        .or(default.clone());
                     let Some(value) = chosen else {
                         problems.push(InputProblem::Missing {
                             name: var.name.clone(),

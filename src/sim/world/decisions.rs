@@ -57,7 +57,7 @@ impl World {
         if let Some(status) = decided {
             a.status = status;
             a.bot = None;
-            a.resume_at = Some(now + delay);
+            a.resume_at = Some(now.saturating_add(delay));
         }
         let auto_reject = action == Action::Approve && a.spec.auto_reject;
         if auto_reject {

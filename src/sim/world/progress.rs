@@ -17,6 +17,9 @@ use super::{
 };
 use crate::sim::ids;
 
+/// How much of a long jump automatic starts are replayed for.
+const CATCH_UP: Ms = 12 * 60 * 60 * 1000;
+
 /// An automatic start is skipped while the pipeline already has this many unfinished runs.
 const MAX_ACTIVE_PER_PIPELINE: usize = 2;
 
@@ -42,6 +45,15 @@ impl World {
                 break;
             }
             self.now = self.now.max(at);
+            // After a long jump, automatic starts resume only for the last stretch of it: runs
+            // older than that would be forgotten again under the history cap anyway, and this
+            // bounds the work of any jump, however long.
+            if let Event::AutoStart(i) = event
+                && at < t.saturating_sub(CATCH_UP)
+            {
+                self.pipelines[i].next_auto_ms = Some(t.saturating_sub(CATCH_UP));
+                continue;
+            }
             self.apply(event);
         }
         self.now = self.now.max(t);
@@ -164,7 +176,7 @@ impl World {
             return;
         };
         let gap = self.rng.random_range(auto.every.0..=auto.every.1);
-        self.pipelines[index].next_auto_ms = Some(self.now + gap);
+        self.pipelines[index].next_auto_ms = Some(self.now.saturating_add(gap));
         let (project, id) = (
             self.pipelines[index].project.clone(),
             self.pipelines[index].id.clone(),
@@ -274,9 +286,10 @@ impl World {
         }
         let wave_ids = (0..def.waves().len()).map(|_| self.new_id()).collect();
         let bot_abort_at = match self.bot {
-            Some(_) if self.rng.random_bool(0.04) => {
-                Some(self.now + self.rng.random_range(20_000..=240_000))
-            }
+            Some(_) if self.rng.random_bool(0.04) => Some(
+                self.now
+                    .saturating_add(self.rng.random_range(20_000..=240_000)),
+            ),
             _ => None,
         };
         let run_seq = def.next_run;
@@ -372,13 +385,14 @@ impl World {
             let id = ids::hex_id(&mut self.rng);
             let bot = match self.bot {
                 Some(bot) if self.rng.random_bool(0.93) => {
-                    let at = now + self.rng.random_range(60_000..=40 * 60_000);
+                    let at = now.saturating_add(self.rng.random_range(60_000..=40 * 60_000));
                     let action = if self.rng.random_bool(0.15) {
                         Action::Reject
                     } else {
                         Action::Approve
                     };
-                    (at < bot.decide_before && at < now + spec.timeout_ms).then_some((at, action))
+                    (at < bot.decide_before && at < now.saturating_add(spec.timeout_ms))
+                        .then_some((at, action))
                 }
                 _ => None,
             };
@@ -392,7 +406,7 @@ impl World {
                     stage: si,
                     step: ti,
                     status: ApprovalStatus::Waiting,
-                    deadline_ms: now + spec.timeout_ms,
+                    deadline_ms: now.saturating_add(spec.timeout_ms),
                     spec,
                     created_ms: now,
                     updated_ms: now,
@@ -415,7 +429,7 @@ impl World {
             let step = &mut stage.steps[ti];
             step.status = RunStatus::Running;
             step.start_ms = Some(now);
-            step.ends_at = Some(now + step.duration);
+            step.ends_at = Some(now.saturating_add(step.duration));
         }
     }
 
