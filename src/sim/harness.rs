@@ -6,6 +6,27 @@
 //! route is matched first (unknown paths and methods never see authentication), then the API key
 //! and account are checked, then bean validation of required parameters, then RBAC, then the
 //! handler's own checks, each with its verbatim error body.
+//!
+//! Where the spec marks a point unconfirmed, the choice made here:
+//! - Both `/v1/...` and `/gateway/pipeline/api/v1/...` are served, like both legacy prefixes.
+//! - A bad or missing `x-api-key` gives 401 `INVALID_TOKEN` with the template text
+//!   `Token is not valid.`.
+//! - `inputSetTemplateYaml` is `""` for a pipeline without runtime inputs.
+//! - v1 approve reads `approver_inputs`, and also the camelCase `approverInputs` of published
+//!   examples. `callback_id` matches the approval step's spec `callbackId` (an author-chosen
+//!   id), not the instance id found in the graph's `callbackIds`.
+//! - v1 list, get and execute require `Harness-Account` like the v1 approval endpoints.
+//! - Structural graph nodes use `PIPELINE_SECTION`, `STAGES_STEP`, `NG_FORK` (parallel stages)
+//!   and `NG_EXECUTION`; stage nodes `IntegrationStageStepPMS`, `DEPLOYMENT_STAGE_STEP`,
+//!   `APPROVAL_STAGE`, `CUSTOM_STAGE`. Parallel stages sit under a `parallel` layout node.
+//! - An execution is `ApprovalWaiting` while any of its stages waits on a gate, even if a
+//!   parallel stage is still running.
+//! - Interrupts accept `AbortAll` (any case, underscores ignored); other types are an
+//!   unconvertible parameter (400 FailureDTO).
+//! - Runtime-input problems are 400 `INVALID_REQUEST` naming every bad input.
+//! - Throttling is a 429 ErrorDTO (`TOO_MANY_REQUESTS`) without `Retry-After`.
+//! - Malformed JSON gets Dropwizard's `{"code":400,"message":"Unable to process JSON",...}`,
+//!   the one error body without a correlation id; AccessDeniedErrorDTO carries one.
 
 mod approvals;
 mod auth;

@@ -439,14 +439,22 @@ fn history(w: &mut World, now: Ms) {
             "Aiko Tanaka",
             &[],
         ),
+        // These three are still running at "now": each takes longer than its head start.
+        Pick(45 * SEC, "platform", "base_image_rebuild", "Jane Doe", &[]),
         Pick(
-            3 * MIN,
+            30 * SEC,
             "checkout",
             "cart_service_deploy",
             "Ravi Kumar",
             &[("image_tag", "3.9.0")],
         ),
-        Pick(MIN, "platform", "base_image_rebuild", "Jane Doe", &[]),
+        Pick(
+            20 * SEC,
+            "payments",
+            "fraud_model_refresh",
+            "Marco Rossi",
+            &[],
+        ),
     ];
     for Pick(ago, project, pipeline, person, values) in picks {
         w.advance_to(now - ago);
@@ -496,6 +504,12 @@ mod tests {
         let (w, _) = build(42, MANUAL_EPOCH_MS);
         assert_eq!(w.projects.len(), 3);
         assert!(w.pipelines.len() >= 12);
+        let running = w
+            .executions
+            .values()
+            .filter(|e| e.status == RunStatus::Running)
+            .count();
+        assert!(running >= 3, "running: {running}");
         assert!(
             w.waiting_approvals().len() >= 3,
             "waiting: {}",

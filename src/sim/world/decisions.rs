@@ -4,11 +4,11 @@
 use rand::RngExt;
 
 use super::{
-    AbortError, Action, Activity, Approval, ApprovalStatus, DecideError, RunStatus, World,
+    AbortError, Action, Activity, Approval, ApprovalStatus, DecideError, Ms, RunStatus, World,
 };
 
 /// A decided gate lets its step finish this long after the decision (shortest, longest).
-const RESUME_DELAY: (i64, i64) = (1_500, 4_000);
+const RESUME_DELAY: (Ms, Ms) = (1_500, 4_000);
 
 impl World {
     /// Records a decision. The gate's status changes at once; its step finishes a moment later.
