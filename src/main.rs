@@ -160,10 +160,10 @@ async fn demo(
     if let Some(path) = stats_out {
         let stats = sim.stats();
         let json = serde_json::json!({
-            "requests": stats.total_requests(),
-            "starts": stats.starts(),
-            "approvals": stats.approvals(),
-            "rejections": stats.rejections(),
+            "requests": stats.total_requests,
+            "starts": stats.starts,
+            "approvals": stats.decisions.values().map(|d| d.approve).sum::<u64>(),
+            "rejections": stats.decisions.values().map(|d| d.reject).sum::<u64>(),
         });
         std::fs::write(&path, json.to_string())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;

@@ -1,0 +1,129 @@
+//! Test and demo helpers that put the world into known states at once: a gate waiting right
+//! now, two gates waiting in one execution, a gate past its deadline. Everything here goes
+//! through the same world operations the simulated backends use.
+
+use std::sync::Arc;
+
+use super::Shared;
+use super::world::{ApprovalStatus, RunStatus, StartOpts, Trigger, TriggerKind, World};
+
+/// A gate instance and where it sits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gate {
+    pub project: String,
+    pub pipeline: String,
+    pub execution: String,
+    /// The approval instance id (what Harness puts in the step's `callbackIds[0]`).
+    pub approval: String,
+    /// The step's author-chosen `callbackId`, used by the v1 approve-by-execution call.
+    pub callback_id: Option<String>,
+    /// Stage and step identifiers.
+    pub stage: String,
+    pub step: String,
+}
+
+/// A handle on the world of a running simulator.
+#[derive(Clone)]
+pub struct SimWorld {
+    shared: Arc<Shared>,
+}
+
+fn gates(w: &World, execution: Option<&str>) -> Vec<Gate> {
+    w.waiting_approvals()
+        .into_iter()
+        .filter(|a| execution.is_none_or(|e| a.execution == e))
+        .filter_map(|a| {
+            let stage = w.pipeline(&a.project, &a.pipeline)?.stages.get(a.stage)?;
+            Some(Gate {
+                project: a.project.clone(),
+                pipeline: a.pipeline.clone(),
+                execution: a.execution.clone(),
+                approval: a.id.clone(),
+                callback_id: a.spec.callback_id.clone(),
+                stage: stage.id.clone(),
+                step: stage.steps.get(a.step)?.id.clone(),
+            })
+        })
+        .collect()
+}
+
+impl SimWorld {
+    pub(crate) fn new(shared: Arc<Shared>) -> SimWorld {
+        SimWorld { shared }
+    }
+
+    /// Starts `project/pipeline` now, as a simulated person using default or sample inputs.
+    /// Returns the execution id, or `None` if there is no such pipeline.
+    pub fn start(&self, project: &str, pipeline: &str) -> Option<String> {
+        self.shared.sync();
+        let mut w = self.shared.world();
+        let index = w
+            .pipelines
+            .iter()
+            .position(|p| p.project == project && p.id == pipeline)?;
+        let user = w.users.iter().find(|u| u.starts_pipelines)?.id.clone();
+        let given = w.sample_inputs(index);
+        let values = w.resolve_inputs(&w.pipelines[index], &given).ok()?;
+        let trigger = Trigger {
+            kind: TriggerKind::Manual,
+            user,
+            name: None,
+        };
+        w.start_execution(
+            project,
+            pipeline,
+            trigger,
+            values,
+            None,
+            StartOpts::default(),
+        )
+    }
+
+    /// Starts `platform/rotate_certificates`, whose first step is an approval, and returns its
+    /// gate, already waiting. The gate is open to `_project_all_users`, needs one approval, has
+    /// the callback id `cert_change` and blocks the executor (who is a simulated person, so every
+    /// token user may decide it).
+    pub fn waiting_gate(&self) -> Option<Gate> {
+        let execution = self.start("platform", "rotate_certificates")?;
+        self.gates_of(&execution).into_iter().next()
+    }
+
+    /// Starts `payments/payments_release_train`, whose first stages are two parallel sign-offs,
+    /// and returns the execution id with both waiting gates (callback ids `eu_signoff` and
+    /// `us_signoff`).
+    pub fn two_waiting_gates(&self) -> Option<(String, Vec<Gate>)> {
+        let execution = self.start("payments", "payments_release_train")?;
+        let gates = self.gates_of(&execution);
+        Some((execution, gates))
+    }
+
+    /// Every waiting gate, oldest first.
+    pub fn waiting_gates(&self) -> Vec<Gate> {
+        gates(&self.shared.world(), None)
+    }
+
+    /// The waiting gates of one execution.
+    pub fn gates_of(&self, execution: &str) -> Vec<Gate> {
+        gates(&self.shared.world(), Some(execution))
+    }
+
+    /// Moves a waiting gate's deadline to now, so it expires (and its execution with it).
+    /// Returns false if the gate is not waiting.
+    pub fn expire(&self, approval: &str) -> bool {
+        self.shared.sync();
+        self.shared.world().expire(approval)
+    }
+
+    pub fn execution_status(&self, execution: &str) -> Option<RunStatus> {
+        self.shared.world().execution(execution).map(|e| e.status)
+    }
+
+    pub fn approval_status(&self, approval: &str) -> Option<ApprovalStatus> {
+        self.shared.world().approval(approval).map(|a| a.status)
+    }
+
+    /// Switches random step failures on or off for runs started from now on (on by default).
+    pub fn set_failures(&self, enabled: bool) {
+        self.shared.world().failures = enabled;
+    }
+}

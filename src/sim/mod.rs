@@ -1,0 +1,316 @@
+//! The embedded simulator behind `flightdeck demo` and every test: an HTTP server on loopback
+//! that speaks the real wire formats over one shared, moving world.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
+//! let sim = SimHandle::start(SimOptions { clock: ClockMode::Manual, ..SimOptions::default() }).await?;
+//! println!("{} {} {}", sim.harness_url(), sim.account(), sim.harness_token());
+//! sim.advance(std::time::Duration::from_secs(60)); // the world moves one minute
+//! # Ok(()) }
+//! ```
+//!
+//! Layout: `clock` (simulated time), `world` (backend-neutral model and its progression),
+//! `seed` (the demo content), `harness` (the Harness NextGen face), `stats` (request and
+//! decision counters), `control` (test helpers that put the world into known states).
+
+mod clock;
+mod control;
+mod harness;
+mod ids;
+mod seed;
+mod stats;
+mod world;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use clock::{ClockMode, MANUAL_EPOCH_MS};
+pub use control::{Gate, SimWorld};
+pub use stats::{DecisionCount, SimStats, UNMATCHED_ROUTE};
+pub use world::{ApprovalStatus, RunStatus};
+
+use clock::Clock;
+use harness::{HarnessAuth, Token, TokenKind};
+use world::World;
+
+/// How to start a simulator.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimOptions {
+    /// Seeds the world's content and everything random in it.
+    pub seed: u64,
+    pub clock: ClockMode,
+    /// The user PAT to accept (`pat.<account>.<tokenId>.<secret>`); its account part becomes
+    /// the simulated account. `None` generates one.
+    pub harness_token: Option<String>,
+}
+
+impl Default for SimOptions {
+    fn default() -> SimOptions {
+        SimOptions {
+            seed: 42,
+            clock: ClockMode::Real { speed: 1.0 },
+            harness_token: None,
+        }
+    }
+}
+
+/// State shared by the server's handlers, the clock task and the handle.
+pub(crate) struct Shared {
+    pub(crate) seed: u64,
+    pub(crate) clock: Clock,
+    world: Mutex<World>,
+    stats: Mutex<SimStats>,
+    /// Requests seen, for correlation ids.
+    pub(crate) requests: AtomicU64,
+    pub(crate) harness: HarnessAuth,
+}
+
+impl Shared {
+    /// The world. A handler that panicked while holding the lock leaves the world usable: every
+    /// change is applied whole, so the data is consistent either way.
+    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn stats(&self) -> MutexGuard<'_, SimStats> {
+        self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Brings the world up to the clock.
+    pub(crate) fn sync(&self) {
+        let now = self.clock.now_ms();
+        self.world().advance_to(now);
+    }
+}
+
+/// The tokens handed out, by role.
+#[derive(Clone, Debug)]
+struct Tokens {
+    user: String,
+    second: String,
+    viewer: String,
+    service: String,
+}
+
+/// A running simulator. Dropping it (or `shutdown`) stops the server.
+pub struct SimHandle {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    tokens: Tokens,
+    stop: Option<oneshot::Sender<()>>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+fn alnum(rng: &mut impl rand::Rng, n: usize) -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    (0..n)
+        .map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())]))
+        .collect()
+}
+
+impl SimHandle {
+    /// Builds the seeded world and serves it on `127.0.0.1` on a free port.
+    pub async fn start(opts: SimOptions) -> io::Result<SimHandle> {
+        if let ClockMode::Real { speed } = opts.clock
+            && !(speed.is_finite() && speed > 0.0)
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "clock speed must be a positive number",
+            ));
+        }
+        // Ids are seeded (so a seed reproduces the account); secrets are not, so a simulator
+        // reachable by others cannot be entered by knowing the seed.
+        let mut ids_rng = StdRng::seed_from_u64(opts.seed ^ 0x005E_ED0F_ACC0);
+        let mut secrets = rand::rng();
+        let account = match &opts.harness_token {
+            Some(t) => match harness::token_account(t) {
+                Some(a) if t.starts_with("pat.") => a.to_string(),
+                _ => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "harness_token must look like pat.<account>.<tokenId>.<secret>",
+                    ));
+                }
+            },
+            None => ids::url_id(&mut ids_rng),
+        };
+        let mut make = |prefix: &str| {
+            format!(
+                "{prefix}.{account}.{}.{}",
+                ids::hex_id(&mut ids_rng),
+                alnum(&mut secrets, 20)
+            )
+        };
+        let user_token = opts.harness_token.clone().unwrap_or_else(|| make("pat"));
+        let tokens = Tokens {
+            user: user_token,
+            second: make("pat"),
+            viewer: make("pat"),
+            service: make("sat"),
+        };
+        let clock = Clock::new(opts.clock);
+        let (world, cast) = seed::build(opts.seed, clock.now_ms());
+        let token = |value: &String, user: &String, kind| Token {
+            value: value.clone(),
+            user: user.clone(),
+            kind,
+        };
+        let harness = HarnessAuth {
+            account: account.clone(),
+            org: "default".to_string(),
+            tokens: vec![
+                token(&tokens.user, &cast.admin, TokenKind::Pat),
+                token(&tokens.second, &cast.second, TokenKind::Pat),
+                token(&tokens.viewer, &cast.viewer, TokenKind::Pat),
+                token(&tokens.service, &cast.service, TokenKind::Sat),
+            ],
+            limiter: Mutex::default(),
+        };
+        let shared = Arc::new(Shared {
+            seed: opts.seed,
+            clock,
+            world: Mutex::new(world),
+            stats: Mutex::default(),
+            requests: AtomicU64::new(0),
+            harness,
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let app = harness::router(shared.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        // On a real clock the world moves even when nobody asks (requests also catch it up).
+        let ticker = shared.clock.is_real().then(|| {
+            let shared = Arc::downgrade(&shared);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_millis(250));
+                loop {
+                    tick.tick().await;
+                    match shared.upgrade() {
+                        Some(s) => s.sync(),
+                        None => return,
+                    }
+                }
+            })
+        });
+        Ok(SimHandle {
+            shared,
+            addr,
+            tokens,
+            stop: Some(stop),
+            ticker,
+        })
+    }
+
+    /// Base URL of the Harness NextGen face, e.g. `http://127.0.0.1:PORT`; routes live under
+    /// `/pipeline/api/...`, `/gateway/pipeline/api/...`, `/v1/...` and
+    /// `/gateway/pipeline/api/v1/...`.
+    pub fn harness_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn account(&self) -> String {
+        self.shared.harness.account.clone()
+    }
+
+    pub fn org(&self) -> String {
+        self.shared.harness.org.clone()
+    }
+
+    /// Project identifiers, in a fixed order.
+    pub fn projects(&self) -> Vec<String> {
+        self.shared
+            .world()
+            .projects
+            .iter()
+            .map(|p| p.id.clone())
+            .collect()
+    }
+
+    /// A user PAT with every permission, member of every approver group.
+    pub fn harness_token(&self) -> String {
+        self.tokens.user.clone()
+    }
+
+    /// A second user PAT with every permission, for gates that need two approvers. Its user is
+    /// a release manager and on the SRE rota but not a DBA, so the ledger migration gate
+    /// answers it "User not authorized to approve/reject".
+    pub fn harness_second_token(&self) -> String {
+        self.tokens.second.clone()
+    }
+
+    /// A service-account token: may execute, but Harness approvals refuse non-USER principals.
+    pub fn harness_sat_token(&self) -> String {
+        self.tokens.service.clone()
+    }
+
+    /// A valid user PAT without `core_pipeline_execute` (403 on execute, approve and abort),
+    /// and outside the release-manager, SRE and DBA approver groups.
+    pub fn harness_unauthorized_token(&self) -> String {
+        self.tokens.viewer.clone()
+    }
+
+    /// The simulated time, in epoch milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.shared.clock.now_ms()
+    }
+
+    /// Moves time forward and lets the world progress. Meant for the manual clock; on a real
+    /// clock it skips ahead.
+    pub fn advance(&self, d: Duration) {
+        self.shared.clock.advance(d);
+        self.shared.sync();
+    }
+
+    /// Limits each API key to `per_minute` requests in any sliding minute of wall-clock time
+    /// (429 without `Retry-After` beyond it). `None`, the default, turns the limit off.
+    pub fn set_harness_rate_limit(&self, per_minute: Option<u32>) {
+        self.shared
+            .harness
+            .limiter
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .set(per_minute);
+    }
+
+    pub fn stats(&self) -> SimStats {
+        self.shared.stats().clone()
+    }
+
+    /// Helpers that put the world into known states without waiting for it.
+    pub fn world(&self) -> SimWorld {
+        SimWorld::new(self.shared.clone())
+    }
+
+    /// Stops the server (in-flight requests finish) and the clock task.
+    pub fn shutdown(self) {
+        drop(self);
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(ticker) = self.ticker.take() {
+            ticker.abort();
+        }
+    }
+}
