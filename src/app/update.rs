@@ -436,6 +436,12 @@ impl App {
         result: Result<crate::domain::StartResult, BackendError>,
     ) {
         let open = matches!(&self.dialog, Some(Dialog::Start(s)) if s.epoch == epoch);
+        let name = self
+            .pipelines
+            .iter()
+            .find(|p| p.project == request.project && p.id == request.pipeline_id)
+            .map_or(&request.pipeline_id, |p| &p.name);
+        let name = clean(name).into_owned();
         match result {
             Ok(started) => {
                 if open {
@@ -444,8 +450,7 @@ impl App {
                 self.flash(
                     FlashLevel::Success,
                     format!(
-                        "started {} → {} ({})",
-                        clean(&request.pipeline_id),
+                        "started {name} → {} ({})",
                         clean(&started.execution_id),
                         clean(&started.status.raw)
                     ),
@@ -459,10 +464,7 @@ impl App {
                 }
                 self.flash(
                     FlashLevel::Error,
-                    format!(
-                        "start of {} {err}: check Executions before retrying",
-                        clean(&request.pipeline_id)
-                    ),
+                    format!("start of {name} {err}: check Executions before retrying"),
                 );
             }
             Err(err) => match &mut self.dialog {

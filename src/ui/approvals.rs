@@ -15,17 +15,22 @@ use crate::sanitize::clean;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
     let wide = area.width >= 110;
+    // The message is long prose: it gets a column only when there is room for it, and is
+    // always in the detail view and the decision dialog.
+    let very_wide = area.width >= 160;
     let mut columns = vec![
         Column::new("GATE", Constraint::Length(12)),
-        Column::new("PIPELINE", Constraint::Fill(2)),
-        Column::new("STAGE / STEP", Constraint::Fill(2)),
+        Column::new("PIPELINE", Constraint::Fill(3)),
+        Column::new("STAGE / STEP", Constraint::Fill(3)),
         Column::new("DEADLINE", Constraint::Length(13)),
         Column::new("WAITING", Constraint::Length(10)),
     ];
     if wide {
-        columns.insert(2, Column::new("PROJECT", Constraint::Fill(1)));
-        columns.push(Column::new("STARTED BY", Constraint::Fill(1)));
-        columns.push(Column::new("MESSAGE", Constraint::Fill(3)));
+        columns.insert(2, Column::new("PROJECT", Constraint::Length(10)));
+        columns.push(Column::new("STARTED BY", Constraint::Length(14)));
+    }
+    if very_wide {
+        columns.push(Column::new("MESSAGE", Constraint::Fill(4)));
     }
     let list = &app.approvals;
     ListView {
@@ -40,7 +45,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
             "no gates waiting"
         },
     }
-    .render(f, area, theme, |i| row(app, theme, &list[i], wide));
+    .render(f, area, theme, |i| {
+        row(app, theme, &list[i], wide, very_wide)
+    });
 }
 
 /// What the gate is doing from this session's point of view: waiting, a decision in
@@ -58,7 +65,13 @@ pub fn gate_state(app: &App, theme: &Theme, a: &Approval) -> (&'static str, Styl
     }
 }
 
-fn row<'a>(app: &App, theme: &Theme, a: &'a Approval, wide: bool) -> Vec<Cell<'a>> {
+fn row<'a>(
+    app: &App,
+    theme: &Theme,
+    a: &'a Approval,
+    wide: bool,
+    very_wide: bool,
+) -> Vec<Cell<'a>> {
     let (state, style) = gate_state(app, theme, a);
     let overdue = a.deadline.is_some_and(|d| d < app.now);
     let deadline = Span::styled(
@@ -79,6 +92,8 @@ fn row<'a>(app: &App, theme: &Theme, a: &'a Approval, wide: bool) -> Vec<Cell<'a
     if wide {
         cells.insert(2, Cell::from(clean(&a.project).into_owned()));
         cells.push(Cell::from(clean(&a.triggered_by).into_owned()));
+    }
+    if very_wide {
         cells.push(Cell::from(clean(&a.message).into_owned()));
     }
     cells

@@ -134,17 +134,22 @@ fn form(f: &mut Frame, area: Rect, theme: &Theme, form: &Form, busy: bool) -> Op
     if let Some(note) = note {
         f.render_widget(Paragraph::new(Line::from(note)), bottom);
     }
+    let button = |label: &str, focus: Focus| {
+        let focused = form.focus == focus && !busy;
+        // A marker as well as reverse video: the focus must be visible without colour and
+        // in a plain-text capture.
+        let text = if focused {
+            format!("▶[ {label} ]")
+        } else {
+            format!(" [ {label} ]")
+        };
+        Span::styled(text, theme.button(focused))
+    };
     let buttons = Line::from(vec![
         // Same order as Tab moves: fields, confirm, then Cancel (where the form opens).
-        Span::styled(
-            format!("[ {} ]", form.confirm_label),
-            theme.button(form.focus == Focus::Confirm && !busy),
-        ),
-        Span::raw("   "),
-        Span::styled(
-            "[ Cancel ]",
-            theme.button(form.focus == Focus::Cancel && !busy),
-        ),
+        button(&form.confirm_label, Focus::Confirm),
+        Span::raw("  "),
+        button("Cancel", Focus::Cancel),
         Span::styled(
             if busy {
                 "   sending…"
