@@ -5,12 +5,16 @@
 #
 #   needs: tmux, aha, chromium, fonts-dejavu-core   (apt-get install -y aha chromium)
 #   usage: screenshots/make.sh            (builds the release binary first)
+#          APP=target/debug/flightdeck screenshots/make.sh   (use an existing binary)
 set -euo pipefail
 export LC_ALL=C.UTF-8
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/.."
-cargo build --release --quiet
-app=$PWD/target/release/flightdeck
+if [ -z "${APP:-}" ]; then
+  cargo build --release --quiet
+  APP=target/release/flightdeck
+fi
+app=$(realpath "$APP")
 
 # shot NAME COLS ROWS WAIT_TEXT KEYS...   keys are sent one tmux call each, waiting for the
 # screen to change after each.

@@ -84,10 +84,12 @@ impl ExecStatus {
     }
 
     /// One-cell glyph; always shown together with text so colour is never the only signal.
+    /// Only characters with a narrow, text presentation in common terminal fonts: emoji such
+    /// as ⏸ or ⌛ render double-width in some terminals and break the table layout.
     pub fn glyph(self) -> &'static str {
         match self {
-            ExecStatus::Waiting => "⏸",
-            ExecStatus::Running => "▶",
+            ExecStatus::Waiting => "◆",
+            ExecStatus::Running => "↻",
             ExecStatus::Queued => "…",
             ExecStatus::Paused => "‖",
             ExecStatus::NotStarted => "·",
@@ -95,8 +97,8 @@ impl ExecStatus {
             ExecStatus::Failed => "✗",
             ExecStatus::Aborted => "■",
             ExecStatus::Rejected => "⊘",
-            ExecStatus::Expired => "⌛",
-            ExecStatus::Skipped => "↷",
+            ExecStatus::Expired => "⊗",
+            ExecStatus::Skipped => "»",
             ExecStatus::Unknown => "?",
         }
     }

@@ -136,7 +136,7 @@ fn approve_a_waiting_gate_with_keys_in_the_demo() {
     t.wait_for("Executions");
     t.keys(&["Tab"]);
     t.wait_until("a waiting gate in the Approvals pane", |s| {
-        s.contains("▸Approvals") && s.contains("⏸ waiting")
+        s.contains("▸Approvals") && s.contains("◆ waiting")
     });
     t.keys(&["a"]);
     t.wait_for("Approve gate");

@@ -60,7 +60,7 @@ pub fn gate_state(app: &App, theme: &Theme, a: &Approval) -> (&'static str, Styl
         match app.decided.get(&key) {
             Some(DecisionOutcome::Rejected) => ("⊘ rejected", theme.status(ExecStatus::Rejected)),
             Some(_) => ("✓ approved", theme.status(ExecStatus::Succeeded)),
-            None => ("⏸ waiting", theme.status(ExecStatus::Waiting)),
+            None => ("◆ waiting", theme.status(ExecStatus::Waiting)),
         }
     }
 }

@@ -56,7 +56,7 @@ pub fn status_bar(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.health(health),
         ));
         if let Some(age) = b.age(app.now) {
-            let text = format!(" {}", Compact(age));
+            let text = format!(" · {} ago", Compact(age));
             spans.push(if stale {
                 Span::styled(format!("{text} STALE"), theme.warn())
             } else {

@@ -115,9 +115,7 @@ fn execution_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
     match (detail.map(|d| &d.result), fresh) {
         (_, Some(d)) => {
             lines.push(Line::styled("Stages", theme.header()));
-            for stage in &d.stages {
-                stage_lines(app, theme, stage, &mut lines);
-            }
+            stage_lines(app, theme, &d.stages, &mut lines);
             let gates = d.approvals.iter().chain(
                 // Gates known from the Approvals list but not yet in this read.
                 app.approvals.iter().filter(|a| {
@@ -192,40 +190,81 @@ fn header_lines<'a>(app: &App, theme: &Theme, e: &'a Execution) -> Vec<Line<'a>>
     lines
 }
 
-fn stage_lines<'a>(app: &App, theme: &Theme, stage: &'a Stage, lines: &mut Vec<Line<'a>>) {
-    lines.push(Line::from(vec![
-        Span::raw("  "),
-        status_span(theme, &stage.status),
+/// One row of the stage/step tree: the name indented by depth and padded into a column,
+/// then status, duration and detail, so statuses line up whatever the names.
+fn tree_row<'a>(
+    theme: &Theme,
+    name_width: usize,
+    depth: usize,
+    name: &str,
+    status: &Status,
+    time: String,
+    extra: Vec<Span<'a>>,
+) -> Line<'a> {
+    let name = format!("{}{}", "  ".repeat(depth + 1), clean(name));
+    let name_style = if depth == 0 {
+        theme.base().add_modifier(ratatui::style::Modifier::BOLD)
+    } else {
+        theme.base()
+    };
+    let mut spans = vec![
+        Span::styled(format!("{name:<name_width$}  "), name_style),
         Span::styled(
-            format!("  {}", clean(&stage.name)),
-            theme.base().add_modifier(ratatui::style::Modifier::BOLD),
-        ),
-        Span::styled(
-            format!("  {}", duration(app.now, stage.started, stage.ended)),
-            theme.dim(),
-        ),
-    ]));
-    for step in &stage.steps {
-        let mut spans = vec![
-            Span::raw("      "),
-            status_span(theme, &step.status),
-            Span::raw(format!("  {}", clean(&step.name))),
-            Span::styled(
-                format!(
-                    "  {}  {}",
-                    clean(&step.kind),
-                    duration(app.now, step.started, step.ended)
-                ),
-                theme.dim(),
+            format!(
+                "{:<20}",
+                format!("{} {}", status.status.glyph(), clean(&status.raw))
             ),
-        ];
-        if let Some(m) = step.message.as_deref().filter(|m| !m.is_empty()) {
-            spans.push(Span::styled(
-                format!("  {}", clean(m)),
-                theme.status(step.status.status),
+            theme.status(status.status),
+        ),
+        Span::styled(format!(" {time:>7}"), theme.dim()),
+    ];
+    spans.extend(extra);
+    Line::from(spans)
+}
+
+fn stage_lines<'a>(app: &App, theme: &Theme, stages: &'a [Stage], lines: &mut Vec<Line<'a>>) {
+    let name_width = stages
+        .iter()
+        .flat_map(|st| {
+            std::iter::once(st.name.chars().count() + 2)
+                .chain(st.steps.iter().map(|s| s.name.chars().count() + 4))
+        })
+        .max()
+        .unwrap_or(0)
+        .min(36);
+    for stage in stages {
+        let time = duration(app.now, stage.started, stage.ended);
+        lines.push(tree_row(
+            theme,
+            name_width,
+            0,
+            &stage.name,
+            &stage.status,
+            time,
+            vec![],
+        ));
+        for step in &stage.steps {
+            let time = duration(app.now, step.started, step.ended);
+            let mut extra = vec![Span::styled(
+                format!("  {}", clean(&step.kind)),
+                theme.dim(),
+            )];
+            if let Some(m) = step.message.as_deref().filter(|m| !m.is_empty()) {
+                extra.push(Span::styled(
+                    format!("  {}", clean(m)),
+                    theme.status(step.status.status),
+                ));
+            }
+            lines.push(tree_row(
+                theme,
+                name_width,
+                1,
+                &step.name,
+                &step.status,
+                time,
+                extra,
             ));
         }
-        lines.push(Line::from(spans));
     }
 }
 
