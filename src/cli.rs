@@ -1,8 +1,8 @@
-//! Command-line interface.
+//! Command-line interface: the dashboard, the demo, and the scriptable subcommands.
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -13,7 +13,9 @@ use clap::{Parser, Subcommand};
                   executions live, starts them and approves or rejects their gates.\n\n\
                   Without a subcommand, opens the dashboard for the backends in the config file \
                   (--config, $FLIGHTDECK_CONFIG, or config.toml in the XDG config directory). \
-                  `flightdeck demo` runs it against the built-in simulator, no config needed."
+                  `flightdeck demo` runs it against the built-in simulator, no config needed. \
+                  The other subcommands do the same things from scripts.",
+    after_long_help = EXIT_CODES
 )]
 pub struct Cli {
     /// Config file (default: $FLIGHTDECK_CONFIG, then the XDG config dir's flightdeck/config.toml).
@@ -24,8 +26,35 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub read_only: bool,
 
+    /// Output format of the scriptable subcommands.
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+
     #[command(subcommand)]
     pub command: Option<Commands>,
+}
+
+/// Documented in `--help` and the man page; scripts rely on these numbers.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0   success (for --wait: the execution succeeded)
+  1   failure talking to a backend (network, server error, unreadable response)
+  2   bad input: usage, config, unknown variable, missing required input
+  3   not authorized: the credentials were refused or lack permission
+  4   not found: no such backend, pipeline, execution or gate
+  5   conflict: several gates waiting (pick one), or the gate was already decided
+  6   timed out
+  7   rate limited by the backend
+  8   the gate expired before the decision
+  9   refused: read-only mode
+  10  --wait: the execution finished unsuccessfully (failed, aborted, rejected, expired)";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Aligned columns for people.
+    Table,
+    /// Stable JSON for scripts (documented in the README).
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,6 +71,93 @@ pub enum Commands {
         /// (used by the end-to-end tests).
         #[arg(long, hide = true, value_name = "PATH")]
         stats_out: Option<PathBuf>,
+    },
+    /// List pipelines, recent executions or waiting gates of every configured backend.
+    List {
+        #[arg(value_enum)]
+        what: ListWhat,
+        /// Only this backend.
+        #[arg(long, value_name = "NAME")]
+        backend: Option<String>,
+    },
+    /// Show one execution with its stages, steps and waiting gates.
+    Status {
+        /// `backend/execution` or `backend/project/execution`.
+        target: String,
+    },
+    /// Start a pipeline.
+    Start {
+        /// `backend/pipeline` or `backend/project/pipeline`.
+        target: String,
+        /// A runtime variable, `name=value`; repeat for several.
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+        /// An artifact input, `source=build` (sent as the variable `artifact:source`).
+        #[arg(long = "artifact", value_name = "SOURCE=BUILD")]
+        artifacts: Vec<String>,
+        /// Notes recorded with the execution.
+        #[arg(long)]
+        notes: Option<String>,
+        /// Follow the execution to its end; the exit code tells the outcome.
+        #[arg(long)]
+        wait: bool,
+        /// With --wait: give up after this long ("30m", "2h"; default: never).
+        #[arg(long, value_name = "DURATION", requires = "wait")]
+        timeout: Option<String>,
+        /// With --wait: how often to read the execution's status.
+        #[arg(long, value_name = "DURATION", default_value = "2s", requires = "wait")]
+        poll: String,
+    },
+    /// Approve a waiting gate of an execution.
+    Approve(DecideArgs),
+    /// Reject a waiting gate of an execution.
+    Reject(DecideArgs),
+    /// Check the config file: syntax, secrets, and (with --connect) each backend.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListWhat {
+    Pipelines,
+    Executions,
+    Approvals,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DecideArgs {
+    /// `backend/execution` or `backend/project/execution`.
+    pub target: String,
+    /// The gate to decide, by its id (see `flightdeck list approvals`); needed when several wait.
+    #[arg(long, value_name = "ID", conflicts_with = "callback_id")]
+    pub gate: Option<String>,
+    /// Harness: the approval step's callback id, to pick one of several waiting gates.
+    #[arg(long, value_name = "ID")]
+    pub callback_id: Option<String>,
+    /// Comment recorded with the decision.
+    #[arg(long, default_value = "")]
+    pub comment: String,
+    /// An approver input, `name=value`; repeat for several.
+    #[arg(long = "input", value_name = "NAME=VALUE")]
+    pub inputs: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Load the config, resolve every secret, print warnings; exit 0 when usable.
+    Check {
+        /// Also list each backend's pipelines to prove the URL and credentials work.
+        #[arg(long)]
+        connect: bool,
     },
 }
 

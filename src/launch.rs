@@ -1,5 +1,6 @@
 //! Wiring: backends from the config (or the simulator), the service, the app, the TUI.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -7,6 +8,8 @@ use tokio::sync::mpsc;
 
 use crate::app::{App, BackendInfo};
 use crate::backend::Backend;
+use crate::backend::harness::{HarnessBackend, HarnessOptions};
+use crate::config::{BackendConfig, BackendSettings, Config};
 use crate::service::{Intervals, Limits, Service};
 use crate::tui::{self, Exit};
 use crate::ui::Theme;
@@ -17,6 +20,7 @@ pub struct Prepared {
     pub limits: Limits,
     pub production: bool,
     pub read_only: bool,
+    pub insecure: bool,
 }
 
 impl Prepared {
@@ -30,8 +34,53 @@ impl Prepared {
             },
             production: false,
             read_only: false,
+            insecure: false,
         }
     }
+}
+
+/// How many past audit entries the Audit pane loads at startup.
+const AUDIT_SHOWN: usize = 500;
+
+/// A loaded config with its backends built.
+pub struct Loaded {
+    pub config: Config,
+    pub backends: Vec<Prepared>,
+}
+
+/// Finds and loads the config, prints its warnings (literal secrets, loose permissions,
+/// skipped TLS verification) to stderr, and builds every backend it names.
+pub fn load(explicit: Option<&Path>) -> Result<Loaded, String> {
+    let path = Config::discover(explicit)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            "no config file: pass --config PATH, set $FLIGHTDECK_CONFIG, or create \
+             ~/.config/flightdeck/config.toml (see config.example.toml); \
+             `flightdeck demo` runs without one"
+                .to_string()
+        })?;
+    let config = Config::load(&path).map_err(|e| e.to_string())?;
+    for warning in config.warnings() {
+        eprintln!("flightdeck: warning: {warning}");
+    }
+    let mut backends = Vec::new();
+    for backend in &config.backends {
+        match prepare(backend)? {
+            Some(prepared) => backends.push(prepared),
+            None => eprintln!(
+                "flightdeck: warning: backend {}: kind {} is not supported by this version yet; skipped",
+                backend.name,
+                backend.kind.as_str()
+            ),
+        }
+    }
+    if backends.is_empty() {
+        return Err(format!(
+            "{}: no usable [[backend]] configured",
+            path.display()
+        ));
+    }
+    Ok(Loaded { config, backends })
 }
 
 /// Runs the dashboard until the user quits or the terminal goes away.
@@ -39,6 +88,7 @@ pub async fn dashboard(
     backends: Vec<Prepared>,
     intervals: Intervals,
     read_only: bool,
+    audit: Option<std::path::PathBuf>,
 ) -> std::io::Result<Exit> {
     let infos = backends
         .iter()
@@ -47,6 +97,7 @@ pub async fn dashboard(
             kind: p.backend.kind(),
             production: p.production,
             read_only: p.read_only,
+            insecure: p.insecure,
         })
         .collect();
     let (tx, rx) = mpsc::unbounded_channel();
@@ -58,6 +109,46 @@ pub async fn dashboard(
         intervals,
         tx,
     );
-    let app = App::new(infos, intervals, read_only);
-    tui::run(app, service, rx, Theme::from_env()).await
+    let mut app = App::new(infos, intervals, read_only);
+    if let Some(path) = &audit {
+        app.audit = crate::audit::read_recent(path, AUDIT_SHOWN);
+    }
+    tui::run(app, tui::Outside { service, audit }, rx, Theme::from_env()).await
+}
+
+/// Builds the client for one configured backend, resolving its secret now; `None` for a
+/// kind this version cannot talk to yet.
+pub fn prepare(config: &BackendConfig) -> Result<Option<Prepared>, String> {
+    let backend = match &config.settings {
+        BackendSettings::Harness {
+            account,
+            org,
+            projects,
+            api_key,
+        } => {
+            let api_key = api_key
+                .resolve()
+                .map_err(|e| format!("backend {}: api_key: {e}", config.name))?;
+            HarnessBackend::new(HarnessOptions {
+                name: config.name.clone(),
+                base_url: config.base_url.clone(),
+                account: account.clone(),
+                org: org.clone(),
+                projects: projects.clone(),
+                api_key,
+                timeout: config.timeout,
+                ca_file: config.ca_file.clone(),
+                insecure_skip_verify: config.insecure_skip_verify,
+            })
+            .map_err(|e| format!("backend {}: {e}", config.name))?
+        }
+        BackendSettings::HarnessFg { .. }
+        | BackendSettings::Argo { .. }
+        | BackendSettings::Infraxys { .. } => return Ok(None),
+    };
+    let mut prepared = Prepared::new(Arc::new(backend), config.concurrency, config.timeout);
+    prepared.production = config.production;
+    prepared.read_only = config.read_only;
+    prepared.insecure = config.insecure_skip_verify;
+    Ok(Some(prepared))
 }

@@ -1,8 +1,10 @@
 //! flightdeck: a keyboard-driven terminal dashboard for deployments.
 
 pub mod app;
+pub mod audit;
 pub mod backend;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod launch;

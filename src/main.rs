@@ -4,7 +4,7 @@ use std::sync::Arc;
 use clap::Parser;
 use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
 use flightdeck::cli::{Cli, Commands};
-use flightdeck::config::{BackendConfig, BackendSettings, Config};
+use flightdeck::commands::{self, Global};
 use flightdeck::launch::{self, Prepared};
 use flightdeck::service::Intervals;
 use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
@@ -22,11 +22,26 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
-        Ok(exit) => exit_code(exit),
-        Err(message) => {
-            eprintln!("flightdeck: {message}");
-            ExitCode::from(2)
+    match cli.command {
+        // The dashboards: the TUI owns the terminal until it exits.
+        None | Some(Commands::Demo { .. }) => match runtime.block_on(dashboard(cli)) {
+            Ok(exit) => exit_code(exit),
+            Err(message) => {
+                eprintln!("flightdeck: {message}");
+                ExitCode::from(commands::failure::BAD_INPUT)
+            }
+        },
+        Some(command) => {
+            let global = Global {
+                config: cli.config,
+                read_only: cli.read_only,
+                output: cli.output,
+                audit: flightdeck::audit::path(),
+            };
+            match runtime.block_on(commands::run(command, &global)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(failure) => ExitCode::from(commands::report(global.output, &failure)),
+            }
         }
     }
 }
@@ -41,89 +56,30 @@ fn exit_code(exit: Exit) -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<Exit, String> {
+async fn dashboard(cli: Cli) -> Result<Exit, String> {
     match cli.command {
         Some(Commands::Demo {
             seed,
             speed,
             stats_out,
         }) => demo(seed, speed, stats_out, cli.read_only).await,
-        None => from_config(cli.config.as_deref(), cli.read_only).await,
+        _ => from_config(cli.config.as_deref(), cli.read_only).await,
     }
 }
 
 async fn from_config(explicit: Option<&std::path::Path>, read_only: bool) -> Result<Exit, String> {
-    let path = Config::discover(explicit)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| {
-            "no config file: pass --config PATH, set $FLIGHTDECK_CONFIG, or create \
-             ~/.config/flightdeck/config.toml (see config.example.toml); \
-             `flightdeck demo` runs without one"
-                .to_string()
-        })?;
-    let config = Config::load(&path).map_err(|e| e.to_string())?;
-    for warning in config.warnings() {
-        eprintln!("flightdeck: warning: {warning}");
-    }
-    let mut backends = Vec::new();
-    for backend in &config.backends {
-        match prepare(backend)? {
-            Some(prepared) => backends.push(prepared),
-            None => eprintln!(
-                "flightdeck: warning: backend {}: kind {} is not supported by this version yet; skipped",
-                backend.name,
-                backend.kind.as_str()
-            ),
-        }
-    }
-    if backends.is_empty() {
-        return Err(format!("{}: no [[backend]] configured", path.display()));
-    }
-    let ui = &config.ui;
+    let loaded = launch::load(explicit)?;
+    let ui = &loaded.config.ui;
     let intervals = Intervals {
         lists: ui.refresh,
         running: ui.refresh_running,
         selected: ui.refresh_selected,
     };
-    launch::dashboard(backends, intervals, read_only || ui.read_only)
+    let read_only = read_only || ui.read_only;
+    let audit = flightdeck::audit::path();
+    launch::dashboard(loaded.backends, intervals, read_only, audit)
         .await
         .map_err(|e| e.to_string())
-}
-
-/// Builds the client for one configured backend, resolving its secret now; `None` for a
-/// kind this version cannot talk to yet.
-fn prepare(config: &BackendConfig) -> Result<Option<Prepared>, String> {
-    let backend = match &config.settings {
-        BackendSettings::Harness {
-            account,
-            org,
-            projects,
-            api_key,
-        } => {
-            let api_key = api_key
-                .resolve()
-                .map_err(|e| format!("backend {}: api_key: {e}", config.name))?;
-            HarnessBackend::new(HarnessOptions {
-                name: config.name.clone(),
-                base_url: config.base_url.clone(),
-                account: account.clone(),
-                org: org.clone(),
-                projects: projects.clone(),
-                api_key,
-                timeout: config.timeout,
-                ca_file: config.ca_file.clone(),
-                insecure_skip_verify: config.insecure_skip_verify,
-            })
-            .map_err(|e| format!("backend {}: {e}", config.name))?
-        }
-        BackendSettings::HarnessFg { .. }
-        | BackendSettings::Argo { .. }
-        | BackendSettings::Infraxys { .. } => return Ok(None),
-    };
-    let mut prepared = Prepared::new(Arc::new(backend), config.concurrency, config.timeout);
-    prepared.production = config.production;
-    prepared.read_only = config.read_only;
-    Ok(Some(prepared))
 }
 
 async fn demo(
@@ -157,7 +113,10 @@ async fn demo(
     })
     .map_err(|e| e.to_string())?;
     let backends = vec![Prepared::new(Arc::new(harness), 4, timeout)];
-    let exit = launch::dashboard(backends, Intervals::default(), read_only)
+    // The demo acts on a simulator: it stays out of the real audit log unless a log is
+    // named explicitly.
+    let audit = flightdeck::audit::path_from_env();
+    let exit = launch::dashboard(backends, Intervals::default(), read_only, audit)
         .await
         .map_err(|e| e.to_string())?;
     if let Some(path) = stats_out {

@@ -6,6 +6,7 @@
 //! frame. The terminal is restored on quit, error, panic, SIGTERM and SIGHUP.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream};
@@ -17,7 +18,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::app::{App, Effect, Msg};
+use crate::app::{App, Effect, FlashLevel, Msg};
+use crate::audit;
 use crate::service::{Reply, Service};
 use crate::ui::{self, Theme};
 
@@ -33,16 +35,23 @@ pub enum Exit {
     Signal(&'static str),
 }
 
+/// What effects act on.
+pub struct Outside {
+    pub service: Service,
+    /// The audit log; `None` when no state dir could be found (entries stay on screen only).
+    pub audit: Option<PathBuf>,
+}
+
 pub async fn run(
     mut app: App,
-    service: Service,
+    outside: Outside,
     mut replies: mpsc::UnboundedReceiver<Reply>,
     theme: Theme,
 ) -> io::Result<Exit> {
     // ratatui::init enters raw mode and the alternate screen and chains a panic hook that
     // restores the terminal before the panic message prints.
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, &mut app, &service, &mut replies, theme).await;
+    let result = event_loop(&mut terminal, &mut app, &outside, &mut replies, theme).await;
     ratatui::restore();
     result
 }
@@ -50,7 +59,7 @@ pub async fn run(
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
-    service: &Service,
+    outside: &Outside,
     replies: &mut mpsc::UnboundedReceiver<Reply>,
     theme: Theme,
 ) -> io::Result<Exit> {
@@ -63,7 +72,7 @@ async fn event_loop(
     let size = terminal.size()?;
     dispatch(
         app,
-        service,
+        outside,
         Msg::Resize {
             width: size.width,
             height: size.height,
@@ -81,22 +90,22 @@ async fn event_loop(
         }
         tokio::select! {
             event = events.next() => match event {
-                Some(Ok(Event::Key(key))) => dispatch(app, service, Msg::Key(key)),
+                Some(Ok(Event::Key(key))) => dispatch(app, outside, Msg::Key(key)),
                 Some(Ok(Event::Resize(width, height))) => {
-                    dispatch(app, service, Msg::Resize { width, height });
+                    dispatch(app, outside, Msg::Resize { width, height });
                 }
                 Some(Ok(_)) => {}
                 // The terminal is gone (closed pty, dropped SSH session): nothing left to draw on.
                 Some(Err(_)) | None => return Ok(Exit::Signal("terminal closed")),
             },
             Some(reply) = replies.recv() => {
-                dispatch(app, service, Msg::Reply(reply));
+                dispatch(app, outside, Msg::Reply(reply));
                 // Drain whatever else arrived so a burst costs one frame.
                 while let Ok(reply) = replies.try_recv() {
-                    dispatch(app, service, Msg::Reply(reply));
+                    dispatch(app, outside, Msg::Reply(reply));
                 }
             }
-            _ = tick.tick() => dispatch(app, service, Msg::Tick),
+            _ = tick.tick() => dispatch(app, outside, Msg::Tick),
             _ = term.recv() => return Ok(Exit::Signal("SIGTERM")),
             _ = hup.recv() => return Ok(Exit::Signal("SIGHUP")),
             _ = tokio::time::sleep_until(draw_at), if app.dirty => {}
@@ -104,10 +113,20 @@ async fn event_loop(
     }
 }
 
-fn dispatch(app: &mut App, service: &Service, msg: Msg) {
+fn dispatch(app: &mut App, outside: &Outside, msg: Msg) {
     for effect in app.update(msg, Timestamp::now()) {
         match effect {
-            Effect::Send { backend, command } => service.send(&backend, command),
+            Effect::Send { backend, command } => outside.service.send(&backend, command),
+            Effect::Audit(entry) => {
+                if let Some(path) = &outside.audit
+                    && let Err(e) = audit::append(path, &entry)
+                {
+                    app.flash(
+                        FlashLevel::Error,
+                        format!("could not write the audit log {}: {e}", path.display()),
+                    );
+                }
+            }
         }
     }
 }

@@ -13,7 +13,10 @@ use flightdeck::service::{Command, Intervals, Payload, Reply, Resource};
 fn commands(effects: &[Effect]) -> Vec<&Command> {
     effects
         .iter()
-        .map(|Effect::Send { command, .. }| command)
+        .filter_map(|e| match e {
+            Effect::Send { command, .. } => Some(command),
+            Effect::Audit(_) => None,
+        })
         .collect()
 }
 
@@ -247,6 +250,7 @@ fn read_only_blocks_every_mutation() {
             kind: BackendKind::Harness,
             production: false,
             read_only: true,
+            insecure: false,
         }],
         Intervals::default(),
         false,
@@ -261,13 +265,18 @@ fn read_only_blocks_every_mutation() {
     );
     press(&mut app, [key(KeyCode::BackTab)]);
     let effects = press(&mut app, [ch('s')]);
-    assert!(
-        effects
-            .iter()
-            .all(|Effect::Send { command, .. }| !matches!(command, Command::LoadStartForm { .. }))
-    );
+    assert!(effects.iter().all(|e| !matches!(
+        e,
+        Effect::Send {
+            command: Command::LoadStartForm { .. },
+            ..
+        }
+    )));
     assert!(app.dialog.is_none());
-    press(&mut app, [key(KeyCode::BackTab), ch('a'), ch('x')]);
+    press(
+        &mut app,
+        [key(KeyCode::Tab), key(KeyCode::Tab), ch('a'), ch('x')],
+    );
     assert_eq!(app.pane, Pane::Approvals);
     assert!(app.dialog.is_none());
     assert!(app.visible_flash().unwrap().text.contains("read-only"));

@@ -125,9 +125,11 @@ fn approve_a_waiting_gate_with_keys_in_the_demo() {
     let dir = tempfile::tempdir().unwrap();
     let stats = dir.path().join("stats.json");
     let rc = dir.path().join("rc");
+    let audit = dir.path().join("audit.jsonl");
     // The exit code goes through a file: tmux's pane_dead_status is racy.
     let command = format!(
-        "'{BIN}' demo --seed 42 --stats-out '{}'; echo $? > '{}'",
+        "FLIGHTDECK_AUDIT_LOG='{}' '{BIN}' demo --seed 42 --stats-out '{}'; echo $? > '{}'",
+        audit.display(),
         stats.display(),
         rc.display()
     );
@@ -169,4 +171,16 @@ fn approve_a_waiting_gate_with_keys_in_the_demo() {
         "exactly one approval reached the simulator: {stats}"
     );
     assert_eq!(stats["rejections"], 0, "{stats}");
+
+    // The decision is in the audit log, once, with the comment typed.
+    let log = std::fs::read_to_string(&audit).expect("the TUI wrote the audit log");
+    let entries: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 1, "{log}");
+    assert_eq!(entries[0]["action"], "approve");
+    assert_eq!(entries[0]["source"], "tui");
+    assert_eq!(entries[0]["result"]["ok"], true);
+    assert_eq!(entries[0]["inputs"]["comment"], "approved by e2e");
 }

@@ -37,6 +37,8 @@ pub struct BackendState {
     pub kind: BackendKind,
     pub production: bool,
     pub read_only: bool,
+    /// TLS certificates are not verified (`insecure_skip_verify`): always shown as a badge.
+    pub insecure: bool,
     /// When a read last succeeded.
     pub last_ok: Option<Timestamp>,
     /// The latest read error, cleared by the next success.
@@ -45,12 +47,13 @@ pub struct BackendState {
 }
 
 impl BackendState {
-    pub fn new(name: BackendName, kind: BackendKind, production: bool, read_only: bool) -> Self {
+    pub fn new(info: super::BackendInfo) -> Self {
         BackendState {
-            name,
-            kind,
-            production,
-            read_only,
+            name: info.name,
+            kind: info.kind,
+            production: info.production,
+            read_only: info.read_only,
+            insecure: info.insecure,
             last_ok: None,
             error: None,
             slow: false,
@@ -96,7 +99,13 @@ mod tests {
     #[test]
     fn health_follows_the_latest_read() {
         let t0: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
-        let mut b = BackendState::new("h".into(), BackendKind::Harness, false, false);
+        let mut b = BackendState::new(super::super::BackendInfo {
+            name: "h".into(),
+            kind: BackendKind::Harness,
+            production: false,
+            read_only: false,
+            insecure: false,
+        });
         assert_eq!(b.health(), Health::Connecting);
         b.record(Ok(()), Duration::from_millis(30), t0);
         assert_eq!(b.health(), Health::Ok);

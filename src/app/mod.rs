@@ -32,16 +32,23 @@ pub enum Pane {
     Pipelines,
     Executions,
     Approvals,
+    Audit,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 3] = [Pane::Pipelines, Pane::Executions, Pane::Approvals];
+    pub const ALL: [Pane; 4] = [
+        Pane::Pipelines,
+        Pane::Executions,
+        Pane::Approvals,
+        Pane::Audit,
+    ];
 
     pub fn index(self) -> usize {
         match self {
             Pane::Pipelines => 0,
             Pane::Executions => 1,
             Pane::Approvals => 2,
+            Pane::Audit => 3,
         }
     }
 
@@ -50,6 +57,7 @@ impl Pane {
             Pane::Pipelines => "Pipelines",
             Pane::Executions => "Executions",
             Pane::Approvals => "Approvals",
+            Pane::Audit => "Audit",
         }
     }
 }
@@ -79,6 +87,8 @@ pub enum Effect {
         backend: BackendName,
         command: Command,
     },
+    /// Append to the audit log.
+    Audit(Box<crate::audit::Entry>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +123,7 @@ pub struct BackendInfo {
     pub kind: BackendKind,
     pub production: bool,
     pub read_only: bool,
+    pub insecure: bool,
 }
 
 pub struct App {
@@ -130,7 +141,7 @@ pub struct App {
     pub cursors: HashMap<Pane, Cursor>,
     /// First visible row per pane; drawing keeps the selection in view and remembers the
     /// window so scrolling moves it as little as possible.
-    pub scroll: [Cell<usize>; 3],
+    pub scroll: [Cell<usize>; 4],
     pub dialog: Option<Dialog>,
     /// First line shown in the detail view; drawing clamps it to the content.
     pub detail_scroll: Cell<u16>,
@@ -139,6 +150,11 @@ pub struct App {
     pub deciding: HashSet<ItemKey>,
     /// Gates decided in this session, shown as such until the backend stops listing them.
     pub decided: HashMap<ItemKey, DecisionOutcome>,
+    /// Mutating actions, oldest first: loaded from the log at startup, then this session's.
+    pub audit: Vec<crate::audit::Entry>,
+    /// Start dialogs awaiting their reply, by epoch: pipeline name and secret-typed inputs,
+    /// for the audit entry.
+    pending_starts: HashMap<u64, (String, Vec<String>)>,
     /// `f`: list updates are held back while reading.
     pub frozen: bool,
     held: Vec<Reply>,
@@ -157,10 +173,7 @@ impl App {
             keymap: Keymap::default(),
             intervals,
             read_only,
-            backends: backends
-                .into_iter()
-                .map(|b| BackendState::new(b.name, b.kind, b.production, b.read_only))
-                .collect(),
+            backends: backends.into_iter().map(BackendState::new).collect(),
             pipelines: Vec::new(),
             executions: Vec::new(),
             approvals: Vec::new(),
@@ -174,6 +187,8 @@ impl App {
             flash: None,
             deciding: HashSet::new(),
             decided: HashMap::new(),
+            audit: Vec::new(),
+            pending_starts: HashMap::new(),
             frozen: false,
             held: Vec::new(),
             now: Timestamp::UNIX_EPOCH,
@@ -199,6 +214,12 @@ impl App {
             Pane::Pipelines => self.pipelines.iter().map(Pipeline::key).collect(),
             Pane::Executions => self.executions.iter().map(Execution::key).collect(),
             Pane::Approvals => self.approvals.iter().map(Approval::key).collect(),
+            // Newest first on screen; entries are only ever appended, so the position from
+            // the oldest is a stable identity.
+            Pane::Audit => (0..self.audit.len())
+                .rev()
+                .map(|i| ItemKey(format!("audit\u{1f}{i}")))
+                .collect(),
         }
     }
 
@@ -209,6 +230,7 @@ impl App {
             Pane::Pipelines => self.pipelines.len(),
             Pane::Executions => self.executions.len(),
             Pane::Approvals => self.approvals.len(),
+            Pane::Audit => self.audit.len(),
         };
         let index = self.cursors.get(&pane).map_or(0, Cursor::index);
         (len > 0).then(|| index.min(len - 1))
@@ -229,7 +251,7 @@ impl App {
     /// The execution the current pane points at, if any.
     pub fn current_exec(&self) -> Option<(BackendName, ExecRef)> {
         match self.pane {
-            Pane::Pipelines => None,
+            Pane::Pipelines | Pane::Audit => None,
             Pane::Executions => self
                 .selected_execution()
                 .map(|e| (e.backend.clone(), e.exec_ref())),

@@ -4,8 +4,9 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use jiff::Timestamp;
 
 use super::dialog::{DecisionDialog, Dialog, StartDialog, StartPhase};
-use super::form::FormEvent;
+use super::form::{FieldKind, FormEvent};
 use super::{App, DetailData, Effect, FlashLevel, Msg, Pane, View};
+use crate::audit;
 use crate::domain::{Approval, BackendError, DecisionAction, DecisionOutcome, Execution, Pipeline};
 use crate::sanitize::clean;
 use crate::service::{Command, Payload, Reply, Resource};
@@ -23,7 +24,7 @@ impl App {
                 self.dirty = true;
             }
             Msg::Key(_) => {}
-            Msg::Reply(reply) => self.on_reply(reply),
+            Msg::Reply(reply) => self.on_reply(reply, &mut effects),
             // Ages, durations and countdowns are drawn relative to `now`.
             Msg::Tick => self.dirty = true,
             Msg::Resize { height, .. } => {
@@ -55,14 +56,16 @@ impl App {
             Action::NextPane => self.switch_pane(1),
             Action::PrevPane => self.switch_pane(-1),
             Action::Open => {
-                if self.pane == Pane::Pipelines || self.current_exec().is_some() {
+                if matches!(self.pane, Pane::Pipelines | Pane::Audit)
+                    || self.current_exec().is_some()
+                {
                     self.view = View::Detail;
                     self.detail_scroll.set(0);
                 }
             }
             Action::Back => self.view = View::List,
             Action::Refresh => self.refresh(effects),
-            Action::Freeze => self.toggle_freeze(),
+            Action::Freeze => self.toggle_freeze(effects),
             Action::Start => self.open_start(effects),
             Action::Approve => self.open_decision(DecisionAction::Approve),
             Action::Reject => self.open_decision(DecisionAction::Reject),
@@ -112,13 +115,13 @@ impl App {
         self.flash(FlashLevel::Info, "refreshing…");
     }
 
-    fn toggle_freeze(&mut self) {
+    fn toggle_freeze(&mut self, effects: &mut Vec<Effect>) {
         self.frozen = !self.frozen;
         if self.frozen {
             self.flash(FlashLevel::Info, "updates frozen (f to resume)");
         } else {
             for reply in std::mem::take(&mut self.held) {
-                self.on_reply(reply);
+                self.on_reply(reply, effects);
             }
             self.flash(FlashLevel::Info, "updates resumed");
         }
@@ -137,7 +140,7 @@ impl App {
                     })
                     .cloned()
             }
-            Pane::Approvals => None,
+            Pane::Approvals | Pane::Audit => None,
         }
     }
 
@@ -186,7 +189,7 @@ impl App {
                     }
                 }
             }
-            Pane::Pipelines => Err(NONE),
+            Pane::Pipelines | Pane::Audit => Err(NONE),
         }
     }
 
@@ -245,6 +248,15 @@ impl App {
                     FormEvent::Cancel => self.dialog = None,
                     FormEvent::Confirm => {
                         let request = StartDialog::request(&start.pipeline, form);
+                        // Remembered for the audit entry written when the reply arrives.
+                        let secrets = form
+                            .fields
+                            .iter()
+                            .filter(|f| f.kind == FieldKind::Secret)
+                            .map(|f| f.label.clone())
+                            .collect();
+                        self.pending_starts
+                            .insert(start.epoch, (start.pipeline.name.clone(), secrets));
                         effects.push(Effect::Send {
                             backend: start.pipeline.backend.clone(),
                             command: Command::Start {
@@ -281,7 +293,7 @@ impl App {
         }
     }
 
-    fn on_reply(&mut self, reply: Reply) {
+    fn on_reply(&mut self, reply: Reply, effects: &mut Vec<Effect>) {
         self.record_health(&reply);
         let is_list = matches!(
             reply.payload,
@@ -336,12 +348,24 @@ impl App {
                 // Recorded in health; the last good data stays, marked stale.
             }
             Payload::StartForm { result, .. } => self.on_start_form(reply.epoch, result),
-            Payload::Started { request, result } => self.on_started(reply.epoch, request, result),
+            Payload::Started { request, result } => {
+                let (name, secrets) = self
+                    .pending_starts
+                    .remove(&reply.epoch)
+                    .unwrap_or_else(|| (request.pipeline_id.clone(), Vec::new()));
+                let entry = audit::Entry::start(
+                    "tui", &backend, &name, &request, &secrets, &result, self.now,
+                );
+                self.record_audit(entry, effects);
+                self.on_started(reply.epoch, request, result);
+            }
             Payload::Decided {
                 approval,
                 decision,
                 result,
             } => {
+                let entry = audit::Entry::decision("tui", &approval, &decision, &result, self.now);
+                self.record_audit(entry, effects);
                 self.deciding.remove(&approval.key());
                 if matches!(&self.dialog, Some(Dialog::Decision(d)) if d.epoch == reply.epoch) {
                     self.dialog = None;
@@ -375,6 +399,12 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Every mutating action ends here: shown in the Audit pane and appended to the log.
+    fn record_audit(&mut self, entry: audit::Entry, effects: &mut Vec<Effect>) {
+        self.audit.push(entry.clone());
+        effects.push(Effect::Audit(Box::new(entry)));
     }
 
     fn hold(&mut self, reply: Reply) {

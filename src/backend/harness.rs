@@ -769,6 +769,16 @@ impl Backend for HarnessBackend {
         let instance: ApprovalInstance = self.legacy(&Call::json(Method::POST, url, body)).await?;
         decision_outcome(&instance)
     }
+
+    async fn decide_by_callback(
+        &self,
+        exec: &ExecRef,
+        callback_id: &str,
+        decision: &Decision,
+    ) -> Result<DecisionOutcome> {
+        self.decide_by_execution(&exec.project, &exec.id, Some(callback_id), decision)
+            .await
+    }
 }
 
 impl Call {

@@ -40,4 +40,19 @@ pub trait Backend: Send + Sync {
 
     /// Approves or rejects one gate. Sent at most once: the caller never retries this.
     async fn decide(&self, approval: &Approval, decision: &Decision) -> Result<DecisionOutcome>;
+
+    /// Decides the gate of `exec` whose step carries `callback_id` (Harness's approval-step
+    /// `callbackId`), for scripts that know the step but not the gate instance.
+    async fn decide_by_callback(
+        &self,
+        exec: &ExecRef,
+        callback_id: &str,
+        decision: &Decision,
+    ) -> Result<DecisionOutcome> {
+        let _ = (exec, callback_id, decision);
+        Err(crate::domain::BackendError::Unsupported(format!(
+            "{} backends have no callback ids; pick the gate with --gate",
+            self.kind().as_str()
+        )))
+    }
 }

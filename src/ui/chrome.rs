@@ -19,6 +19,7 @@ pub fn header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Pane::Pipelines => app.pipelines.len(),
             Pane::Executions => app.executions.len(),
             Pane::Approvals => app.approvals.len(),
+            Pane::Audit => app.audit.len(),
         };
         let active = pane == app.pane;
         let marker = if active { "▸" } else { " " };
@@ -55,6 +56,12 @@ pub fn status_bar(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             format!("{dot} {} {}", b.name, health.label()),
             theme.health(health),
         ));
+        if b.insecure {
+            spans.push(Span::styled(
+                " ⚠ TLS UNVERIFIED",
+                theme.warn().add_modifier(Modifier::REVERSED),
+            ));
+        }
         if let Some(age) = b.age(app.now) {
             let text = format!(" · {} ago", Compact(age));
             spans.push(if stale {

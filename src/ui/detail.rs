@@ -19,6 +19,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
             .map(|p| pipeline_lines(app, theme, p))
             .unwrap_or_default(),
         Pane::Executions | Pane::Approvals => execution_lines(app, theme),
+        Pane::Audit => super::audit::detail_lines(app, theme),
     };
     let text = Paragraph::new(lines)
         .wrap(Wrap { trim: false })

@@ -1,6 +1,7 @@
 //! Drawing. Reads `&App` only; one function per pane or dialog.
 
 mod approvals;
+mod audit;
 mod chrome;
 mod detail;
 mod dialogs;
@@ -46,6 +47,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         (View::List, Pane::Pipelines) => pipelines::draw(f, body, app, theme, block),
         (View::List, Pane::Executions) => executions::draw(f, body, app, theme, block),
         (View::List, Pane::Approvals) => approvals::draw(f, body, app, theme, block),
+        (View::List, Pane::Audit) => audit::draw(f, body, app, theme, block),
     }
     chrome::status_bar(f, status, app, theme);
     chrome::footer(f, keys, app, theme);

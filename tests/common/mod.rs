@@ -218,6 +218,7 @@ pub fn loaded_app() -> App {
             kind: BackendKind::Harness,
             production: false,
             read_only: false,
+            insecure: false,
         }],
         Intervals::default(),
         false,

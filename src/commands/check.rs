@@ -1,0 +1,70 @@
+//! `flightdeck config check [--connect]`.
+
+use futures::future::join_all;
+
+use super::json::{CheckJson, CheckedBackend};
+use super::{Failure, Global, table};
+
+pub async fn run(global: &Global, connect: bool) -> Result<(), Failure> {
+    // Loading resolves every secret and prints the warnings; any problem is a bad config.
+    let loaded = global.load()?;
+    let source = loaded
+        .config
+        .source
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let reads = loaded.backends.iter().map(|p| async move {
+        if !connect {
+            return (p, None);
+        }
+        (p, Some(p.backend.list_pipelines().await))
+    });
+    let mut first_failure = None;
+    let mut backends = Vec::new();
+    for (p, read) in join_all(reads).await {
+        let name = p.backend.name().to_string();
+        let (state, pipelines, error) = match read {
+            None => ("skipped", None, None),
+            Some(Ok(list)) => ("ok", Some(list.len()), None),
+            Some(Err(e)) => {
+                let failure = Failure::backend(&name, &e);
+                let message = failure.message.clone();
+                first_failure.get_or_insert(failure);
+                ("error", None, Some(message))
+            }
+        };
+        backends.push(CheckedBackend {
+            name,
+            kind: p.backend.kind().as_str().into(),
+            state: state.into(),
+            pipelines,
+            error,
+        });
+    }
+    let out = CheckJson {
+        config: source.clone(),
+        warnings: loaded.config.warnings(),
+        backends,
+    };
+    global.print(&out, || {
+        let rows: Vec<Vec<String>> = out
+            .backends
+            .iter()
+            .map(|b| {
+                vec![
+                    b.name.clone(),
+                    b.kind.clone(),
+                    b.state.clone(),
+                    b.pipelines.map(|n| n.to_string()).unwrap_or_default(),
+                    b.error.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        format!(
+            "config {source}: ok\n{}",
+            table::render(&["BACKEND", "KIND", "STATE", "PIPELINES", "ERROR"], &rows)
+        )
+    });
+    first_failure.map_or(Ok(()), Err)
+}

@@ -1,0 +1,258 @@
+//! The JSON shapes of `--output json`. These are a public interface for scripts: fields are
+//! only ever added, never renamed or removed (README, "JSON output").
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::domain::{Approval, Execution, ExecutionDetail, Pipeline, Stage, Status, Step};
+
+#[derive(Debug, Serialize)]
+pub struct StatusJson {
+    /// Normalized: waiting, running, queued, paused, not_started, success, failed, aborted,
+    /// rejected, expired, skipped, unknown.
+    pub status: String,
+    /// The backend's own word (`ApprovalWaiting`, `Succeeded`, ...).
+    pub raw: String,
+}
+
+impl From<&Status> for StatusJson {
+    fn from(s: &Status) -> Self {
+        StatusJson {
+            status: s.status.label().replace(' ', "_"),
+            raw: s.raw.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PipelineJson {
+    pub backend: String,
+    pub project: String,
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub tags: BTreeMap<String, String>,
+    pub last_status: Option<StatusJson>,
+    pub last_run: Option<Timestamp>,
+    pub stages: Option<u32>,
+}
+
+impl From<&Pipeline> for PipelineJson {
+    fn from(p: &Pipeline) -> Self {
+        PipelineJson {
+            backend: p.backend.to_string(),
+            project: p.project.clone(),
+            id: p.id.clone(),
+            name: p.name.clone(),
+            description: p.description.clone(),
+            tags: p.tags.iter().cloned().collect(),
+            last_status: p.last_status.as_ref().map(Into::into),
+            last_run: p.last_run,
+            stages: p.stages,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExecutionJson {
+    pub backend: String,
+    pub project: String,
+    pub id: String,
+    pub pipeline_id: String,
+    pub pipeline_name: String,
+    pub status: StatusJson,
+    pub started: Option<Timestamp>,
+    pub ended: Option<Timestamp>,
+    pub triggered_by: String,
+    pub run_number: Option<u64>,
+    pub stages_done: u32,
+    pub stages_total: u32,
+    pub message: Option<String>,
+}
+
+impl From<&Execution> for ExecutionJson {
+    fn from(e: &Execution) -> Self {
+        ExecutionJson {
+            backend: e.backend.to_string(),
+            project: e.project.clone(),
+            id: e.id.clone(),
+            pipeline_id: e.pipeline_id.clone(),
+            pipeline_name: e.pipeline_name.clone(),
+            status: (&e.status).into(),
+            started: e.started,
+            ended: e.ended,
+            triggered_by: e.triggered_by.clone(),
+            run_number: e.run_number,
+            stages_done: e.stages_done,
+            stages_total: e.stages_total,
+            message: e.message.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct InputJson {
+    pub name: String,
+    pub default: String,
+    pub options: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GateJson {
+    pub backend: String,
+    pub project: String,
+    pub id: String,
+    pub execution_id: String,
+    pub pipeline_id: String,
+    pub pipeline_name: String,
+    pub stage: String,
+    pub step: String,
+    pub message: String,
+    pub approvers: Vec<String>,
+    pub min_count: u32,
+    pub inputs: Vec<InputJson>,
+    pub created: Option<Timestamp>,
+    pub deadline: Option<Timestamp>,
+    pub triggered_by: String,
+    pub environment: Option<String>,
+}
+
+impl From<&Approval> for GateJson {
+    fn from(a: &Approval) -> Self {
+        GateJson {
+            backend: a.backend.to_string(),
+            project: a.project.clone(),
+            id: a.id.clone(),
+            execution_id: a.execution_id.clone(),
+            pipeline_id: a.pipeline_id.clone(),
+            pipeline_name: a.pipeline_name.clone(),
+            stage: a.stage.clone(),
+            step: a.step.clone(),
+            message: a.message.clone(),
+            approvers: a.approvers.clone(),
+            min_count: a.min_count,
+            inputs: a
+                .inputs
+                .iter()
+                .map(|i| InputJson {
+                    name: i.name.clone(),
+                    default: i.default.clone(),
+                    options: i.options.clone(),
+                })
+                .collect(),
+            created: a.created,
+            deadline: a.deadline,
+            triggered_by: a.triggered_by.clone(),
+            environment: a.environment.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepJson {
+    pub name: String,
+    pub kind: String,
+    pub status: StatusJson,
+    pub started: Option<Timestamp>,
+    pub ended: Option<Timestamp>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StageJson {
+    pub name: String,
+    pub status: StatusJson,
+    pub started: Option<Timestamp>,
+    pub ended: Option<Timestamp>,
+    pub steps: Vec<StepJson>,
+}
+
+impl From<&Step> for StepJson {
+    fn from(s: &Step) -> Self {
+        StepJson {
+            name: s.name.clone(),
+            kind: s.kind.clone(),
+            status: (&s.status).into(),
+            started: s.started,
+            ended: s.ended,
+            message: s.message.clone(),
+        }
+    }
+}
+
+impl From<&Stage> for StageJson {
+    fn from(s: &Stage) -> Self {
+        StageJson {
+            name: s.name.clone(),
+            status: (&s.status).into(),
+            started: s.started,
+            ended: s.ended,
+            steps: s.steps.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DetailJson {
+    pub execution: ExecutionJson,
+    pub stages: Vec<StageJson>,
+    pub gates: Vec<GateJson>,
+}
+
+impl From<&ExecutionDetail> for DetailJson {
+    fn from(d: &ExecutionDetail) -> Self {
+        DetailJson {
+            execution: (&d.execution).into(),
+            stages: d.stages.iter().map(Into::into).collect(),
+            gates: d.approvals.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct StartJson {
+    pub backend: String,
+    pub project: String,
+    pub pipeline_id: String,
+    pub execution_id: String,
+    pub status: StatusJson,
+    /// With `--wait`: how the execution ended.
+    pub final_status: Option<StatusJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DecisionJson {
+    pub backend: String,
+    pub gate: Option<String>,
+    pub execution_id: String,
+    /// approve or reject.
+    pub action: String,
+    /// approved, rejected, or approved_more_needed.
+    pub outcome: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorJson {
+    pub kind: String,
+    pub code: u8,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckJson {
+    pub config: String,
+    pub warnings: Vec<String>,
+    pub backends: Vec<CheckedBackend>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckedBackend {
+    pub name: String,
+    pub kind: String,
+    /// ok, skipped (not connected), or error.
+    pub state: String,
+    pub pipelines: Option<usize>,
+    pub error: Option<String>,
+}

@@ -1,0 +1,138 @@
+//! The scriptable subcommands: the same reads and actions as the TUI, without it.
+//!
+//! Every mutating subcommand goes through the read-only check and the audit log, like the
+//! TUI's effects do. Results go to stdout (a table, or the stable JSON of [`json`]); errors
+//! go to stderr, and in JSON mode also to stdout as `{"error": {...}}`, with the documented
+//! exit code.
+
+mod check;
+mod decide;
+pub mod failure;
+pub mod json;
+mod list;
+mod start;
+mod status;
+mod table;
+mod target;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::cli::{Commands, Output};
+use crate::launch::{self, Loaded};
+pub use failure::Failure;
+
+/// Options every subcommand sees.
+pub struct Global {
+    pub config: Option<PathBuf>,
+    pub read_only: bool,
+    pub output: Output,
+    /// Where mutating actions are recorded; `None` when no state dir can be found.
+    pub audit: Option<PathBuf>,
+}
+
+impl Global {
+    fn load(&self) -> Result<Loaded, Failure> {
+        launch::load(self.config.as_deref()).map_err(Failure::bad_input)
+    }
+
+    /// Mutations are refused on a read-only backend or under `--read-only`.
+    fn writable(&self, loaded: &Loaded, backend: &str) -> Result<(), Failure> {
+        let backend_read_only = loaded
+            .backends
+            .iter()
+            .any(|p| &**p.backend.name() == backend && p.read_only);
+        if self.read_only || loaded.config.ui.read_only || backend_read_only {
+            return Err(Failure::read_only(backend));
+        }
+        Ok(())
+    }
+
+    fn audit(&self, entry: &crate::audit::Entry) {
+        let Some(path) = &self.audit else { return };
+        // The action already happened: failing to record it must not hide its result.
+        if let Err(e) = crate::audit::append(path, entry) {
+            eprintln!(
+                "flightdeck: warning: could not write the audit log {}: {e}",
+                path.display()
+            );
+        }
+    }
+
+    /// Prints a result: JSON as is, or the table for people.
+    fn print<T: Serialize>(&self, value: &T, table: impl FnOnce() -> String) {
+        match self.output {
+            Output::Json => match serde_json::to_string_pretty(value) {
+                Ok(text) => println!("{text}"),
+                Err(e) => eprintln!("flightdeck: cannot encode the result: {e}"),
+            },
+            Output::Table => print!("{}", table()),
+        }
+    }
+}
+
+/// Runs one scriptable subcommand. `Demo` is not one: the caller handles it.
+pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
+    match command {
+        Commands::List { what, backend } => list::run(global, what, backend.as_deref()).await,
+        Commands::Status { target } => status::run(global, &target).await,
+        Commands::Start {
+            target,
+            vars,
+            artifacts,
+            notes,
+            wait,
+            timeout,
+            poll,
+        } => {
+            let args = start::Args {
+                target,
+                vars,
+                artifacts,
+                notes,
+                wait,
+                timeout,
+                poll,
+            };
+            start::run(global, args).await
+        }
+        Commands::Approve(args) => {
+            decide::run(global, crate::domain::DecisionAction::Approve, args).await
+        }
+        Commands::Reject(args) => {
+            decide::run(global, crate::domain::DecisionAction::Reject, args).await
+        }
+        Commands::Config {
+            action: crate::cli::ConfigAction::Check { connect },
+        } => check::run(global, connect).await,
+        Commands::Completions { shell } => {
+            let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "flightdeck", &mut std::io::stdout());
+            Ok(())
+        }
+        Commands::Man => {
+            let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd)
+                .render(&mut std::io::stdout())
+                .map_err(|e| Failure::new(failure::BACKEND, "io", e.to_string()))
+        }
+        Commands::Demo { .. } => Err(Failure::bad_input("demo is not a scriptable subcommand")),
+    }
+}
+
+/// Reports a failure the documented way and returns its exit code.
+pub fn report(global_output: Output, failure: &Failure) -> u8 {
+    eprintln!("flightdeck: {}", failure.message);
+    if global_output == Output::Json {
+        let body = serde_json::json!({
+            "error": json::ErrorJson {
+                kind: failure.kind.to_string(),
+                code: failure.code,
+                message: failure.message.clone(),
+            }
+        });
+        println!("{body}");
+    }
+    failure.code
+}

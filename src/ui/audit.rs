@@ -1,0 +1,110 @@
+//! The Audit pane: every start and decision recorded in the local audit log, newest first.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell};
+
+use super::format::ago;
+use super::table::{Column, ListView};
+use super::theme::Theme;
+use crate::app::{App, FlashLevel, Pane};
+use crate::audit::Entry;
+use crate::sanitize::clean;
+
+/// The entry shown on row `row` (newest first).
+fn entry(app: &App, row: usize) -> Option<&Entry> {
+    app.audit
+        .len()
+        .checked_sub(row + 1)
+        .and_then(|i| app.audit.get(i))
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
+    let wide = area.width >= 110;
+    let mut columns = vec![
+        Column::new("WHEN", Constraint::Length(11)),
+        Column::new("ACTION", Constraint::Length(8)),
+        Column::new("TARGET", Constraint::Fill(3)),
+        Column::new("RESULT", Constraint::Fill(2)),
+    ];
+    if wide {
+        columns.insert(1, Column::new("USER", Constraint::Length(12)));
+        columns.insert(2, Column::new("FROM", Constraint::Length(4)));
+        columns.insert(4, Column::new("BACKEND", Constraint::Length(14)));
+    }
+    ListView {
+        block,
+        columns: &columns,
+        len: app.audit.len(),
+        selected: app.selected_index(Pane::Audit),
+        scroll: &app.scroll[Pane::Audit.index()],
+        empty: "no starts or decisions recorded yet",
+    }
+    .render(f, area, theme, |i| {
+        let Some(e) = entry(app, i) else {
+            return Vec::new();
+        };
+        let result_style = theme.flash(if e.result.ok {
+            FlashLevel::Success
+        } else {
+            FlashLevel::Error
+        });
+        let result = match &e.result.error {
+            Some(err) => format!("{}: {}", e.result.status, err),
+            None => e.result.status.clone(),
+        };
+        let mut cells = vec![
+            Cell::from(ago(app.now, Some(e.time))),
+            Cell::from(e.action.clone()),
+            Cell::from(clean(&e.target.name).into_owned()),
+            Cell::from(Span::styled(clean(&result).into_owned(), result_style)),
+        ];
+        if wide {
+            cells.insert(1, Cell::from(clean(&e.user).into_owned()));
+            cells.insert(2, Cell::from(e.source.clone()));
+            cells.insert(4, Cell::from(clean(&e.backend).into_owned()));
+        }
+        cells
+    });
+}
+
+pub fn detail_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
+    let Some(e) = app.selected_index(Pane::Audit).and_then(|i| entry(app, i)) else {
+        return vec![Line::styled("nothing selected", theme.dim())];
+    };
+    let field = |name: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{name:>12}  "), theme.dim()),
+            Span::raw(clean(&value).into_owned()),
+        ])
+    };
+    let mut lines = vec![
+        field("time", e.time.to_string()),
+        field("user", format!("{} (via {})", e.user, e.source)),
+        field("backend", e.backend.clone()),
+        field("action", e.action.clone()),
+        field(
+            "target",
+            format!("{} [{}/{}]", e.target.name, e.target.project, e.target.id),
+        ),
+        field(
+            "execution",
+            e.target.execution.clone().unwrap_or_else(|| "-".into()),
+        ),
+        field("result", e.result.status.clone()),
+    ];
+    if let Some(err) = &e.result.error {
+        lines.push(field("error", err.clone()));
+    }
+    if let Some(notes) = &e.inputs.notes {
+        lines.push(field("notes", notes.clone()));
+    }
+    if let Some(comment) = &e.inputs.comment {
+        lines.push(field("comment", comment.clone()));
+    }
+    for v in &e.inputs.values {
+        lines.push(field("input", format!("{} = {}", v.name, v.value)));
+    }
+    lines
+}
