@@ -37,10 +37,11 @@ fn main() -> ExitCode {
                 read_only: cli.read_only,
                 output: cli.output,
                 audit: flightdeck::audit::path(),
+                printed: Default::default(),
             };
             match runtime.block_on(commands::run(command, &global)) {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(failure) => ExitCode::from(commands::report(global.output, &failure)),
+                Err(failure) => ExitCode::from(commands::report(&global, &failure)),
             }
         }
     }

@@ -47,6 +47,10 @@ pub async fn run(global: &Global, what: ListWhat, only: Option<&str>) -> Result<
             }
         }
     }
+    if let Some(failure) = first_failure.take_if(|_| chosen.len() == 1) {
+        // Nothing to show from the only backend asked: the error is the whole answer.
+        return Err(failure);
+    }
     let now = jiff::Timestamp::now();
     match what {
         ListWhat::Pipelines => {

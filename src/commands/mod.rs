@@ -30,6 +30,8 @@ pub struct Global {
     pub output: Output,
     /// Where mutating actions are recorded; `None` when no state dir can be found.
     pub audit: Option<PathBuf>,
+    /// A result went to stdout: an error must not add a second JSON document after it.
+    pub printed: std::cell::Cell<bool>,
 }
 
 impl Global {
@@ -62,6 +64,7 @@ impl Global {
 
     /// Prints a result: JSON as is, or the table for people.
     fn print<T: Serialize>(&self, value: &T, table: impl FnOnce() -> String) {
+        self.printed.set(true);
         match self.output {
             Output::Json => match serde_json::to_string_pretty(value) {
                 Ok(text) => println!("{text}"),
@@ -121,10 +124,12 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
     }
 }
 
-/// Reports a failure the documented way and returns its exit code.
-pub fn report(global_output: Output, failure: &Failure) -> u8 {
+/// Reports a failure the documented way and returns its exit code. In JSON mode stdout
+/// carries exactly one document: the result if one was printed (a partial list), else the
+/// error.
+pub fn report(global: &Global, failure: &Failure) -> u8 {
     eprintln!("flightdeck: {}", failure.message);
-    if global_output == Output::Json {
+    if global.output == Output::Json && !global.printed.get() {
         let body = serde_json::json!({
             "error": json::ErrorJson {
                 kind: failure.kind.to_string(),
