@@ -324,3 +324,234 @@ fn refresh_asks_every_list_of_every_backend() {
     assert!(refreshed.contains(&Resource::Executions));
     assert!(refreshed.contains(&Resource::Approvals));
 }
+
+fn gates(n: usize) -> Vec<Approval> {
+    (0..n)
+        .map(|i| {
+            let mut a = approval(&format!("gate-{i}"), &format!("exec-{i}"));
+            a.created = Some(at(-1000 + i as i64));
+            a.pipeline_name = if i % 2 == 0 {
+                "Deploy API".into()
+            } else {
+                "Deploy Web".into()
+            };
+            a
+        })
+        .collect()
+}
+
+fn app_with_gates(n: usize) -> App {
+    let mut app = loaded_app();
+    app.update(reply(Payload::Approvals(Ok(gates(n)))), t0());
+    to_approvals(&mut app);
+    app
+}
+
+fn marked(app: &App) -> Vec<String> {
+    let mut ids: Vec<String> = app
+        .marks
+        .iter()
+        .map(|k| k.0.rsplit('\u{1f}').next().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn decides(effects: &[Effect]) -> Vec<(String, Decision)> {
+    commands(effects)
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Decide {
+                approval, decision, ..
+            } => Some((approval.id.clone(), decision.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn marks_follow_gates_across_refreshes_and_filters() {
+    let mut app = app_with_gates(5);
+    press(&mut app, [ch('g'), ch(' '), ch(' ')]);
+    assert_eq!(marked(&app), ["gate-0", "gate-1"]);
+    // Range from the last mark (gate-1) to the cursor.
+    press(&mut app, [ch('j'), ch('V')]);
+    assert_eq!(marked(&app), ["gate-0", "gate-1", "gate-2", "gate-3"]);
+
+    // A filter hides some marks but keeps them.
+    press(&mut app, [ch('/')]);
+    press(&mut app, "web".chars().map(ch));
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(app.view(Pane::Approvals).len(), 2);
+    assert_eq!(app.hidden_marks(), 2);
+    assert_eq!(marked(&app).len(), 4);
+
+    // Refreshed list without gate-1 (decided elsewhere): its mark goes, loudly.
+    let mut fresh = gates(5);
+    fresh.remove(1);
+    app.update(reply(Payload::Approvals(Ok(fresh))), at(5));
+    assert_eq!(marked(&app), ["gate-0", "gate-2", "gate-3"]);
+    assert!(
+        app.visible_flash()
+            .unwrap()
+            .text
+            .contains("no longer waiting")
+    );
+
+    press(&mut app, [ch('/'), key(KeyCode::Esc)]);
+    assert_eq!(app.view(Pane::Approvals).len(), 4, "Esc clears the filter");
+    press(&mut app, [ch('*')]);
+    assert_eq!(marked(&app).len(), 4);
+    press(&mut app, [ch('u')]);
+    assert!(app.marks.is_empty());
+}
+
+#[test]
+fn a_batch_lists_hidden_gates_and_needs_a_typed_yes() {
+    let mut app = app_with_gates(4);
+    press(&mut app, [ch('*'), ch('/')]);
+    press(&mut app, "web".chars().map(ch));
+    press(&mut app, [key(KeyCode::Enter), ch('A')]);
+    let Some(Dialog::Batch(batch)) = &app.dialog else {
+        panic!("batch dialog")
+    };
+    assert_eq!(batch.gates.len(), 4);
+    assert_eq!(batch.hidden(), 2, "the gates the filter hides are counted");
+
+    // Enter alone cancels; the confirm button without "yes" refuses.
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    assert!(app.dialog.is_none() && decides(&effects).is_empty());
+    press(&mut app, [ch('A')]);
+    let effects = press(&mut app, [key(KeyCode::BackTab), key(KeyCode::Enter)]);
+    assert!(decides(&effects).is_empty());
+    let Some(Dialog::Batch(batch)) = &app.dialog else {
+        panic!()
+    };
+    assert_eq!(batch.form.problem.as_deref(), Some("type yes to confirm"));
+
+    // comment, "yes", confirm.
+    press(&mut app, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+    press(&mut app, "release".chars().map(ch));
+    press(&mut app, [key(KeyCode::Tab)]);
+    press(&mut app, "yes".chars().map(ch));
+    let effects = press(&mut app, [key(KeyCode::Tab), key(KeyCode::Enter)]);
+    let sent = decides(&effects);
+    assert_eq!(sent.len(), 4);
+    assert!(
+        sent.iter()
+            .all(|(_, d)| d.comment == "release" && d.action == DecisionAction::Approve)
+    );
+    assert_eq!(
+        sent[0].1.inputs,
+        vec![("ticket".to_string(), "OPS-1".to_string())],
+        "each gate's own defaults"
+    );
+    assert_eq!(app.deciding.len(), 4);
+
+    // Nothing can be sent twice while in flight.
+    let Some(Dialog::Batch(batch)) = &app.dialog else {
+        panic!()
+    };
+    let epoch = batch.epoch;
+    press(&mut app, [key(KeyCode::Esc), ch('A')]);
+    let effects = press(&mut app, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+    press(&mut app, "yes".chars().map(ch));
+    let again = press(&mut app, [key(KeyCode::Tab), key(KeyCode::Enter)]);
+    assert!(decides(&effects).is_empty() && decides(&again).is_empty());
+    let Some(Dialog::Batch(batch)) = &app.dialog else {
+        panic!()
+    };
+    assert!(matches!(
+        &batch.results.as_ref().unwrap()[0],
+        flightdeck::app::GateResult::Skipped(_)
+    ));
+    press(&mut app, [key(KeyCode::Esc)]);
+    let _ = epoch;
+}
+
+#[test]
+fn batch_results_per_gate_and_failed_gates_stay_marked() {
+    let mut app = app_with_gates(3);
+    press(
+        &mut app,
+        [ch('*'), ch('X'), key(KeyCode::Tab), key(KeyCode::Tab)],
+    );
+    press(&mut app, "yes".chars().map(ch));
+    let effects = press(&mut app, [key(KeyCode::Tab), key(KeyCode::Enter)]);
+    assert_eq!(decides(&effects).len(), 3);
+    let Some(Dialog::Batch(batch)) = &app.dialog else {
+        panic!()
+    };
+    let epoch = batch.epoch;
+    let results = [
+        Ok(DecisionOutcome::Rejected),
+        Err(BackendError::Conflict(
+            "already decided by someone else: APPROVED".into(),
+        )),
+        Err(BackendError::Timeout(Duration::from_secs(15))),
+    ];
+    for (gate, result) in gates(3).into_iter().zip(results) {
+        let decision = Decision {
+            action: DecisionAction::Reject,
+            comment: String::new(),
+            inputs: vec![],
+        };
+        app.update(
+            flightdeck::app::Msg::Reply(Reply {
+                backend: BACKEND.into(),
+                epoch,
+                elapsed: Duration::from_millis(5),
+                payload: Payload::Decided {
+                    approval: Box::new(gate),
+                    decision,
+                    result,
+                },
+            }),
+            at(1),
+        );
+    }
+    let Some(Dialog::Batch(batch)) = &app.dialog else {
+        panic!("results stay until read")
+    };
+    let labels: Vec<String> = batch
+        .results
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|r| r.label())
+        .collect();
+    assert_eq!(labels[0], "rejected");
+    assert_eq!(labels[1], "already decided by someone else");
+    assert!(labels[2].starts_with("failed: timed out"), "{labels:?}");
+    assert!(batch.finished());
+    assert_eq!(
+        marked(&app),
+        ["gate-1", "gate-2"],
+        "failed gates stay marked"
+    );
+    assert!(app.visible_flash().unwrap().text.contains("1 of 3"));
+
+    // The timed-out gate may not be retried before a fresh read of the gates.
+    press(&mut app, [key(KeyCode::Enter), ch('G'), ch('x')]);
+    assert!(app.dialog.is_none());
+    assert!(
+        app.visible_flash()
+            .unwrap()
+            .text
+            .contains("outcome is unknown")
+    );
+    app.update(reply(Payload::Approvals(Ok(gates(3)))), at(2));
+    assert!(app.unsure.is_empty(), "a fresh read settles it");
+    press(&mut app, [ch('x')]);
+    assert!(matches!(app.dialog, Some(Dialog::Decision(_))));
+}
+
+#[test]
+fn list_updates_wait_while_a_dialog_is_open() {
+    let mut app = app_with_gates(2);
+    press(&mut app, [ch('a')]);
+    app.update(reply(Payload::Approvals(Ok(vec![]))), at(1));
+    assert_eq!(app.approvals.len(), 2, "held while the dialog is open");
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.approvals.is_empty(), "applied when it closes");
+}

@@ -191,3 +191,67 @@ fn hostile_server_text_never_reaches_the_terminal_raw() {
         );
     }
 }
+
+fn many_gates(app: &mut App) {
+    let gates: Vec<_> = (0..3)
+        .map(|i| {
+            let mut a = approval(&format!("gate-{i}"), &format!("exec-{i}"));
+            a.created = Some(at(-900 + i));
+            a.stage = ["Approve prod", "EU sign-off", "US sign-off"][i as usize].into();
+            a
+        })
+        .collect();
+    app.update(reply(Payload::Approvals(Ok(gates))), t0());
+}
+
+#[test]
+fn batch_dialog() {
+    snapshot("batch_confirm", |app| {
+        many_gates(app);
+        press(app, [key(KeyCode::Tab), ch('g'), ch(' '), ch('*'), ch('/')]);
+        press(app, "eu".chars().map(ch));
+        press(app, [key(KeyCode::Enter), ch('A'), key(KeyCode::Tab)]);
+        press(app, "release 42".chars().map(ch));
+    });
+}
+
+#[test]
+fn batch_results() {
+    snapshot("batch_results", |app| {
+        many_gates(app);
+        press(
+            app,
+            [
+                key(KeyCode::Tab),
+                ch('*'),
+                ch('X'),
+                key(KeyCode::Tab),
+                key(KeyCode::Tab),
+            ],
+        );
+        press(app, "yes".chars().map(ch));
+        press(app, [key(KeyCode::Tab), key(KeyCode::Enter)]);
+        let Some(flightdeck::app::Dialog::Batch(b)) = &app.dialog else {
+            panic!("batch")
+        };
+        let epoch = b.epoch;
+        let gate = b.gates[1].0.clone();
+        app.update(
+            Msg::Reply(flightdeck::service::Reply {
+                backend: BACKEND.into(),
+                epoch,
+                elapsed: std::time::Duration::ZERO,
+                payload: Payload::Decided {
+                    approval: Box::new(gate),
+                    decision: flightdeck::domain::Decision {
+                        action: flightdeck::domain::DecisionAction::Reject,
+                        comment: String::new(),
+                        inputs: vec![],
+                    },
+                    result: Err(flightdeck::domain::BackendError::NotAuthorized("no".into())),
+                },
+            }),
+            t0(),
+        );
+    });
+}

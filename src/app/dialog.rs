@@ -4,7 +4,8 @@
 
 use super::form::{Field, FieldKind, Form};
 use crate::domain::{
-    Approval, Decision, DecisionAction, Pipeline, StartForm, StartRequest, VarKind, VariableSpec,
+    Approval, BackendError, Decision, DecisionAction, DecisionOutcome, Pipeline, StartForm,
+    StartRequest, VarKind, VariableSpec,
 };
 
 #[derive(Debug, Clone)]
@@ -12,6 +13,7 @@ pub enum Dialog {
     Help { scroll: u16 },
     Start(Box<StartDialog>),
     Decision(Box<DecisionDialog>),
+    Batch(Box<BatchDialog>),
 }
 
 #[derive(Debug, Clone)]
@@ -145,5 +147,104 @@ impl DecisionDialog {
                 .map(|f| (f.label.clone(), f.value().to_string()))
                 .collect(),
         }
+    }
+}
+
+/// Where one gate of a batch stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GateResult {
+    /// Not sent, and why (in flight already, outcome unknown, read-only...).
+    Skipped(String),
+    Sent,
+    Done(Result<DecisionOutcome, BackendError>),
+}
+
+impl GateResult {
+    /// What the results list says, in the words an on-call engineer needs.
+    pub fn label(&self) -> String {
+        match self {
+            GateResult::Skipped(why) => format!("skipped: {why}"),
+            GateResult::Sent => "sending…".into(),
+            GateResult::Done(Ok(DecisionOutcome::Approved)) => "approved".into(),
+            GateResult::Done(Ok(DecisionOutcome::Rejected)) => "rejected".into(),
+            GateResult::Done(Ok(DecisionOutcome::StillWaiting)) => {
+                "approved (more approvals needed)".into()
+            }
+            GateResult::Done(Err(e)) => match e {
+                BackendError::Conflict(_) => "already decided by someone else".into(),
+                BackendError::NotAuthorized(_) | BackendError::Unauthenticated(_) => {
+                    "not authorized".into()
+                }
+                BackendError::Expired(_) => "expired".into(),
+                BackendError::NotFound(_) => "no longer waiting".into(),
+                other => format!("failed: {other}"),
+            },
+        }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        matches!(self, GateResult::Done(Ok(_)))
+    }
+}
+
+/// `A`/`X` on marked gates: one confirmation listing every gate, then a result per gate.
+#[derive(Debug, Clone)]
+pub struct BatchDialog {
+    pub epoch: u64,
+    pub action: DecisionAction,
+    /// The marked gates, in list order, each with whether the filter hides it.
+    pub gates: Vec<(Approval, bool)>,
+    pub form: Form,
+    /// `None` while confirming; then one result per gate.
+    pub results: Option<Vec<GateResult>>,
+}
+
+impl BatchDialog {
+    pub fn new(epoch: u64, action: DecisionAction, gates: Vec<(Approval, bool)>) -> Self {
+        let mut fields = vec![Field::new(COMMENT, FieldKind::Text, "")];
+        // One gate confirms like a single decision; more need a typed "yes".
+        if gates.len() > 1 {
+            fields.push(Field::confirmation("type yes", "yes"));
+        }
+        let verb = match action {
+            DecisionAction::Approve => "Approve",
+            DecisionAction::Reject => "Reject",
+        };
+        let label = format!("{verb} {}", gates.len());
+        BatchDialog {
+            epoch,
+            action,
+            gates,
+            form: Form::new(fields, label),
+            results: None,
+        }
+    }
+
+    pub fn hidden(&self) -> usize {
+        self.gates.iter().filter(|(_, hidden)| *hidden).count()
+    }
+
+    /// The decision for one gate: the shared comment, and that gate's own approver-input
+    /// defaults (gates differ in their inputs, so a batch never invents values).
+    pub fn decision(&self, gate: &Approval) -> Decision {
+        let inputs = match self.action {
+            DecisionAction::Approve => gate
+                .inputs
+                .iter()
+                .map(|i| (i.name.clone(), i.default.clone()))
+                .collect(),
+            DecisionAction::Reject => Vec::new(),
+        };
+        Decision {
+            action: self.action,
+            comment: self.form.fields[0].value().to_string(),
+            inputs,
+        }
+    }
+
+    pub fn finished(&self) -> bool {
+        self.results
+            .as_ref()
+            .is_some_and(|r| !r.contains(&GateResult::Sent))
     }
 }

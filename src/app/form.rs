@@ -26,6 +26,8 @@ pub struct Field {
     pub input: Input,
     /// One line of help under the form when the field is focused.
     pub help: Option<String>,
+    /// A typed confirmation: the value must be exactly this (`yes`, a pipeline's name).
+    pub expect: Option<String>,
 }
 
 impl Field {
@@ -36,7 +38,15 @@ impl Field {
             required: false,
             input: Input::new(value.into()),
             help: None,
+            expect: None,
         }
+    }
+
+    /// A field that must be typed exactly as `expected` before the form confirms.
+    pub fn confirmation(label: impl Into<String>, expected: impl Into<String>) -> Self {
+        let mut field = Field::new(label, FieldKind::Text, "");
+        field.expect = Some(expected.into());
+        field
     }
 
     pub fn value(&self) -> &str {
@@ -59,6 +69,9 @@ impl Field {
 
     /// What is wrong with the value, if anything.
     pub fn problem(&self) -> Option<String> {
+        if let Some(expected) = &self.expect {
+            return (self.value() != expected).then(|| format!("type {expected} to confirm"));
+        }
         let v = self.value().trim();
         if v.is_empty() {
             return self.required.then(|| format!("{} is required", self.label));

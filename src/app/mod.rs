@@ -1,8 +1,10 @@
 //! Application state. `App::update` is pure: it takes a message and the current time and
 //! returns effects for the service; it never does I/O. Drawing reads `&App` only.
 
+mod batch;
 mod cursor;
 mod dialog;
+mod filter;
 mod form;
 mod health;
 mod keymap;
@@ -16,7 +18,8 @@ use crossterm::event::KeyEvent;
 use jiff::Timestamp;
 
 pub use cursor::Cursor;
-pub use dialog::{DecisionDialog, Dialog, StartDialog, StartPhase};
+pub use dialog::{BatchDialog, DecisionDialog, Dialog, GateResult, StartDialog, StartPhase};
+pub use filter::Filter;
 pub use form::{Field, FieldKind, Focus, Form};
 pub use health::{BackendState, Health};
 pub use keymap::{Action, Key, Keymap};
@@ -155,6 +158,23 @@ pub struct App {
     /// Start dialogs awaiting their reply, by epoch: pipeline name and secret-typed inputs,
     /// for the audit entry.
     pending_starts: HashMap<u64, (String, Vec<String>)>,
+    /// Gates marked for a batch decision (`space`, `V`, `*`); kept across refreshes and
+    /// filter changes while the gate still waits.
+    pub marks: HashSet<ItemKey>,
+    /// Where the last `space` was: `V` marks from here to the cursor.
+    mark_anchor: Option<ItemKey>,
+    /// Gates whose decision timed out or was cut off: the outcome is unknown, so no new
+    /// decision may be sent until a fresh read of the gates says whether they still wait.
+    pub unsure: HashSet<ItemKey>,
+    /// The `/` filter in force, and its text.
+    pub filter: Filter,
+    pub filter_text: String,
+    /// The filter being typed, when the `/` prompt is open.
+    pub filter_input: Option<tui_input::Input>,
+    /// Rows shown per pane: indices into the pane's list, filtered and in display order.
+    /// Rebuilt when data or the filter change, never per frame.
+    views: [Vec<usize>; 4],
+    views_stale: bool,
     /// `f`: list updates are held back while reading.
     pub frozen: bool,
     held: Vec<Reply>,
@@ -189,6 +209,14 @@ impl App {
             decided: HashMap::new(),
             audit: Vec::new(),
             pending_starts: HashMap::new(),
+            marks: HashSet::new(),
+            mark_anchor: None,
+            unsure: HashSet::new(),
+            filter: Filter::default(),
+            filter_text: String::new(),
+            filter_input: None,
+            views: Default::default(),
+            views_stale: true,
             frozen: false,
             held: Vec::new(),
             now: Timestamp::UNIX_EPOCH,
@@ -209,43 +237,88 @@ impl App {
         self.read_only || self.backend(backend).is_none_or(|b| b.read_only)
     }
 
+    /// The rows `pane` shows: indices into its list, filtered, in display order.
+    pub fn view(&self, pane: Pane) -> &[usize] {
+        &self.views[pane.index()]
+    }
+
+    /// Recomputes the rows each pane shows, after data or the filter changed.
+    pub(crate) fn rebuild_views(&mut self) {
+        if !self.views_stale {
+            return;
+        }
+        self.views_stale = false;
+        let f = &self.filter;
+        let waiting = crate::domain::Status::new(crate::domain::ExecStatus::Waiting, "waiting");
+        let pick = |n: usize, keep: &dyn Fn(usize) -> bool| (0..n).filter(|i| keep(*i)).collect();
+        self.views[Pane::Pipelines.index()] =
+            pick(self.pipelines.len(), &|i| f.pipeline(&self.pipelines[i]));
+        self.views[Pane::Executions.index()] =
+            pick(self.executions.len(), &|i| f.execution(&self.executions[i]));
+        self.views[Pane::Approvals.index()] = pick(self.approvals.len(), &|i| {
+            f.approval(&self.approvals[i], &waiting)
+        });
+        // The audit log is kept oldest first and shown newest first.
+        self.views[Pane::Audit.index()] = (0..self.audit.len())
+            .rev()
+            .filter(|i| f.audit(&self.audit[*i]))
+            .collect();
+    }
+
+    pub(crate) fn mark_views_stale(&mut self) {
+        self.views_stale = true;
+    }
+
+    /// Identity of every shown row of `pane`, in display order.
     pub fn keys(&self, pane: Pane) -> Vec<ItemKey> {
+        let view = self.view(pane).iter();
         match pane {
-            Pane::Pipelines => self.pipelines.iter().map(Pipeline::key).collect(),
-            Pane::Executions => self.executions.iter().map(Execution::key).collect(),
-            Pane::Approvals => self.approvals.iter().map(Approval::key).collect(),
-            // Newest first on screen; entries are only ever appended, so the position from
-            // the oldest is a stable identity.
-            Pane::Audit => (0..self.audit.len())
-                .rev()
-                .map(|i| ItemKey(format!("audit\u{1f}{i}")))
-                .collect(),
+            Pane::Pipelines => view.map(|i| self.pipelines[*i].key()).collect(),
+            Pane::Executions => view.map(|i| self.executions[*i].key()).collect(),
+            Pane::Approvals => view.map(|i| self.approvals[*i].key()).collect(),
+            // Entries are only ever appended, so the position from the oldest is stable.
+            Pane::Audit => view.map(|i| ItemKey(format!("audit\u{1f}{i}"))).collect(),
         }
     }
 
-    /// The selected row of `pane`. Cursors are re-anchored at the end of every update, so
-    /// their index is current here and drawing costs nothing per row.
+    /// The selected row of `pane`, as a position in its view. Cursors are re-anchored at
+    /// the end of every update, so their index is current here and drawing costs nothing
+    /// per row.
     pub fn selected_index(&self, pane: Pane) -> Option<usize> {
-        let len = match pane {
-            Pane::Pipelines => self.pipelines.len(),
-            Pane::Executions => self.executions.len(),
-            Pane::Approvals => self.approvals.len(),
-            Pane::Audit => self.audit.len(),
-        };
+        let len = self.view(pane).len();
         let index = self.cursors.get(&pane).map_or(0, Cursor::index);
         (len > 0).then(|| index.min(len - 1))
     }
 
+    /// The list index of the selected row of `pane`.
+    fn selected_item(&self, pane: Pane) -> Option<usize> {
+        self.view(pane).get(self.selected_index(pane)?).copied()
+    }
+
     pub fn selected_pipeline(&self) -> Option<&Pipeline> {
-        self.pipelines.get(self.selected_index(Pane::Pipelines)?)
+        self.pipelines.get(self.selected_item(Pane::Pipelines)?)
     }
 
     pub fn selected_execution(&self) -> Option<&Execution> {
-        self.executions.get(self.selected_index(Pane::Executions)?)
+        self.executions.get(self.selected_item(Pane::Executions)?)
     }
 
     pub fn selected_approval(&self) -> Option<&Approval> {
-        self.approvals.get(self.selected_index(Pane::Approvals)?)
+        self.approvals.get(self.selected_item(Pane::Approvals)?)
+    }
+
+    pub fn selected_audit(&self) -> Option<&crate::audit::Entry> {
+        self.audit.get(self.selected_item(Pane::Audit)?)
+    }
+
+    /// Marked gates the current filter hides.
+    pub fn hidden_marks(&self) -> usize {
+        let shown: HashSet<ItemKey> = self
+            .view(Pane::Approvals)
+            .iter()
+            .map(|i| self.approvals[*i].key())
+            .collect();
+        self.marks.iter().filter(|k| !shown.contains(*k)).count()
     }
 
     /// The execution the current pane points at, if any.

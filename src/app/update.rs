@@ -32,6 +32,14 @@ impl App {
                 self.dirty = true;
             }
         }
+        // List updates wait while a dialog is open, so what the dialog was opened on does
+        // not move under the user; they land as soon as it closes.
+        if !self.frozen && self.dialog.is_none() && !self.held.is_empty() {
+            for reply in std::mem::take(&mut self.held) {
+                self.on_reply(reply, &mut effects);
+            }
+        }
+        self.rebuild_views();
         self.sync_selection(&mut effects);
         effects
     }
@@ -39,6 +47,10 @@ impl App {
     fn on_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
         if self.dialog.is_some() {
             self.on_dialog_key(key, effects);
+            return;
+        }
+        if self.filter_input.is_some() {
+            self.on_filter_key(key);
             return;
         }
         let Some(action) = self.keymap.action(&key) else {
@@ -69,11 +81,46 @@ impl App {
             Action::Start => self.open_start(effects),
             Action::Approve => self.open_decision(DecisionAction::Approve),
             Action::Reject => self.open_decision(DecisionAction::Reject),
+            Action::Mark => self.toggle_mark(),
+            Action::MarkRange => self.mark_range(),
+            Action::MarkAll => self.mark_all(),
+            Action::ClearMarks => self.clear_marks(),
+            Action::ApproveMarked => self.open_batch(DecisionAction::Approve),
+            Action::RejectMarked => self.open_batch(DecisionAction::Reject),
+            Action::Filter => {
+                self.filter_input = Some(tui_input::Input::new(self.filter_text.clone()));
+            }
         }
     }
 
+    /// The `/` prompt: the filter applies as it is typed; Enter keeps it, Esc drops it.
+    fn on_filter_key(&mut self, key: KeyEvent) {
+        use crossterm::event::{Event, KeyCode};
+        use tui_input::backend::crossterm::EventHandler;
+        match key.code {
+            KeyCode::Enter => self.filter_input = None,
+            KeyCode::Esc => {
+                self.filter_input = None;
+                self.set_filter(String::new());
+            }
+            _ => {
+                if let Some(input) = self.filter_input.as_mut() {
+                    input.handle_event(&Event::Key(key));
+                    let text = input.value().to_string();
+                    self.set_filter(text);
+                }
+            }
+        }
+    }
+
+    fn set_filter(&mut self, text: String) {
+        self.filter = super::Filter::parse(&text);
+        self.filter_text = text;
+        self.mark_views_stale();
+    }
+
     /// Moves the cursor in a list, or scrolls the detail view.
-    fn step(&mut self, delta: isize) {
+    pub(super) fn step(&mut self, delta: isize) {
         if self.view == View::Detail {
             let to = self.detail_scroll.get() as isize + delta;
             self.detail_scroll
@@ -198,24 +245,8 @@ impl App {
             Ok(gate) => gate,
             Err(why) => return self.flash(FlashLevel::Info, why),
         };
-        if self.is_read_only(&gate.backend) {
-            self.flash(FlashLevel::Error, format!("{} is read-only", gate.backend));
-            return;
-        }
-        let key = gate.key();
-        if self.deciding.contains(&key) {
-            self.flash(
-                FlashLevel::Info,
-                "a decision for this gate is already in flight",
-            );
-            return;
-        }
-        if let Some(outcome) = self.decided.get(&key) {
-            self.flash(
-                FlashLevel::Info,
-                format!("already {} from here", outcome_label(outcome)),
-            );
-            return;
+        if let Some(why) = self.blocked(&gate) {
+            return self.flash(FlashLevel::Error, why);
         }
         let epoch = self.next_epoch();
         self.dialog = Some(Dialog::Decision(Box::new(DecisionDialog::new(
@@ -269,6 +300,7 @@ impl App {
                     }
                 },
             },
+            Dialog::Batch(_) => self.on_batch_key(key, effects),
             Dialog::Decision(d) => {
                 if d.sending {
                     return;
@@ -302,12 +334,13 @@ impl App {
                 | Payload::Approvals(_)
                 | Payload::Execution(..)
         );
-        if is_list && self.frozen {
+        if is_list && (self.frozen || self.dialog.is_some()) {
             self.hold(reply);
             self.dirty = true;
             return;
         }
         self.dirty = true;
+        self.mark_views_stale();
         let backend = reply.backend;
         match reply.payload {
             Payload::Pipelines(Ok(mut list)) => {
@@ -331,6 +364,12 @@ impl App {
                 let listed: std::collections::HashSet<_> =
                     self.approvals.iter().map(Approval::key).collect();
                 self.decided.retain(|k, _| listed.contains(k));
+                // This read settles every unknown outcome of this backend: a gate still
+                // listed still waits and may be decided again; one gone is gone.
+                let prefix = crate::domain::ItemKey::new(&backend, "", "").0;
+                let prefix = &prefix[..backend.len() + 1];
+                self.unsure.retain(|k| !k.0.starts_with(prefix));
+                self.prune_marks();
             }
             Payload::Execution(exec, result) => {
                 if let Ok(detail) = &result {
@@ -363,40 +402,60 @@ impl App {
                 approval,
                 decision,
                 result,
-            } => {
-                let entry = audit::Entry::decision("tui", &approval, &decision, &result, self.now);
-                self.record_audit(entry, effects);
-                self.deciding.remove(&approval.key());
-                if matches!(&self.dialog, Some(Dialog::Decision(d)) if d.epoch == reply.epoch) {
-                    self.dialog = None;
-                }
-                let what = format!(
-                    "{} · {} / {}",
-                    clean(&approval.pipeline_name),
-                    clean(&approval.stage),
-                    clean(&approval.step)
+            } => self.on_decided(reply.epoch, &approval, &decision, result, effects),
+        }
+    }
+
+    fn on_decided(
+        &mut self,
+        epoch: u64,
+        approval: &Approval,
+        decision: &crate::domain::Decision,
+        result: Result<DecisionOutcome, BackendError>,
+        effects: &mut Vec<Effect>,
+    ) {
+        let entry = audit::Entry::decision("tui", approval, decision, &result, self.now);
+        self.record_audit(entry, effects);
+        let key = approval.key();
+        self.deciding.remove(&key);
+        match &result {
+            Ok(outcome) => {
+                self.decided.insert(key.clone(), outcome.clone());
+                self.marks.remove(&key);
+            }
+            // The request may or may not have reached the backend: no retry until the gate
+            // has been read again (the service re-reads gates after every decision).
+            Err(BackendError::Timeout(_) | BackendError::Network(_)) => {
+                self.unsure.insert(key);
+            }
+            Err(_) => {}
+        }
+        self.on_batch_result(epoch, approval, &result);
+        if !matches!(&self.dialog, Some(Dialog::Decision(d)) if d.epoch == epoch) {
+            return;
+        }
+        self.dialog = None;
+        let what = format!(
+            "{} · {} / {}",
+            clean(&approval.pipeline_name),
+            clean(&approval.stage),
+            clean(&approval.step)
+        );
+        match result {
+            Ok(outcome) => self.flash(
+                FlashLevel::Success,
+                format!("{}: {what}", outcome_label(&outcome)),
+            ),
+            Err(err) => {
+                let hint = if self.unsure.contains(&approval.key()) {
+                    " — outcome unknown, re-reading the gate before any retry"
+                } else {
+                    ""
+                };
+                self.flash(
+                    FlashLevel::Error,
+                    format!("{} failed: {what}: {err}{hint}", decision.action.verb()),
                 );
-                match result {
-                    Ok(outcome) => {
-                        self.flash(
-                            FlashLevel::Success,
-                            format!("{}: {what}", outcome_label(&outcome)),
-                        );
-                        self.decided.insert(approval.key(), outcome);
-                    }
-                    Err(err) => {
-                        let verb = decision.action.verb();
-                        let hint = if matches!(err, BackendError::Timeout(_)) {
-                            " — outcome unknown, re-reading the gate before any retry"
-                        } else {
-                            ""
-                        };
-                        self.flash(
-                            FlashLevel::Error,
-                            format!("{verb} failed: {what}: {err}{hint}"),
-                        );
-                    }
-                }
             }
         }
     }
@@ -404,6 +463,7 @@ impl App {
     /// Every mutating action ends here: shown in the Audit pane and appended to the log.
     fn record_audit(&mut self, entry: audit::Entry, effects: &mut Vec<Effect>) {
         self.audit.push(entry.clone());
+        self.mark_views_stale();
         effects.push(Effect::Audit(Box::new(entry)));
     }
 

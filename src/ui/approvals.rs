@@ -19,6 +19,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
     // always in the detail view and the decision dialog.
     let very_wide = area.width >= 160;
     let mut columns = vec![
+        // Marked for a batch: a glyph, so marks show without colour too.
+        Column::new("", Constraint::Length(1)),
         Column::new("GATE", Constraint::Length(12)),
         Column::new("PIPELINE", Constraint::Fill(3)),
         Column::new("STAGE / STEP", Constraint::Fill(3)),
@@ -26,17 +28,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
         Column::new("WAITING", Constraint::Length(10)),
     ];
     if wide {
-        columns.insert(2, Column::new("PROJECT", Constraint::Length(10)));
+        columns.insert(3, Column::new("PROJECT", Constraint::Length(10)));
         columns.push(Column::new("STARTED BY", Constraint::Length(14)));
     }
     if very_wide {
         columns.push(Column::new("MESSAGE", Constraint::Fill(4)));
     }
     let list = &app.approvals;
+    let view = app.view(Pane::Approvals);
     ListView {
         block,
         columns: &columns,
-        len: list.len(),
+        len: view.len(),
         selected: app.selected_index(Pane::Approvals),
         scroll: &app.scroll[Pane::Approvals.index()],
         empty: if app.backends.iter().all(|b| b.last_ok.is_none()) {
@@ -46,7 +49,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
         },
     }
     .render(f, area, theme, |i| {
-        row(app, theme, &list[i], wide, very_wide)
+        row(app, theme, &list[view[i]], wide, very_wide)
     });
 }
 
@@ -82,7 +85,13 @@ fn row<'a>(
             theme.base()
         },
     );
+    let mark = if app.marks.contains(&a.key()) {
+        "●"
+    } else {
+        " "
+    };
     let mut cells = vec![
+        Cell::from(Span::styled(mark, theme.key())),
         Cell::from(Span::styled(state, style)),
         Cell::from(clean(&a.pipeline_name).into_owned()),
         Cell::from(format!("{} / {}", clean(&a.stage), clean(&a.step))),
@@ -90,7 +99,7 @@ fn row<'a>(
         Cell::from(ago(app.now, a.created)),
     ];
     if wide {
-        cells.insert(2, Cell::from(clean(&a.project).into_owned()));
+        cells.insert(3, Cell::from(clean(&a.project).into_owned()));
         cells.push(Cell::from(clean(&a.triggered_by).into_owned()));
     }
     if very_wide {

@@ -9,16 +9,7 @@ use super::format::ago;
 use super::table::{Column, ListView};
 use super::theme::Theme;
 use crate::app::{App, FlashLevel, Pane};
-use crate::audit::Entry;
 use crate::sanitize::clean;
-
-/// The entry shown on row `row` (newest first).
-fn entry(app: &App, row: usize) -> Option<&Entry> {
-    app.audit
-        .len()
-        .checked_sub(row + 1)
-        .and_then(|i| app.audit.get(i))
-}
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
     let wide = area.width >= 110;
@@ -36,13 +27,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
     ListView {
         block,
         columns: &columns,
-        len: app.audit.len(),
+        len: app.view(Pane::Audit).len(),
         selected: app.selected_index(Pane::Audit),
         scroll: &app.scroll[Pane::Audit.index()],
         empty: "no starts or decisions recorded yet",
     }
     .render(f, area, theme, |i| {
-        let Some(e) = entry(app, i) else {
+        let Some(e) = app.view(Pane::Audit).get(i).and_then(|j| app.audit.get(*j)) else {
             return Vec::new();
         };
         let result_style = theme.flash(if e.result.ok {
@@ -70,7 +61,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
 }
 
 pub fn detail_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
-    let Some(e) = app.selected_index(Pane::Audit).and_then(|i| entry(app, i)) else {
+    let Some(e) = app.selected_audit() else {
         return vec![Line::styled("nothing selected", theme.dim())];
     };
     let field = |name: &str, value: String| {

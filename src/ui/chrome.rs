@@ -23,11 +23,22 @@ pub fn header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         let active = pane == app.pane;
         let marker = if active { "▸" } else { " " };
+        let marks = if pane == Pane::Approvals && !app.marks.is_empty() {
+            format!(" ●{}", app.marks.len())
+        } else {
+            String::new()
+        };
         spans.push(Span::styled(
-            format!("{marker}{} {count} ", pane.title()),
+            format!("{marker}{} {count}{marks} ", pane.title()),
             theme.tab(active),
         ));
         spans.push(Span::raw(" "));
+    }
+    if !app.filter_text.is_empty() && app.filter_input.is_none() {
+        spans.push(Span::styled(
+            format!(" /{} ", clean(&app.filter_text)),
+            theme.key(),
+        ));
     }
     if app.frozen {
         spans.push(Span::styled(
@@ -43,6 +54,19 @@ pub fn header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 pub fn status_bar(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if let Some(input) = &app.filter_input {
+        // The `/` prompt takes the status line while it is open.
+        let hint = "  Enter keeps · Esc clears · backend: project: status: env:";
+        let line = Line::from(vec![
+            Span::styled("/", theme.key()),
+            Span::raw(input.value().to_string()),
+            Span::styled(hint, theme.dim()),
+        ]);
+        f.render_widget(Paragraph::new(line), area);
+        let x = area.x + 1 + input.visual_cursor() as u16;
+        f.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+        return;
+    }
     let mut spans = Vec::new();
     for b in &app.backends {
         let health = b.health();
@@ -104,10 +128,21 @@ fn hinted(app: &App) -> Vec<Action> {
         Pane::Executions if writable => {
             actions.extend([Action::Approve, Action::Reject, Action::Start])
         }
-        Pane::Approvals if writable => actions.extend([Action::Approve, Action::Reject]),
+        Pane::Approvals if writable => actions.extend([
+            Action::Approve,
+            Action::Reject,
+            Action::Mark,
+            Action::ApproveMarked,
+        ]),
         _ => {}
     }
-    actions.extend([Action::Refresh, Action::Freeze, Action::Help, Action::Quit]);
+    actions.extend([
+        Action::Filter,
+        Action::Refresh,
+        Action::Freeze,
+        Action::Help,
+        Action::Quit,
+    ]);
     actions
 }
 
@@ -125,8 +160,12 @@ pub fn footer(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     for expendable in [
         Action::Freeze,
         Action::Refresh,
+        Action::Filter,
         Action::NextPane,
         Action::Start,
+        Action::Mark,
+        Action::Reject,
+        Action::Open,
     ] {
         if width(&hints) <= usize::from(area.width) {
             break;

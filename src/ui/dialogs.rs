@@ -18,11 +18,12 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Some(Dialog::Help { scroll }) => help(f, app, theme, *scroll),
         Some(Dialog::Start(d)) => start(f, app, theme, d),
         Some(Dialog::Decision(d)) => decision(f, app, theme, d),
+        Some(Dialog::Batch(d)) => super::batch::draw(f, app, theme, d),
     }
 }
 
 /// A centred box of at most `w`x`h`, clipped to the screen.
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect {
@@ -33,7 +34,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
-fn frame<'a>(theme: &Theme, title: String, loud: bool) -> Block<'a> {
+pub(super) fn frame<'a>(theme: &Theme, title: String, loud: bool) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_type(if loud {
@@ -64,7 +65,13 @@ fn help(f: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
 }
 
 /// Renders the form fields and buttons into `area`; returns where the text cursor goes.
-fn form(f: &mut Frame, area: Rect, theme: &Theme, form: &Form, busy: bool) -> Option<(u16, u16)> {
+pub(super) fn form(
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    form: &Form,
+    busy: bool,
+) -> Option<(u16, u16)> {
     let label_w = form
         .fields
         .iter()

@@ -31,15 +31,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
         }
     }
     let list = &app.executions;
+    let view = app.view(Pane::Executions);
     ListView {
         block,
         columns: &columns,
-        len: list.len(),
+        len: view.len(),
         selected: app.selected_index(Pane::Executions),
         scroll: &app.scroll[Pane::Executions.index()],
         empty: empty_text(app),
     }
-    .render(f, area, theme, |i| row(app, theme, &list[i], wide, many));
+    .render(f, area, theme, |i| {
+        row(app, theme, &list[view[i]], wide, many)
+    });
 }
 
 fn empty_text(app: &App) -> &'static str {

@@ -29,10 +29,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
         columns.push(Column::new("TAGS", Constraint::Fill(2)));
     }
     let list = &app.pipelines;
+    let view = app.view(Pane::Pipelines);
     ListView {
         block,
         columns: &columns,
-        len: list.len(),
+        len: view.len(),
         selected: app.selected_index(Pane::Pipelines),
         scroll: &app.scroll[Pane::Pipelines.index()],
         empty: if app.backends.iter().all(|b| b.last_ok.is_none()) {
@@ -41,7 +42,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
             "no pipelines"
         },
     }
-    .render(f, area, theme, |i| row(app, theme, &list[i], wide, many));
+    .render(f, area, theme, |i| {
+        row(app, theme, &list[view[i]], wide, many)
+    });
 }
 
 fn row<'a>(app: &App, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool) -> Vec<Cell<'a>> {

@@ -1,0 +1,209 @@
+//! Marking gates and deciding them in one batch.
+//!
+//! The rules that keep a batch safe: marks are gate identities, so refreshes and filters
+//! never move them; one confirmation lists every marked gate, hidden ones included and
+//! counted; more than one gate needs a typed `yes`; a gate in flight, decided here, or
+//! whose last decision has an unknown outcome is never sent again; failed gates stay
+//! marked for a retry.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::dialog::{BatchDialog, Dialog, GateResult};
+use super::form::FormEvent;
+use super::{App, Effect, FlashLevel, Pane};
+use crate::domain::{Approval, BackendError, DecisionAction, DecisionOutcome, ItemKey};
+use crate::service::Command;
+
+impl App {
+    fn selected_gate_key(&self) -> Option<ItemKey> {
+        (self.pane == Pane::Approvals)
+            .then(|| self.selected_approval().map(Approval::key))
+            .flatten()
+    }
+
+    /// `space`: toggles the mark on the selected gate and moves down.
+    pub(super) fn toggle_mark(&mut self) {
+        let Some(key) = self.selected_gate_key() else {
+            return self.flash(FlashLevel::Info, "marks are for gates: Tab to Approvals");
+        };
+        if !self.marks.remove(&key) {
+            self.marks.insert(key.clone());
+        }
+        self.mark_anchor = Some(key);
+        self.step(1);
+    }
+
+    /// `V`: marks every shown gate between the last mark and the cursor.
+    pub(super) fn mark_range(&mut self) {
+        let keys = self.keys(Pane::Approvals);
+        let (Some(cursor), Some(here)) = (
+            self.selected_index(Pane::Approvals),
+            self.selected_gate_key(),
+        ) else {
+            return;
+        };
+        let from = self
+            .mark_anchor
+            .as_ref()
+            .and_then(|a| keys.iter().position(|k| k == a))
+            .unwrap_or(cursor);
+        let (lo, hi) = (from.min(cursor), from.max(cursor));
+        self.marks.extend(keys[lo..=hi].iter().cloned());
+        self.mark_anchor = Some(here);
+    }
+
+    /// `*`: marks every gate the filter shows.
+    pub(super) fn mark_all(&mut self) {
+        if self.pane != Pane::Approvals {
+            return self.flash(FlashLevel::Info, "marks are for gates: Tab to Approvals");
+        }
+        let keys = self.keys(Pane::Approvals);
+        self.marks.extend(keys);
+    }
+
+    pub(super) fn clear_marks(&mut self) {
+        self.marks.clear();
+        self.mark_anchor = None;
+    }
+
+    /// Drops marks of gates the backend no longer lists (decided elsewhere, expired),
+    /// saying so: a mark must never silently point at nothing.
+    pub(super) fn prune_marks(&mut self) {
+        let listed: std::collections::HashSet<ItemKey> =
+            self.approvals.iter().map(Approval::key).collect();
+        let before = self.marks.len();
+        self.marks.retain(|k| listed.contains(k));
+        let gone = before - self.marks.len();
+        if gone > 0 {
+            self.flash(
+                FlashLevel::Info,
+                format!("{gone} marked gate(s) no longer waiting: unmarked"),
+            );
+        }
+    }
+
+    /// Why a gate may not be decided now, if it may not.
+    pub(super) fn blocked(&self, gate: &Approval) -> Option<String> {
+        let key = gate.key();
+        if self.is_read_only(&gate.backend) {
+            Some(format!("{} is read-only", gate.backend))
+        } else if self.deciding.contains(&key) {
+            Some("a decision is already in flight".into())
+        } else if self.unsure.contains(&key) {
+            Some("the last decision's outcome is unknown; waiting for a fresh read".into())
+        } else {
+            self.decided
+                .get(&key)
+                .map(|o| format!("already {} here", crate::audit::outcome_status(o)))
+        }
+    }
+
+    /// `A`/`X`: opens the confirmation for every marked gate.
+    pub(super) fn open_batch(&mut self, action: DecisionAction) {
+        if self.marks.is_empty() {
+            return self.flash(
+                FlashLevel::Info,
+                "no gates marked (space marks, * marks all)",
+            );
+        }
+        let shown: std::collections::HashSet<usize> =
+            self.view(Pane::Approvals).iter().copied().collect();
+        let gates: Vec<(Approval, bool)> = self
+            .approvals
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| self.marks.contains(&a.key()))
+            .map(|(i, a)| (a.clone(), !shown.contains(&i)))
+            .collect();
+        let epoch = self.next_epoch();
+        self.dialog = Some(Dialog::Batch(Box::new(BatchDialog::new(
+            epoch, action, gates,
+        ))));
+    }
+
+    pub(super) fn on_batch_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+        let Some(Dialog::Batch(batch)) = self.dialog.as_mut() else {
+            return;
+        };
+        if batch.results.is_some() {
+            // The results stay until read; decisions still in flight complete either way.
+            if matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
+                self.dialog = None;
+            }
+            return;
+        }
+        match batch.form.handle(key) {
+            FormEvent::None => {}
+            FormEvent::Cancel => self.dialog = None,
+            FormEvent::Confirm => self.send_batch(effects),
+        }
+    }
+
+    fn send_batch(&mut self, effects: &mut Vec<Effect>) {
+        let Some(Dialog::Batch(batch)) = self.dialog.as_ref() else {
+            return;
+        };
+        let mut results = Vec::with_capacity(batch.gates.len());
+        let mut sends = Vec::new();
+        for (gate, _) in &batch.gates {
+            match self.blocked(gate) {
+                Some(why) => results.push(GateResult::Skipped(why)),
+                None => {
+                    results.push(GateResult::Sent);
+                    sends.push((gate.clone(), batch.decision(gate)));
+                }
+            }
+        }
+        let epoch = batch.epoch;
+        for (gate, decision) in sends {
+            self.deciding.insert(gate.key());
+            effects.push(Effect::Send {
+                backend: gate.backend.clone(),
+                command: Command::Decide {
+                    epoch,
+                    approval: Box::new(gate),
+                    decision,
+                },
+            });
+        }
+        if let Some(Dialog::Batch(batch)) = self.dialog.as_mut() {
+            batch.results = Some(results);
+        }
+    }
+
+    /// Records one gate's outcome in the open batch, if it belongs to it.
+    pub(super) fn on_batch_result(
+        &mut self,
+        epoch: u64,
+        gate: &Approval,
+        result: &Result<DecisionOutcome, BackendError>,
+    ) {
+        let Some(Dialog::Batch(batch)) = self.dialog.as_mut() else {
+            return;
+        };
+        if batch.epoch != epoch {
+            return;
+        }
+        let Some(i) = batch.gates.iter().position(|(g, _)| g.key() == gate.key()) else {
+            return;
+        };
+        if let Some(results) = batch.results.as_mut() {
+            results[i] = GateResult::Done(result.clone());
+        }
+        if batch.finished() {
+            let results = batch.results.as_deref().unwrap_or_default();
+            let ok = results.iter().filter(|r| r.is_ok()).count();
+            let level = if ok == results.len() {
+                FlashLevel::Success
+            } else {
+                FlashLevel::Error
+            };
+            let text = format!(
+                "batch {}: {ok} of {} done; failed gates stay marked",
+                batch.action.verb(),
+                results.len()
+            );
+            self.flash(level, text);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The `/` filter: free words matched anywhere in a row, plus `backend:`, `project:`,
+//! `status:` and `env:` terms. All case-insensitive substring matches; every term must match.
+
+use crate::audit::Entry;
+use crate::domain::{Approval, Execution, Pipeline, Status};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Term {
+    Text(String),
+    Backend(String),
+    Project(String),
+    Status(String),
+    Env(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filter {
+    terms: Vec<Term>,
+}
+
+/// What one row offers to the filter.
+pub struct Fields<'a> {
+    pub backend: &'a str,
+    pub project: &'a str,
+    pub status: Option<&'a Status>,
+    pub env: Option<&'a str>,
+    /// Everything free words may match: names, ids, people, messages.
+    pub text: &'a [&'a str],
+}
+
+fn has(haystack: &str, needle: &str) -> bool {
+    haystack.to_lowercase().contains(needle)
+}
+
+impl Filter {
+    pub fn parse(query: &str) -> Filter {
+        let terms = query
+            .split_whitespace()
+            .map(|word| {
+                let lower = word.to_lowercase();
+                match lower.split_once(':') {
+                    Some(("backend", v)) => Term::Backend(v.into()),
+                    Some(("project", v)) => Term::Project(v.into()),
+                    Some(("status", v)) => Term::Status(v.into()),
+                    Some(("env", v)) => Term::Env(v.into()),
+                    _ => Term::Text(lower),
+                }
+            })
+            .collect();
+        Filter { terms }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    pub fn matches(&self, f: &Fields) -> bool {
+        self.terms.iter().all(|term| match term {
+            Term::Backend(v) => has(f.backend, v),
+            Term::Project(v) => has(f.project, v),
+            // The normalized word (`waiting`, `failed`) or the backend's own (`ApprovalWaiting`).
+            Term::Status(v) => f
+                .status
+                .is_some_and(|s| has(s.status.label(), v) || has(&s.raw, v)),
+            Term::Env(v) => f.env.is_some_and(|e| has(e, v)),
+            Term::Text(v) => {
+                has(f.backend, v) || has(f.project, v) || f.text.iter().any(|t| has(t, v))
+            }
+        })
+    }
+
+    pub fn pipeline(&self, p: &Pipeline) -> bool {
+        let tags: Vec<String> = p.tags.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+        let mut text = vec![p.name.as_str(), p.id.as_str(), p.description.as_str()];
+        text.extend(tags.iter().map(String::as_str));
+        self.matches(&Fields {
+            backend: &p.backend,
+            project: &p.project,
+            status: p.last_status.as_ref(),
+            env: None,
+            text: &text,
+        })
+    }
+
+    pub fn execution(&self, e: &Execution) -> bool {
+        self.matches(&Fields {
+            backend: &e.backend,
+            project: &e.project,
+            status: Some(&e.status),
+            env: None,
+            text: &[&e.pipeline_name, &e.pipeline_id, &e.id, &e.triggered_by],
+        })
+    }
+
+    pub fn approval(&self, a: &Approval, status: &Status) -> bool {
+        self.matches(&Fields {
+            backend: &a.backend,
+            project: &a.project,
+            status: Some(status),
+            env: a.environment.as_deref(),
+            text: &[
+                &a.pipeline_name,
+                &a.stage,
+                &a.step,
+                &a.message,
+                &a.triggered_by,
+                &a.id,
+            ],
+        })
+    }
+
+    pub fn audit(&self, e: &Entry) -> bool {
+        self.matches(&Fields {
+            backend: &e.backend,
+            project: &e.target.project,
+            status: None,
+            env: None,
+            text: &[&e.action, &e.target.name, &e.user, &e.result.status],
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ExecStatus;
+
+    fn fields<'a>(status: &'a Status, text: &'a [&'a str]) -> Fields<'a> {
+        Fields {
+            backend: "payments-prod",
+            project: "checkout",
+            status: Some(status),
+            env: Some("production"),
+            text,
+        }
+    }
+
+    #[test]
+    fn every_term_must_match() {
+        let s = Status::new(ExecStatus::Waiting, "ApprovalWaiting");
+        let f = fields(&s, &["Deploy Web", "jane"]);
+        assert!(Filter::parse("").matches(&f));
+        assert!(Filter::parse("deploy").matches(&f));
+        assert!(Filter::parse("DEPLOY backend:prod status:waiting env:prod").matches(&f));
+        assert!(Filter::parse("status:approvalwait").matches(&f));
+        assert!(!Filter::parse("deploy status:failed").matches(&f));
+        assert!(!Filter::parse("project:payments").matches(&f));
+        assert!(
+            Filter::parse("payments").matches(&f),
+            "free words see the backend too"
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! The batch decision dialog: every marked gate listed before anything is sent, then one
+//! result line per gate.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::dialogs::{centered, form, frame};
+use super::theme::Theme;
+use crate::app::{App, BatchDialog, FlashLevel, GateResult};
+use crate::domain::{DecisionAction, ExecStatus};
+use crate::sanitize::clean;
+
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme, d: &BatchDialog) {
+    let production = d
+        .gates
+        .iter()
+        .any(|(g, _)| app.backend(&g.backend).is_some_and(|b| b.production));
+    let verb = match d.action {
+        DecisionAction::Approve => "Approve",
+        DecisionAction::Reject => "Reject",
+    };
+    let n = d.gates.len();
+    let form_rows = if d.results.is_some() {
+        1
+    } else {
+        d.form.fields.len() as u16 + 3
+    };
+    let wanted = n as u16 + form_rows + 4;
+    let area = centered(f.area(), 100, wanted);
+    let title = format!(
+        " {verb} {n} marked gate{}{} ",
+        if n == 1 { "" } else { "s" },
+        if production { " — PRODUCTION" } else { "" }
+    );
+    let block = frame(theme, title, production);
+    let inner = block.inner(area);
+    f.render_widget(Clear, area);
+    f.render_widget(block, area);
+    let [summary, list, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(form_rows),
+    ])
+    .areas(inner);
+
+    let hidden = d.hidden();
+    let head = match &d.results {
+        None if hidden > 0 => Span::styled(
+            format!("{hidden} of these {n} are hidden by the current filter"),
+            theme.warn(),
+        ),
+        None => Span::styled("every marked gate:", theme.dim()),
+        Some(_) if d.finished() => Span::styled("done — Enter or Esc closes", theme.dim()),
+        Some(_) => Span::styled("sending… results arrive per gate", theme.dim()),
+    };
+    f.render_widget(Paragraph::new(Line::from(head)), summary);
+
+    let rows = usize::from(list.height);
+    let mut lines: Vec<Line> = d
+        .gates
+        .iter()
+        .enumerate()
+        .take(if n > rows {
+            rows.saturating_sub(1)
+        } else {
+            rows
+        })
+        .map(|(i, (g, hidden))| {
+            let mut spans = Vec::new();
+            // First, so it is never cut off on a narrow screen.
+            if *hidden {
+                spans.push(Span::styled("[hidden] ", theme.warn()));
+            }
+            spans.push(Span::raw(format!(
+                "{} · {} / {} ({} on {})",
+                clean(&g.pipeline_name),
+                clean(&g.stage),
+                clean(&g.step),
+                clean(&g.project),
+                g.backend
+            )));
+            if let Some(result) = d.results.as_ref().and_then(|r| r.get(i)) {
+                let style = match result {
+                    GateResult::Sent => theme.status(ExecStatus::Running),
+                    r if r.is_ok() => theme.flash(FlashLevel::Success),
+                    _ => theme.flash(FlashLevel::Error),
+                };
+                spans.insert(
+                    0,
+                    Span::styled(format!("{:<32} ", clean(&result.label())), style),
+                );
+            }
+            Line::from(spans)
+        })
+        .collect();
+    if n > rows {
+        lines.push(Line::styled(
+            format!("… and {} more", n - rows.saturating_sub(1)),
+            theme.dim(),
+        ));
+    }
+    f.render_widget(Paragraph::new(lines), list);
+
+    if d.results.is_none()
+        && let Some(pos) = form(f, bottom, theme, &d.form, false)
+    {
+        f.set_cursor_position(pos);
+    }
+}
