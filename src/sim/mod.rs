@@ -16,6 +16,7 @@
 
 mod clock;
 mod control;
+mod faults;
 mod harness;
 mod ids;
 mod seed;
@@ -35,6 +36,7 @@ use tokio::task::JoinHandle;
 
 pub use clock::{ClockMode, MANUAL_EPOCH_MS};
 pub use control::{Gate, SimWorld};
+pub use faults::Faults;
 pub use stats::{DecisionCount, SimStats, UNMATCHED_ROUTE};
 pub use world::{ApprovalStatus, RunStatus};
 
@@ -72,6 +74,7 @@ pub(crate) struct Shared {
     /// Requests seen, for correlation ids.
     pub(crate) requests: AtomicU64,
     pub(crate) harness: HarnessAuth,
+    pub(crate) faults: faults::SharedFaults,
 }
 
 impl Shared {
@@ -183,10 +186,14 @@ impl SimHandle {
             stats: Mutex::default(),
             requests: AtomicU64::new(0),
             harness,
+            faults: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let app = harness::router(shared.clone());
+        let app = harness::router(shared.clone()).layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            faults::inject,
+        ));
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -287,6 +294,11 @@ impl SimHandle {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .set(per_minute);
+    }
+
+    /// Replaces the injected faults (latency, failing paths); `Faults::default()` clears them.
+    pub fn set_faults(&self, faults: Faults) {
+        *self.shared.faults.lock().unwrap_or_else(|e| e.into_inner()) = faults;
     }
 
     pub fn stats(&self) -> SimStats {
