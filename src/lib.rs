@@ -4,6 +4,7 @@ pub mod app;
 pub mod audit;
 pub mod backend;
 pub mod cli;
+pub mod clipboard;
 pub mod commands;
 pub mod config;
 pub mod domain;

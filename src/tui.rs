@@ -117,6 +117,17 @@ fn dispatch(app: &mut App, outside: &Outside, msg: Msg) {
     for effect in app.update(msg, Timestamp::now()) {
         match effect {
             Effect::Send { backend, command } => outside.service.send(&backend, command),
+            Effect::Clipboard(text) => {
+                // Written between frames; it moves no cursor and draws nothing.
+                let mut out = io::stdout();
+                if out
+                    .write_all(crate::clipboard::osc52(&text).as_bytes())
+                    .and_then(|()| out.flush())
+                    .is_err()
+                {
+                    app.flash(FlashLevel::Error, "could not write to the terminal");
+                }
+            }
             Effect::Audit(entry) => {
                 if let Some(path) = &outside.audit
                     && let Err(e) = audit::append(path, &entry)

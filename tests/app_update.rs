@@ -15,7 +15,7 @@ fn commands(effects: &[Effect]) -> Vec<&Command> {
         .iter()
         .filter_map(|e| match e {
             Effect::Send { command, .. } => Some(command),
-            Effect::Audit(_) => None,
+            Effect::Audit(_) | Effect::Clipboard(_) => None,
         })
         .collect()
 }
@@ -212,7 +212,8 @@ fn a_late_reply_never_lands_in_a_newer_dialog() {
     app.update(flightdeck::app::Msg::Reply(fresh), t0());
     // Straight to Start without filling the required tag: refused in the form.
     let effects = press(&mut app, [key(KeyCode::Right), key(KeyCode::Enter)]);
-    assert!(effects.is_empty());
+    // Reaching [Start] asks for the exact request; nothing is started.
+    assert!(matches!(commands(&effects)[..], [Command::Preview { .. }]));
     let Some(Dialog::Start(d)) = &app.dialog else {
         panic!()
     };
@@ -230,7 +231,13 @@ fn a_late_reply_never_lands_in_a_newer_dialog() {
         [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Enter)],
     );
     match commands(&effects)[..] {
-        [Command::Start { request, .. }] => {
+        [
+            Command::Preview {
+                request: previewed, ..
+            },
+            Command::Start { request, .. },
+        ] => {
+            assert_eq!(previewed, request, "the preview shows what is sent");
             assert_eq!(request.pipeline_id, "build");
             assert_eq!(
                 request.values,

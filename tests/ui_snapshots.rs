@@ -83,52 +83,114 @@ fn decision_dialog() {
 #[test]
 fn start_dialog() {
     snapshot("start", |app| {
-        press(app, [key(KeyCode::BackTab), ch('s')]);
+        load_start_form(app);
+        press(app, [key(KeyCode::Tab)]);
+    });
+}
+
+/// The start form on a production backend, at its confirm button with the request shown.
+#[test]
+fn start_dialog_with_preview_on_production() {
+    snapshot("start_preview", |app| {
+        *app = production_app();
+        load_start_form(app);
+        press(app, [key(KeyCode::Tab)]);
+        press(app, "1.4.2".chars().map(ch));
+        let effects = press(app, [key(KeyCode::BackTab), key(KeyCode::BackTab)]);
+        let request = effects
+            .iter()
+            .find_map(|e| match e {
+                flightdeck::app::Effect::Send {
+                    command: flightdeck::service::Command::Preview { request, .. },
+                    ..
+                } => Some(request.clone()),
+                _ => None,
+            })
+            .expect("reaching [Start] asks for a preview");
         let Some(flightdeck::app::Dialog::Start(d)) = &app.dialog else {
-            panic!("start dialog")
+            panic!()
+        };
+        let preview = flightdeck::backend::http::RequestPreview {
+            method: "POST".into(),
+            url: "https://app.harness.io/gateway/pipeline/api/pipeline/execute/deploy_api?accountIdentifier=acc&orgIdentifier=default&projectIdentifier=payments&moduleType=cd".into(),
+            headers: vec![("x-api-key".into(), "***".into()), ("Content-Type".into(), "application/yaml".into())],
+            body: "pipeline:\n  identifier: deploy_api\n  variables:\n    - name: tag\n      type: String\n      value: 1.4.2\n".into(),
         };
         let epoch = d.epoch;
-        let form = flightdeck::domain::StartForm {
-            variables: vec![
-                var("tag", flightdeck::domain::VarKind::Text, true, None),
-                var(
-                    "replicas",
-                    flightdeck::domain::VarKind::Number,
-                    false,
-                    Some("3"),
-                ),
-                var(
-                    "region",
-                    flightdeck::domain::VarKind::Choice(vec![
-                        "eu-west-1".into(),
-                        "us-east-1".into(),
-                    ]),
-                    false,
-                    Some("eu-west-1"),
-                ),
-                var(
-                    "db_password",
-                    flightdeck::domain::VarKind::Secret,
-                    false,
-                    Some("hunter2"),
-                ),
-            ],
-        };
         app.update(
             Msg::Reply(flightdeck::service::Reply {
                 backend: BACKEND.into(),
                 epoch,
                 elapsed: std::time::Duration::ZERO,
-                payload: Payload::StartForm {
-                    project: "payments".into(),
-                    pipeline_id: "deploy_api".into(),
-                    result: Ok(form),
+                payload: Payload::Preview {
+                    request,
+                    result: Ok(preview),
                 },
             }),
             t0(),
         );
-        press(app, [key(KeyCode::Tab)]);
     });
+}
+
+fn production_app() -> App {
+    let mut app = App::new(
+        vec![flightdeck::app::BackendInfo {
+            name: BACKEND.into(),
+            kind: flightdeck::domain::BackendKind::Harness,
+            production: true,
+            read_only: false,
+            insecure: false,
+        }],
+        flightdeck::service::Intervals::default(),
+        false,
+    );
+    app.update(reply(Payload::Pipelines(Ok(pipelines()))), t0());
+    app.update(reply(Payload::Executions(Ok(executions()))), t0());
+    app
+}
+
+fn load_start_form(app: &mut App) {
+    press(app, [key(KeyCode::BackTab), ch('s')]);
+    let Some(flightdeck::app::Dialog::Start(d)) = &app.dialog else {
+        panic!("start dialog")
+    };
+    let epoch = d.epoch;
+    let form = flightdeck::domain::StartForm {
+        variables: vec![
+            var("tag", flightdeck::domain::VarKind::Text, true, None),
+            var(
+                "replicas",
+                flightdeck::domain::VarKind::Number,
+                false,
+                Some("3"),
+            ),
+            var(
+                "region",
+                flightdeck::domain::VarKind::Choice(vec!["eu-west-1".into(), "us-east-1".into()]),
+                false,
+                Some("eu-west-1"),
+            ),
+            var(
+                "db_password",
+                flightdeck::domain::VarKind::Secret,
+                false,
+                Some("hunter2"),
+            ),
+        ],
+    };
+    app.update(
+        Msg::Reply(flightdeck::service::Reply {
+            backend: BACKEND.into(),
+            epoch,
+            elapsed: std::time::Duration::ZERO,
+            payload: Payload::StartForm {
+                project: "payments".into(),
+                pipeline_id: "deploy_api".into(),
+                result: Ok(form),
+            },
+        }),
+        t0(),
+    );
 }
 
 fn var(

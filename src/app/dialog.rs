@@ -3,6 +3,7 @@
 //! dialog.
 
 use super::form::{Field, FieldKind, Form};
+use crate::backend::http::RequestPreview;
 use crate::domain::{
     Approval, BackendError, Decision, DecisionAction, DecisionOutcome, Pipeline, StartForm,
     StartRequest, VarKind, VariableSpec,
@@ -33,6 +34,10 @@ pub struct StartDialog {
     pub phase: StartPhase,
     /// The last start attempt failed with this (the form stays open to fix inputs).
     pub error: Option<String>,
+    /// The exact request the form would send, as the backend renders it, and the request it
+    /// was rendered for (asked when the confirm button gets focus).
+    pub preview: Option<(StartRequest, Result<RequestPreview, String>)>,
+    pub preview_asked: Option<StartRequest>,
 }
 
 /// Field label of the free-text notes every start offers.
@@ -45,13 +50,32 @@ impl StartDialog {
             pipeline,
             phase: StartPhase::Loading,
             error: None,
+            preview: None,
+            preview_asked: None,
         }
     }
 
-    pub fn loaded(&mut self, form: StartForm) {
+    /// Builds the form. On a production backend the pipeline's name must be typed to
+    /// confirm, so a start there is never one keystroke away.
+    pub fn loaded(&mut self, form: StartForm, production: bool) {
         let mut fields: Vec<Field> = form.variables.iter().map(variable_field).collect();
+        if production {
+            fields.push(Field::confirmation(
+                "type the pipeline name",
+                &self.pipeline.name,
+            ));
+        }
         fields.push(Field::new(NOTES, FieldKind::Text, ""));
         self.phase = StartPhase::Editing(Form::new(fields, "Start"));
+    }
+
+    /// The preview for the form's current values, once it has arrived.
+    pub fn current_preview(&self, form: &Form) -> Option<&Result<RequestPreview, String>> {
+        let request = Self::request(&self.pipeline, form);
+        self.preview
+            .as_ref()
+            .filter(|(asked, _)| *asked == request)
+            .map(|(_, preview)| preview)
     }
 
     /// The request the confirmed form describes; empty optional fields are left out so the
@@ -62,7 +86,8 @@ impl StartDialog {
         let (notes, variables) = form.fields.split_last().expect("notes field");
         let values = variables
             .iter()
-            .filter(|f| !f.value().is_empty())
+            // Typed confirmations are for the user, not the backend.
+            .filter(|f| f.expect.is_none() && !f.value().is_empty())
             .map(|f| (f.label.clone(), f.value().to_string()))
             .collect();
         let notes = Some(notes.value()).filter(|n| !n.trim().is_empty());

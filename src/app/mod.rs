@@ -92,6 +92,8 @@ pub enum Effect {
     },
     /// Append to the audit log.
     Audit(Box<crate::audit::Entry>),
+    /// Put text on the clipboard of the terminal the user sits at (OSC 52: works over SSH).
+    Clipboard(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use jiff::Timestamp;
 
 use super::dialog::{DecisionDialog, Dialog, StartDialog, StartPhase};
-use super::form::{FieldKind, FormEvent};
+use super::form::{FieldKind, Focus, FormEvent};
 use super::{App, DetailData, Effect, FlashLevel, Msg, Pane, View};
 use crate::audit;
 use crate::domain::{Approval, BackendError, DecisionAction, DecisionOutcome, Execution, Pipeline};
@@ -274,31 +274,71 @@ impl App {
                     }
                 }
                 StartPhase::Sending(_) => {}
-                StartPhase::Editing(form) => match form.handle(key) {
-                    FormEvent::None => {}
-                    FormEvent::Cancel => self.dialog = None,
-                    FormEvent::Confirm => {
+                StartPhase::Editing(form) => {
+                    if is_copy(&key) {
                         let request = StartDialog::request(&start.pipeline, form);
-                        // Remembered for the audit entry written when the reply arrives.
-                        let secrets = form
-                            .fields
-                            .iter()
-                            .filter(|f| f.kind == FieldKind::Secret)
-                            .map(|f| f.label.clone())
-                            .collect();
-                        self.pending_starts
-                            .insert(start.epoch, (start.pipeline.name.clone(), secrets));
-                        effects.push(Effect::Send {
-                            backend: start.pipeline.backend.clone(),
-                            command: Command::Start {
-                                epoch: start.epoch,
-                                request,
-                            },
-                        });
-                        start.error = None;
-                        start.phase = StartPhase::Sending(form.clone());
+                        let curl = start
+                            .preview
+                            .as_ref()
+                            .filter(|(asked, _)| *asked == request)
+                            .and_then(|(_, p)| p.as_ref().ok())
+                            .map(|p| p.to_curl());
+                        match curl {
+                            Some(curl) => {
+                                effects.push(Effect::Clipboard(curl));
+                                self.flash(
+                                    FlashLevel::Info,
+                                    "copied the request as curl (key as ***)",
+                                );
+                            }
+                            None => self.flash(
+                                FlashLevel::Info,
+                                "no preview yet: move to [Start] to see the request",
+                            ),
+                        }
+                        return;
                     }
-                },
+                    match form.handle(key) {
+                        FormEvent::None => {
+                            // Reaching the confirm button shows the exact request first.
+                            let request = StartDialog::request(&start.pipeline, form);
+                            if form.focus == Focus::Confirm
+                                && start.preview_asked.as_ref() != Some(&request)
+                            {
+                                start.preview_asked = Some(request.clone());
+                                effects.push(Effect::Send {
+                                    backend: start.pipeline.backend.clone(),
+                                    command: Command::Preview {
+                                        epoch: start.epoch,
+                                        request,
+                                    },
+                                });
+                            }
+                        }
+                        FormEvent::Cancel => self.dialog = None,
+                        FormEvent::Confirm => {
+                            let request = StartDialog::request(&start.pipeline, form);
+                            // Remembered for the audit entry written when the reply arrives.
+                            let secrets = form
+                                .fields
+                                .iter()
+                                .filter(|f| f.kind == FieldKind::Secret)
+                                .map(|f| f.label.clone())
+                                .collect();
+                            self.pending_starts
+                                .insert(start.epoch, (start.pipeline.name.clone(), secrets));
+                            effects.push(Effect::Send {
+                                backend: start.pipeline.backend.clone(),
+                                command: Command::Start {
+                                    epoch: start.epoch,
+                                    request,
+                                },
+                            });
+                            start.error = None;
+                            start.phase = StartPhase::Sending(form.clone());
+                        }
+                    }
+                }
             },
             Dialog::Batch(_) => self.on_batch_key(key, effects),
             Dialog::Decision(d) => {
@@ -387,6 +427,13 @@ impl App {
                 // Recorded in health; the last good data stays, marked stale.
             }
             Payload::StartForm { result, .. } => self.on_start_form(reply.epoch, result),
+            Payload::Preview { request, result } => {
+                if let Some(Dialog::Start(start)) = &mut self.dialog
+                    && start.epoch == reply.epoch
+                {
+                    start.preview = Some((request, result.map_err(|e| e.to_string())));
+                }
+            }
             Payload::Started { request, result } => {
                 let (name, secrets) = self
                     .pending_starts
@@ -513,8 +560,12 @@ impl App {
         if start.epoch != epoch {
             return;
         }
+        let production = self
+            .backends
+            .iter()
+            .any(|b| b.name == start.pipeline.backend && b.production);
         match result {
-            Ok(form) => start.loaded(form),
+            Ok(form) => start.loaded(form, production),
             Err(err) => start.phase = StartPhase::LoadFailed(err.to_string()),
         }
     }
@@ -614,4 +665,12 @@ pub fn outcome_label(outcome: &DecisionOutcome) -> &'static str {
         DecisionOutcome::Rejected => "rejected",
         DecisionOutcome::StillWaiting => "approved (more approvals needed)",
     }
+}
+
+/// Ctrl-Y: copy the previewed request as curl.
+fn is_copy(key: &KeyEvent) -> bool {
+    key.code == crossterm::event::KeyCode::Char('y')
+        && key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL)
 }

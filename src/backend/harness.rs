@@ -770,6 +770,13 @@ impl Backend for HarnessBackend {
         decision_outcome(&instance)
     }
 
+    async fn start_preview(&self, request: &StartRequest) -> Result<RequestPreview> {
+        let template = self
+            .runtime_template(&request.project, &request.pipeline_id)
+            .await?;
+        self.start_request_preview(&template, request)
+    }
+
     async fn decide_by_callback(
         &self,
         exec: &ExecRef,

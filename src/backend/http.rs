@@ -87,6 +87,23 @@ pub struct RequestPreview {
     pub body: String,
 }
 
+impl RequestPreview {
+    /// The same request as a shell command to paste. Secrets stay `***`: whoever runs it
+    /// puts their own key in.
+    pub fn to_curl(&self) -> String {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let mut out = format!("curl -X {} {}", self.method, quote(&self.url));
+        for (name, value) in &self.headers {
+            out.push_str(&format!(" \\\n  -H {}", quote(&format!("{name}: {value}"))));
+        }
+        if !self.body.is_empty() {
+            out.push_str(&format!(" \\\n  --data-binary {}", quote(&self.body)));
+        }
+        out.push('\n');
+        out
+    }
+}
+
 impl HttpClient {
     pub fn new(options: &HttpOptions) -> Result<Self, BackendError> {
         let mut builder = reqwest::Client::builder()
@@ -828,5 +845,24 @@ mod tests {
         let ok = decode_json::<Outer>(br#"{"data":{"content":[{"count":2,"extra":true}]},"x":1}"#)
             .unwrap();
         assert_eq!(ok.data.content[0].count, 2);
+    }
+}
+
+#[cfg(test)]
+mod curl_tests {
+    use super::RequestPreview;
+
+    #[test]
+    fn curl_quotes_for_the_shell() {
+        let p = RequestPreview {
+            method: "POST".into(),
+            url: "https://h/x?a=1&b=2".into(),
+            headers: vec![("x-api-key".into(), "***".into())],
+            body: "name: it's\n".into(),
+        };
+        assert_eq!(
+            p.to_curl(),
+            "curl -X POST 'https://h/x?a=1&b=2' \\\n  -H 'x-api-key: ***' \\\n  --data-binary 'name: it'\\''s\n'\n"
+        );
     }
 }

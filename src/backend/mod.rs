@@ -29,6 +29,16 @@ pub trait Backend: Send + Sync {
     /// Starts one execution. Sent at most once: the caller never retries this.
     async fn start(&self, request: &StartRequest) -> Result<StartResult>;
 
+    /// The exact request `start` would send (method, URL, headers with secrets as `***`,
+    /// body), for the user to check before confirming. Sends nothing that changes anything.
+    async fn start_preview(&self, request: &StartRequest) -> Result<http::RequestPreview> {
+        let _ = request;
+        Err(crate::domain::BackendError::Unsupported(format!(
+            "{} backends cannot preview a start yet",
+            self.kind().as_str()
+        )))
+    }
+
     /// Recent executions, newest first.
     async fn list_executions(&self) -> Result<Vec<Execution>>;
 

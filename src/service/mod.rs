@@ -44,6 +44,11 @@ pub enum Command {
         project: String,
         pipeline_id: String,
     },
+    /// Render the exact start request for a dialog's preview; changes nothing.
+    Preview {
+        epoch: u64,
+        request: StartRequest,
+    },
     Start {
         epoch: u64,
         request: StartRequest,
@@ -78,6 +83,10 @@ pub enum Payload {
         project: String,
         pipeline_id: String,
         result: Res<StartForm>,
+    },
+    Preview {
+        request: StartRequest,
+        result: Res<crate::backend::http::RequestPreview>,
     },
     Started {
         request: StartRequest,

@@ -95,6 +95,12 @@ impl TaskState {
                     result,
                 }
             }),
+            Command::Preview { epoch, request } => {
+                self.spawn(None, epoch, move |b, limit| async move {
+                    let result = bounded(limit, b.start_preview(&request)).await;
+                    Payload::Preview { request, result }
+                })
+            }
             Command::Start { epoch, request } => {
                 self.spawn(None, epoch, move |b, limit| async move {
                     let result = bounded(limit, b.start(&request)).await;

@@ -179,11 +179,15 @@ fn start(f: &mut Frame, app: &App, theme: &Theme, d: &StartDialog) {
     let production = app
         .backend(&d.pipeline.backend)
         .is_some_and(|b| b.production);
-    let fields = match &d.phase {
-        StartPhase::Editing(form) | StartPhase::Sending(form) => form.fields.len() as u16,
-        _ => 1,
+    let (fields, preview) = match &d.phase {
+        StartPhase::Editing(form) | StartPhase::Sending(form) => {
+            (form.fields.len() as u16, d.current_preview(form))
+        }
+        _ => (1, None),
     };
-    let area = centered(f.area(), 76, fields + 9);
+    let preview_lines = preview_lines(theme, preview);
+    let preview_rows = preview_lines.len() as u16;
+    let area = centered(f.area(), 90, fields + 9 + preview_rows);
     let title = format!(
         " Start {}{} ",
         clean(&d.pipeline.name),
@@ -193,7 +197,13 @@ fn start(f: &mut Frame, app: &App, theme: &Theme, d: &StartDialog) {
     let inner = block.inner(area);
     f.render_widget(Clear, area);
     f.render_widget(block, area);
-    let [info, body] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
+    let [info, body, shown] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Fill(1),
+        Constraint::Length(preview_rows),
+    ])
+    .areas(inner);
+    f.render_widget(Paragraph::new(preview_lines), shown);
     let mut lines = vec![Line::from(vec![
         Span::styled("project ", theme.dim()),
         Span::raw(format!(
@@ -232,6 +242,48 @@ fn start(f: &mut Frame, app: &App, theme: &Theme, d: &StartDialog) {
         }
         StartPhase::Sending(fm) => {
             form(f, body, theme, fm, true);
+        }
+    }
+}
+
+/// The exact request, as the backend will send it, under the start form.
+fn preview_lines<'a>(
+    theme: &Theme,
+    preview: Option<&Result<crate::backend::http::RequestPreview, String>>,
+) -> Vec<Line<'a>> {
+    const BODY_LINES: usize = 8;
+    match preview {
+        None => Vec::new(),
+        Some(Err(e)) => vec![Line::styled(
+            format!("no preview: {}", clean(e)),
+            theme.dim(),
+        )],
+        Some(Ok(p)) => {
+            let mut lines = vec![Line::from(vec![
+                Span::styled("request  ", theme.dim()),
+                Span::styled(format!("{} {}", p.method, clean(&p.url)), theme.key()),
+            ])];
+            for (name, value) in &p.headers {
+                lines.push(Line::styled(
+                    format!("         {}: {}", clean(name), clean(value)),
+                    theme.dim(),
+                ));
+            }
+            let body: Vec<&str> = p.body.lines().collect();
+            for line in body.iter().take(BODY_LINES) {
+                lines.push(Line::raw(format!("         {}", clean(line))));
+            }
+            if body.len() > BODY_LINES {
+                lines.push(Line::styled(
+                    format!("         … {} more lines", body.len() - BODY_LINES),
+                    theme.dim(),
+                ));
+            }
+            lines.push(Line::styled(
+                "         C-y copies it as curl (OSC 52)",
+                theme.dim(),
+            ));
+            lines
         }
     }
 }
