@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
+use flightdeck::backend::infraxys::{InfraxysBackend, InfraxysOptions};
 use flightdeck::cli::{Cli, Commands};
 use flightdeck::config::{BackendConfig, BackendSettings, Config};
 use flightdeck::launch::{self, Prepared};
@@ -93,7 +94,7 @@ async fn from_config(explicit: Option<&std::path::Path>, read_only: bool) -> Res
 /// Builds the client for one configured backend, resolving its secret now; `None` for a
 /// kind this version cannot talk to yet.
 fn prepare(config: &BackendConfig) -> Result<Option<Prepared>, String> {
-    let backend = match &config.settings {
+    let backend: Arc<dyn flightdeck::backend::Backend> = match &config.settings {
         BackendSettings::Harness {
             account,
             org,
@@ -114,13 +115,39 @@ fn prepare(config: &BackendConfig) -> Result<Option<Prepared>, String> {
                 ca_file: config.ca_file.clone(),
                 insecure_skip_verify: config.insecure_skip_verify,
             })
+            .map(Arc::new)
             .map_err(|e| format!("backend {}: {e}", config.name))?
         }
-        BackendSettings::HarnessFg { .. }
-        | BackendSettings::Argo { .. }
-        | BackendSettings::Infraxys { .. } => return Ok(None),
+        BackendSettings::Infraxys {
+            branch,
+            token,
+            workflows,
+            actions,
+            aliases,
+        } => {
+            let token = token
+                .as_ref()
+                .map(|t| t.resolve())
+                .transpose()
+                .map_err(|e| format!("backend {}: token: {e}", config.name))?;
+            InfraxysBackend::new(InfraxysOptions {
+                name: config.name.clone(),
+                base_url: config.base_url.clone(),
+                branch: branch.clone(),
+                token,
+                timeout: config.timeout,
+                ca_file: config.ca_file.clone(),
+                insecure_skip_verify: config.insecure_skip_verify,
+                workflows: workflows.clone(),
+                actions: actions.clone(),
+                aliases: aliases.clone(),
+            })
+            .map(Arc::new)
+            .map_err(|e| format!("backend {}: {e}", config.name))?
+        }
+        BackendSettings::HarnessFg { .. } | BackendSettings::Argo { .. } => return Ok(None),
     };
-    let mut prepared = Prepared::new(Arc::new(backend), config.concurrency, config.timeout);
+    let mut prepared = Prepared::new(backend, config.concurrency, config.timeout);
     prepared.production = config.production;
     prepared.read_only = config.read_only;
     Ok(Some(prepared))
@@ -156,7 +183,27 @@ async fn demo(
         insecure_skip_verify: false,
     })
     .map_err(|e| e.to_string())?;
-    let backends = vec![Prepared::new(Arc::new(harness), 4, timeout)];
+    let catalogue = sim.infraxys_catalogue();
+    let infraxys = InfraxysBackend::new(InfraxysOptions {
+        name: "infraxys".into(),
+        base_url: sim
+            .infraxys_url()
+            .parse()
+            .map_err(|e| format!("simulator URL: {e}"))?,
+        branch: catalogue.branch,
+        token: Some(sim.infraxys_token().into()),
+        timeout,
+        ca_file: None,
+        insecure_skip_verify: false,
+        workflows: catalogue.workflows,
+        actions: catalogue.actions,
+        aliases: catalogue.aliases,
+    })
+    .map_err(|e| e.to_string())?;
+    let backends = vec![
+        Prepared::new(Arc::new(harness), 4, timeout),
+        Prepared::new(Arc::new(infraxys), 4, timeout),
+    ];
     let exit = launch::dashboard(backends, Intervals::default(), read_only)
         .await
         .map_err(|e| e.to_string())?;
