@@ -216,8 +216,9 @@ async fn asynchronous_start_records_the_run_ids() {
         .start(&request(WORKFLOWS, "Rotate DB credentials", &[]))
         .await
         .unwrap();
-    assert_eq!(started.status.status, ExecStatus::Unknown);
-    assert_eq!(started.status.raw, "submitted");
+    // Followed through the progress stream from now on.
+    assert_eq!(started.status.status, ExecStatus::Running);
+    assert_eq!(started.status.raw, "running");
     let detail = ix
         .execution(&exec(WORKFLOWS, &started.execution_id))
         .await
@@ -229,6 +230,87 @@ async fn asynchronous_start_records_the_run_ids() {
     assert_eq!(detail.execution.ended, None);
     assert_eq!(detail.execution.stages_done, 0);
     assert_eq!(sim.stats().infraxys_starts, 1);
+}
+
+/// Polls the run until `done` holds, for at most a few seconds.
+async fn wait_for_run(
+    ix: &InfraxysBackend,
+    project: &str,
+    id: &str,
+    done: impl Fn(&flightdeck::domain::ExecutionDetail) -> bool,
+) -> flightdeck::domain::ExecutionDetail {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let detail = ix.execution(&exec(project, id)).await.unwrap();
+        if done(&detail) {
+            return detail;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "run never got there: {detail:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_progress_stream_is_followed_to_its_end() {
+    let sim = sim().await;
+    let ix = client(&sim);
+    let started = ix
+        .start(&request(
+            WORKFLOWS,
+            "Rotate DB credentials",
+            &[("database", "billing")],
+        ))
+        .await
+        .unwrap();
+    let detail = wait_for_run(&ix, WORKFLOWS, &started.execution_id, |d| {
+        d.execution.status.raw == "ended"
+    })
+    .await;
+    // The stream reports no outcome, so none is claimed.
+    assert_eq!(detail.execution.status.status, ExecStatus::Unknown);
+    assert!(detail.execution.ended.is_some());
+    // The last status message of the last runner.
+    assert_eq!(
+        detail.execution.message.as_deref(),
+        Some("Credentials of billing rotated")
+    );
+    let log = detail.stages[0].steps[0].message.clone().unwrap();
+    assert_eq!(log.matches(" started\n").count(), 2, "{log}");
+    assert_eq!(log.matches(" done\n").count(), 2, "{log}");
+    assert!(!log.contains("CLIENT-FEEDBACK"), "{log}");
+    assert_eq!(
+        sim.stats()
+            .requests_to("GET", "/api/v1/actions/stream2/{run}/{runner}"),
+        2
+    );
+}
+
+#[tokio::test]
+async fn an_unreadable_progress_stream_leaves_the_run_submitted() {
+    let sim = sim().await;
+    sim.set_infraxys_token_required(false);
+    let ix = InfraxysBackend::new(options(&sim, None)).unwrap();
+    let started = ix
+        .start(&request(WORKFLOWS, "Rotate DB credentials", &[]))
+        .await
+        .unwrap();
+    // The test runtime is single-threaded: the follower has not run yet, so its stream
+    // request meets the token check switched on here.
+    sim.set_infraxys_token_required(true);
+    let detail = wait_for_run(&ix, WORKFLOWS, &started.execution_id, |d| {
+        d.execution.status.raw == "submitted"
+    })
+    .await;
+    let message = detail.execution.message.unwrap();
+    assert!(
+        message.contains("progress is not available")
+            && message.contains("none is configured (HTTP 403)"),
+        "{message}"
+    );
+    assert_eq!(detail.execution.ended, None);
 }
 
 #[tokio::test]

@@ -30,9 +30,12 @@
 //!
 //! Infraxys has no API that lists or reads runs either, so `list_executions` returns the runs
 //! this backend started in this process, newest first, and `execution` reads them from
-//! memory. An asynchronous run stays `unknown` ("submitted"): the only progress API is the
-//! `stream2` event stream (spec A.5), which reports messages, not an outcome, and is not
-//! followed by this version.
+//! memory. An asynchronous run that returned a run id and action runner ids is followed
+//! through the `stream2` progress stream of each runner in turn (`infraxys/stream.rs`): it is
+//! `running` meanwhile, its status messages become the run's message and its output the
+//! step's log. The stream reports no outcome, so a run whose streams ended is `unknown`
+//! ("ended"), never guessed succeeded or failed. Without runner ids, or when the stream cannot
+//! be read, the run stays `unknown` ("submitted").
 //!
 //! A run that answered `{"status":"FAILED",...}` inside a 200 ran on the server, so it is
 //! listed as failed (its message and log stay readable) *and* `start` returns the failure as
@@ -47,10 +50,11 @@
 
 mod argument;
 mod response;
+mod stream;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -61,7 +65,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use url::Url;
 
-use crate::backend::http::{HttpClient, HttpOptions};
+use crate::backend::http::{self, HttpClient, HttpOptions, MAX_SERVER_TEXT, truncate};
 use crate::backend::{Backend, Result};
 use crate::config::{ArgumentField, InfraxysAction, InfraxysAlias, InfraxysWorkflow};
 use crate::domain::{
@@ -75,6 +79,11 @@ use response::Answer;
 
 /// Runs kept in memory; the oldest are forgotten beyond this.
 const MAX_RUNS: usize = 200;
+/// Longest a progress stream is read. Actions time out after an hour by default
+/// (`timeoutSeconds` 3600 in `packet.json`); this leaves room for a slow start.
+const STREAM_LIMIT: Duration = Duration::from_secs(2 * 3600);
+/// Most bytes of an error body read from the progress stream endpoint.
+const STREAM_ERROR_BODY: usize = 64 * 1024;
 
 /// The project each kind of entry is listed under.
 pub const WORKFLOWS: &str = "workflows";
@@ -110,7 +119,7 @@ pub struct InfraxysBackend {
     timeout: Duration,
     entries: Vec<Entry>,
     http: HttpClient,
-    runs: Mutex<Runs>,
+    runs: Arc<Mutex<Runs>>,
 }
 
 /// One configured startable thing.
@@ -150,12 +159,14 @@ struct Run {
     number: u64,
     project: &'static str,
     entry: String,
+    /// `workflow`, `action` or `alias`: the step type shown in the detail.
+    kind: &'static str,
     status: Status,
     started: Timestamp,
     ended: Option<Timestamp>,
     /// One line on the run: the action's message, the failure, or what was submitted.
     message: Option<String>,
-    /// The step's text: the log, else the raw body, else the message.
+    /// The step's text when there is more than the message: the log or the raw body.
     detail: Option<String>,
 }
 
@@ -209,7 +220,7 @@ impl InfraxysBackend {
             timeout: options.timeout,
             entries,
             http,
-            runs: Mutex::default(),
+            runs: Arc::default(),
         })
     }
 
@@ -274,8 +285,7 @@ impl InfraxysBackend {
     }
 
     fn runs(&self) -> MutexGuard<'_, Runs> {
-        // Every change to the list is applied whole, so a poisoned lock still holds good data.
-        self.runs.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.runs)
     }
 
     /// Records a run the server has seen (or may have seen) and returns its id.
@@ -290,6 +300,7 @@ impl InfraxysBackend {
             number,
             project: entry.project(),
             entry: entry.name.clone(),
+            kind: entry.kind(),
             status,
             started,
             ended,
@@ -343,8 +354,7 @@ impl RunTexts {
         let detail = answer
             .log
             .clone()
-            .or_else(|| answer.raw.as_ref().map(|raw| format!("response: {raw}")))
-            .or_else(|| message.clone());
+            .or_else(|| answer.raw.as_ref().map(|raw| format!("response: {raw}")));
         RunTexts { message, detail }
     }
 }
@@ -414,6 +424,140 @@ fn entries(
     workflows.chain(actions).chain(aliases).collect()
 }
 
+fn lock(runs: &Mutex<Runs>) -> MutexGuard<'_, Runs> {
+    // Every change to the list is applied whole, so a poisoned lock still holds good data.
+    runs.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `Authorization: token <PAT>`, marked sensitive so request `Debug` output never shows it.
+/// The token was checked in `new`, so building the value cannot fail for a configured one.
+fn authorization(token: Option<&SecretString>) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(&format!("token {}", token?.expose_secret())).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
+/// Follows one asynchronous run's progress streams in the background. It holds the run list
+/// weakly: once the backend is gone there is nobody to tell, and it stops.
+struct Follower {
+    http: HttpClient,
+    base: Url,
+    token: Option<SecretString>,
+    runs: Weak<Mutex<Runs>>,
+    /// The local run id.
+    id: String,
+    /// The workflow run GUID.
+    run: String,
+    runners: Vec<String>,
+}
+
+impl Follower {
+    async fn follow_all(self) {
+        let mut outcome = Ok(true);
+        for runner in &self.runners {
+            outcome = self.follow(runner).await;
+            if !matches!(outcome, Ok(true)) {
+                break;
+            }
+        }
+        match outcome {
+            // The run was forgotten or the backend dropped: nothing left to update.
+            Ok(false) => {}
+            Ok(true) => {
+                // The last status message stays: it is the best word on how the run went.
+                self.update(|run| {
+                    run.status = Status::new(ExecStatus::Unknown, "ended");
+                    run.ended = Some(Timestamp::now());
+                });
+            }
+            Err(error) => {
+                self.update(|run| {
+                    run.status = Status::new(ExecStatus::Unknown, "submitted");
+                    run.message = Some(format!(
+                        "submitted as run {}; progress is not available: {error}",
+                        self.run
+                    ));
+                });
+            }
+        }
+    }
+
+    /// Reads one runner's stream to its end. `Ok(false)` when there is no run to update.
+    async fn follow(&self, runner: &str) -> Result<bool> {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty()
+                .extend(["api", "v1", "actions", "stream2", &self.run, runner]);
+        }
+        let mut request = self
+            .http
+            .request(Method::GET, url)
+            // The client's timeout bounds whole requests; a stream lasts as long as the run.
+            .timeout(STREAM_LIMIT)
+            .header(ACCEPT, HeaderValue::from_static("text/event-stream"));
+        if let Some(value) = authorization(self.token.as_ref()) {
+            request = request.header(AUTHORIZATION, value);
+        }
+        let transport = |e: reqwest::Error| {
+            BackendError::Network(truncate(&e.without_url().to_string(), MAX_SERVER_TEXT))
+        };
+        let mut response = request.send().await.map_err(transport)?;
+        if !response.status().is_success() {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let mut body = Vec::new();
+            while body.len() < STREAM_ERROR_BODY
+                && let Ok(Some(chunk)) = response.chunk().await
+            {
+                body.extend_from_slice(&chunk);
+            }
+            let response = http::Response {
+                status,
+                headers,
+                body,
+            };
+            return Err(response::map_error(
+                &response,
+                &format!("the progress stream of run {}", self.run),
+                self.token.is_some(),
+            ));
+        }
+        let mut lines = stream::Lines::default();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            for progress in lines.push(&chunk) {
+                let known = self.update(|run| {
+                    if let Some(message) = progress.status_message {
+                        run.message = Some(message);
+                    }
+                    if !progress.output.is_empty() {
+                        let log = run.detail.take().unwrap_or_default() + &progress.output;
+                        run.detail = Some(response::tail(&log, response::MAX_LOG));
+                    }
+                });
+                if !known {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Applies `change` to the followed run; `false` when it is gone.
+    fn update(&self, change: impl FnOnce(&mut Run)) -> bool {
+        let Some(runs) = self.runs.upgrade() else {
+            return false;
+        };
+        let mut runs = lock(&runs);
+        match runs.list.iter_mut().find(|r| r.id == self.id) {
+            Some(run) => {
+                change(run);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 #[async_trait]
 impl Backend for InfraxysBackend {
     fn name(&self) -> &BackendName {
@@ -471,15 +615,8 @@ impl Backend for InfraxysBackend {
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .body(body);
-        if let Some(token) = &self.token {
-            // Checked in `new`, so this cannot fail; the value is marked sensitive so request
-            // `Debug` output never shows it.
-            if let Ok(mut value) =
-                HeaderValue::from_str(&format!("token {}", token.expose_secret()))
-            {
-                value.set_sensitive(true);
-                http_request = http_request.header(AUTHORIZATION, value);
-            }
+        if let Some(value) = authorization(self.token.as_ref()) {
+            http_request = http_request.header(AUTHORIZATION, value);
         }
         let started = Timestamp::now();
         let response = match self.http.send(http_request).await {
@@ -494,8 +631,8 @@ impl Backend for InfraxysBackend {
                     started,
                     Status::new(ExecStatus::Unknown, "no answer"),
                     RunTexts {
-                        message: Some(message.clone()),
-                        detail: Some(message),
+                        message: Some(message),
+                        detail: None,
                     },
                 );
                 return Err(BackendError::Timeout(limit));
@@ -510,14 +647,39 @@ impl Backend for InfraxysBackend {
             ));
         }
         let answer = Answer::parse(&response.body);
-        let status = answer.run_status(entry.asynchronous);
+        let failure = answer.failure();
+        // A run id plus runner ids is what the progress stream is addressed by.
+        let follow = match answer.run_ids.split_first() {
+            Some((run, runners))
+                if entry.asynchronous && failure.is_none() && !runners.is_empty() =>
+            {
+                Some((run.clone(), runners.to_vec()))
+            }
+            _ => None,
+        };
+        let status = match follow {
+            Some(_) => Status::new(ExecStatus::Running, "running"),
+            None => answer.run_status(entry.asynchronous),
+        };
         let id = self.record(
             entry,
             started,
             status.clone(),
             RunTexts::of(&answer, entry.asynchronous),
         );
-        match answer.failure() {
+        if let Some((run, runners)) = follow {
+            let follower = Follower {
+                http: self.http.clone(),
+                base: self.base.clone(),
+                token: self.token.clone(),
+                runs: Arc::downgrade(&self.runs),
+                id: id.clone(),
+                run,
+                runners,
+            };
+            tokio::spawn(follower.follow_all());
+        }
+        match failure {
             Some(error) => Err(error),
             None => Ok(StartResult {
                 execution_id: id,
@@ -543,11 +705,6 @@ impl Backend for InfraxysBackend {
                     exec.id
                 ))
             })?;
-        let kind = self
-            .entries
-            .iter()
-            .find(|e| e.project() == run.project && e.name == run.entry)
-            .map_or("action", Entry::kind);
         Ok(ExecutionDetail {
             execution: self.execution_of(run),
             stages: vec![Stage {
@@ -557,11 +714,11 @@ impl Backend for InfraxysBackend {
                 ended: run.ended,
                 steps: vec![Step {
                     name: run.entry.clone(),
-                    kind: kind.to_owned(),
+                    kind: run.kind.to_owned(),
                     status: run.status.clone(),
                     started: Some(run.started),
                     ended: run.ended,
-                    message: run.detail.clone(),
+                    message: run.detail.clone().or_else(|| run.message.clone()),
                 }],
             }],
             approvals: Vec::new(),
@@ -709,6 +866,6 @@ mod tests {
                 "submitted as run r (action runners a1, a2); Infraxys reports no outcome for asynchronous runs"
             )
         );
-        assert_eq!(texts.detail, texts.message);
+        assert_eq!(texts.detail, None);
     }
 }

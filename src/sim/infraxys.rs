@@ -15,11 +15,17 @@
 //!   answers plain text, as an action writing its own response might.
 //! - An asynchronous run answers at once with `workflowRunGuid` and one `actionRunnerGuids`
 //!   entry per step, the ids the progress stream is addressed by.
+//! - `GET /api/v1/actions/stream2/{run}/{runner}` serves each runner's stream once (then
+//!   forgets it, as a finished run's console is gone): three `data:` events, base64 as the
+//!   spec says, spread over the latency: console output, a `<CLIENT-FEEDBACK>` status
+//!   message, more output; then it closes. An unknown pair is a 404.
 //! - A reserved namespace (`kube-system`, `default`) makes "Provision namespace" answer
 //!   `{"status":"FAILED",...}` inside a 200: the run happened and failed.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -28,7 +34,8 @@ use axum::extract::{MatchedPath, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
+use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use super::Shared;
@@ -135,6 +142,8 @@ pub(crate) struct InfraxysFace {
     pub(crate) token_required: AtomicBool,
     latency_ms: AtomicU64,
     runs: AtomicU64,
+    /// Progress streams not yet read: (run, runner) to the step's status message.
+    streams: Mutex<HashMap<(String, String), String>>,
 }
 
 impl InfraxysFace {
@@ -144,6 +153,7 @@ impl InfraxysFace {
             token_required: AtomicBool::new(true),
             latency_ms: AtomicU64::new(DEFAULT_LATENCY.as_millis() as u64),
             runs: AtomicU64::new(0),
+            streams: Mutex::default(),
         }
     }
 
@@ -154,6 +164,10 @@ impl InfraxysFace {
 
     fn latency(&self) -> Duration {
         Duration::from_millis(self.latency_ms.load(Ordering::Relaxed))
+    }
+
+    fn streams(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), String>> {
+        self.streams.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -168,6 +182,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             post(instance_file),
         )
         .route("/api/v1/actions/start/{alias}", post(alias))
+        .route("/api/v1/actions/stream2/{run}/{runner}", get(stream2))
         .route_layer(middleware::from_fn_with_state(shared.clone(), count_route))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
@@ -247,19 +262,7 @@ struct Call {
 
 /// Authentication, then the body: the order a servlet filter and then the resource see them.
 fn admit(s: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Call, Refusal> {
-    let face = &s.infraxys;
-    if face.token_required.load(Ordering::Relaxed) {
-        let expected = format!("token {}", face.token);
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        if given != Some(expected.as_str()) {
-            return Err(refuse(
-                StatusCode::FORBIDDEN,
-                "Access denied: invalid or missing personal access token",
-            ));
-        }
-    }
+    authorize(s, headers)?;
     let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
@@ -292,6 +295,24 @@ fn admit(s: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Call, Refusal> 
         return_log,
         argument,
     })
+}
+
+/// With a token required, `Authorization: token <PAT>` must match it.
+fn authorize(s: &Shared, headers: &HeaderMap) -> Result<(), Refusal> {
+    let face = &s.infraxys;
+    if face.token_required.load(Ordering::Relaxed) {
+        let expected = format!("token {}", face.token);
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if given != Some(expected.as_str()) {
+            return Err(refuse(
+                StatusCode::FORBIDDEN,
+                "Access denied: invalid or missing personal access token",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_branch(branch: &str) -> Result<(), Refusal> {
@@ -380,25 +401,38 @@ async fn alias(
 async fn run(s: &Shared, job: Job, call: Call) -> Response {
     s.stats().infraxys_starts += 1;
     let n = s.infraxys.runs.fetch_add(1, Ordering::SeqCst);
+    let text = |key: &str, default: &str| match call.argument.get(key) {
+        Some(Value::String(v)) => v.clone(),
+        Some(other) => other.to_string(),
+        None => default.to_owned(),
+    };
     if call.asynchronous {
         let guid = |k: u64| {
             let x = s.seed ^ n.rotate_left(17) ^ k;
             ids::uuid_v4(u128::from(ids::mix(x)) << 64 | u128::from(ids::mix(x ^ 0x1F2A)))
         };
         let steps = match job {
-            Job::Rotate => 2,
-            _ => 1,
+            Job::Rotate => {
+                let database = text("database", "ledger");
+                vec![
+                    format!("Rotating credentials of {database}"),
+                    format!("Credentials of {database} rotated"),
+                ]
+            }
+            _ => vec!["Action finished".to_owned()],
         };
-        let runners: Vec<String> = (1..=steps).map(guid).collect();
-        return axum::Json(json!({"workflowRunGuid": guid(0), "actionRunnerGuids": runners}))
+        let run = guid(0);
+        let mut runners = Vec::new();
+        let mut streams = s.infraxys.streams();
+        for (k, message) in (1..).zip(steps) {
+            let runner = guid(k);
+            streams.insert((run.clone(), runner.clone()), message);
+            runners.push(runner);
+        }
+        return axum::Json(json!({"workflowRunGuid": run, "actionRunnerGuids": runners}))
             .into_response();
     }
     tokio::time::sleep(s.infraxys.latency()).await;
-    let text = |key: &str, default: &str| match call.argument.get(key) {
-        Some(Value::String(v)) => v.clone(),
-        Some(other) => other.to_string(),
-        None => default.to_owned(),
-    };
     let truthy = |key: &str, default: bool| {
         call.argument
             .get(key)
@@ -457,5 +491,66 @@ async fn run(s: &Shared, job: Job, call: Call) -> Response {
             }
             axum::Json(body).into_response()
         }
+    }
+}
+
+/// One runner's progress stream, served once.
+async fn stream2(
+    State(s): State<Arc<Shared>>,
+    Path((run, runner)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, Refusal> {
+    authorize(&s, &headers)?;
+    let Some(message) = s.infraxys.streams().remove(&(run.clone(), runner.clone())) else {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            format!("No action runner {runner} in run {run}"),
+        ));
+    };
+    let feedback = json!({"type": "STATUS-MESSAGE", "message": message});
+    let events = [
+        format!("runner {runner} started\n"),
+        format!("<CLIENT-FEEDBACK>{feedback}</CLIENT-FEEDBACK>"),
+        format!("runner {runner} done\n"),
+    ];
+    let pause = s.infraxys.latency() / 3;
+    let body = futures::stream::iter(events).then(move |text| async move {
+        tokio::time::sleep(pause).await;
+        Ok::<_, Infallible>(format!("data: {}\n\n", base64(text.as_bytes())))
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "text/event-stream")],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response())
+}
+
+/// Standard base64 with padding, as the stream's `data:` lines carry it.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_the_standard_alphabet_and_padding() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"h"), "aA==");
+        assert_eq!(super::base64(b"hi"), "aGk=");
+        assert_eq!(super::base64(b"hello"), "aGVsbG8=");
+        assert_eq!(super::base64(&[0xfb, 0xff]), "+/8=");
     }
 }

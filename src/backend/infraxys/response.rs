@@ -26,7 +26,7 @@ use crate::sanitize;
 /// Longest raw body kept for display when the response shape is not recognised.
 const MAX_RAW_BODY: usize = 2_000;
 /// Longest log kept per run; the end of a log says most about how it ended.
-const MAX_LOG: usize = 8_000;
+pub const MAX_LOG: usize = 8_000;
 
 /// The parts of an execute response that could be recognised.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -179,7 +179,7 @@ fn raw_text(text: &str) -> String {
 }
 
 /// The last `max` characters of `text`, marking the cut with `…`.
-fn tail(text: &str, max: usize) -> String {
+pub fn tail(text: &str, max: usize) -> String {
     let count = text.chars().count();
     if count <= max {
         return text.to_owned();

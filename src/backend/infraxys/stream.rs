@@ -1,0 +1,172 @@
+//! Following an asynchronous run through the progress stream (spec A.3 #4, A.5):
+//! `GET /api/v1/actions/stream2/{workflowRunGuid}/{actionRunnerGuid}`, Server-Sent Events
+//! whose `data:` lines are base64. Decoded text is console output, possibly carrying
+//! `<CLIENT-FEEDBACK>{"type":"STATUS-MESSAGE","message":...}</CLIENT-FEEDBACK>` blocks.
+//!
+//! The stream reports messages, never an outcome, so a stream that ends cleanly means
+//! "finished, outcome unknown"; the run is never called succeeded or failed from it.
+
+use serde_json::Value;
+
+const FEEDBACK_OPEN: &str = "<CLIENT-FEEDBACK>";
+const FEEDBACK_CLOSE: &str = "</CLIENT-FEEDBACK>";
+
+/// What one decoded piece of the stream says.
+#[derive(Debug, Default, PartialEq)]
+pub struct Progress {
+    /// Console output with the feedback blocks taken out.
+    pub output: String,
+    /// The last `STATUS-MESSAGE` in the piece.
+    pub status_message: Option<String>,
+}
+
+/// Splits SSE bytes into complete lines, keeping a partial last line for the next chunk.
+#[derive(Debug, Default)]
+pub struct Lines {
+    pending: Vec<u8>,
+}
+
+impl Lines {
+    /// The `data:` payloads of every complete line in `chunk`, decoded.
+    pub fn push(&mut self, chunk: &[u8]) -> Vec<Progress> {
+        self.pending.extend_from_slice(chunk);
+        let mut out = Vec::new();
+        while let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            let line = String::from_utf8_lossy(&line);
+            let line = line.trim_end_matches(['\r', '\n']);
+            if let Some(data) = line.strip_prefix("data:") {
+                out.push(progress(&decode_data(
+                    data.strip_prefix(' ').unwrap_or(data),
+                )));
+            }
+        }
+        out
+    }
+}
+
+/// A `data:` payload: base64 as the server sends it, or, if it is not base64, the text itself
+/// (a proxy or a newer server might send plain text; showing it beats dropping it).
+fn decode_data(data: &str) -> String {
+    match base64_decode(data) {
+        Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        None => data.to_owned(),
+    }
+}
+
+/// Standard base64 with optional padding; `None` on any other character.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim().trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut buffer: u32 = 0;
+    let mut bits = 0;
+    for c in text.bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        buffer = (buffer << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    // One leftover character cannot encode a byte.
+    (text.len() % 4 != 1).then_some(out)
+}
+
+/// Takes the feedback blocks out of decoded text.
+fn progress(text: &str) -> Progress {
+    let mut result = Progress::default();
+    let mut rest = text;
+    while let Some(start) = rest.find(FEEDBACK_OPEN) {
+        result.output.push_str(&rest[..start]);
+        let after = &rest[start + FEEDBACK_OPEN.len()..];
+        let Some(end) = after.find(FEEDBACK_CLOSE) else {
+            // An unterminated block is shown as output rather than lost.
+            result.output.push_str(&rest[start..]);
+            return result;
+        };
+        if let Ok(feedback) = serde_json::from_str::<Value>(&after[..end])
+            && feedback.get("type").and_then(Value::as_str) == Some("STATUS-MESSAGE")
+            && let Some(message) = feedback.get("message").and_then(Value::as_str)
+        {
+            result.status_message = Some(message.to_owned());
+        }
+        rest = &after[end + FEEDBACK_CLOSE.len()..];
+    }
+    result.output.push_str(rest);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trips_with_and_without_padding() {
+        assert_eq!(base64_decode("aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(base64_decode("aGVsbG8").unwrap(), b"hello");
+        assert_eq!(base64_decode("aGk=").unwrap(), b"hi");
+        assert_eq!(base64_decode("").unwrap(), b"");
+        assert_eq!(base64_decode("not base64!"), None);
+        assert_eq!(base64_decode("aGVsb"), None);
+    }
+
+    #[test]
+    fn lines_are_split_across_chunks_and_decoded() {
+        let mut lines = Lines::default();
+        // "step 1\n" and a status message, split mid-line.
+        assert!(lines.push(b"data: c3RlcCAxCg").is_empty());
+        let got = lines.push(b"==\r\n\r\nevent: x\n");
+        assert_eq!(
+            got,
+            [Progress {
+                output: "step 1\n".into(),
+                status_message: None
+            }]
+        );
+        let feedback =
+            r#"<CLIENT-FEEDBACK>{"type":"STATUS-MESSAGE","message":"Rotating"}</CLIENT-FEEDBACK>"#;
+        let encoded = encode(feedback.as_bytes());
+        let got = lines.push(format!("data:{encoded}\n").as_bytes());
+        assert_eq!(got[0].status_message.as_deref(), Some("Rotating"));
+        assert_eq!(got[0].output, "");
+        // Plain text is kept as it is.
+        assert_eq!(lines.push(b"data: plain text!\n")[0].output, "plain text!");
+    }
+
+    #[test]
+    fn feedback_blocks_are_taken_out_of_the_output() {
+        let p = progress(
+            "a<CLIENT-FEEDBACK>{\"type\":\"OTHER\"}</CLIENT-FEEDBACK>b<CLIENT-FEEDBACK>{\"type\":\"STATUS-MESSAGE\",\"message\":\"m\"}</CLIENT-FEEDBACK>c",
+        );
+        assert_eq!(p.output, "abc");
+        assert_eq!(p.status_message.as_deref(), Some("m"));
+        let open = progress("x<CLIENT-FEEDBACK>{broken");
+        assert_eq!(open.output, "x<CLIENT-FEEDBACK>{broken");
+        assert_eq!(
+            progress("<CLIENT-FEEDBACK>not json</CLIENT-FEEDBACK>"),
+            Progress::default()
+        );
+    }
+
+    /// Test-only encoder, the inverse of `base64_decode`.
+    fn encode(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b))
+                << (8 * (3 - chunk.len()));
+            for i in 0..=chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            }
+        }
+        out
+    }
+}
