@@ -8,7 +8,9 @@ use flightdeck::backend::Backend;
 use flightdeck::backend::infraxys::{
     ACTIONS, ALIASES, ARGUMENT_JSON, InfraxysBackend, InfraxysOptions, WORKFLOWS,
 };
-use flightdeck::config::{ArgumentField, ArgumentType, InfraxysAlias, InfraxysWorkflow};
+use flightdeck::config::{
+    ArgumentField, ArgumentType, BackendSettings, Config, InfraxysAlias, InfraxysWorkflow,
+};
 use flightdeck::domain::{
     BackendError, BackendKind, Decision, DecisionAction, ExecRef, ExecStatus, StartRequest, VarKind,
 };
@@ -93,6 +95,48 @@ async fn pipelines_come_from_config_grouped_by_kind() {
     assert_eq!(rotate.last_status, None);
     // Listing is config only: nothing was sent.
     assert_eq!(sim.stats().total_requests, 0);
+}
+
+#[tokio::test]
+async fn the_example_config_builds_a_backend() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let config = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let backend = config
+        .backends
+        .iter()
+        .find(|b| b.kind == BackendKind::Infraxys)
+        .unwrap();
+    let BackendSettings::Infraxys {
+        branch,
+        workflows,
+        actions,
+        aliases,
+        ..
+    } = &backend.settings
+    else {
+        panic!("{backend:?}");
+    };
+    let ix = InfraxysBackend::new(InfraxysOptions {
+        name: backend.name.clone(),
+        base_url: backend.base_url.clone(),
+        branch: branch.clone(),
+        // The example reads it from the environment; resolving is the config's business.
+        token: None,
+        timeout: backend.timeout,
+        ca_file: None,
+        insecure_skip_verify: backend.insecure_skip_verify,
+        workflows: workflows.clone(),
+        actions: actions.clone(),
+        aliases: aliases.clone(),
+    })
+    .unwrap();
+    let pipelines = ix.list_pipelines().await.unwrap();
+    assert_eq!(
+        pipelines.len(),
+        workflows.len() + actions.len() + aliases.len()
+    );
+    assert_eq!(pipelines[0].name, "Provision namespace");
+    assert_eq!(pipelines[0].project, WORKFLOWS);
 }
 
 #[tokio::test]
@@ -272,6 +316,7 @@ async fn the_progress_stream_is_followed_to_its_end() {
     // The stream reports no outcome, so none is claimed.
     assert_eq!(detail.execution.status.status, ExecStatus::Unknown);
     assert!(detail.execution.ended.is_some());
+    assert_eq!(detail.execution.stages_done, 1);
     // The last status message of the last runner.
     assert_eq!(
         detail.execution.message.as_deref(),

@@ -324,7 +324,8 @@ impl InfraxysBackend {
             // Runs are started with the token owner's identity, which the API does not name.
             triggered_by: "flightdeck".to_owned(),
             run_number: Some(run.number),
-            stages_done: u32::from(run.status.status.is_terminal()),
+            // The one step is done once the run ended, even when its outcome is unknown.
+            stages_done: u32::from(run.ended.is_some()),
             stages_total: 1,
             message: run.message.clone(),
         }

@@ -325,7 +325,8 @@ impl SimHandle {
             .store(required, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// How long a synchronous Infraxys run takes before it answers (default 800 ms).
+    /// How long a synchronous Infraxys run takes before it answers, and over how long a
+    /// progress stream spreads its events (default 800 ms).
     pub fn set_infraxys_latency(&self, latency: Duration) {
         self.shared.infraxys.set_latency(latency);
     }
