@@ -10,6 +10,9 @@ use serde_json::Value;
 
 const FEEDBACK_OPEN: &str = "<CLIENT-FEEDBACK>";
 const FEEDBACK_CLOSE: &str = "</CLIENT-FEEDBACK>";
+/// A line longer than this is dropped unread, so a server that never sends a newline cannot
+/// make the follower buffer without bound.
+const MAX_LINE: usize = 1024 * 1024;
 
 /// What one decoded piece of the stream says.
 #[derive(Debug, Default, PartialEq)]
@@ -40,6 +43,9 @@ impl Lines {
                     data.strip_prefix(' ').unwrap_or(data),
                 )));
             }
+        }
+        if self.pending.len() > MAX_LINE {
+            self.pending.clear();
         }
         out
     }
@@ -139,6 +145,9 @@ mod tests {
         assert_eq!(got[0].output, "");
         // Plain text is kept as it is.
         assert_eq!(lines.push(b"data: plain text!\n")[0].output, "plain text!");
+        // An endless line is dropped, not buffered.
+        assert!(lines.push(&vec![b'A'; MAX_LINE + 1]).is_empty());
+        assert_eq!(lines.push(b"\ndata: aGk=\n")[0].output, "hi");
     }
 
     #[test]
