@@ -54,7 +54,7 @@ mod stream;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -65,7 +65,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use url::Url;
 
-use crate::backend::http::{self, HttpClient, HttpOptions, MAX_SERVER_TEXT, truncate};
+use crate::backend::http::{HttpClient, HttpOptions};
 use crate::backend::{Backend, Result};
 use crate::config::{ArgumentField, InfraxysAction, InfraxysAlias, InfraxysWorkflow};
 use crate::domain::{
@@ -79,11 +79,6 @@ use response::Answer;
 
 /// Runs kept in memory; the oldest are forgotten beyond this.
 const MAX_RUNS: usize = 200;
-/// Longest a progress stream is read. Actions time out after an hour by default
-/// (`timeoutSeconds` 3600 in `packet.json`); this leaves room for a slow start.
-const STREAM_LIMIT: Duration = Duration::from_secs(2 * 3600);
-/// Most bytes of an error body read from the progress stream endpoint.
-const STREAM_ERROR_BODY: usize = 64 * 1024;
 
 /// The project each kind of entry is listed under.
 pub const WORKFLOWS: &str = "workflows";
@@ -438,127 +433,6 @@ fn authorization(token: Option<&SecretString>) -> Option<HeaderValue> {
     Some(value)
 }
 
-/// Follows one asynchronous run's progress streams in the background. It holds the run list
-/// weakly: once the backend is gone there is nobody to tell, and it stops.
-struct Follower {
-    http: HttpClient,
-    base: Url,
-    token: Option<SecretString>,
-    runs: Weak<Mutex<Runs>>,
-    /// The local run id.
-    id: String,
-    /// The workflow run GUID.
-    run: String,
-    runners: Vec<String>,
-}
-
-impl Follower {
-    async fn follow_all(self) {
-        let mut outcome = Ok(true);
-        for runner in &self.runners {
-            outcome = self.follow(runner).await;
-            if !matches!(outcome, Ok(true)) {
-                break;
-            }
-        }
-        match outcome {
-            // The run was forgotten or the backend dropped: nothing left to update.
-            Ok(false) => {}
-            Ok(true) => {
-                // The last status message stays: it is the best word on how the run went.
-                self.update(|run| {
-                    run.status = Status::new(ExecStatus::Unknown, "ended");
-                    run.ended = Some(Timestamp::now());
-                });
-            }
-            Err(error) => {
-                self.update(|run| {
-                    run.status = Status::new(ExecStatus::Unknown, "submitted");
-                    run.message = Some(format!(
-                        "submitted as run {}; progress is not available: {error}",
-                        self.run
-                    ));
-                });
-            }
-        }
-    }
-
-    /// Reads one runner's stream to its end. `Ok(false)` when there is no run to update.
-    async fn follow(&self, runner: &str) -> Result<bool> {
-        let mut url = self.base.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty()
-                .extend(["api", "v1", "actions", "stream2", &self.run, runner]);
-        }
-        let mut request = self
-            .http
-            .request(Method::GET, url)
-            // The client's timeout bounds whole requests; a stream lasts as long as the run.
-            .timeout(STREAM_LIMIT)
-            .header(ACCEPT, HeaderValue::from_static("text/event-stream"));
-        if let Some(value) = authorization(self.token.as_ref()) {
-            request = request.header(AUTHORIZATION, value);
-        }
-        let transport = |e: reqwest::Error| {
-            BackendError::Network(truncate(&e.without_url().to_string(), MAX_SERVER_TEXT))
-        };
-        let mut response = request.send().await.map_err(transport)?;
-        if !response.status().is_success() {
-            let status = response.status();
-            let headers = response.headers().clone();
-            let mut body = Vec::new();
-            while body.len() < STREAM_ERROR_BODY
-                && let Ok(Some(chunk)) = response.chunk().await
-            {
-                body.extend_from_slice(&chunk);
-            }
-            let response = http::Response {
-                status,
-                headers,
-                body,
-            };
-            return Err(response::map_error(
-                &response,
-                &format!("the progress stream of run {}", self.run),
-                self.token.is_some(),
-            ));
-        }
-        let mut lines = stream::Lines::default();
-        while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            for progress in lines.push(&chunk) {
-                let known = self.update(|run| {
-                    if let Some(message) = progress.status_message {
-                        run.message = Some(message);
-                    }
-                    if !progress.output.is_empty() {
-                        let log = run.detail.take().unwrap_or_default() + &progress.output;
-                        run.detail = Some(response::tail(&log, response::MAX_LOG));
-                    }
-                });
-                if !known {
-                    return Ok(false);
-                }
-            }
-        }
-        Ok(true)
-    }
-
-    /// Applies `change` to the followed run; `false` when it is gone.
-    fn update(&self, change: impl FnOnce(&mut Run)) -> bool {
-        let Some(runs) = self.runs.upgrade() else {
-            return false;
-        };
-        let mut runs = lock(&runs);
-        match runs.list.iter_mut().find(|r| r.id == self.id) {
-            Some(run) => {
-                change(run);
-                true
-            }
-            None => false,
-        }
-    }
-}
-
 #[async_trait]
 impl Backend for InfraxysBackend {
     fn name(&self) -> &BackendName {
@@ -669,7 +543,7 @@ impl Backend for InfraxysBackend {
             RunTexts::of(&answer, entry.asynchronous),
         );
         if let Some((run, runners)) = follow {
-            let follower = Follower {
+            let follower = stream::Follower {
                 http: self.http.clone(),
                 base: self.base.clone(),
                 token: self.token.clone(),

@@ -6,13 +6,153 @@
 //! The stream reports messages, never an outcome, so a stream that ends cleanly means
 //! "finished, outcome unknown"; the run is never called succeeded or failed from it.
 
+use std::sync::{Mutex, Weak};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use reqwest::Method;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use secrecy::SecretString;
 use serde_json::Value;
+use url::Url;
+
+use super::{Run, Runs, authorization, lock, response};
+use crate::backend::Result;
+use crate::backend::http::{self, HttpClient, MAX_SERVER_TEXT, truncate};
+use crate::domain::{BackendError, ExecStatus, Status};
+
+/// Longest a progress stream is read. Actions time out after an hour by default
+/// (`timeoutSeconds` 3600 in `packet.json`); this leaves room for a slow start.
+const STREAM_LIMIT: Duration = Duration::from_secs(2 * 3600);
+/// Most bytes of an error body read from the progress stream endpoint.
+const STREAM_ERROR_BODY: usize = 64 * 1024;
 
 const FEEDBACK_OPEN: &str = "<CLIENT-FEEDBACK>";
 const FEEDBACK_CLOSE: &str = "</CLIENT-FEEDBACK>";
 /// A line longer than this is dropped unread, so a server that never sends a newline cannot
 /// make the follower buffer without bound.
 const MAX_LINE: usize = 1024 * 1024;
+
+/// Follows one asynchronous run's progress streams in the background. It holds the run list
+/// weakly: once the backend is gone there is nobody to tell, and it stops.
+pub(super) struct Follower {
+    pub(super) http: HttpClient,
+    pub(super) base: Url,
+    pub(super) token: Option<SecretString>,
+    pub(super) runs: Weak<Mutex<Runs>>,
+    /// The local run id.
+    pub(super) id: String,
+    /// The workflow run GUID.
+    pub(super) run: String,
+    pub(super) runners: Vec<String>,
+}
+
+impl Follower {
+    pub(super) async fn follow_all(self) {
+        let mut outcome = Ok(true);
+        for runner in &self.runners {
+            outcome = self.follow(runner).await;
+            if !matches!(outcome, Ok(true)) {
+                break;
+            }
+        }
+        match outcome {
+            // The run was forgotten or the backend dropped: nothing left to update.
+            Ok(false) => {}
+            Ok(true) => {
+                // The last status message stays: it is the best word on how the run went.
+                self.update(|run| {
+                    run.status = Status::new(ExecStatus::Unknown, "ended");
+                    run.ended = Some(Timestamp::now());
+                });
+            }
+            Err(error) => {
+                self.update(|run| {
+                    run.status = Status::new(ExecStatus::Unknown, "submitted");
+                    run.message = Some(format!(
+                        "submitted as run {}; progress is not available: {error}",
+                        self.run
+                    ));
+                });
+            }
+        }
+    }
+
+    /// Reads one runner's stream to its end. `Ok(false)` when there is no run to update.
+    async fn follow(&self, runner: &str) -> Result<bool> {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty()
+                .extend(["api", "v1", "actions", "stream2", &self.run, runner]);
+        }
+        let mut request = self
+            .http
+            .request(Method::GET, url)
+            // The client's timeout bounds whole requests; a stream lasts as long as the run.
+            .timeout(STREAM_LIMIT)
+            .header(ACCEPT, HeaderValue::from_static("text/event-stream"));
+        if let Some(value) = authorization(self.token.as_ref()) {
+            request = request.header(AUTHORIZATION, value);
+        }
+        let transport = |e: reqwest::Error| {
+            BackendError::Network(truncate(&e.without_url().to_string(), MAX_SERVER_TEXT))
+        };
+        let mut response = request.send().await.map_err(transport)?;
+        if !response.status().is_success() {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let mut body = Vec::new();
+            while body.len() < STREAM_ERROR_BODY
+                && let Ok(Some(chunk)) = response.chunk().await
+            {
+                body.extend_from_slice(&chunk);
+            }
+            let response = http::Response {
+                status,
+                headers,
+                body,
+            };
+            return Err(response::map_error(
+                &response,
+                &format!("the progress stream of run {}", self.run),
+                self.token.is_some(),
+            ));
+        }
+        let mut lines = Lines::default();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            for progress in lines.push(&chunk) {
+                let known = self.update(|run| {
+                    if let Some(message) = progress.status_message {
+                        run.message = Some(message);
+                    }
+                    if !progress.output.is_empty() {
+                        let log = run.detail.take().unwrap_or_default() + &progress.output;
+                        run.detail = Some(response::tail(&log, response::MAX_LOG));
+                    }
+                });
+                if !known {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Applies `change` to the followed run; `false` when it is gone.
+    fn update(&self, change: impl FnOnce(&mut Run)) -> bool {
+        let Some(runs) = self.runs.upgrade() else {
+            return false;
+        };
+        let mut runs = lock(&runs);
+        match runs.list.iter_mut().find(|r| r.id == self.id) {
+            Some(run) => {
+                change(run);
+                true
+            }
+            None => false,
+        }
+    }
+}
 
 /// What one decoded piece of the stream says.
 #[derive(Debug, Default, PartialEq)]
