@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use crate::app::{App, BackendInfo};
 use crate::backend::Backend;
 use crate::backend::harness::{HarnessBackend, HarnessOptions};
+use crate::backend::infraxys::{InfraxysBackend, InfraxysOptions};
 use crate::config::{BackendConfig, BackendSettings, Config};
 use crate::service::{Intervals, Limits, Service};
 use crate::tui::{self, Exit};
@@ -119,7 +120,7 @@ pub async fn dashboard(
 /// Builds the client for one configured backend, resolving its secret now; `None` for a
 /// kind this version cannot talk to yet.
 pub fn prepare(config: &BackendConfig) -> Result<Option<Prepared>, String> {
-    let backend = match &config.settings {
+    let backend: Arc<dyn Backend> = match &config.settings {
         BackendSettings::Harness {
             account,
             org,
@@ -140,13 +141,39 @@ pub fn prepare(config: &BackendConfig) -> Result<Option<Prepared>, String> {
                 ca_file: config.ca_file.clone(),
                 insecure_skip_verify: config.insecure_skip_verify,
             })
+            .map(Arc::new)
             .map_err(|e| format!("backend {}: {e}", config.name))?
         }
-        BackendSettings::HarnessFg { .. }
-        | BackendSettings::Argo { .. }
-        | BackendSettings::Infraxys { .. } => return Ok(None),
+        BackendSettings::Infraxys {
+            branch,
+            token,
+            workflows,
+            actions,
+            aliases,
+        } => {
+            let token = token
+                .as_ref()
+                .map(|t| t.resolve())
+                .transpose()
+                .map_err(|e| format!("backend {}: token: {e}", config.name))?;
+            InfraxysBackend::new(InfraxysOptions {
+                name: config.name.clone(),
+                base_url: config.base_url.clone(),
+                branch: branch.clone(),
+                token,
+                timeout: config.timeout,
+                ca_file: config.ca_file.clone(),
+                insecure_skip_verify: config.insecure_skip_verify,
+                workflows: workflows.clone(),
+                actions: actions.clone(),
+                aliases: aliases.clone(),
+            })
+            .map(Arc::new)
+            .map_err(|e| format!("backend {}: {e}", config.name))?
+        }
+        BackendSettings::HarnessFg { .. } | BackendSettings::Argo { .. } => return Ok(None),
     };
-    let mut prepared = Prepared::new(Arc::new(backend), config.concurrency, config.timeout);
+    let mut prepared = Prepared::new(backend, config.concurrency, config.timeout);
     prepared.production = config.production;
     prepared.read_only = config.read_only;
     prepared.insecure = config.insecure_skip_verify;

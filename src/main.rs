@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
+use flightdeck::backend::infraxys::{InfraxysBackend, InfraxysOptions};
 use flightdeck::cli::{Cli, Commands};
 use flightdeck::commands::{self, Global};
 use flightdeck::launch::{self, Prepared};
@@ -113,7 +114,27 @@ async fn demo(
         insecure_skip_verify: false,
     })
     .map_err(|e| e.to_string())?;
-    let backends = vec![Prepared::new(Arc::new(harness), 4, timeout)];
+    let catalogue = sim.infraxys_catalogue();
+    let infraxys = InfraxysBackend::new(InfraxysOptions {
+        name: "infraxys".into(),
+        base_url: sim
+            .infraxys_url()
+            .parse()
+            .map_err(|e| format!("simulator URL: {e}"))?,
+        branch: catalogue.branch,
+        token: Some(sim.infraxys_token().into()),
+        timeout,
+        ca_file: None,
+        insecure_skip_verify: false,
+        workflows: catalogue.workflows,
+        actions: catalogue.actions,
+        aliases: catalogue.aliases,
+    })
+    .map_err(|e| e.to_string())?;
+    let backends = vec![
+        Prepared::new(Arc::new(harness), 4, timeout),
+        Prepared::new(Arc::new(infraxys), 4, timeout),
+    ];
     // The demo acts on a simulator: it stays out of the real audit log unless a log is
     // named explicitly.
     let audit = flightdeck::audit::path_from_env();

@@ -124,7 +124,7 @@ fn start_dialog_with_preview_on_production() {
                 elapsed: std::time::Duration::ZERO,
                 payload: Payload::Preview {
                     request,
-                    result: Ok(preview),
+                    result: Ok(Box::new(preview)),
                 },
             }),
             t0(),

@@ -431,7 +431,7 @@ impl App {
                 if let Some(Dialog::Start(start)) = &mut self.dialog
                     && start.epoch == reply.epoch
                 {
-                    start.preview = Some((request, result.map_err(|e| e.to_string())));
+                    start.preview = Some((request, result.map(|p| *p).map_err(|e| e.to_string())));
                 }
             }
             Payload::Started { request, result } => {

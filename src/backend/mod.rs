@@ -3,6 +3,7 @@
 
 pub mod harness;
 pub mod http;
+pub mod infraxys;
 
 use async_trait::async_trait;
 

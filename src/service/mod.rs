@@ -86,7 +86,7 @@ pub enum Payload {
     },
     Preview {
         request: StartRequest,
-        result: Res<crate::backend::http::RequestPreview>,
+        result: Res<Box<crate::backend::http::RequestPreview>>,
     },
     Started {
         request: StartRequest,

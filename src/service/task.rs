@@ -97,7 +97,9 @@ impl TaskState {
             }),
             Command::Preview { epoch, request } => {
                 self.spawn(None, epoch, move |b, limit| async move {
-                    let result = bounded(limit, b.start_preview(&request)).await;
+                    let result = bounded(limit, b.start_preview(&request))
+                        .await
+                        .map(Box::new);
                     Payload::Preview { request, result }
                 })
             }

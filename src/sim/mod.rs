@@ -11,14 +11,16 @@
 //! ```
 //!
 //! Layout: `clock` (simulated time), `world` (backend-neutral model and its progression),
-//! `seed` (the demo content), `harness` (the Harness NextGen face), `stats` (request and
-//! decision counters), `control` (test helpers that put the world into known states).
+//! `seed` (the demo content), `harness` (the Harness NextGen face), `infraxys` (the Infraxys
+//! face, on a listener of its own over a fixed catalogue), `stats` (request and decision
+//! counters), `control` (test helpers that put the world into known states).
 
 mod clock;
 mod control;
 mod faults;
 mod harness;
 mod ids;
+mod infraxys;
 mod seed;
 mod stats;
 mod world;
@@ -37,11 +39,13 @@ use tokio::task::JoinHandle;
 pub use clock::{ClockMode, MANUAL_EPOCH_MS};
 pub use control::{Gate, SimWorld};
 pub use faults::Faults;
+pub use infraxys::InfraxysCatalogue;
 pub use stats::{DecisionCount, SimStats, UNMATCHED_ROUTE};
 pub use world::{ApprovalStatus, RunStatus};
 
 use clock::Clock;
 use harness::{HarnessAuth, Token, TokenKind};
+use infraxys::InfraxysFace;
 use world::World;
 
 /// How to start a simulator.
@@ -75,6 +79,7 @@ pub(crate) struct Shared {
     pub(crate) requests: AtomicU64,
     pub(crate) harness: HarnessAuth,
     pub(crate) faults: faults::SharedFaults,
+    pub(crate) infraxys: InfraxysFace,
 }
 
 impl Shared {
@@ -110,6 +115,8 @@ pub struct SimHandle {
     addr: SocketAddr,
     tokens: Tokens,
     stop: Option<oneshot::Sender<()>>,
+    infraxys_addr: SocketAddr,
+    infraxys_stop: Option<oneshot::Sender<()>>,
     ticker: Option<JoinHandle<()>>,
 }
 
@@ -179,6 +186,7 @@ impl SimHandle {
             ],
             limiter: Mutex::default(),
         };
+        let infraxys = InfraxysFace::new(alnum(&mut secrets, 40));
         let shared = Arc::new(Shared {
             seed: opts.seed,
             clock,
@@ -187,21 +195,18 @@ impl SimHandle {
             requests: AtomicU64::new(0),
             harness,
             faults: Default::default(),
+            infraxys,
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let app = harness::router(shared.clone()).layer(axum::middleware::from_fn_with_state(
-            shared.clone(),
-            faults::inject,
-        ));
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        // Injected faults apply to every face alike.
+        let faulty = |router: axum::Router| {
+            router.layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                faults::inject,
+            ))
+        };
+        let (addr, stop) = serve(faulty(harness::router(shared.clone()))).await?;
+        let (infraxys_addr, infraxys_stop) =
+            serve(faulty(infraxys::router(shared.clone()))).await?;
         // On a real clock the world moves even when nobody asks (requests also catch it up).
         let ticker = shared.clock.is_real().then(|| {
             let shared = Arc::downgrade(&shared);
@@ -221,6 +226,8 @@ impl SimHandle {
             addr,
             tokens,
             stop: Some(stop),
+            infraxys_addr,
+            infraxys_stop: Some(infraxys_stop),
             ticker,
         })
     }
@@ -301,6 +308,36 @@ impl SimHandle {
         *self.shared.faults.lock().unwrap_or_else(|e| e.into_inner()) = faults;
     }
 
+    /// Base URL of the Infraxys face, e.g. `http://127.0.0.1:PORT`; routes live under
+    /// `/api/v1/...`.
+    pub fn infraxys_url(&self) -> String {
+        format!("http://{}", self.infraxys_addr)
+    }
+
+    /// The personal access token the Infraxys face accepts (`Authorization: token <it>`).
+    pub fn infraxys_token(&self) -> String {
+        self.shared.infraxys.token.clone()
+    }
+
+    /// The workflows, actions and aliases the Infraxys face serves, as config entries.
+    pub fn infraxys_catalogue(&self) -> InfraxysCatalogue {
+        infraxys::demo_catalogue()
+    }
+
+    /// `false` behaves like Infraxys Developer: calls need no token. Defaults to `true`.
+    pub fn set_infraxys_token_required(&self, required: bool) {
+        self.shared
+            .infraxys
+            .token_required
+            .store(required, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How long a synchronous Infraxys run takes before it answers, and over how long a
+    /// progress stream spreads its events (default 800 ms).
+    pub fn set_infraxys_latency(&self, latency: Duration) {
+        self.shared.infraxys.set_latency(latency);
+    }
+
     pub fn stats(&self) -> SimStats {
         self.shared.stats().clone()
     }
@@ -318,11 +355,29 @@ impl SimHandle {
 
 impl Drop for SimHandle {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
+        for stop in [self.stop.take(), self.infraxys_stop.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = stop.send(());
         }
         if let Some(ticker) = self.ticker.take() {
             ticker.abort();
         }
     }
+}
+
+/// Serves `app` on a free loopback port until the returned sender fires (or is dropped).
+async fn serve(app: axum::Router) -> io::Result<(SocketAddr, oneshot::Sender<()>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Ok((addr, stop))
 }

@@ -23,6 +23,9 @@ pub struct SimStats {
     pub decisions: BTreeMap<String, DecisionCount>,
     /// Executions started through the API (the world's own triggers are not counted).
     pub starts: u64,
+    /// Runs the Infraxys face accepted (synchronous and asynchronous, in-band failures
+    /// included); refused calls are not counted.
+    pub infraxys_starts: u64,
     /// Requests refused with 429 by the rate limiter.
     pub rate_limited: u64,
 }
