@@ -148,6 +148,9 @@ async fn demo(
             "starts": stats.starts,
             "approvals": stats.decisions.values().map(|d| d.approve).sum::<u64>(),
             "rejections": stats.decisions.values().map(|d| d.reject).sum::<u64>(),
+            "decisions": stats.decisions.iter().map(|(id, d)| {
+                (id.clone(), serde_json::json!({"approve": d.approve, "reject": d.reject}))
+            }).collect::<serde_json::Map<_, _>>(),
         });
         std::fs::write(&path, json.to_string())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;

@@ -184,3 +184,58 @@ fn approve_a_waiting_gate_with_keys_in_the_demo() {
     assert_eq!(entries[0]["result"]["ok"], true);
     assert_eq!(entries[0]["inputs"]["comment"], "approved by e2e");
 }
+
+#[test]
+fn batch_approve_every_marked_gate_with_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("stats.json");
+    let rc = dir.path().join("rc");
+    let command = format!(
+        "FLIGHTDECK_AUDIT_LOG='{}' '{BIN}' demo --seed 42 --stats-out '{}'; echo $? > '{}'",
+        dir.path().join("audit.jsonl").display(),
+        stats.display(),
+        rc.display()
+    );
+    let t = Tmux::start(120, 40, &command);
+    t.keys(&["Tab"]);
+    let screen = t.wait_until("waiting gates", |s| {
+        s.contains("▸Approvals") && s.contains("◆ waiting")
+    });
+    let waiting = screen.matches("◆ waiting").count();
+    assert!(
+        waiting >= 2,
+        "the demo starts with gates waiting:\n{screen}"
+    );
+
+    t.keys(&["*"]);
+    t.wait_for(&format!("●{waiting}"));
+    t.keys(&["A"]);
+    t.wait_for(&format!("Approve {waiting} marked gates"));
+    // Cancel is focused: Tab to the comment, then the typed confirmation.
+    t.keys(&["Tab"]);
+    t.literal("batch from e2e");
+    t.keys(&["Tab"]);
+    t.literal("yes");
+    t.wait_for("type yes: yes");
+    t.keys(&["Tab"]);
+    t.wait_for(&format!("▶[ Approve {waiting} ]"));
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("done — Enter or Esc closes");
+    assert!(!screen.contains("sending…"), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait_until("the dialog to close", |s| !s.contains("marked gates"));
+    t.keys(&["q"]);
+    assert_eq!(wait_for_file(&rc).trim(), "0");
+
+    let stats: serde_json::Value = serde_json::from_str(&wait_for_file(&stats)).unwrap();
+    let decisions = stats["decisions"].as_object().unwrap();
+    assert_eq!(
+        decisions.len(),
+        waiting,
+        "one accepted decision per marked gate: {stats}"
+    );
+    for (gate, count) in decisions {
+        assert_eq!(count["approve"], 1, "gate {gate}: {stats}");
+        assert_eq!(count["reject"], 0, "gate {gate}: {stats}");
+    }
+}
