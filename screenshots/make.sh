@@ -62,3 +62,7 @@ shot demo-approvals-120x40 120 40 "ok" Tab "wait:waiting"
 shot demo-detail-120x40 120 40 "ok" Tab "wait:waiting" Enter "wait:Stages"
 shot demo-decision-120x40 120 40 "ok" Tab "wait:waiting" a "wait:Approve gate" Tab
 shot demo-pipelines-80x24 80 24 "ok" BTab "wait:Pipelines"
+shot demo-batch-120x40 120 40 "ok" Tab "wait:waiting" '*' A "wait:marked gates" Tab
+shot demo-start-120x40 120 40 "ok" BTab "wait:Pipelines" g s "wait:image_tag" Tab v2.3.1 BTab BTab "wait:request"
+shot demo-audit-120x40 120 40 "ok" Tab "wait:waiting" a "wait:Approve gate" BTab Enter "wait:approved" Tab "wait:approve"
+shot demo-help-80x24 80 24 "ok" '?' "wait:Keys"
