@@ -16,6 +16,9 @@ use secrecy::SecretString;
 use serde_json::Value;
 use url::Url;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT;
+
 use super::{Run, Runs, authorization, lock, response};
 use crate::backend::Result;
 use crate::backend::http::{self, HttpClient, MAX_SERVER_TEXT, truncate};
@@ -194,36 +197,11 @@ impl Lines {
 /// A `data:` payload: base64 as the server sends it, or, if it is not base64, the text itself
 /// (a proxy or a newer server might send plain text; showing it beats dropping it).
 fn decode_data(data: &str) -> String {
-    match base64_decode(data) {
-        Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        None => data.to_owned(),
+    // Padding is optional: servers differ.
+    match STANDARD_PAD_INDIFFERENT.decode(data.trim()) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(_) => data.to_owned(),
     }
-}
-
-/// Standard base64 with optional padding; `None` on any other character.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim().trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut buffer: u32 = 0;
-    let mut bits = 0;
-    for c in text.bytes() {
-        let value = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        buffer = (buffer << 6) | u32::from(value);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-        }
-    }
-    // One leftover character cannot encode a byte.
-    (text.len() % 4 != 1).then_some(out)
 }
 
 /// Takes the feedback blocks out of decoded text.
@@ -253,15 +231,16 @@ fn progress(text: &str) -> Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::STANDARD_NO_PAD;
 
     #[test]
-    fn base64_round_trips_with_and_without_padding() {
-        assert_eq!(base64_decode("aGVsbG8=").unwrap(), b"hello");
-        assert_eq!(base64_decode("aGVsbG8").unwrap(), b"hello");
-        assert_eq!(base64_decode("aGk=").unwrap(), b"hi");
-        assert_eq!(base64_decode("").unwrap(), b"");
-        assert_eq!(base64_decode("not base64!"), None);
-        assert_eq!(base64_decode("aGVsb"), None);
+    fn data_is_base64_with_or_without_padding_else_kept_as_text() {
+        assert_eq!(decode_data("aGVsbG8="), "hello");
+        assert_eq!(decode_data("aGVsbG8"), "hello");
+        assert_eq!(decode_data(" aGk= "), "hi");
+        assert_eq!(decode_data(""), "");
+        assert_eq!(decode_data("not base64!"), "not base64!");
+        assert_eq!(decode_data("aGVsb"), "aGVsb");
     }
 
     #[test]
@@ -307,15 +286,6 @@ mod tests {
 
     /// Test-only encoder, the inverse of `base64_decode`.
     fn encode(bytes: &[u8]) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut out = String::new();
-        for chunk in bytes.chunks(3) {
-            let n = chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b))
-                << (8 * (3 - chunk.len()));
-            for i in 0..=chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            }
-        }
-        out
+        STANDARD_NO_PAD.encode(bytes)
     }
 }
