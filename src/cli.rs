@@ -26,6 +26,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub read_only: bool,
 
+    /// Write a debug log (requests, timings, errors; never secrets) to this file. The level
+    /// follows $RUST_LOG when set (default: debug for flightdeck, warn for the rest).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log: Option<PathBuf>,
+
     /// Output format of the scriptable subcommands.
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = Output::Table)]
     pub output: Output,

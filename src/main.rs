@@ -13,6 +13,14 @@ use flightdeck::tui::Exit;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Kept alive for the whole run: dropping it flushes and stops the log writer.
+    let _log = match cli.log.as_deref().map(start_log).transpose() {
+        Ok(guard) => guard,
+        Err(message) => {
+            eprintln!("flightdeck: {message}");
+            return ExitCode::from(commands::failure::BAD_INPUT);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -46,6 +54,26 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Logs to a file, never to the terminal: the TUI owns the screen, and scripts own stdout.
+fn start_log(
+    path: &std::path::Path,
+) -> Result<tracing_appender::non_blocking::WorkerGuard, String> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("cannot open the log {}: {e}", path.display()))?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,flightdeck=debug"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .init();
+    Ok(guard)
 }
 
 /// Quit is success; a signal exits the conventional 128 + signal number.

@@ -76,6 +76,8 @@ impl Env {
         let out = tokio::process::Command::new(BIN)
             .arg("--config")
             .arg(&self.config)
+            .arg("--log")
+            .arg(self.dir.path().join("debug.log"))
             .args(args)
             .env("FD_TEST_KEY", key)
             .env("FLIGHTDECK_AUDIT_LOG", &self.audit)
@@ -90,6 +92,9 @@ impl Env {
         };
         self.assert_no_secrets(&run.stdout);
         self.assert_no_secrets(&run.stderr);
+        // The debug log records every request, never a credential.
+        let log = std::fs::read_to_string(self.dir.path().join("debug.log")).unwrap_or_default();
+        self.assert_no_secrets(&log);
         run
     }
 
@@ -137,6 +142,11 @@ async fn list_pipelines_executions_and_approvals() {
     assert_eq!(ledger["project"], "payments");
     assert!(ledger["name"].as_str().unwrap().contains("Ledger"));
 
+    let log = std::fs::read_to_string(env.dir.path().join("debug.log")).unwrap();
+    assert!(
+        log.contains("pipelines/list"),
+        "requests are logged:\n{log}"
+    );
     let table = env.run(&["list", "pipelines"]).await;
     assert_eq!(table.code, 0);
     assert!(table.stdout.starts_with("TARGET"), "{}", table.stdout);
