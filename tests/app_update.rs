@@ -562,3 +562,139 @@ fn list_updates_wait_while_a_dialog_is_open() {
     press(&mut app, [key(KeyCode::Esc)]);
     assert!(app.approvals.is_empty(), "applied when it closes");
 }
+
+fn form_of(vars: &[(&str, bool)]) -> StartForm {
+    StartForm {
+        variables: vars
+            .iter()
+            .map(|(name, required)| VariableSpec {
+                name: name.to_string(),
+                kind: VarKind::Text,
+                required: *required,
+                default: (!required).then(|| "3".to_string()),
+                description: None,
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn marked_pipelines_start_together_with_shared_inputs() {
+    let mut app = loaded_app();
+    press(&mut app, [key(KeyCode::BackTab), ch('g'), ch(' '), ch(' ')]);
+    assert_eq!(app.pipeline_marks.len(), 2);
+    let effects = press(&mut app, [ch('s')]);
+    let loads: Vec<(u64, String)> = commands(&effects)
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::LoadStartForm {
+                epoch, pipeline_id, ..
+            } => Some((*epoch, pipeline_id.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(loads.len(), 2);
+    assert_eq!(loads[0].0, loads[1].0, "one dialog, one epoch");
+    let epoch = loads[0].0;
+    let forms = [
+        form_of(&[("tag", true)]),
+        form_of(&[("tag", true), ("replicas", false)]),
+    ];
+    for ((_, id), form) in loads.iter().zip(forms) {
+        let project = pipelines()
+            .into_iter()
+            .find(|p| &p.id == id)
+            .unwrap()
+            .project;
+        app.update(
+            flightdeck::app::Msg::Reply(Reply {
+                backend: BACKEND.into(),
+                epoch,
+                elapsed: Duration::ZERO,
+                payload: Payload::StartForm {
+                    project,
+                    pipeline_id: id.clone(),
+                    result: Ok(form),
+                },
+            }),
+            t0(),
+        );
+    }
+    let Some(Dialog::BulkStart(bulk)) = &app.dialog else {
+        panic!("bulk start dialog")
+    };
+    let labels: Vec<&str> = bulk
+        .form
+        .as_ref()
+        .unwrap()
+        .fields
+        .iter()
+        .map(|f| f.label.as_str())
+        .collect();
+    assert_eq!(labels, ["tag", "replicas", "type yes", "notes"]);
+
+    // Cancel -> tag, then the typed yes; reaching [Start 2] previews each request.
+    press(&mut app, [key(KeyCode::Tab)]);
+    press(&mut app, "1.4.2".chars().map(ch));
+    press(&mut app, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+    press(&mut app, "yes".chars().map(ch));
+    let effects = press(&mut app, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+    let previews: Vec<Vec<(String, String)>> = commands(&effects)
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Preview { request, .. } => Some(request.values.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(previews.len(), 2);
+    assert!(
+        previews
+            .iter()
+            .all(|v| v.iter().any(|(n, val)| n == "tag" && val == "1.4.2"))
+    );
+    assert!(
+        previews
+            .iter()
+            .any(|v| !v.iter().any(|(n, _)| n == "replicas")),
+        "a pipeline only gets the inputs it declares"
+    );
+
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    let starts: Vec<StartRequest> = commands(&effects)
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Start { request, .. } => Some(request.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(starts.len(), 2);
+    let results = [
+        Ok(StartResult {
+            execution_id: "new-1".into(),
+            status: Status::new(ExecStatus::Running, "RUNNING"),
+        }),
+        Err(BackendError::BadRequest("bad tag".into())),
+    ];
+    for (request, result) in starts.into_iter().zip(results) {
+        app.update(
+            flightdeck::app::Msg::Reply(Reply {
+                backend: BACKEND.into(),
+                epoch,
+                elapsed: Duration::ZERO,
+                payload: Payload::Started { request, result },
+            }),
+            t0(),
+        );
+    }
+    let Some(Dialog::BulkStart(bulk)) = &app.dialog else {
+        panic!()
+    };
+    assert!(bulk.finished());
+    assert_eq!(
+        app.pipeline_marks.len(),
+        1,
+        "the failed pipeline stays marked"
+    );
+    assert_eq!(app.audit.len(), 2, "both attempts are audited");
+    assert!(app.visible_flash().unwrap().text.contains("started 1 of 2"));
+}

@@ -317,3 +317,47 @@ fn batch_results() {
         );
     });
 }
+
+#[test]
+fn bulk_start_dialog() {
+    snapshot("bulk_start", |app| {
+        press(
+            app,
+            [key(KeyCode::BackTab), ch('g'), ch(' '), ch(' '), ch('s')],
+        );
+        let Some(flightdeck::app::Dialog::BulkStart(d)) = &app.dialog else {
+            panic!("bulk start")
+        };
+        let epoch = d.epoch;
+        let targets: Vec<(String, String)> = d
+            .pipelines
+            .iter()
+            .map(|p| (p.project.clone(), p.id.clone()))
+            .collect();
+        for (project, pipeline_id) in targets {
+            let form = flightdeck::domain::StartForm {
+                variables: vec![var(
+                    "image_tag",
+                    flightdeck::domain::VarKind::Text,
+                    true,
+                    None,
+                )],
+            };
+            app.update(
+                Msg::Reply(flightdeck::service::Reply {
+                    backend: BACKEND.into(),
+                    epoch,
+                    elapsed: std::time::Duration::ZERO,
+                    payload: Payload::StartForm {
+                        project,
+                        pipeline_id,
+                        result: Ok(form),
+                    },
+                }),
+                t0(),
+            );
+        }
+        press(app, [key(KeyCode::Tab)]);
+        press(app, "2026.11.22".chars().map(ch));
+    });
+}

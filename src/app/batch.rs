@@ -21,8 +21,16 @@ impl App {
             .flatten()
     }
 
-    /// `space`: toggles the mark on the selected gate and moves down.
+    /// `space`: toggles the mark on the selected gate (or pipeline) and moves down.
     pub(super) fn toggle_mark(&mut self) {
+        if self.pane == Pane::Pipelines {
+            if let Some(key) = self.selected_pipeline().map(|p| p.key())
+                && !self.pipeline_marks.remove(&key)
+            {
+                self.pipeline_marks.insert(key);
+            }
+            return self.step(1);
+        }
         let Some(key) = self.selected_gate_key() else {
             return self.flash(FlashLevel::Info, "marks are for gates: Tab to Approvals");
         };
@@ -52,8 +60,12 @@ impl App {
         self.mark_anchor = Some(here);
     }
 
-    /// `*`: marks every gate the filter shows.
+    /// `*`: marks every gate (or pipeline) the filter shows.
     pub(super) fn mark_all(&mut self) {
+        if self.pane == Pane::Pipelines {
+            let keys = self.keys(Pane::Pipelines);
+            return self.pipeline_marks.extend(keys);
+        }
         if self.pane != Pane::Approvals {
             return self.flash(FlashLevel::Info, "marks are for gates: Tab to Approvals");
         }
@@ -62,6 +74,9 @@ impl App {
     }
 
     pub(super) fn clear_marks(&mut self) {
+        if self.pane == Pane::Pipelines {
+            return self.pipeline_marks.clear();
+        }
         self.marks.clear();
         self.mark_anchor = None;
     }

@@ -15,6 +15,7 @@ pub enum Dialog {
     Start(Box<StartDialog>),
     Decision(Box<DecisionDialog>),
     Batch(Box<BatchDialog>),
+    BulkStart(Box<super::bulk_start::BulkStartDialog>),
 }
 
 #[derive(Debug, Clone)]
@@ -100,7 +101,7 @@ impl StartDialog {
     }
 }
 
-fn variable_field(v: &VariableSpec) -> Field {
+pub(super) fn variable_field(v: &VariableSpec) -> Field {
     let kind = match &v.kind {
         VarKind::Text | VarKind::Entity(_) => FieldKind::Text,
         VarKind::Number => FieldKind::Number,

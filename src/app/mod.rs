@@ -2,6 +2,7 @@
 //! returns effects for the service; it never does I/O. Drawing reads `&App` only.
 
 mod batch;
+mod bulk_start;
 mod cursor;
 mod dialog;
 mod filter;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use crossterm::event::KeyEvent;
 use jiff::Timestamp;
 
+pub use bulk_start::{BulkStartDialog, StartOutcome};
 pub use cursor::Cursor;
 pub use dialog::{BatchDialog, DecisionDialog, Dialog, GateResult, StartDialog, StartPhase};
 pub use filter::Filter;
@@ -157,9 +159,11 @@ pub struct App {
     pub decided: HashMap<ItemKey, DecisionOutcome>,
     /// Mutating actions, oldest first: loaded from the log at startup, then this session's.
     pub audit: Vec<crate::audit::Entry>,
-    /// Start dialogs awaiting their reply, by epoch: pipeline name and secret-typed inputs,
-    /// for the audit entry.
-    pending_starts: HashMap<u64, (String, Vec<String>)>,
+    /// Starts awaiting their reply, by dialog epoch and pipeline: pipeline name and
+    /// secret-typed inputs, for the audit entry.
+    pending_starts: HashMap<(u64, ItemKey), (String, Vec<String>)>,
+    /// Pipelines marked for a bulk start (`space`, `V`, `*` on the Pipelines pane).
+    pub pipeline_marks: HashSet<ItemKey>,
     /// Gates marked for a batch decision (`space`, `V`, `*`); kept across refreshes and
     /// filter changes while the gate still waits.
     pub marks: HashSet<ItemKey>,
@@ -211,6 +215,7 @@ impl App {
             decided: HashMap::new(),
             audit: Vec::new(),
             pending_starts: HashMap::new(),
+            pipeline_marks: HashSet::new(),
             marks: HashSet::new(),
             mark_anchor: None,
             unsure: HashSet::new(),

@@ -78,6 +78,9 @@ impl App {
             Action::Back => self.view = View::List,
             Action::Refresh => self.refresh(effects),
             Action::Freeze => self.toggle_freeze(effects),
+            Action::Start if self.pane == Pane::Pipelines && !self.pipeline_marks.is_empty() => {
+                self.open_bulk_start(effects)
+            }
             Action::Start => self.open_start(effects),
             Action::Approve => self.open_decision(DecisionAction::Approve),
             Action::Reject => self.open_decision(DecisionAction::Reject),
@@ -325,8 +328,10 @@ impl App {
                                 .filter(|f| f.kind == FieldKind::Secret)
                                 .map(|f| f.label.clone())
                                 .collect();
-                            self.pending_starts
-                                .insert(start.epoch, (start.pipeline.name.clone(), secrets));
+                            self.pending_starts.insert(
+                                (start.epoch, start.pipeline.key()),
+                                (start.pipeline.name.clone(), secrets),
+                            );
                             effects.push(Effect::Send {
                                 backend: start.pipeline.backend.clone(),
                                 command: Command::Start {
@@ -341,6 +346,7 @@ impl App {
                 }
             },
             Dialog::Batch(_) => self.on_batch_key(key, effects),
+            Dialog::BulkStart(_) => self.on_bulk_key(key, effects),
             Dialog::Decision(d) => {
                 if d.sending {
                     return;
@@ -426,24 +432,39 @@ impl App {
             | Payload::Approvals(Err(_)) => {
                 // Recorded in health; the last good data stays, marked stale.
             }
-            Payload::StartForm { result, .. } => self.on_start_form(reply.epoch, result),
+            Payload::StartForm {
+                project,
+                pipeline_id,
+                result,
+            } => {
+                if !self.on_bulk_form(reply.epoch, &backend, &project, &pipeline_id, &result) {
+                    self.on_start_form(reply.epoch, result);
+                }
+            }
             Payload::Preview { request, result } => {
+                let result = result.map(|p| *p).map_err(|e| e.to_string());
                 if let Some(Dialog::Start(start)) = &mut self.dialog
                     && start.epoch == reply.epoch
                 {
-                    start.preview = Some((request, result.map(|p| *p).map_err(|e| e.to_string())));
+                    start.preview = Some((request, result));
+                } else {
+                    self.on_bulk_preview(reply.epoch, &backend, &request, result);
                 }
             }
             Payload::Started { request, result } => {
+                let pipeline =
+                    crate::domain::ItemKey::new(&backend, &request.project, &request.pipeline_id);
                 let (name, secrets) = self
                     .pending_starts
-                    .remove(&reply.epoch)
+                    .remove(&(reply.epoch, pipeline))
                     .unwrap_or_else(|| (request.pipeline_id.clone(), Vec::new()));
                 let entry = audit::Entry::start(
                     "tui", &backend, &name, &request, &secrets, &result, self.now,
                 );
                 self.record_audit(entry, effects);
-                self.on_started(reply.epoch, request, result);
+                if !self.on_bulk_started(reply.epoch, &backend, &request, &result) {
+                    self.on_started(reply.epoch, request, result);
+                }
             }
             Payload::Decided {
                 approval,

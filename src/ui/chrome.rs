@@ -23,8 +23,13 @@ pub fn header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         let active = pane == app.pane;
         let marker = if active { "▸" } else { " " };
-        let marks = if pane == Pane::Approvals && !app.marks.is_empty() {
-            format!(" ●{}", app.marks.len())
+        let marked = match pane {
+            Pane::Approvals => app.marks.len(),
+            Pane::Pipelines => app.pipeline_marks.len(),
+            _ => 0,
+        };
+        let marks = if marked > 0 {
+            format!(" ●{marked}")
         } else {
             String::new()
         };
@@ -124,7 +129,7 @@ fn hinted(app: &App) -> Vec<Action> {
     }
     let writable = !app.read_only;
     match app.pane {
-        Pane::Pipelines if writable => actions.push(Action::Start),
+        Pane::Pipelines if writable => actions.extend([Action::Start, Action::Mark]),
         Pane::Executions if writable => {
             actions.extend([Action::Approve, Action::Reject, Action::Start])
         }

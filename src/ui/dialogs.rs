@@ -19,6 +19,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Some(Dialog::Start(d)) => start(f, app, theme, d),
         Some(Dialog::Decision(d)) => decision(f, app, theme, d),
         Some(Dialog::Batch(d)) => super::batch::draw(f, app, theme, d),
+        Some(Dialog::BulkStart(d)) => super::bulk_start::draw(f, app, theme, d),
     }
 }
 

@@ -3,6 +3,7 @@
 mod approvals;
 mod audit;
 mod batch;
+mod bulk_start;
 mod chrome;
 mod detail;
 mod dialogs;

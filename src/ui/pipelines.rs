@@ -16,6 +16,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
     let wide = area.width >= 110;
     let many = app.backends.len() > 1;
     let mut columns = vec![
+        // Marked for a bulk start.
+        Column::new("", Constraint::Length(1)),
         Column::new("PIPELINE", Constraint::Fill(2)),
         Column::new("PROJECT", Constraint::Fill(1)),
         Column::new("LAST RUN", Constraint::Length(if wide { 19 } else { 13 })),
@@ -23,7 +25,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
     ];
     if wide {
         if many {
-            columns.insert(1, Column::new("BACKEND", Constraint::Fill(1)));
+            columns.insert(2, Column::new("BACKEND", Constraint::Fill(1)));
         }
         columns.push(Column::new("STAGES", Constraint::Length(6)));
         columns.push(Column::new("TAGS", Constraint::Fill(2)));
@@ -52,7 +54,13 @@ fn row<'a>(app: &App, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool) ->
         Some(s) => Span::styled(status_text(s, wide), theme.status(s.status)),
         None => Span::styled("never run", theme.dim()),
     };
+    let mark = if app.pipeline_marks.contains(&p.key()) {
+        "●"
+    } else {
+        " "
+    };
     let mut cells = vec![
+        Cell::from(Span::styled(mark, theme.key())),
         Cell::from(clean(&p.name).into_owned()),
         Cell::from(clean(&p.project).into_owned()),
         Cell::from(last),
@@ -60,7 +68,7 @@ fn row<'a>(app: &App, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool) ->
     ];
     if wide {
         if many {
-            cells.insert(1, Cell::from(p.backend.to_string()));
+            cells.insert(2, Cell::from(p.backend.to_string()));
         }
         cells.push(Cell::from(
             p.stages.map(|n| n.to_string()).unwrap_or_default(),

@@ -1,0 +1,98 @@
+//! The bulk start dialog: every marked pipeline listed with the exact request it will get,
+//! one shared form, then one result line per pipeline.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::dialogs::{centered, form, frame};
+use super::theme::Theme;
+use crate::app::{App, BulkStartDialog, FlashLevel, StartOutcome};
+use crate::domain::ExecStatus;
+use crate::sanitize::clean;
+
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme, d: &BulkStartDialog) {
+    let n = d.pipelines.len();
+    let production = d
+        .pipelines
+        .iter()
+        .any(|p| app.backend(&p.backend).is_some_and(|b| b.production));
+    let form_rows = match (&d.form, &d.results) {
+        (Some(form), None) => form.fields.len() as u16 + 3,
+        _ => 1,
+    };
+    let area = centered(f.area(), 100, n as u16 + form_rows + 4);
+    let title = format!(
+        " Start {n} marked pipeline{}{} ",
+        if n == 1 { "" } else { "s" },
+        if production { " — PRODUCTION" } else { "" }
+    );
+    let block = frame(theme, title, production);
+    let inner = block.inner(area);
+    f.render_widget(Clear, area);
+    f.render_widget(block, area);
+    let [summary, list, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(form_rows),
+    ])
+    .areas(inner);
+
+    let head = match (&d.form, &d.results) {
+        (None, _) => format!("loading the inputs of {} of {n} pipelines…", d.loading()),
+        (_, Some(_)) if d.finished() => "done — Enter or Esc closes".into(),
+        (_, Some(_)) => "starting… results arrive per pipeline".into(),
+        (Some(_), None) => {
+            "one set of inputs for every pipeline; each gets the ones it declares".into()
+        }
+    };
+    f.render_widget(Paragraph::new(Line::styled(head, theme.dim())), summary);
+
+    let rows = usize::from(list.height);
+    let lines: Vec<Line> = d
+        .pipelines
+        .iter()
+        .enumerate()
+        .take(rows)
+        .map(|(i, p)| {
+            let name = format!(
+                "{} ({} on {})",
+                clean(&p.name),
+                clean(&p.project),
+                p.backend
+            );
+            let status = match (&d.results, &d.previews[i], &d.forms[i]) {
+                (Some(results), _, _) => {
+                    let r = &results[i];
+                    let style = match r {
+                        StartOutcome::Sent => theme.status(ExecStatus::Running),
+                        r if r.is_ok() => theme.flash(FlashLevel::Success),
+                        _ => theme.flash(FlashLevel::Error),
+                    };
+                    Span::styled(format!("  {}", clean(&r.label())), style)
+                }
+                (None, _, Some(Err(e))) => Span::styled(
+                    format!("  inputs did not load: {}", clean(e)),
+                    theme.flash(FlashLevel::Error),
+                ),
+                (None, Some(Ok(preview)), _) => Span::styled(
+                    format!("  {} {}", preview.method, clean(&preview.url)),
+                    theme.dim(),
+                ),
+                (None, Some(Err(e)), _) => {
+                    Span::styled(format!("  no preview: {}", clean(e)), theme.dim())
+                }
+                (None, None, _) => Span::raw(""),
+            };
+            Line::from(vec![Span::raw(name), status])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), list);
+
+    if let (Some(fm), None) = (&d.form, &d.results)
+        && let Some(pos) = form(f, bottom, theme, fm, false)
+    {
+        f.set_cursor_position(pos);
+    }
+}
