@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
+use flightdeck::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use flightdeck::cli::{Cli, Commands};
 use flightdeck::config::{BackendConfig, BackendSettings, Config};
 use flightdeck::launch::{self, Prepared};
@@ -93,7 +94,7 @@ async fn from_config(explicit: Option<&std::path::Path>, read_only: bool) -> Res
 /// Builds the client for one configured backend, resolving its secret now; `None` for a
 /// kind this version cannot talk to yet.
 fn prepare(config: &BackendConfig) -> Result<Option<Prepared>, String> {
-    let backend = match &config.settings {
+    let backend: Arc<dyn flightdeck::backend::Backend> = match &config.settings {
         BackendSettings::Harness {
             account,
             org,
@@ -114,13 +115,33 @@ fn prepare(config: &BackendConfig) -> Result<Option<Prepared>, String> {
                 ca_file: config.ca_file.clone(),
                 insecure_skip_verify: config.insecure_skip_verify,
             })
-            .map_err(|e| format!("backend {}: {e}", config.name))?
+            .map_err(|e| format!("backend {}: {e}", config.name))
+            .map(Arc::new)?
         }
-        BackendSettings::HarnessFg { .. }
-        | BackendSettings::Argo { .. }
-        | BackendSettings::Infraxys { .. } => return Ok(None),
+        BackendSettings::HarnessFg {
+            account,
+            applications,
+            api_key,
+        } => {
+            let api_key = api_key
+                .resolve()
+                .map_err(|e| format!("backend {}: api_key: {e}", config.name))?;
+            HarnessFgBackend::new(HarnessFgOptions {
+                name: config.name.clone(),
+                base_url: config.base_url.clone(),
+                account: account.clone(),
+                applications: applications.clone(),
+                api_key,
+                timeout: config.timeout,
+                ca_file: config.ca_file.clone(),
+                insecure_skip_verify: config.insecure_skip_verify,
+            })
+            .map_err(|e| format!("backend {}: {e}", config.name))
+            .map(Arc::new)?
+        }
+        BackendSettings::Argo { .. } | BackendSettings::Infraxys { .. } => return Ok(None),
     };
-    let mut prepared = Prepared::new(Arc::new(backend), config.concurrency, config.timeout);
+    let mut prepared = Prepared::new(backend, config.concurrency, config.timeout);
     prepared.production = config.production;
     prepared.read_only = config.read_only;
     Ok(Some(prepared))
@@ -156,7 +177,25 @@ async fn demo(
         insecure_skip_verify: false,
     })
     .map_err(|e| e.to_string())?;
-    let backends = vec![Prepared::new(Arc::new(harness), 4, timeout)];
+    // First Gen pipelines and workflows beside the NextGen ones, from the same world.
+    let harness_fg = HarnessFgBackend::new(HarnessFgOptions {
+        name: "harness-fg".into(),
+        base_url: sim
+            .harness_fg_url()
+            .parse()
+            .map_err(|e| format!("simulator URL: {e}"))?,
+        account: sim.account(),
+        applications: Vec::new(),
+        api_key: sim.harness_fg_api_key().into(),
+        timeout,
+        ca_file: None,
+        insecure_skip_verify: false,
+    })
+    .map_err(|e| e.to_string())?;
+    let backends = vec![
+        Prepared::new(Arc::new(harness), 4, timeout),
+        Prepared::new(Arc::new(harness_fg), 2, timeout),
+    ];
     let exit = launch::dashboard(backends, Intervals::default(), read_only)
         .await
         .map_err(|e| e.to_string())?;

@@ -2,6 +2,7 @@
 //! see a wire format.
 
 pub mod harness;
+pub mod harness_fg;
 pub mod http;
 
 use async_trait::async_trait;

@@ -11,12 +11,14 @@
 //! ```
 //!
 //! Layout: `clock` (simulated time), `world` (backend-neutral model and its progression),
-//! `seed` (the demo content), `harness` (the Harness NextGen face), `stats` (request and
+//! `seed` (the demo content), `harness` (the Harness NextGen face), `harness_fg` (the
+//! First Gen GraphQL face), `stats` (request and
 //! decision counters), `control` (test helpers that put the world into known states).
 
 mod clock;
 mod control;
 mod harness;
+mod harness_fg;
 mod ids;
 mod seed;
 mod stats;
@@ -40,6 +42,7 @@ pub use world::{ApprovalStatus, RunStatus};
 
 use clock::Clock;
 use harness::{HarnessAuth, Token, TokenKind};
+use harness_fg::{FgAuth, FgKey};
 use world::World;
 
 /// How to start a simulator.
@@ -72,6 +75,7 @@ pub(crate) struct Shared {
     /// Requests seen, for correlation ids.
     pub(crate) requests: AtomicU64,
     pub(crate) harness: HarnessAuth,
+    pub(crate) harness_fg: FgAuth,
 }
 
 impl Shared {
@@ -99,6 +103,9 @@ struct Tokens {
     second: String,
     viewer: String,
     service: String,
+    /// First Gen API keys: full permissions, and view only.
+    fg: String,
+    fg_viewer: String,
 }
 
 /// A running simulator. Dropping it (or `shutdown`) stops the server.
@@ -157,6 +164,9 @@ impl SimHandle {
             second: make("pat"),
             viewer: make("pat"),
             service: make("sat"),
+            // First Gen keys are opaque strings, not the NextGen `pat.`/`sat.` format.
+            fg: alnum(&mut secrets, 40),
+            fg_viewer: alnum(&mut secrets, 40),
         };
         let clock = Clock::new(opts.clock);
         let (world, cast) = seed::build(opts.seed, clock.now_ms());
@@ -176,6 +186,20 @@ impl SimHandle {
             ],
             limiter: Mutex::default(),
         };
+        let harness_fg = FgAuth {
+            account: account.clone(),
+            keys: vec![
+                FgKey {
+                    value: tokens.fg.clone(),
+                    user: cast.admin.clone(),
+                },
+                FgKey {
+                    value: tokens.fg_viewer.clone(),
+                    user: cast.viewer.clone(),
+                },
+            ],
+            limiter: Mutex::default(),
+        };
         let shared = Arc::new(Shared {
             seed: opts.seed,
             clock,
@@ -183,6 +207,7 @@ impl SimHandle {
             stats: Mutex::default(),
             requests: AtomicU64::new(0),
             harness,
+            harness_fg,
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -283,6 +308,45 @@ impl SimHandle {
     pub fn set_harness_rate_limit(&self, per_minute: Option<u32>) {
         self.shared
             .harness
+            .limiter
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .set(per_minute);
+    }
+
+    /// Base URL of the Harness First Gen face, `http://127.0.0.1:PORT/gateway` (as on SaaS);
+    /// its endpoint is `POST <base>/api/graphql?accountId=<account>`, also served without
+    /// the `/gateway` prefix.
+    pub fn harness_fg_url(&self) -> String {
+        format!("http://{}/gateway", self.addr)
+    }
+
+    /// A First Gen API key with every permission, member of every approver group.
+    pub fn harness_fg_api_key(&self) -> String {
+        self.tokens.fg.clone()
+    }
+
+    /// A valid First Gen API key whose user may view but not deploy or decide gates.
+    pub fn harness_fg_viewer_key(&self) -> String {
+        self.tokens.fg_viewer.clone()
+    }
+
+    /// First Gen application names (the world's project names), in a fixed order.
+    pub fn harness_fg_applications(&self) -> Vec<String> {
+        self.shared
+            .world()
+            .projects
+            .iter()
+            .map(|p| p.name.clone())
+            .collect()
+    }
+
+    /// Limits First Gen GraphQL calls to `per_minute` per account in any sliding wall-clock
+    /// minute (429 with the GraphQL rate-limit body beyond it). `None`, the default, turns
+    /// the limit off so the demo polls freely; the real service's default is 30.
+    pub fn set_harness_fg_rate_limit(&self, per_minute: Option<u32>) {
+        self.shared
+            .harness_fg
             .limiter
             .lock()
             .unwrap_or_else(|e| e.into_inner())
