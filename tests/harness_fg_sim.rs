@@ -199,6 +199,38 @@ async fn seed_examples_work_as_written() {
 }
 
 #[tokio::test]
+async fn plain_text_documents_and_operation_names() {
+    let sim = sim().await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/graphql", sim.harness_url()))
+        .header("x-api-key", sim.harness_fg_api_key())
+        .header("content-type", "text/plain")
+        .body("{ applications(limit: 1, offset: 1) { pageInfo { total offset limit } nodes { name } } }")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body["data"]["applications"],
+        json!({"pageInfo": {"total": 3, "offset": 1, "limit": 1}, "nodes": [{"name": "Checkout"}]})
+    );
+    assert_eq!(sim.stats().requests_to("POST", "/api/graphql"), 1);
+    let (_, body) = raw(
+        &sim,
+        Some(&sim.harness_fg_api_key()),
+        json!({"query": "query A { applications(limit: 200) { pageInfo { limit } } } query B { __typename }",
+               "operationName": "A"}),
+    )
+    .await;
+    // limit is capped at 100 server-side.
+    assert_eq!(
+        body,
+        json!({"data": {"applications": {"pageInfo": {"limit": 100}}}})
+    );
+}
+
+#[tokio::test]
 async fn waiting_gate_is_paused_with_approval_details() {
     let sim = sim().await;
     let gate = sim.world().waiting_gate().unwrap();
@@ -366,6 +398,11 @@ async fn required_variable_is_refused_before_any_request() {
         .find(|p| p.name == "Payments API deploy")
         .unwrap();
     let before = sim.stats();
+    assert_eq!(
+        before.requests_to("POST", ROUTE),
+        1,
+        "one request lists everything"
+    );
     let err = fg
         .start(&StartRequest {
             project: deploy.project.clone(),

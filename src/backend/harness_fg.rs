@@ -542,7 +542,31 @@ impl HarnessFgBackend {
             .collect())
     }
 
-    /// Builds the `startExecution` input; fails before any request on missing values.
+    /// Refuses a start whose required variables or artifacts are left empty.
+    fn check_required(form: &StartForm, request: &StartRequest) -> Result<()> {
+        let given = |name: &str| {
+            request
+                .values
+                .iter()
+                .any(|(n, v)| n == name && !v.trim().is_empty())
+        };
+        let missing: Vec<&str> = form
+            .variables
+            .iter()
+            .filter(|v| v.required && v.default.is_none() && !given(&v.name))
+            .map(|v| v.name.as_str())
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(BackendError::BadRequest(format!(
+                "required input(s) left empty: {}",
+                missing.join(", ")
+            )))
+        }
+    }
+
+    /// Builds the `startExecution` input; fails on missing or malformed values.
     fn start_input(
         form: &StartForm,
         kind: EntityKind,
@@ -550,27 +574,7 @@ impl HarnessFgBackend {
         entity: &str,
         request: &StartRequest,
     ) -> Result<Value> {
-        let value_of = |name: &str| {
-            request
-                .values
-                .iter()
-                .rev()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.trim())
-                .filter(|v| !v.is_empty())
-        };
-        let missing: Vec<&str> = form
-            .variables
-            .iter()
-            .filter(|v| v.required && v.default.is_none() && value_of(&v.name).is_none())
-            .map(|v| v.name.as_str())
-            .collect();
-        if !missing.is_empty() {
-            return Err(BackendError::BadRequest(format!(
-                "required input(s) left empty: {}",
-                missing.join(", ")
-            )));
-        }
+        Self::check_required(form, request)?;
         let mut variables = Vec::new();
         let mut services = Vec::new();
         for (name, raw) in &request.values {
@@ -726,16 +730,9 @@ impl Backend for HarnessFgBackend {
             Some(form) => form,
             None => self.form(&request.project, &request.pipeline_id).await?,
         };
-        // The cached form may predate a fresh listing of ids; both come from the same walk.
-        let cached_id = Self::lock(&self.app_ids).get(&request.project).cloned();
-        let app_id = match cached_id {
-            Some(id) => id,
-            None => {
-                // Refuse missing values before the lookup request too.
-                Self::start_input(&form, kind, "", entity, request)?;
-                self.app_id(&request.project).await?
-            }
-        };
+        // Missing values are refused before the application id could need a request.
+        Self::check_required(&form, request)?;
+        let app_id = self.app_id(&request.project).await?;
         let input = Self::start_input(&form, kind, &app_id, entity, request)?;
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]

@@ -411,7 +411,7 @@ impl<'d, 'a, R: Resolver> Run<'_, 'd, 'a, R> {
                 let expanded = self.resolver.expand(&Value::Object(o));
                 self.project(expanded, set, path)
             }
-            Value::Object(mut o) => {
+            Value::Object(o) => {
                 let typename = o
                     .get("__typename")
                     .and_then(Value::as_str)
@@ -445,7 +445,6 @@ impl<'d, 'a, R: Resolver> Run<'_, 'd, 'a, R> {
                     let v = self.field_value(raw, field, &p);
                     out.insert(key, v);
                 }
-                o.clear();
                 Value::Object(out)
             }
             other => other,
