@@ -20,6 +20,12 @@
 //! - A required variable or artifact left empty is refused before any request, from the
 //!   variables cached by the last `list_pipelines` (or read once if not cached).
 //!
+//! # Status
+//!
+//! A First Gen approval that waits shows as `PAUSED`. In lists a pipeline run is `Waiting`
+//! when one of its approval stages is paused; a paused workflow run (no stage data) reads
+//! `Paused` until its detail is read, where pending `approvalDetails` make it `Waiting`.
+//!
 //! # Rate limit
 //!
 //! First Gen allows about 30 GraphQL calls a minute per account, so the client keeps calls

@@ -15,6 +15,10 @@
 //!   with [`crate::sim::SimHandle::set_harness_fg_rate_limit`] (30 is the real default). It
 //!   counts per account in a sliding wall-clock minute, like the NextGen limiter.
 //! - A body that is not JSON (or `text/plain`) is answered 400 with a GraphQL `errors` body.
+//! - `executionInputs` lists each service with its `artifactSources { name }`, which the
+//!   schema excerpt does not show; sources are named `docker_<service>`.
+//! - A pipeline stage's `workflowExecutionId` is the id of that stage's run in the world,
+//!   which `execution(executionId)` does not resolve (member workflow runs are not modelled).
 
 mod graphql;
 mod schema;

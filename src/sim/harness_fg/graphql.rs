@@ -26,6 +26,37 @@ use serde_json::{Map, Value, json};
 /// Server-side cap on `limit` (CORE `AbstractConnectionV2DataFetcher`).
 pub(crate) const MAX_LIMIT: i64 = 100;
 
+/// Deepest bracket nesting accepted. The parser recurses per level, so a hostile document of
+/// thousands of `{` must be refused before it can exhaust the stack; real queries stay far
+/// below this.
+const MAX_DEPTH: usize = 64;
+
+/// The deepest nesting of `{`, `[` and `(` outside string literals.
+fn depth(source: &str) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for c in source.chars() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' | '[' | '(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            '}' | ']' | ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum OpKind {
     Query,
@@ -109,6 +140,10 @@ pub(crate) fn execute(
     variables: &Map<String, Value>,
     resolver: &mut impl Resolver,
 ) -> Value {
+    if depth(source) > MAX_DEPTH {
+        let message = format!("Invalid Syntax : the document nests deeper than {MAX_DEPTH} levels");
+        return json!({"errors": [error(message, None, None, "InvalidSyntax")]});
+    }
     let doc: Document<&str> = match graphql_parser::parse_query(source) {
         Ok(doc) => doc,
         Err(e) => {
@@ -541,6 +576,12 @@ mod tests {
                 .unwrap()
                 .starts_with("Invalid Syntax")
         );
+        let deep = format!("{}{}", "{ thing ".repeat(10_000), "}".repeat(10_000));
+        let out = run(&deep, json!({}));
+        let message = out["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("deeper than 64"), "{message}");
+        // Brackets inside strings do not count.
+        assert_eq!(depth(r#"{ a(x: "{{{\"{") { b } }"#), 2);
         let out = run(
             "query A { thing { id } } query B { thing { id } }",
             json!({}),
