@@ -676,9 +676,10 @@ fn triggered_by(cause: Option<&wire::Cause>) -> String {
             .and_then(|n| n.name.clone().or(n.email.clone()))
             .filter(|s| !s.trim().is_empty())
     };
+    // Bare names, as the NextGen backend shows them: the column is narrow.
     named(&c.user)
-        .or_else(|| named(&c.api_key).map(|k| format!("API key {k}")))
-        .or_else(|| named(&c.trigger).map(|t| format!("trigger {t}")))
+        .or_else(|| named(&c.api_key))
+        .or_else(|| named(&c.trigger))
         .unwrap_or_default()
 }
 
