@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use crate::app::{App, BackendInfo};
 use crate::backend::Backend;
 use crate::backend::harness::{HarnessBackend, HarnessOptions};
+use crate::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use crate::backend::infraxys::{InfraxysBackend, InfraxysOptions};
 use crate::config::{BackendConfig, BackendSettings, Config};
 use crate::service::{Intervals, Limits, Service};
@@ -171,7 +172,28 @@ pub fn prepare(config: &BackendConfig) -> Result<Option<Prepared>, String> {
             .map(Arc::new)
             .map_err(|e| format!("backend {}: {e}", config.name))?
         }
-        BackendSettings::HarnessFg { .. } | BackendSettings::Argo { .. } => return Ok(None),
+        BackendSettings::HarnessFg {
+            account,
+            applications,
+            api_key,
+        } => {
+            let api_key = api_key
+                .resolve()
+                .map_err(|e| format!("backend {}: api_key: {e}", config.name))?;
+            HarnessFgBackend::new(HarnessFgOptions {
+                name: config.name.clone(),
+                base_url: config.base_url.clone(),
+                account: account.clone(),
+                applications: applications.clone(),
+                api_key,
+                timeout: config.timeout,
+                ca_file: config.ca_file.clone(),
+                insecure_skip_verify: config.insecure_skip_verify,
+            })
+            .map_err(|e| format!("backend {}: {e}", config.name))
+            .map(Arc::new)?
+        }
+        BackendSettings::Argo { .. } => return Ok(None),
     };
     let mut prepared = Prepared::new(backend, config.concurrency, config.timeout);
     prepared.production = config.production;

@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
+use flightdeck::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use flightdeck::backend::infraxys::{InfraxysBackend, InfraxysOptions};
 use flightdeck::cli::{Cli, Commands};
 use flightdeck::commands::{self, Global};
@@ -142,6 +143,21 @@ async fn demo(
         insecure_skip_verify: false,
     })
     .map_err(|e| e.to_string())?;
+    // First Gen pipelines and workflows beside the NextGen ones, from the same world.
+    let harness_fg = HarnessFgBackend::new(HarnessFgOptions {
+        name: "harness-fg".into(),
+        base_url: sim
+            .harness_fg_url()
+            .parse()
+            .map_err(|e| format!("simulator URL: {e}"))?,
+        account: sim.account(),
+        applications: Vec::new(),
+        api_key: sim.harness_fg_api_key().into(),
+        timeout,
+        ca_file: None,
+        insecure_skip_verify: false,
+    })
+    .map_err(|e| e.to_string())?;
     let catalogue = sim.infraxys_catalogue();
     let infraxys = InfraxysBackend::new(InfraxysOptions {
         name: "infraxys".into(),
@@ -162,6 +178,7 @@ async fn demo(
     let backends = vec![
         Prepared::new(Arc::new(harness), 4, timeout),
         Prepared::new(Arc::new(infraxys), 4, timeout),
+        Prepared::new(Arc::new(harness_fg), 2, timeout),
     ];
     // The demo acts on a simulator: it stays out of the real audit log unless a log is
     // named explicitly.

@@ -50,7 +50,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
-pub(crate) use auth::{HarnessAuth, Token, TokenKind, token_account};
+pub(crate) use auth::{HarnessAuth, Limiter, Token, TokenKind, token_account};
 use errors::ApiError;
 
 use super::Shared;
@@ -302,6 +302,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
                 get(approvals::v1_list).post(approvals::v1_decide),
             );
     }
+    // The First Gen GraphQL endpoint lives on the same gateway.
+    r = r.merge(super::harness_fg::routes());
     r.method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(shared.clone(), count_route))
         .fallback(not_found)

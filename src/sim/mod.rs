@@ -11,14 +11,17 @@
 //! ```
 //!
 //! Layout: `clock` (simulated time), `world` (backend-neutral model and its progression),
-//! `seed` (the demo content), `harness` (the Harness NextGen face), `infraxys` (the Infraxys
-//! face, on a listener of its own over a fixed catalogue), `stats` (request and decision
-//! counters), `control` (test helpers that put the world into known states).
+//! `seed` (the demo content), `harness` (the Harness NextGen face), `harness_fg` (the
+//! First Gen GraphQL face, on the same host as NextGen like the real service), `infraxys`
+//! (the Infraxys face, on a listener of its own over a fixed catalogue), `faults` (injected
+//! latency and errors), `stats` (request and decision counters), `control` (test helpers
+//! that put the world into known states).
 
 mod clock;
 mod control;
 mod faults;
 mod harness;
+mod harness_fg;
 mod ids;
 mod infraxys;
 mod seed;
@@ -45,6 +48,7 @@ pub use world::{ApprovalStatus, RunStatus};
 
 use clock::Clock;
 use harness::{HarnessAuth, Token, TokenKind};
+use harness_fg::{FgAuth, FgKey};
 use infraxys::InfraxysFace;
 use world::World;
 
@@ -80,6 +84,7 @@ pub(crate) struct Shared {
     pub(crate) harness: HarnessAuth,
     pub(crate) faults: faults::SharedFaults,
     pub(crate) infraxys: InfraxysFace,
+    pub(crate) harness_fg: FgAuth,
 }
 
 impl Shared {
@@ -107,6 +112,9 @@ struct Tokens {
     second: String,
     viewer: String,
     service: String,
+    /// First Gen API keys: full permissions, and view only.
+    fg: String,
+    fg_viewer: String,
 }
 
 /// A running simulator. Dropping it (or `shutdown`) stops the server.
@@ -167,6 +175,9 @@ impl SimHandle {
             second: make("pat"),
             viewer: make("pat"),
             service: make("sat"),
+            // First Gen keys are opaque strings, not the NextGen `pat.`/`sat.` format.
+            fg: alnum(&mut secrets, 40),
+            fg_viewer: alnum(&mut secrets, 40),
         };
         let clock = Clock::new(opts.clock);
         let (world, cast) = seed::build(opts.seed, clock.now_ms());
@@ -187,6 +198,20 @@ impl SimHandle {
             limiter: Mutex::default(),
         };
         let infraxys = InfraxysFace::new(alnum(&mut secrets, 40));
+        let harness_fg = FgAuth {
+            account: account.clone(),
+            keys: vec![
+                FgKey {
+                    value: tokens.fg.clone(),
+                    user: cast.admin.clone(),
+                },
+                FgKey {
+                    value: tokens.fg_viewer.clone(),
+                    user: cast.viewer.clone(),
+                },
+            ],
+            limiter: Mutex::default(),
+        };
         let shared = Arc::new(Shared {
             seed: opts.seed,
             clock,
@@ -196,6 +221,7 @@ impl SimHandle {
             harness,
             faults: Default::default(),
             infraxys,
+            harness_fg,
         });
         // Injected faults apply to every face alike.
         let faulty = |router: axum::Router| {
@@ -336,6 +362,45 @@ impl SimHandle {
     /// progress stream spreads its events (default 800 ms).
     pub fn set_infraxys_latency(&self, latency: Duration) {
         self.shared.infraxys.set_latency(latency);
+    }
+
+    /// Base URL of the Harness First Gen face, `http://127.0.0.1:PORT/gateway` (as on SaaS);
+    /// its endpoint is `POST <base>/api/graphql?accountId=<account>`, also served without
+    /// the `/gateway` prefix.
+    pub fn harness_fg_url(&self) -> String {
+        format!("http://{}/gateway", self.addr)
+    }
+
+    /// A First Gen API key with every permission, member of every approver group.
+    pub fn harness_fg_api_key(&self) -> String {
+        self.tokens.fg.clone()
+    }
+
+    /// A valid First Gen API key whose user may view but not deploy or decide gates.
+    pub fn harness_fg_viewer_key(&self) -> String {
+        self.tokens.fg_viewer.clone()
+    }
+
+    /// First Gen application names (the world's project names), in a fixed order.
+    pub fn harness_fg_applications(&self) -> Vec<String> {
+        self.shared
+            .world()
+            .projects
+            .iter()
+            .map(|p| p.name.clone())
+            .collect()
+    }
+
+    /// Limits First Gen GraphQL calls to `per_minute` per account in any sliding wall-clock
+    /// minute (429 with the GraphQL rate-limit body beyond it). `None`, the default, turns
+    /// the limit off so the demo polls freely; the real service's default is 30.
+    pub fn set_harness_fg_rate_limit(&self, per_minute: Option<u32>) {
+        self.shared
+            .harness_fg
+            .limiter
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .set(per_minute);
     }
 
     pub fn stats(&self) -> SimStats {

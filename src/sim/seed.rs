@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use rand::RngExt;
 
 mod checkout;
+pub(crate) mod first_gen;
 mod payments;
 mod platform;
 

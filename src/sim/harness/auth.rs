@@ -50,7 +50,7 @@ impl Limiter {
 
     /// Records a request and says whether it is within the limit. Measured on the wall clock:
     /// the limit is about how fast a client really calls, whatever the simulated time does.
-    fn allow(&mut self, key: &str, now: Instant) -> bool {
+    pub(crate) fn allow(&mut self, key: &str, now: Instant) -> bool {
         let Some(limit) = self.per_minute else {
             return true;
         };
