@@ -72,6 +72,7 @@ async fn decide_all(
     let limits = Limits {
         concurrency,
         operation_timeout: Duration::from_secs(60),
+        min_interval: Duration::ZERO,
     };
     let service = Service::spawn(vec![(backend, limits)], Intervals::default(), tx);
     let started = Instant::now();

@@ -12,6 +12,7 @@ use crate::backend::harness::{HarnessBackend, HarnessOptions};
 use crate::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use crate::backend::infraxys::{InfraxysBackend, InfraxysOptions};
 use crate::config::{BackendConfig, BackendSettings, Config};
+use crate::domain::BackendKind;
 use crate::service::{Intervals, Limits, Service};
 use crate::tui::{self, Exit};
 use crate::ui::Theme;
@@ -27,17 +28,29 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn new(backend: Arc<dyn Backend>, concurrency: usize, timeout: Duration) -> Self {
+        let min_interval = min_interval(backend.kind());
         Prepared {
             backend,
             limits: Limits {
                 concurrency,
                 // A paged list is several requests; allow a few request timeouts in a row.
                 operation_timeout: timeout * 4,
+                min_interval,
             },
             production: false,
             read_only: false,
             insecure: false,
         }
+    }
+}
+
+/// The shortest poll interval a backend kind's request budget allows. First Gen GraphQL
+/// allows 30 calls a minute per account: at one read every 10 s of executions, gates,
+/// the selected execution and (rarely) pipelines, the dashboard stays near 20.
+fn min_interval(kind: BackendKind) -> Duration {
+    match kind {
+        BackendKind::HarnessFg => Duration::from_secs(10),
+        BackendKind::Harness | BackendKind::Argo | BackendKind::Infraxys => Duration::ZERO,
     }
 }
 

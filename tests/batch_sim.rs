@@ -96,6 +96,7 @@ async fn fifty_gates_across_two_backends_each_decided_exactly_once() {
     let limits = Limits {
         concurrency: 4,
         operation_timeout: Duration::from_secs(20),
+        min_interval: Duration::ZERO,
     };
     let (tx, replies) = mpsc::unbounded_channel();
     let service = Service::spawn(

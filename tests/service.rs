@@ -89,6 +89,7 @@ fn limits(concurrency: usize, timeout: Duration) -> Limits {
     Limits {
         concurrency,
         operation_timeout: timeout,
+        min_interval: Duration::ZERO,
     }
 }
 

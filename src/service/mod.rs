@@ -112,6 +112,10 @@ pub struct Limits {
     /// Cap on one whole operation (a paged list is several requests, each with its own
     /// HTTP timeout inside the client).
     pub operation_timeout: Duration,
+    /// No read of this backend is polled more often than this, whatever the intervals say:
+    /// for backends with a tight request budget (First Gen GraphQL allows 30 calls a minute
+    /// per account).
+    pub min_interval: Duration,
 }
 
 impl Service {

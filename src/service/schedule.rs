@@ -27,6 +27,17 @@ pub struct Intervals {
     pub selected: Duration,
 }
 
+impl Intervals {
+    /// These intervals, none shorter than `floor`.
+    pub fn at_least(self, floor: Duration) -> Intervals {
+        Intervals {
+            lists: self.lists.max(floor),
+            running: self.running.max(floor),
+            selected: self.selected.max(floor),
+        }
+    }
+}
+
 impl Default for Intervals {
     fn default() -> Self {
         Intervals {
@@ -217,6 +228,22 @@ mod tests {
             !s.next.contains_key(&r),
             "a finished execution is not polled"
         );
+    }
+
+    #[test]
+    fn a_floor_slows_every_read_of_a_budgeted_backend() {
+        let t0 = Instant::now();
+        let floor = Duration::from_secs(10);
+        let mut s = Schedule::new(Intervals::default().at_least(floor), t0);
+        s.take_due(t0);
+        s.set_any_active(true, t0);
+        s.completed(&Resource::Executions, None, t0, 0.0);
+        assert_eq!(s.next[&Resource::Executions], t0 + floor, "not every 3 s");
+        s.select(Some(exec("a")), t0);
+        let r = Resource::Execution(exec("a"));
+        s.take_due(t0);
+        s.completed(&r, None, t0, 0.0);
+        assert_eq!(s.next[&r], t0 + floor, "not every second");
     }
 
     #[test]

@@ -33,7 +33,10 @@ pub(super) async fn run(
     let mut state = TaskState {
         permits: Arc::new(Semaphore::new(limits.concurrency.max(1))),
         timeout: limits.operation_timeout,
-        schedule: Schedule::new(intervals, Instant::now().into_std()),
+        schedule: Schedule::new(
+            intervals.at_least(limits.min_interval),
+            Instant::now().into_std(),
+        ),
         in_flight: HashMap::new(),
         waiting: BTreeSet::new(),
         backend,
