@@ -1,5 +1,5 @@
 //! Wall time to decide 100 gates against the simulator with 50 ms added latency per request:
-//! one batch through the service (concurrency 4, as configured by default) versus one
+//! one batch through the service (concurrency 8, the configured default) versus one
 //! decision at a time. Prints figures; asserts nothing about time.
 //!
 //!     cargo bench --bench batch
@@ -110,9 +110,9 @@ async fn one_at_a_time(backend: &HarnessBackend, gates: &[Approval]) -> (Duratio
 #[tokio::main]
 async fn main() {
     let (_sim, backend, gates) = setup().await;
-    let (batch, ok) = decide_all(backend, &gates, 4).await;
+    let (batch, ok) = decide_all(backend, &gates, 8).await;
     println!(
-        "batch of {} gates, concurrency 4, {} ms latency: {:.2} s wall ({ok} approved)",
+        "batch of {} gates, concurrency 8, {} ms latency: {:.2} s wall ({ok} approved)",
         gates.len(),
         LATENCY.as_millis(),
         batch.as_secs_f64()

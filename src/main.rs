@@ -176,7 +176,7 @@ async fn demo(
     })
     .map_err(|e| e.to_string())?;
     let backends = vec![
-        Prepared::new(Arc::new(harness), 4, timeout),
+        Prepared::new(Arc::new(harness), 8, timeout),
         Prepared::new(Arc::new(infraxys), 4, timeout),
         Prepared::new(Arc::new(harness_fg), 2, timeout),
     ];

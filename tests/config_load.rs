@@ -116,7 +116,7 @@ api_key = { env = "K" }
     assert!(!b.production);
     assert!(!b.read_only);
     assert_eq!(b.timeout, Duration::from_secs(15));
-    assert_eq!(b.concurrency, 4);
+    assert_eq!(b.concurrency, 8);
     assert_eq!(b.ca_file, None);
     assert!(!b.insecure_skip_verify);
     let BackendSettings::Harness {
