@@ -239,3 +239,48 @@ fn batch_approve_every_marked_gate_with_keys() {
         assert_eq!(count["reject"], 0, "gate {gate}: {stats}");
     }
 }
+
+/// A dropped SSH session hangs up the terminal: flightdeck must leave the alternate screen
+/// and exit with 128 + SIGHUP, not hang or leave the terminal in raw mode.
+#[test]
+fn sighup_and_sigterm_restore_the_terminal_and_exit() {
+    for (signal, code) in [("HUP", "129"), ("TERM", "143")] {
+        let dir = tempfile::tempdir().unwrap();
+        let rc = dir.path().join("rc");
+        let command = format!("'{BIN}' demo; echo $? > '{}'", rc.display());
+        let t = Tmux::start(100, 30, &command);
+        t.wait_for("Executions");
+        let shell = String::from_utf8_lossy(
+            &t.tmux(&["display", "-p", "-t", "e2e", "#{pane_pid}"])
+                .stdout,
+        )
+        .trim()
+        .to_string();
+        let pid = child_of(&shell).expect("flightdeck runs under the pane's shell");
+        let sent = Command::new("sh")
+            .args(["-c", &format!("kill -{signal} {pid}")])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        assert_eq!(wait_for_file(&rc).trim(), code, "SIG{signal} exit code");
+        let screen = t.screen();
+        assert!(
+            !screen.contains("Tab pane"),
+            "SIG{signal}: the alternate screen was left:\n{screen}"
+        );
+    }
+}
+
+/// The pid of a process whose parent is `parent`, read from /proc (no procps needed).
+fn child_of(parent: &str) -> Option<String> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // pid (comm) state ppid ...: comm may hold spaces, so split after its ')'.
+            let after = &stat[stat.rfind(')')? + 2..];
+            let ppid = after.split_whitespace().nth(1)?;
+            (ppid == parent).then(|| entry.file_name().to_string_lossy().into_owned())
+        })
+}
