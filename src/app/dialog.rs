@@ -84,14 +84,17 @@ impl StartDialog {
     pub fn request(pipeline: &Pipeline, form: &Form) -> StartRequest {
         // The notes field is always last, so a variable that happens to be called "notes"
         // cannot be confused with it.
-        let (notes, variables) = form.fields.split_last().expect("notes field");
+        let (notes, variables) = match form.fields.split_last() {
+            Some((notes, variables)) => (Some(notes), variables),
+            None => (None, &[][..]),
+        };
         let values = variables
             .iter()
             // Typed confirmations are for the user, not the backend.
             .filter(|f| f.expect.is_none() && !f.value().is_empty())
             .map(|f| (f.label.clone(), f.value().to_string()))
             .collect();
-        let notes = Some(notes.value()).filter(|n| !n.trim().is_empty());
+        let notes = notes.map(Field::value).filter(|n| !n.trim().is_empty());
         StartRequest {
             project: pipeline.project.clone(),
             pipeline_id: pipeline.id.clone(),
