@@ -1,6 +1,10 @@
 //! The simulator's Harness First Gen face and the `harness-fg` client, over HTTP: the seed
 //! examples of the spec sent as raw GraphQL, then the client listing, starting, polling and
 //! deciding, and each error class. Time only moves through `advance`.
+//!
+//! The face serves the two First Gen applications of the account, Legacy Billing and
+//! Storefront Classic; the NextGen projects are not applications here, and the applications
+//! are not projects on the NextGen face.
 
 use std::time::Duration;
 
@@ -90,41 +94,42 @@ async fn seed_examples_work_as_written() {
     // applicationByName with pipelines(limit), scalars as the spec encodes them.
     let (status, body) = gql(
         &sim,
-        "{ applicationByName(name: \"Payments\") { id name createdAt pipelines(limit: 2) { pageInfo { hasMore total limit offset } nodes { id name } } } }",
+        "{ applicationByName(name: \"Legacy Billing\") { id name createdAt pipelines(limit: 1) { pageInfo { hasMore total limit offset } nodes { id name } } } }",
         json!({}),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
     let app = &body["data"]["applicationByName"];
-    assert_eq!(app["name"], "Payments");
+    assert_eq!(app["name"], "Legacy Billing");
     assert!(app["createdAt"].is_i64(), "DateTime is a number: {app}");
-    assert_eq!(app["pipelines"]["nodes"].as_array().unwrap().len(), 2);
+    assert_eq!(app["pipelines"]["nodes"].as_array().unwrap().len(), 1);
     assert_eq!(app["pipelines"]["pageInfo"]["hasMore"], true);
-    assert_eq!(app["pipelines"]["pageInfo"]["total"], 4);
-    let payments = app["id"].as_str().unwrap().to_string();
+    assert_eq!(app["pipelines"]["pageInfo"]["total"], 2);
+    let billing = app["id"].as_str().unwrap().to_string();
 
     // pipelineByName(applicationId, pipelineName), with variables and an alias.
     let (_, body) = gql(
         &sim,
         "query($app: String!, $name: String!) { p: pipelineByName(applicationId: $app, pipelineName: $name) { id name pipelineVariables { name type required allowedValues defaultValue } } }",
-        json!({"app": payments, "name": "Payments API deploy"}),
+        json!({"app": billing, "name": "Billing release"}),
     )
     .await;
     let pipeline = &body["data"]["p"];
     let vars = pipeline["pipelineVariables"].as_array().unwrap();
     assert_eq!(
         vars[0],
-        json!({"name": "image_tag", "type": "Text", "required": true, "allowedValues": null, "defaultValue": null})
+        json!({"name": "release_version", "type": "Text", "required": true, "allowedValues": null, "defaultValue": null})
     );
     assert_eq!(vars[1]["allowedValues"], json!(["true", "false"]));
+    assert_eq!(vars[1]["defaultValue"], "true");
     let pipeline_id = pipeline["id"].as_str().unwrap().to_string();
 
     // workflowByName, with entity variables, through a named fragment.
-    let checkout = app_id(&sim, "Checkout").await;
+    let storefront = app_id(&sim, "Storefront Classic").await;
     let (_, body) = gql(
         &sim,
-        "query Wf($app: String!) { workflowByName(applicationId: $app, workflowName: \"Cart service deploy\") { ...W } } fragment W on Workflow { id workflowVariables { name type required } }",
-        json!({"app": checkout}),
+        "query Wf($app: String!) { workflowByName(applicationId: $app, workflowName: \"Storefront web deploy\") { ...W } } fragment W on Workflow { id workflowVariables { name type required } }",
+        json!({"app": storefront}),
     )
     .await;
     let workflow = &body["data"]["workflowByName"];
@@ -141,9 +146,9 @@ async fn seed_examples_work_as_written() {
     let (_, body) = gql(
         &sim,
         start,
-        json!({"in": {"applicationId": payments, "entityId": pipeline_id, "executionType": "PIPELINE",
+        json!({"in": {"applicationId": billing, "entityId": pipeline_id, "executionType": "PIPELINE",
             "notes": "from tui", "clientMutationId": "tui-1",
-            "variableInputs": [{"name": "image_tag", "variableValue": {"type": "NAME", "value": "1.43.0"}},
+            "variableInputs": [{"name": "release_version", "variableValue": {"type": "NAME", "value": "7.15.0"}},
                                {"name": "Environment", "variableValue": {"type": "NAME", "value": "Prod"}}]}}),
     )
     .await;
@@ -161,11 +166,11 @@ async fn seed_examples_work_as_written() {
     let (_, body) = gql(
         &sim,
         start,
-        json!({"in": {"applicationId": checkout, "entityId": workflow_id, "executionType": "WORKFLOW",
-            "variableInputs": [{"name": "Environment", "variableValue": {"type": "NAME", "value": "prod"}},
-                               {"name": "image_tag", "variableValue": {"type": "NAME", "value": "3.9.0"}}],
-            "serviceInputs": [{"name": "cart", "artifactValueInput": {"valueType": "BUILD_NUMBER",
-                "buildNumber": {"artifactSourceName": "docker_cart", "buildNumber": "3.9.0"}}}]}}),
+        json!({"in": {"applicationId": storefront, "entityId": workflow_id, "executionType": "WORKFLOW",
+            "variableInputs": [{"name": "Environment", "variableValue": {"type": "NAME", "value": "production"}},
+                               {"name": "image_tag", "variableValue": {"type": "NAME", "value": "5.2.0"}}],
+            "serviceInputs": [{"name": "storefront-web", "artifactValueInput": {"valueType": "BUILD_NUMBER",
+                "buildNumber": {"artifactSourceName": "docker_storefront-web", "buildNumber": "5.2.0"}}}]}}),
     )
     .await;
     let exec = &body["data"]["startExecution"]["execution"];
@@ -177,14 +182,14 @@ async fn seed_examples_work_as_written() {
     let (_, body) = gql(
         &sim,
         start,
-        json!({"in": {"applicationId": checkout, "entityId": workflow_id, "executionType": "WORKFLOW",
-            "variableInputs": [{"name": "image_tag", "variableValue": {"type": "NAME", "value": "3.9.0"}}]}}),
+        json!({"in": {"applicationId": storefront, "entityId": workflow_id, "executionType": "WORKFLOW",
+            "variableInputs": [{"name": "image_tag", "variableValue": {"type": "NAME", "value": "5.2.0"}}]}}),
     )
     .await;
     assert_eq!(body["data"]["startExecution"], Value::Null);
     assert_eq!(
         body["errors"][0]["message"],
-        "Exception while fetching data (/startExecution) : Workflow [Cart service deploy] has environment parameterized. However, the value not supplied"
+        "Exception while fetching data (/startExecution) : Workflow [Storefront web deploy] has environment parameterized. However, the value not supplied"
     );
     assert_eq!(sim.stats().starts, 2);
 
@@ -194,7 +199,7 @@ async fn seed_examples_work_as_written() {
     let (_, body) = gql(&sim, q, json!({"id": exec_id})).await;
     let e = &body["data"]["execution"];
     assert_eq!(e["status"], "SUCCESS", "{body}");
-    assert_eq!(e["workflow"]["name"], "Cart service deploy");
+    assert_eq!(e["workflow"]["name"], "Storefront web deploy");
     assert!(e["endedAt"].is_i64());
 }
 
@@ -213,7 +218,7 @@ async fn plain_text_documents_and_operation_names() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(
         body["data"]["applications"],
-        json!({"pageInfo": {"total": 3, "offset": 1, "limit": 1}, "nodes": [{"name": "Checkout"}]})
+        json!({"pageInfo": {"total": 2, "offset": 1, "limit": 1}, "nodes": [{"name": "Storefront Classic"}]})
     );
     assert_eq!(sim.stats().requests_to("POST", "/api/graphql"), 1);
     let (_, body) = raw(
@@ -233,8 +238,8 @@ async fn plain_text_documents_and_operation_names() {
 #[tokio::test]
 async fn waiting_gate_is_paused_with_approval_details() {
     let sim = sim().await;
-    let gate = sim.world().waiting_gate().unwrap();
-    let platform = app_id(&sim, "Platform").await;
+    let gate = sim.world().first_gen_waiting_gate().unwrap();
+    let billing = app_id(&sim, "Legacy Billing").await;
     let (_, body) = gql(
         &sim,
         "query($id:String!){ execution(executionId:$id){ __typename id status ... on PipelineExecution { pipeline{ name } pipelineStageExecutions{ __typename pipelineStageName pipelineStepName ... on ApprovalStageExecution { status approvalStepType } } } } }",
@@ -243,7 +248,7 @@ async fn waiting_gate_is_paused_with_approval_details() {
     .await;
     let e = &body["data"]["execution"];
     assert_eq!(e["status"], "PAUSED");
-    assert_eq!(e["pipeline"]["name"], "Rotate TLS certificates");
+    assert_eq!(e["pipeline"]["name"], "Invoice batch rerun");
     assert_eq!(
         e["pipelineStageExecutions"][0]["__typename"],
         "ApprovalStageExecution"
@@ -257,7 +262,7 @@ async fn waiting_gate_is_paused_with_approval_details() {
     let (_, body) = gql(
         &sim,
         "query($app:String!,$exec:String!){ approvalDetails(applicationId:$app, executionId:$exec){ approvalDetails{ approvalId approvalType stepName stageName startedAt willExpireAt triggeredBy{ name email } ... on UserGroupApprovalDetails { approvers executionId variables { name value } } } } }",
-        json!({"app": platform, "exec": gate.execution}),
+        json!({"app": billing, "exec": gate.execution}),
     )
     .await;
     let d = &body["data"]["approvalDetails"]["approvalDetails"][0];
@@ -268,6 +273,13 @@ async fn waiting_gate_is_paused_with_approval_details() {
         "Long is a string: {d}"
     );
     assert_eq!(d["executionId"], gate.execution.as_str());
+    assert_eq!(d["stepName"], "Approve rerun");
+    assert_eq!(d["stageName"], "Rerun approval");
+    assert_eq!(d["approvers"], json!(["All Project Users"]));
+    assert_eq!(
+        d["variables"],
+        json!([{"name": "ticket", "value": "FIN-0000"}])
+    );
 
     // Approve through the mutation: counted once, and the run moves on.
     let decide = "mutation($in: ApproveOrRejectApprovalsInput!){ approveOrRejectApprovals(input:$in){ success clientMutationId } }";
@@ -275,7 +287,7 @@ async fn waiting_gate_is_paused_with_approval_details() {
     let (_, body) = gql(
         &sim,
         decide,
-        json!({"in": {"applicationId": platform, "executionId": gate.execution, "approvalId": gate.approval,
+        json!({"in": {"applicationId": billing, "executionId": gate.execution, "approvalId": gate.approval,
             "action": "APPROVE", "variableInputs": [{"name": "x", "value": "1"}]}}),
     )
     .await;
@@ -285,8 +297,9 @@ async fn waiting_gate_is_paused_with_approval_details() {
         "{message}"
     );
     assert_eq!(sim.stats().total_decisions(), 0);
-    let input = json!({"in": {"applicationId": platform, "executionId": gate.execution, "approvalId": gate.approval,
-        "action": "APPROVE", "comments": "ok", "clientMutationId": "testing"}});
+    let input = json!({"in": {"applicationId": billing, "executionId": gate.execution, "approvalId": gate.approval,
+        "action": "APPROVE", "comments": "ok", "clientMutationId": "testing",
+        "variableInputs": [{"name": "ticket", "value": "FIN-2291"}]}});
     let (_, body) = gql(&sim, decide, input.clone()).await;
     assert_eq!(
         body["data"]["approveOrRejectApprovals"],
@@ -316,46 +329,60 @@ async fn client_lists_starts_and_polls_to_completion() {
     let sim = sim().await;
     let fg = client(&sim);
     let pipelines = fg.list_pipelines().await.unwrap();
-    assert_eq!(pipelines.len(), 14);
-    let cart = pipelines
+    assert_eq!(pipelines.len(), 8);
+    // Only the First Gen applications: the NextGen projects are not here.
+    let mut apps: Vec<&str> = pipelines.iter().map(|p| p.project.as_str()).collect();
+    apps.dedup();
+    assert_eq!(apps, ["Legacy Billing", "Storefront Classic"]);
+    let web = pipelines
         .iter()
-        .find(|p| p.name == "Cart service deploy")
+        .find(|p| p.name == "Storefront web deploy")
         .unwrap();
-    assert!(cart.id.starts_with("workflow:"));
-    assert_eq!(cart.project, "Checkout");
+    assert!(web.id.starts_with("workflow:"));
+    assert_eq!(web.project, "Storefront Classic");
     assert!(
         pipelines
             .iter()
-            .find(|p| p.name == "Payments API deploy")
+            .find(|p| p.name == "Billing release")
             .unwrap()
             .id
             .starts_with("pipeline:")
     );
+    let workflows = pipelines
+        .iter()
+        .filter(|p| p.id.starts_with("workflow:"))
+        .count();
+    assert_eq!(workflows, 4);
 
-    let form = fg.start_form(&cart.project, &cart.id).await.unwrap();
+    let form = fg.start_form(&web.project, &web.id).await.unwrap();
     let names: Vec<&str> = form.variables.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(
         names,
-        ["Environment", "Service", "image_tag", "artifact:cart"]
+        [
+            "Environment",
+            "Service",
+            "image_tag",
+            "artifact:storefront-web"
+        ]
     );
     assert_eq!(
         form.variables[0].kind,
         VarKind::Entity("Environment".into())
     );
-    assert_eq!(
-        form.variables[0].kind,
-        VarKind::Entity("Environment".into())
-    );
+    assert_eq!(form.variables[1].kind, VarKind::Entity("Service".into()));
     assert!(form.variables[3].required);
 
     let started = fg
         .start(&StartRequest {
-            project: cart.project.clone(),
-            pipeline_id: cart.id.clone(),
+            project: web.project.clone(),
+            pipeline_id: web.id.clone(),
             values: vec![
-                ("Environment".into(), "prod".into()),
-                ("image_tag".into(), "3.9.0".into()),
-                ("artifact:cart".into(), "docker_cart/3.9.0".into()),
+                ("Environment".into(), "production".into()),
+                ("image_tag".into(), "5.2.0".into()),
+                (
+                    "artifact:storefront-web".into(),
+                    "docker_storefront-web/5.2.0".into(),
+                ),
             ],
             notes: Some("from the client".into()),
         })
@@ -363,7 +390,7 @@ async fn client_lists_starts_and_polls_to_completion() {
         .unwrap();
     assert_eq!(started.status.status, ExecStatus::Running);
     let exec = ExecRef {
-        project: cart.project.clone(),
+        project: web.project.clone(),
         id: started.execution_id.clone(),
     };
     let mut polls = 0;
@@ -377,25 +404,26 @@ async fn client_lists_starts_and_polls_to_completion() {
         sim.advance(Duration::from_secs(60));
     };
     assert_eq!(detail.execution.status.status, ExecStatus::Succeeded);
-    assert_eq!(detail.execution.pipeline_id, cart.id);
+    assert_eq!(detail.execution.pipeline_id, web.id);
     assert!(detail.execution.ended.is_some());
     let listed = fg.list_executions().await.unwrap();
     assert!(
         listed
             .iter()
-            .any(|e| e.id == started.execution_id && e.project == "Checkout")
+            .any(|e| e.id == started.execution_id && e.project == "Storefront Classic")
     );
 }
 
 #[tokio::test]
 async fn required_variable_is_refused_before_any_request() {
     let sim = sim().await;
-    let fg = client_with(&sim, &sim.harness_fg_api_key(), &["Payments"]);
+    let fg = client_with(&sim, &sim.harness_fg_api_key(), &["Legacy Billing"]);
     let pipelines = fg.list_pipelines().await.unwrap();
-    assert!(pipelines.iter().all(|p| p.project == "Payments"));
+    assert_eq!(pipelines.len(), 4);
+    assert!(pipelines.iter().all(|p| p.project == "Legacy Billing"));
     let deploy = pipelines
         .iter()
-        .find(|p| p.name == "Payments API deploy")
+        .find(|p| p.name == "Billing release")
         .unwrap();
     let before = sim.stats();
     assert_eq!(
@@ -407,14 +435,14 @@ async fn required_variable_is_refused_before_any_request() {
         .start(&StartRequest {
             project: deploy.project.clone(),
             pipeline_id: deploy.id.clone(),
-            values: vec![("image_tag".into(), "  ".into())],
+            values: vec![("release_version".into(), "  ".into())],
             notes: None,
         })
         .await
         .unwrap_err();
     assert_eq!(
         err,
-        BackendError::BadRequest("required input(s) left empty: image_tag".into())
+        BackendError::BadRequest("required input(s) left empty: release_version".into())
     );
     let after = sim.stats();
     assert_eq!(
@@ -422,26 +450,29 @@ async fn required_variable_is_refused_before_any_request() {
         before.requests_to("POST", ROUTE)
     );
     assert_eq!(after.starts, 0);
-    // An unknown configured application is named.
-    let err = client_with(&sim, &sim.harness_fg_api_key(), &["Nope"])
-        .list_pipelines()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, BackendError::NotFound(m) if m.contains("Nope")),
-        "{err:?}"
-    );
+    // An unknown configured application is named; a NextGen project is not an application.
+    for name in ["Nope", "Payments"] {
+        let err = client_with(&sim, &sim.harness_fg_api_key(), &[name])
+            .list_pipelines()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, BackendError::NotFound(m) if m.contains(name)),
+            "{err:?}"
+        );
+    }
 }
 
 #[tokio::test]
 async fn client_sees_gates_and_approves_and_rejects() {
     let sim = sim().await;
     let fg = client(&sim);
-    let gate = sim.world().waiting_gate().unwrap();
-    let (train, two) = sim.world().two_waiting_gates().unwrap();
+    let gate = sim.world().first_gen_waiting_gate().unwrap();
+    let (train, two) = sim.world().first_gen_two_waiting_gates().unwrap();
+    assert_eq!(two.len(), 2);
 
     let exec = ExecRef {
-        project: "Platform".into(),
+        project: "Legacy Billing".into(),
         id: gate.execution.clone(),
     };
     let detail = fg.execution(&exec).await.unwrap();
@@ -461,6 +492,22 @@ async fn client_sees_gates_and_approves_and_rejects() {
     assert!(
         two.iter()
             .all(|g| waiting.iter().any(|a| a.id == g.approval))
+    );
+    // Exactly the First Gen gates: those seeded waiting and the three just opened, and none
+    // of the NextGen projects' gates.
+    let mut listed: Vec<&str> = waiting.iter().map(|a| a.id.as_str()).collect();
+    listed.sort_unstable();
+    let first_gen = sim.world().first_gen_waiting_gates();
+    assert!(first_gen.len() >= 5, "{first_gen:?}");
+    let mut expected: Vec<&str> = first_gen.iter().map(|g| g.approval.as_str()).collect();
+    expected.sort_unstable();
+    assert_eq!(listed, expected);
+    let next_gen = sim.world().waiting_gates();
+    assert!(!next_gen.is_empty());
+    assert!(
+        next_gen
+            .iter()
+            .all(|g| !waiting.iter().any(|a| a.id == g.approval))
     );
     let approve = Decision {
         action: DecisionAction::Approve,
@@ -518,7 +565,7 @@ async fn client_sees_gates_and_approves_and_rejects() {
     );
     let after = fg
         .execution(&ExecRef {
-            project: "Payments".into(),
+            project: "Storefront Classic".into(),
             id: train.clone(),
         })
         .await
@@ -537,7 +584,7 @@ async fn every_error_class_has_a_clear_message() {
     // A GraphQL error in an HTTP 200.
     let err = fg
         .execution(&ExecRef {
-            project: "Payments".into(),
+            project: "Legacy Billing".into(),
             id: "nope".into(),
         })
         .await
@@ -575,13 +622,13 @@ async fn every_error_class_has_a_clear_message() {
     let pipelines = viewer.list_pipelines().await.unwrap();
     let deploy = pipelines
         .iter()
-        .find(|p| p.name == "Payments API deploy")
+        .find(|p| p.name == "Billing release")
         .unwrap();
     let err = viewer
         .start(&StartRequest {
             project: deploy.project.clone(),
             pipeline_id: deploy.id.clone(),
-            values: vec![("image_tag".into(), "1.43.0".into())],
+            values: vec![("release_version".into(), "7.15.0".into())],
             notes: None,
         })
         .await
@@ -591,7 +638,7 @@ async fn every_error_class_has_a_clear_message() {
         BackendError::NotAuthorized("User not authorized to deploy".into())
     );
     assert!(!err.to_string().contains(&sim.harness_fg_viewer_key()));
-    let gate = sim.world().waiting_gate().unwrap();
+    let gate = sim.world().first_gen_waiting_gate().unwrap();
     let approval = viewer
         .waiting_approvals()
         .await
@@ -648,4 +695,144 @@ async fn every_error_class_has_a_clear_message() {
         assert_eq!(status, StatusCode::OK, "{q}");
         assert!(body["errors"][0]["message"].is_string(), "{q}: {body}");
     }
+}
+
+/// A NextGen call on a First Gen application's project, answered as for an unknown project.
+async fn next_gen(sim: &SimHandle, method: reqwest::Method, path: &str) -> (StatusCode, Value) {
+    next_gen_with(sim, method, path, None).await
+}
+
+async fn next_gen_with(
+    sim: &SimHandle,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method, format!("{}{path}", sim.harness_url()))
+        .header("x-api-key", sim.harness_token())
+        .header("Harness-Account", sim.account());
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_two_faces_show_disjoint_content() {
+    use reqwest::Method;
+    let sim = sim().await;
+    assert_eq!(sim.projects(), ["payments", "checkout", "platform"]);
+    assert_eq!(
+        sim.harness_fg_applications(),
+        ["Legacy Billing", "Storefront Classic"]
+    );
+    let gate = sim.world().first_gen_waiting_gate().unwrap();
+    assert_eq!(gate.project, "legacy_billing");
+    let scope = |project: &str| {
+        format!(
+            "accountIdentifier={}&orgIdentifier=default&projectIdentifier={project}",
+            sim.account()
+        )
+    };
+    // Lists are empty, as for a project that does not exist.
+    for project in ["legacy_billing", "nope"] {
+        let (status, body) = next_gen(
+            &sim,
+            Method::POST,
+            &format!("/pipeline/api/pipelines/list?{}", scope(project)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["data"]["totalElements"], 0, "{project}: {body}");
+        let (status, body) = next_gen(
+            &sim,
+            Method::POST,
+            &format!(
+                "/pipeline/api/pipelines/execution/summary?{}",
+                scope(project)
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["data"]["totalElements"], 0, "{project}: {body}");
+    }
+    // A First Gen pipeline, execution and gate are not found.
+    let (_, body) = next_gen(
+        &sim,
+        Method::GET,
+        &format!(
+            "/pipeline/api/pipelines/invoice_batch_rerun?{}",
+            scope("legacy_billing")
+        ),
+    )
+    .await;
+    assert_eq!(
+        body["message"],
+        "Pipeline with the given ID: invoice_batch_rerun does not exist or has been deleted.",
+        "{body}"
+    );
+    let (unknown, _) = next_gen(
+        &sim,
+        Method::GET,
+        &format!(
+            "/pipeline/api/pipelines/execution/v2/nope?{}",
+            scope("legacy_billing")
+        ),
+    )
+    .await;
+    let (status, _) = next_gen(
+        &sim,
+        Method::GET,
+        &format!(
+            "/pipeline/api/pipelines/execution/v2/{}?{}",
+            gate.execution,
+            scope("legacy_billing")
+        ),
+    )
+    .await;
+    assert_eq!(status, unknown);
+    assert_ne!(status, StatusCode::OK);
+    let (status, body) = next_gen(
+        &sim,
+        Method::GET,
+        &format!(
+            "/pipeline/api/approvals/{}?accountIdentifier={}",
+            gate.approval,
+            sim.account()
+        ),
+    )
+    .await;
+    assert_ne!(status, StatusCode::OK);
+    assert_eq!(
+        body["message"],
+        format!(
+            "Invalid request: Invalid approval instance id: {}",
+            gate.approval
+        )
+    );
+    let (status, body) = next_gen_with(
+        &sim,
+        Method::POST,
+        &format!(
+            "/v1/orgs/default/projects/legacy_billing/approvals/execution/{}",
+            gate.execution
+        ),
+        Some(json!({"action": "APPROVE"})),
+    )
+    .await;
+    assert_ne!(status, StatusCode::OK);
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("doesn't belong to Account")),
+        "{body}"
+    );
+    assert_eq!(sim.stats().total_decisions(), 0);
+    assert_eq!(
+        sim.world().approval_status(&gate.approval),
+        Some(ApprovalStatus::Waiting)
+    );
 }

@@ -1,15 +1,21 @@
 //! Test and demo helpers that put the world into known states at once: a gate waiting right
 //! now, two gates waiting in one execution, a gate past its deadline. Everything here goes
 //! through the same world operations the simulated backends use.
+//!
+//! The plain helpers (`waiting_gate`, `two_waiting_gates`, `waiting_gates`) are about NextGen
+//! projects, the ones NextGen clients are configured with; the `first_gen_*` ones about the
+//! First Gen applications. `start`, `gates_of` and the rest take any project or execution.
 
 use std::sync::Arc;
 
 use super::Shared;
-use super::world::{ApprovalStatus, RunStatus, StartOpts, Trigger, TriggerKind, World};
+use super::world::{ApprovalStatus, Generation, RunStatus, StartOpts, Trigger, TriggerKind, World};
 
 /// A gate instance and where it sits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Gate {
+    /// The world's project id (for a First Gen gate, its application's project id, not the
+    /// application name).
     pub project: String,
     pub pipeline: String,
     pub execution: String,
@@ -28,10 +34,12 @@ pub struct SimWorld {
     shared: Arc<Shared>,
 }
 
-fn gates(w: &World, execution: Option<&str>) -> Vec<Gate> {
+/// Waiting gates, oldest first, of one execution and/or of one generation's projects.
+fn gates(w: &World, execution: Option<&str>, generation: Option<Generation>) -> Vec<Gate> {
     w.waiting_approvals()
         .into_iter()
         .filter(|a| execution.is_none_or(|e| a.execution == e))
+        .filter(|a| generation.is_none_or(|g| w.serves(g, &a.project)))
         .filter_map(|a| {
             let stage = w.pipeline(&a.project, &a.pipeline)?.stages.get(a.stage)?;
             Some(Gate {
@@ -97,14 +105,38 @@ impl SimWorld {
         Some((execution, gates))
     }
 
-    /// Every waiting gate, oldest first.
+    /// Every waiting gate of the NextGen projects, oldest first.
     pub fn waiting_gates(&self) -> Vec<Gate> {
-        gates(&self.shared.world(), None)
+        gates(&self.shared.world(), None, Some(Generation::NextGen))
     }
 
-    /// The waiting gates of one execution.
+    /// Starts `legacy_billing/invoice_batch_rerun` (First Gen application "Legacy Billing"),
+    /// whose first step is an approval, and returns its gate, already waiting. The gate is open
+    /// to `_project_all_users`, needs one approval, has the callback id `invoice_rerun`, takes
+    /// the input `ticket` and blocks the executor (a simulated person, so every key's user
+    /// that may decide can decide it).
+    pub fn first_gen_waiting_gate(&self) -> Option<Gate> {
+        let execution = self.start("legacy_billing", "invoice_batch_rerun")?;
+        self.gates_of(&execution).into_iter().next()
+    }
+
+    /// Starts `storefront_classic/storefront_release` (First Gen application "Storefront
+    /// Classic"), whose first stages are two parallel sign-offs, and returns the execution id
+    /// with both waiting gates (callback ids `ops_signoff` and `merch_signoff`).
+    pub fn first_gen_two_waiting_gates(&self) -> Option<(String, Vec<Gate>)> {
+        let execution = self.start("storefront_classic", "storefront_release")?;
+        let gates = self.gates_of(&execution);
+        Some((execution, gates))
+    }
+
+    /// Every waiting gate of the First Gen applications, oldest first.
+    pub fn first_gen_waiting_gates(&self) -> Vec<Gate> {
+        gates(&self.shared.world(), None, Some(Generation::FirstGen))
+    }
+
+    /// The waiting gates of one execution (of either generation).
     pub fn gates_of(&self, execution: &str) -> Vec<Gate> {
-        gates(&self.shared.world(), Some(execution))
+        gates(&self.shared.world(), Some(execution), None)
     }
 
     /// Moves a waiting gate's deadline to now, so it expires (and its execution with it).

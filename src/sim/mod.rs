@@ -11,8 +11,9 @@
 //! ```
 //!
 //! Layout: `clock` (simulated time), `world` (backend-neutral model and its progression),
-//! `seed` (the demo content), `harness` (the Harness NextGen face), `harness_fg` (the
-//! First Gen GraphQL face, on the same host as NextGen like the real service), `infraxys`
+//! `seed` (the demo content), `harness` (the Harness NextGen face, over the NextGen
+//! projects), `harness_fg` (the First Gen GraphQL face over the First Gen applications, on
+//! the same host as NextGen like the real service), `infraxys`
 //! (the Infraxys face, on a listener of its own over a fixed catalogue), `faults` (injected
 //! latency and errors), `stats` (request and decision counters), `control` (test helpers
 //! that put the world into known states).
@@ -273,12 +274,12 @@ impl SimHandle {
         self.shared.harness.org.clone()
     }
 
-    /// Project identifiers, in a fixed order.
+    /// NextGen project identifiers, in a fixed order (the First Gen applications are not
+    /// among them: see [`SimHandle::harness_fg_applications`]).
     pub fn projects(&self) -> Vec<String> {
         self.shared
             .world()
-            .projects
-            .iter()
+            .projects_of(world::Generation::NextGen)
             .map(|p| p.id.clone())
             .collect()
     }
@@ -381,12 +382,12 @@ impl SimHandle {
         self.tokens.fg_viewer.clone()
     }
 
-    /// First Gen application names (the world's project names), in a fixed order.
+    /// First Gen application names (the names of the world's First Gen projects, which the
+    /// NextGen face does not serve), in a fixed order.
     pub fn harness_fg_applications(&self) -> Vec<String> {
         self.shared
             .world()
-            .projects
-            .iter()
+            .projects_of(world::Generation::FirstGen)
             .map(|p| p.name.clone())
             .collect()
     }

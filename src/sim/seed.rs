@@ -1,5 +1,6 @@
-//! The demo world's content: three teams' projects, their pipelines, the people and groups
-//! around them, and a few days of generated history.
+//! The demo world's content: three teams' NextGen projects, two First Gen applications not
+//! yet migrated (`first_gen.rs`), their pipelines, the people and groups around them, and a
+//! few days of generated history.
 //!
 //! History is not invented row by row: the world is created three days in the past and run
 //! forward on the same engine that runs it live, with simulated people deciding gates and now
@@ -17,8 +18,9 @@ mod payments;
 mod platform;
 
 use super::world::{
-    ApprovalSpec, AutoTrigger, Bot, Group, Ms, Pipeline, PrincipalKind, Project, Stage, StageKind,
-    StartOpts, Step, StepKind, Trigger, TriggerKind, User, VarKind, VarValue, Variable, World,
+    ApprovalSpec, AutoTrigger, Bot, Generation, Group, Ms, Pipeline, PrincipalKind, Project, Stage,
+    StageKind, StartOpts, Step, StepKind, Trigger, TriggerKind, User, VarKind, VarValue, Variable,
+    World,
 };
 
 const SEC: Ms = 1_000;
@@ -43,19 +45,25 @@ pub(crate) fn build(seed: u64, now: Ms) -> (World, Cast) {
     let mut w = World::new(seed, now - 3 * DAY);
     let cast = people(&mut w);
     w.projects = vec![
-        project("payments", "Payments"),
-        project("checkout", "Checkout"),
-        project("platform", "Platform"),
+        project("payments", "Payments", Generation::NextGen),
+        project("checkout", "Checkout", Generation::NextGen),
+        project("platform", "Platform", Generation::NextGen),
     ];
+    w.projects.extend(
+        first_gen::APPLICATIONS
+            .iter()
+            .map(|(id, name)| project(id, name, Generation::FirstGen)),
+    );
     pipelines(&mut w, now);
     history(&mut w, now);
     (w, cast)
 }
 
-fn project(id: &str, name: &str) -> Project {
+fn project(id: &str, name: &str, generation: Generation) -> Project {
     Project {
         id: id.to_string(),
         name: name.to_string(),
+        generation,
     }
 }
 
@@ -387,6 +395,8 @@ fn pipelines(w: &mut World, now: Ms) {
     payments::payments(w, now);
     checkout::checkout(w, now);
     platform::platform(w, now);
+    // After the NextGen content, so its definitions stay as they were.
+    first_gen::first_gen(w, now);
 }
 
 /// A run started by hand shortly before "now": how long ago, project, pipeline, who, inputs.
@@ -419,6 +429,14 @@ fn history(w: &mut World, now: Ms) {
             "Jane Doe",
             &[("image_tag", "1.43.0")],
         ),
+        // First Gen: a rerun waiting for its approval.
+        Pick(
+            40 * MIN,
+            "legacy_billing",
+            "invoice_batch_rerun",
+            "Lena Fischer",
+            &[("billing_period", "2026-10")],
+        ),
         Pick(
             30 * MIN,
             "platform",
@@ -433,6 +451,14 @@ fn history(w: &mut World, now: Ms) {
             "Lena Fischer",
             &[("release", "2026.10")],
         ),
+        // First Gen: a release with both sign-offs waiting.
+        Pick(
+            16 * MIN,
+            "storefront_classic",
+            "storefront_release",
+            "Aiko Tanaka",
+            &[("release", "2026.10.2")],
+        ),
         Pick(
             12 * MIN,
             "checkout",
@@ -440,14 +466,36 @@ fn history(w: &mut World, now: Ms) {
             "Aiko Tanaka",
             &[],
         ),
-        // These three are still running at "now": each takes longer than its head start.
+        // First Gen: a release past QA, waiting for finance.
+        Pick(
+            8 * MIN,
+            "legacy_billing",
+            "billing_release",
+            "Jane Doe",
+            &[("release_version", "7.15.0")],
+        ),
+        // These are still running at "now": each takes longer than its head start.
         Pick(45 * SEC, "platform", "base_image_rebuild", "Jane Doe", &[]),
+        Pick(
+            40 * SEC,
+            "storefront_classic",
+            "storefront_web_deploy",
+            "Ravi Kumar",
+            &[("image_tag", "5.2.0")],
+        ),
         Pick(
             30 * SEC,
             "checkout",
             "cart_service_deploy",
             "Ravi Kumar",
             &[("image_tag", "3.9.0")],
+        ),
+        Pick(
+            25 * SEC,
+            "legacy_billing",
+            "billing_api_deploy",
+            "Lena Fischer",
+            &[("image_tag", "7.15.0")],
         ),
         Pick(
             20 * SEC,
@@ -503,7 +551,8 @@ mod tests {
     #[test]
     fn seeded_world_has_what_the_demo_needs() {
         let (w, _) = build(42, MANUAL_EPOCH_MS);
-        assert_eq!(w.projects.len(), 3);
+        assert_eq!(w.projects_of(Generation::NextGen).count(), 3);
+        assert_eq!(w.projects_of(Generation::FirstGen).count(), 2);
         assert!(w.pipelines.len() >= 12);
         let running = w
             .executions
@@ -535,6 +584,47 @@ mod tests {
         for p in &w.pipelines {
             assert!(p.runs.len() <= crate::sim::world::HISTORY_CAP);
         }
+    }
+
+    #[test]
+    fn first_gen_applications_have_their_own_live_content() {
+        let (w, _) = build(42, MANUAL_EPOCH_MS);
+        let first_gen = |project: &str| w.serves(Generation::FirstGen, project);
+        let names: Vec<&str> = w
+            .projects_of(Generation::FirstGen)
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(names, ["Legacy Billing", "Storefront Classic"]);
+        for app in ["legacy_billing", "storefront_classic"] {
+            assert_eq!(w.pipelines_of(app).count(), 4, "{app}");
+            let workflows = w
+                .pipelines_of(app)
+                .filter(|p| first_gen::workflow(app, &p.id).is_some())
+                .count();
+            assert_eq!(workflows, 2, "{app}");
+        }
+        // Every workflow the table names exists.
+        for wf in first_gen::WORKFLOWS {
+            assert!(w.pipeline(wf.project, wf.pipeline).is_some());
+        }
+        let waiting = w
+            .waiting_approvals()
+            .into_iter()
+            .filter(|a| first_gen(&a.project))
+            .count();
+        assert!(waiting >= 2, "First Gen gates waiting: {waiting}");
+        let running = w
+            .executions
+            .values()
+            .filter(|e| first_gen(&e.project) && e.status == RunStatus::Running)
+            .count();
+        assert!(running >= 2, "First Gen runs running: {running}");
+        let finished = w
+            .executions
+            .values()
+            .filter(|e| first_gen(&e.project) && e.status.is_terminal())
+            .count();
+        assert!(finished >= 20, "First Gen history: {finished}");
     }
 
     #[test]

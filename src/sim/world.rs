@@ -3,8 +3,9 @@
 //! approval gates waiting for people.
 //!
 //! Nothing here knows a wire format. Names follow the domain ("waiting", "rejected"), and each
-//! face (Harness NextGen today; Argo, First Gen and Infraxys later) maps them to its own enums,
-//! ids and JSON. How time moves the world lives in `world/progress.rs`.
+//! face (Harness NextGen, Harness First Gen; others later) maps them to its own enums, ids and
+//! JSON. Each project records which of the two Harness generations serves it, so a face shows
+//! only its own projects. How time moves the world lives in `world/progress.rs`.
 
 mod decisions;
 mod progress;
@@ -242,10 +243,21 @@ pub struct Group {
     pub members: Vec<String>,
 }
 
+/// Which Harness product serves a project. An account migrating from First Gen to NextGen
+/// has some of each: a NextGen project is only seen through the NextGen face, a First Gen
+/// application only through the First Gen face, so the two never show the same content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Generation {
+    NextGen,
+    FirstGen,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Project {
     pub id: String,
     pub name: String,
+    /// Which product serves it.
+    pub generation: Generation,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -460,6 +472,19 @@ impl World {
 
     pub fn project(&self, id: &str) -> Option<&Project> {
         self.projects.iter().find(|p| p.id == id)
+    }
+
+    /// Whether `project` exists and is served by `generation`.
+    pub fn serves(&self, generation: Generation, project: &str) -> bool {
+        self.project(project)
+            .is_some_and(|p| p.generation == generation)
+    }
+
+    /// The projects `generation` serves, in the world's order.
+    pub fn projects_of(&self, generation: Generation) -> impl Iterator<Item = &Project> {
+        self.projects
+            .iter()
+            .filter(move |p| p.generation == generation)
     }
 
     pub fn pipeline(&self, project: &str, id: &str) -> Option<&Pipeline> {

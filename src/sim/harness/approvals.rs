@@ -16,7 +16,9 @@ use super::errors::ApiError;
 use super::pipelines::{body, json_body, path};
 use super::{Cid, Outcome, Params, Reply, finish};
 use crate::sim::Shared;
-use crate::sim::world::{Action, Approval, ApprovalStatus, AuthzDenied, DecideError, World};
+use crate::sim::world::{
+    Action, Approval, ApprovalStatus, AuthzDenied, DecideError, Generation, World,
+};
 
 fn status_text(s: ApprovalStatus) -> &'static str {
     match s {
@@ -27,6 +29,12 @@ fn status_text(s: ApprovalStatus) -> &'static str {
         ApprovalStatus::Aborted => "ABORTED",
         ApprovalStatus::Expired => "EXPIRED",
     }
+}
+
+/// A gate instance of a NextGen project: First Gen gates do not exist for this face.
+fn approval<'w>(w: &'w World, id: &str) -> Option<&'w Approval> {
+    w.approval(id)
+        .filter(|a| w.serves(Generation::NextGen, &a.project))
 }
 
 fn action_text(a: Action) -> &'static str {
@@ -150,7 +158,7 @@ fn decide(
     id: &str,
     d: Decision,
 ) -> Result<(), ApiError> {
-    let a = w.approval(id).ok_or_else(|| invalid_harness_id(id))?;
+    let a = approval(w, id).ok_or_else(|| invalid_harness_id(id))?;
     if w.authorize(a, &caller.user).is_err() {
         return Err(ApiError::Invalid(
             "User not authorized to approve/reject".to_string(),
@@ -182,8 +190,7 @@ pub(crate) async fn get(
     let outcome = (|| -> Outcome {
         let id = path(id)?;
         let w = s.world();
-        let a = w
-            .approval(&id)
+        let a = approval(&w, &id)
             .ok_or_else(|| ApiError::Invalid(format!("Invalid approval instance id: {id}")))?;
         if let Some(given) = params.get("accountIdentifier")
             && given != s.harness.account
@@ -209,7 +216,7 @@ pub(crate) async fn authorization(
         let id = path(id)?;
         require_user(&caller)?;
         let w = s.world();
-        let a = w.approval(&id).ok_or_else(|| invalid_harness_id(&id))?;
+        let a = approval(&w, &id).ok_or_else(|| invalid_harness_id(&id))?;
         let reason = match w.authorize(a, &caller.user) {
             Ok(()) => None,
             Err(AuthzDenied::AlreadyActed) => {
@@ -300,7 +307,7 @@ pub(crate) async fn activity(
             )]));
         };
         let mut w = s.world();
-        let a = w.approval(&id).ok_or_else(|| invalid_harness_id(&id))?;
+        let a = approval(&w, &id).ok_or_else(|| invalid_harness_id(&id))?;
         caller.require_execute(&w, &s.harness.org, &a.project, Some(&a.pipeline))?;
         require_user(&caller)?;
         let decision = Decision {
@@ -312,7 +319,7 @@ pub(crate) async fn activity(
             inputs: inputs(request.approver_inputs),
         };
         decide(&s, &mut w, &caller, &id, decision)?;
-        let a = w.approval(&id).ok_or_else(|| invalid_harness_id(&id))?;
+        let a = approval(&w, &id).ok_or_else(|| invalid_harness_id(&id))?;
         Ok(Reply::Envelope(legacy_json(&s, &w, a)))
     })();
     finish(&cid, outcome)
@@ -338,7 +345,10 @@ fn check_execution(
     exec: &str,
 ) -> Result<(), ApiError> {
     let found = w.execution(exec).is_some_and(|e| {
-        e.project == project && account == s.harness.account && org == s.harness.org
+        e.project == project
+            && w.serves(Generation::NextGen, project)
+            && account == s.harness.account
+            && org == s.harness.org
     });
     if found {
         Ok(())
@@ -480,7 +490,7 @@ pub(crate) async fn v1_decide(
             inputs: inputs(request.approver_inputs.or(request.approver_inputs_camel)),
         };
         decide(&s, &mut w, &caller, &id, decision)?;
-        let a = w.approval(&id).ok_or_else(|| invalid_harness_id(&id))?;
+        let a = approval(&w, &id).ok_or_else(|| invalid_harness_id(&id))?;
         Ok(Reply::Bare(v1_json(&s, &w, a)))
     })();
     finish(&cid, outcome)

@@ -16,7 +16,7 @@ use super::render::{modules, pipeline_summary, tags_map, v1_pipeline};
 use super::yaml::{pipeline_yaml, template_yaml};
 use super::{Cid, Outcome, Params, Reply, finish, page_json, slice};
 use crate::sim::Shared;
-use crate::sim::world::{Pipeline, World};
+use crate::sim::world::{Generation, Pipeline, World};
 
 pub(crate) const LEGACY_SCOPE: [&str; 3] =
     ["accountIdentifier", "orgIdentifier", "projectIdentifier"];
@@ -58,7 +58,7 @@ pub(crate) fn path<T>(p: Result<Path<T>, PathRejection>) -> Result<T, ApiError> 
 
 /// Whether (account, org, project) names something in the simulated installation.
 pub(crate) fn in_scope(s: &Shared, w: &World, account: &str, org: &str, project: &str) -> bool {
-    account == s.harness.account && org == s.harness.org && w.project(project).is_some()
+    account == s.harness.account && org == s.harness.org && w.serves(Generation::NextGen, project)
 }
 
 pub(crate) fn crud_not_found(id: &str, org: &str, project: &str) -> ApiError {

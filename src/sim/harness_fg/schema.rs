@@ -1,7 +1,8 @@
 //! The First Gen schema over the shared world (spec 4.2 to 4.5).
 //!
-//! Applications are the world's projects; a world pipeline is a First Gen workflow when
-//! `seed/first_gen.rs` lists it, otherwise a First Gen pipeline. Ids are derived from the
+//! Applications are the world's First Gen projects (NextGen projects, served by the NextGen
+//! face, do not exist here); a world pipeline is a First Gen workflow when `seed/first_gen.rs`
+//! lists it, otherwise a First Gen pipeline. Ids are derived from the
 //! world's identifiers (stable for a seed, opaque like the real 22-character ids). Scalars
 //! follow the spec: `DateTime` fields are JSON numbers (epoch ms), `Long` fields strings.
 //!
@@ -21,8 +22,8 @@ use crate::sim::Shared;
 use crate::sim::ids;
 use crate::sim::seed::first_gen;
 use crate::sim::world::{
-    Action, Approval, ApprovalStatus, DecideError, Execution, InputProblem, Pipeline, RunStatus,
-    StageKind, StartOpts, Trigger, TriggerKind, VarValue, World,
+    Action, Approval, ApprovalStatus, DecideError, Execution, Generation, InputProblem, Pipeline,
+    RunStatus, StageKind, StartOpts, Trigger, TriggerKind, VarValue, World,
 };
 
 pub(crate) const NO_EXECUTION: &str = "Execution does not exist or access is denied";
@@ -107,17 +108,32 @@ pub(crate) struct Schema<'a> {
 impl Schema<'_> {
     fn project_of_app(&self, id: &str) -> Option<String> {
         self.world
-            .projects
-            .iter()
+            .projects_of(Generation::FirstGen)
             .find(|p| app_id(&p.id) == id)
             .map(|p| p.id.clone())
     }
 
-    fn entity(&self, id: &str) -> Option<&Pipeline> {
+    /// Whether a world project is a First Gen application.
+    fn is_app(&self, project: &str) -> bool {
+        self.world.serves(Generation::FirstGen, project)
+    }
+
+    /// The pipelines and workflows of every application.
+    fn fg_pipelines(&self) -> impl Iterator<Item = &Pipeline> {
         self.world
             .pipelines
             .iter()
+            .filter(|p| self.is_app(&p.project))
+    }
+
+    fn entity(&self, id: &str) -> Option<&Pipeline> {
+        self.fg_pipelines()
             .find(|p| entity_id(&p.project, &p.id) == id)
+    }
+
+    /// An execution of an application (NextGen runs do not exist here).
+    fn fg_execution(&self, id: &str) -> Option<&Execution> {
+        self.world.execution(id).filter(|e| self.is_app(&e.project))
     }
 
     fn app_json(&self, project: &str) -> Value {
@@ -332,9 +348,7 @@ impl Schema<'_> {
     fn entities(&self, args: &Map<String, Value>, workflows: bool) -> Value {
         let key = if workflows { "workflow" } else { "pipeline" };
         let nodes: Vec<Value> = self
-            .world
-            .pipelines
-            .iter()
+            .fg_pipelines()
             .filter(|p| is_workflow(p) == workflows)
             .filter(|p| {
                 filters_accept(
@@ -369,7 +383,12 @@ impl Schema<'_> {
     }
 
     fn executions(&self, args: &Map<String, Value>) -> Value {
-        let mut list: Vec<&Execution> = self.world.executions.values().collect();
+        let mut list: Vec<&Execution> = self
+            .world
+            .executions
+            .values()
+            .filter(|e| self.is_app(&e.project))
+            .collect();
         list.sort_by(|a, b| b.start_ms.cmp(&a.start_ms).then(b.id.cmp(&a.id)));
         let nodes: Vec<Value> = list
             .into_iter()
@@ -403,8 +422,7 @@ impl Schema<'_> {
     fn approval_details(&self, args: &Map<String, Value>) -> Result<Value, String> {
         let exec_id = arg(args, "executionId").unwrap_or_default();
         let e = self
-            .world
-            .execution(exec_id)
+            .fg_execution(exec_id)
             .filter(|e| arg(args, "applicationId") == Some(app_id(&e.project).as_str()))
             .ok_or_else(|| NO_EXECUTION.to_string())?;
         let details: Vec<Value> = self
@@ -617,8 +635,7 @@ impl Schema<'_> {
         let exec_id = arg(input, "executionId").unwrap_or_default();
         let approval_id = arg(input, "approvalId").unwrap_or_default();
         let app = arg(input, "applicationId").unwrap_or_default();
-        self.world
-            .execution(exec_id)
+        self.fg_execution(exec_id)
             .filter(|e| app_id(&e.project) == app)
             .ok_or_else(|| NO_EXECUTION.to_string())?;
         let action = match arg(input, "action") {
@@ -815,8 +832,7 @@ impl Resolver for Schema<'_> {
                 let name = arg(args, "name").unwrap_or_default();
                 let project = self
                     .world
-                    .projects
-                    .iter()
+                    .projects_of(Generation::FirstGen)
                     .find(|p| p.name == name)
                     .map(|p| p.id.clone())
                     .ok_or_else(|| format!("No application found with name {name}"))?;
@@ -825,8 +841,7 @@ impl Resolver for Schema<'_> {
             "applications" => {
                 let nodes: Vec<Value> = self
                     .world
-                    .projects
-                    .iter()
+                    .projects_of(Generation::FirstGen)
                     .filter(|p| filters_accept(args, &[("application", &app_id(&p.id))]))
                     .map(|p| self.app_json(&p.id))
                     .collect();
@@ -851,8 +866,7 @@ impl Resolver for Schema<'_> {
             "workflowByName" => self.by_name(args, true),
             "execution" => {
                 let id = arg(args, "executionId").unwrap_or_default();
-                self.world
-                    .execution(id)
+                self.fg_execution(id)
                     .map(|e| self.execution_json(e))
                     .ok_or_else(|| NO_EXECUTION.to_string())
             }
@@ -887,9 +901,9 @@ mod tests {
 
     #[test]
     fn ids_are_stable_and_distinct() {
-        assert_eq!(app_id("payments"), app_id("payments"));
-        assert_ne!(app_id("payments"), app_id("checkout"));
-        assert_eq!(app_id("payments").len(), 22);
+        assert_eq!(app_id("legacy_billing"), app_id("legacy_billing"));
+        assert_ne!(app_id("legacy_billing"), app_id("storefront_classic"));
+        assert_eq!(app_id("legacy_billing").len(), 22);
         assert_ne!(entity_id("a", "bc"), entity_id("ab", "c"));
     }
 
