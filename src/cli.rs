@@ -52,7 +52,8 @@ Exit codes:
   7   rate limited by the backend
   8   the gate expired before the decision
   9   refused: read-only mode
-  10  --wait: the execution finished unsuccessfully (failed, aborted, rejected, expired)";
+  10  --wait: the execution finished unsuccessfully (failed, aborted, rejected, expired)
+  130 start --records: stopped by SIGINT (143: SIGTERM); run again with the same --results";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Output {

@@ -656,18 +656,20 @@ async fn preview(
         });
     }
     global.print(&out, || {
-        let mut text = String::new();
+        // Cleaned line by line: the body's own line breaks are what makes it readable.
+        let mut lines = Vec::new();
         for p in &out {
-            text.push_str(&format!(
-                "# record on line {}\n{} {}\n",
-                p.line, p.method, p.url
-            ));
-            for h in &p.headers {
-                text.push_str(&format!("{}: {}\n", h.name, h.value));
-            }
-            text.push_str(&format!("\n{}\n\n", p.body));
+            lines.push(format!("# record on line {}", p.line));
+            lines.push(format!("{} {}", p.method, p.url));
+            lines.extend(p.headers.iter().map(|h| format!("{}: {}", h.name, h.value)));
+            lines.push(String::new());
+            lines.extend(p.body.lines().map(str::to_string));
+            lines.push(String::new());
         }
-        crate::sanitize::clean(&text).into_owned()
+        lines
+            .iter()
+            .map(|l| crate::sanitize::clean(l).into_owned() + "\n")
+            .collect()
     });
     eprintln!("flightdeck: preview only: nothing was sent");
     Ok(())
