@@ -321,6 +321,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
     let total = records.len() + malformed.len();
     let mut bad: Vec<(usize, String)> =
         malformed.into_iter().map(|m| (m.line, m.message)).collect();
+    let scope = format!("{}/{}/{}", t.backend, pipeline.project, pipeline.id);
     let mut jobs = Vec::new();
     for record in &records {
         let values = values_of(record, &constants, &maps, &args.excludes);
@@ -331,7 +332,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         }
         jobs.push(Job {
             line: record.line,
-            key: results::key(&values, &secrets),
+            key: results::key(&scope, &values, &secrets),
             request: StartRequest {
                 project: pipeline.project.clone(),
                 pipeline_id: pipeline.id.clone(),
@@ -380,7 +381,8 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
             _ => {
                 return Err(Failure::bad_input(format!(
                     "the results file does not match these records (line {line} changed since it \
-                     was written: different file, values or --var/--map/--exclude); nothing was sent"
+                     was written: different file, pipeline, values or --var/--map/--exclude); nothing \
+                     was sent"
                 )));
             }
         }
@@ -412,7 +414,12 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
                     status: outcome_word(prior.status),
                     resumed: true,
                     final_status: None,
-                    error: prior.error.clone(),
+                    error: match prior.status {
+                        Outcome::Sending => {
+                            Some("cut off before the answer arrived (crash or kill)".into())
+                        }
+                        _ => prior.error.clone(),
+                    },
                 },
             );
         }
@@ -461,7 +468,6 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
     for row in done {
         rows.insert(row.line, row);
     }
-    let signal = *stop.borrow();
     for job in to_send.iter().chain(&held_back) {
         rows.entry(job.line).or_insert_with(|| RowJson {
             line: job.line,
@@ -472,7 +478,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
             error: None,
         });
     }
-    if args.test_one {
+    if args.test_one && !to_send.is_empty() {
         eprintln!(
             "flightdeck: caution: --test-one started a REAL execution of {}/{}/{} (the first \
              record); the other {} were not sent",
@@ -484,7 +490,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
     }
 
     let mut wait_timed_out = false;
-    if args.wait && signal.is_none() {
+    if args.wait && !ctx.stopping() {
         wait_timed_out = follow(
             &ctx,
             &pipeline.project,
@@ -496,6 +502,8 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         .await;
     }
 
+    let signal = *stop.borrow();
+    let halted = ctx.halt.load(Ordering::SeqCst);
     let rows: Vec<RowJson> = rows.into_values().collect();
     let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
     let summary = BulkJson {
@@ -507,7 +515,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         failed: count("failed"),
         unknown: count("unknown"),
         not_sent: count("not_sent"),
-        interrupted: signal.is_some() || ctx.halt.load(Ordering::SeqCst),
+        interrupted: signal.is_some() || halted,
         results: rows,
     };
     global.print(&summary, || table(&summary, args.wait));
@@ -515,13 +523,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         "flightdeck: {} records: {} started, {} failed, {} unknown, {} not sent",
         summary.records, summary.started, summary.failed, summary.unknown, summary.not_sent
     );
-    exit_status(
-        &summary,
-        signal,
-        args.wait,
-        wait_timed_out,
-        args.retry_unknown,
-    )
+    exit_status(&summary, signal, halted, args.wait, wait_timed_out)
 }
 
 /// The exit code, most urgent first: interrupted, a start that failed or may have, the wait
@@ -529,9 +531,9 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
 fn exit_status(
     summary: &BulkJson,
     signal: Option<&'static str>,
+    halted: bool,
     wait: bool,
     wait_timed_out: bool,
-    retry_unknown: bool,
 ) -> Result<(), Failure> {
     if let Some(signal) = signal {
         let code = if signal == "SIGTERM" { 143 } else { 130 };
@@ -539,12 +541,13 @@ fn exit_status(
             code,
             "interrupted",
             format!(
-                "{signal}: stopped with {} record(s) not sent; run again with the same --results to send them",
+                "{signal}: stopped with {} record(s) not sent (with --results, running again \
+                 sends only those)",
                 summary.not_sent
             ),
         ));
     }
-    if summary.failed + summary.unknown + summary.not_sent > 0 && summary.interrupted {
+    if halted {
         return Err(Failure::new(
             failure::BACKEND,
             "backend",
@@ -552,7 +555,7 @@ fn exit_status(
         ));
     }
     if summary.failed + summary.unknown > 0 {
-        let unknown = if summary.unknown > 0 && !retry_unknown {
+        let unknown = if summary.unknown > 0 {
             format!(
                 "; {} may have started (timeout, network or server error): check them in the \
                  backend, then run again with --retry-unknown to send those that did not",

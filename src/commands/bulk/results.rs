@@ -41,21 +41,25 @@ pub struct Line {
     pub error: Option<String>,
 }
 
-/// FNV-1a (64 bit) of the non-secret values, sorted by name. Stable across versions and
-/// platforms, unlike std's hasher; secrets are left out so the file holds nothing derived
+/// FNV-1a (64 bit) of the pipeline (`backend/project/id`, so a results file cannot resume a
+/// run of another pipeline) and the non-secret values, sorted by name. Stable across versions
+/// and platforms, unlike std's hasher; secrets are left out so the file holds nothing derived
 /// from them.
-pub fn key(values: &[(String, String)], secrets: &[String]) -> String {
+pub fn key(pipeline: &str, values: &[(String, String)], secrets: &[String]) -> String {
     let mut sorted: Vec<&(String, String)> = values
         .iter()
         .filter(|(name, _)| !secrets.contains(name))
         .collect();
     sorted.sort();
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for (name, value) in sorted {
-        for byte in name.bytes().chain([0]).chain(value.bytes()).chain([0]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+    let bytes = pipeline.bytes().chain([0]).chain(
+        sorted
+            .into_iter()
+            .flat_map(|(name, value)| name.bytes().chain([0]).chain(value.bytes()).chain([0])),
+    );
+    for byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     format!("fnv1a64:{hash:016x}")
 }
@@ -131,15 +135,19 @@ mod tests {
 
     #[test]
     fn key_ignores_order_and_secrets() {
-        let a = key(&[pair("x", "1"), pair("y", "2")], &[]);
-        assert_eq!(a, key(&[pair("y", "2"), pair("x", "1")], &[]));
-        assert_ne!(a, key(&[pair("x", "1"), pair("y", "3")], &[]));
+        let a = key("h/p/x", &[pair("x", "1"), pair("y", "2")], &[]);
+        assert_eq!(a, key("h/p/x", &[pair("y", "2"), pair("x", "1")], &[]));
+        assert_ne!(a, key("h/p/x", &[pair("x", "1"), pair("y", "3")], &[]));
         // Name/value boundaries matter: x=12 is not x1=2.
-        assert_ne!(key(&[pair("x", "12")], &[]), key(&[pair("x1", "2")], &[]));
+        assert_ne!(
+            key("h/p/x", &[pair("x", "12")], &[]),
+            key("h/p/x", &[pair("x1", "2")], &[])
+        );
+        assert_ne!(a, key("h/p/y", &[pair("x", "1"), pair("y", "2")], &[]));
         let secret = vec!["pw".to_string()];
         assert_eq!(
-            key(&[pair("x", "1"), pair("pw", "a")], &secret),
-            key(&[pair("x", "1"), pair("pw", "b")], &secret)
+            key("h/p/x", &[pair("x", "1"), pair("pw", "a")], &secret),
+            key("h/p/x", &[pair("x", "1"), pair("pw", "b")], &secret)
         );
     }
 
