@@ -52,7 +52,8 @@ Exit codes:
   7   rate limited by the backend
   8   the gate expired before the decision
   9   refused: read-only mode
-  10  --wait: the execution finished unsuccessfully (failed, aborted, rejected, expired)";
+  10  --wait: the execution finished unsuccessfully (failed, aborted, rejected, expired)
+  130 start --records: stopped by SIGINT (143: SIGTERM); run again with the same --results";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Output {
@@ -90,7 +91,7 @@ pub enum Commands {
         /// `backend/execution` or `backend/project/execution`.
         target: String,
     },
-    /// Start a pipeline.
+    /// Start a pipeline, or (with --records) one execution per record of a file.
     Start {
         /// `backend/pipeline` or `backend/project/pipeline`.
         target: String,
@@ -112,6 +113,8 @@ pub enum Commands {
         /// With --wait: how often to read the execution's status.
         #[arg(long, value_name = "DURATION", default_value = "2s", requires = "wait")]
         poll: String,
+        #[command(flatten)]
+        bulk: BulkArgs,
     },
     /// Approve a waiting gate of an execution.
     Approve(DecideArgs),
@@ -129,6 +132,38 @@ pub enum Commands {
     },
     /// Print the man page (roff).
     Man,
+}
+
+/// `start --records`: one execution per record (README, "Bulk starts").
+#[derive(Debug, clap::Args)]
+pub struct BulkArgs {
+    /// JSON Lines or CSV file (by extension, else by content), `-` for stdin: one execution
+    /// per record, fields mapped to variables by name. Record values win over --var.
+    #[arg(long, value_name = "FILE")]
+    pub records: Option<String>,
+    /// Send record field FIELD as variable VARIABLE; repeat for several.
+    #[arg(long = "map", value_name = "FIELD=VARIABLE", requires = "records")]
+    pub maps: Vec<String>,
+    /// Ignore record field FIELD; repeat for several.
+    #[arg(long = "exclude", value_name = "FIELD", requires = "records")]
+    pub excludes: Vec<String>,
+    /// Print the exact requests of the first N records (secrets as ***) and send nothing.
+    #[arg(long, value_name = "N", requires = "records", conflicts_with_all = ["test_one", "wait"])]
+    pub preview: Option<usize>,
+    /// Send only the first record (a real execution) and stop.
+    #[arg(long, requires = "records")]
+    pub test_one: bool,
+    /// Starts in flight at once (default: the backend's `concurrency`; at most 32).
+    #[arg(long, value_name = "N", requires = "records")]
+    pub concurrency: Option<usize>,
+    /// Append one JSON line per record event here; running again with the same file skips
+    /// records already started.
+    #[arg(long, value_name = "FILE", requires = "records")]
+    pub results: Option<PathBuf>,
+    /// With --results: also send again the records whose earlier start had an unknown outcome
+    /// (timeout, network or server error, killed mid-request). They may run twice.
+    #[arg(long, requires = "results")]
+    pub retry_unknown: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,6 +5,7 @@
 //! go to stderr, and in JSON mode also to stdout as `{"error": {...}}`, with the documented
 //! exit code.
 
+mod bulk;
 mod check;
 mod decide;
 pub mod failure;
@@ -88,6 +89,46 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
             wait,
             timeout,
             poll,
+            bulk:
+                crate::cli::BulkArgs {
+                    records: Some(records),
+                    maps,
+                    excludes,
+                    preview,
+                    test_one,
+                    concurrency,
+                    results,
+                    retry_unknown,
+                },
+        } => {
+            let args = bulk::Args {
+                target,
+                records,
+                maps,
+                excludes,
+                vars,
+                artifacts,
+                notes,
+                preview,
+                test_one,
+                concurrency,
+                results,
+                retry_unknown,
+                wait,
+                timeout,
+                poll,
+            };
+            bulk::run(global, args).await
+        }
+        Commands::Start {
+            target,
+            vars,
+            artifacts,
+            notes,
+            wait,
+            timeout,
+            poll,
+            bulk: _,
         } => {
             let args = start::Args {
                 target,

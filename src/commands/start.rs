@@ -17,7 +17,7 @@ pub struct Args {
     pub poll: String,
 }
 
-fn duration(flag: &str, text: &str) -> Result<Duration, Failure> {
+pub(super) fn duration(flag: &str, text: &str) -> Result<Duration, Failure> {
     let parsed: Result<jiff::SignedDuration, _> = text.parse();
     match parsed.ok().and_then(|d| Duration::try_from(d).ok()) {
         Some(d) if !d.is_zero() => Ok(d),
