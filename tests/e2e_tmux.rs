@@ -198,17 +198,23 @@ fn batch_approve_every_marked_gate_with_keys() {
     );
     let t = Tmux::start(120, 40, &command);
     t.keys(&["Tab"]);
-    let screen = t.wait_until("waiting gates", |s| {
-        s.contains("▸Approvals") && s.contains("◆ waiting")
+    // Every backend's gates, not just the first to answer.
+    t.wait_until("every backend's gates", |s| {
+        s.contains("▸Approvals") && s.contains("Legacy Bil") && s.contains("payments")
     });
-    let waiting = screen.matches("◆ waiting").count();
+    t.keys(&["*"]);
+    // The header counts the marks: "Approvals 15 ●15".
+    let marks = |s: &str| -> Option<usize> {
+        let header = s.lines().next()?;
+        let after = header.split("Approvals ").nth(1)?.split(" ●").nth(1)?;
+        after.split_whitespace().next()?.parse().ok()
+    };
+    let screen = t.wait_until("the mark count in the header", |s| marks(s).is_some());
+    let waiting = marks(&screen).unwrap_or_default();
     assert!(
         waiting >= 2,
         "the demo starts with gates waiting:\n{screen}"
     );
-
-    t.keys(&["*"]);
-    t.wait_for(&format!("●{waiting}"));
     t.keys(&["A"]);
     t.wait_for(&format!("Approve {waiting} marked gates"));
     // Cancel is focused: Tab to the comment, then the typed confirmation.
