@@ -61,8 +61,8 @@ shot demo-executions-120x40 120 40 "harness-fg ok"
 shot demo-approvals-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g
 shot demo-detail-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g Enter "wait:Stages"
 shot demo-decision-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g a "wait:Approve gate" Tab
-shot demo-pipelines-80x24 80 24 "ok" BTab "wait:Pipelines"
+shot demo-pipelines-80x24 80 24 "harness-fg ok" BTab "wait:Pipelines"
 shot demo-batch-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g '*' A "wait:marked gates" Tab
-shot demo-start-120x40 120 40 "ok" BTab "wait:Pipelines" g s "wait:image_tag" Tab v2.3.1 BTab BTab "wait:request"
+shot demo-start-120x40 120 40 "harness-fg ok" BTab "wait:Pipelines" / cart Enter s "wait:image_tag" Tab v2.3.1 BTab BTab "wait:request"
 shot demo-audit-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g a "wait:Approve gate" BTab Enter "wait:approved" Tab "wait:approve"
 shot demo-help-80x24 80 24 "ok" '?' "wait:Keys"
