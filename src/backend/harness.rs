@@ -124,19 +124,7 @@ enum HeaderText {
 impl HarnessBackend {
     pub fn new(options: HarnessOptions) -> Result<Self> {
         let base = options.base_url;
-        if !matches!(base.scheme(), "http" | "https")
-            || base.cannot_be_a_base()
-            || base.host_str().is_none()
-        {
-            return Err(BackendError::BadRequest(format!(
-                "base_url must be an http(s) URL such as https://app.harness.io/gateway, not {base}"
-            )));
-        }
-        if base.query().is_some() || base.fragment().is_some() {
-            return Err(BackendError::BadRequest(format!(
-                "base_url must not have a query or fragment: {base}"
-            )));
-        }
+        http::check_base_url(&base, "https://app.harness.io/gateway")?;
         for (what, value) in [("account", &options.account), ("org", &options.org)] {
             if value.trim().is_empty() {
                 return Err(BackendError::BadRequest(format!("harness {what} is empty")));

@@ -150,16 +150,7 @@ pub struct HarnessFgBackend {
 impl HarnessFgBackend {
     pub fn new(options: HarnessFgOptions) -> Result<Self> {
         let base = options.base_url;
-        if !matches!(base.scheme(), "http" | "https")
-            || base.cannot_be_a_base()
-            || base.host_str().is_none()
-            || base.query().is_some()
-            || base.fragment().is_some()
-        {
-            return Err(BackendError::BadRequest(format!(
-                "base_url must be an http(s) URL without query, such as https://app.harness.io/gateway, not {base}"
-            )));
-        }
+        http::check_base_url(&base, "https://app.harness.io/gateway")?;
         if options.account.trim().is_empty() {
             return Err(BackendError::BadRequest(
                 "harness-fg account is empty".into(),

@@ -87,6 +87,23 @@ pub struct RequestPreview {
     pub body: String,
 }
 
+/// Checks a configured base URL the way every client needs it: http(s), a host, room for
+/// path segments, and no query or fragment (paths are appended to it). `example` shows the
+/// user a correct one for this kind of backend.
+pub fn check_base_url(base: &Url, example: &str) -> Result<(), BackendError> {
+    if !matches!(base.scheme(), "http" | "https")
+        || base.cannot_be_a_base()
+        || base.host_str().is_none()
+        || base.query().is_some()
+        || base.fragment().is_some()
+    {
+        return Err(BackendError::BadRequest(format!(
+            "base_url must be an http(s) URL without query or fragment, such as {example}, not {base}"
+        )));
+    }
+    Ok(())
+}
+
 impl RequestPreview {
     /// The same request as a shell command to paste. Secrets stay `***`: whoever runs it
     /// puts their own key in.

@@ -168,16 +168,7 @@ struct Run {
 impl InfraxysBackend {
     pub fn new(options: InfraxysOptions) -> Result<Self> {
         let base = options.base_url;
-        if !matches!(base.scheme(), "http" | "https")
-            || base.cannot_be_a_base()
-            || base.host_str().is_none()
-            || base.query().is_some()
-            || base.fragment().is_some()
-        {
-            return Err(BackendError::BadRequest(format!(
-                "base_url must be an http(s) URL without query, such as https://infraxys.example.com:8444, not {base}"
-            )));
-        }
+        crate::backend::http::check_base_url(&base, "https://infraxys.example.com:8444")?;
         if options.branch.trim().is_empty() {
             return Err(BackendError::BadRequest(
                 "infraxys branch is empty".to_owned(),
