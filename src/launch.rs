@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 
 use crate::app::{App, BackendInfo};
 use crate::backend::Backend;
+use crate::backend::argo::{ArgoBackend, ArgoOptions};
 use crate::backend::harness::{HarnessBackend, HarnessOptions};
 use crate::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use crate::backend::infraxys::{InfraxysBackend, InfraxysOptions};
@@ -78,17 +79,11 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, String> {
     for warning in config.warnings() {
         eprintln!("flightdeck: warning: {warning}");
     }
-    let mut backends = Vec::new();
-    for backend in &config.backends {
-        match prepare(backend)? {
-            Some(prepared) => backends.push(prepared),
-            None => eprintln!(
-                "flightdeck: warning: backend {}: kind {} is not supported by this version yet; skipped",
-                backend.name,
-                backend.kind.as_str()
-            ),
-        }
-    }
+    let backends = config
+        .backends
+        .iter()
+        .map(prepare)
+        .collect::<Result<Vec<_>, _>>()?;
     if backends.is_empty() {
         return Err(format!(
             "{}: no usable [[backend]] configured",
@@ -131,9 +126,8 @@ pub async fn dashboard(
     tui::run(app, tui::Outside { service, audit }, rx, Theme::from_env()).await
 }
 
-/// Builds the client for one configured backend, resolving its secret now; `None` for a
-/// kind this version cannot talk to yet.
-pub fn prepare(config: &BackendConfig) -> Result<Option<Prepared>, String> {
+/// Builds the client for one configured backend, resolving its secret now.
+pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
     let backend: Arc<dyn Backend> = match &config.settings {
         BackendSettings::Harness {
             account,
@@ -206,11 +200,39 @@ pub fn prepare(config: &BackendConfig) -> Result<Option<Prepared>, String> {
             .map_err(|e| format!("backend {}: {e}", config.name))
             .map(Arc::new)?
         }
-        BackendSettings::Argo { .. } => return Ok(None),
+        BackendSettings::Argo {
+            namespace,
+            token,
+            cluster_templates,
+            labels,
+            reject,
+            events,
+        } => {
+            let token = token
+                .as_ref()
+                .map(|t| t.resolve())
+                .transpose()
+                .map_err(|e| format!("backend {}: token: {e}", config.name))?;
+            ArgoBackend::new(ArgoOptions {
+                name: config.name.clone(),
+                base_url: config.base_url.clone(),
+                namespace: namespace.clone(),
+                token,
+                cluster_templates: *cluster_templates,
+                label_selector: labels.clone(),
+                reject: *reject,
+                events: events.clone(),
+                timeout: config.timeout,
+                ca_file: config.ca_file.clone(),
+                insecure_skip_verify: config.insecure_skip_verify,
+            })
+            .map(Arc::new)
+            .map_err(|e| format!("backend {}: {e}", config.name))?
+        }
     };
     let mut prepared = Prepared::new(backend, config.concurrency, config.timeout);
     prepared.production = config.production;
     prepared.read_only = config.read_only;
     prepared.insecure = config.insecure_skip_verify;
-    Ok(Some(prepared))
+    Ok(prepared)
 }

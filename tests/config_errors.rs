@@ -346,3 +346,30 @@ fn load_errors_use_the_path_as_the_origin() {
         )
     );
 }
+
+#[test]
+fn argo_reject_mode_and_event_payload_are_checked() {
+    const ARGO: &str =
+        "[[backend]]\nname = \"a\"\nkind = \"argo\"\nbase_url = \"https://x\"\nnamespace = \"n\"\n";
+    let bad_mode = err(&format!("{ARGO}reject = \"ignore\"\n"));
+    assert!(bad_mode.starts_with("flightdeck.toml:6:"), "{bad_mode}");
+    assert!(
+        bad_mode.contains("unknown reject mode \"ignore\""),
+        "{bad_mode}"
+    );
+    let bad_payload = err(&format!(
+        "{ARGO}[[backend.event]]\nname = \"e\"\npayload = \"{{not json\"\n"
+    ));
+    assert!(
+        bad_payload.starts_with("flightdeck.toml:8:"),
+        "{bad_payload}"
+    );
+    assert!(bad_payload.contains("not valid JSON"), "{bad_payload}");
+    let duplicate = err(&format!(
+        "{ARGO}[[backend.event]]\nname = \"e\"\n[[backend.event]]\nname = \"e\"\n"
+    ));
+    assert!(
+        duplicate.contains("duplicate event name \"e\""),
+        "{duplicate}"
+    );
+}

@@ -64,6 +64,11 @@ fn example_config_documents_every_key() {
         "namespace",
         "token",
         "cluster_templates",
+        "labels",
+        "reject",
+        "[[backend.event]]",
+        "discriminator",
+        "payload",
         "branch",
         "environment_id",
         "workflow_id",
@@ -227,6 +232,7 @@ alias = "do-it"
         namespace,
         token,
         cluster_templates,
+        ..
     } = &argo.settings
     else {
         panic!("{:?}", argo.settings);
@@ -323,4 +329,47 @@ token = { file = "argo.token" }
     };
     assert_eq!(key, "token");
     assert_eq!(file, &dir.path().join("argo.token"));
+}
+
+#[test]
+fn argo_settings_read_back() {
+    let config = load(
+        r#"
+[[backend]]
+name = "argo"
+kind = "argo"
+base_url = "https://argo:2746"
+namespace = "ci"
+labels = "team=payments,tier!=test"
+reject = "fail"
+[[backend.event]]
+name = "github-push"
+discriminator = "github"
+description = "a push"
+payload = '{"ref": "main"}'
+[[backend.event]]
+name = "nightly"
+"#,
+    );
+    let BackendSettings::Argo {
+        namespace,
+        labels,
+        reject,
+        events,
+        cluster_templates,
+        ..
+    } = &config.backends[0].settings
+    else {
+        panic!("{:?}", config.backends[0].settings);
+    };
+    assert_eq!(namespace, "ci");
+    assert_eq!(labels.as_deref(), Some("team=payments,tier!=test"));
+    assert_eq!(*reject, flightdeck::backend::argo::RejectMode::Fail);
+    assert!(!cluster_templates);
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].discriminator, "github");
+    assert_eq!(events[0].payload, r#"{"ref": "main"}"#);
+    // The discriminator defaults to the name, the payload to an empty object.
+    assert_eq!(events[1].discriminator, "nightly");
+    assert_eq!(events[1].payload, "{}");
 }

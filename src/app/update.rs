@@ -427,6 +427,11 @@ impl App {
                     result: result.map_err(|e| e.to_string()),
                 });
             }
+            Payload::Feed(feed) => {
+                if let Some(b) = self.backends.iter_mut().find(|b| b.name == backend) {
+                    b.feed = Some(feed);
+                }
+            }
             Payload::Pipelines(Err(_))
             | Payload::Executions(Err(_))
             | Payload::Approvals(Err(_)) => {

@@ -4,6 +4,7 @@
 //! recorded as sources and resolved only when a backend is built (see [`SecretSource`]).
 //! `config.example.toml` at the top of the repository documents every option.
 
+mod argo;
 mod backend;
 mod duration;
 mod error;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use toml::de::DeTable;
 
+pub use argo::ArgoEvent;
 pub use backend::{BackendConfig, BackendSettings};
 pub use error::ConfigError;
 pub use infraxys::{ArgumentField, ArgumentType, InfraxysAction, InfraxysAlias, InfraxysWorkflow};

@@ -8,6 +8,7 @@
 
 mod schedule;
 mod task;
+mod watch;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,6 +98,17 @@ pub enum Payload {
         decision: Decision,
         result: Res<DecisionOutcome>,
     },
+    /// How the executions list is kept fresh changed (backends that can watch only).
+    Feed(Feed),
+}
+
+/// How a backend's executions list is kept fresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Feed {
+    /// Pushed by the backend's watch stream as things change.
+    Watching,
+    /// Polled, because the watch is down for `reason`.
+    Polling { reason: String },
 }
 
 /// The app's handle on the service: one command queue per backend.

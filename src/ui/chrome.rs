@@ -11,6 +11,7 @@ use super::theme::Theme;
 use crate::app::{Action, App, Health, Pane, View};
 use crate::domain::Compact;
 use crate::sanitize::clean;
+use crate::service::Feed;
 
 pub fn header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::styled(" flightdeck ", theme.title()), Span::raw(" ")];
@@ -85,6 +86,11 @@ pub fn status_bar(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             format!("{dot} {} {}", b.name, health.label()),
             theme.health(health),
         ));
+        match &b.feed {
+            Some(Feed::Watching) => spans.push(Span::styled(" live", theme.dim())),
+            Some(Feed::Polling { .. }) => spans.push(Span::styled(" polling", theme.warn())),
+            None => {}
+        }
         if b.insecure {
             spans.push(Span::styled(
                 " ⚠ TLS UNVERIFIED",
