@@ -40,6 +40,7 @@
 
 mod decide;
 mod errors;
+mod logs;
 mod map;
 mod stream;
 mod watch;
@@ -64,7 +65,7 @@ use crate::backend::{Backend, Result};
 use crate::config::ArgoEvent;
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionAction, DecisionOutcome,
-    ExecRef, ExecStatus, Execution, ExecutionDetail, Pipeline, StartForm, StartRequest,
+    ExecRef, ExecStatus, Execution, ExecutionDetail, LogLine, Pipeline, StartForm, StartRequest,
     StartResult, Status, VarKind, VariableSpec,
 };
 
@@ -76,6 +77,8 @@ use wire::{Workflow, WorkflowList, WorkflowTemplate, WorkflowTemplateList};
 const PAGE: usize = 500;
 /// Most workflows one list returns; the dashboard's budget is 10,000 executions.
 const MAX_WORKFLOWS: usize = 10_000;
+/// The server sends a keep-alive every 15 s on streams; three missed mean a dead connection.
+const STREAM_IDLE: Duration = Duration::from_secs(45);
 /// Compressed-node workflows read one by one at most this many at a time.
 const DETAIL_CONCURRENCY: usize = 4;
 
@@ -255,6 +258,20 @@ impl ArgoBackend {
             body: None,
         })
         .await
+    }
+
+    /// Opens a server stream (watch or log) with SSE framing, for its keep-alives.
+    async fn open_stream(&self, url: Url) -> Result<stream::Frames<'_>> {
+        let call = Call {
+            method: Method::GET,
+            url,
+            body: None,
+        };
+        let request = self.request_accepting(&call, "text/event-stream");
+        match self.http.open_stream(request).await? {
+            Ok(response) => Ok(stream::Frames::new(&self.http, response, STREAM_IDLE)),
+            Err(response) => Err(errors::error(&response)),
+        }
     }
 
     fn gates(&self) -> MutexGuard<'_, Gates> {
@@ -709,6 +726,17 @@ impl Backend for ArgoBackend {
 
     fn can_watch(&self) -> bool {
         true
+    }
+
+    async fn logs(
+        &self,
+        exec: &ExecRef,
+        step: Option<&str>,
+        follow: bool,
+        lines: &mpsc::UnboundedSender<LogLine>,
+    ) -> Result<()> {
+        self.check_project(&exec.project)?;
+        logs::stream(self, exec, step, follow, lines).await
     }
 
     async fn watch_executions(&self, lists: &mpsc::UnboundedSender<Vec<Execution>>) -> Result<()> {

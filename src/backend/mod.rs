@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionOutcome, ExecRef,
-    Execution, ExecutionDetail, Pipeline, StartForm, StartRequest, StartResult,
+    Execution, ExecutionDetail, LogLine, Pipeline, StartForm, StartRequest, StartResult,
 };
 
 pub type Result<T> = std::result::Result<T, BackendError>;
@@ -68,6 +68,22 @@ pub trait Backend: Send + Sync {
         let _ = lists;
         Err(crate::domain::BackendError::Unsupported(format!(
             "{} backends have no watch API",
+            self.kind().as_str()
+        )))
+    }
+
+    /// Sends the log lines of an execution (of one step, named as in its stage tree, or of
+    /// all) to `lines` as they arrive; with `follow`, until the execution ends.
+    async fn logs(
+        &self,
+        exec: &ExecRef,
+        step: Option<&str>,
+        follow: bool,
+        lines: &mpsc::UnboundedSender<LogLine>,
+    ) -> Result<()> {
+        let _ = (exec, step, follow, lines);
+        Err(crate::domain::BackendError::Unsupported(format!(
+            "{} backends offer no logs through flightdeck",
             self.kind().as_str()
         )))
     }

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use super::wire::StreamMessage;
+use serde::de::DeserializeOwned;
+
 use crate::backend::http::{HttpClient, decode_json};
 use crate::domain::BackendError;
 
@@ -36,7 +37,7 @@ impl<'a> Frames<'a> {
     }
 
     /// The next message; `None` when the server closed the stream cleanly.
-    pub async fn next(&mut self) -> Result<Option<StreamMessage>, BackendError> {
+    pub async fn next<T: DeserializeOwned>(&mut self) -> Result<Option<T>, BackendError> {
         loop {
             while let Some(end) = self.buf.iter().position(|b| *b == b'\n') {
                 let line: Vec<u8> = self.buf.drain(..=end).collect();

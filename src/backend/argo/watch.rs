@@ -16,20 +16,17 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use reqwest::Method;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::stream::Frames;
 use super::wire::{StreamMessage, Workflow};
-use super::{ArgoBackend, Call, LIST_FIELDS, errors};
+use super::{ArgoBackend, LIST_FIELDS};
 use crate::backend::Result;
 use crate::domain::{BackendError, Execution};
 
 /// Events arriving within this window are applied together.
 const BATCH: Duration = Duration::from_millis(100);
-/// The server sends a keep-alive every 15 s; three missed ones mean the connection is dead.
-const IDLE: Duration = Duration::from_secs(45);
 /// Pause before reopening after a broken connection.
 const REOPEN_PAUSE: Duration = Duration::from_secs(1);
 /// Streams that end at once, this many times in a row, mean the server cannot watch.
@@ -53,7 +50,7 @@ pub async fn run(
         let mut pending = false;
         let end = loop {
             let next = if pending {
-                match tokio::time::timeout(BATCH, frames.next()).await {
+                match tokio::time::timeout(BATCH, frames.next::<StreamMessage>()).await {
                     Ok(next) => next,
                     Err(_) => {
                         send(backend, lists, &workflows)?;
@@ -62,7 +59,7 @@ pub async fn run(
                     }
                 }
             } else {
-                frames.next().await
+                frames.next::<StreamMessage>().await
             };
             match next {
                 Ok(Some(message)) => match apply(message, &mut workflows, &mut version)? {
@@ -198,14 +195,5 @@ fn url(backend: &ArgoBackend, version: &str) -> url::Url {
 }
 
 async fn open<'a>(backend: &'a ArgoBackend, version: &str) -> Result<Frames<'a>> {
-    let call = Call {
-        method: Method::GET,
-        url: url(backend, version),
-        body: None,
-    };
-    let request = backend.request_accepting(&call, "text/event-stream");
-    match backend.http.open_stream(request).await? {
-        Ok(response) => Ok(Frames::new(&backend.http, response, IDLE)),
-        Err(response) => Err(errors::error(&response)),
-    }
+    backend.open_stream(url(backend, version)).await
 }

@@ -170,6 +170,22 @@ pub struct WatchEvent {
     pub object: Workflow,
 }
 
+/// One message of a log stream.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LogMessage {
+    pub result: Option<LogEntry>,
+    pub error: Option<StreamError>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct LogEntry {
+    /// Omitted for an empty line.
+    pub content: Option<String>,
+    pub pod_name: String,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct StreamError {
