@@ -15,7 +15,7 @@ fn commands(effects: &[Effect]) -> Vec<&Command> {
         .iter()
         .filter_map(|e| match e {
             Effect::Send { command, .. } => Some(command),
-            Effect::Audit(_) | Effect::Clipboard(_) => None,
+            Effect::Audit(_) | Effect::Clipboard(_) | Effect::Notify(_) => None,
         })
         .collect()
 }

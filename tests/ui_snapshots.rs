@@ -7,7 +7,9 @@ mod common;
 use common::*;
 use crossterm::event::KeyCode;
 use flightdeck::app::{App, Msg};
+use flightdeck::config::Theme as ThemeName;
 use flightdeck::service::Payload;
+use flightdeck::ui::depth::Depth;
 use flightdeck::ui::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -34,7 +36,7 @@ fn snapshot(name: &str, setup: impl Fn(&mut App)) {
         );
         setup(&mut app);
         app.update(Msg::Tick, at(30));
-        let terminal = render(&app, w, h, Theme { color: true });
+        let terminal = render(&app, w, h, Theme::new(ThemeName::Dark, Depth::Ansi16));
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), terminal.backend());
     }
 }
@@ -220,7 +222,7 @@ fn no_color_has_no_colour_and_still_shows_the_selection() {
     for (w, h) in SIZES {
         let mut app = loaded_app();
         app.update(Msg::Tick, at(30));
-        let terminal = render(&app, w, h, Theme { color: false });
+        let terminal = render(&app, w, h, Theme::new(ThemeName::Dark, Depth::None));
         let buffer = terminal.backend().buffer();
         for cell in buffer.content() {
             assert_eq!(cell.fg, Color::Reset, "no foreground colour under NO_COLOR");
@@ -241,7 +243,7 @@ fn hostile_server_text_never_reaches_the_terminal_raw() {
     list[0].pipeline_name = "evil\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{1b}[2J\u{202e}name".into();
     list[0].triggered_by = "a\nb\tc\u{9b}31m".into();
     app.update(reply(Payload::Executions(Ok(list))), t0());
-    let terminal = render(&app, 120, 40, Theme { color: true });
+    let terminal = render(&app, 120, 40, Theme::new(ThemeName::Dark, Depth::Ansi16));
     for cell in terminal.backend().buffer().content() {
         assert!(
             !cell
