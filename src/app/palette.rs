@@ -68,7 +68,8 @@ impl Palette {
         palette
     }
 
-    /// Ranks the entries against the query: best score first, ties in listing order.
+    /// Ranks the entries against the query: best score first, then the shorter label (the
+    /// closer match), then listing order.
     fn refilter(&mut self) {
         let query = self.input.value().trim();
         let mut scored: Vec<(i32, Hit)> = self
@@ -86,7 +87,14 @@ impl Palette {
                 ))
             })
             .collect();
-        scored.sort_by_key(|(score, hit)| (std::cmp::Reverse(*score), hit.entry));
+        // Without a query everything scores alike: keep the listing order.
+        if !query.is_empty() {
+            let entries = &self.entries;
+            scored.sort_by_key(|(score, hit)| {
+                let len = entries[hit.entry].label.chars().count();
+                (std::cmp::Reverse(*score), len, hit.entry)
+            });
+        }
         self.hits = scored.into_iter().map(|(_, hit)| hit).collect();
         self.selected = 0;
     }
