@@ -555,3 +555,13 @@ fn the_data_age_stays_in_view_at_80_columns() {
         lines[22]
     );
 }
+
+#[test]
+fn followed_executions_are_flagged() {
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let lines = text_of(&drawn(80, 24, theme, &|app: &mut App| {
+        press(app, [ch('w')]);
+    }));
+    assert!(lines[3].contains("⚑ Build"), "{}", lines[3]);
+    assert!(!lines[4].contains('⚑'), "{}", lines[4]);
+}
