@@ -101,7 +101,7 @@ impl Action {
         Action::ALL.into_iter().find(|a| a.name() == name)
     }
 
-    /// Starts, decisions and marks for them: gone under `--read-only`.
+    /// Starts and decisions: not offered under `--read-only`.
     pub fn mutates(self) -> bool {
         matches!(
             self,
@@ -494,6 +494,10 @@ mod tests {
         for a in Action::ALL {
             assert_eq!(Action::from_name(a.name()), Some(a));
             assert!(map.key_for(a).is_some(), "{a:?} has no default key");
+        }
+        // Config conflicts are reported against the defaults, which must have none.
+        for (key, _) in &map.bindings {
+            assert_eq!(map.actions_of(*key).len(), 1, "{} bound twice", key.label());
         }
     }
 }

@@ -29,7 +29,7 @@ pub use form::{Field, FieldKind, Focus, Form};
 pub use health::{BackendState, Health};
 pub use keymap::{Action, Key, Keymap};
 pub use notify::Alerts;
-pub use palette::{Entry as PaletteEntry, Hit as PaletteHit, Palette, Target as PaletteTarget};
+pub use palette::{Palette, Target as PaletteTarget};
 
 use crate::domain::{
     Approval, BackendKind, BackendName, DecisionOutcome, ExecRef, Execution, ExecutionDetail,

@@ -130,10 +130,6 @@ impl Theme {
         Theme::new(name, Depth::from_env())
     }
 
-    pub fn has_color(&self) -> bool {
-        self.depth != Depth::None
-    }
-
     fn color(&self, shade: Shade) -> Option<Color> {
         match self.depth {
             Depth::None => None,
