@@ -11,8 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use flightdeck::app::{App, BackendInfo, Msg};
+use flightdeck::config::Theme as ThemeName;
 use flightdeck::domain::*;
 use flightdeck::service::{Intervals, Payload, Reply};
+use flightdeck::ui::depth::Depth;
 use flightdeck::ui::{self, Theme};
 use jiff::{SignedDuration, Timestamp};
 use ratatui::Terminal;
@@ -141,7 +143,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn main() {
-    let theme = Theme { color: true };
+    // Truecolor: the most bytes per styled cell, so the byte figures are an upper bound.
+    let theme = Theme::new(ThemeName::Dark, Depth::TrueColor);
     let before = rss_kib();
     let app = loaded_app();
     let after = rss_kib();

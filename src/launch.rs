@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::app::{App, BackendInfo};
+use crate::app::{Alerts, App, BackendInfo};
 use crate::backend::Backend;
 use crate::backend::argo::{ArgoBackend, ArgoOptions};
 use crate::backend::harness::{HarnessBackend, HarnessOptions};
@@ -93,12 +93,14 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, String> {
     Ok(Loaded { config, backends })
 }
 
-/// Runs the dashboard until the user quits or the terminal goes away.
+/// Runs the dashboard until the user quits or the terminal goes away. `config` gives the
+/// look and keys (`[ui]`, `[keys]`, `[filter.NAME]`); its backends are already in `backends`.
 pub async fn dashboard(
     backends: Vec<Prepared>,
     intervals: Intervals,
     read_only: bool,
     audit: Option<std::path::PathBuf>,
+    config: &Config,
 ) -> std::io::Result<Exit> {
     let infos = backends
         .iter()
@@ -123,7 +125,14 @@ pub async fn dashboard(
     if let Some(path) = &audit {
         app.audit = crate::audit::read_recent(path, AUDIT_SHOWN);
     }
-    tui::run(app, tui::Outside { service, audit }, rx, Theme::from_env()).await
+    app.keymap = config.keys.clone();
+    app.saved_filters = config.filters.clone();
+    app.alerts = Alerts {
+        bell: config.ui.bell,
+        desktop: crate::alert::channel(config.ui.desktop, |name| std::env::var(name).ok()),
+    };
+    let theme = Theme::from_env(config.ui.theme);
+    tui::run(app, tui::Outside { service, audit }, rx, theme).await
 }
 
 /// Builds the client for one configured backend, resolving its secret now.

@@ -29,6 +29,13 @@ fn example_config_loads_with_one_backend_of_each_kind() {
         ]
     );
     assert_eq!(config.ui, UiConfig::default());
+    let saved: Vec<&str> = config.filters.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(saved, ["prod-gates", "failed"]);
+    // The example's remaps are commented out: it leaves the default keymap.
+    assert_eq!(
+        config.keys.help(),
+        flightdeck::app::Keymap::default().help()
+    );
     // The example uses env, file and cmd secrets, so it must not warn about literals.
     assert!(
         config.warnings().iter().all(|w| !w.contains("literal")),
@@ -46,6 +53,12 @@ fn example_config_documents_every_key() {
         "refresh_running",
         "refresh_selected",
         "theme",
+        "bell",
+        "desktop",
+        "[keys]",
+        "[filter.",
+        "query",
+        "pane",
         "read_only",
         "name",
         "kind",
@@ -372,4 +385,31 @@ name = "nightly"
     // The discriminator defaults to the name, the payload to an empty object.
     assert_eq!(events[1].discriminator, "nightly");
     assert_eq!(events[1].payload, "{}");
+}
+
+#[test]
+fn the_examples_commented_out_under_keys_load() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let section = &text[text.find("[keys]\n").unwrap()..];
+    let remaps: String = section
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("# ") && l.contains(" = "))
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    assert_eq!(remaps.lines().count(), 4, "{remaps}");
+    let config = Config::from_toml_str(&format!("[keys]\n{remaps}"), "example")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let keys = config.keys.help();
+    let of = |name: &str| {
+        keys.iter()
+            .find(|(a, _)| a.name() == name)
+            .map(|(_, k)| k.join(" "))
+            .unwrap_or_default()
+    };
+    assert_eq!(of("approve"), "y");
+    assert_eq!(of("reject"), "n x");
+    assert_eq!(of("refresh"), "r F5");
+    assert_eq!(of("freeze"), "");
 }

@@ -49,13 +49,21 @@ impl App {
             self.on_dialog_key(key, effects);
             return;
         }
+        if self.palette.is_some() {
+            self.on_palette_key(key, effects);
+            return;
+        }
         if self.filter_input.is_some() {
             self.on_filter_key(key);
             return;
         }
-        let Some(action) = self.keymap.action(&key) else {
-            return;
-        };
+        if let Some(action) = self.keymap.action(&key) {
+            self.run(action, effects);
+        }
+    }
+
+    /// Does what `action` means here: from its key, or from the palette.
+    pub(super) fn run(&mut self, action: Action, effects: &mut Vec<Effect>) {
         match action {
             Action::Quit => self.should_quit = true,
             Action::Help => self.dialog = Some(Dialog::Help { scroll: 0 }),
@@ -93,6 +101,8 @@ impl App {
             Action::Filter => {
                 self.filter_input = Some(tui_input::Input::new(self.filter_text.clone()));
             }
+            Action::Palette => self.open_palette(),
+            Action::Follow => self.toggle_follow(),
         }
     }
 
@@ -116,8 +126,8 @@ impl App {
         }
     }
 
-    fn set_filter(&mut self, text: String) {
-        self.filter = super::Filter::parse(&text);
+    pub(super) fn set_filter(&mut self, text: String) {
+        self.filter = super::Filter::parse_with(&text, &self.saved_filters);
         self.filter_text = text;
         self.mark_views_stale();
     }
@@ -397,11 +407,13 @@ impl App {
                 });
             }
             Payload::Executions(Ok(mut list)) => {
+                self.watch_executions(&list, effects);
                 self.executions.retain(|e| e.backend != backend);
                 self.executions.append(&mut list);
                 sort_executions(&mut self.executions);
             }
             Payload::Approvals(Ok(mut list)) => {
+                self.watch_gates(&backend, &list, effects);
                 self.approvals.retain(|a| a.backend != backend);
                 self.approvals.append(&mut list);
                 self.approvals
@@ -419,6 +431,7 @@ impl App {
             }
             Payload::Execution(exec, result) => {
                 if let Ok(detail) = &result {
+                    self.watch_executions(std::slice::from_ref(&detail.execution), effects);
                     self.merge_execution(&detail.execution);
                 }
                 self.detail = Some(DetailData {
@@ -467,6 +480,12 @@ impl App {
                     "tui", &backend, &name, &request, &secrets, &result, self.now,
                 );
                 self.record_audit(entry, effects);
+                // What is started here is followed: its end is notified.
+                if let Ok(started) = &result
+                    && !started.status.status.is_terminal()
+                {
+                    self.follow(&backend, &started.execution_id);
+                }
                 if !self.on_bulk_started(reply.epoch, &backend, &request, &result) {
                     self.on_started(reply.epoch, request, result);
                 }
