@@ -1114,3 +1114,88 @@ fn without_bell_or_desktop_a_notification_is_a_flash_only() {
             .starts_with("gate waiting")
     );
 }
+
+fn log_reply(epoch: u64, payload: Payload) -> flightdeck::app::Msg {
+    flightdeck::app::Msg::Reply(Reply {
+        backend: BACKEND.into(),
+        epoch,
+        elapsed: Duration::from_millis(5),
+        payload,
+    })
+}
+
+fn log_lines(range: std::ops::Range<usize>) -> Vec<LogLine> {
+    range
+        .map(|i| LogLine {
+            source: if i % 2 == 0 { "build" } else { "test" }.into(),
+            text: format!("line {i}"),
+        })
+        .collect()
+}
+
+#[test]
+fn the_log_view_streams_pauses_searches_and_stops_its_stream_on_close() {
+    let mut app = loaded_app();
+    let selected = app.selected_execution().unwrap().id.clone();
+    let effects = press(&mut app, [ch('l')]);
+    assert_eq!(app.view, View::Logs);
+    let epoch = match commands(&effects)[..] {
+        [
+            Command::Logs {
+                epoch,
+                exec,
+                step: None,
+                follow: true,
+            },
+        ] => {
+            assert_eq!(exec.id, selected);
+            *epoch
+        }
+        ref other => panic!("{other:?}"),
+    };
+    app.update(log_reply(epoch, Payload::LogLines(log_lines(0..100))), t0());
+    // Lines of an older view are not this view's.
+    app.update(
+        log_reply(epoch - 1, Payload::LogLines(log_lines(0..5))),
+        t0(),
+    );
+    let view = app.logs.as_ref().unwrap();
+    assert_eq!(view.shown_len(), 100);
+    assert!(view.follow);
+
+    // Space pauses: new lines do not move the view.
+    press(&mut app, [ch(' ')]);
+    let top = app.logs.as_ref().unwrap().first_visible(app.page);
+    app.update(
+        log_reply(epoch, Payload::LogLines(log_lines(100..150))),
+        t0(),
+    );
+    assert_eq!(app.logs.as_ref().unwrap().first_visible(app.page), top);
+
+    // Search moves to the match; `s` narrows to one step.
+    press(&mut app, [ch('/')]);
+    press(&mut app, "line 7".chars().map(ch));
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(app.logs.as_ref().unwrap().top, 7);
+    press(&mut app, [ch('n')]);
+    assert_eq!(app.logs.as_ref().unwrap().top, 70);
+    press(&mut app, [ch('s')]);
+    assert_eq!(app.logs.as_ref().unwrap().step.as_deref(), Some("build"));
+
+    // Keys that act elsewhere do nothing here: `a` does not open a decision.
+    press(&mut app, [ch('a')]);
+    assert!(app.dialog.is_none());
+
+    app.update(
+        log_reply(
+            epoch,
+            Payload::LogEnded(Err(BackendError::NotFound("gone".into()))),
+        ),
+        t0(),
+    );
+    assert!(app.logs.as_ref().unwrap().ended.as_ref().unwrap().is_err());
+    let effects = press(&mut app, [key(KeyCode::Esc)]);
+    assert!(matches!(commands(&effects)[..], [Command::StopLogs]));
+    assert_eq!(app.view, View::List);
+    assert!(app.logs.is_none());
+}

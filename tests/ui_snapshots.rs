@@ -8,6 +8,7 @@ use common::*;
 use crossterm::event::KeyCode;
 use flightdeck::app::{App, Msg};
 use flightdeck::config::Theme as ThemeName;
+use flightdeck::domain::LogLine;
 use flightdeck::service::Payload;
 use flightdeck::ui::depth::Depth;
 use flightdeck::ui::{self, Theme};
@@ -564,4 +565,42 @@ fn followed_executions_are_flagged() {
     }));
     assert!(lines[3].contains("⚑ Build"), "{}", lines[3]);
     assert!(!lines[4].contains('⚑'), "{}", lines[4]);
+}
+
+/// The log view with a step column, a search hit, a paused position and server text full
+/// of escape sequences, bidi overrides and wide characters.
+fn log_view(app: &mut App) {
+    press(app, [ch('l')]);
+    let epoch = app.logs.as_ref().unwrap().epoch;
+    let mut lines: Vec<LogLine> = (0..60)
+        .map(|i| LogLine {
+            source: ["build", "unit-tests", "a-very-long-step-name-indeed"][i % 3].into(),
+            text: format!("step output line {i}"),
+        })
+        .collect();
+    lines[40].text =
+        "\u{1b}[2J\u{1b}]52;c;cm0gLXJmIH4=\u{7}evil \u{202e}txet\u{202c} 漢字 ok".into();
+    lines[41].text = "x".repeat(500);
+    app.update(
+        flightdeck::app::Msg::Reply(flightdeck::service::Reply {
+            backend: BACKEND.into(),
+            epoch,
+            elapsed: std::time::Duration::from_millis(5),
+            payload: Payload::LogLines(lines),
+        }),
+        t0(),
+    );
+    press(app, [ch('/')]);
+    press(app, "EVIL".chars().map(ch));
+    press(app, [key(KeyCode::Enter)]);
+}
+
+#[test]
+fn logs_view() {
+    snapshot("logs", log_view);
+    snapshot_in(
+        "logs_no_color",
+        Theme::new(ThemeName::Dark, Depth::None),
+        log_view,
+    );
 }

@@ -28,6 +28,7 @@ pub enum Action {
     Filter,
     Palette,
     Follow,
+    Logs,
     Refresh,
     Freeze,
     Help,
@@ -36,7 +37,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -59,6 +60,7 @@ impl Action {
         Action::Filter,
         Action::Palette,
         Action::Follow,
+        Action::Logs,
         Action::Refresh,
         Action::Freeze,
         Action::Help,
@@ -90,6 +92,7 @@ impl Action {
             Action::Filter => "filter",
             Action::Palette => "palette",
             Action::Follow => "follow",
+            Action::Logs => "logs",
             Action::Refresh => "refresh",
             Action::Freeze => "freeze",
             Action::Help => "help",
@@ -137,6 +140,7 @@ impl Action {
             Action::Filter => "filter (backend: project: status: env: @saved)",
             Action::Palette => "command palette",
             Action::Follow => "follow: notify when it ends",
+            Action::Logs => "logs of the execution",
             Action::Refresh => "refresh now",
             Action::Freeze => "freeze updates",
             Action::Help => "help",
@@ -158,6 +162,7 @@ impl Action {
             Action::Filter => "filter",
             Action::Palette => "commands",
             Action::Follow => "follow",
+            Action::Logs => "logs",
             Action::Refresh => "refresh",
             Action::Freeze => "freeze",
             Action::Help => "help",
@@ -356,6 +361,7 @@ impl Default for Keymap {
             (c('/'), Action::Filter),
             (c(':'), Action::Palette),
             (c('w'), Action::Follow),
+            (c('l'), Action::Logs),
             (c('r'), Action::Refresh),
             (c('f'), Action::Freeze),
             (c('?'), Action::Help),

@@ -10,6 +10,7 @@ mod form;
 mod fuzzy;
 mod health;
 mod keymap;
+mod logs;
 mod notify;
 mod palette;
 mod update;
@@ -28,6 +29,7 @@ pub use filter::{Filter, SavedFilter};
 pub use form::{Field, FieldKind, Focus, Form};
 pub use health::{BackendState, Health};
 pub use keymap::{Action, Key, Keymap};
+pub use logs::LogView;
 pub use notify::Alerts;
 pub use palette::{Palette, Target as PaletteTarget};
 
@@ -76,6 +78,8 @@ impl Pane {
 pub enum View {
     List,
     Detail,
+    /// The log of the current execution (`App::logs`).
+    Logs,
 }
 
 #[derive(Debug)]
@@ -150,6 +154,10 @@ pub struct App {
     pub executions: Vec<Execution>,
     pub approvals: Vec<Approval>,
     pub detail: Option<DetailData>,
+    /// The log view, while open.
+    pub logs: Option<LogView>,
+    /// The log view's `/` search prompt, while open.
+    pub log_search: Option<tui_input::Input>,
     pub pane: Pane,
     pub view: View,
     pub cursors: HashMap<Pane, Cursor>,
@@ -221,6 +229,8 @@ impl App {
             executions: Vec::new(),
             approvals: Vec::new(),
             detail: None,
+            logs: None,
+            log_search: None,
             pane: Pane::Executions,
             view: View::List,
             cursors: HashMap::new(),

@@ -57,6 +57,10 @@ impl App {
             self.on_filter_key(key);
             return;
         }
+        if self.view == View::Logs {
+            self.on_logs_key(key, effects);
+            return;
+        }
         if let Some(action) = self.keymap.action(&key) {
             self.run(action, effects);
         }
@@ -103,6 +107,7 @@ impl App {
             }
             Action::Palette => self.open_palette(),
             Action::Follow => self.toggle_follow(),
+            Action::Logs => self.open_logs(effects),
         }
     }
 
@@ -439,6 +444,16 @@ impl App {
                     exec,
                     result: result.map_err(|e| e.to_string()),
                 });
+            }
+            Payload::LogLines(lines) => {
+                if let Some(view) = self.logs.as_mut().filter(|v| v.epoch == reply.epoch) {
+                    view.push(lines);
+                }
+            }
+            Payload::LogEnded(result) => {
+                if let Some(view) = self.logs.as_mut().filter(|v| v.epoch == reply.epoch) {
+                    view.ended = Some(result.map_err(|e| e.to_string()));
+                }
             }
             Payload::Feed(feed) => {
                 if let Some(b) = self.backends.iter_mut().find(|b| b.name == backend) {

@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use crate::backend::Backend;
 use crate::domain::{
     Approval, BackendError, BackendName, Decision, DecisionOutcome, ExecRef, Execution,
-    ExecutionDetail, Pipeline, StartForm, StartRequest, StartResult,
+    ExecutionDetail, LogLine, Pipeline, StartForm, StartRequest, StartResult,
 };
 
 pub use schedule::Intervals;
@@ -59,6 +59,16 @@ pub enum Command {
         approval: Box<Approval>,
         decision: Decision,
     },
+    /// Streams the log of an execution (one step, or all) for the log view opened at
+    /// `epoch`; replaces any log already streaming from this backend.
+    Logs {
+        epoch: u64,
+        exec: ExecRef,
+        step: Option<String>,
+        follow: bool,
+    },
+    /// The log view closed: stop streaming.
+    StopLogs,
 }
 
 /// A typed answer, tagged with the backend and the epoch of the dialog that asked (0 for
@@ -100,6 +110,10 @@ pub enum Payload {
     },
     /// How the executions list is kept fresh changed (backends that can watch only).
     Feed(Feed),
+    /// Lines of the log streaming for the view opened at the reply's epoch.
+    LogLines(Vec<LogLine>),
+    /// That log ended: the step finished, or it failed.
+    LogEnded(Res<()>),
 }
 
 /// How a backend's executions list is kept fresh.

@@ -13,7 +13,10 @@ use super::schedule::{Intervals, Schedule};
 use super::watch::{self, Note};
 use super::{Command, Feed, Limits, Payload, Reply, Resource};
 use crate::backend::Backend;
-use crate::domain::{BackendError, ExecStatus};
+use crate::domain::{BackendError, ExecRef, ExecStatus};
+
+/// Most log lines forwarded in one reply.
+const LOG_BATCH: usize = 1000;
 
 /// A finished operation on its way back to the task loop.
 struct Done {
@@ -50,6 +53,7 @@ pub(super) async fn run(
         pushed: false,
         gates_poked: None,
         running: intervals.running,
+        log: None,
     };
     loop {
         let now = Instant::now().into_std();
@@ -99,6 +103,8 @@ struct TaskState {
     gates_poked: Option<Instant>,
     /// Pushed changes ask for the gates at most this often.
     running: Duration,
+    /// The log streaming for the log view, if one is open.
+    log: Option<tokio::task::JoinHandle<()>>,
     done: (mpsc::UnboundedSender<Done>, mpsc::UnboundedReceiver<Done>),
 }
 
@@ -146,7 +152,61 @@ impl TaskState {
                     result,
                 }
             }),
+            Command::Logs {
+                epoch,
+                exec,
+                step,
+                follow,
+            } => self.stream_logs(epoch, exec, step, follow),
+            Command::StopLogs => {
+                if let Some(log) = self.log.take() {
+                    log.abort();
+                }
+            }
         }
+    }
+
+    /// Streams a log outside the concurrency limit (it may last as long as the step runs),
+    /// forwarding lines in batches of what arrived together.
+    fn stream_logs(&mut self, epoch: u64, exec: ExecRef, step: Option<String>, follow: bool) {
+        if let Some(old) = self.log.take() {
+            old.abort();
+        }
+        let backend = self.backend.clone();
+        let done = self.done.0.clone();
+        let send = move |payload| {
+            done.send(Done {
+                resource: None,
+                epoch,
+                elapsed: Duration::ZERO,
+                payload,
+            })
+            .is_ok()
+        };
+        self.log = Some(tokio::spawn(async move {
+            let (lines, mut received) = mpsc::unbounded_channel();
+            let stream = backend.logs(&exec, step.as_deref(), follow, &lines);
+            tokio::pin!(stream);
+            let result = loop {
+                tokio::select! {
+                    result = &mut stream => break result,
+                    Some(first) = received.recv() => {
+                        let mut batch = vec![first];
+                        while batch.len() < LOG_BATCH && let Ok(line) = received.try_recv() {
+                            batch.push(line);
+                        }
+                        if !send(Payload::LogLines(batch)) {
+                            return;
+                        }
+                    }
+                }
+            };
+            let rest: Vec<_> = std::iter::from_fn(|| received.try_recv().ok()).collect();
+            if !rest.is_empty() && !send(Payload::LogLines(rest)) {
+                return;
+            }
+            send(Payload::LogEnded(result));
+        }));
     }
 
     /// Turns what the watch says into replies: the list itself, and a feed change when the

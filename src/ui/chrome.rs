@@ -232,6 +232,19 @@ fn hinted(app: &App) -> Vec<Action> {
 }
 
 pub fn footer(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if app.view == View::Logs {
+        let spans: Vec<Span> = super::logs::HINTS
+            .iter()
+            .flat_map(|(key, hint)| {
+                [
+                    Span::styled(*key, theme.key()),
+                    Span::styled(format!(" {hint}  "), theme.dim()),
+                ]
+            })
+            .collect();
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     let mut hints: Vec<(Action, String)> = hinted(app)
         .into_iter()
         .filter_map(|a| app.keymap.key_for(a).map(|k| (a, k.label())))

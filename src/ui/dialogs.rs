@@ -48,7 +48,7 @@ pub(super) fn frame<'a>(theme: &Theme, title: String, loud: bool) -> Block<'a> {
 }
 
 fn help(f: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
-    let area = centered(f.area(), 68, 28);
+    let area = centered(f.area(), 68, 29);
     let lines: Vec<Line> = app
         .keymap
         .help()

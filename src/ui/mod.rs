@@ -10,6 +10,7 @@ mod detail;
 mod dialogs;
 mod executions;
 pub mod format;
+mod logs;
 mod palette;
 mod pipelines;
 mod table;
@@ -21,6 +22,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 
 use crate::app::{App, Pane, View};
+use crate::sanitize::clean;
 pub use theme::Theme;
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
@@ -38,6 +40,10 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     let title = match app.view {
         View::List => format!(" {} ", app.pane.title()),
         View::Detail => format!(" {} › detail ", app.pane.title()),
+        View::Logs => match &app.logs {
+            Some(view) => format!(" {} › logs of {} ", app.pane.title(), clean(&view.exec.id)),
+            None => format!(" {} › logs ", app.pane.title()),
+        },
     };
     let mut title = vec![Span::styled(title, theme.title())];
     if let Some(backend) = production {
@@ -57,6 +63,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         .title(Line::from(title));
     match (app.view, app.pane) {
         (View::Detail, _) => detail::draw(f, body, app, theme, block),
+        (View::Logs, _) => logs::draw(f, body, app, theme, block),
         (View::List, Pane::Pipelines) => pipelines::draw(f, body, app, theme, block),
         (View::List, Pane::Executions) => executions::draw(f, body, app, theme, block),
         (View::List, Pane::Approvals) => approvals::draw(f, body, app, theme, block),

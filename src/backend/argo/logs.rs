@@ -3,6 +3,8 @@
 //! the workflow's `pod-name-format` annotation: v2 (the default) is
 //! `<workflow>-<template>-<fnv32a(node name)>`, v1 is the node id.
 
+use std::collections::HashMap;
+
 use tokio::sync::mpsc;
 
 use super::ArgoBackend;
@@ -21,8 +23,23 @@ pub async fn stream(
     follow: bool,
     lines: &mpsc::UnboundedSender<LogLine>,
 ) -> Result<()> {
+    // Lines name their pod; the view names steps, so map one to the other first.
+    let steps = steps_by_pod(backend, &exec.id).await?;
     let pod = match step {
-        Some(step) => Some(pod_of(backend, &exec.id, step).await?),
+        Some(step) => Some(
+            steps
+                .iter()
+                .filter(|(_, s)| s.name == step)
+                // A step with retries ran one pod per attempt; follow the latest.
+                .max_by(|a, b| a.1.started.cmp(&b.1.started))
+                .map(|(pod, _)| pod.clone())
+                .ok_or_else(|| {
+                    BackendError::NotFound(format!(
+                        "step {step:?} of {} ran no pod, so it has no log",
+                        exec.id
+                    ))
+                })?,
+        ),
         None => None,
     };
     let mut url = backend.url(&["workflows", &backend.namespace, &exec.id, "log"]);
@@ -55,8 +72,12 @@ pub async fn stream(
         let Some(entry) = message.result else {
             continue;
         };
+        let source = match steps.get(&entry.pod_name) {
+            Some(step) => step.name.clone(),
+            None => entry.pod_name,
+        };
         let line = LogLine {
-            source: entry.pod_name,
+            source,
             text: entry.content.unwrap_or_default(),
         };
         if lines.send(line).is_err() {
@@ -67,26 +88,31 @@ pub async fn stream(
     Ok(())
 }
 
-/// The pod that ran the step shown as `step` (a node's display name).
-async fn pod_of(backend: &ArgoBackend, workflow: &str, step: &str) -> Result<String> {
+/// A step that ran a pod.
+struct PodStep {
+    name: String,
+    started: Option<String>,
+}
+
+/// Every pod of the workflow with the step (node display name) it ran.
+async fn steps_by_pod(backend: &ArgoBackend, workflow: &str) -> Result<HashMap<String, PodStep>> {
     let mut url = backend.url(&["workflows", &backend.namespace, workflow]);
     url.query_pairs_mut()
         .append_pair("fields", "metadata.name,metadata.annotations,status.nodes");
     let w: Workflow = backend.get(url).await?;
-    let nodes = w.status.nodes.as_ref();
-    let node = nodes
-        .into_iter()
+    Ok(w.status
+        .nodes
+        .iter()
         .flat_map(|n| n.values())
-        .filter(|n| n.display_name == step)
-        // A step with retries has one pod per attempt; the latest one is the interesting one.
         .filter(|n| matches!(n.type_.as_str(), "Pod" | "Container"))
-        .max_by(|a, b| a.started_at.cmp(&b.started_at))
-        .ok_or_else(|| {
-            BackendError::NotFound(format!(
-                "step {step:?} of {workflow} ran no pod, so it has no log"
-            ))
-        })?;
-    Ok(pod_name(&w, node))
+        .map(|n| {
+            let step = PodStep {
+                name: n.display_name.clone(),
+                started: n.started_at.clone(),
+            };
+            (pod_name(&w, n), step)
+        })
+        .collect())
 }
 
 pub fn pod_name(workflow: &Workflow, node: &Node) -> String {
