@@ -227,6 +227,8 @@ impl Def<'_> {
             fail_rate: fail,
             failure: failure.to_string(),
             timeout_ms: 10 * MIN,
+            when: None,
+            retries: 0,
         }
     }
 
