@@ -568,8 +568,7 @@ impl World {
             .iter()
             .flat_map(|a| a.activities.iter())
             .flat_map(|act| act.inputs.iter())
-            .filter(|(name, _)| *name == guard.input)
-            .last()
+            .rfind(|(name, _)| *name == guard.input)
             .is_some_and(|(_, value)| *value == guard.equals)
     }
 
