@@ -2,6 +2,8 @@
 //! `App::update` path.
 #![allow(dead_code)]
 
+pub mod swagger;
+
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -338,7 +338,7 @@ pub(crate) fn workflow(s: &Subject) -> Value {
         "finishedAt": opt_ts(e.end_ms),
         "progress": format!("{done}/{total}"),
         "nodes": Value::Object(tree.nodes.into_iter().collect()),
-        "conditions": conditions(s, completed, tree.pods_running),
+        "conditions": conditions(completed, tree.pods_running),
     });
     if let Some(message) = workflow_message(s, &tree.failed) {
         status["message"] = json!(message);
@@ -460,13 +460,13 @@ fn workflow_message(s: &Subject, failed: &Option<String>) -> Option<String> {
     None
 }
 
-fn conditions(s: &Subject, completed: bool, pods_running: bool) -> Value {
+/// `PodRunning` while a pod runs, `Completed` once done.
+fn conditions(completed: bool, pods_running: bool) -> Value {
     let running = if pods_running { "True" } else { "False" };
     let mut c = vec![json!({"type": "PodRunning", "status": running})];
     if completed {
         c.push(json!({"type": "Completed", "status": "True"}));
     }
-    let _ = s;
     Value::Array(c)
 }
 
@@ -524,26 +524,20 @@ fn nodes(s: &Subject) -> Tree {
             tree.failed = Some(r.id.clone());
         }
     }
-    tree.cpu_secs = s
-        .exec
-        .stages
+    // The leaves' nodes go in first: the structure built next links them.
+    for r in rendered.iter_mut().flatten() {
+        tree.nodes.append(&mut r.nodes);
+    }
+    tree.cpu_secs = tree
+        .nodes
         .iter()
-        .flat_map(|st| st.steps.iter())
-        .filter(|st| st.end_ms.is_some())
-        .map(|st| {
-            st.end_ms
-                .unwrap_or(0)
-                .saturating_sub(st.start_ms.unwrap_or(0))
-                / 1000
-        })
+        .filter(|(_, n)| n["type"] == "Pod")
+        .filter_map(|(_, n)| n["resourcesDuration"]["cpu"].as_i64())
         .sum();
     match s.plan.shape {
         Shape::Single => {}
         Shape::Steps => steps_tree(s, &rendered, &mut tree),
         Shape::Dag => dag_tree(s, &rendered, &mut tree),
-    }
-    for r in rendered.into_iter().flatten() {
-        tree.nodes.extend(r.nodes);
     }
     tree
 }
@@ -634,7 +628,7 @@ fn steps_tree(s: &Subject, rendered: &[Option<LeafNodes>], tree: &mut Tree) {
         root["outboundNodes"] = json!(outbound);
     }
     tree.nodes.push((wf.clone(), root));
-    link(tree, rendered, &links);
+    link(tree, &links);
 }
 
 fn dag_tree(s: &Subject, rendered: &[Option<LeafNodes>], tree: &mut Tree) {
@@ -667,7 +661,7 @@ fn dag_tree(s: &Subject, rendered: &[Option<LeafNodes>], tree: &mut Tree) {
         root["outboundNodes"] = json!(outbound);
     }
     tree.nodes.push((wf, root));
-    link(tree, rendered, &links);
+    link(tree, &links);
 }
 
 fn root_node(s: &Subject, kind: &str, tree: &Tree) -> Value {
@@ -683,8 +677,7 @@ fn root_node(s: &Subject, kind: &str, tree: &Tree) -> Value {
 }
 
 /// Adds graph edges (`children`) from nodes already rendered to later ones.
-fn link(tree: &mut Tree, rendered: &[Option<LeafNodes>], links: &[(String, String)]) {
-    let _ = rendered;
+fn link(tree: &mut Tree, links: &[(String, String)]) {
     for (from, to) in links {
         if let Some((_, node)) = tree.nodes.iter_mut().find(|(id, _)| id == from) {
             push_child(node, to);
