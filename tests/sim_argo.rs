@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::swagger;
-use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
+use flightdeck::sim::{ApprovalStatus, ClockMode, RunStatus, SimHandle, SimOptions};
 use reqwest::header::HeaderMap;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
@@ -406,6 +406,56 @@ async fn list_is_sorted_per_page_with_a_resource_version_and_null_items() {
     assert_eq!(none["items"], Value::Null);
     let elsewhere = s.list("kube-system", "").await;
     assert_eq!(elsewhere["items"], Value::Null);
+    // An empty namespace segment lists every namespace.
+    let everywhere = names(&s.list("", "").await);
+    let data = names(&s.list("data", "").await);
+    assert_eq!(everywhere.len(), items.len() + data.len());
+    let only_data = s
+        .list(
+            "",
+            &format!("listOptions.fieldSelector={}", q("metadata.namespace=data")),
+        )
+        .await;
+    assert_eq!(names(&only_data).len(), data.len());
+}
+
+#[tokio::test]
+async fn world_helpers_start_and_decide_argo_workflows() {
+    let s = sim().await;
+    let w = s.sim.world();
+    let name = w.start("argo", "canary").expect("the canary template runs");
+    assert!(name.starts_with("canary-"), "{name}");
+    s.sim.advance(Duration::from_secs(60));
+    let gates = w.gates_of(&name);
+    assert_eq!(gates.len(), 1, "{gates:?}");
+    assert_eq!(
+        (gates[0].project.as_str(), gates[0].step.as_str()),
+        ("argo", "promote")
+    );
+    assert!(w.argo_waiting_gates().contains(&gates[0]));
+    assert_eq!(w.execution_status(&name), Some(RunStatus::Waiting));
+    let wf = s.workflow("argo", &name).await;
+    assert_eq!(label(&wf, "workflow-template"), "canary");
+    assert!(
+        label(&wf, "creator-email")
+            .as_str()
+            .unwrap()
+            .ends_with(".at.example.com")
+    );
+    let id = node(&wf, "promote")["id"].as_str().unwrap().to_string();
+    s.put(
+        &format!("/api/v1/workflows/argo/{name}/resume"),
+        json!({"nodeFieldSelector": format!("id={id}")}),
+    )
+    .await;
+    assert_eq!(
+        w.approval_status(&gates[0].approval),
+        Some(ApprovalStatus::Approved)
+    );
+    assert_eq!(s.sim.stats().decisions[&gates[0].approval].approve, 1);
+    s.until("argo", &name, |wf| wf["status"]["phase"] == "Succeeded")
+        .await;
+    assert_eq!(w.execution_status(&name), Some(RunStatus::Success));
 }
 
 #[tokio::test]
@@ -1764,6 +1814,22 @@ async fn watch_ndjson_prunes_the_type_unless_listed_and_honours_selectors() {
     check_event(&latest, &e);
     assert_eq!(e["result"]["type"], "ADDED");
     assert!(e["result"]["object"]["status"]["nodes"].is_object());
+    // An empty namespace watches every namespace.
+    let all = "/api/v1/workflow-events/?fields=result.object.metadata.namespace";
+    let mut w = Lines::open(&s, all, false).await;
+    let total = names(&s.list("", "").await).len();
+    let mut namespaces = std::collections::BTreeSet::new();
+    for _ in 0..total {
+        let e = w.message().await.unwrap();
+        check_event(all, &e);
+        namespaces.insert(
+            e["result"]["object"]["metadata"]["namespace"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(namespaces.into_iter().collect::<Vec<_>>(), ["argo", "data"]);
     let bad = s
         .get(&format!(
             "/api/v1/workflow-events/argo?listOptions.fieldSelector={}",

@@ -189,6 +189,12 @@ pub(crate) fn router(shared: Arc<Shared>) -> (Router, Vec<(&'static str, &'stati
         .get("/api/v1/version", info::version)
         .get("/api/v1/userinfo", info::userinfo)
         .get("/api/v1/workflows/{namespace}", workflows::list)
+        // An empty namespace segment means every namespace (spec §4.1).
+        .get_as(
+            "/api/v1/workflows/",
+            "/api/v1/workflows/{namespace}",
+            workflows::list_all,
+        )
         .post("/api/v1/workflows/{namespace}", submit::create)
         .post("/api/v1/workflows/{namespace}/submit", submit::submit)
         .get("/api/v1/workflows/{namespace}/{name}", workflows::get)
@@ -220,6 +226,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> (Router, Vec<(&'static str, &'stati
             logs::pod_log,
         )
         .get("/api/v1/workflow-events/{namespace}", watch::watch)
+        .get_as(
+            "/api/v1/workflow-events/",
+            "/api/v1/workflow-events/{namespace}",
+            watch::watch_all,
+        )
         .get("/api/v1/workflow-templates/{namespace}", templates::list)
         .get(
             "/api/v1/workflow-templates/{namespace}/{name}",
@@ -269,9 +280,19 @@ struct Routes {
 }
 
 impl Routes {
-    fn get<H: Handler<T, Arc<Shared>>, T: 'static>(mut self, path: &'static str, h: H) -> Routes {
+    fn get<H: Handler<T, Arc<Shared>>, T: 'static>(self, path: &'static str, h: H) -> Routes {
+        self.get_as(path, path, h)
+    }
+
+    /// A GET served at `path` that the API documents as `documented`.
+    fn get_as<H: Handler<T, Arc<Shared>>, T: 'static>(
+        mut self,
+        path: &'static str,
+        documented: &'static str,
+        h: H,
+    ) -> Routes {
         self.router = self.router.route(path, axum::routing::get(h));
-        self.table.push(("GET", path));
+        self.table.push(("GET", documented));
         self
     }
 

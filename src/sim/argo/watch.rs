@@ -224,6 +224,20 @@ pub(crate) async fn watch(
     headers: HeaderMap,
     params: Params,
 ) -> Answer<Response> {
+    watch_in(s, ns, &headers, &params)
+}
+
+/// `GET /api/v1/workflow-events/`: an empty namespace watches every namespace.
+pub(crate) async fn watch_all(
+    State(s): State<Arc<Shared>>,
+    _caller: Caller,
+    headers: HeaderMap,
+    params: Params,
+) -> Answer<Response> {
+    watch_in(s, String::new(), &headers, &params)
+}
+
+fn watch_in(s: Arc<Shared>, ns: String, headers: &HeaderMap, params: &Params) -> Answer<Response> {
     let labels = LabelSelector::parse(params.get("listOptions.labelSelector"))?;
     let mut fields = FieldSelector::for_watch(params.get("listOptions.fieldSelector"))?;
     let since = match params
@@ -237,7 +251,7 @@ pub(crate) async fn watch(
             ))
         })?),
     };
-    let framing = Framing::of(&headers);
+    let framing = Framing::of(headers);
     let (changed, control) = {
         let st = s.argo.state();
         // A single-workflow watch names the workflow, `@latest` resolved.
