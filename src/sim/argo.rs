@@ -13,7 +13,8 @@
 //! - The view-only token is refused every write with Kubernetes' RBAC wording (403, code 7).
 //! - Objects carry no `apiVersion`/`kind` and no `managedFields`.
 //! - Submitting with a parameter the template does not declare is a 400
-//!   (`spec.arguments.<name> is not a parameter of …`); the real server passes it on.
+//!   (`spec.arguments.<name> is not a parameter of this workflow`); the real server passes
+//!   it on.
 //! - Suspending a finished workflow is 400 (code 3), as the spec infers.
 //! - A gate resumed through a node selector before any `set` keeps its outputs unset, and a
 //!   step guarded on them is skipped.

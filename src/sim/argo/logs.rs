@@ -187,11 +187,7 @@ fn printed(w: &World, s: &Shared, name: &str) -> Option<(Vec<Line>, bool)> {
 fn runs(step: &StepRun, start: Ms, now: Ms) -> Vec<(u32, Ms, Ms, bool)> {
     let run = step.run_ms().max(1);
     let done = step.status.is_terminal();
-    let count = if done {
-        step.runs()
-    } else {
-        ((now.saturating_sub(start).max(0) / run) as u32 + 1).min(step.runs())
-    };
+    let count = step.runs_started(now);
     (0..count)
         .map(|k| {
             let from = start + i64::from(k) * run;

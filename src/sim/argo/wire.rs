@@ -406,7 +406,7 @@ fn spec(s: &Subject) -> Value {
     if s.exec.held {
         spec["suspend"] = json!(true);
     }
-    if let Some(strategy) = s.meta.shutdown {
+    if let Some(strategy) = s.shutdown() {
         spec["shutdown"] = json!(strategy);
     }
     go_spec(&mut spec);
@@ -803,12 +803,7 @@ fn leaf_nodes(
     }
     // A retried pod: one attempt node per run so far under a Retry node.
     let run = step.run_ms().max(1);
-    let runs = if phase.done() {
-        step.runs()
-    } else {
-        let elapsed = s.now.saturating_sub(start).max(0);
-        ((elapsed / run) as u32 + 1).min(step.runs())
-    };
+    let runs = step.runs_started(s.now);
     let mut nodes = Vec::new();
     let mut ids = Vec::new();
     for k in 0..runs {
