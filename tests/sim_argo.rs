@@ -1969,6 +1969,15 @@ async fn logs_stream_pod_lines_with_options_and_follow_until_done() {
         s.get("/api/v1/workflows/argo/nope/log").await.status,
         StatusCode::NOT_FOUND
     );
+    // A followed log of a workflow that waits ends only when told to.
+    let waiting = format!("/api/v1/workflows/argo/{name}/log?logOptions.follow=true");
+    let mut held = Lines::open(&s, &waiting, false).await;
+    for _ in 0..lines.len() {
+        held.message().await.unwrap();
+    }
+    s.sim.argo_end_watches();
+    assert_eq!(held.message().await.unwrap()["error"]["message"], "EOF");
+    assert!(held.message().await.is_none());
     // Following: the deploy's lines arrive as it runs, and the stream ends with the workflow.
     let follow = format!("/api/v1/workflows/argo/{name}/log?logOptions.follow=true&podName=");
     let mut f = Lines::open(&s, &follow, true).await;

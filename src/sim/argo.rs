@@ -25,6 +25,15 @@
 //! - A watch resuming from a resource version older than the kept log replays the current
 //!   objects as `ADDED`, as a watch without one does.
 //! - `createOptions.dryRun` and `serverDryRun` both answer without storing anything.
+//! - Workflow names are unique across namespaces (the world keys runs by name), so a name
+//!   taken in one namespace is 409 in the other.
+//! - Suspend templates wait for people: a `duration` is not modelled, nor the copying of a
+//!   JSON `enum` from an input value onto the node.
+//!
+//! Not served (answered 501 like any unknown route): lint, delete, cron workflows, archived
+//! workflows, the Kubernetes events stream (`/api/v1/stream/events`), template writes, and
+//! the rate limiter. Log options other than `podName`, `container`, `follow`, `tailLines`,
+//! `sinceSeconds`, `timestamps` and `grep` are accepted and ignored.
 //!
 //! [`SimStats`]: crate::sim::SimStats
 

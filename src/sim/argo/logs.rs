@@ -3,7 +3,8 @@
 //! Each pod prints its template's log lines spread over its run (a failed run ends with its
 //! failure), so a running pod has printed part of them. Lines of all pods come sorted by time,
 //! `{"result":{"content","podName"}}` each. Without `logOptions.follow` the stream ends with
-//! the lines printed so far; with it, new lines follow until the workflow completes. Only the
+//! the lines printed so far; with it, new lines follow until the workflow completes (or the
+//! test controls end or cut the stream, as they do watches). Only the
 //! `main` container has logs here (another container yields nothing, as on a real server
 //! whose container name does not exist). `grep` is a regular expression, applied here.
 
@@ -24,7 +25,7 @@ use tokio::time::Interval;
 use super::auth::Caller;
 use super::errors::{Answer, ApiError};
 use super::plan::LeafKind;
-use super::watch::{Framing, keepalive, tick};
+use super::watch::{Controls, Framing, Stop, cut, eof_chunk, keepalive, tick};
 use super::{wire, workflows};
 use crate::sim::Shared;
 use crate::sim::harness::Params;
@@ -240,6 +241,7 @@ struct Follow {
     pending: VecDeque<Bytes>,
     poll: Interval,
     keepalive: Option<Interval>,
+    controls: Controls,
     done: bool,
 }
 
@@ -281,6 +283,13 @@ impl Follow {
                     self.refresh();
                 }
                 _ = tick(keepalive) => self.pending.push_back(Bytes::from_static(b":\n")),
+                stop = self.controls.stopped() => {
+                    self.done = true;
+                    match stop {
+                        Stop::End => self.pending.push_back(self.framing.frame(&eof_chunk())),
+                        Stop::Cut => return Some(Err(cut())),
+                    }
+                }
             }
         }
     }
@@ -301,6 +310,7 @@ async fn stream(
     let framing = Framing::of(&headers);
     let mut follow = Follow {
         keepalive: keepalive(&s, framing),
+        controls: Controls::new(&s),
         s,
         name,
         query,
