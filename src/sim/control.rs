@@ -4,7 +4,10 @@
 //!
 //! The plain helpers (`waiting_gate`, `two_waiting_gates`, `waiting_gates`) are about NextGen
 //! projects, the ones NextGen clients are configured with; the `first_gen_*` ones about the
-//! First Gen applications. `start`, `gates_of` and the rest take any project or execution.
+//! First Gen applications, the `argo_*` ones about the Argo namespaces. `start`, `gates_of`
+//! and the rest take any project or execution (for Argo: a namespace and a world pipeline id,
+//! which is the template's name, or `cluster/<name>` for a cluster template; executions are
+//! workflow names).
 
 use std::sync::Arc;
 
@@ -134,7 +137,13 @@ impl SimWorld {
         gates(&self.shared.world(), None, Some(Generation::FirstGen))
     }
 
-    /// The waiting gates of one execution (of either generation).
+    /// Every waiting gate of the Argo namespaces, oldest first: Running Suspend nodes, with
+    /// `execution` the workflow's name and `stage`/`step` the step or task name.
+    pub fn argo_waiting_gates(&self) -> Vec<Gate> {
+        gates(&self.shared.world(), None, Some(Generation::Argo))
+    }
+
+    /// The waiting gates of one execution (of any generation).
     pub fn gates_of(&self, execution: &str) -> Vec<Gate> {
         gates(&self.shared.world(), Some(execution), None)
     }

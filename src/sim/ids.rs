@@ -17,6 +17,22 @@ pub(crate) fn hex_id<R: Rng>(rng: &mut R) -> String {
     format!("{:024x}", rng.random::<u128>() >> 32)
 }
 
+/// Five characters from the alphabet Kubernetes uses for `generateName` suffixes (no vowels,
+/// no look-alikes), e.g. the `kgfn7` of `release-kgfn7`.
+pub(crate) fn k8s_suffix<R: Rng>(rng: &mut R) -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    (0..5)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// FNV-1a, 32 bits: how Argo turns node names into node ids and pod name suffixes.
+pub(crate) fn fnv32a(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
 /// SplitMix64: spreads consecutive inputs over the whole 64-bit range.
 pub(crate) fn mix(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -57,5 +73,15 @@ mod tests {
         let id = uuid_v4(u128::MAX);
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4");
+        let k = k8s_suffix(&mut rng);
+        assert_eq!(k.len(), 5);
+    }
+
+    #[test]
+    fn fnv32a_matches_the_reference_values() {
+        // Published FNV-1a test vectors.
+        assert_eq!(fnv32a(""), 0x811c_9dc5);
+        assert_eq!(fnv32a("a"), 0xe40c_292c);
+        assert_eq!(fnv32a("foobar"), 0xbf9c_f968);
     }
 }

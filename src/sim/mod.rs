@@ -14,10 +14,19 @@
 //! `seed` (the demo content), `harness` (the Harness NextGen face, over the NextGen
 //! projects), `harness_fg` (the First Gen GraphQL face over the First Gen applications, on
 //! the same host as NextGen like the real service), `infraxys`
-//! (the Infraxys face, on a listener of its own over a fixed catalogue), `faults` (injected
-//! latency and errors), `stats` (request and decision counters), `control` (test helpers
-//! that put the world into known states).
+//! (the Infraxys face, on a listener of its own over a fixed catalogue), `argo` (the Argo
+//! Workflows face, see below), `faults` (injected latency and errors), `stats` (request and
+//! decision counters), `control` (test helpers that put the world into known states).
+//!
+//! `argo` serves `argo-server`'s `/api/v1` on a listener of its own ([`SimHandle::argo_url`],
+//! bearer [`SimHandle::argo_token`]) over the world's Argo namespaces (`argo`, `data`):
+//! WorkflowTemplates with parameters and suspend gates compile into world pipelines, so
+//! workflows move on the simulated clock like every other run, and a resume or node stop is a
+//! decision in [`SimStats`]. Beside the wire formats it offers what client tests need: watch
+//! streams ended or cut on demand, the v4 paging bug as a switch, and every request it
+//! received, body included ([`SimHandle::argo_requests`]).
 
+mod argo;
 mod clock;
 mod control;
 mod faults;
@@ -40,6 +49,7 @@ use rand::{RngExt, SeedableRng};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use argo::ArgoRequest;
 pub use clock::{ClockMode, MANUAL_EPOCH_MS};
 pub use control::{Gate, SimWorld};
 pub use faults::Faults;
@@ -47,6 +57,7 @@ pub use infraxys::InfraxysCatalogue;
 pub use stats::{DecisionCount, SimStats, UNMATCHED_ROUTE};
 pub use world::{ApprovalStatus, RunStatus};
 
+use argo::{ArgoFace, ArgoState, Identities, ServiceAccount};
 use clock::Clock;
 use harness::{HarnessAuth, Token, TokenKind};
 use harness_fg::{FgAuth, FgKey};
@@ -86,6 +97,7 @@ pub(crate) struct Shared {
     pub(crate) faults: faults::SharedFaults,
     pub(crate) infraxys: InfraxysFace,
     pub(crate) harness_fg: FgAuth,
+    pub(crate) argo: ArgoFace,
 }
 
 impl Shared {
@@ -99,10 +111,13 @@ impl Shared {
         self.stats.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Brings the world up to the clock.
+    /// Brings the world up to the clock, and lets the Argo face record what changed (it keeps
+    /// resource versions, which must move whenever a workflow does).
     pub(crate) fn sync(&self) {
         let now = self.clock.now_ms();
-        self.world().advance_to(now);
+        let mut w = self.world();
+        w.advance_to(now);
+        self.argo.observe(&w, now);
     }
 }
 
@@ -116,6 +131,9 @@ struct Tokens {
     /// First Gen API keys: full permissions, and view only.
     fg: String,
     fg_viewer: String,
+    /// Argo service-account tokens: read and write, and view only.
+    argo: String,
+    argo_viewer: String,
 }
 
 /// A running simulator. Dropping it (or `shutdown`) stops the server.
@@ -126,6 +144,9 @@ pub struct SimHandle {
     stop: Option<oneshot::Sender<()>>,
     infraxys_addr: SocketAddr,
     infraxys_stop: Option<oneshot::Sender<()>>,
+    argo_addr: SocketAddr,
+    argo_stop: Option<oneshot::Sender<()>>,
+    argo_routes: Vec<(&'static str, &'static str)>,
     ticker: Option<JoinHandle<()>>,
 }
 
@@ -134,6 +155,15 @@ fn alnum(rng: &mut impl rand::Rng, n: usize) -> String {
     (0..n)
         .map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())]))
         .collect()
+}
+
+/// A token shaped like a Kubernetes service-account token (a JWT).
+fn service_account_token(rng: &mut impl rand::Rng) -> String {
+    format!(
+        "eyJhbGciOiJSUzI1NiIsImtpZCI6InNpbSJ9.{}.{}",
+        alnum(rng, 120),
+        alnum(rng, 86)
+    )
 }
 
 impl SimHandle {
@@ -179,9 +209,11 @@ impl SimHandle {
             // First Gen keys are opaque strings, not the NextGen `pat.`/`sat.` format.
             fg: alnum(&mut secrets, 40),
             fg_viewer: alnum(&mut secrets, 40),
+            argo: service_account_token(&mut secrets),
+            argo_viewer: service_account_token(&mut secrets),
         };
         let clock = Clock::new(opts.clock);
-        let (world, cast) = seed::build(opts.seed, clock.now_ms());
+        let (world, cast, argo_seed) = seed::build(opts.seed, clock.now_ms());
         let token = |value: &String, user: &String, kind| Token {
             value: value.clone(),
             user: user.clone(),
@@ -213,6 +245,35 @@ impl SimHandle {
             ],
             limiter: Mutex::default(),
         };
+        let account = |name: &str, user: &String, can_write| ServiceAccount {
+            name: name.to_string(),
+            namespace: "argo".to_string(),
+            user: user.clone(),
+            can_write,
+        };
+        let writer = account("flightdeck", &cast.admin, true);
+        let viewer = account("flightdeck-viewer", &cast.viewer, false);
+        let argo_state = ArgoState::new(
+            seed::argo::NAMESPACES
+                .iter()
+                .map(|n| n.to_string())
+                .collect(),
+            argo_seed,
+            Identities(vec![writer.clone(), viewer.clone()]),
+        );
+        let argo = ArgoFace::new(
+            vec![
+                argo::Token {
+                    value: tokens.argo.clone(),
+                    account: writer,
+                },
+                argo::Token {
+                    value: tokens.argo_viewer.clone(),
+                    account: viewer,
+                },
+            ],
+            argo_state,
+        );
         let shared = Arc::new(Shared {
             seed: opts.seed,
             clock,
@@ -223,7 +284,10 @@ impl SimHandle {
             faults: Default::default(),
             infraxys,
             harness_fg,
+            argo,
         });
+        // The Argo face's first look: every seeded workflow gets its resource version.
+        shared.sync();
         // Injected faults apply to every face alike.
         let faulty = |router: axum::Router| {
             router.layer(axum::middleware::from_fn_with_state(
@@ -234,6 +298,8 @@ impl SimHandle {
         let (addr, stop) = serve(faulty(harness::router(shared.clone()))).await?;
         let (infraxys_addr, infraxys_stop) =
             serve(faulty(infraxys::router(shared.clone()))).await?;
+        let (argo_router, argo_routes) = argo::router(shared.clone());
+        let (argo_addr, argo_stop) = serve(faulty(argo_router)).await?;
         // On a real clock the world moves even when nobody asks (requests also catch it up).
         let ticker = shared.clock.is_real().then(|| {
             let shared = Arc::downgrade(&shared);
@@ -255,6 +321,9 @@ impl SimHandle {
             stop: Some(stop),
             infraxys_addr,
             infraxys_stop: Some(infraxys_stop),
+            argo_addr,
+            argo_stop: Some(argo_stop),
+            argo_routes,
             ticker,
         })
     }
@@ -404,6 +473,69 @@ impl SimHandle {
             .set(per_minute);
     }
 
+    /// Base URL of the Argo Workflows face, e.g. `http://127.0.0.1:PORT`; routes live under
+    /// `/api/v1/...` (see [`SimHandle::argo_routes`]).
+    pub fn argo_url(&self) -> String {
+        format!("http://{}", self.argo_addr)
+    }
+
+    /// A service-account token (sent as `Authorization: Bearer <it>`) that may read and
+    /// change workflows in every namespace; its subject is
+    /// `system:serviceaccount:argo:flightdeck`.
+    pub fn argo_token(&self) -> String {
+        self.tokens.argo.clone()
+    }
+
+    /// A view-only service-account token (`flightdeck-viewer`): reads work, every write is
+    /// 403 with code 7.
+    pub fn argo_viewer_token(&self) -> String {
+        self.tokens.argo_viewer.clone()
+    }
+
+    /// The Argo namespaces, in a fixed order (`argo`, `data`).
+    pub fn argo_namespaces(&self) -> Vec<String> {
+        self.shared.argo.namespaces()
+    }
+
+    /// Every open Argo stream (workflow watches, followed logs) ends now with the EOF error
+    /// chunk
+    /// `{"error":{"grpc_code":8,"http_code":429,"message":"EOF","http_status":"Too Many Requests"}}`,
+    /// as when the server's Kubernetes watch closes.
+    pub fn argo_end_watches(&self) {
+        self.shared.argo.end_streams();
+    }
+
+    /// Every open Argo stream (workflow watches, followed logs) is cut now, without a final
+    /// chunk: the connection breaks.
+    pub fn argo_drop_watches(&self) {
+        self.shared.argo.drop_streams();
+    }
+
+    /// How often SSE streams send a `:` keep-alive line (default 15 s).
+    pub fn set_argo_keepalive(&self, every: Duration) {
+        self.shared.argo.set_keepalive(every);
+    }
+
+    /// `true` (the default, as v4.1.2 behaves): the workflow list sets `metadata.continue`
+    /// only when the field selector has `ext.showRemainingItemCount=true`. `false`: it is set
+    /// whenever more items follow.
+    pub fn set_argo_continue_bug(&self, on: bool) {
+        self.shared.argo.set_continue_bug(on);
+    }
+
+    /// The last 500 requests the Argo face received, oldest first.
+    pub fn argo_requests(&self) -> Vec<ArgoRequest> {
+        self.shared.argo.requests()
+    }
+
+    /// Every route the Argo face serves, as (method, path template as the API documents it).
+    pub fn argo_routes(&self) -> Vec<(String, String)> {
+        self.argo_routes
+            .iter()
+            .map(|(m, p)| (m.to_string(), p.to_string()))
+            .collect()
+    }
+
     pub fn stats(&self) -> SimStats {
         self.shared.stats().clone()
     }
@@ -421,9 +553,15 @@ impl SimHandle {
 
 impl Drop for SimHandle {
     fn drop(&mut self) {
-        for stop in [self.stop.take(), self.infraxys_stop.take()]
-            .into_iter()
-            .flatten()
+        // Open Argo streams never end by themselves; cut them so the server can stop.
+        self.shared.argo.drop_streams();
+        for stop in [
+            self.stop.take(),
+            self.infraxys_stop.take(),
+            self.argo_stop.take(),
+        ]
+        .into_iter()
+        .flatten()
         {
             let _ = stop.send(());
         }

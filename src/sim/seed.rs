@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use rand::RngExt;
 
+pub(crate) mod argo;
 mod checkout;
 pub(crate) mod first_gen;
 mod payments;
@@ -40,8 +41,8 @@ pub(crate) struct Cast {
     pub(crate) service: String,
 }
 
-/// Builds the seeded world as it stands at `now`.
-pub(crate) fn build(seed: u64, now: Ms) -> (World, Cast) {
+/// Builds the seeded world as it stands at `now`, and what the Argo face serves over it.
+pub(crate) fn build(seed: u64, now: Ms) -> (World, Cast, crate::sim::argo::ArgoSeed) {
     let mut w = World::new(seed, now - 3 * DAY);
     let cast = people(&mut w);
     w.projects = vec![
@@ -54,9 +55,11 @@ pub(crate) fn build(seed: u64, now: Ms) -> (World, Cast) {
             .iter()
             .map(|(id, name)| project(id, name, Generation::FirstGen)),
     );
+    w.projects.extend(argo::projects());
     pipelines(&mut w, now);
+    let argo_seed = argo::argo(&mut w, now);
     history(&mut w, now);
-    (w, cast)
+    (w, cast, argo_seed)
 }
 
 fn project(id: &str, name: &str, generation: Generation) -> Project {
@@ -227,6 +230,8 @@ impl Def<'_> {
             fail_rate: fail,
             failure: failure.to_string(),
             timeout_ms: 10 * MIN,
+            when: None,
+            retries: 0,
         }
     }
 
@@ -400,7 +405,7 @@ fn pipelines(w: &mut World, now: Ms) {
 }
 
 /// A run started by hand shortly before "now": how long ago, project, pipeline, who, inputs.
-struct Pick(
+pub(super) struct Pick(
     Ms,
     &'static str,
     &'static str,
@@ -421,7 +426,7 @@ fn history(w: &mut World, now: Ms) {
         w.advance_to(t);
     }
     w.bot = None;
-    let picks = [
+    let harness_picks = [
         Pick(
             45 * MIN,
             "payments",
@@ -505,7 +510,11 @@ fn history(w: &mut World, now: Ms) {
             &[],
         ),
     ];
-    for Pick(ago, project, pipeline, person, values) in picks {
+    // The Argo picks draw from their own stream, so where they fall among these changes no
+    // Harness run; a stable sort keeps the Harness order for equal times.
+    let mut picks: Vec<&Pick> = harness_picks.iter().chain(argo::PICKS).collect();
+    picks.sort_by_key(|p| std::cmp::Reverse(p.0));
+    for &Pick(ago, project, pipeline, person, values) in picks {
         w.advance_to(now - ago);
         let Some(user) = w
             .users
@@ -550,7 +559,7 @@ mod tests {
 
     #[test]
     fn seeded_world_has_what_the_demo_needs() {
-        let (w, _) = build(42, MANUAL_EPOCH_MS);
+        let (w, _, _) = build(42, MANUAL_EPOCH_MS);
         assert_eq!(w.projects_of(Generation::NextGen).count(), 3);
         assert_eq!(w.projects_of(Generation::FirstGen).count(), 2);
         assert!(w.pipelines.len() >= 12);
@@ -588,7 +597,7 @@ mod tests {
 
     #[test]
     fn first_gen_applications_have_their_own_live_content() {
-        let (w, _) = build(42, MANUAL_EPOCH_MS);
+        let (w, _, _) = build(42, MANUAL_EPOCH_MS);
         let first_gen = |project: &str| w.serves(Generation::FirstGen, project);
         let names: Vec<&str> = w
             .projects_of(Generation::FirstGen)
@@ -629,8 +638,8 @@ mod tests {
 
     #[test]
     fn same_seed_same_world() {
-        let (a, _) = build(7, MANUAL_EPOCH_MS);
-        let (b, _) = build(7, MANUAL_EPOCH_MS);
+        let (a, _, _) = build(7, MANUAL_EPOCH_MS);
+        let (b, _, _) = build(7, MANUAL_EPOCH_MS);
         assert_eq!(a.executions, b.executions);
         assert_eq!(a.approvals, b.approvals);
     }

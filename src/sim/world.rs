@@ -3,9 +3,13 @@
 //! approval gates waiting for people.
 //!
 //! Nothing here knows a wire format. Names follow the domain ("waiting", "rejected"), and each
-//! face (Harness NextGen, Harness First Gen; others later) maps them to its own enums, ids and
-//! JSON. Each project records which of the two Harness generations serves it, so a face shows
-//! only its own projects. How time moves the world lives in `world/progress.rs`.
+//! face (Harness NextGen, Harness First Gen, Argo Workflows) maps them to its own enums, ids
+//! and JSON. Each project records which product serves it, so a face shows only its own
+//! projects. How time moves the world lives in `world/progress.rs`.
+//!
+//! A few things exist for the Argo face but are stated in domain terms: a step may be guarded
+//! by a gate's input (and is then skipped), may be retried, and an execution may be held
+//! (nothing new starts) and retried after it ended.
 
 mod decisions;
 mod progress;
@@ -34,6 +38,8 @@ pub enum RunStatus {
     Rejected,
     /// A gate's deadline passed with no decision.
     Expired,
+    /// Not run because its guard was not met (see [`Guard`]); counts as done, not as a failure.
+    Skipped,
 }
 
 impl RunStatus {
@@ -44,9 +50,9 @@ impl RunStatus {
         )
     }
 
-    /// Terminal and not a success.
+    /// Terminal and neither a success nor skipped.
     pub fn is_bad(self) -> bool {
-        self.is_terminal() && self != RunStatus::Success
+        self.is_terminal() && !matches!(self, RunStatus::Success | RunStatus::Skipped)
     }
 }
 
@@ -102,6 +108,18 @@ pub struct Step {
     /// What a failure reports.
     pub failure: String,
     pub timeout_ms: Ms,
+    /// Runs only if an earlier gate of the execution was decided with this input value.
+    pub when: Option<Guard>,
+    /// How many times a failed run is tried again before the step fails.
+    pub retries: u32,
+}
+
+/// A step's condition: "the gate input `input` was given the value `equals`". A step whose
+/// guard is not met (the input was given another value, or none) is skipped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Guard {
+    pub input: String,
+    pub equals: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -243,13 +261,15 @@ pub struct Group {
     pub members: Vec<String>,
 }
 
-/// Which Harness product serves a project. An account migrating from First Gen to NextGen
-/// has some of each: a NextGen project is only seen through the NextGen face, a First Gen
-/// application only through the First Gen face, so the two never show the same content.
+/// Which product serves a project. An account migrating from First Gen to NextGen has some of
+/// each: a NextGen project is only seen through the NextGen face, a First Gen application only
+/// through the First Gen face, so the two never show the same content. Argo namespaces are
+/// projects of their own, seen only through the Argo face.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Generation {
     NextGen,
     FirstGen,
+    Argo,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -269,9 +289,41 @@ pub struct StepRun {
     pub end_ms: Option<Ms>,
     /// The approval instance, for approval steps that have started.
     pub approval: Option<String>,
+    /// How many of its runs failed: the ones retried, and the last one if the step failed.
+    pub failed_runs: u32,
+    /// How long one run takes (a retried step runs this long once per run).
     pub(crate) duration: Ms,
     pub(crate) fails: bool,
     pub(crate) ends_at: Option<Ms>,
+}
+
+impl StepRun {
+    /// How many times the step runs: every failed run, plus the one that succeeded.
+    pub fn runs(&self) -> u32 {
+        (self.failed_runs + u32::from(!self.fails)).max(1)
+    }
+
+    /// How long one run takes.
+    pub fn run_ms(&self) -> Ms {
+        self.duration
+    }
+
+    /// How many runs have started by `now`: all of them once the step has ended, however it
+    /// ended (an aborted step stops counting at its end).
+    pub fn runs_started(&self, now: Ms) -> u32 {
+        let Some(start) = self.start_ms else {
+            return 0;
+        };
+        let until = self.end_ms.unwrap_or(now);
+        let elapsed = until.saturating_sub(start).max(0);
+        let started = u32::try_from(elapsed / self.duration.max(1)).unwrap_or(u32::MAX);
+        started.saturating_add(1).min(self.runs())
+    }
+
+    /// How long the step runs in all, retries included.
+    pub(crate) fn total_ms(&self) -> Ms {
+        self.duration.saturating_mul(i64::from(self.runs()))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -311,9 +363,13 @@ pub struct Execution {
     pub wave_ids: Vec<String>,
     pub(crate) wave: usize,
     pub(crate) bot_abort_at: Option<Ms>,
+    /// Held: steps that finish still finish, but nothing new starts until it is released.
+    pub held: bool,
+    /// Steps whose start was put off while held, (stage, step), in the order they were due.
+    pub(crate) deferred: Vec<(usize, usize)>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ApprovalStatus {
     Waiting,
     Approved,
@@ -411,6 +467,16 @@ pub enum AbortError {
     Finished,
 }
 
+/// Why an execution cannot be retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryError {
+    NotFound,
+    /// It has not finished.
+    Unfinished,
+    /// Every step succeeded and none was asked to run again.
+    NothingToRedo,
+}
+
 /// Options for one start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StartOpts {
@@ -421,6 +487,9 @@ pub struct StartOpts {
 /// How many executions each pipeline keeps; older finished ones are forgotten.
 pub const HISTORY_CAP: usize = 50;
 
+/// Mixed into the seed for the Argo stream.
+const ARGO_STREAM: u64 = 0xA260_57EA_4D00_0001;
+
 /// Behaviour used only while generating history: simulated people decide gates and abort runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Bot {
@@ -429,7 +498,11 @@ pub(crate) struct Bot {
 }
 
 pub struct World {
+    /// Random draws of the Harness projects (and of building the seed).
     pub(crate) rng: StdRng,
+    /// Random draws of the Argo namespaces. Kept apart so that Argo content, and anything done
+    /// to it live, never changes the Harness history a seed gives.
+    pub(crate) argo_rng: StdRng,
     pub(crate) now: Ms,
     pub projects: Vec<Project>,
     pub users: Vec<User>,
@@ -448,6 +521,7 @@ impl World {
     pub(crate) fn new(seed: u64, now: Ms) -> World {
         World {
             rng: StdRng::seed_from_u64(seed),
+            argo_rng: StdRng::seed_from_u64(seed ^ ARGO_STREAM),
             now,
             projects: Vec::new(),
             users: Vec::new(),
@@ -468,6 +542,20 @@ impl World {
 
     pub(crate) fn new_id(&mut self) -> String {
         ids::url_id(&mut self.rng)
+    }
+
+    /// The random stream a project draws from (see `argo_rng`).
+    pub(crate) fn rng_for(&mut self, project: &str) -> &mut StdRng {
+        if self.serves(Generation::Argo, project) {
+            &mut self.argo_rng
+        } else {
+            &mut self.rng
+        }
+    }
+
+    /// A fresh runtime id, drawn from `project`'s stream.
+    pub(crate) fn new_id_in(&mut self, project: &str) -> String {
+        ids::url_id(self.rng_for(project))
     }
 
     pub fn project(&self, id: &str) -> Option<&Project> {

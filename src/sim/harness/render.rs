@@ -57,6 +57,8 @@ pub(crate) fn status_name(s: RunStatus) -> &'static str {
         RunStatus::Aborted => "Aborted",
         RunStatus::Rejected => "ApprovalRejected",
         RunStatus::Expired => "Expired",
+        // Only guarded steps are skipped, and no Harness pipeline has one.
+        RunStatus::Skipped => "Skipped",
     }
 }
 

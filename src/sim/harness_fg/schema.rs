@@ -63,6 +63,8 @@ fn status_text(s: RunStatus) -> &'static str {
         RunStatus::Aborted => "ABORTED",
         RunStatus::Rejected => "REJECTED",
         RunStatus::Expired => "EXPIRED",
+        // Only guarded steps are skipped, and no First Gen pipeline has one.
+        RunStatus::Skipped => "SKIPPED",
     }
 }
 

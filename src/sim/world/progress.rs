@@ -9,13 +9,31 @@
 use std::collections::BTreeMap;
 
 use rand::RngExt;
+use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 
 use super::{
-    Action, Approval, ApprovalStatus, Execution, HISTORY_CAP, Ms, RunStatus, StageRun, StartOpts,
-    StepKind, StepRun, Trigger, TriggerKind, VarValue, Variable, World,
+    Action, Approval, ApprovalStatus, Execution, Generation, Guard, HISTORY_CAP, Ms, RunStatus,
+    StageRun, StartOpts, Step, StepKind, StepRun, Trigger, TriggerKind, VarValue, Variable, World,
 };
 use crate::sim::ids;
+
+/// Whether a run of `step` fails, and how many of its runs fail: each failed run is followed
+/// by another while retries are left. A step that cannot fail draws nothing, and one without
+/// retries draws once, as steps always did.
+pub(super) fn draw_runs(rng: &mut StdRng, step: &Step, failures: bool) -> (bool, u32) {
+    if !failures || matches!(step.kind, StepKind::Approval(_)) {
+        return (false, 0);
+    }
+    let rate = step.fail_rate.clamp(0.0, 1.0);
+    let mut failed_runs = 0;
+    let mut fails = rng.random_bool(rate);
+    while fails && failed_runs < step.retries {
+        failed_runs += 1;
+        fails = rng.random_bool(rate);
+    }
+    (fails, failed_runs + u32::from(fails))
+}
 
 /// How much of a long jump automatic starts are replayed for.
 const CATCH_UP: Ms = 12 * 60 * 60 * 1000;
@@ -150,11 +168,13 @@ impl World {
             }
             Event::BotDecision(id) => self.bot_decide(&id),
             Event::BotAbort(exec) => {
-                if let Some(e) = self.executions.get_mut(&exec) {
-                    e.bot_abort_at = None;
-                }
+                let Some(e) = self.executions.get_mut(&exec) else {
+                    return;
+                };
+                e.bot_abort_at = None;
+                let project = e.project.clone();
                 let humans = self.starters();
-                if let Some(user) = humans.choose(&mut self.rng).cloned() {
+                if let Some(user) = humans.choose(self.rng_for(&project)).cloned() {
                     let _ = self.abort(&exec, &user);
                 }
             }
@@ -175,12 +195,14 @@ impl World {
         let Some(auto) = self.pipelines[index].auto.clone() else {
             return;
         };
-        let gap = self.rng.random_range(auto.every.0..=auto.every.1);
-        self.pipelines[index].next_auto_ms = Some(self.now.saturating_add(gap));
         let (project, id) = (
             self.pipelines[index].project.clone(),
             self.pipelines[index].id.clone(),
         );
+        let gap = self
+            .rng_for(&project)
+            .random_range(auto.every.0..=auto.every.1);
+        self.pipelines[index].next_auto_ms = Some(self.now.saturating_add(gap));
         let active = self
             .active
             .iter()
@@ -193,7 +215,7 @@ impl World {
         let trigger = match auto.kind {
             TriggerKind::Manual => {
                 let humans = self.starters();
-                let Some(user) = humans.choose(&mut self.rng).cloned() else {
+                let Some(user) = humans.choose(self.rng_for(&project)).cloned() else {
                     return;
                 };
                 Trigger {
@@ -218,18 +240,20 @@ impl World {
     /// Values a simulated person would type into the start form, per runtime variable.
     pub(crate) fn sample_inputs(&mut self, index: usize) -> BTreeMap<String, Option<String>> {
         let vars: Vec<Variable> = self.pipelines[index].runtime_variables().cloned().collect();
+        let project = self.pipelines[index].project.clone();
+        let rng = self.rng_for(&project);
         let mut given = BTreeMap::new();
         for var in vars {
             let VarValue::Runtime { default, allowed } = &var.value else {
                 continue;
             };
-            let keep_default = default.is_some() && self.rng.random_bool(0.7);
+            let keep_default = default.is_some() && rng.random_bool(0.7);
             let value = if keep_default {
                 None
             } else if !var.samples.is_empty() {
-                var.samples.choose(&mut self.rng).cloned()
+                var.samples.choose(rng).cloned()
             } else {
-                allowed.choose(&mut self.rng).cloned()
+                allowed.choose(rng).cloned()
             };
             given.insert(var.name.clone(), value);
         }
@@ -247,49 +271,72 @@ impl World {
         notes: Option<String>,
         opts: StartOpts,
     ) -> Option<String> {
+        self.start_named(None, project, pipeline, trigger, inputs, notes, opts)
+    }
+
+    /// `start_execution` with the execution id chosen by the caller (an Argo workflow's name),
+    /// or drawn when `None`. A chosen id must not be in use; `None` if it is.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn start_named(
+        &mut self,
+        id: Option<String>,
+        project: &str,
+        pipeline: &str,
+        trigger: Trigger,
+        inputs: Vec<(String, String)>,
+        notes: Option<String>,
+        opts: StartOpts,
+    ) -> Option<String> {
         let index = self
             .pipelines
             .iter()
             .position(|p| p.project == project && p.id == pipeline)?;
         let def = self.pipelines[index].clone();
-        let id = self.new_id();
+        let id = match id {
+            Some(id) if self.executions.contains_key(&id) => return None,
+            Some(id) => id,
+            None => self.execution_id(&def),
+        };
+        let failures = self.failures && !opts.no_failures;
         let mut stages = Vec::with_capacity(def.stages.len());
         for stage in &def.stages {
             let mut steps = Vec::with_capacity(stage.steps.len());
             for step in &stage.steps {
-                let duration = self
-                    .rng
-                    .random_range(step.duration.0..=step.duration.1.max(step.duration.0));
-                let fails = self.failures
-                    && !opts.no_failures
-                    && !matches!(step.kind, StepKind::Approval(_))
-                    && self.rng.random_bool(step.fail_rate.clamp(0.0, 1.0));
+                let rng = self.rng_for(project);
+                let duration =
+                    rng.random_range(step.duration.0..=step.duration.1.max(step.duration.0));
+                let (fails, failed_runs) = draw_runs(rng, step, failures);
                 steps.push(StepRun {
-                    node_id: self.new_id(),
+                    node_id: self.new_id_in(project),
                     status: RunStatus::NotStarted,
                     start_ms: None,
                     end_ms: None,
                     approval: None,
+                    failed_runs,
                     duration,
                     fails,
                     ends_at: None,
                 });
             }
             stages.push(StageRun {
-                node_id: self.new_id(),
-                section_id: self.new_id(),
+                node_id: self.new_id_in(project),
+                section_id: self.new_id_in(project),
                 status: RunStatus::NotStarted,
                 start_ms: None,
                 end_ms: None,
                 steps,
             });
         }
-        let wave_ids = (0..def.waves().len()).map(|_| self.new_id()).collect();
-        let bot_abort_at = match self.bot {
-            Some(_) if self.rng.random_bool(0.04) => Some(
-                self.now
-                    .saturating_add(self.rng.random_range(20_000..=240_000)),
-            ),
+        let wave_ids = (0..def.waves().len())
+            .map(|_| self.new_id_in(project))
+            .collect();
+        let now = self.now;
+        let bot = self.bot.is_some();
+        let rng = self.rng_for(project);
+        let bot_abort_at = match bot {
+            true if rng.random_bool(0.04) => {
+                Some(now.saturating_add(rng.random_range(20_000..=240_000)))
+            }
             _ => None,
         };
         let run_seq = def.next_run;
@@ -308,11 +355,13 @@ impl World {
             notes,
             aborted_by: None,
             failure: None,
-            root_id: self.new_id(),
-            stages_id: self.new_id(),
+            root_id: self.new_id_in(project),
+            stages_id: self.new_id_in(project),
             wave_ids,
             wave: 0,
             bot_abort_at,
+            held: false,
+            deferred: Vec::new(),
         };
         self.executions.insert(id.clone(), exec);
         self.active.push(id.clone());
@@ -367,8 +416,16 @@ impl World {
         p.waves().get(wave).cloned()
     }
 
-    fn start_step(&mut self, exec_id: &str, si: usize, ti: usize) {
+    pub(super) fn start_step(&mut self, exec_id: &str, si: usize, ti: usize) {
         let now = self.now;
+        match self.executions.get_mut(exec_id) {
+            None => return,
+            Some(e) if e.held => {
+                e.deferred.push((si, ti));
+                return;
+            }
+            Some(_) => {}
+        }
         let Some(e) = self.executions.get(exec_id) else {
             return;
         };
@@ -381,12 +438,24 @@ impl World {
             return;
         };
         let (project, pipeline) = (e.project.clone(), e.pipeline.clone());
+        if let Some(guard) = &def.when
+            && !self.guard_met(exec_id, guard)
+        {
+            if let Some(e) = self.executions.get_mut(exec_id) {
+                let step = &mut e.stages[si].steps[ti];
+                step.start_ms = Some(now);
+            }
+            self.finish_step(exec_id, si, ti, RunStatus::Skipped);
+            return;
+        }
         if let StepKind::Approval(spec) = def.kind {
-            let id = ids::hex_id(&mut self.rng);
-            let bot = match self.bot {
-                Some(bot) if self.rng.random_bool(0.93) => {
-                    let at = now.saturating_add(self.rng.random_range(60_000..=40 * 60_000));
-                    let action = if self.rng.random_bool(0.15) {
+            let bot = self.bot;
+            let rng = self.rng_for(&project);
+            let id = ids::hex_id(rng);
+            let bot = match bot {
+                Some(bot) if rng.random_bool(0.93) => {
+                    let at = now.saturating_add(rng.random_range(60_000..=40 * 60_000));
+                    let action = if rng.random_bool(0.15) {
                         Action::Reject
                     } else {
                         Action::Approve
@@ -429,7 +498,7 @@ impl World {
             let step = &mut stage.steps[ti];
             step.status = RunStatus::Running;
             step.start_ms = Some(now);
-            step.ends_at = Some(now.saturating_add(step.duration));
+            step.ends_at = Some(now.saturating_add(step.total_ms()));
         }
     }
 
@@ -446,7 +515,7 @@ impl World {
         step.status = status;
         step.end_ms = Some(now);
         step.ends_at = None;
-        if status == RunStatus::Success && ti + 1 < stage.steps.len() {
+        if !status.is_bad() && ti + 1 < stage.steps.len() {
             self.start_step(exec_id, si, ti + 1);
             self.refresh_status(exec_id);
             return;
@@ -492,6 +561,31 @@ impl World {
         }
     }
 
+    /// Whether a guarded step may run: the latest value any gate of the execution was decided
+    /// with for the guard's input must equal the expected one.
+    fn guard_met(&self, exec_id: &str, guard: &Guard) -> bool {
+        self.approvals_of(exec_id)
+            .iter()
+            .flat_map(|a| a.activities.iter())
+            .flat_map(|act| act.inputs.iter())
+            .rfind(|(name, _)| *name == guard.input)
+            .is_some_and(|(_, value)| *value == guard.equals)
+    }
+
+    /// A new execution's id: a Harness-style runtime id, or for an Argo namespace the workflow
+    /// name the controller would generate from the pipeline's name (`<name>-<5 characters>`).
+    fn execution_id(&mut self, def: &super::Pipeline) -> String {
+        if !self.serves(Generation::Argo, &def.project) {
+            return self.new_id();
+        }
+        loop {
+            let id = format!("{}-{}", def.name, ids::k8s_suffix(&mut self.argo_rng));
+            if !self.executions.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
     pub(super) fn end_execution(&mut self, exec_id: &str, status: RunStatus) {
         let now = self.now;
         if let Some(e) = self.executions.get_mut(exec_id) {
@@ -503,7 +597,7 @@ impl World {
     }
 
     /// Running versus waiting: an execution waits when any of its stages waits on a gate.
-    fn refresh_status(&mut self, exec_id: &str) {
+    pub(super) fn refresh_status(&mut self, exec_id: &str) {
         if let Some(e) = self.executions.get_mut(exec_id)
             && !e.status.is_terminal()
         {
