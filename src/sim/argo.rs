@@ -4,7 +4,7 @@
 //! Workflows are world executions of pipelines compiled from WorkflowTemplates (`plan.rs`);
 //! this face adds what Kubernetes would hold besides (`state.rs`: uids, labels, the spec as
 //! submitted, values set on gates, resource versions) and renders Workflow objects from both
-//! (`wire.rs`). Requests go through the same pipeline as on the real server: the route is
+//! (`wire.rs`, with their node trees in `nodes.rs`). Requests go through the same pipeline as on the real server: the route is
 //! matched first (unknown `/api/` routes are 501 without looking at credentials), then the
 //! bearer token, then the handler's checks, each with the spec's verbatim texts.
 //!
@@ -44,6 +44,7 @@ mod events;
 mod fields;
 mod info;
 mod logs;
+mod nodes;
 pub(crate) mod plan;
 mod selectors;
 mod state;

@@ -26,7 +26,7 @@ use super::auth::Caller;
 use super::errors::{Answer, ApiError};
 use super::plan::LeafKind;
 use super::watch::{Controls, Framing, Stop, cut, eof_chunk, keepalive, tick};
-use super::{wire, workflows};
+use super::{nodes, wire, workflows};
 use crate::sim::Shared;
 use crate::sim::harness::Params;
 use crate::sim::world::{Ms, RunStatus, StepRun, World};
@@ -158,14 +158,14 @@ fn printed(w: &World, s: &Shared, name: &str) -> Option<(Vec<Line>, bool)> {
         } else {
             leaf.log.iter().map(|l| wire::fill(l, &e.inputs)).collect()
         };
-        let node = wire::leaf_node_name(&plan, name, leaf);
+        let node = nodes::leaf_node_name(&plan, name, leaf);
         for (k, from, to, failed) in runs(step, start, now) {
             let node = if leaf.retry {
                 format!("{node}({k})")
             } else {
                 node.clone()
             };
-            let pod = wire::pod_name(name, &leaf.template, &node);
+            let pod = nodes::pod_name(name, &leaf.template, &node);
             let failure = failed.then_some(step_def.failure.as_str());
             for (seq, (at, text)) in run_lines(&lines, from, to, failure, now)
                 .into_iter()
