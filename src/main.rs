@@ -2,11 +2,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use flightdeck::backend::argo::{ArgoBackend, ArgoOptions, RejectMode};
 use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
 use flightdeck::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use flightdeck::backend::infraxys::{InfraxysBackend, InfraxysOptions};
 use flightdeck::cli::{Cli, Commands};
 use flightdeck::commands::{self, Global};
+use flightdeck::config::ArgoEvent;
 use flightdeck::launch::{self, Prepared};
 use flightdeck::service::Intervals;
 use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
@@ -182,11 +184,51 @@ async fn demo(
         aliases: catalogue.aliases,
     })
     .map_err(|e| e.to_string())?;
-    let backends = vec![
+    // Argo beside Harness: one backend per namespace, the first with the cluster template
+    // and the push event binding.
+    let argo_url: url::Url = sim
+        .argo_url()
+        .parse()
+        .map_err(|e| format!("simulator URL: {e}"))?;
+    let mut argos = Vec::new();
+    for (i, namespace) in sim.argo_namespaces().into_iter().enumerate() {
+        let first = i == 0;
+        let backend = ArgoBackend::new(ArgoOptions {
+            name: if first {
+                "argo".into()
+            } else {
+                format!("argo-{namespace}").into()
+            },
+            base_url: argo_url.clone(),
+            namespace,
+            token: Some(sim.argo_token().into()),
+            cluster_templates: first,
+            label_selector: None,
+            reject: RejectMode::Stop,
+            events: if first {
+                vec![ArgoEvent {
+                    name: "github-push".into(),
+                    discriminator: "github".into(),
+                    description: "what a push to main sends".into(),
+                    payload: r#"{"ref":"refs/heads/main","repo":"payments","revision":"4f2a9c1"}"#
+                        .into(),
+                }]
+            } else {
+                Vec::new()
+            },
+            timeout,
+            ca_file: None,
+            insecure_skip_verify: false,
+        })
+        .map_err(|e| e.to_string())?;
+        argos.push(Prepared::new(Arc::new(backend), 8, timeout));
+    }
+    let mut backends = vec![
         Prepared::new(Arc::new(harness), 8, timeout),
         Prepared::new(Arc::new(infraxys), 4, timeout),
         Prepared::new(Arc::new(harness_fg), 2, timeout),
     ];
+    backends.extend(argos);
     // The demo acts on a simulator: it stays out of the real audit log unless a log is
     // named explicitly.
     let audit = flightdeck::audit::path_from_env();
