@@ -82,8 +82,9 @@ const STREAM_IDLE: Duration = Duration::from_secs(45);
 /// Compressed-node workflows read one by one at most this many at a time.
 const DETAIL_CONCURRENCY: usize = 4;
 
-/// The projection of workflow lists: what the executions table shows, no nodes.
-const LIST_FIELDS: &str = "metadata.resourceVersion,metadata.continue,metadata.remainingItemCount,\
+/// The projection of workflow lists: what the executions table shows, no nodes. Public for
+/// the benchmark that weighs it against an unprojected list.
+pub const LIST_FIELDS: &str = "metadata.resourceVersion,metadata.continue,metadata.remainingItemCount,\
 items.metadata.name,items.metadata.namespace,items.metadata.uid,items.metadata.resourceVersion,\
 items.metadata.creationTimestamp,items.metadata.labels,items.status.phase,items.status.message,\
 items.status.startedAt,items.status.finishedAt,items.status.progress,items.spec.suspend,\
