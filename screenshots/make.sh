@@ -16,15 +16,33 @@ if [ -z "${APP:-}" ]; then
 fi
 app=$(realpath "$APP")
 
-# shot NAME COLS ROWS WAIT_TEXT KEYS...   keys are sent one tmux call each, waiting for the
-# screen to change after each.
+# Saved filters for the palette shot, and themes for the theme shots: the demo borrows a
+# config's [ui], [keys] and [filter.NAME] (its backends are not used).
+configs=$(mktemp -d)
+trap 'rm -rf "$configs"' EXIT
+saved='[filter.prod-gates]
+query = "env:prod status:waiting"
+pane = "approvals"
+
+[filter.failed]
+query = "status:failed"
+pane = "executions"'
+printf '%s\n' "$saved" > "$configs/saved.toml"
+for theme in light high-contrast colorblind; do
+  printf '[ui]\ntheme = "%s"\n\n%s\n' "$theme" "$saved" > "$configs/$theme.toml"
+done
+
+# shot NAME COLS ROWS WAIT_TEXT KEYS...   keys are sent one tmux call each; `wait:TEXT` waits
+# for TEXT on screen. CONFIG=FILE lends the demo a config; BG=white for a light terminal.
 shot() {
   local name=$1 cols=$2 rows=$3 wait_for=$4; shift 4
+  local config_arg=""
+  [ -n "${CONFIG:-}" ] && config_arg="--config $CONFIG"
   local work; work=$(mktemp -d)
   local sock=$work/sock
   printf 'set -g status off\nset -g default-terminal tmux-256color\nset -g escape-time 0\n' > "$work/tmux.conf"
   tmux -S "$sock" -f "$work/tmux.conf" -u new-session -d -s shot -x "$cols" -y "$rows" \
-       -e COLORTERM=truecolor "$app demo --seed 7"
+       -e COLORTERM=truecolor "$app demo --seed 7 $config_arg"
   wait_text() {
     for _ in $(seq 200); do
       [[ "$(tmux -S "$sock" capture-pane -p -t shot)" == *"$1"* ]] && return 0
@@ -42,8 +60,10 @@ shot() {
   sleep 0.3   # let the last frame land (the throttle is 33 ms)
   tmux -S "$sock" capture-pane -e -p -N -t shot > "$work/screen.ans"
   tmux -S "$sock" kill-server
-  aha --black --title flightdeck < "$work/screen.ans" > "$work/screen.html"
-  local css="body{margin:0;padding:8px;background:#000}pre{margin:0;font-family:'DejaVu Sans Mono',monospace;font-size:14px;line-height:17px;font-variant-ligatures:none}"
+  local bg=#000 aha_bg=--black
+  if [ "${BG:-}" = white ]; then bg=#fff aha_bg=""; fi
+  aha $aha_bg --title flightdeck < "$work/screen.ans" > "$work/screen.html"
+  local css="body{margin:0;padding:8px;background:$bg}pre{margin:0;font-family:'DejaVu Sans Mono',monospace;font-size:14px;line-height:17px;font-variant-ligatures:none}"
   sed -i "s|</head>|<style>${css}</style></head>|" "$work/screen.html"
   local w h
   w=$(awk -v c="$cols" 'BEGIN{printf "%d", c*14*0.6021 + 16 + 0.999}')
@@ -58,6 +78,7 @@ shot() {
 }
 
 shot demo-executions-120x40 120 40 "harness-fg ok"
+shot demo-pipelines-120x40 120 40 "harness-fg ok" BTab "wait:Pipelines"
 shot demo-approvals-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g
 shot demo-detail-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g Enter "wait:Stages"
 shot demo-decision-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g a "wait:Approve gate" Tab
@@ -66,3 +87,10 @@ shot demo-batch-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g '*' A "wait:m
 shot demo-start-120x40 120 40 "harness-fg ok" BTab "wait:Pipelines" / cart Enter s "wait:image_tag" Tab v2.3.1 BTab BTab "wait:request"
 shot demo-audit-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g a "wait:Approve gate" BTab Enter "wait:approved" Tab "wait:approve"
 shot demo-help-80x24 80 24 "ok" '?' "wait:Keys"
+shot demo-help-120x40 120 40 "harness-fg ok" '?' "wait:Keys"
+shot demo-bulk-start-120x40 120 40 "harness-fg ok" BTab "wait:Pipelines" g Space j Space s "wait:marked pipelines"
+CONFIG=$configs/saved.toml shot demo-palette-120x40 120 40 "harness-fg ok" : "wait:Commands" a p
+CONFIG=$configs/saved.toml shot demo-saved-filter-120x40 120 40 "harness-fg ok" : "wait:Commands" @ p r o d Enter "wait:/@prod-gates"
+CONFIG=$configs/light.toml BG=white shot demo-theme-light-120x40 120 40 "harness-fg ok"
+CONFIG=$configs/high-contrast.toml shot demo-theme-high-contrast-120x40 120 40 "harness-fg ok"
+CONFIG=$configs/colorblind.toml shot demo-theme-colorblind-120x40 120 40 "harness-fg ok"

@@ -278,6 +278,14 @@ pub struct ExecutionDetail {
     pub approvals: Vec<Approval>,
 }
 
+/// One line of a step's log, as the server sent it (sanitized only when drawn).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// Where it came from: a pod, a container, a step.
+    pub source: String,
+    pub text: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApproverInput {
     pub name: String,

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::app::{App, BackendInfo};
+use crate::app::{Alerts, App, BackendInfo};
 use crate::backend::Backend;
+use crate::backend::argo::{ArgoBackend, ArgoOptions};
 use crate::backend::harness::{HarnessBackend, HarnessOptions};
 use crate::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use crate::backend::infraxys::{InfraxysBackend, InfraxysOptions};
@@ -78,17 +79,11 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, String> {
     for warning in config.warnings() {
         eprintln!("flightdeck: warning: {warning}");
     }
-    let mut backends = Vec::new();
-    for backend in &config.backends {
-        match prepare(backend)? {
-            Some(prepared) => backends.push(prepared),
-            None => eprintln!(
-                "flightdeck: warning: backend {}: kind {} is not supported by this version yet; skipped",
-                backend.name,
-                backend.kind.as_str()
-            ),
-        }
-    }
+    let backends = config
+        .backends
+        .iter()
+        .map(prepare)
+        .collect::<Result<Vec<_>, _>>()?;
     if backends.is_empty() {
         return Err(format!(
             "{}: no usable [[backend]] configured",
@@ -98,12 +93,14 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, String> {
     Ok(Loaded { config, backends })
 }
 
-/// Runs the dashboard until the user quits or the terminal goes away.
+/// Runs the dashboard until the user quits or the terminal goes away. `config` gives the
+/// look and keys (`[ui]`, `[keys]`, `[filter.NAME]`); its backends are already in `backends`.
 pub async fn dashboard(
     backends: Vec<Prepared>,
     intervals: Intervals,
     read_only: bool,
     audit: Option<std::path::PathBuf>,
+    config: &Config,
 ) -> std::io::Result<Exit> {
     let infos = backends
         .iter()
@@ -128,12 +125,18 @@ pub async fn dashboard(
     if let Some(path) = &audit {
         app.audit = crate::audit::read_recent(path, AUDIT_SHOWN);
     }
-    tui::run(app, tui::Outside { service, audit }, rx, Theme::from_env()).await
+    app.keymap = config.keys.clone();
+    app.saved_filters = config.filters.clone();
+    app.alerts = Alerts {
+        bell: config.ui.bell,
+        desktop: crate::alert::channel(config.ui.desktop, |name| std::env::var(name).ok()),
+    };
+    let theme = Theme::from_env(config.ui.theme);
+    tui::run(app, tui::Outside { service, audit }, rx, theme).await
 }
 
-/// Builds the client for one configured backend, resolving its secret now; `None` for a
-/// kind this version cannot talk to yet.
-pub fn prepare(config: &BackendConfig) -> Result<Option<Prepared>, String> {
+/// Builds the client for one configured backend, resolving its secret now.
+pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
     let backend: Arc<dyn Backend> = match &config.settings {
         BackendSettings::Harness {
             account,
@@ -206,11 +209,39 @@ pub fn prepare(config: &BackendConfig) -> Result<Option<Prepared>, String> {
             .map_err(|e| format!("backend {}: {e}", config.name))
             .map(Arc::new)?
         }
-        BackendSettings::Argo { .. } => return Ok(None),
+        BackendSettings::Argo {
+            namespace,
+            token,
+            cluster_templates,
+            labels,
+            reject,
+            events,
+        } => {
+            let token = token
+                .as_ref()
+                .map(|t| t.resolve())
+                .transpose()
+                .map_err(|e| format!("backend {}: token: {e}", config.name))?;
+            ArgoBackend::new(ArgoOptions {
+                name: config.name.clone(),
+                base_url: config.base_url.clone(),
+                namespace: namespace.clone(),
+                token,
+                cluster_templates: *cluster_templates,
+                label_selector: labels.clone(),
+                reject: *reject,
+                events: events.clone(),
+                timeout: config.timeout,
+                ca_file: config.ca_file.clone(),
+                insecure_skip_verify: config.insecure_skip_verify,
+            })
+            .map(Arc::new)
+            .map_err(|e| format!("backend {}: {e}", config.name))?
+        }
     };
     let mut prepared = Prepared::new(backend, config.concurrency, config.timeout);
     prepared.production = config.production;
     prepared.read_only = config.read_only;
     prepared.insecure = config.insecure_skip_verify;
-    Ok(Some(prepared))
+    Ok(prepared)
 }

@@ -1,5 +1,6 @@
 //! flightdeck: a keyboard-driven terminal dashboard for deployments.
 
+pub mod alert;
 pub mod app;
 pub mod audit;
 pub mod backend;

@@ -93,7 +93,7 @@ async fn dashboard(cli: Cli) -> Result<Exit, String> {
             seed,
             speed,
             stats_out,
-        }) => demo(seed, speed, stats_out, cli.read_only).await,
+        }) => demo(seed, speed, stats_out, cli.read_only, cli.config.as_deref()).await,
         _ => from_config(cli.config.as_deref(), cli.read_only).await,
     }
 }
@@ -108,7 +108,7 @@ async fn from_config(explicit: Option<&std::path::Path>, read_only: bool) -> Res
     };
     let read_only = read_only || ui.read_only;
     let audit = flightdeck::audit::path();
-    launch::dashboard(loaded.backends, intervals, read_only, audit)
+    launch::dashboard(loaded.backends, intervals, read_only, audit, &loaded.config)
         .await
         .map_err(|e| e.to_string())
 }
@@ -118,7 +118,14 @@ async fn demo(
     speed: f64,
     stats_out: Option<std::path::PathBuf>,
     read_only: bool,
+    config: Option<&std::path::Path>,
 ) -> Result<Exit, String> {
+    // `--config` lends the demo its look and keys ([ui], [keys], [filter.NAME]); its
+    // backends are not used.
+    let config = match config {
+        Some(path) => flightdeck::config::Config::load(path).map_err(|e| e.to_string())?,
+        None => flightdeck::config::Config::default(),
+    };
     let sim = SimHandle::start(SimOptions {
         seed,
         clock: ClockMode::Real { speed },
@@ -183,7 +190,7 @@ async fn demo(
     // The demo acts on a simulator: it stays out of the real audit log unless a log is
     // named explicitly.
     let audit = flightdeck::audit::path_from_env();
-    let exit = launch::dashboard(backends, Intervals::default(), read_only, audit)
+    let exit = launch::dashboard(backends, Intervals::default(), read_only, audit, &config)
         .await
         .map_err(|e| e.to_string())?;
     if let Some(path) = stats_out {

@@ -117,17 +117,8 @@ fn dispatch(app: &mut App, outside: &Outside, msg: Msg) {
     for effect in app.update(msg, Timestamp::now()) {
         match effect {
             Effect::Send { backend, command } => outside.service.send(&backend, command),
-            Effect::Clipboard(text) => {
-                // Written between frames; it moves no cursor and draws nothing.
-                let mut out = io::stdout();
-                if out
-                    .write_all(crate::clipboard::osc52(&text).as_bytes())
-                    .and_then(|()| out.flush())
-                    .is_err()
-                {
-                    app.flash(FlashLevel::Error, "could not write to the terminal");
-                }
-            }
+            Effect::Clipboard(text) => write_between_frames(app, &crate::clipboard::osc52(&text)),
+            Effect::Notify(notice) => write_between_frames(app, &crate::alert::sequence(&notice)),
             Effect::Audit(entry) => {
                 if let Some(path) = &outside.audit
                     && let Err(e) = audit::append(path, &entry)
@@ -139,6 +130,19 @@ fn dispatch(app: &mut App, outside: &Outside, msg: Msg) {
                 }
             }
         }
+    }
+}
+
+/// Escape sequences that move no cursor and draw nothing (OSC 52 clipboard, bell, OSC 9/777
+/// notifications), written straight to the terminal between two frames.
+fn write_between_frames(app: &mut App, sequence: &str) {
+    let mut out = io::stdout();
+    if out
+        .write_all(sequence.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        app.flash(FlashLevel::Error, "could not write to the terminal");
     }
 }
 

@@ -15,7 +15,7 @@ fn commands(effects: &[Effect]) -> Vec<&Command> {
         .iter()
         .filter_map(|e| match e {
             Effect::Send { command, .. } => Some(command),
-            Effect::Audit(_) | Effect::Clipboard(_) => None,
+            Effect::Audit(_) | Effect::Clipboard(_) | Effect::Notify(_) => None,
         })
         .collect()
 }
@@ -697,4 +697,505 @@ fn marked_pipelines_start_together_with_shared_inputs() {
     );
     assert_eq!(app.audit.len(), 2, "both attempts are audited");
     assert!(app.visible_flash().unwrap().text.contains("started 1 of 2"));
+}
+
+// ---- keys, palette, saved filters ------------------------------------------------------
+
+/// The fixture app with the `[keys]` and `[filter.NAME]` of `toml` in force.
+fn configured(toml: &str) -> App {
+    let config = flightdeck::config::Config::from_toml_str(toml, "test.toml").unwrap();
+    let mut app = loaded_app();
+    app.keymap = config.keys;
+    app.saved_filters = config.filters;
+    app
+}
+
+fn typed(app: &mut App, text: &str) -> Vec<Effect> {
+    press(app, text.chars().map(ch))
+}
+
+fn refreshes(effects: &[Effect]) -> usize {
+    commands(effects)
+        .iter()
+        .filter(|c| matches!(c, Command::Refresh(_)))
+        .count()
+}
+
+#[test]
+fn remapped_keys_replace_or_add_and_show_in_help() {
+    let mut app = configured("[keys]\napprove = \"y\"\nrefresh = { add = \"F5\" }\n");
+    to_approvals(&mut app);
+    press(&mut app, [ch('a')]);
+    assert!(app.dialog.is_none(), "a no longer approves");
+    press(&mut app, [ch('y')]);
+    assert!(matches!(app.dialog, Some(Dialog::Decision(_))));
+    press(&mut app, [key(KeyCode::Esc)]);
+
+    assert!(refreshes(&press(&mut app, [key(KeyCode::F(5))])) > 0);
+    assert!(
+        refreshes(&press(&mut app, [ch('r')])) > 0,
+        "r still refreshes"
+    );
+
+    let help = app.keymap.help();
+    let keys_of = |action| {
+        help.iter()
+            .find(|(a, _)| *a == action)
+            .map(|(_, k)| k.clone())
+            .unwrap()
+    };
+    assert_eq!(keys_of(flightdeck::app::Action::Approve), ["y"]);
+    assert_eq!(keys_of(flightdeck::app::Action::Refresh), ["r", "F5"]);
+}
+
+#[test]
+fn the_palette_matches_fuzzily_and_runs_the_choice() {
+    let mut app = configured("[keys]\napprove = \"y\"\n");
+    press(&mut app, [ch(':')]);
+    let palette = app.palette.as_ref().expect("palette open");
+    // Every action is offered with the key in force.
+    let approve = palette
+        .entries
+        .iter()
+        .find(|e| e.label == "approve gate")
+        .unwrap();
+    assert_eq!(approve.key.as_deref(), Some("y"));
+
+    typed(&mut app, "rjct");
+    let chosen = app.palette.as_ref().unwrap().chosen().unwrap();
+    assert_eq!(chosen.label, "reject gate");
+
+    // Narrowing again: a view.
+    press(&mut app, (0..4).map(|_| key(KeyCode::Backspace)));
+    typed(&mut app, "apvls");
+    assert_eq!(
+        app.palette.as_ref().unwrap().chosen().unwrap().target,
+        flightdeck::app::PaletteTarget::Pane(Pane::Approvals)
+    );
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert!(app.palette.is_none());
+    assert_eq!(app.pane, Pane::Approvals);
+
+    // An action runs as its key would.
+    press(&mut app, [ch(':')]);
+    typed(&mut app, "refresh");
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    assert!(refreshes(&effects) > 0);
+
+    // Down moves the choice; Esc closes without running anything.
+    press(&mut app, [ch(':')]);
+    typed(&mut app, "approve");
+    assert_eq!(
+        app.palette.as_ref().unwrap().chosen().unwrap().label,
+        "approve gate",
+        "equal matches: the shorter first"
+    );
+    press(&mut app, [key(KeyCode::Down)]);
+    assert_eq!(
+        app.palette.as_ref().unwrap().chosen().unwrap().label,
+        "approve marked gates"
+    );
+    let effects = press(&mut app, [key(KeyCode::Esc)]);
+    assert!(app.palette.is_none() && app.dialog.is_none() && effects.is_empty());
+
+    // Nothing matches: Enter just closes.
+    press(&mut app, [ch(':')]);
+    typed(&mut app, "zzzz");
+    assert!(app.palette.as_ref().unwrap().hits.is_empty());
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert!(app.palette.is_none());
+}
+
+#[test]
+fn the_palette_leaves_mutations_out_when_read_only_and_lets_updates_land() {
+    let mut app = loaded_app();
+    app.read_only = true;
+    press(&mut app, [ch(':')]);
+    let labels: Vec<&str> = app
+        .palette
+        .as_ref()
+        .unwrap()
+        .entries
+        .iter()
+        .map(|e| e.label.as_str())
+        .collect();
+    assert!(!labels.contains(&"approve gate") && !labels.contains(&"start pipeline"));
+    assert!(labels.contains(&"refresh now"));
+    // Unlike a dialog, the palette does not hold list updates back.
+    app.update(reply(Payload::Executions(Ok(vec![]))), at(1));
+    assert!(app.executions.is_empty());
+}
+
+const SAVED: &str = r#"
+[filter.failed]
+query = "status:failed"
+pane = "executions"
+
+[filter.prod-gates]
+query = "env:prod status:waiting"
+pane = "approvals"
+"#;
+
+fn shown_ids(app: &App, pane: Pane) -> Vec<String> {
+    app.view(pane)
+        .iter()
+        .map(|i| match pane {
+            Pane::Executions => app.executions[*i].id.clone(),
+            Pane::Approvals => app.approvals[*i].id.clone(),
+            Pane::Pipelines => app.pipelines[*i].id.clone(),
+            Pane::Audit => app.audit[*i].target.name.clone(),
+        })
+        .collect()
+}
+
+#[test]
+fn saved_filters_apply_from_the_palette_and_as_at_names() {
+    let mut app = configured(SAVED);
+    to_approvals(&mut app);
+    press(&mut app, [ch(':')]);
+    typed(&mut app, "@fail");
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(app.filter_text, "@failed");
+    assert_eq!(app.pane, Pane::Executions, "the saved filter's pane");
+    assert_eq!(shown_ids(&app, Pane::Executions), ["exec-failed"]);
+
+    // In `/`, combined with more words; the saved filter's pane is not forced.
+    press(&mut app, [ch('/')]);
+    press(&mut app, (0..7).map(|_| key(KeyCode::Backspace)));
+    typed(&mut app, "@prod-gates deploy");
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(app.pane, Pane::Executions);
+    assert_eq!(shown_ids(&app, Pane::Approvals), ["gate-1"]);
+    assert!(shown_ids(&app, Pane::Executions).is_empty());
+
+    // An unknown name is reported in the prompt and shows nothing.
+    press(&mut app, [ch('/')]);
+    typed(&mut app, " @nope");
+    assert_eq!(app.filter.unknown, ["nope"]);
+    assert!(shown_ids(&app, Pane::Approvals).is_empty());
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert_eq!(shown_ids(&app, Pane::Executions).len(), 4, "Esc clears");
+
+    // The palette offers clearing a filter in force.
+    press(&mut app, [ch(':')]);
+    typed(&mut app, "@prod");
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(app.pane, Pane::Approvals);
+    press(&mut app, [ch(':')]);
+    typed(&mut app, "clear filter");
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert!(app.filter_text.is_empty());
+}
+
+#[test]
+fn free_words_of_the_filter_are_fuzzy_but_tight() {
+    let mut app = loaded_app();
+    press(&mut app, [key(KeyCode::BackTab), ch('/')]);
+    typed(&mut app, "rotcert");
+    assert_eq!(shown_ids(&app, Pane::Pipelines), ["rotate_certs"]);
+    press(&mut app, [key(KeyCode::Esc), ch('/')]);
+    typed(&mut app, "dapi");
+    assert_eq!(shown_ids(&app, Pane::Pipelines), ["deploy_api"]);
+}
+
+// ---- notifications ----------------------------------------------------------------------
+
+fn notices(effects: &[Effect]) -> Vec<&flightdeck::alert::Notice> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Notify(n) => Some(n),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Two backends, the bell on, and the effects of every backend's first reads.
+fn alerting_app() -> (App, Vec<Effect>) {
+    let info = |name: &str| BackendInfo {
+        name: name.into(),
+        kind: BackendKind::Harness,
+        production: false,
+        read_only: false,
+        insecure: false,
+    };
+    let mut app = App::new(
+        vec![info(BACKEND), info("other")],
+        Intervals::default(),
+        false,
+    );
+    app.alerts.bell = true;
+    let mut effects = Vec::new();
+    effects.extend(app.update(reply(Payload::Executions(Ok(executions()))), t0()));
+    effects.extend(app.update(
+        reply(Payload::Approvals(Ok(vec![approval(
+            "gate-1",
+            "exec-waiting",
+        )]))),
+        t0(),
+    ));
+    (app, effects)
+}
+
+fn other_backend(payload: Payload) -> flightdeck::app::Msg {
+    flightdeck::app::Msg::Reply(Reply {
+        backend: "other".into(),
+        epoch: 0,
+        elapsed: Duration::from_millis(20),
+        payload,
+    })
+}
+
+#[test]
+fn gates_waiting_at_the_first_read_are_not_news() {
+    let (mut app, effects) = alerting_app();
+    assert!(notices(&effects).is_empty());
+    assert!(app.visible_flash().is_none());
+    // Another backend's first read is its baseline too.
+    let mut theirs = approval("gate-9", "exec-9");
+    theirs.backend = "other".into();
+    let effects = app.update(other_backend(Payload::Approvals(Ok(vec![theirs]))), at(1));
+    assert!(notices(&effects).is_empty());
+}
+
+#[test]
+fn a_new_gate_notifies_once() {
+    let (mut app, _) = alerting_app();
+    let mut second = approval("gate-2", "exec-running");
+    second.pipeline_name = "Build".into();
+    second.stage = "QA sign-off".into();
+    let list = vec![approval("gate-1", "exec-waiting"), second];
+    let effects = app.update(reply(Payload::Approvals(Ok(list.clone()))), at(10));
+    let sent = notices(&effects);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].title, "gate waiting");
+    assert_eq!(
+        sent[0].body,
+        "Build · QA sign-off / Release sign-off (payments)"
+    );
+    assert!(sent[0].bell);
+    let flash = app.visible_flash().unwrap();
+    assert_eq!(
+        flash.text,
+        "gate waiting: Build · QA sign-off / Release sign-off (payments)"
+    );
+    // The same list again, or a gate leaving, is not news.
+    let again = app.update(reply(Payload::Approvals(Ok(list))), at(20));
+    assert!(notices(&again).is_empty());
+    let fewer = vec![approval("gate-1", "exec-waiting")];
+    assert!(notices(&app.update(reply(Payload::Approvals(Ok(fewer))), at(30))).is_empty());
+}
+
+#[test]
+fn several_new_gates_are_one_notification() {
+    let (mut app, _) = alerting_app();
+    let list: Vec<Approval> = (1..=3)
+        .map(|i| approval(&format!("gate-{i}"), "exec-waiting"))
+        .collect();
+    let effects = app.update(reply(Payload::Approvals(Ok(list))), at(10));
+    let sent = notices(&effects);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].title, "2 gates waiting");
+    assert!(sent[0].body.ends_with("and 1 more"), "{}", sent[0].body);
+}
+
+fn with_status(id: &str, status: ExecStatus, raw: &str) -> Vec<Execution> {
+    let mut list = executions();
+    let e = list.iter_mut().find(|e| e.id == id).unwrap();
+    e.status = Status::new(status, raw);
+    list
+}
+
+#[test]
+fn a_followed_execution_that_fails_notifies_once() {
+    let (mut app, _) = alerting_app();
+    assert_eq!(app.selected_execution().unwrap().id, "exec-running");
+    press(&mut app, [ch('w')]);
+    assert!(app.is_followed(app.selected_execution().unwrap()));
+
+    // Still running: nothing.
+    let effects = app.update(reply(Payload::Executions(Ok(executions()))), at(5));
+    assert!(notices(&effects).is_empty());
+
+    let failed = with_status("exec-running", ExecStatus::Failed, "Failed");
+    let effects = app.update(reply(Payload::Executions(Ok(failed.clone()))), at(10));
+    let sent = notices(&effects);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].title, "failed");
+    assert_eq!(sent[0].body, "Build #52 (payments): Failed");
+    assert_eq!(
+        app.visible_flash().unwrap().level,
+        flightdeck::app::FlashLevel::Error
+    );
+    // Read again: no second notification.
+    assert!(notices(&app.update(reply(Payload::Executions(Ok(failed))), at(20))).is_empty());
+}
+
+#[test]
+fn unfollowed_executions_end_quietly() {
+    let (mut app, _) = alerting_app();
+    // Follow, then unfollow.
+    press(&mut app, [ch('w'), ch('w')]);
+    let failed = with_status("exec-running", ExecStatus::Failed, "Failed");
+    let effects = app.update(reply(Payload::Executions(Ok(failed))), at(10));
+    assert!(notices(&effects).is_empty());
+    // An execution that has ended cannot be followed.
+    press(&mut app, [ch('j'), ch('j'), ch('w')]);
+    assert!(!app.is_followed(app.selected_execution().unwrap()));
+}
+
+#[test]
+fn an_execution_started_here_is_followed_to_its_end() {
+    let (mut app, _) = alerting_app();
+    let request = StartRequest {
+        project: "payments".into(),
+        pipeline_id: "build".into(),
+        values: vec![],
+        notes: None,
+    };
+    app.update(
+        reply(Payload::Started {
+            request,
+            result: Ok(StartResult {
+                execution_id: "exec-new".into(),
+                status: Status::new(ExecStatus::Running, "Running"),
+            }),
+        }),
+        at(1),
+    );
+    let mut list = executions();
+    list.insert(
+        0,
+        execution(
+            "exec-new",
+            "build",
+            "Build",
+            ExecStatus::Running,
+            "Running",
+            0,
+        ),
+    );
+    assert!(notices(&app.update(reply(Payload::Executions(Ok(list.clone()))), at(5))).is_empty());
+    list[0].status = Status::new(ExecStatus::Succeeded, "Success");
+    // The detail poll of the execution sees it first.
+    let mut detail = detail();
+    detail.execution = list[0].clone();
+    let effects = app.update(
+        reply(Payload::Execution(
+            detail.execution.exec_ref(),
+            Ok(Box::new(detail)),
+        )),
+        at(10),
+    );
+    let sent = notices(&effects);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].title, "finished");
+    assert_eq!(
+        app.visible_flash().unwrap().level,
+        flightdeck::app::FlashLevel::Success
+    );
+    assert!(notices(&app.update(reply(Payload::Executions(Ok(list))), at(15))).is_empty());
+}
+
+#[test]
+fn without_bell_or_desktop_a_notification_is_a_flash_only() {
+    let (mut app, _) = alerting_app();
+    app.alerts.bell = false;
+    let list = vec![
+        approval("gate-1", "exec-waiting"),
+        approval("gate-2", "exec-waiting"),
+    ];
+    let effects = app.update(reply(Payload::Approvals(Ok(list))), at(10));
+    assert!(notices(&effects).is_empty());
+    assert!(
+        app.visible_flash()
+            .unwrap()
+            .text
+            .starts_with("gate waiting")
+    );
+}
+
+fn log_reply(epoch: u64, payload: Payload) -> flightdeck::app::Msg {
+    flightdeck::app::Msg::Reply(Reply {
+        backend: BACKEND.into(),
+        epoch,
+        elapsed: Duration::from_millis(5),
+        payload,
+    })
+}
+
+fn log_lines(range: std::ops::Range<usize>) -> Vec<LogLine> {
+    range
+        .map(|i| LogLine {
+            source: if i % 2 == 0 { "build" } else { "test" }.into(),
+            text: format!("line {i}"),
+        })
+        .collect()
+}
+
+#[test]
+fn the_log_view_streams_pauses_searches_and_stops_its_stream_on_close() {
+    let mut app = loaded_app();
+    let selected = app.selected_execution().unwrap().id.clone();
+    let effects = press(&mut app, [ch('l')]);
+    assert_eq!(app.view, View::Logs);
+    let epoch = match commands(&effects)[..] {
+        [
+            Command::Logs {
+                epoch,
+                exec,
+                step: None,
+                follow: true,
+            },
+        ] => {
+            assert_eq!(exec.id, selected);
+            *epoch
+        }
+        ref other => panic!("{other:?}"),
+    };
+    app.update(log_reply(epoch, Payload::LogLines(log_lines(0..100))), t0());
+    // Lines of an older view are not this view's.
+    app.update(
+        log_reply(epoch - 1, Payload::LogLines(log_lines(0..5))),
+        t0(),
+    );
+    let view = app.logs.as_ref().unwrap();
+    assert_eq!(view.shown_len(), 100);
+    assert!(view.follow);
+
+    // Space pauses: new lines do not move the view.
+    press(&mut app, [ch(' ')]);
+    let top = app.logs.as_ref().unwrap().first_visible(app.page);
+    app.update(
+        log_reply(epoch, Payload::LogLines(log_lines(100..150))),
+        t0(),
+    );
+    assert_eq!(app.logs.as_ref().unwrap().first_visible(app.page), top);
+
+    // Search moves to the match; `s` narrows to one step.
+    press(&mut app, [ch('/')]);
+    press(&mut app, "line 7".chars().map(ch));
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(app.logs.as_ref().unwrap().top, 7);
+    press(&mut app, [ch('n')]);
+    assert_eq!(app.logs.as_ref().unwrap().top, 70);
+    press(&mut app, [ch('s')]);
+    assert_eq!(app.logs.as_ref().unwrap().step.as_deref(), Some("build"));
+
+    // Keys that act elsewhere do nothing here: `a` does not open a decision.
+    press(&mut app, [ch('a')]);
+    assert!(app.dialog.is_none());
+
+    app.update(
+        log_reply(
+            epoch,
+            Payload::LogEnded(Err(BackendError::NotFound("gone".into()))),
+        ),
+        t0(),
+    );
+    assert!(app.logs.as_ref().unwrap().ended.as_ref().unwrap().is_err());
+    let effects = press(&mut app, [key(KeyCode::Esc)]);
+    assert!(matches!(commands(&effects)[..], [Command::StopLogs]));
+    assert_eq!(app.view, View::List);
+    assert!(app.logs.is_none());
 }

@@ -346,3 +346,115 @@ fn load_errors_use_the_path_as_the_origin() {
         )
     );
 }
+
+#[test]
+fn argo_reject_mode_and_event_payload_are_checked() {
+    const ARGO: &str =
+        "[[backend]]\nname = \"a\"\nkind = \"argo\"\nbase_url = \"https://x\"\nnamespace = \"n\"\n";
+    let bad_mode = err(&format!("{ARGO}reject = \"ignore\"\n"));
+    assert!(bad_mode.starts_with("flightdeck.toml:6:"), "{bad_mode}");
+    assert!(
+        bad_mode.contains("unknown reject mode \"ignore\""),
+        "{bad_mode}"
+    );
+    let bad_payload = err(&format!(
+        "{ARGO}[[backend.event]]\nname = \"e\"\npayload = \"{{not json\"\n"
+    ));
+    assert!(
+        bad_payload.starts_with("flightdeck.toml:8:"),
+        "{bad_payload}"
+    );
+    assert!(bad_payload.contains("not valid JSON"), "{bad_payload}");
+    let duplicate = err(&format!(
+        "{ARGO}[[backend.event]]\nname = \"e\"\n[[backend.event]]\nname = \"e\"\n"
+    ));
+    assert!(
+        duplicate.contains("duplicate event name \"e\""),
+        "{duplicate}"
+    );
+}
+
+#[test]
+fn key_conflicts_name_the_line_and_the_other_binding() {
+    // Against a default binding: r is refresh's.
+    assert_eq!(
+        err("[keys]\napprove = \"r\"\n"),
+        "flightdeck.toml:2:11: keys.approve: `r` is bound to refresh by default; give refresh \
+         other keys too (refresh = \"...\") or pick another key here"
+    );
+    // Between two lines of the file, reported at the later one.
+    assert_eq!(
+        err("[keys]\napprove = \"y\"\nreject = [\"n\", \"y\"]\n"),
+        "flightdeck.toml:3:16: keys.reject[1]: `y` is also bound to approve on line 2; \
+         one key, one action"
+    );
+    // Adding counts too.
+    assert_eq!(
+        err("[keys]\nrefresh = { add = \"a\" }\n"),
+        "flightdeck.toml:2:19: keys.refresh.add: `a` is bound to approve by default; give \
+         approve other keys too (approve = \"...\") or pick another key here"
+    );
+    // Moving a default out of the way first is fine.
+    let ok = "[keys]\nrefresh = \"F5\"\napprove = \"r\"\n";
+    assert!(Config::from_toml_str(ok, "flightdeck.toml").is_ok());
+}
+
+#[test]
+fn key_names_and_actions_are_checked() {
+    assert_eq!(
+        err("[keys]\naprove = \"y\"\n"),
+        "flightdeck.toml:2:1: keys.aprove: unknown key; did you mean `approve`?"
+    );
+    assert!(err("[keys]\napprove = \"hyper-y\"\n").starts_with(
+        "flightdeck.toml:2:11: keys.approve: unknown key \"hyper-y\"; write a character"
+    ));
+    assert_eq!(
+        err("[keys]\napprove = 1\n"),
+        "flightdeck.toml:2:11: keys.approve: expected a key, a list of keys, or { add = [...] }, \
+         found an integer"
+    );
+    assert_eq!(
+        err("[keys]\nquit = []\n"),
+        "flightdeck.toml:2:8: keys.quit: quit needs at least one key, or there is no way out"
+    );
+    assert_eq!(
+        err("[keys]\nrefresh = { also = \"F5\" }\n"),
+        "flightdeck.toml:2:13: keys.refresh.also: unknown key; valid keys here: add"
+    );
+}
+
+#[test]
+fn saved_filters_are_checked() {
+    assert_eq!(
+        err("[filter.\"prod gates\"]\nquery = \"env:prod\"\n"),
+        "flightdeck.toml:1:1: filter.prod gates: a saved filter's name may hold only letters, \
+         digits, `-` and `_` (it is typed as @name)"
+    );
+    assert_eq!(
+        err("[filter.prod]\npane = \"approvals\"\n"),
+        "flightdeck.toml:1:1: filter.prod.query: missing, what to filter by, as typed after /"
+    );
+    assert_eq!(
+        err("[filter.prod]\nquery = \"@other eu\"\n"),
+        "flightdeck.toml:2:9: filter.prod.query: a saved filter cannot use another one (@name); \
+         write its terms out"
+    );
+    assert_eq!(
+        err("[filter.prod]\nquery = \"eu\"\npane = \"gates\"\n"),
+        "flightdeck.toml:3:8: filter.prod.pane: unknown pane \"gates\"; expected one of \
+         pipelines, executions, approvals, audit"
+    );
+}
+
+#[test]
+fn notification_settings_are_checked() {
+    assert_eq!(
+        err("[ui]\ndesktop = \"growl\"\n"),
+        "flightdeck.toml:2:11: ui.desktop: unknown notification protocol \"growl\"; expected \
+         true, false, \"osc9\" or \"osc777\""
+    );
+    assert_eq!(
+        err("[ui]\nbell = \"yes\"\n"),
+        "flightdeck.toml:2:8: ui.bell: expected true or false, found a string"
+    );
+}

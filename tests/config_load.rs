@@ -29,6 +29,13 @@ fn example_config_loads_with_one_backend_of_each_kind() {
         ]
     );
     assert_eq!(config.ui, UiConfig::default());
+    let saved: Vec<&str> = config.filters.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(saved, ["prod-gates", "failed"]);
+    // The example's remaps are commented out: it leaves the default keymap.
+    assert_eq!(
+        config.keys.help(),
+        flightdeck::app::Keymap::default().help()
+    );
     // The example uses env, file and cmd secrets, so it must not warn about literals.
     assert!(
         config.warnings().iter().all(|w| !w.contains("literal")),
@@ -46,6 +53,12 @@ fn example_config_documents_every_key() {
         "refresh_running",
         "refresh_selected",
         "theme",
+        "bell",
+        "desktop",
+        "[keys]",
+        "[filter.",
+        "query",
+        "pane",
         "read_only",
         "name",
         "kind",
@@ -64,6 +77,11 @@ fn example_config_documents_every_key() {
         "namespace",
         "token",
         "cluster_templates",
+        "labels",
+        "reject",
+        "[[backend.event]]",
+        "discriminator",
+        "payload",
         "branch",
         "environment_id",
         "workflow_id",
@@ -227,6 +245,7 @@ alias = "do-it"
         namespace,
         token,
         cluster_templates,
+        ..
     } = &argo.settings
     else {
         panic!("{:?}", argo.settings);
@@ -323,4 +342,74 @@ token = { file = "argo.token" }
     };
     assert_eq!(key, "token");
     assert_eq!(file, &dir.path().join("argo.token"));
+}
+
+#[test]
+fn argo_settings_read_back() {
+    let config = load(
+        r#"
+[[backend]]
+name = "argo"
+kind = "argo"
+base_url = "https://argo:2746"
+namespace = "ci"
+labels = "team=payments,tier!=test"
+reject = "fail"
+[[backend.event]]
+name = "github-push"
+discriminator = "github"
+description = "a push"
+payload = '{"ref": "main"}'
+[[backend.event]]
+name = "nightly"
+"#,
+    );
+    let BackendSettings::Argo {
+        namespace,
+        labels,
+        reject,
+        events,
+        cluster_templates,
+        ..
+    } = &config.backends[0].settings
+    else {
+        panic!("{:?}", config.backends[0].settings);
+    };
+    assert_eq!(namespace, "ci");
+    assert_eq!(labels.as_deref(), Some("team=payments,tier!=test"));
+    assert_eq!(*reject, flightdeck::backend::argo::RejectMode::Fail);
+    assert!(!cluster_templates);
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].discriminator, "github");
+    assert_eq!(events[0].payload, r#"{"ref": "main"}"#);
+    // The discriminator defaults to the name, the payload to an empty object.
+    assert_eq!(events[1].discriminator, "nightly");
+    assert_eq!(events[1].payload, "{}");
+}
+
+#[test]
+fn the_examples_commented_out_under_keys_load() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let section = &text[text.find("[keys]\n").unwrap()..];
+    let remaps: String = section
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("# ") && l.contains(" = "))
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    assert_eq!(remaps.lines().count(), 4, "{remaps}");
+    let config = Config::from_toml_str(&format!("[keys]\n{remaps}"), "example")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let keys = config.keys.help();
+    let of = |name: &str| {
+        keys.iter()
+            .find(|(a, _)| a.name() == name)
+            .map(|(_, k)| k.join(" "))
+            .unwrap_or_default()
+    };
+    assert_eq!(of("approve"), "y");
+    assert_eq!(of("reject"), "n x");
+    assert_eq!(of("refresh"), "r F5");
+    assert_eq!(of("freeze"), "");
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use flightdeck::backend::{Backend, Result};
 use flightdeck::domain::*;
-use flightdeck::service::{Command, Intervals, Limits, Payload, Reply, Resource, Service};
+use flightdeck::service::{Command, Feed, Intervals, Limits, Payload, Reply, Resource, Service};
 use tokio::sync::mpsc;
 
 #[derive(Default)]
@@ -231,4 +231,114 @@ async fn a_decision_is_sent_once_even_when_it_times_out() {
     }
     tokio::time::sleep(Duration::from_secs(120)).await;
     assert_eq!(counts.decisions.load(Ordering::SeqCst), 1, "never retried");
+}
+
+/// A backend whose watch pushes one list, then breaks when told to.
+struct Watching {
+    inner: Counting,
+    breaks: Arc<tokio::sync::Notify>,
+    watches: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl Backend for Watching {
+    fn name(&self) -> &BackendName {
+        self.inner.name()
+    }
+    fn kind(&self) -> BackendKind {
+        BackendKind::Argo
+    }
+    async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {
+        self.inner.list_pipelines().await
+    }
+    async fn start_form(&self, p: &str, id: &str) -> Result<StartForm> {
+        self.inner.start_form(p, id).await
+    }
+    async fn start(&self, r: &StartRequest) -> Result<StartResult> {
+        self.inner.start(r).await
+    }
+    async fn list_executions(&self) -> Result<Vec<Execution>> {
+        self.inner.list_executions().await
+    }
+    async fn execution(&self, e: &ExecRef) -> Result<ExecutionDetail> {
+        self.inner.execution(e).await
+    }
+    async fn waiting_approvals(&self) -> Result<Vec<Approval>> {
+        self.inner.waiting_approvals().await
+    }
+    async fn decide(&self, a: &Approval, d: &Decision) -> Result<DecisionOutcome> {
+        self.inner.decide(a, d).await
+    }
+    fn can_watch(&self) -> bool {
+        true
+    }
+    async fn watch_executions(&self, lists: &mpsc::UnboundedSender<Vec<Execution>>) -> Result<()> {
+        self.watches.fetch_add(1, Ordering::SeqCst);
+        let _ = lists.send(vec![]);
+        self.breaks.notified().await;
+        Err(BackendError::Network("stream broke".into()))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_live_watch_replaces_polling_and_polling_resumes_when_it_breaks() {
+    let (inner, counts) = {
+        let counts = Arc::new(Counts::default());
+        let inner = Counting {
+            name: "w".into(),
+            delay: Duration::from_millis(10),
+            counts: counts.clone(),
+        };
+        (inner, counts)
+    };
+    let breaks = Arc::new(tokio::sync::Notify::new());
+    let watches = Arc::new(AtomicUsize::new(0));
+    let backend = Watching {
+        inner,
+        breaks: breaks.clone(),
+        watches: watches.clone(),
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let _service = Service::spawn(
+        vec![(Arc::new(backend), limits(4, Duration::from_secs(30)))],
+        Intervals::default(),
+        tx,
+    );
+    let feed = |reply: &Reply| match &reply.payload {
+        Payload::Feed(f) => Some(f.clone()),
+        _ => None,
+    };
+    loop {
+        if feed(&next(&mut rx).await) == Some(Feed::Watching) {
+            break;
+        }
+    }
+    // An hour of a live watch: the list is never polled beyond the first read.
+    let polled = counts.executions.load(Ordering::SeqCst);
+    assert!(polled <= 1, "{polled}");
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    while rx.try_recv().is_ok() {}
+    assert_eq!(counts.executions.load(Ordering::SeqCst), polled);
+
+    breaks.notify_one();
+    loop {
+        if let Some(Feed::Polling { reason }) = feed(&next(&mut rx).await) {
+            assert!(reason.contains("stream broke"), "{reason}");
+            break;
+        }
+    }
+    // Polling resumes at once, and the watch is restarted after a pause.
+    loop {
+        if matches!(next(&mut rx).await.payload, Payload::Executions(_))
+            && counts.executions.load(Ordering::SeqCst) > polled
+        {
+            break;
+        }
+    }
+    loop {
+        if feed(&next(&mut rx).await) == Some(Feed::Watching) {
+            break;
+        }
+    }
+    assert_eq!(watches.load(Ordering::SeqCst), 2);
 }

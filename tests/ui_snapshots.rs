@@ -7,7 +7,10 @@ mod common;
 use common::*;
 use crossterm::event::KeyCode;
 use flightdeck::app::{App, Msg};
+use flightdeck::config::Theme as ThemeName;
+use flightdeck::domain::LogLine;
 use flightdeck::service::Payload;
+use flightdeck::ui::depth::Depth;
 use flightdeck::ui::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -23,6 +26,36 @@ fn render(app: &App, w: u16, h: u16, theme: Theme) -> Terminal<TestBackend> {
 
 /// Builds the state with `setup`, then snapshots it at both sizes.
 fn snapshot(name: &str, setup: impl Fn(&mut App)) {
+    snapshot_in(name, Theme::new(ThemeName::Dark, Depth::Ansi16), setup);
+}
+
+/// The state `setup` builds, drawn at `w`x`h`.
+fn drawn(w: u16, h: u16, theme: Theme, setup: &impl Fn(&mut App)) -> Terminal<TestBackend> {
+    let mut app = loaded_app();
+    app.update(
+        Msg::Resize {
+            width: w,
+            height: h,
+        },
+        t0(),
+    );
+    setup(&mut app);
+    app.update(Msg::Tick, at(30));
+    render(&app, w, h, theme)
+}
+
+/// Under NO_COLOR: snapshots at both sizes, and checks that not one cell has a colour.
+fn snapshot_no_color(name: &str, setup: impl Fn(&mut App)) {
+    for (w, h) in SIZES {
+        let terminal = drawn(w, h, Theme::new(ThemeName::Dark, Depth::None), &setup);
+        for cell in terminal.backend().buffer().content() {
+            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset));
+        }
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), terminal.backend());
+    }
+}
+
+fn snapshot_in(name: &str, theme: Theme, setup: impl Fn(&mut App)) {
     for (w, h) in SIZES {
         let mut app = loaded_app();
         app.update(
@@ -34,7 +67,7 @@ fn snapshot(name: &str, setup: impl Fn(&mut App)) {
         );
         setup(&mut app);
         app.update(Msg::Tick, at(30));
-        let terminal = render(&app, w, h, Theme { color: true });
+        let terminal = render(&app, w, h, theme);
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), terminal.backend());
     }
 }
@@ -220,7 +253,7 @@ fn no_color_has_no_colour_and_still_shows_the_selection() {
     for (w, h) in SIZES {
         let mut app = loaded_app();
         app.update(Msg::Tick, at(30));
-        let terminal = render(&app, w, h, Theme { color: false });
+        let terminal = render(&app, w, h, Theme::new(ThemeName::Dark, Depth::None));
         let buffer = terminal.backend().buffer();
         for cell in buffer.content() {
             assert_eq!(cell.fg, Color::Reset, "no foreground colour under NO_COLOR");
@@ -241,7 +274,7 @@ fn hostile_server_text_never_reaches_the_terminal_raw() {
     list[0].pipeline_name = "evil\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{1b}[2J\u{202e}name".into();
     list[0].triggered_by = "a\nb\tc\u{9b}31m".into();
     app.update(reply(Payload::Executions(Ok(list))), t0());
-    let terminal = render(&app, 120, 40, Theme { color: true });
+    let terminal = render(&app, 120, 40, Theme::new(ThemeName::Dark, Depth::Ansi16));
     for cell in terminal.backend().buffer().content() {
         assert!(
             !cell
@@ -360,4 +393,214 @@ fn bulk_start_dialog() {
         press(app, [key(KeyCode::Tab)]);
         press(app, "2026.11.22".chars().map(ch));
     });
+}
+
+/// The fixture app with the `[keys]` and `[filter.NAME]` of `toml` in force.
+fn configure(app: &mut App, toml: &str) {
+    let config = flightdeck::config::Config::from_toml_str(toml, "test.toml").unwrap();
+    app.keymap = config.keys;
+    app.saved_filters = config.filters;
+}
+
+const SAVED: &str = r#"
+[filter.prod-gates]
+query = "env:prod status:waiting"
+pane = "approvals"
+"#;
+
+fn open_palette(app: &mut App) {
+    configure(app, SAVED);
+    press(app, [ch(':')]);
+    press(app, "ap".chars().map(ch));
+}
+
+#[test]
+fn command_palette() {
+    snapshot("palette", open_palette);
+}
+
+#[test]
+fn command_palette_without_colour() {
+    snapshot_no_color("palette_no_color", open_palette);
+    let terminal = drawn(
+        80,
+        24,
+        Theme::new(ThemeName::Dark, Depth::None),
+        &open_palette,
+    );
+    let buffer = terminal.backend().buffer();
+    // The choice is marked and reversed; matched letters are underlined.
+    let row = (0..24)
+        .find(|y| buffer[(5, *y)].symbol() == "▶")
+        .expect("a marked choice");
+    assert!(buffer[(7, row)].modifier.contains(Modifier::REVERSED));
+    assert!(buffer[(7, row)].modifier.contains(Modifier::UNDERLINED));
+}
+
+fn production_gates(app: &mut App) {
+    *app = production_app();
+    app.update(
+        reply(Payload::Approvals(Ok(vec![approval(
+            "gate-1",
+            "exec-waiting",
+        )]))),
+        t0(),
+    );
+    press(app, [key(KeyCode::Tab)]);
+}
+
+#[test]
+fn production_backend_is_loud() {
+    snapshot("production", production_gates);
+}
+
+#[test]
+fn production_backend_is_loud_without_colour() {
+    snapshot_no_color("production_no_color", production_gates);
+    let terminal = drawn(
+        80,
+        24,
+        Theme::new(ThemeName::Dark, Depth::None),
+        &production_gates,
+    );
+    let buffer = terminal.backend().buffer();
+    let title: String = (0..80).map(|x| buffer[(x, 1)].symbol()).collect();
+    let at = title.find("PRODUCTION").expect("a production title");
+    let x = title[..at].chars().count() as u16;
+    assert!(buffer[(x, 1)].modifier.contains(Modifier::REVERSED));
+    assert_eq!(buffer[(0, 1)].symbol(), "╔", "a double border");
+}
+
+fn text_of(terminal: &Terminal<TestBackend>) -> Vec<String> {
+    let buffer = terminal.backend().buffer();
+    let area = buffer.area;
+    (0..area.height)
+        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect())
+        .collect()
+}
+
+#[test]
+fn remapped_keys_show_in_the_footer_help_and_palette() {
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let remap = |app: &mut App| {
+        configure(app, "[keys]\napprove = \"y\"\npalette = \"C-p\"\n");
+        press(app, [key(KeyCode::Tab)]);
+    };
+    let lines = text_of(&drawn(120, 40, theme, &remap));
+    let footer = &lines[39];
+    assert!(
+        footer.contains("y approve") && !footer.contains("a approve"),
+        "{footer}"
+    );
+    assert!(footer.contains("C-p commands"), "{footer}");
+
+    let help = text_of(&drawn(120, 40, theme, &|app: &mut App| {
+        remap(app);
+        press(app, [ch('?')]);
+    }));
+    assert!(help.iter().any(|l| l.contains("y  approve gate")));
+    assert!(help.iter().any(|l| l.contains("C-p  command palette")));
+}
+
+#[test]
+fn the_data_age_stays_in_view_at_80_columns() {
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let crowded = |app: &mut App| {
+        let info = |name: &str| flightdeck::app::BackendInfo {
+            name: name.into(),
+            kind: flightdeck::domain::BackendKind::Harness,
+            production: false,
+            read_only: false,
+            insecure: false,
+        };
+        *app = App::new(
+            vec![
+                info("payments-prod"),
+                info("checkout-staging"),
+                info(BACKEND),
+            ],
+            flightdeck::service::Intervals::default(),
+            false,
+        );
+        for name in ["payments-prod", "checkout-staging", BACKEND] {
+            app.update(
+                Msg::Reply(flightdeck::service::Reply {
+                    backend: name.into(),
+                    epoch: 0,
+                    elapsed: std::time::Duration::ZERO,
+                    payload: Payload::Executions(Ok(executions())),
+                }),
+                t0(),
+            );
+        }
+    };
+    let lines = text_of(&drawn(80, 24, theme, &crowded));
+    assert_eq!(
+        lines[22],
+        "● payments-prod ok  ● checkout-staging ok  ● payments ok         updated 30s ago"
+    );
+    // A flash takes the line; the age stays.
+    let lines = text_of(&drawn(80, 24, theme, &|app: &mut App| {
+        crowded(app);
+        // Pressed just before the frame, so the flash is still showing.
+        app.update(ch('f'), at(28));
+    }));
+    assert!(
+        lines[22].starts_with("updates frozen (f to resume)"),
+        "{}",
+        lines[22]
+    );
+    assert!(
+        lines[22].ends_with("frozen · updated 30s ago"),
+        "{}",
+        lines[22]
+    );
+}
+
+#[test]
+fn followed_executions_are_flagged() {
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let lines = text_of(&drawn(80, 24, theme, &|app: &mut App| {
+        press(app, [ch('w')]);
+    }));
+    assert!(lines[3].contains("⚑ Build"), "{}", lines[3]);
+    assert!(!lines[4].contains('⚑'), "{}", lines[4]);
+}
+
+/// The log view with a step column, a search hit, a paused position and server text full
+/// of escape sequences, bidi overrides and wide characters.
+fn log_view(app: &mut App) {
+    press(app, [ch('l')]);
+    let epoch = app.logs.as_ref().unwrap().epoch;
+    let mut lines: Vec<LogLine> = (0..60)
+        .map(|i| LogLine {
+            source: ["build", "unit-tests", "a-very-long-step-name-indeed"][i % 3].into(),
+            text: format!("step output line {i}"),
+        })
+        .collect();
+    lines[40].text =
+        "\u{1b}[2J\u{1b}]52;c;cm0gLXJmIH4=\u{7}evil \u{202e}txet\u{202c} 漢字 ok".into();
+    lines[41].text = "x".repeat(500);
+    app.update(
+        flightdeck::app::Msg::Reply(flightdeck::service::Reply {
+            backend: BACKEND.into(),
+            epoch,
+            elapsed: std::time::Duration::from_millis(5),
+            payload: Payload::LogLines(lines),
+        }),
+        t0(),
+    );
+    press(app, [ch('/')]);
+    press(app, "EVIL".chars().map(ch));
+    press(app, [key(KeyCode::Enter)]);
+}
+
+#[test]
+fn logs_view() {
+    snapshot("logs", log_view);
+    snapshot_in(
+        "logs_no_color",
+        Theme::new(ThemeName::Dark, Depth::None),
+        log_view,
+    );
 }

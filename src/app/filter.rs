@@ -1,6 +1,9 @@
-//! The `/` filter: free words matched anywhere in a row, plus `backend:`, `project:`,
-//! `status:` and `env:` terms. All case-insensitive substring matches; every term must match.
+//! The `/` filter: free words matched fuzzily in a row, plus `backend:`, `project:`,
+//! `status:` and `env:` terms (case-insensitive substrings), and `@name` for a saved filter
+//! (`[filter.NAME]` in the config). Every term must match.
 
+use super::Pane;
+use super::fuzzy::word_matches;
 use crate::audit::Entry;
 use crate::domain::{Approval, Execution, Pipeline, Status};
 
@@ -13,9 +16,21 @@ enum Term {
     Env(String),
 }
 
+/// A named filter from the config, offered by the palette and as `@name` in `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedFilter {
+    pub name: String,
+    /// Written as in the `/` prompt; never refers to another saved filter.
+    pub query: String,
+    /// The pane the palette switches to when applying it.
+    pub pane: Option<Pane>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Filter {
     terms: Vec<Term>,
+    /// `@name` terms naming no saved filter: shown in the prompt, and they match nothing.
+    pub unknown: Vec<String>,
 }
 
 /// What one row offers to the filter.
@@ -32,29 +47,46 @@ fn has(haystack: &str, needle: &str) -> bool {
     haystack.to_lowercase().contains(needle)
 }
 
+fn term(word: &str) -> Term {
+    let lower = word.to_lowercase();
+    match lower.split_once(':') {
+        Some(("backend", v)) => Term::Backend(v.into()),
+        Some(("project", v)) => Term::Project(v.into()),
+        Some(("status", v)) => Term::Status(v.into()),
+        Some(("env", v)) => Term::Env(v.into()),
+        _ => Term::Text(lower),
+    }
+}
+
 impl Filter {
     pub fn parse(query: &str) -> Filter {
-        let terms = query
-            .split_whitespace()
-            .map(|word| {
-                let lower = word.to_lowercase();
-                match lower.split_once(':') {
-                    Some(("backend", v)) => Term::Backend(v.into()),
-                    Some(("project", v)) => Term::Project(v.into()),
-                    Some(("status", v)) => Term::Status(v.into()),
-                    Some(("env", v)) => Term::Env(v.into()),
-                    _ => Term::Text(lower),
-                }
-            })
-            .collect();
-        Filter { terms }
+        Filter::parse_with(query, &[])
+    }
+
+    /// Parses `query`, putting the terms of each `@name` in its place.
+    pub fn parse_with(query: &str, saved: &[SavedFilter]) -> Filter {
+        let mut filter = Filter::default();
+        for word in query.split_whitespace() {
+            let Some(name) = word.strip_prefix('@') else {
+                filter.terms.push(term(word));
+                continue;
+            };
+            match saved.iter().find(|s| s.name.eq_ignore_ascii_case(name)) {
+                Some(s) => filter.terms.extend(s.query.split_whitespace().map(term)),
+                None => filter.unknown.push(name.to_string()),
+            }
+        }
+        filter
     }
 
     pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
+        self.terms.is_empty() && self.unknown.is_empty()
     }
 
     pub fn matches(&self, f: &Fields) -> bool {
+        if !self.unknown.is_empty() {
+            return false;
+        }
         self.terms.iter().all(|term| match term {
             Term::Backend(v) => has(f.backend, v),
             Term::Project(v) => has(f.project, v),
@@ -64,7 +96,9 @@ impl Filter {
                 .is_some_and(|s| has(s.status.label(), v) || has(&s.raw, v)),
             Term::Env(v) => f.env.is_some_and(|e| has(e, v)),
             Term::Text(v) => {
-                has(f.backend, v) || has(f.project, v) || f.text.iter().any(|t| has(t, v))
+                word_matches(v, f.backend)
+                    || word_matches(v, f.project)
+                    || f.text.iter().any(|t| word_matches(v, t))
             }
         })
     }
@@ -149,5 +183,24 @@ mod tests {
             Filter::parse("payments").matches(&f),
             "free words see the backend too"
         );
+        assert!(Filter::parse("depweb").matches(&f), "free words are fuzzy");
+        assert!(!Filter::parse("dwx").matches(&f));
+    }
+
+    #[test]
+    fn saved_filters_expand_in_place() {
+        let s = Status::new(ExecStatus::Waiting, "ApprovalWaiting");
+        let f = fields(&s, &["Deploy Web", "jane"]);
+        let saved = [SavedFilter {
+            name: "prod-gates".into(),
+            query: "env:prod status:waiting".into(),
+            pane: Some(Pane::Approvals),
+        }];
+        assert!(Filter::parse_with("@prod-gates", &saved).matches(&f));
+        assert!(Filter::parse_with("@PROD-gates web", &saved).matches(&f));
+        assert!(!Filter::parse_with("@prod-gates api", &saved).matches(&f));
+        let unknown = Filter::parse_with("@nope", &saved);
+        assert_eq!(unknown.unknown, ["nope"]);
+        assert!(!unknown.matches(&f), "an unknown name matches nothing");
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::domain::{BackendError, BackendKind, BackendName};
+use crate::service::Feed;
 
 /// A read slower than this marks the backend slow.
 const SLOW: Duration = Duration::from_secs(3);
@@ -44,6 +45,8 @@ pub struct BackendState {
     /// The latest read error, cleared by the next success.
     pub error: Option<BackendError>,
     pub slow: bool,
+    /// Watched or polled, for backends that can watch; `None` for the others (always polled).
+    pub feed: Option<Feed>,
 }
 
 impl BackendState {
@@ -57,6 +60,7 @@ impl BackendState {
             last_ok: None,
             error: None,
             slow: false,
+            feed: None,
         }
     }
 

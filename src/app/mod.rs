@@ -7,8 +7,12 @@ mod cursor;
 mod dialog;
 mod filter;
 mod form;
+mod fuzzy;
 mod health;
 mod keymap;
+mod logs;
+mod notify;
+mod palette;
 mod update;
 
 use std::cell::Cell;
@@ -21,10 +25,13 @@ use jiff::Timestamp;
 pub use bulk_start::{BulkStartDialog, StartOutcome};
 pub use cursor::Cursor;
 pub use dialog::{BatchDialog, DecisionDialog, Dialog, GateResult, StartDialog, StartPhase};
-pub use filter::Filter;
+pub use filter::{Filter, SavedFilter};
 pub use form::{Field, FieldKind, Focus, Form};
 pub use health::{BackendState, Health};
 pub use keymap::{Action, Key, Keymap};
+pub use logs::LogView;
+pub use notify::Alerts;
+pub use palette::{Palette, Target as PaletteTarget};
 
 use crate::domain::{
     Approval, BackendKind, BackendName, DecisionOutcome, ExecRef, Execution, ExecutionDetail,
@@ -71,6 +78,8 @@ impl Pane {
 pub enum View {
     List,
     Detail,
+    /// The log of the current execution (`App::logs`).
+    Logs,
 }
 
 #[derive(Debug)]
@@ -96,6 +105,8 @@ pub enum Effect {
     Audit(Box<crate::audit::Entry>),
     /// Put text on the clipboard of the terminal the user sits at (OSC 52: works over SSH).
     Clipboard(String),
+    /// Ring the bell and/or raise a desktop notification (OSC 9/777), as the notice says.
+    Notify(crate::alert::Notice),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +154,10 @@ pub struct App {
     pub executions: Vec<Execution>,
     pub approvals: Vec<Approval>,
     pub detail: Option<DetailData>,
+    /// The log view, while open.
+    pub logs: Option<LogView>,
+    /// The log view's `/` search prompt, while open.
+    pub log_search: Option<tui_input::Input>,
     pub pane: Pane,
     pub view: View,
     pub cursors: HashMap<Pane, Cursor>,
@@ -177,6 +192,16 @@ pub struct App {
     pub filter_text: String,
     /// The filter being typed, when the `/` prompt is open.
     pub filter_input: Option<tui_input::Input>,
+    /// `[filter.NAME]` from the config: `@NAME` in `/`, and palette entries.
+    pub saved_filters: Vec<SavedFilter>,
+    /// The `:` palette, when open.
+    pub palette: Option<Palette>,
+    /// How notifications reach the user beyond the status line.
+    pub alerts: Alerts,
+    /// Executions whose end is notified: started here, or followed with `w`.
+    followed: HashSet<notify::Followed>,
+    /// The gates each backend listed last; a backend not here has not been read yet.
+    gates_seen: HashMap<BackendName, HashSet<ItemKey>>,
     /// Rows shown per pane: indices into the pane's list, filtered and in display order.
     /// Rebuilt when data or the filter change, never per frame.
     views: [Vec<usize>; 4],
@@ -204,6 +229,8 @@ impl App {
             executions: Vec::new(),
             approvals: Vec::new(),
             detail: None,
+            logs: None,
+            log_search: None,
             pane: Pane::Executions,
             view: View::List,
             cursors: HashMap::new(),
@@ -222,6 +249,11 @@ impl App {
             filter: Filter::default(),
             filter_text: String::new(),
             filter_input: None,
+            saved_filters: Vec::new(),
+            palette: None,
+            alerts: Alerts::default(),
+            followed: HashSet::new(),
+            gates_seen: HashMap::new(),
             views: Default::default(),
             views_stale: true,
             frozen: false,
@@ -316,6 +348,22 @@ impl App {
 
     pub fn selected_audit(&self) -> Option<&crate::audit::Entry> {
         self.audit.get(self.selected_item(Pane::Audit)?)
+    }
+
+    /// The backend of the selected row of the current pane.
+    pub fn current_backend(&self) -> Option<&str> {
+        match self.pane {
+            Pane::Pipelines => self.selected_pipeline().map(|p| &*p.backend),
+            Pane::Executions => self.selected_execution().map(|e| &*e.backend),
+            Pane::Approvals => self.selected_approval().map(|a| &*a.backend),
+            Pane::Audit => self.selected_audit().map(|e| e.backend.as_str()),
+        }
+    }
+
+    /// The selected row's backend, when it is marked `production = true`.
+    pub fn current_production(&self) -> Option<&str> {
+        self.current_backend()
+            .filter(|name| self.backend(name).is_some_and(|b| b.production))
     }
 
     /// Marked gates the current filter hides.

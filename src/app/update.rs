@@ -49,13 +49,25 @@ impl App {
             self.on_dialog_key(key, effects);
             return;
         }
+        if self.palette.is_some() {
+            self.on_palette_key(key, effects);
+            return;
+        }
         if self.filter_input.is_some() {
             self.on_filter_key(key);
             return;
         }
-        let Some(action) = self.keymap.action(&key) else {
+        if self.view == View::Logs {
+            self.on_logs_key(key, effects);
             return;
-        };
+        }
+        if let Some(action) = self.keymap.action(&key) {
+            self.run(action, effects);
+        }
+    }
+
+    /// Does what `action` means here: from its key, or from the palette.
+    pub(super) fn run(&mut self, action: Action, effects: &mut Vec<Effect>) {
         match action {
             Action::Quit => self.should_quit = true,
             Action::Help => self.dialog = Some(Dialog::Help { scroll: 0 }),
@@ -93,6 +105,9 @@ impl App {
             Action::Filter => {
                 self.filter_input = Some(tui_input::Input::new(self.filter_text.clone()));
             }
+            Action::Palette => self.open_palette(),
+            Action::Follow => self.toggle_follow(),
+            Action::Logs => self.open_logs(effects),
         }
     }
 
@@ -116,8 +131,8 @@ impl App {
         }
     }
 
-    fn set_filter(&mut self, text: String) {
-        self.filter = super::Filter::parse(&text);
+    pub(super) fn set_filter(&mut self, text: String) {
+        self.filter = super::Filter::parse_with(&text, &self.saved_filters);
         self.filter_text = text;
         self.mark_views_stale();
     }
@@ -397,11 +412,13 @@ impl App {
                 });
             }
             Payload::Executions(Ok(mut list)) => {
+                self.watch_executions(&list, effects);
                 self.executions.retain(|e| e.backend != backend);
                 self.executions.append(&mut list);
                 sort_executions(&mut self.executions);
             }
             Payload::Approvals(Ok(mut list)) => {
+                self.watch_gates(&backend, &list, effects);
                 self.approvals.retain(|a| a.backend != backend);
                 self.approvals.append(&mut list);
                 self.approvals
@@ -419,6 +436,7 @@ impl App {
             }
             Payload::Execution(exec, result) => {
                 if let Ok(detail) = &result {
+                    self.watch_executions(std::slice::from_ref(&detail.execution), effects);
                     self.merge_execution(&detail.execution);
                 }
                 self.detail = Some(DetailData {
@@ -426,6 +444,21 @@ impl App {
                     exec,
                     result: result.map_err(|e| e.to_string()),
                 });
+            }
+            Payload::LogLines(lines) => {
+                if let Some(view) = self.logs.as_mut().filter(|v| v.epoch == reply.epoch) {
+                    view.push(lines);
+                }
+            }
+            Payload::LogEnded(result) => {
+                if let Some(view) = self.logs.as_mut().filter(|v| v.epoch == reply.epoch) {
+                    view.ended = Some(result.map_err(|e| e.to_string()));
+                }
+            }
+            Payload::Feed(feed) => {
+                if let Some(b) = self.backends.iter_mut().find(|b| b.name == backend) {
+                    b.feed = Some(feed);
+                }
             }
             Payload::Pipelines(Err(_))
             | Payload::Executions(Err(_))
@@ -462,6 +495,12 @@ impl App {
                     "tui", &backend, &name, &request, &secrets, &result, self.now,
                 );
                 self.record_audit(entry, effects);
+                // What is started here is followed: its end is notified.
+                if let Ok(started) = &result
+                    && !started.status.status.is_terminal()
+                {
+                    self.follow(&backend, &started.execution_id);
+                }
                 if !self.on_bulk_started(reply.epoch, &backend, &request, &result) {
                     self.on_started(reply.epoch, request, result);
                 }

@@ -34,6 +34,10 @@ pub const MAX_SERVER_TEXT: usize = 300;
 /// backend for days.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
+/// Upper bound on one streaming response; the stream's own idle limit ends it far sooner
+/// when the server goes quiet.
+const STREAM_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 const USER_AGENT: &str = concat!("flightdeck/", env!("CARGO_PKG_VERSION"));
 
 /// How to reach one backend over HTTP.
@@ -197,6 +201,70 @@ impl HttpClient {
             Err(e) => tracing::debug!(%method, host, path, error = %e, elapsed_ms, "http failed"),
         }
         result
+    }
+
+    /// Opens a long-lived streaming response (a watch). Connecting and receiving the headers
+    /// are bounded by the client's timeout; the body is not, and the caller reads it chunk by
+    /// chunk with its own idle limit. A non-success status comes back read whole (capped) as
+    /// `Err(response)`, for the backend's error mapping.
+    pub async fn open_stream(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Result<reqwest::Response, Response>, BackendError> {
+        // Overrides the client's whole-request timeout, which would cut every stream.
+        let request = request.timeout(STREAM_LIFETIME).build().map_err(|e| {
+            BackendError::BadRequest(format!("cannot build the request: {}", cause_chain(&e)))
+        })?;
+        let host = host_of(request.url());
+        let path = request.url().path().to_owned();
+        let response = tokio::time::timeout(self.timeout, self.client.execute(request))
+            .await
+            .map_err(|_| BackendError::Timeout(self.timeout))?
+            .map_err(|e| self.transport_error(&e, &host))?;
+        tracing::debug!(
+            host,
+            path,
+            status = response.status().as_u16(),
+            "stream opened"
+        );
+        if response.status().is_success() {
+            return Ok(Ok(response));
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_capped(response, self.body_limit)
+            .await
+            .map_err(|e| match e {
+                ReadError::TooLarge => body_too_large(self.body_limit),
+                ReadError::Transport(e) => self.transport_error(&e, &host),
+            })?;
+        Ok(Err(Response {
+            status,
+            headers,
+            body,
+        }))
+    }
+
+    /// Appends the next chunk of a stream opened by [`Self::open_stream`] to `buf`; `false`
+    /// at the stream's end.
+    pub async fn next_chunk(
+        &self,
+        response: &mut reqwest::Response,
+        buf: &mut Vec<u8>,
+    ) -> Result<bool, BackendError> {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                buf.extend_from_slice(&chunk);
+                Ok(true)
+            }
+            Ok(None) => Ok(false),
+            Err(e) => Err(self.transport_error(&e, &host_of(response.url()))),
+        }
+    }
+
+    /// The most bytes one message of a stream may have.
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
     }
 
     fn transport_error(&self, error: &reqwest::Error, host: &str) -> BackendError {

@@ -1,16 +1,18 @@
 //! One client per backend kind behind one trait, so the service, the TUI and the CLI never
 //! see a wire format.
 
+pub mod argo;
 pub mod harness;
 pub mod harness_fg;
 pub mod http;
 pub mod infraxys;
 
 use async_trait::async_trait;
+use tokio::sync::mpsc;
 
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionOutcome, ExecRef,
-    Execution, ExecutionDetail, Pipeline, StartForm, StartRequest, StartResult,
+    Execution, ExecutionDetail, LogLine, Pipeline, StartForm, StartRequest, StartResult,
 };
 
 pub type Result<T> = std::result::Result<T, BackendError>;
@@ -52,6 +54,39 @@ pub trait Backend: Send + Sync {
 
     /// Approves or rejects one gate. Sent at most once: the caller never retries this.
     async fn decide(&self, approval: &Approval, decision: &Decision) -> Result<DecisionOutcome>;
+
+    /// Whether [`Backend::watch_executions`] is implemented: the service then prefers it to
+    /// polling the executions list.
+    fn can_watch(&self) -> bool {
+        false
+    }
+
+    /// Lists the executions, then follows the backend's change stream, sending the whole
+    /// list (newest first) on `lists` each time it changed. Returns only when following is
+    /// no longer possible; the service polls meanwhile and calls again after a pause.
+    async fn watch_executions(&self, lists: &mpsc::UnboundedSender<Vec<Execution>>) -> Result<()> {
+        let _ = lists;
+        Err(crate::domain::BackendError::Unsupported(format!(
+            "{} backends have no watch API",
+            self.kind().as_str()
+        )))
+    }
+
+    /// Sends the log lines of an execution (of one step, named as in its stage tree, or of
+    /// all) to `lines` as they arrive; with `follow`, until the execution ends.
+    async fn logs(
+        &self,
+        exec: &ExecRef,
+        step: Option<&str>,
+        follow: bool,
+        lines: &mpsc::UnboundedSender<LogLine>,
+    ) -> Result<()> {
+        let _ = (exec, step, follow, lines);
+        Err(crate::domain::BackendError::Unsupported(format!(
+            "{} backends offer no logs through flightdeck",
+            self.kind().as_str()
+        )))
+    }
 
     /// Decides the gate of `exec` whose step carries `callback_id` (Harness's approval-step
     /// `callbackId`), for scripts that know the step but not the gate instance.

@@ -7,11 +7,13 @@ use std::time::Duration;
 use secrecy::SecretString;
 use url::Url;
 
+use super::argo::{self, ArgoEvent};
 use super::duration::Bounds;
 use super::error::ConfigError;
 use super::infraxys::{self, InfraxysAction, InfraxysAlias, InfraxysWorkflow};
 use super::reader::{Item, Result, Table};
 use super::secret::{self, SecretSource};
+use crate::backend::argo::RejectMode;
 use crate::domain::{BackendKind, BackendName};
 
 #[derive(Debug, Clone)]
@@ -57,6 +59,10 @@ pub enum BackendSettings {
         token: Option<SecretSource>,
         /// Also list ClusterWorkflowTemplates.
         cluster_templates: bool,
+        /// A label selector narrowing every workflow list and watch.
+        labels: Option<String>,
+        reject: RejectMode,
+        events: Vec<ArgoEvent>,
     },
     Infraxys {
         branch: String,
@@ -114,7 +120,14 @@ fn kind_keys(kind: BackendKind) -> &'static [&'static str] {
     match kind {
         BackendKind::Harness => &["account", "org", "project", "projects", "api_key"],
         BackendKind::HarnessFg => &["account", "applications", "api_key"],
-        BackendKind::Argo => &["namespace", "token", "cluster_templates"],
+        BackendKind::Argo => &[
+            "namespace",
+            "token",
+            "cluster_templates",
+            "labels",
+            "reject",
+            "event",
+        ],
         BackendKind::Infraxys => &["branch", "token", "workflow", "action", "alias"],
     }
 }
@@ -158,6 +171,9 @@ pub(crate) fn parse(table: &Table<'_>, global_read_only: bool) -> Result<Backend
             namespace: table.req_str("namespace", &required)?,
             token: optional_secret(table, "token")?,
             cluster_templates: table.bool_or("cluster_templates", false)?,
+            labels: table.opt_str("labels")?,
+            reject: argo::reject_mode(table)?,
+            events: argo::events(table)?,
         },
         BackendKind::Infraxys => {
             let branch = table.opt_str("branch")?;

@@ -4,10 +4,13 @@
 //! recorded as sources and resolved only when a backend is built (see [`SecretSource`]).
 //! `config.example.toml` at the top of the repository documents every option.
 
+mod argo;
 mod backend;
 mod duration;
 mod error;
+mod filters;
 mod infraxys;
+mod keys;
 mod paths;
 mod reader;
 mod secret;
@@ -18,13 +21,15 @@ use std::path::{Path, PathBuf};
 
 use toml::de::DeTable;
 
+pub use argo::ArgoEvent;
 pub use backend::{BackendConfig, BackendSettings};
 pub use error::ConfigError;
 pub use infraxys::{ArgumentField, ArgumentType, InfraxysAction, InfraxysAlias, InfraxysWorkflow};
 pub use paths::CONFIG_ENV;
 pub use secret::SecretSource;
-pub use ui::{Theme, UiConfig};
+pub use ui::{Desktop, Theme, UiConfig};
 
+use crate::app::{Keymap, SavedFilter};
 use crate::domain::BackendName;
 use reader::{Doc, Table};
 
@@ -33,6 +38,10 @@ pub struct Config {
     /// The file this was loaded from; `None` for built-in or in-memory configs.
     pub source: Option<PathBuf>,
     pub ui: UiConfig,
+    /// The default keymap with `[keys]` applied.
+    pub keys: Keymap,
+    /// `[filter.NAME]` tables, in file order.
+    pub filters: Vec<SavedFilter>,
     pub backends: Vec<BackendConfig>,
 }
 
@@ -128,10 +137,18 @@ fn parse(text: &str, origin: &str, base_dir: Option<&Path>) -> Result<Config, Co
     };
     let tree = DeTable::parse(text).map_err(|e| doc.syntax(&e))?;
     let root = Table::root(&doc, tree.get_ref());
-    root.check_keys(&["ui", "backend"], &|_| None)?;
+    root.check_keys(&["ui", "keys", "filter", "backend"], &|_| None)?;
     let ui = match root.item("ui") {
         Some(item) => ui::parse(&item.table()?)?,
         None => UiConfig::default(),
+    };
+    let keys = match root.item("keys") {
+        Some(item) => keys::parse(&item.table()?)?,
+        None => Keymap::default(),
+    };
+    let filters = match root.item("filter") {
+        Some(item) => filters::parse(&item.table()?)?,
+        None => Vec::new(),
     };
     let mut backends = Vec::new();
     let mut seen: HashMap<BackendName, String> = HashMap::new();
@@ -150,6 +167,8 @@ fn parse(text: &str, origin: &str, base_dir: Option<&Path>) -> Result<Config, Co
     Ok(Config {
         source: None,
         ui,
+        keys,
+        filters,
         backends,
     })
 }

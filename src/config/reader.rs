@@ -69,6 +69,7 @@ pub(crate) struct Table<'a> {
 }
 
 /// One value at a known key path.
+#[derive(Clone)]
 pub(crate) struct Item<'a> {
     doc: &'a Doc<'a>,
     pub path: String,
@@ -101,6 +102,28 @@ impl<'a> Table<'a> {
             span: v.span(),
             value: v.get_ref(),
         })
+    }
+
+    /// Every entry, in file order: for tables whose keys are names the user chooses
+    /// (`[keys]`, `[filter.NAME]`).
+    pub(crate) fn entries(&self) -> Vec<(&'a str, Item<'a>)> {
+        let mut entries: Vec<_> = self.map.iter().collect();
+        entries.sort_by_key(|(k, _)| k.span().start);
+        entries
+            .into_iter()
+            .map(|(k, v)| {
+                let name: &'a str = k.get_ref();
+                (
+                    name,
+                    Item {
+                        doc: self.doc,
+                        path: self.child_path(name),
+                        span: v.span(),
+                        value: v.get_ref(),
+                    },
+                )
+            })
+            .collect()
     }
 
     /// The error for a missing key is placed on the table itself (its `[header]` line).
@@ -187,6 +210,25 @@ impl<'a> Item<'a> {
             }
         }
         out
+    }
+
+    /// The 1-based line the value starts on, for messages that point at another entry.
+    pub(crate) fn line(&self) -> usize {
+        line_col(self.doc.text, self.span.start).0
+    }
+
+    /// The elements of an array value, each at its own key path.
+    pub(crate) fn elements(&self) -> Option<Vec<Item<'a>>> {
+        let DeValue::Array(array) = self.value else {
+            return None;
+        };
+        Some(
+            array
+                .iter()
+                .enumerate()
+                .map(|(i, v)| self.element(i, v))
+                .collect(),
+        )
     }
 
     pub(crate) fn invalid(&self, message: impl Into<String>) -> ConfigError {

@@ -1,4 +1,4 @@
-//! The `[ui]` table: polling intervals, theme and the global read-only switch.
+//! The `[ui]` table: polling intervals, theme, notifications and the global read-only switch.
 
 use std::time::Duration;
 
@@ -14,6 +14,10 @@ pub struct UiConfig {
     /// How often the execution shown in the detail pane is polled.
     pub refresh_selected: Duration,
     pub theme: Theme,
+    /// Ring the terminal bell on a notification (a new gate, a followed execution ending).
+    pub bell: bool,
+    /// Send notifications to the desktop through the terminal.
+    pub desktop: Desktop,
     /// Blocks every mutating action on every backend.
     pub read_only: bool,
 }
@@ -25,9 +29,25 @@ impl Default for UiConfig {
             refresh_running: Duration::from_secs(3),
             refresh_selected: Duration::from_secs(1),
             theme: Theme::Dark,
+            bell: false,
+            desktop: Desktop::Off,
             read_only: false,
         }
     }
+}
+
+/// How notifications reach the desktop: escape sequences the terminal turns into a system
+/// notification, so they work over SSH. Terminals that know neither ignore them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Desktop {
+    #[default]
+    Off,
+    /// Pick OSC 9 or OSC 777 from what the environment says the terminal is.
+    Auto,
+    /// `ESC ] 9 ; text BEL`: iTerm2, WezTerm, Ghostty, kitty, Windows Terminal.
+    Osc9,
+    /// `ESC ] 777 ; notify ; title ; body BEL`: foot, urxvt, VTE-based terminals.
+    Osc777,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,6 +97,8 @@ const KEYS: &[&str] = &[
     "refresh_running",
     "refresh_selected",
     "theme",
+    "bell",
+    "desktop",
     "read_only",
 ];
 
@@ -117,6 +139,30 @@ pub(crate) fn parse(table: &Table<'_>) -> Result<UiConfig> {
             defaults.refresh_selected,
         )?,
         theme,
+        bell: table.bool_or("bell", defaults.bell)?,
+        desktop: match table.item("desktop") {
+            None => defaults.desktop,
+            Some(item) => parse_desktop(&item)?,
+        },
         read_only: table.bool_or("read_only", defaults.read_only)?,
     })
+}
+
+/// `true` (detect), `false`, or a protocol by name.
+fn parse_desktop(item: &super::reader::Item<'_>) -> Result<Desktop> {
+    if let Ok(on) = item.boolean() {
+        return Ok(if on { Desktop::Auto } else { Desktop::Off });
+    }
+    let text = item
+        .string()
+        .map_err(|_| item.wrong_type("true, false, \"osc9\" or \"osc777\""))?;
+    match text {
+        "auto" => Ok(Desktop::Auto),
+        "off" => Ok(Desktop::Off),
+        "osc9" => Ok(Desktop::Osc9),
+        "osc777" => Ok(Desktop::Osc777),
+        other => Err(item.invalid(format!(
+            "unknown notification protocol {other:?}; expected true, false, \"osc9\" or \"osc777\""
+        ))),
+    }
 }

@@ -8,6 +8,7 @@
 
 mod schedule;
 mod task;
+mod watch;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +18,7 @@ use tokio::sync::mpsc;
 use crate::backend::Backend;
 use crate::domain::{
     Approval, BackendError, BackendName, Decision, DecisionOutcome, ExecRef, Execution,
-    ExecutionDetail, Pipeline, StartForm, StartRequest, StartResult,
+    ExecutionDetail, LogLine, Pipeline, StartForm, StartRequest, StartResult,
 };
 
 pub use schedule::Intervals;
@@ -58,6 +59,16 @@ pub enum Command {
         approval: Box<Approval>,
         decision: Decision,
     },
+    /// Streams the log of an execution (one step, or all) for the log view opened at
+    /// `epoch`; replaces any log already streaming from this backend.
+    Logs {
+        epoch: u64,
+        exec: ExecRef,
+        step: Option<String>,
+        follow: bool,
+    },
+    /// The log view closed: stop streaming.
+    StopLogs,
 }
 
 /// A typed answer, tagged with the backend and the epoch of the dialog that asked (0 for
@@ -97,6 +108,21 @@ pub enum Payload {
         decision: Decision,
         result: Res<DecisionOutcome>,
     },
+    /// How the executions list is kept fresh changed (backends that can watch only).
+    Feed(Feed),
+    /// Lines of the log streaming for the view opened at the reply's epoch.
+    LogLines(Vec<LogLine>),
+    /// That log ended: the step finished, or it failed.
+    LogEnded(Res<()>),
+}
+
+/// How a backend's executions list is kept fresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Feed {
+    /// Pushed by the backend's watch stream as things change.
+    Watching,
+    /// Polled, because the watch is down for `reason`.
+    Polling { reason: String },
 }
 
 /// The app's handle on the service: one command queue per backend.

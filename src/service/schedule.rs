@@ -58,6 +58,8 @@ pub struct Schedule {
     any_active: bool,
     selected: Option<ExecRef>,
     selected_active: bool,
+    /// A watch pushes the executions list: it is not polled.
+    pushed: bool,
 }
 
 impl Schedule {
@@ -78,6 +80,7 @@ impl Schedule {
             any_active: false,
             selected: None,
             selected_active: false,
+            pushed: false,
         }
     }
 
@@ -132,9 +135,23 @@ impl Schedule {
         self.next.insert(resource.clone(), now + delay);
     }
 
-    /// Asks for a read as soon as possible (user refresh, or a change elsewhere).
+    /// Asks for a read as soon as possible (user refresh, or a change elsewhere). A pushed
+    /// executions list is already fresh.
     pub fn poke(&mut self, resource: Resource, now: Instant) {
-        self.next.insert(resource, now);
+        if !(self.pushed && resource == Resource::Executions) {
+            self.next.insert(resource, now);
+        }
+    }
+
+    /// A watch started (`true`) or stopped pushing the executions list; polling stops, or
+    /// resumes at once.
+    pub fn set_pushed(&mut self, pushed: bool, now: Instant) {
+        self.pushed = pushed;
+        if pushed {
+            self.next.remove(&Resource::Executions);
+        } else {
+            self.next.insert(Resource::Executions, now);
+        }
     }
 
     /// The latest executions list said whether anything is still moving.
@@ -171,6 +188,7 @@ impl Schedule {
         let i = &self.intervals;
         match resource {
             Resource::Pipelines => Some(i.lists * PIPELINES_FACTOR),
+            Resource::Executions if self.pushed => None,
             Resource::Executions if self.any_active => Some(i.running),
             Resource::Executions | Resource::Approvals => Some(i.lists),
             Resource::Execution(e) => {
@@ -268,5 +286,23 @@ mod tests {
         };
         s.completed(&Resource::Approvals, Some(&limited), t0, 0.0);
         assert_eq!(s.next[&Resource::Approvals], t0 + Duration::from_secs(120));
+    }
+
+    #[test]
+    fn a_pushed_executions_list_is_not_polled_until_the_watch_stops() {
+        let t0 = Instant::now();
+        let mut s = Schedule::new(Intervals::default(), t0);
+        s.set_pushed(true, t0);
+        assert!(!s.take_due(t0).contains(&Resource::Executions));
+        // A read already in flight completes without being rescheduled; pokes are ignored.
+        s.completed(&Resource::Executions, None, t0, 0.0);
+        s.poke(Resource::Executions, t0);
+        let later = t0 + Duration::from_secs(3600);
+        assert!(!s.take_due(later).contains(&Resource::Executions));
+        // The watch went down: poll at once, then on the usual period.
+        s.set_pushed(false, later);
+        assert_eq!(s.take_due(later), vec![Resource::Executions]);
+        s.completed(&Resource::Executions, None, later, 0.0);
+        assert_eq!(s.next_wakeup(), Some(later + Intervals::default().lists));
     }
 }

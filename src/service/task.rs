@@ -10,9 +10,13 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 
 use super::schedule::{Intervals, Schedule};
-use super::{Command, Limits, Payload, Reply, Resource};
+use super::watch::{self, Note};
+use super::{Command, Feed, Limits, Payload, Reply, Resource};
 use crate::backend::Backend;
-use crate::domain::{BackendError, ExecStatus};
+use crate::domain::{BackendError, ExecRef, ExecStatus};
+
+/// Most log lines forwarded in one reply.
+const LOG_BATCH: usize = 1000;
 
 /// A finished operation on its way back to the task loop.
 struct Done {
@@ -30,7 +34,13 @@ pub(super) async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
     replies: mpsc::UnboundedSender<Reply>,
 ) {
+    // Without a watch the sender is dropped at once and the branch below never fires.
+    let (notes_tx, mut notes) = mpsc::unbounded_channel();
+    if backend.can_watch() {
+        tokio::spawn(watch::supervise(backend.clone(), notes_tx));
+    }
     let mut state = TaskState {
+        backend,
         permits: Arc::new(Semaphore::new(limits.concurrency.max(1))),
         timeout: limits.operation_timeout,
         schedule: Schedule::new(
@@ -39,8 +49,11 @@ pub(super) async fn run(
         ),
         in_flight: HashMap::new(),
         waiting: BTreeSet::new(),
-        backend,
         done: mpsc::unbounded_channel(),
+        pushed: false,
+        gates_poked: None,
+        running: intervals.running,
+        log: None,
     };
     loop {
         let now = Instant::now().into_std();
@@ -63,6 +76,13 @@ pub(super) async fn run(
                     return;
                 }
             }
+            Some(note) = notes.recv() => {
+                for reply in state.watched(note) {
+                    if replies.send(reply).is_err() {
+                        return;
+                    }
+                }
+            }
             _ = tokio::time::sleep_until(wake) => {}
         }
     }
@@ -77,6 +97,14 @@ struct TaskState {
     in_flight: HashMap<Resource, bool>,
     /// Ids of executions waiting for a person, to notice when the gate list changed.
     waiting: BTreeSet<String>,
+    /// A watch is pushing the executions list.
+    pushed: bool,
+    /// When a pushed change last asked for the gates to be re-read.
+    gates_poked: Option<Instant>,
+    /// Pushed changes ask for the gates at most this often.
+    running: Duration,
+    /// The log streaming for the log view, if one is open.
+    log: Option<tokio::task::JoinHandle<()>>,
     done: (mpsc::UnboundedSender<Done>, mpsc::UnboundedReceiver<Done>),
 }
 
@@ -124,6 +152,109 @@ impl TaskState {
                     result,
                 }
             }),
+            Command::Logs {
+                epoch,
+                exec,
+                step,
+                follow,
+            } => self.stream_logs(epoch, exec, step, follow),
+            Command::StopLogs => {
+                if let Some(log) = self.log.take() {
+                    log.abort();
+                }
+            }
+        }
+    }
+
+    /// Streams a log outside the concurrency limit (it may last as long as the step runs),
+    /// forwarding lines in batches of what arrived together.
+    fn stream_logs(&mut self, epoch: u64, exec: ExecRef, step: Option<String>, follow: bool) {
+        if let Some(old) = self.log.take() {
+            old.abort();
+        }
+        let backend = self.backend.clone();
+        let done = self.done.0.clone();
+        let send = move |payload| {
+            done.send(Done {
+                resource: None,
+                epoch,
+                elapsed: Duration::ZERO,
+                payload,
+            })
+            .is_ok()
+        };
+        self.log = Some(tokio::spawn(async move {
+            let (lines, mut received) = mpsc::unbounded_channel();
+            let stream = backend.logs(&exec, step.as_deref(), follow, &lines);
+            tokio::pin!(stream);
+            let result = loop {
+                tokio::select! {
+                    result = &mut stream => break result,
+                    Some(first) = received.recv() => {
+                        let mut batch = vec![first];
+                        while batch.len() < LOG_BATCH && let Ok(line) = received.try_recv() {
+                            batch.push(line);
+                        }
+                        if !send(Payload::LogLines(batch)) {
+                            return;
+                        }
+                    }
+                }
+            };
+            let rest: Vec<_> = std::iter::from_fn(|| received.try_recv().ok()).collect();
+            if !rest.is_empty() && !send(Payload::LogLines(rest)) {
+                return;
+            }
+            send(Payload::LogEnded(result));
+        }));
+    }
+
+    /// Turns what the watch says into replies: the list itself, and a feed change when the
+    /// watch came up or went down.
+    fn watched(&mut self, note: Note) -> Vec<Reply> {
+        let now = Instant::now();
+        let mut replies = Vec::new();
+        match note {
+            Note::List(list) => {
+                if !self.pushed {
+                    self.pushed = true;
+                    self.schedule.set_pushed(true, now.into_std());
+                    replies.push(self.reply(0, Duration::ZERO, Payload::Feed(Feed::Watching)));
+                }
+                // A pushed list carries no nodes, so a new gate shows only in the gates
+                // read: re-read them on changes, at most every `running` interval.
+                if self
+                    .gates_poked
+                    .is_none_or(|at| now.duration_since(at) >= self.running)
+                {
+                    self.gates_poked = Some(now);
+                    self.schedule.poke(Resource::Approvals, now.into_std());
+                }
+                replies.push(self.finish(Done {
+                    resource: None,
+                    epoch: 0,
+                    elapsed: Duration::ZERO,
+                    payload: Payload::Executions(Ok(list)),
+                }));
+            }
+            Note::Down(error) => {
+                self.pushed = false;
+                self.schedule.set_pushed(false, now.into_std());
+                let feed = Feed::Polling {
+                    reason: error.to_string(),
+                };
+                replies.push(self.reply(0, Duration::ZERO, Payload::Feed(feed)));
+            }
+        }
+        replies
+    }
+
+    fn reply(&self, epoch: u64, elapsed: Duration, payload: Payload) -> Reply {
+        Reply {
+            backend: self.backend.name().clone(),
+            epoch,
+            elapsed,
+            payload,
         }
     }
 
@@ -215,12 +346,7 @@ impl TaskState {
                 self.start_read(resource.clone());
             }
         }
-        Reply {
-            backend: self.backend.name().clone(),
-            epoch: done.epoch,
-            elapsed: done.elapsed,
-            payload: done.payload,
-        }
+        self.reply(done.epoch, done.elapsed, done.payload)
     }
 }
 

@@ -2,7 +2,7 @@
 //! the key-hint footer generated from the keymap.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -11,6 +11,7 @@ use super::theme::Theme;
 use crate::app::{Action, App, Health, Pane, View};
 use crate::domain::Compact;
 use crate::sanitize::clean;
+use crate::service::Feed;
 
 pub fn header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::styled(" flightdeck ", theme.title()), Span::raw(" ")];
@@ -59,19 +60,73 @@ pub fn header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 pub fn status_bar(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    // The age of the data is always shown, at the right, whatever else the line holds.
+    let age = updated(app, theme);
+    let age_width = age.width() as u16;
+    let [left, right] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(age_width)]).areas(area);
+    f.render_widget(Paragraph::new(age), right);
     if let Some(input) = &app.filter_input {
-        // The `/` prompt takes the status line while it is open.
-        let hint = "  Enter keeps · Esc clears · backend: project: status: env:";
+        // The `/` prompt takes the rest of the status line while it is open.
+        let hint = match app.filter.unknown.first() {
+            Some(name) => format!("  no saved filter @{}", clean(name)),
+            None => "  Enter keeps · Esc clears · backend: project: status: env: @saved".into(),
+        };
+        let hint_style = if app.filter.unknown.is_empty() {
+            theme.dim()
+        } else {
+            theme.flash(crate::app::FlashLevel::Error)
+        };
         let line = Line::from(vec![
             Span::styled("/", theme.key()),
             Span::raw(input.value().to_string()),
-            Span::styled(hint, theme.dim()),
+            Span::styled(hint, hint_style),
         ]);
-        f.render_widget(Paragraph::new(line), area);
-        let x = area.x + 1 + input.visual_cursor() as u16;
-        f.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+        f.render_widget(Paragraph::new(line), left);
+        let x = left.x + 1 + input.visual_cursor() as u16;
+        f.set_cursor_position((x.min(left.right().saturating_sub(1)), left.y));
         return;
     }
+    // A flash (a result, a notification) takes the line for a few seconds; backend health
+    // is the status line's resting state.
+    if let Some(flash) = app.visible_flash() {
+        let line = Line::styled(clean(&flash.text).into_owned(), theme.flash(flash.level));
+        f.render_widget(Paragraph::new(line), left);
+        return;
+    }
+    let room = usize::from(left.width);
+    let mut line = backends_line(app, theme, Detail::Full);
+    for detail in [Detail::NoAges, Detail::Compact] {
+        if line.width() <= room {
+            break;
+        }
+        line = backends_line(app, theme, detail);
+    }
+    if let Some((b, err)) = app
+        .backends
+        .iter()
+        .find_map(|b| b.error.as_ref().map(|e| (b, e)))
+    {
+        line.spans.push(Span::styled(
+            format!("{}: {}", b.name, clean(&err.to_string())),
+            theme.flash(crate::app::FlashLevel::Error),
+        ));
+    }
+    f.render_widget(Paragraph::new(line), left);
+}
+
+/// How much each backend's entry says, tightened until the line fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// `● prod ok · 3s ago`
+    Full,
+    /// `● prod ok` (ages only where stale)
+    NoAges,
+    /// `● prod` for healthy backends; trouble keeps its word
+    Compact,
+}
+
+fn backends_line<'a>(app: &App, theme: &Theme, detail: Detail) -> Line<'a> {
     let mut spans = Vec::new();
     for b in &app.backends {
         let health = b.health();
@@ -81,10 +136,23 @@ pub fn status_bar(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Health::Connecting => "○",
             _ => "▲",
         };
-        spans.push(Span::styled(
-            format!("{dot} {} {}", b.name, health.label()),
-            theme.health(health),
-        ));
+        let text = if detail == Detail::Compact && health == Health::Ok {
+            format!("{dot} {}", b.name)
+        } else {
+            format!("{dot} {} {}", b.name, health.label())
+        };
+        spans.push(Span::styled(text, theme.health(health)));
+        if b.production {
+            spans.push(Span::styled(" PROD", theme.production()));
+        }
+        match &b.feed {
+            // Live is the normal state: said only where there is room.
+            Some(Feed::Watching) if detail != Detail::Compact => {
+                spans.push(Span::styled(" live", theme.dim()))
+            }
+            Some(Feed::Polling { .. }) => spans.push(Span::styled(" polling", theme.warn())),
+            _ => {}
+        }
         if b.insecure {
             spans.push(Span::styled(
                 " ⚠ TLS UNVERIFIED",
@@ -93,30 +161,37 @@ pub fn status_bar(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         if let Some(age) = b.age(app.now) {
             let text = format!(" · {} ago", Compact(age));
-            spans.push(if stale {
-                Span::styled(format!("{text} STALE"), theme.warn())
-            } else {
-                Span::styled(text, theme.dim())
-            });
+            if stale {
+                spans.push(Span::styled(format!("{text} STALE"), theme.warn()));
+            } else if detail == Detail::Full {
+                spans.push(Span::styled(text, theme.dim()));
+            }
         }
-        spans.push(Span::raw("  "));
+        spans.push(Span::raw(if detail == Detail::Compact {
+            " "
+        } else {
+            "  "
+        }));
     }
-    if let Some(flash) = app.visible_flash() {
-        spans.push(Span::styled(
-            clean(&flash.text).into_owned(),
-            theme.flash(flash.level),
-        ));
-    } else if let Some(err) = app
-        .backends
-        .iter()
-        .find_map(|b| b.error.as_ref().map(|e| (b, e)))
-    {
-        spans.push(Span::styled(
-            format!("{}: {}", err.0.name, clean(&err.1.to_string())),
-            theme.flash(crate::app::FlashLevel::Error),
-        ));
+    Line::from(spans)
+}
+
+/// `updated 3s ago`: the age of the oldest data on screen (a backend that has not answered
+/// yet does not count), so it is never fresher than what it describes.
+fn updated<'a>(app: &App, theme: &Theme) -> Line<'a> {
+    let oldest = app.backends.iter().filter_map(|b| b.age(app.now)).max();
+    let frozen = if app.frozen { "frozen · " } else { "" };
+    match oldest {
+        Some(age) => Line::styled(
+            format!(" {frozen}updated {} ago", Compact(age)),
+            if app.frozen {
+                theme.warn()
+            } else {
+                theme.dim()
+            },
+        ),
+        None => Line::styled(format!(" {frozen}connecting…"), theme.dim()),
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 /// The actions worth hinting in the current context, most important first.
@@ -130,9 +205,13 @@ fn hinted(app: &App) -> Vec<Action> {
     let writable = !app.read_only;
     match app.pane {
         Pane::Pipelines if writable => actions.extend([Action::Start, Action::Mark]),
-        Pane::Executions if writable => {
-            actions.extend([Action::Approve, Action::Reject, Action::Start])
-        }
+        Pane::Executions if writable => actions.extend([
+            Action::Approve,
+            Action::Reject,
+            Action::Start,
+            Action::Follow,
+        ]),
+        Pane::Executions => actions.push(Action::Follow),
         Pane::Approvals if writable => actions.extend([
             Action::Approve,
             Action::Reject,
@@ -142,6 +221,7 @@ fn hinted(app: &App) -> Vec<Action> {
         _ => {}
     }
     actions.extend([
+        Action::Palette,
         Action::Filter,
         Action::Refresh,
         Action::Freeze,
@@ -152,20 +232,37 @@ fn hinted(app: &App) -> Vec<Action> {
 }
 
 pub fn footer(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if app.view == View::Logs {
+        let spans: Vec<Span> = super::logs::HINTS
+            .iter()
+            .flat_map(|(key, hint)| {
+                [
+                    Span::styled(*key, theme.key()),
+                    Span::styled(format!(" {hint}  "), theme.dim()),
+                ]
+            })
+            .collect();
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     let mut hints: Vec<(Action, String)> = hinted(app)
         .into_iter()
         .filter_map(|a| app.keymap.key_for(a).map(|k| (a, k.label())))
         .collect();
-    // On narrow screens drop the least important hints, never help and quit.
+    // On narrow screens drop the least important hints, never help and quit. Each hint is
+    // "key hint" and two spaces before the next.
     let width = |h: &[(Action, String)]| -> usize {
         h.iter()
             .map(|(a, k)| k.chars().count() + a.hint().chars().count() + 3)
-            .sum()
+            .sum::<usize>()
+            .saturating_sub(2)
     };
     for expendable in [
         Action::Freeze,
         Action::Refresh,
+        Action::Follow,
         Action::Filter,
+        Action::Palette,
         Action::NextPane,
         Action::Start,
         Action::Mark,

@@ -48,7 +48,7 @@ pub(super) fn frame<'a>(theme: &Theme, title: String, loud: bool) -> Block<'a> {
 }
 
 fn help(f: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
-    let area = centered(f.area(), 56, 30);
+    let area = centered(f.area(), 68, 29);
     let lines: Vec<Line> = app
         .keymap
         .help()
@@ -61,6 +61,11 @@ fn help(f: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
         })
         .collect();
     let block = frame(theme, " Keys — any other key closes ".into(), false);
+    // The keys of the list views only; inside dialogs and prompts the keys are fixed.
+    let block = block.title_bottom(Line::styled(
+        " in dialogs: Tab moves · Enter on a button · Esc cancels ",
+        theme.dim(),
+    ));
     f.render_widget(Clear, area);
     f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block), area);
 }

@@ -58,7 +58,12 @@ fn row<'a>(app: &App, theme: &Theme, e: &'a Execution, wide: bool, many: bool) -
     let status = Span::styled(status_text(&e.status, wide), theme.status(s));
     let mut cells = vec![
         Cell::from(status),
-        Cell::from(clean(&e.pipeline_name).into_owned()),
+        // A followed execution (`w`, or started here) is flagged: its end will be notified.
+        Cell::from(if app.is_followed(e) {
+            format!("⚑ {}", clean(&e.pipeline_name))
+        } else {
+            clean(&e.pipeline_name).into_owned()
+        }),
         Cell::from(e.run_number.map(|n| format!("#{n}")).unwrap_or_default()),
         Cell::from(if e.stages_total > 0 {
             format!("{}/{}", e.stages_done, e.stages_total)

@@ -1,0 +1,141 @@
+//! What deserves a notification: a gate that starts waiting, and the end of an execution the
+//! user follows (one they started here, or marked with `w`). Each flashes on the status line
+//! and, as `[ui]` says, rings the bell or raises a desktop notification (an `Effect::Notify`
+//! that `tui.rs` writes out).
+//!
+//! The first read of a backend's gates is the baseline: what was already waiting when the
+//! dashboard opened is not news.
+
+use std::collections::HashSet;
+
+use super::{App, Effect, FlashLevel, Pane};
+use crate::alert::{Channel, Notice};
+use crate::domain::{Approval, BackendName, ExecStatus, Execution, ItemKey};
+use crate::sanitize::clean;
+
+/// How notifications reach the user beyond the status line (`[ui] bell`, `[ui] desktop`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Alerts {
+    pub bell: bool,
+    pub desktop: Option<Channel>,
+}
+
+/// An execution, by backend and id: the project a start request names may be spelt
+/// differently from the one the backend reports on the execution.
+pub type Followed = (BackendName, String);
+
+impl App {
+    /// Compares a fresh list of `backend`'s gates with the previous one.
+    pub(super) fn watch_gates(
+        &mut self,
+        backend: &BackendName,
+        list: &[Approval],
+        effects: &mut Vec<Effect>,
+    ) {
+        let fresh: HashSet<ItemKey> = list.iter().map(Approval::key).collect();
+        let Some(before) = self.gates_seen.insert(backend.clone(), fresh) else {
+            return;
+        };
+        let new: Vec<&Approval> = list.iter().filter(|a| !before.contains(&a.key())).collect();
+        let Some(first) = new.first() else {
+            return;
+        };
+        let what = format!(
+            "{} · {} / {} ({})",
+            clean(&first.pipeline_name),
+            clean(&first.stage),
+            clean(&first.step),
+            first.backend
+        );
+        let (title, body) = match new.len() {
+            1 => ("gate waiting".to_string(), what),
+            n => (
+                format!("{n} gates waiting"),
+                format!("{what} and {} more", n - 1),
+            ),
+        };
+        self.notify(FlashLevel::Info, title, body, effects);
+    }
+
+    /// Notifies for every followed execution in `list` that has ended, and stops following it.
+    pub(super) fn watch_executions(&mut self, list: &[Execution], effects: &mut Vec<Effect>) {
+        for e in list {
+            if !e.status.status.is_terminal() || !self.followed.remove(&followed(e)) {
+                continue;
+            }
+            let run = e.run_number.map(|n| format!(" #{n}")).unwrap_or_default();
+            let body = format!(
+                "{}{run} ({}): {}",
+                clean(&e.pipeline_name),
+                e.backend,
+                clean(&e.status.raw)
+            );
+            let (level, title) = match e.status.status {
+                ExecStatus::Succeeded => (FlashLevel::Success, "finished"),
+                ExecStatus::Failed => (FlashLevel::Error, "failed"),
+                _ => (FlashLevel::Error, "ended"),
+            };
+            self.notify(level, title.to_string(), body, effects);
+        }
+    }
+
+    /// `w`: follow the current execution, or stop following it.
+    pub(super) fn toggle_follow(&mut self) {
+        let exec = match self.pane {
+            Pane::Executions => self.selected_execution().cloned(),
+            Pane::Approvals => self.selected_approval().and_then(|a| {
+                self.executions
+                    .iter()
+                    .find(|e| e.backend == a.backend && e.id == a.execution_id)
+                    .cloned()
+            }),
+            Pane::Pipelines | Pane::Audit => None,
+        };
+        let Some(e) = exec else {
+            return self.flash(FlashLevel::Info, "select an execution to follow");
+        };
+        let name = clean(&e.pipeline_name).into_owned();
+        if self.followed.remove(&followed(&e)) {
+            self.flash(FlashLevel::Info, format!("no longer following {name}"));
+        } else if e.status.status.is_terminal() {
+            self.flash(FlashLevel::Info, format!("{name} has already ended"));
+        } else {
+            self.followed.insert(followed(&e));
+            self.flash(
+                FlashLevel::Info,
+                format!("following {name}: you will be told when it ends"),
+            );
+        }
+    }
+
+    pub(super) fn follow(&mut self, backend: &BackendName, execution_id: &str) {
+        self.followed
+            .insert((backend.clone(), execution_id.to_string()));
+    }
+
+    pub fn is_followed(&self, e: &Execution) -> bool {
+        self.followed.contains(&followed(e))
+    }
+
+    fn notify(
+        &mut self,
+        level: FlashLevel,
+        title: String,
+        body: String,
+        effects: &mut Vec<Effect>,
+    ) {
+        self.flash(level, format!("{title}: {body}"));
+        if self.alerts.bell || self.alerts.desktop.is_some() {
+            effects.push(Effect::Notify(Notice {
+                title,
+                body,
+                bell: self.alerts.bell,
+                desktop: self.alerts.desktop,
+            }));
+        }
+    }
+}
+
+fn followed(e: &Execution) -> Followed {
+    (e.backend.clone(), e.id.clone())
+}

@@ -1,0 +1,745 @@
+//! Argo Workflows backend (spec `argo-api.md`): the argo-server REST API under `/api/v1`.
+//!
+//! # Mapping
+//!
+//! | flightdeck | Argo |
+//! |---|---|
+//! | project | the configured namespace |
+//! | pipeline | a WorkflowTemplate (id = its name), a ClusterWorkflowTemplate (`cluster:NAME`, with `cluster_templates = true`), or a configured event binding (`event:NAME`) |
+//! | execution | a Workflow (id = its name) |
+//! | gate | a Suspend node in phase Running (id = node id); several parallel ones are separate gates |
+//!
+//! # Reads
+//!
+//! Workflow lists always send a `fields=` projection without nodes, templates or managed
+//! fields: a list with nodes can be megabytes per workflow (spec §13). Lists are paged with
+//! `listOptions.limit`/`continue` (an integer offset). Argo v4 sets `continue` only when
+//! the archive reports more rows, so every list also asks `ext.showRemainingItemCount=true`,
+//! which makes the server count; and when a full page still comes back without `continue`
+//! or a count, the next offset is probed anyway (spec §4.2).
+//!
+//! Gates need nodes, so `waiting_approvals` lists only Running workflows with
+//! `items.status.nodes` in the projection (one request), and reads the rare workflow whose
+//! nodes the server left compressed one by one. The gates found are remembered per
+//! workflow, so the executions list (which has no nodes) can show which Running workflows
+//! wait for a person.
+//!
+//! # Live status
+//!
+//! [`Backend::watch_executions`] lists once, then follows `GET /api/v1/workflow-events/{ns}`
+//! from the list's `resourceVersion` with a projection that keeps `result.type`
+//! (`argo/watch.rs`). The service falls back to polling whenever the watch is down.
+//!
+//! # Writes
+//!
+//! Start = `POST /api/v1/workflows/{ns}/submit` with `name=value` parameters; an event
+//! pipeline posts its JSON payload to `/api/v1/events/{ns}/{discriminator}`. Decisions are
+//! described in `argo/decide.rs`. Every request carries `Authorization: Bearer <token>` when
+//! a token is configured (servers in `server` auth mode need none); the value is marked
+//! sensitive and never appears in previews, logs or errors.
+
+mod decide;
+mod errors;
+mod logs;
+mod map;
+mod stream;
+mod watch;
+mod wire;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::{StreamExt, TryStreamExt};
+use reqwest::Method;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use tokio::sync::mpsc;
+use url::Url;
+
+use crate::backend::http::{self, HttpClient, HttpOptions, RequestPreview};
+use crate::backend::{Backend, Result};
+use crate::config::ArgoEvent;
+use crate::domain::{
+    Approval, BackendError, BackendKind, BackendName, Decision, DecisionAction, DecisionOutcome,
+    ExecRef, ExecStatus, Execution, ExecutionDetail, LogLine, Pipeline, StartForm, StartRequest,
+    StartResult, Status, VarKind, VariableSpec,
+};
+
+pub use decide::RejectMode;
+use map::{CLUSTER_PREFIX, EVENT_PREFIX};
+use wire::{Workflow, WorkflowList, WorkflowTemplate, WorkflowTemplateList};
+
+/// Page size of workflow and template lists.
+const PAGE: usize = 500;
+/// Most workflows one list returns; the dashboard's budget is 10,000 executions.
+const MAX_WORKFLOWS: usize = 10_000;
+/// The server sends a keep-alive every 15 s on streams; three missed mean a dead connection.
+const STREAM_IDLE: Duration = Duration::from_secs(45);
+/// Compressed-node workflows read one by one at most this many at a time.
+const DETAIL_CONCURRENCY: usize = 4;
+
+/// The projection of workflow lists: what the executions table shows, no nodes.
+const LIST_FIELDS: &str = "metadata.resourceVersion,metadata.continue,metadata.remainingItemCount,\
+items.metadata.name,items.metadata.namespace,items.metadata.uid,items.metadata.resourceVersion,\
+items.metadata.creationTimestamp,items.metadata.labels,items.status.phase,items.status.message,\
+items.status.startedAt,items.status.finishedAt,items.status.progress,items.spec.suspend,\
+items.spec.shutdown,items.spec.workflowTemplateRef";
+
+/// The list projection plus what gates need: nodes and the workflow's arguments.
+const GATE_FIELDS: &str = "metadata.resourceVersion,metadata.continue,metadata.remainingItemCount,\
+items.metadata.name,items.metadata.namespace,items.metadata.resourceVersion,\
+items.metadata.creationTimestamp,items.metadata.labels,items.status.phase,items.spec.arguments,\
+items.spec.workflowTemplateRef,items.status.nodes,items.status.compressedNodes";
+
+/// A workflow without what a dashboard never shows and can be megabytes (exclude mode).
+const DETAIL_FIELDS: &str = "-metadata.managedFields,spec.templates,status.storedTemplates,\
+status.storedWorkflowTemplateSpec";
+
+/// Configuration of one Argo backend.
+#[derive(Debug, Clone)]
+pub struct ArgoOptions {
+    pub name: BackendName,
+    /// The argo-server root, e.g. `https://argo.example.com:2746`; `/api/v1/...` is appended.
+    pub base_url: Url,
+    pub namespace: String,
+    pub token: Option<SecretString>,
+    /// Also list ClusterWorkflowTemplates.
+    pub cluster_templates: bool,
+    /// A k8s label selector every workflow list and watch is narrowed by.
+    pub label_selector: Option<String>,
+    pub reject: RejectMode,
+    pub events: Vec<ArgoEvent>,
+    pub timeout: Duration,
+    pub ca_file: Option<PathBuf>,
+    pub insecure_skip_verify: bool,
+}
+
+#[derive(Debug)]
+pub struct ArgoBackend {
+    name: BackendName,
+    base: Url,
+    namespace: String,
+    token: Option<SecretString>,
+    cluster_templates: bool,
+    label_selector: Option<String>,
+    reject: RejectMode,
+    events: Vec<ArgoEvent>,
+    http: HttpClient,
+    gates: Arc<Mutex<Gates>>,
+}
+
+/// How many gates each Running workflow had when last read, by workflow name: the
+/// executions list, which has no nodes, shows a workflow as waiting from this.
+#[derive(Debug, Default)]
+struct Gates {
+    by_workflow: HashMap<String, usize>,
+}
+
+/// One request, fully described before anything is sent, so a preview and the real call
+/// come from the same value.
+#[derive(Debug, Clone)]
+struct Call {
+    method: Method,
+    url: Url,
+    body: Option<String>,
+}
+
+impl ArgoBackend {
+    pub fn new(options: ArgoOptions) -> Result<Self> {
+        let base = options.base_url;
+        http::check_base_url(&base, "https://argo.example.com:2746")?;
+        if options.namespace.trim().is_empty() {
+            return Err(BackendError::BadRequest(
+                "argo namespace is empty".to_owned(),
+            ));
+        }
+        if let Some(token) = &options.token
+            && (token.expose_secret().trim().is_empty()
+                || HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).is_err())
+        {
+            // Never echo the token itself: say only what is wrong with it.
+            return Err(BackendError::BadRequest(
+                "the Argo token is empty or contains characters not allowed in an HTTP header"
+                    .to_owned(),
+            ));
+        }
+        let http = HttpClient::new(&HttpOptions {
+            ca_file: options.ca_file,
+            insecure_skip_verify: options.insecure_skip_verify,
+            ..HttpOptions::new(options.timeout)
+        })?;
+        Ok(ArgoBackend {
+            name: options.name,
+            base,
+            namespace: options.namespace,
+            token: options.token,
+            cluster_templates: options.cluster_templates,
+            label_selector: options.label_selector.filter(|s| !s.trim().is_empty()),
+            reject: options.reject,
+            events: options.events,
+            http,
+            gates: Arc::default(),
+        })
+    }
+
+    // ----- URLs and requests -------------------------------------------------------------
+
+    /// `<base>/api/v1/<segments>` with every segment escaped.
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        // Checked in `new`: the base can hold path segments.
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(["api", "v1"]).extend(segments);
+        }
+        url
+    }
+
+    fn authorization(&self) -> Option<HeaderValue> {
+        let token = self.token.as_ref()?;
+        // Checked in `new`, so building the value cannot fail for a configured token.
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).ok()?;
+        value.set_sensitive(true);
+        Some(value)
+    }
+
+    fn request(&self, call: &Call) -> reqwest::RequestBuilder {
+        self.request_accepting(call, "application/json")
+    }
+
+    /// `accept` picks the framing of streams: `text/event-stream` gets SSE with keep-alives.
+    fn request_accepting(&self, call: &Call, accept: &'static str) -> reqwest::RequestBuilder {
+        let mut request = self
+            .http
+            .request(call.method.clone(), call.url.clone())
+            .header(ACCEPT, accept);
+        if let Some(auth) = self.authorization() {
+            request = request.header(AUTHORIZATION, auth);
+        }
+        if let Some(body) = &call.body {
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        request
+    }
+
+    fn preview(&self, call: &Call) -> RequestPreview {
+        let mut headers = vec![("accept".to_owned(), "application/json".to_owned())];
+        if self.token.is_some() {
+            headers.push(("authorization".to_owned(), "Bearer ***".to_owned()));
+        }
+        if call.body.is_some() {
+            headers.push(("content-type".to_owned(), "application/json".to_owned()));
+        }
+        RequestPreview {
+            method: call.method.to_string(),
+            url: call.url.to_string(),
+            headers,
+            body: call.body.clone().unwrap_or_default(),
+        }
+    }
+
+    async fn call<T: DeserializeOwned>(&self, call: &Call) -> Result<T> {
+        let response = self.http.send(self.request(call)).await?;
+        if !response.is_success() {
+            return Err(errors::error(&response));
+        }
+        response.json()
+    }
+
+    async fn get<T: DeserializeOwned>(&self, url: Url) -> Result<T> {
+        self.call(&Call {
+            method: Method::GET,
+            url,
+            body: None,
+        })
+        .await
+    }
+
+    /// Opens a server stream (watch or log) with SSE framing, for its keep-alives.
+    async fn open_stream(&self, url: Url) -> Result<stream::Frames<'_>> {
+        let call = Call {
+            method: Method::GET,
+            url,
+            body: None,
+        };
+        let request = self.request_accepting(&call, "text/event-stream");
+        match self.http.open_stream(request).await? {
+            Ok(response) => Ok(stream::Frames::new(&self.http, response, STREAM_IDLE)),
+            Err(response) => Err(errors::error(&response)),
+        }
+    }
+
+    fn gates(&self) -> MutexGuard<'_, Gates> {
+        // Every change is applied whole, so a poisoned lock still holds good data.
+        self.gates.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    // ----- workflows ---------------------------------------------------------------------
+
+    /// The workflow list URL for one page, narrowed by the configured and `extra` labels.
+    fn list_url(&self, fields: &str, extra_labels: Option<&str>, offset: usize) -> Url {
+        let mut url = self.url(&["workflows", &self.namespace]);
+        {
+            let mut query = url.query_pairs_mut();
+            let labels: Vec<&str> = self
+                .label_selector
+                .as_deref()
+                .into_iter()
+                .chain(extra_labels)
+                .collect();
+            if !labels.is_empty() {
+                query.append_pair("listOptions.labelSelector", &labels.join(","));
+            }
+            query
+                .append_pair(
+                    "listOptions.fieldSelector",
+                    "ext.showRemainingItemCount=true",
+                )
+                .append_pair("listOptions.limit", &PAGE.to_string());
+            if offset > 0 {
+                query.append_pair("listOptions.continue", &offset.to_string());
+            }
+            query.append_pair("fields", fields);
+        }
+        url
+    }
+
+    /// Every workflow matching, all pages, up to [`MAX_WORKFLOWS`]; with the list's
+    /// `resourceVersion`, where a watch resumes.
+    async fn list_workflows(
+        &self,
+        fields: &str,
+        extra_labels: Option<&str>,
+    ) -> Result<(Vec<Workflow>, String)> {
+        let mut all = Vec::new();
+        let mut offset = 0;
+        let mut version = String::new();
+        loop {
+            let page: WorkflowList = self
+                .get(self.list_url(fields, extra_labels, offset))
+                .await?;
+            let items = page.items.unwrap_or_default();
+            let got = items.len();
+            if version.is_empty() {
+                version = page.metadata.resource_version.clone();
+            }
+            all.extend(items);
+            let next = match (&page.metadata.continue_, page.metadata.remaining_item_count) {
+                (Some(c), _) if !c.is_empty() => c.parse::<usize>().ok(),
+                (_, Some(remaining)) if remaining > 0 => Some(offset + got),
+                (_, Some(_)) => None,
+                // v4 without an archive never says there is more: probe after a full page.
+                (_, None) if got >= PAGE => Some(offset + got),
+                _ => None,
+            };
+            match next {
+                Some(n) if n > offset && got > 0 && all.len() < MAX_WORKFLOWS => offset = n,
+                _ => break,
+            }
+        }
+        all.truncate(MAX_WORKFLOWS);
+        Ok((all, version))
+    }
+
+    /// Executions newest first, marked waiting where gates were last seen.
+    fn executions_of<'a>(&self, workflows: impl Iterator<Item = &'a Workflow>) -> Vec<Execution> {
+        let gates = self.gates();
+        let mut list: Vec<Execution> = workflows
+            .map(|w| {
+                let waiting = gates
+                    .by_workflow
+                    .get(&w.metadata.name)
+                    .copied()
+                    .unwrap_or(0);
+                map::execution(&self.name, w, waiting)
+            })
+            .collect();
+        list.sort_by(|a, b| b.started.cmp(&a.started).then_with(|| a.id.cmp(&b.id)));
+        list
+    }
+
+    /// Remembers which Running workflows have gates; all others have none.
+    fn remember_gates(&self, approvals: &[Approval]) {
+        let mut by_workflow = HashMap::new();
+        for a in approvals {
+            *by_workflow.entry(a.execution_id.clone()).or_insert(0) += 1;
+        }
+        self.gates().by_workflow = by_workflow;
+    }
+
+    // ----- starts --------------------------------------------------------------------------
+
+    fn event(&self, pipeline_id: &str) -> Option<&ArgoEvent> {
+        let name = pipeline_id.strip_prefix(EVENT_PREFIX)?;
+        self.events.iter().find(|e| e.name == name)
+    }
+
+    fn check_project(&self, project: &str) -> Result<()> {
+        if project == self.namespace {
+            return Ok(());
+        }
+        Err(BackendError::NotFound(format!(
+            "{} shows namespace {}, not {project:?}",
+            self.name, self.namespace
+        )))
+    }
+
+    async fn template(&self, pipeline_id: &str) -> Result<WorkflowTemplate> {
+        let url = match pipeline_id.strip_prefix(CLUSTER_PREFIX) {
+            Some(name) => self.url(&["cluster-workflow-templates", name]),
+            None => self.url(&["workflow-templates", &self.namespace, pipeline_id]),
+        };
+        self.get(url).await
+    }
+
+    async fn form(&self, project: &str, pipeline_id: &str) -> Result<StartForm> {
+        self.check_project(project)?;
+        if let Some(event) = self.event(pipeline_id) {
+            return Ok(StartForm {
+                variables: vec![VariableSpec {
+                    name: PAYLOAD.to_owned(),
+                    kind: VarKind::Text,
+                    required: false,
+                    default: Some(event.payload.clone()),
+                    description: Some(format!(
+                        "JSON payload posted to the {:?} event endpoint",
+                        event.discriminator
+                    )),
+                }],
+            });
+        }
+        let template = self.template(pipeline_id).await?;
+        Ok(StartForm {
+            variables: template
+                .spec
+                .arguments
+                .parameters
+                .iter()
+                .map(map::variable)
+                .collect(),
+        })
+    }
+
+    /// The start request, checked against the form before anything is sent.
+    fn start_call(&self, form: &StartForm, request: &StartRequest) -> Result<Call> {
+        let values = checked_values(form, &request.values)?;
+        if let Some(event) = self.event(&request.pipeline_id) {
+            let payload = values
+                .iter()
+                .find(|(n, _)| n == PAYLOAD)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| event.payload.clone());
+            let json: serde_json::Value = serde_json::from_str(&payload).map_err(|e| {
+                BackendError::BadRequest(format!("{PAYLOAD} is not valid JSON: {e}"))
+            })?;
+            return Ok(Call {
+                method: Method::POST,
+                url: self.url(&["events", &self.namespace, &event.discriminator]),
+                body: Some(json.to_string()),
+            });
+        }
+        let (kind, name) = match request.pipeline_id.strip_prefix(CLUSTER_PREFIX) {
+            Some(name) => ("ClusterWorkflowTemplate", name),
+            None => ("WorkflowTemplate", request.pipeline_id.as_str()),
+        };
+        let body = wire::SubmitRequest {
+            namespace: self.namespace.clone(),
+            resource_kind: kind,
+            resource_name: name.to_owned(),
+            submit_options: wire::SubmitOptions {
+                parameters: values.iter().map(|(n, v)| format!("{n}={v}")).collect(),
+                labels: None,
+            },
+        };
+        Ok(Call {
+            method: Method::POST,
+            url: self.url(&["workflows", &self.namespace, "submit"]),
+            body: Some(to_json(&body)),
+        })
+    }
+
+    // ----- decisions -----------------------------------------------------------------------
+
+    fn action_call(&self, workflow: &str, action: &str, body: String) -> Call {
+        Call {
+            method: Method::PUT,
+            url: self.url(&["workflows", &self.namespace, workflow, action]),
+            body: Some(body),
+        }
+    }
+
+    fn decision_call(&self, approval: &Approval, step: &decide::Call) -> Call {
+        let workflow = approval.execution_id.clone();
+        let selector = format!("id={}", approval.id);
+        let namespace = self.namespace.clone();
+        match step {
+            decide::Call::Set {
+                output_parameters,
+                message,
+                failed,
+            } => {
+                let body = wire::SetRequest {
+                    namespace,
+                    name: workflow.clone(),
+                    node_field_selector: selector,
+                    phase: failed.then_some("Failed"),
+                    message: message.clone(),
+                    output_parameters: output_parameters.clone(),
+                };
+                self.action_call(&workflow, "set", to_json(&body))
+            }
+            decide::Call::Resume => {
+                let body = wire::ResumeRequest {
+                    namespace,
+                    name: workflow.clone(),
+                    node_field_selector: selector,
+                };
+                self.action_call(&workflow, "resume", to_json(&body))
+            }
+            decide::Call::Stop { message } => {
+                let body = wire::StopRequest {
+                    namespace,
+                    name: workflow.clone(),
+                    node_field_selector: selector,
+                    message: Some(message.clone()),
+                };
+                self.action_call(&workflow, "stop", to_json(&body))
+            }
+        }
+    }
+}
+
+/// The start-form variable of an event pipeline.
+const PAYLOAD: &str = "payload";
+
+fn to_json(value: &impl serde::Serialize) -> String {
+    // Plain structs of strings and vectors always serialize.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// The values to send: blank ones dropped (the server applies defaults), unknown names,
+/// missing required values and values outside a choice refused, naming the variable.
+fn checked_values(form: &StartForm, values: &[(String, String)]) -> Result<Vec<(String, String)>> {
+    for (name, _) in values {
+        if !form.variables.iter().any(|v| &v.name == name) {
+            let known: Vec<&str> = form.variables.iter().map(|v| v.name.as_str()).collect();
+            return Err(BackendError::BadRequest(format!(
+                "unknown variable {name:?}; this pipeline takes {}",
+                if known.is_empty() {
+                    "no variables".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        }
+    }
+    let mut out = Vec::new();
+    for var in &form.variables {
+        let value = values
+            .iter()
+            .rev()
+            .find(|(n, v)| n == &var.name && !v.trim().is_empty())
+            .map(|(_, v)| v.clone());
+        match value {
+            Some(v) => {
+                if let VarKind::Choice(options) = &var.kind
+                    && !options.contains(&v)
+                {
+                    return Err(BackendError::BadRequest(format!(
+                        "{}={v} is not one of {}",
+                        var.name,
+                        options.join(", ")
+                    )));
+                }
+                out.push((var.name.clone(), v));
+            }
+            None if var.required => {
+                return Err(BackendError::BadRequest(format!(
+                    "{} is required (no default)",
+                    var.name
+                )));
+            }
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+#[async_trait]
+impl Backend for ArgoBackend {
+    fn name(&self) -> &BackendName {
+        &self.name
+    }
+
+    fn kind(&self) -> BackendKind {
+        BackendKind::Argo
+    }
+
+    async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {
+        let mut pipelines = Vec::new();
+        let mut sources = vec![(self.url(&["workflow-templates", &self.namespace]), false)];
+        if self.cluster_templates {
+            sources.push((self.url(&["cluster-workflow-templates"]), true));
+        }
+        for (base, cluster) in sources {
+            let mut token: Option<String> = None;
+            loop {
+                let mut url = base.clone();
+                url.query_pairs_mut()
+                    .append_pair("listOptions.limit", &PAGE.to_string());
+                if let Some(t) = &token {
+                    url.query_pairs_mut().append_pair("listOptions.continue", t);
+                }
+                let page: WorkflowTemplateList = self.get(url).await?;
+                for template in page.items.unwrap_or_default() {
+                    let mut p = map::pipeline(&self.name, &template, cluster);
+                    // Cluster templates are submitted into the configured namespace.
+                    p.project = self.namespace.clone();
+                    pipelines.push(p);
+                }
+                match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                    Some(next) if Some(&next) != token.as_ref() => token = Some(next),
+                    _ => break,
+                }
+            }
+        }
+        for event in &self.events {
+            pipelines.push(Pipeline {
+                backend: self.name.clone(),
+                project: self.namespace.clone(),
+                id: format!("{EVENT_PREFIX}{}", event.name),
+                name: event.name.clone(),
+                description: if event.description.is_empty() {
+                    format!("event {}", event.discriminator)
+                } else {
+                    event.description.clone()
+                },
+                tags: vec![("event".to_owned(), event.discriminator.clone())],
+                last_status: None,
+                last_run: None,
+                stages: None,
+            });
+        }
+        Ok(pipelines)
+    }
+
+    async fn start_form(&self, project: &str, pipeline_id: &str) -> Result<StartForm> {
+        self.form(project, pipeline_id).await
+    }
+
+    async fn start(&self, request: &StartRequest) -> Result<StartResult> {
+        let form = self.form(&request.project, &request.pipeline_id).await?;
+        let call = self.start_call(&form, request)?;
+        if let Some(event) = self.event(&request.pipeline_id) {
+            let _: serde_json::Value = self.call(&call).await?;
+            return Ok(StartResult {
+                execution_id: format!("{EVENT_PREFIX}{}", event.discriminator),
+                status: Status::new(ExecStatus::Unknown, "event accepted"),
+            });
+        }
+        let workflow: Workflow = self.call(&call).await?;
+        Ok(StartResult {
+            execution_id: workflow.metadata.name.clone(),
+            status: map::workflow_status(&workflow, 0),
+        })
+    }
+
+    async fn start_preview(&self, request: &StartRequest) -> Result<RequestPreview> {
+        let form = self.form(&request.project, &request.pipeline_id).await?;
+        Ok(self.preview(&self.start_call(&form, request)?))
+    }
+
+    async fn list_executions(&self) -> Result<Vec<Execution>> {
+        let (workflows, _) = self.list_workflows(LIST_FIELDS, None).await?;
+        Ok(self.executions_of(workflows.iter()))
+    }
+
+    async fn execution(&self, exec: &ExecRef) -> Result<ExecutionDetail> {
+        self.check_project(&exec.project)?;
+        if exec.id.starts_with(EVENT_PREFIX) {
+            return Err(BackendError::Unsupported(
+                "an event has no execution of its own; the workflows it started carry the label \
+                 workflows.argoproj.io/workflow-event-binding"
+                    .to_owned(),
+            ));
+        }
+        let mut url = self.url(&["workflows", &self.namespace, &exec.id]);
+        url.query_pairs_mut().append_pair("fields", DETAIL_FIELDS);
+        let workflow: Workflow = self.get(url).await?;
+        let approvals = map::approvals(&self.name, &workflow);
+        self.gates()
+            .by_workflow
+            .insert(workflow.metadata.name.clone(), approvals.len());
+        Ok(ExecutionDetail {
+            execution: map::execution(&self.name, &workflow, approvals.len()),
+            stages: map::stages(&workflow),
+            approvals,
+        })
+    }
+
+    async fn waiting_approvals(&self) -> Result<Vec<Approval>> {
+        let running = "workflows.argoproj.io/phase=Running";
+        let (workflows, _) = self.list_workflows(GATE_FIELDS, Some(running)).await?;
+        let (complete, compressed): (Vec<Workflow>, Vec<Workflow>) = workflows
+            .into_iter()
+            .partition(|w| w.status.nodes.is_some() || w.status.compressed_nodes.is_none());
+        // Lists do not expand compressed nodes (spec §4.2); a GET does.
+        let expanded: Vec<Workflow> = futures::stream::iter(compressed)
+            .map(|w| async move {
+                let mut url = self.url(&["workflows", &self.namespace, &w.metadata.name]);
+                url.query_pairs_mut().append_pair("fields", DETAIL_FIELDS);
+                self.get::<Workflow>(url).await
+            })
+            .buffer_unordered(DETAIL_CONCURRENCY)
+            .try_collect()
+            .await?;
+        let mut approvals: Vec<Approval> = complete
+            .iter()
+            .chain(&expanded)
+            .flat_map(|w| map::approvals(&self.name, w))
+            .collect();
+        approvals.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        self.remember_gates(&approvals);
+        Ok(approvals)
+    }
+
+    async fn decide(&self, approval: &Approval, decision: &Decision) -> Result<DecisionOutcome> {
+        self.check_project(&approval.project)?;
+        let plan = decide::plan(approval, decision, self.reject)?;
+        for step in &plan {
+            let _: Workflow = self.call(&self.decision_call(approval, step)).await?;
+        }
+        self.gates()
+            .by_workflow
+            .entry(approval.execution_id.clone())
+            .and_modify(|n| *n = n.saturating_sub(1));
+        Ok(match decision.action {
+            DecisionAction::Approve => DecisionOutcome::Approved,
+            DecisionAction::Reject => DecisionOutcome::Rejected,
+        })
+    }
+
+    fn can_watch(&self) -> bool {
+        true
+    }
+
+    async fn logs(
+        &self,
+        exec: &ExecRef,
+        step: Option<&str>,
+        follow: bool,
+        lines: &mpsc::UnboundedSender<LogLine>,
+    ) -> Result<()> {
+        self.check_project(&exec.project)?;
+        logs::stream(self, exec, step, follow, lines).await
+    }
+
+    async fn watch_executions(&self, lists: &mpsc::UnboundedSender<Vec<Execution>>) -> Result<()> {
+        watch::run(self, lists).await
+    }
+}

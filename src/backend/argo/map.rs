@@ -1,0 +1,466 @@
+//! From Argo objects to the domain: workflow and node phases, the stage/step tree of a
+//! workflow, and its waiting Suspend nodes as gates.
+
+use std::collections::{HashMap, HashSet};
+
+use jiff::Timestamp;
+
+use super::wire::{Node, Parameter, Workflow, WorkflowTemplate};
+use crate::domain::{
+    Approval, ApproverInput, BackendName, ExecStatus, Execution, Pipeline, Stage, Status, Step,
+    VarKind, VariableSpec,
+};
+
+pub const LABEL_TEMPLATE: &str = "workflows.argoproj.io/workflow-template";
+pub const LABEL_CLUSTER_TEMPLATE: &str = "workflows.argoproj.io/cluster-workflow-template";
+const LABEL_CREATOR: &[&str] = &[
+    "workflows.argoproj.io/creator-preferred-username",
+    "workflows.argoproj.io/creator-email",
+    "workflows.argoproj.io/creator",
+];
+const ANNOTATION_TITLE: &str = "workflows.argoproj.io/title";
+const ANNOTATION_DESCRIPTION: &str = "workflows.argoproj.io/description";
+
+/// Pipeline ids of ClusterWorkflowTemplates carry this prefix: `:` cannot occur in a k8s
+/// name, so a cluster template never clashes with a namespaced one of the same name.
+pub const CLUSTER_PREFIX: &str = "cluster:";
+/// Pipeline ids of configured WorkflowEventBindings.
+pub const EVENT_PREFIX: &str = "event:";
+
+pub fn timestamp(text: Option<&str>) -> Option<Timestamp> {
+    text.and_then(|t| t.parse().ok())
+}
+
+/// A workflow's phase, refined by what the phase alone does not say: a Running workflow
+/// may be waiting for a person (a Running Suspend node, `gates` > 0) or suspended as a whole,
+/// and a Failed one may have been stopped by someone.
+pub fn workflow_status(workflow: &Workflow, gates: usize) -> Status {
+    let phase = workflow.status.phase.as_deref().unwrap_or("");
+    let status = match phase {
+        "" => return Status::new(ExecStatus::Queued, "Pending"),
+        "Pending" => ExecStatus::Queued,
+        "Running" if gates > 0 => return Status::new(ExecStatus::Waiting, "Running (suspended)"),
+        "Running" if workflow.spec.suspend == Some(true) => {
+            return Status::new(ExecStatus::Paused, "Running (suspended)");
+        }
+        "Running" => ExecStatus::Running,
+        "Succeeded" => ExecStatus::Succeeded,
+        "Failed" | "Error" if workflow.spec.shutdown.is_some() => ExecStatus::Aborted,
+        "Failed" | "Error" => ExecStatus::Failed,
+        _ => ExecStatus::Unknown,
+    };
+    Status::new(status, phase)
+}
+
+pub fn node_status(node: &Node) -> Status {
+    let phase = node.phase.as_deref().unwrap_or("Pending");
+    let status = match phase {
+        "Pending" => ExecStatus::Queued,
+        "Running" if node.type_ == "Suspend" => ExecStatus::Waiting,
+        "Running" => ExecStatus::Running,
+        "Succeeded" => ExecStatus::Succeeded,
+        "Skipped" | "Omitted" => ExecStatus::Skipped,
+        "Failed" | "Error" => ExecStatus::Failed,
+        _ => ExecStatus::Unknown,
+    };
+    Status::new(status, phase)
+}
+
+/// A gate: a Suspend node in phase Running (the server's `IsActiveSuspendNode`).
+pub fn is_gate(node: &Node) -> bool {
+    node.type_ == "Suspend" && node.phase.as_deref() == Some("Running")
+}
+
+/// `("release", "release")` for a workflow from a template, `("cluster:ci", "ci")` for a
+/// cluster template, the workflow's own name otherwise.
+pub fn pipeline_of(workflow: &Workflow) -> (String, String) {
+    let labels = &workflow.metadata.labels;
+    if let Some(name) = labels.get(LABEL_TEMPLATE) {
+        return (name.clone(), name.clone());
+    }
+    if let Some(name) = labels.get(LABEL_CLUSTER_TEMPLATE) {
+        return (format!("{CLUSTER_PREFIX}{name}"), name.clone());
+    }
+    match &workflow.spec.workflow_template_ref {
+        Some(r) if r.cluster_scope => (format!("{CLUSTER_PREFIX}{}", r.name), r.name.clone()),
+        Some(r) if !r.name.is_empty() => (r.name.clone(), r.name.clone()),
+        _ => (String::new(), workflow.metadata.name.clone()),
+    }
+}
+
+fn creator(workflow: &Workflow) -> String {
+    LABEL_CREATOR
+        .iter()
+        .find_map(|key| workflow.metadata.labels.get(*key))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// `"3/7"` → (3, 7); anything else → (0, 0).
+fn progress(text: Option<&str>) -> (u32, u32) {
+    text.and_then(|t| t.split_once('/'))
+        .and_then(|(done, total)| Some((done.trim().parse().ok()?, total.trim().parse().ok()?)))
+        .unwrap_or((0, 0))
+}
+
+pub fn execution(backend: &BackendName, workflow: &Workflow, gates: usize) -> Execution {
+    let (pipeline_id, pipeline_name) = pipeline_of(workflow);
+    let (stages_done, stages_total) = progress(workflow.status.progress.as_deref());
+    Execution {
+        backend: backend.clone(),
+        project: workflow.metadata.namespace.clone(),
+        id: workflow.metadata.name.clone(),
+        pipeline_id,
+        pipeline_name,
+        status: workflow_status(workflow, gates),
+        started: timestamp(workflow.status.started_at.as_deref())
+            .or_else(|| timestamp(workflow.metadata.creation_timestamp.as_deref())),
+        ended: timestamp(workflow.status.finished_at.as_deref()),
+        triggered_by: creator(workflow),
+        run_number: None,
+        stages_done,
+        stages_total,
+        message: workflow.status.message.clone().filter(|m| !m.is_empty()),
+    }
+}
+
+pub fn pipeline(backend: &BackendName, template: &WorkflowTemplate, cluster: bool) -> Pipeline {
+    let meta = &template.metadata;
+    let id = if cluster {
+        format!("{CLUSTER_PREFIX}{}", meta.name)
+    } else {
+        meta.name.clone()
+    };
+    let mut tags: Vec<(String, String)> = meta
+        .labels
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if cluster {
+        tags.push(("scope".to_owned(), "cluster".to_owned()));
+    }
+    Pipeline {
+        backend: backend.clone(),
+        project: meta.namespace.clone(),
+        id,
+        name: meta
+            .annotations
+            .get(ANNOTATION_TITLE)
+            .cloned()
+            .unwrap_or_else(|| meta.name.clone()),
+        description: meta
+            .annotations
+            .get(ANNOTATION_DESCRIPTION)
+            .cloned()
+            .unwrap_or_default(),
+        tags,
+        last_status: None,
+        last_run: None,
+        stages: None,
+    }
+}
+
+/// A workflow argument as a start-form variable: the template's `value` is its default, an
+/// `enum` makes it a choice, and one with neither must be given.
+pub fn variable(parameter: &Parameter) -> VariableSpec {
+    let default = parameter
+        .value
+        .clone()
+        .or_else(|| parameter.default.clone());
+    VariableSpec {
+        name: parameter.name.clone(),
+        kind: if parameter.enum_.is_empty() {
+            VarKind::Text
+        } else {
+            VarKind::Choice(parameter.enum_.clone())
+        },
+        required: default.is_none(),
+        default,
+        description: parameter.description.clone(),
+    }
+}
+
+/// The stage/step tree of a workflow with its nodes. Steps workflows get a stage per step
+/// group (`[0]`, `[1]`...), DAG and single-template workflows one stage; steps are the leaf
+/// nodes (pods, suspends, HTTP...) under each, in start order.
+pub fn stages(workflow: &Workflow) -> Vec<Stage> {
+    let Some(nodes) = &workflow.status.nodes else {
+        return Vec::new();
+    };
+    let Some(root) = nodes.get(&workflow.metadata.name) else {
+        return Vec::new();
+    };
+    let groups: Vec<&Node> = if root.type_ == "Steps" {
+        root.children
+            .iter()
+            .filter_map(|id| nodes.get(id))
+            .filter(|n| n.type_ == "StepGroup")
+            .collect()
+    } else {
+        vec![root]
+    };
+    groups
+        .into_iter()
+        .map(|group| {
+            let mut leaves = Vec::new();
+            collect_leaves(nodes, group, &mut leaves, &mut HashSet::new());
+            leaves.sort_by(|a, b| {
+                (a.started_at.is_none(), &a.started_at)
+                    .cmp(&(b.started_at.is_none(), &b.started_at))
+            });
+            let steps: Vec<Step> = leaves.iter().map(|n| step(n)).collect();
+            let name = if group.type_ == "StepGroup" {
+                let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
+                format!("{} {}", group.display_name, names.join(", "))
+            } else {
+                group
+                    .template_name
+                    .clone()
+                    .unwrap_or_else(|| group.display_name.clone())
+            };
+            Stage {
+                name,
+                status: node_status(group),
+                started: timestamp(group.started_at.as_deref()),
+                ended: timestamp(group.finished_at.as_deref()),
+                steps,
+            }
+        })
+        .collect()
+}
+
+/// Collects the leaf nodes under `node`, each once: `seen` makes a malformed (cyclic or
+/// shared) node graph from the server cost one visit per node, never a loop.
+fn collect_leaves<'a>(
+    nodes: &'a HashMap<String, Node>,
+    node: &'a Node,
+    out: &mut Vec<&'a Node>,
+    seen: &mut HashSet<&'a str>,
+) {
+    if !seen.insert(node.id.as_str()) {
+        return;
+    }
+    let container = matches!(
+        node.type_.as_str(),
+        "Steps" | "StepGroup" | "DAG" | "TaskGroup" | "Retry"
+    );
+    if !container {
+        out.push(node);
+        return;
+    }
+    for child in node.children.iter().filter_map(|id| nodes.get(id)) {
+        collect_leaves(nodes, child, out, seen);
+    }
+}
+
+fn step(node: &Node) -> Step {
+    Step {
+        name: node.display_name.clone(),
+        kind: node.type_.clone(),
+        status: node_status(node),
+        started: timestamp(node.started_at.as_deref()),
+        ended: timestamp(node.finished_at.as_deref()),
+        message: node.message.clone().filter(|m| !m.is_empty()),
+    }
+}
+
+/// Every waiting Suspend node of a workflow as a gate, oldest first.
+pub fn approvals(backend: &BackendName, workflow: &Workflow) -> Vec<Approval> {
+    let Some(nodes) = &workflow.status.nodes else {
+        return Vec::new();
+    };
+    let (pipeline_id, pipeline_name) = pipeline_of(workflow);
+    let environment = workflow
+        .spec
+        .arguments
+        .parameters
+        .iter()
+        .find(|p| matches!(p.name.as_str(), "env" | "environment"))
+        .and_then(|p| p.value.clone());
+    let mut gates: Vec<Approval> = nodes
+        .values()
+        .filter(|n| is_gate(n))
+        .map(|node| {
+            let stage = node
+                .boundary_id
+                .as_ref()
+                .and_then(|b| nodes.get(b))
+                .map(|b| b.display_name.clone())
+                .unwrap_or_default();
+            Approval {
+                backend: backend.clone(),
+                project: workflow.metadata.namespace.clone(),
+                id: node.id.clone(),
+                execution_id: workflow.metadata.name.clone(),
+                pipeline_id: pipeline_id.clone(),
+                pipeline_name: pipeline_name.clone(),
+                stage,
+                step: node.display_name.clone(),
+                message: gate_message(node),
+                approvers: Vec::new(),
+                min_count: 1,
+                inputs: supplied_inputs(node),
+                created: timestamp(node.started_at.as_deref()),
+                deadline: None,
+                triggered_by: creator(workflow),
+                environment: environment.clone(),
+            }
+        })
+        .collect();
+    gates.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+    gates
+}
+
+/// What the gate asks: its parameters' descriptions, else its message, else its template.
+fn gate_message(node: &Node) -> String {
+    let descriptions: Vec<&str> = node
+        .inputs
+        .iter()
+        .flat_map(|i| &i.parameters)
+        .filter_map(|p| p.description.as_deref())
+        .filter(|d| !d.is_empty())
+        .collect();
+    if !descriptions.is_empty() {
+        return descriptions.join(" ");
+    }
+    node.message
+        .clone()
+        .filter(|m| !m.is_empty())
+        .or_else(|| node.template_name.clone())
+        .unwrap_or_else(|| node.display_name.clone())
+}
+
+/// The values a person supplies: output parameters with `valueFrom.supplied`, described by
+/// the input parameter of the same name (its enum and default), as the Argo UI builds its
+/// resume form.
+pub fn supplied_inputs(node: &Node) -> Vec<ApproverInput> {
+    let inputs = node.inputs.as_ref().map(|i| i.parameters.as_slice());
+    node.outputs
+        .iter()
+        .flat_map(|o| &o.parameters)
+        .filter(|p| p.value_from.as_ref().is_some_and(|v| v.supplied.is_some()))
+        .map(|output| {
+            let input = inputs
+                .unwrap_or_default()
+                .iter()
+                .find(|i| i.name == output.name);
+            let default = input
+                .and_then(|i| i.value.clone().or_else(|| i.default.clone()))
+                .unwrap_or_default();
+            ApproverInput {
+                name: output.name.clone(),
+                default,
+                options: input.map(|i| i.enum_.clone()).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The steps workflow waiting for approval of spec §5.2, plus a second, parallel gate
+    /// without parameters and a finished pod.
+    const WAITING: &str = r#"{"metadata":{"name":"release-kgfn7","namespace":"argo","resourceVersion":"4812399","creationTimestamp":"2026-08-20T18:01:55Z",
+      "labels":{"workflows.argoproj.io/phase":"Running","workflows.argoproj.io/completed":"false","workflows.argoproj.io/workflow-template":"release","workflows.argoproj.io/creator-preferred-username":"alice"}},
+     "spec":{"entrypoint":"release","arguments":{"parameters":[{"name":"env","value":"prod"}]}},
+     "status":{"phase":"Running","startedAt":"2026-08-20T18:01:56Z","finishedAt":null,"progress":"1/2",
+      "nodes":{
+       "release-kgfn7":{"id":"release-kgfn7","name":"release-kgfn7","displayName":"release-kgfn7","type":"Steps","templateName":"release","phase":"Running","startedAt":"2026-08-20T18:01:56Z","finishedAt":null,"children":["release-kgfn7-1","release-kgfn7-2"]},
+       "release-kgfn7-1":{"id":"release-kgfn7-1","name":"release-kgfn7[0]","displayName":"[0]","type":"StepGroup","phase":"Succeeded","boundaryID":"release-kgfn7","startedAt":"2026-08-20T18:01:56Z","finishedAt":"2026-08-20T18:02:30Z","children":["release-kgfn7-3"]},
+       "release-kgfn7-3":{"id":"release-kgfn7-3","name":"release-kgfn7[0].build","displayName":"build","type":"Pod","templateName":"build","phase":"Succeeded","boundaryID":"release-kgfn7","startedAt":"2026-08-20T18:01:56Z","finishedAt":"2026-08-20T18:02:30Z"},
+       "release-kgfn7-2":{"id":"release-kgfn7-2","name":"release-kgfn7[1]","displayName":"[1]","type":"StepGroup","phase":"Running","boundaryID":"release-kgfn7","startedAt":"2026-08-20T18:02:31Z","finishedAt":null,"children":["release-kgfn7-4","release-kgfn7-5"]},
+       "release-kgfn7-4":{"id":"release-kgfn7-4","name":"release-kgfn7[1].approval","displayName":"approval","type":"Suspend","templateName":"approval","phase":"Running","boundaryID":"release-kgfn7","startedAt":"2026-08-20T18:02:31Z","finishedAt":null,
+         "inputs":{"parameters":[{"name":"approve","default":"NO","enum":["YES","NO"],"description":"Deploy to prod?"}]},
+         "outputs":{"parameters":[{"name":"approve","valueFrom":{"supplied":{}}}]}},
+       "release-kgfn7-5":{"id":"release-kgfn7-5","name":"release-kgfn7[1].sre","displayName":"sre","type":"Suspend","templateName":"sre-ok","phase":"Running","boundaryID":"release-kgfn7","startedAt":"2026-08-20T18:02:32Z","finishedAt":null}}}}"#;
+
+    fn waiting() -> Workflow {
+        serde_json::from_str(WAITING).unwrap()
+    }
+
+    #[test]
+    fn parallel_suspend_nodes_are_separate_gates() {
+        let gates = approvals(&"argo".into(), &waiting());
+        assert_eq!(gates.len(), 2);
+        let first = &gates[0];
+        assert_eq!(first.id, "release-kgfn7-4");
+        assert_eq!(first.execution_id, "release-kgfn7");
+        assert_eq!(first.pipeline_id, "release");
+        assert_eq!(first.stage, "release-kgfn7");
+        assert_eq!(first.step, "approval");
+        assert_eq!(first.message, "Deploy to prod?");
+        assert_eq!(first.triggered_by, "alice");
+        assert_eq!(first.environment.as_deref(), Some("prod"));
+        assert_eq!(
+            first.inputs,
+            vec![ApproverInput {
+                name: "approve".into(),
+                default: "NO".into(),
+                options: vec!["YES".into(), "NO".into()],
+            }]
+        );
+        // No parameters: nothing to supply, and the template names the gate.
+        assert_eq!(gates[1].id, "release-kgfn7-5");
+        assert!(gates[1].inputs.is_empty());
+        assert_eq!(gates[1].message, "sre-ok");
+    }
+
+    #[test]
+    fn a_running_workflow_with_gates_is_waiting() {
+        let w = waiting();
+        let e = execution(&"argo".into(), &w, 2);
+        assert_eq!(e.status.status, ExecStatus::Waiting);
+        assert_eq!((e.stages_done, e.stages_total), (1, 2));
+        assert_eq!(e.pipeline_name, "release");
+        assert_eq!(
+            execution(&"argo".into(), &w, 0).status.status,
+            ExecStatus::Running
+        );
+    }
+
+    #[test]
+    fn step_groups_become_stages_of_their_leaves() {
+        let stages = stages(&waiting());
+        let names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["[0] build", "[1] approval, sre"]);
+        assert_eq!(stages[0].status.status, ExecStatus::Succeeded);
+        assert_eq!(stages[1].steps[0].status.status, ExecStatus::Waiting);
+        assert_eq!(stages[1].steps[0].kind, "Suspend");
+    }
+
+    #[test]
+    fn phases_map_with_a_fallback() {
+        let with = |phase: &str, shutdown: Option<&str>| {
+            let mut w = Workflow::default();
+            w.status.phase = Some(phase.to_owned());
+            w.spec.shutdown = shutdown.map(str::to_owned);
+            workflow_status(&w, 0)
+        };
+        assert_eq!(with("", None).status, ExecStatus::Queued);
+        assert_eq!(with("Succeeded", None).status, ExecStatus::Succeeded);
+        assert_eq!(with("Error", None).status, ExecStatus::Failed);
+        assert_eq!(
+            with("Failed", Some("Terminate")).status,
+            ExecStatus::Aborted
+        );
+        let odd = with("Hibernating", None);
+        assert_eq!(
+            (odd.status, odd.raw.as_str()),
+            (ExecStatus::Unknown, "Hibernating")
+        );
+    }
+
+    #[test]
+    fn cyclic_node_graphs_terminate() {
+        let mut w = waiting();
+        let nodes = w.status.nodes.as_mut().unwrap();
+        nodes
+            .get_mut("release-kgfn7-2")
+            .unwrap()
+            .children
+            .extend(["release-kgfn7-2".into(), "release-kgfn7".into()]);
+        assert_eq!(stages(&w).len(), 2);
+    }
+}

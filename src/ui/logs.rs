@@ -1,0 +1,133 @@
+//! The log view: one execution's log as it streams, with the step each line came from, the
+//! search term highlighted, and where the stream stands on the last line.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+use super::theme::Theme;
+use crate::app::{App, LogView};
+use crate::sanitize::clean;
+
+/// Widest step column; longer step names are cut.
+const MAX_SOURCE: usize = 18;
+
+/// The fixed keys, shown in the footer while the view is open.
+pub const HINTS: &[(&str, &str)] = &[
+    ("esc", "close"),
+    ("space", "pause/follow"),
+    ("s", "step"),
+    ("/", "search"),
+    ("n/N", "next/prev"),
+    ("g/G", "top/end"),
+];
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
+    let Some(view) = &app.logs else {
+        return;
+    };
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let [text, status] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
+    let height = usize::from(text.height);
+    let first = view.first_visible(height);
+    let source_width = view
+        .shown()
+        .skip(first)
+        .take(height)
+        .map(|l| l.source.width().min(MAX_SOURCE))
+        .max()
+        .unwrap_or(0);
+    let needle = view.search.as_deref().map(str::to_lowercase);
+    let lines: Vec<Line> = view
+        .shown()
+        .skip(first)
+        .take(height)
+        .map(|line| {
+            let source = clean(&line.source);
+            let mut spans = vec![Span::styled(
+                format!("{:<source_width$} ", cut(&source, source_width)),
+                theme.dim(),
+            )];
+            spans.extend(highlighted(&clean(&line.text), needle.as_deref(), theme));
+            Line::from(spans)
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), text);
+    f.render_widget(Paragraph::new(status_line(view, app, theme)), status);
+}
+
+fn status_line<'a>(view: &LogView, app: &App, theme: &Theme) -> Line<'a> {
+    if let Some(input) = &app.log_search {
+        return Line::from(vec![
+            Span::styled("search: ", theme.key()),
+            Span::raw(input.value().to_owned()),
+        ]);
+    }
+    let mut parts = vec![if view.follow {
+        "following".to_owned()
+    } else {
+        "paused (space follows)".to_owned()
+    }];
+    parts.push(format!("{} lines", view.shown_len()));
+    if view.dropped > 0 {
+        parts.push(format!("{} older dropped", view.dropped));
+    }
+    if let Some(step) = &view.step {
+        parts.push(format!("step {}", clean(step)));
+    }
+    if let Some(search) = &view.search {
+        parts.push(format!("/{}", clean(search)));
+    }
+    let (ended, style) = match &view.ended {
+        None => (None, theme.dim()),
+        Some(Ok(())) => (Some("log ended".to_owned()), theme.dim()),
+        Some(Err(e)) => (Some(format!("log failed: {}", clean(e))), theme.warn()),
+    };
+    parts.extend(ended);
+    Line::styled(parts.join(" · "), style)
+}
+
+/// `text` with every case-insensitive occurrence of `needle` styled as a match.
+fn highlighted<'a>(text: &str, needle: Option<&str>, theme: &Theme) -> Vec<Span<'a>> {
+    let Some(needle) = needle.filter(|n| !n.is_empty()) else {
+        return vec![Span::raw(text.to_owned())];
+    };
+    let lower = text.to_lowercase();
+    // Lower-casing can change byte lengths (e.g. some Unicode letters); then the offsets
+    // would not line up, and the line is shown without highlights rather than cut wrongly.
+    if lower.len() != text.len() {
+        return vec![Span::raw(text.to_owned())];
+    }
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for (start, _) in lower.match_indices(needle) {
+        if start < at {
+            continue;
+        }
+        spans.push(Span::raw(text[at..start].to_owned()));
+        let end = start + needle.len();
+        spans.push(Span::styled(text[start..end].to_owned(), theme.selected()));
+        at = end;
+    }
+    spans.push(Span::raw(text[at..].to_owned()));
+    spans
+}
+
+fn cut(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.width() + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) + 1 > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
