@@ -38,6 +38,7 @@ use serde_json::{Map, Value, json};
 use super::Shared;
 use super::harness::Limiter;
 use schema::Schema;
+pub(crate) use schema::{app_id, entity_id, is_workflow};
 
 /// The GraphQL limiter's message (CORE `GraphQLConstants.RATE_LIMIT_REACHED`).
 pub(crate) const RATE_LIMIT_MESSAGE: &str =

@@ -48,7 +48,8 @@ pub(crate) fn entity_id(project: &str, pipeline: &str) -> String {
     fg_id(&["entity", project, pipeline])
 }
 
-fn is_workflow(p: &Pipeline) -> bool {
+/// Whether a First Gen application's pipeline is a workflow (else a pipeline).
+pub(crate) fn is_workflow(p: &Pipeline) -> bool {
     first_gen::workflow(&p.project, &p.id).is_some()
 }
 
