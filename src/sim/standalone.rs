@@ -120,95 +120,69 @@ impl Signals {
     }
 }
 
-/// Everything a user needs to point a script at the simulator.
+/// Everything a user needs to point a script at the simulator. Every face accepts the one
+/// token, so `harness_token` is also the Argo and Infraxys token.
 fn banner(sim: &SimHandle, args: &Args) -> String {
     let e = sim.endpoints();
-    let mut out = String::new();
-    let mut line = |text: String| {
-        out.push_str(&text);
-        out.push('\n');
-    };
-    line(format!(
-        "flightdeck simulator: seed {}, clock x{}; Ctrl-C stops it",
-        args.seed, args.speed
-    ));
-    line(String::new());
-    line(format!(
-        "  Harness NextGen    {}   (/pipeline/api/..., /gateway/pipeline/api/..., /v1/...)",
-        e.harness_url
-    ));
-    line(format!(
-        "  Harness First Gen  {}/api/graphql?accountId={}",
-        e.harness_fg_url(),
-        e.account
-    ));
-    line(format!(
-        "  Argo Workflows     {}   (/api/v1/...)",
-        e.argo_url
-    ));
-    line(format!(
-        "  Infraxys           {}   (/api/v1/...)",
-        e.infraxys_url
-    ));
-    line(String::new());
-    line(format!("  account            {}", e.account));
-    line(format!("  org                {}", e.org));
-    line(format!("  projects           {}", e.projects.join(", ")));
-    line(format!(
-        "  applications       {}",
-        e.applications.join(", ")
-    ));
-    line(format!("  namespaces         {}", e.namespaces.join(", ")));
-    line(format!("  infraxys branch    {}", e.infraxys.branch));
-    out.push_str(&infraxys_paths(&e));
-    let mut line = |text: String| {
-        out.push_str(&text);
-        out.push('\n');
-    };
-    line(String::new());
-    line(
-        "  token, accepted by every face with every permission (Harness x-api-key, First Gen \
-          X-Api-Key, Argo Authorization: Bearer, Infraxys Authorization: token):"
-            .to_string(),
-    );
-    line(format!("    export {TOKEN_ENV}='{}'", sim.harness_token()));
-    line(format!(
-        "    export ARGO_SERVER={} ARGO_HTTP1=true ARGO_SECURE=false ARGO_TOKEN='Bearer {}'",
-        authority(&e.argo_url),
-        sim.argo_token()
-    ));
-    line("  tokens for trying refusals:".to_string());
-    line(format!(
-        "    Harness view-only PAT         {}",
-        sim.harness_unauthorized_token()
-    ));
-    line(format!(
-        "    Harness second approver PAT   {}",
-        sim.harness_second_token()
-    ));
-    line(format!(
-        "    Harness service account       {}   (approvals refuse it)",
-        sim.harness_sat_token()
-    ));
-    line(format!(
-        "    First Gen view-only key       {}",
-        sim.harness_fg_viewer_key()
-    ));
-    line(format!(
-        "    Argo view-only token          {}",
-        sim.argo_viewer_token()
-    ));
-    line(String::new());
-    line(format!(
-        "  state: GET {STATE_PATH} on each face, e.g. curl {}{STATE_PATH}",
-        e.harness_url
-    ));
-    line(format!(
-        "  config: flightdeck sim --print-config --listen {} --seed {} > sim.toml",
-        args.listen, args.seed
-    ));
-    line(String::new());
-    out
+    format!(
+        "flightdeck simulator: seed {seed}, clock x{speed}; Ctrl-C stops it
+
+  Harness NextGen    {harness}   (/pipeline/api/..., /gateway/pipeline/api/..., /v1/...)
+  Harness First Gen  {fg}/api/graphql?accountId={account}
+  Argo Workflows     {argo}   (/api/v1/...)
+  Infraxys           {infraxys}   (/api/v1/...)
+
+  account            {account}
+  org                {org}
+  projects           {projects}
+  applications       {applications}
+  namespaces         {namespaces}
+  infraxys branch    {branch}
+{infraxys_paths}
+  token, accepted by every face with every permission: Harness x-api-key,
+  First Gen X-Api-Key, Argo Authorization: Bearer <it>, Infraxys Authorization: token <it>
+    export {TOKEN_ENV}='{token}'
+    export ARGO_SERVER={argo_authority} ARGO_HTTP1=true ARGO_SECURE=false ARGO_TOKEN='Bearer {token}'
+  tokens for trying refusals:
+    Harness view-only PAT         {viewer}
+    Harness second approver PAT   {second}
+    Harness service account       {service}   (approvals refuse it)
+    First Gen view-only key       {fg_viewer}
+    Argo view-only token          {argo_viewer}
+
+  state: GET {STATE_PATH} on each face, e.g. curl {harness}{STATE_PATH}
+  config: {config}
+
+",
+        seed = args.seed,
+        speed = args.speed,
+        harness = e.harness_url,
+        fg = e.harness_fg_url(),
+        account = e.account,
+        argo = e.argo_url,
+        infraxys = e.infraxys_url,
+        org = e.org,
+        projects = e.projects.join(", "),
+        applications = e.applications.join(", "),
+        namespaces = e.namespaces.join(", "),
+        branch = e.infraxys.branch,
+        infraxys_paths = infraxys_paths(&e),
+        token = sim.harness_token(),
+        argo_authority = e.argo_url.trim_start_matches("http://"),
+        viewer = sim.harness_unauthorized_token(),
+        second = sim.harness_second_token(),
+        service = sim.harness_sat_token(),
+        fg_viewer = sim.harness_fg_viewer_key(),
+        argo_viewer = sim.argo_viewer_token(),
+        config = if args.listen.port() == 0 {
+            "--print-config describes a simulator on a fixed --listen port, not 0".to_string()
+        } else {
+            format!(
+                "flightdeck sim --print-config --listen {} --seed {} > sim.toml",
+                args.listen, args.seed
+            )
+        },
+    )
 }
 
 /// Each Infraxys entry with the request that runs it.
@@ -237,11 +211,6 @@ fn infraxys_paths(e: &SimEndpoints) -> String {
         );
     }
     out
-}
-
-/// `host:port` of a base URL, as `ARGO_SERVER` wants it.
-fn authority(url: &str) -> &str {
-    url.trim_start_matches("http://")
 }
 
 /// The config `--print-config` prints: instructions as comments, then the backends.
