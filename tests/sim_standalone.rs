@@ -419,3 +419,29 @@ fn the_printed_config_drives_the_cli_against_a_running_simulator() {
     assert_eq!(code, Some(0));
     assert!(!rest.contains(" 0 requests"), "{rest}");
 }
+
+/// What `--print-config` knows without a running simulator (from the seed, token and
+/// addresses) is what a simulator started with the same options serves.
+#[tokio::test]
+async fn endpoints_known_without_starting_match_a_running_simulator() {
+    use flightdeck::sim::{ClockMode, Listen, SimHandle, SimOptions, endpoints_for};
+    for token in [None, Some(TOKEN.to_string())] {
+        let opts = SimOptions {
+            seed: 9,
+            clock: ClockMode::Manual,
+            token,
+            ..SimOptions::default()
+        };
+        let sim = SimHandle::start(opts.clone()).await.unwrap();
+        let addr = |url: String| url.trim_start_matches("http://").parse().unwrap();
+        let listen = Listen {
+            harness: addr(sim.harness_url()),
+            argo: addr(sim.argo_url()),
+            infraxys: addr(sim.infraxys_url()),
+        };
+        assert_eq!(
+            endpoints_for(&SimOptions { listen, ..opts }).unwrap(),
+            sim.endpoints()
+        );
+    }
+}
