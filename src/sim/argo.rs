@@ -4,7 +4,7 @@
 //! Workflows are world executions of pipelines compiled from WorkflowTemplates (`plan.rs`);
 //! this face adds what Kubernetes would hold besides (`state.rs`: uids, labels, the spec as
 //! submitted, values set on gates, resource versions) and renders Workflow objects from both
-//! (`wire.rs`). Requests go through the same pipeline as on the real server: the route is
+//! (`wire.rs`, with their node trees in `nodes.rs`). Requests go through the same pipeline as on the real server: the route is
 //! matched first (unknown `/api/` routes are 501 without looking at credentials), then the
 //! bearer token, then the handler's checks, each with the spec's verbatim texts.
 //!
@@ -13,7 +13,8 @@
 //! - The view-only token is refused every write with Kubernetes' RBAC wording (403, code 7).
 //! - Objects carry no `apiVersion`/`kind` and no `managedFields`.
 //! - Submitting with a parameter the template does not declare is a 400
-//!   (`spec.arguments.<name> is not a parameter of …`); the real server passes it on.
+//!   (`spec.arguments.<name> is not a parameter of this workflow`); the real server passes
+//!   it on.
 //! - Suspending a finished workflow is 400 (code 3), as the spec infers.
 //! - A gate resumed through a node selector before any `set` keeps its outputs unset, and a
 //!   step guarded on them is skipped.
@@ -24,6 +25,15 @@
 //! - A watch resuming from a resource version older than the kept log replays the current
 //!   objects as `ADDED`, as a watch without one does.
 //! - `createOptions.dryRun` and `serverDryRun` both answer without storing anything.
+//! - Workflow names are unique across namespaces (the world keys runs by name), so a name
+//!   taken in one namespace is 409 in the other.
+//! - Suspend templates wait for people: a `duration` is not modelled, nor the copying of a
+//!   JSON `enum` from an input value onto the node.
+//!
+//! Not served (answered 501 like any unknown route): lint, delete, cron workflows, archived
+//! workflows, the Kubernetes events stream (`/api/v1/stream/events`), template writes, and
+//! the rate limiter. Log options other than `podName`, `container`, `follow`, `tailLines`,
+//! `sinceSeconds`, `timestamps` and `grep` are accepted and ignored.
 //!
 //! [`SimStats`]: crate::sim::SimStats
 
@@ -34,6 +44,7 @@ mod events;
 mod fields;
 mod info;
 mod logs;
+mod nodes;
 pub(crate) mod plan;
 mod selectors;
 mod state;
@@ -189,6 +200,12 @@ pub(crate) fn router(shared: Arc<Shared>) -> (Router, Vec<(&'static str, &'stati
         .get("/api/v1/version", info::version)
         .get("/api/v1/userinfo", info::userinfo)
         .get("/api/v1/workflows/{namespace}", workflows::list)
+        // An empty namespace segment means every namespace (spec §4.1).
+        .get_as(
+            "/api/v1/workflows/",
+            "/api/v1/workflows/{namespace}",
+            workflows::list_all,
+        )
         .post("/api/v1/workflows/{namespace}", submit::create)
         .post("/api/v1/workflows/{namespace}/submit", submit::submit)
         .get("/api/v1/workflows/{namespace}/{name}", workflows::get)
@@ -220,6 +237,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> (Router, Vec<(&'static str, &'stati
             logs::pod_log,
         )
         .get("/api/v1/workflow-events/{namespace}", watch::watch)
+        .get_as(
+            "/api/v1/workflow-events/",
+            "/api/v1/workflow-events/{namespace}",
+            watch::watch_all,
+        )
         .get("/api/v1/workflow-templates/{namespace}", templates::list)
         .get(
             "/api/v1/workflow-templates/{namespace}/{name}",
@@ -269,9 +291,19 @@ struct Routes {
 }
 
 impl Routes {
-    fn get<H: Handler<T, Arc<Shared>>, T: 'static>(mut self, path: &'static str, h: H) -> Routes {
+    fn get<H: Handler<T, Arc<Shared>>, T: 'static>(self, path: &'static str, h: H) -> Routes {
+        self.get_as(path, path, h)
+    }
+
+    /// A GET served at `path` that the API documents as `documented`.
+    fn get_as<H: Handler<T, Arc<Shared>>, T: 'static>(
+        mut self,
+        path: &'static str,
+        documented: &'static str,
+        h: H,
+    ) -> Routes {
         self.router = self.router.route(path, axum::routing::get(h));
-        self.table.push(("GET", path));
+        self.table.push(("GET", documented));
         self
     }
 

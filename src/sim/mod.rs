@@ -589,14 +589,16 @@ impl SimHandle {
         self.shared.argo.namespaces()
     }
 
-    /// Every open workflow watch ends now with the EOF error chunk
+    /// Every open Argo stream (workflow watches, followed logs) ends now with the EOF error
+    /// chunk
     /// `{"error":{"grpc_code":8,"http_code":429,"message":"EOF","http_status":"Too Many Requests"}}`,
     /// as when the server's Kubernetes watch closes.
     pub fn argo_end_watches(&self) {
         self.shared.argo.end_streams();
     }
 
-    /// Every open workflow watch is cut now, without a final chunk.
+    /// Every open Argo stream (workflow watches, followed logs) is cut now, without a final
+    /// chunk: the connection breaks.
     pub fn argo_drop_watches(&self) {
         self.shared.argo.drop_streams();
     }

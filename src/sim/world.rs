@@ -308,6 +308,18 @@ impl StepRun {
         self.duration
     }
 
+    /// How many runs have started by `now`: all of them once the step has ended, however it
+    /// ended (an aborted step stops counting at its end).
+    pub fn runs_started(&self, now: Ms) -> u32 {
+        let Some(start) = self.start_ms else {
+            return 0;
+        };
+        let until = self.end_ms.unwrap_or(now);
+        let elapsed = until.saturating_sub(start).max(0);
+        let started = u32::try_from(elapsed / self.duration.max(1)).unwrap_or(u32::MAX);
+        started.saturating_add(1).min(self.runs())
+    }
+
     /// How long the step runs in all, retries included.
     pub(crate) fn total_ms(&self) -> Ms {
         self.duration.saturating_mul(i64::from(self.runs()))
@@ -357,7 +369,7 @@ pub struct Execution {
     pub(crate) deferred: Vec<(usize, usize)>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ApprovalStatus {
     Waiting,
     Approved,

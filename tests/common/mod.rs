@@ -1,6 +1,8 @@
 //! Shared test fixtures: a small, fixed world of domain values fed through the real
-//! `App::update` path.
+//! `App::update` path; and `swagger`, checking JSON bodies against the Argo swagger.
 #![allow(dead_code)]
+
+pub mod swagger;
 
 use std::time::Duration;
 

@@ -180,9 +180,14 @@ pub fn variable(parameter: &Parameter) -> VariableSpec {
     }
 }
 
-/// The stage/step tree of a workflow with its nodes. Steps workflows get a stage per step
-/// group (`[0]`, `[1]`...), DAG and single-template workflows one stage; steps are the leaf
-/// nodes (pods, suspends, HTTP...) under each, in start order.
+/// The stage/step tree of a workflow with its nodes. Steps workflows get a stage per
+/// top-level step group (`[0]`, `[1]`...), DAG and single-template workflows one stage; steps
+/// are the leaf nodes (pods, suspends, HTTP...) reached from each, in start order.
+///
+/// Argo's node graph chains a Steps template as root → `[0]` → its steps → `[1]` → ...,
+/// and a DAG as root → first tasks → their dependents, so leaves are found by following
+/// `children` everywhere, stopping only at the next top-level group, which is a stage of
+/// its own.
 pub fn stages(workflow: &Workflow) -> Vec<Stage> {
     let Some(nodes) = &workflow.status.nodes else {
         return Vec::new();
@@ -190,20 +195,24 @@ pub fn stages(workflow: &Workflow) -> Vec<Stage> {
     let Some(root) = nodes.get(&workflow.metadata.name) else {
         return Vec::new();
     };
-    let groups: Vec<&Node> = if root.type_ == "Steps" {
-        root.children
-            .iter()
-            .filter_map(|id| nodes.get(id))
-            .filter(|n| n.type_ == "StepGroup")
-            .collect()
-    } else {
-        vec![root]
+    let top_group = |n: &Node| {
+        root.type_ == "Steps"
+            && n.type_ == "StepGroup"
+            && n.boundary_id.as_deref() == Some(root.id.as_str())
     };
+    let mut groups: Vec<&Node> = nodes.values().filter(|n| top_group(n)).collect();
+    if groups.is_empty() {
+        groups.push(root);
+    }
+    groups.sort_by_key(|g| group_index(g));
+    let stage_ids: HashSet<&str> = groups.iter().map(|g| g.id.as_str()).collect();
     groups
         .into_iter()
         .map(|group| {
             let mut leaves = Vec::new();
-            collect_leaves(nodes, group, &mut leaves, &mut HashSet::new());
+            let mut seen: HashSet<&str> = stage_ids.clone();
+            seen.remove(group.id.as_str());
+            collect_leaves(nodes, group, &mut leaves, &mut seen);
             leaves.sort_by(|a, b| {
                 (a.started_at.is_none(), &a.started_at)
                     .cmp(&(b.started_at.is_none(), &b.started_at))
@@ -229,8 +238,20 @@ pub fn stages(workflow: &Workflow) -> Vec<Stage> {
         .collect()
 }
 
-/// Collects the leaf nodes under `node`, each once: `seen` makes a malformed (cyclic or
-/// shared) node graph from the server cost one visit per node, never a loop.
+/// `[3]` → 3; groups without an index sort last, in a stable order.
+fn group_index(group: &Node) -> (usize, &str) {
+    let index = group
+        .display_name
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .and_then(|i| i.parse().ok())
+        .unwrap_or(usize::MAX);
+    (index, group.id.as_str())
+}
+
+/// Collects the leaf nodes reachable from `node`, each once. `seen` starts with the other
+/// stages' groups (so they are not walked into) and makes a malformed (cyclic or shared)
+/// graph from the server cost one visit per node, never a loop.
 fn collect_leaves<'a>(
     nodes: &'a HashMap<String, Node>,
     node: &'a Node,
@@ -246,7 +267,6 @@ fn collect_leaves<'a>(
     );
     if !container {
         out.push(node);
-        return;
     }
     for child in node.children.iter().filter_map(|id| nodes.get(id)) {
         collect_leaves(nodes, child, out, seen);
@@ -367,9 +387,9 @@ mod tests {
      "spec":{"entrypoint":"release","arguments":{"parameters":[{"name":"env","value":"prod"}]}},
      "status":{"phase":"Running","startedAt":"2026-08-20T18:01:56Z","finishedAt":null,"progress":"1/2",
       "nodes":{
-       "release-kgfn7":{"id":"release-kgfn7","name":"release-kgfn7","displayName":"release-kgfn7","type":"Steps","templateName":"release","phase":"Running","startedAt":"2026-08-20T18:01:56Z","finishedAt":null,"children":["release-kgfn7-1","release-kgfn7-2"]},
+       "release-kgfn7":{"id":"release-kgfn7","name":"release-kgfn7","displayName":"release-kgfn7","type":"Steps","templateName":"release","phase":"Running","startedAt":"2026-08-20T18:01:56Z","finishedAt":null,"children":["release-kgfn7-1"]},
        "release-kgfn7-1":{"id":"release-kgfn7-1","name":"release-kgfn7[0]","displayName":"[0]","type":"StepGroup","phase":"Succeeded","boundaryID":"release-kgfn7","startedAt":"2026-08-20T18:01:56Z","finishedAt":"2026-08-20T18:02:30Z","children":["release-kgfn7-3"]},
-       "release-kgfn7-3":{"id":"release-kgfn7-3","name":"release-kgfn7[0].build","displayName":"build","type":"Pod","templateName":"build","phase":"Succeeded","boundaryID":"release-kgfn7","startedAt":"2026-08-20T18:01:56Z","finishedAt":"2026-08-20T18:02:30Z"},
+       "release-kgfn7-3":{"id":"release-kgfn7-3","name":"release-kgfn7[0].build","displayName":"build","type":"Pod","templateName":"build","phase":"Succeeded","boundaryID":"release-kgfn7","startedAt":"2026-08-20T18:01:56Z","finishedAt":"2026-08-20T18:02:30Z","children":["release-kgfn7-2"]},
        "release-kgfn7-2":{"id":"release-kgfn7-2","name":"release-kgfn7[1]","displayName":"[1]","type":"StepGroup","phase":"Running","boundaryID":"release-kgfn7","startedAt":"2026-08-20T18:02:31Z","finishedAt":null,"children":["release-kgfn7-4","release-kgfn7-5"]},
        "release-kgfn7-4":{"id":"release-kgfn7-4","name":"release-kgfn7[1].approval","displayName":"approval","type":"Suspend","templateName":"approval","phase":"Running","boundaryID":"release-kgfn7","startedAt":"2026-08-20T18:02:31Z","finishedAt":null,
          "inputs":{"parameters":[{"name":"approve","default":"NO","enum":["YES","NO"],"description":"Deploy to prod?"}]},

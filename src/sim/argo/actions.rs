@@ -19,7 +19,7 @@ use super::plan::LeafKind;
 use super::selectors::{FieldSelector, node_fields};
 use super::state::ArgoState;
 use super::submit::{self, Launch};
-use super::{ok, wire, workflows};
+use super::{nodes, ok, wire, workflows};
 use crate::sim::Shared;
 use crate::sim::world::{Action, RetryError, TriggerKind, World};
 
@@ -65,7 +65,7 @@ fn gates(w: &World, st: &ArgoState, t: &Target, selector: Option<&FieldSelector>
         .enumerate()
         .filter(|(_, leaf)| leaf.kind == LeafKind::Suspend)
         .filter_map(|(i, leaf)| {
-            let id = wire::node_id(&t.name, &wire::leaf_node_name(&plan, &t.name, leaf));
+            let id = nodes::node_id(&t.name, &nodes::leaf_node_name(&plan, &t.name, leaf));
             let node = nodes.get(&id)?;
             let waiting = node["type"] == "Suspend" && node["phase"] == "Running";
             let picked = selector.is_none_or(|s| s.matches(&node_fields(node)));
@@ -460,7 +460,7 @@ pub(crate) async fn retry(
             .iter()
             .enumerate()
             .filter(|(_, leaf)| {
-                let id = wire::node_id(&t.name, &wire::leaf_node_name(&plan, &t.name, leaf));
+                let id = nodes::node_id(&t.name, &nodes::leaf_node_name(&plan, &t.name, leaf));
                 t.before["status"]["nodes"]
                     .get(&id)
                     .is_some_and(|n| sel.matches(&node_fields(n)))

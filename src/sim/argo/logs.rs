@@ -3,7 +3,8 @@
 //! Each pod prints its template's log lines spread over its run (a failed run ends with its
 //! failure), so a running pod has printed part of them. Lines of all pods come sorted by time,
 //! `{"result":{"content","podName"}}` each. Without `logOptions.follow` the stream ends with
-//! the lines printed so far; with it, new lines follow until the workflow completes. Only the
+//! the lines printed so far; with it, new lines follow until the workflow completes (or the
+//! test controls end or cut the stream, as they do watches). Only the
 //! `main` container has logs here (another container yields nothing, as on a real server
 //! whose container name does not exist). `grep` is a regular expression, applied here.
 
@@ -24,8 +25,8 @@ use tokio::time::Interval;
 use super::auth::Caller;
 use super::errors::{Answer, ApiError};
 use super::plan::LeafKind;
-use super::watch::{Framing, keepalive, tick};
-use super::{wire, workflows};
+use super::watch::{Controls, Framing, Stop, cut, eof_chunk, keepalive, tick};
+use super::{nodes, wire, workflows};
 use crate::sim::Shared;
 use crate::sim::harness::Params;
 use crate::sim::world::{Ms, RunStatus, StepRun, World};
@@ -157,14 +158,14 @@ fn printed(w: &World, s: &Shared, name: &str) -> Option<(Vec<Line>, bool)> {
         } else {
             leaf.log.iter().map(|l| wire::fill(l, &e.inputs)).collect()
         };
-        let node = wire::leaf_node_name(&plan, name, leaf);
+        let node = nodes::leaf_node_name(&plan, name, leaf);
         for (k, from, to, failed) in runs(step, start, now) {
             let node = if leaf.retry {
                 format!("{node}({k})")
             } else {
                 node.clone()
             };
-            let pod = wire::pod_name(name, &leaf.template, &node);
+            let pod = nodes::pod_name(name, &leaf.template, &node);
             let failure = failed.then_some(step_def.failure.as_str());
             for (seq, (at, text)) in run_lines(&lines, from, to, failure, now)
                 .into_iter()
@@ -187,11 +188,7 @@ fn printed(w: &World, s: &Shared, name: &str) -> Option<(Vec<Line>, bool)> {
 fn runs(step: &StepRun, start: Ms, now: Ms) -> Vec<(u32, Ms, Ms, bool)> {
     let run = step.run_ms().max(1);
     let done = step.status.is_terminal();
-    let count = if done {
-        step.runs()
-    } else {
-        ((now.saturating_sub(start).max(0) / run) as u32 + 1).min(step.runs())
-    };
+    let count = step.runs_started(now);
     (0..count)
         .map(|k| {
             let from = start + i64::from(k) * run;
@@ -244,6 +241,7 @@ struct Follow {
     pending: VecDeque<Bytes>,
     poll: Interval,
     keepalive: Option<Interval>,
+    controls: Controls,
     done: bool,
 }
 
@@ -285,6 +283,13 @@ impl Follow {
                     self.refresh();
                 }
                 _ = tick(keepalive) => self.pending.push_back(Bytes::from_static(b":\n")),
+                stop = self.controls.stopped() => {
+                    self.done = true;
+                    match stop {
+                        Stop::End => self.pending.push_back(self.framing.frame(&eof_chunk())),
+                        Stop::Cut => return Some(Err(cut())),
+                    }
+                }
             }
         }
     }
@@ -305,6 +310,7 @@ async fn stream(
     let framing = Framing::of(&headers);
     let mut follow = Follow {
         keepalive: keepalive(&s, framing),
+        controls: Controls::new(&s),
         s,
         name,
         query,

@@ -4,11 +4,13 @@
 //!
 //! Resource versions work like Kubernetes': one counter for the whole face, bumped for every
 //! object that changed, each object carrying the version of its last change. [`ArgoState::
-//! observe`] finds the changes by rendering every workflow and comparing with what was last
-//! rendered, so it also sees changes nobody asked for (the clock moving a step along); each
-//! change is kept in a bounded log that watches read and resume from.
+//! observe`] finds the changes by comparing each workflow with how it was last rendered, so it
+//! also sees changes nobody asked for (the clock moving a step along); each change is kept in
+//! a bounded log that watches read and resume from. It runs on every request of every face, so
+//! it renders only workflows whose state fingerprint moved.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -149,9 +151,36 @@ struct Cached {
     object: Arc<Value>,
     /// Without the resource version, to compare the next rendering with.
     plain: Value,
-    /// Rendered after its execution finished: it changes again only through the face.
+    /// Of what the rendering read (see [`fingerprint`]).
+    fingerprint: u64,
+    /// Rendered after its execution finished, from this version of the face's record: it
+    /// changes again only through the face (a retry), so most observations skip it outright.
     settled: bool,
     meta_version: u64,
+}
+
+/// Everything a workflow's rendering reads that can change: the execution's state, its
+/// gates', the runs of retried steps started by `now` (the one thing time changes without a
+/// world event), and the face's record. Equal fingerprints render equal objects.
+fn fingerprint(w: &World, e: &Execution, meta_version: u64, now: Ms) -> u64 {
+    let mut h = DefaultHasher::new();
+    (
+        e.status,
+        e.end_ms,
+        e.held,
+        &e.inputs,
+        &e.aborted_by,
+        meta_version,
+    )
+        .hash(&mut h);
+    for step in e.stages.iter().flat_map(|s| s.steps.iter()) {
+        (step.status, step.start_ms, step.end_ms, step.failed_runs).hash(&mut h);
+        step.runs_started(now).hash(&mut h);
+        if let Some(a) = step.approval.as_ref().and_then(|a| w.approval(a)) {
+            (&a.id, a.status, a.updated_ms, a.activities.len()).hash(&mut h);
+        }
+    }
+    h.finish()
 }
 
 /// One change, as a watch sends it.
@@ -266,25 +295,31 @@ impl ArgoState {
     /// as `DELETED`. Returns whether anything changed.
     pub(crate) fn observe(&mut self, w: &World, now: Ms) -> bool {
         let before = self.rv;
-        let mut seen = BTreeSet::new();
         for e in w.executions.values() {
             if !w.serves(Generation::Argo, &e.project) {
+                continue;
+            }
+            let version = self.metas.get(&e.id).map(|m| m.version);
+            let settled = self.cache.get(&e.id).is_some_and(|c| {
+                c.settled && Some(c.meta_version) == version && e.status.is_terminal()
+            });
+            if settled {
                 continue;
             }
             let Some(plan) = self.plan(e) else {
                 continue;
             };
-            seen.insert(e.id.clone());
             let meta = self
                 .metas
                 .entry(e.id.clone())
                 .or_insert_with(|| WfMeta::default_for(e, &plan));
             let version = meta.version;
-            if let Some(c) = self.cache.get(&e.id)
-                && c.settled
-                && c.meta_version == version
-                && e.status.is_terminal()
+            let print = fingerprint(w, e, version, now);
+            let settled = e.status.is_terminal();
+            if let Some(c) = self.cache.get_mut(&e.id)
+                && c.fingerprint == print
             {
+                (c.settled, c.meta_version) = (settled, version);
                 continue;
             }
             let Some(subject) = self.subject(w, e, &plan, now) else {
@@ -294,8 +329,7 @@ impl ArgoState {
             let cached = self.cache.get(&e.id);
             if cached.is_some_and(|c| c.plain == plain) {
                 if let Some(c) = self.cache.get_mut(&e.id) {
-                    c.settled = e.status.is_terminal();
-                    c.meta_version = version;
+                    (c.fingerprint, c.settled, c.meta_version) = (print, settled, version);
                 }
                 continue;
             }
@@ -314,7 +348,8 @@ impl ArgoState {
                 Cached {
                     object,
                     plain,
-                    settled: e.status.is_terminal(),
+                    fingerprint: print,
+                    settled,
                     meta_version: version,
                 },
             );
@@ -322,7 +357,7 @@ impl ArgoState {
         let gone: Vec<String> = self
             .cache
             .keys()
-            .filter(|id| !seen.contains(*id))
+            .filter(|id| w.execution(id).is_none())
             .cloned()
             .collect();
         for id in gone {

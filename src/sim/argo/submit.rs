@@ -116,12 +116,18 @@ fn resolve(
         .iter()
         .map(|(n, v)| (n.clone(), Some(v.clone())))
         .collect();
+    // Validation stops at the first problem, as the server's does.
     w.resolve_inputs(def, &map).map_err(|problems| {
-        let message = match &problems[0] {
-            InputProblem::Missing { name } => format!("spec.arguments.{name}.value is required"),
-            InputProblem::NotAllowed { name, .. } | InputProblem::NotNumber { name, .. } => format!(
-                "spec.arguments.{name}.value should be present in spec.arguments.{name}.enum list"
-            ),
+        let message = match problems.first() {
+            Some(InputProblem::Missing { name }) => {
+                format!("spec.arguments.{name}.value is required")
+            }
+            Some(InputProblem::NotAllowed { name, .. } | InputProblem::NotNumber { name, .. }) => {
+                format!(
+                    "spec.arguments.{name}.value should be present in spec.arguments.{name}.enum list"
+                )
+            }
+            None => "spec.arguments are invalid".to_string(),
         };
         ApiError::invalid(message)
     })

@@ -4,9 +4,9 @@
 //! A watch without `listOptions.resourceVersion` starts with an `ADDED` event per matching
 //! workflow, then sends every later change; with one it sends only the changes after it, read
 //! from the face's change log. Events carry whole objects. `fields` prunes the whole
-//! `{"result":…}` envelope, so `result.type` disappears unless listed. A stream ends when the
-//! test controls say so: with the EOF error chunk (what the server sends when the Kubernetes
-//! watch closes), or cut without it.
+//! `{"result":…}` envelope, so `result.type` disappears unless listed. Streams (watches and
+//! followed logs) end when the test controls say so: with the EOF error chunk (what the
+//! server sends when the Kubernetes watch closes), or cut without it ([`Controls`]).
 
 use std::collections::VecDeque;
 use std::io;
@@ -106,8 +106,7 @@ struct Watch {
     pending: VecDeque<Bytes>,
     last_rv: u64,
     changed: signal::Receiver<u64>,
-    control: signal::Receiver<StreamControl>,
-    started: StreamControl,
+    controls: Controls,
     keepalive: Option<Interval>,
     done: bool,
 }
@@ -166,24 +165,18 @@ impl Watch {
                 let keepalive = &mut self.keepalive;
                 tokio::select! {
                     r = self.changed.changed() => Wake::Changed(r.is_ok()),
-                    r = self.control.changed() => Wake::Control(r.is_ok()),
+                    stop = self.controls.stopped() => Wake::Stop(stop),
                     _ = tick(keepalive) => Wake::KeepAlive,
                 }
             };
             match wake {
                 Wake::Changed(true) => self.catch_up(),
                 Wake::Changed(false) => self.done = true,
-                Wake::Control(open) => {
-                    let now = *self.control.borrow_and_update();
-                    if !open || now.dropped > self.started.dropped {
-                        self.done = true;
-                        let cut =
-                            io::Error::new(io::ErrorKind::ConnectionAborted, "stream dropped");
-                        return Some(Err(cut));
-                    }
-                    if now.ended > self.started.ended {
-                        self.done = true;
-                        self.pending.push_back(self.framing.frame(&eof_chunk()));
+                Wake::Stop(stop) => {
+                    self.done = true;
+                    match stop {
+                        Stop::End => self.pending.push_back(self.framing.frame(&eof_chunk())),
+                        Stop::Cut => return Some(Err(cut())),
                     }
                 }
                 Wake::KeepAlive => self.pending.push_back(Bytes::from_static(b":\n")),
@@ -196,9 +189,53 @@ impl Watch {
 enum Wake {
     /// New changes (`false`: the face is gone).
     Changed(bool),
-    /// The test controls moved (`false`: the face is gone).
-    Control(bool),
+    /// The test controls say stop.
+    Stop(Stop),
     KeepAlive,
+}
+
+/// How a stream is told to stop.
+pub(crate) enum Stop {
+    /// With the EOF error chunk.
+    End,
+    /// Without a word: the connection breaks.
+    Cut,
+}
+
+/// What a body stream returns to break its connection.
+pub(crate) fn cut() -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionAborted, "stream cut")
+}
+
+/// A stream's view of the test controls (`argo_end_watches`, `argo_drop_watches`): only
+/// calls made after the stream opened concern it.
+pub(crate) struct Controls {
+    rx: signal::Receiver<StreamControl>,
+    started: StreamControl,
+}
+
+impl Controls {
+    pub(crate) fn new(s: &Shared) -> Controls {
+        let rx = s.argo.control.subscribe();
+        let started = *rx.borrow();
+        Controls { rx, started }
+    }
+
+    /// Resolves once the stream must stop (cut if the face is gone).
+    pub(crate) async fn stopped(&mut self) -> Stop {
+        loop {
+            if self.rx.changed().await.is_err() {
+                return Stop::Cut;
+            }
+            let now = *self.rx.borrow_and_update();
+            if now.dropped > self.started.dropped {
+                return Stop::Cut;
+            }
+            if now.ended > self.started.ended {
+                return Stop::End;
+            }
+        }
+    }
 }
 
 /// The next keep-alive tick, or never for a stream without keep-alives.
@@ -224,6 +261,20 @@ pub(crate) async fn watch(
     headers: HeaderMap,
     params: Params,
 ) -> Answer<Response> {
+    watch_in(s, ns, &headers, &params)
+}
+
+/// `GET /api/v1/workflow-events/`: an empty namespace watches every namespace.
+pub(crate) async fn watch_all(
+    State(s): State<Arc<Shared>>,
+    _caller: Caller,
+    headers: HeaderMap,
+    params: Params,
+) -> Answer<Response> {
+    watch_in(s, String::new(), &headers, &params)
+}
+
+fn watch_in(s: Arc<Shared>, ns: String, headers: &HeaderMap, params: &Params) -> Answer<Response> {
     let labels = LabelSelector::parse(params.get("listOptions.labelSelector"))?;
     let mut fields = FieldSelector::for_watch(params.get("listOptions.fieldSelector"))?;
     let since = match params
@@ -237,8 +288,8 @@ pub(crate) async fn watch(
             ))
         })?),
     };
-    let framing = Framing::of(&headers);
-    let (changed, control) = {
+    let framing = Framing::of(headers);
+    let (changed, controls) = {
         let st = s.argo.state();
         // A single-workflow watch names the workflow, `@latest` resolved.
         if let Some(name) = fields.equal("metadata.name").map(str::to_string) {
@@ -253,9 +304,8 @@ pub(crate) async fn watch(
             };
             fields = FieldSelector::parse(Some(&format!("metadata.name={resolved}")))?;
         }
-        (s.argo.changed.subscribe(), s.argo.control.subscribe())
+        (s.argo.changed.subscribe(), Controls::new(&s))
     };
-    let started = *control.borrow();
     let mut watch = Watch {
         s: s.clone(),
         framing,
@@ -268,8 +318,7 @@ pub(crate) async fn watch(
         pending: VecDeque::new(),
         last_rv: 0,
         changed,
-        control,
-        started,
+        controls,
         keepalive: keepalive(&s, framing),
         done: false,
     };

@@ -58,7 +58,8 @@ fn int_param(params: &Params, key: &str) -> Answer<i64> {
     }
 }
 
-/// Workflows of a namespace that pass the list's selectors and time filters.
+/// Workflows of a namespace (all of them for `""`) that pass the list's selectors and time
+/// filters.
 fn matching(st: &ArgoState, ns: &str, params: &Params) -> Answer<(Vec<Arc<Value>>, bool)> {
     let labels = LabelSelector::parse(params.get("listOptions.labelSelector"))?;
     let fields = ListFields::parse(
@@ -79,7 +80,7 @@ fn matching(st: &ArgoState, ns: &str, params: &Params) -> Answer<(Vec<Arc<Value>
     let created_after = parse_time("createdAfter")?;
     let finished_before = parse_time("finishedBefore")?;
     let items = st
-        .objects(Some(ns))
+        .objects((!ns.is_empty()).then_some(ns))
         .into_iter()
         .filter(|o| labels.matches_object(o) && fields.matches(o))
         .filter(|o| created_after.is_none_or(|t| created(o).is_some_and(|c| c >= t)))
@@ -94,7 +95,20 @@ pub(crate) async fn list(
     Path(ns): Path<String>,
     params: Params,
 ) -> Answer<Response> {
-    let limit = int_param(&params, "listOptions.limit")?.max(0) as usize;
+    list_in(&s, &ns, &params)
+}
+
+/// `GET /api/v1/workflows/`: an empty namespace lists every namespace.
+pub(crate) async fn list_all(
+    State(s): State<Arc<Shared>>,
+    _caller: Caller,
+    params: Params,
+) -> Answer<Response> {
+    list_in(&s, "", &params)
+}
+
+fn list_in(s: &Shared, ns: &str, params: &Params) -> Answer<Response> {
+    let limit = int_param(params, "listOptions.limit")?.max(0) as usize;
     let offset = match params.get("listOptions.continue").filter(|c| !c.is_empty()) {
         None => 0,
         Some(c) => c
@@ -103,8 +117,8 @@ pub(crate) async fn list(
             .max(0) as usize,
     };
     let projection = Fields::parse(params.get("fields"));
-    let (_w, st) = super::lock(&s);
-    let (mut items, exact) = matching(&st, &ns, &params)?;
+    let st = s.argo.state();
+    let (mut items, exact) = matching(&st, ns, params)?;
     items.sort_by(|a, b| {
         when(b, "startedAt")
             .cmp(&when(a, "startedAt"))
@@ -170,7 +184,7 @@ pub(crate) async fn get(
     Path((ns, name)): Path<(String, String)>,
     params: Params,
 ) -> Answer<Response> {
-    let (_w, st) = super::lock(&s);
+    let st = s.argo.state();
     let wf = find(&st, &ns, &name)?;
     // Another object's uid would be looked up in the archive, which is off: not found.
     if let Some(uid) = params.get("uid").filter(|u| !u.is_empty())
