@@ -32,14 +32,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Some(Commands::Sim(args)) => {
-            let args = flightdeck::sim::standalone::Args {
-                listen: args.listen,
-                seed: args.seed,
-                token: args.token,
-                speed: args.speed,
-                print_config: args.print_config,
-            };
-            match runtime.block_on(flightdeck::sim::standalone::run(args)) {
+            match runtime.block_on(flightdeck::sim::standalone::run(&args)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(failure) => {
                     eprintln!("flightdeck: {}", failure.message);

@@ -49,7 +49,7 @@ pub enum TokenSource<'a> {
 }
 
 /// The Argo backend's name for a namespace: `argo` reads better than `argo-argo`.
-pub fn argo_backend_name(namespace: &str) -> String {
+fn argo_backend_name(namespace: &str) -> String {
     if namespace == "argo" {
         namespace.to_string()
     } else {

@@ -12,28 +12,17 @@
 //! SIGTERM stops the servers, prints the final counts and exits 0.
 
 use std::fmt::Write;
-use std::net::SocketAddr;
+use std::io::Write as _;
 
 use super::client_config::{self, SimEndpoints, TokenSource};
 use super::{
     ClockMode, Listen, STATE_PATH, SimHandle, SimOptions, SimStats, account_for, endpoints_for,
     new_token,
 };
+use crate::cli::SimArgs;
 
 /// The environment variable the printed config reads the token from, and `--token`'s.
 pub const TOKEN_ENV: &str = "FLIGHTDECK_SIM_TOKEN";
-
-/// `flightdeck sim`'s options.
-#[derive(Clone, Debug)]
-pub struct Args {
-    /// The Harness face's address; Argo and Infraxys take the next two ports.
-    pub listen: SocketAddr,
-    pub seed: u64,
-    /// The token every face accepts; `None` makes a new one.
-    pub token: Option<String>,
-    pub speed: f64,
-    pub print_config: bool,
-}
 
 /// Why `flightdeck sim` stopped early, with its exit code.
 #[derive(Debug)]
@@ -48,7 +37,7 @@ fn bad_input(message: String) -> Failure {
 }
 
 /// Runs `flightdeck sim`: prints the config, or serves until SIGINT/SIGTERM.
-pub async fn run(args: Args) -> Result<(), Failure> {
+pub async fn run(args: &SimArgs) -> Result<(), Failure> {
     let listen = Listen::consecutive(args.listen).map_err(bad_input)?;
     let opts = SimOptions {
         seed: args.seed,
@@ -64,7 +53,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
             ));
         }
         let endpoints = endpoints_for(&opts).map_err(|e| bad_input(format!("--token: {e}")))?;
-        print!("{}", printed_config(&args, &endpoints));
+        say(&printed_config(args, &endpoints));
         return Ok(());
     }
     if !listen.is_loopback() {
@@ -83,18 +72,25 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         code: 1,
         message: format!("cannot start the simulator: {e}"),
     })?;
-    print!("{}", banner(&sim, &args));
-    println!(
-        "ready: harness={} argo={} infraxys={}",
+    say(&banner(&sim, args));
+    say(&format!(
+        "ready: harness={} argo={} infraxys={}\n",
         sim.harness_url(),
         sim.argo_url(),
         sim.infraxys_url()
-    );
+    ));
     let signal = signals.next().await;
     let stats = sim.stats();
     sim.shutdown();
-    println!("{signal}: stopped. {}", summary(&stats));
+    say(&format!("{signal}: stopped. {}\n", summary(&stats)));
     Ok(())
+}
+
+/// Writes to stdout and flushes. A reader that went away (`flightdeck sim | head`) does not
+/// stop the simulator: what it would have read is dropped.
+fn say(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// SIGINT and SIGTERM, watched from before the servers start so an early one is not lost.
@@ -122,7 +118,7 @@ impl Signals {
 
 /// Everything a user needs to point a script at the simulator. Every face accepts the one
 /// token, so `harness_token` is also the Argo and Infraxys token.
-fn banner(sim: &SimHandle, args: &Args) -> String {
+fn banner(sim: &SimHandle, args: &SimArgs) -> String {
     let e = sim.endpoints();
     format!(
         "flightdeck simulator: seed {seed}, clock x{speed}; Ctrl-C stops it
@@ -214,7 +210,7 @@ fn infraxys_paths(e: &SimEndpoints) -> String {
 }
 
 /// The config `--print-config` prints: instructions as comments, then the backends.
-fn printed_config(args: &Args, e: &SimEndpoints) -> String {
+fn printed_config(args: &SimArgs, e: &SimEndpoints) -> String {
     let export = match &args.token {
         Some(token) => format!("export {TOKEN_ENV}='{token}'"),
         None => format!("export {TOKEN_ENV}='<the token flightdeck sim printed>'"),
