@@ -142,9 +142,10 @@ pub enum Commands {
 /// `flightdeck sim` (README, "Simulator").
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
-    /// Address of the Harness face; Argo Workflows listens on the next port and Infraxys on
-    /// the one after. Port 0 picks free ports. A non-loopback address is warned about.
-    #[arg(long, value_name = "HOST:PORT")]
+    /// IP address and port of the Harness face; Argo Workflows listens on the next port and
+    /// Infraxys on the one after. Port 0 picks free ports. A non-loopback address is warned
+    /// about.
+    #[arg(long, value_name = "IP:PORT")]
     pub listen: std::net::SocketAddr,
     /// Seed of the simulated world: the same seed gives the same pipelines, history and
     /// account.
