@@ -370,10 +370,10 @@ fn the_printed_config_drives_the_cli_against_a_running_simulator() {
         kinds,
         [
             ("harness".to_string(), BackendKind::Harness),
+            ("infraxys".to_string(), BackendKind::Infraxys),
             ("harness-fg".to_string(), BackendKind::HarnessFg),
             ("argo".to_string(), BackendKind::Argo),
             ("argo-data".to_string(), BackendKind::Argo),
-            ("infraxys".to_string(), BackendKind::Infraxys),
         ]
     );
     assert!(config.warnings().is_empty(), "{:?}", config.warnings());
@@ -406,7 +406,7 @@ fn the_printed_config_drives_the_cli_against_a_running_simulator() {
     backends.dedup();
     assert_eq!(
         backends,
-        ["harness", "harness-fg", "argo", "argo-data", "infraxys"],
+        ["harness", "infraxys", "harness-fg", "argo", "argo-data"],
         "every backend answers through the printed config"
     );
     let approvals = cli(&["list", "approvals", "--output", "json"]);

@@ -4,9 +4,10 @@
 //! demo` loads it through the ordinary config loader (the token as a literal that never
 //! leaves memory), so the printed config is exactly what the demo runs on.
 //!
-//! Backends: `harness` (NextGen, every project), `harness-fg` (First Gen, every
-//! application), one Argo backend per namespace (`argo` for the namespace of that name,
-//! `argo-<namespace>` for the others), and `infraxys` with the face's whole catalogue.
+//! Backends: `harness` (NextGen, every project), `infraxys` with the face's whole catalogue,
+//! `harness-fg` (First Gen, every application), and one Argo backend per namespace (`argo`
+//! for the namespace of that name, `argo-<namespace>` for the others), the first also with
+//! the ClusterWorkflowTemplates and the push event of the simulator's WorkflowEventBinding.
 
 use std::fmt::Write;
 
@@ -57,28 +58,25 @@ fn argo_backend_name(namespace: &str) -> String {
     }
 }
 
-/// Every backend of the simulator as `[[backend]]` tables.
+/// The push event the simulator's WorkflowEventBinding `github-push` (namespace `argo`, see
+/// `seed/argo.rs`) starts the cluster template on.
+const PUSH_EVENT: (&str, &str, &str, &str) = (
+    "github-push",
+    "github",
+    "what a push to main sends",
+    r#"{"ref":"refs/heads/main","repo":"payments","revision":"4f2a9c1"}"#,
+);
+
+/// Every backend of the simulator as `[[backend]]` tables, in the order the demo shows them.
 pub fn backends_toml(sim: &SimEndpoints, token: TokenSource<'_>) -> String {
     let secret = match token {
         TokenSource::Env(name) => format!("{{ env = {} }}", quote(name)),
         TokenSource::Literal(value) => quote(value),
     };
     let mut out = String::new();
-    let mut backend = |name: &str, kind: &str, url: &str, concurrency: u8, rest: &str| {
-        let _ = write!(
-            out,
-            "[[backend]]\nname = {}\nkind = {}\nbase_url = {}\n{rest}timeout = \"10s\"\n\
-             concurrency = {concurrency}\n\n",
-            quote(name),
-            quote(kind),
-            quote(url),
-        );
-    };
     backend(
-        "harness",
-        "harness",
-        &sim.harness_url,
-        8,
+        &mut out,
+        ("harness", "harness", &sim.harness_url, 8),
         &format!(
             "account = {}\norg = {}\nprojects = {}\napi_key = {secret}\n",
             quote(&sim.account),
@@ -86,37 +84,70 @@ pub fn backends_toml(sim: &SimEndpoints, token: TokenSource<'_>) -> String {
             list(&sim.projects),
         ),
     );
+    let catalogue = &sim.infraxys;
+    backend(
+        &mut out,
+        ("infraxys", "infraxys", &sim.infraxys_url, 4),
+        &format!("branch = {}\ntoken = {secret}\n", quote(&catalogue.branch)),
+    );
+    infraxys_entries(&mut out, catalogue);
     // First Gen GraphQL allows 30 calls a minute per account: few at once.
     backend(
-        "harness-fg",
-        "harness-fg",
-        &sim.harness_fg_url(),
-        2,
+        &mut out,
+        ("harness-fg", "harness-fg", &sim.harness_fg_url(), 2),
         &format!(
             "account = {}\napplications = []\napi_key = {secret}\n",
             quote(&sim.account)
         ),
     );
-    for ns in &sim.namespaces {
+    for (i, ns) in sim.namespaces.iter().enumerate() {
+        // The first namespace also lists the ClusterWorkflowTemplates (once is enough) and
+        // offers the push event its binding listens for.
+        let first = i == 0;
+        let cluster = if first {
+            "cluster_templates = true\n"
+        } else {
+            ""
+        };
         backend(
-            &argo_backend_name(ns),
-            "argo",
-            &sim.argo_url,
-            4,
-            &format!("namespace = {}\ntoken = {secret}\n", quote(ns)),
+            &mut out,
+            (&argo_backend_name(ns), "argo", &sim.argo_url, 8),
+            &format!("namespace = {}\ntoken = {secret}\n{cluster}", quote(ns)),
         );
+        if first {
+            let (name, discriminator, description, payload) = PUSH_EVENT;
+            let _ = write!(
+                out,
+                "[[backend.event]]\nname = {}\ndiscriminator = {}\ndescription = {}\n\
+                 payload = {}\n\n",
+                quote(name),
+                quote(discriminator),
+                quote(description),
+                quote(payload),
+            );
+        }
     }
-    let catalogue = &sim.infraxys;
-    backend(
-        "infraxys",
-        "infraxys",
-        &sim.infraxys_url,
-        4,
-        &format!("branch = {}\ntoken = {secret}\n", quote(&catalogue.branch)),
+    out
+}
+
+/// One `[[backend]]` table: (name, kind, base URL, concurrency), the kind's own keys, then
+/// the request timeout.
+fn backend(out: &mut String, (name, kind, url, concurrency): (&str, &str, &str, u8), rest: &str) {
+    let _ = write!(
+        out,
+        "[[backend]]\nname = {}\nkind = {}\nbase_url = {}\n{rest}timeout = \"10s\"\n\
+         concurrency = {concurrency}\n\n",
+        quote(name),
+        quote(kind),
+        quote(url),
     );
+}
+
+/// The Infraxys face's whole catalogue, as the entries of the backend table just written.
+fn infraxys_entries(out: &mut String, catalogue: &InfraxysCatalogue) {
     for w in &catalogue.workflows {
         entry(
-            &mut out,
+            out,
             "workflow",
             &[
                 ("name", quote(&w.name)),
@@ -129,7 +160,7 @@ pub fn backends_toml(sim: &SimEndpoints, token: TokenSource<'_>) -> String {
     }
     for a in &catalogue.actions {
         entry(
-            &mut out,
+            out,
             "action",
             &[
                 ("name", quote(&a.name)),
@@ -142,7 +173,7 @@ pub fn backends_toml(sim: &SimEndpoints, token: TokenSource<'_>) -> String {
     }
     for a in &catalogue.aliases {
         entry(
-            &mut out,
+            out,
             "alias",
             &[
                 ("name", quote(&a.name)),
@@ -152,7 +183,6 @@ pub fn backends_toml(sim: &SimEndpoints, token: TokenSource<'_>) -> String {
             &a.argument_fields,
         );
     }
-    out
 }
 
 /// One `[[backend.<table>]]` Infraxys entry with its argument fields.
@@ -219,17 +249,17 @@ mod tests {
         let names: Vec<&str> = config.backends.iter().map(|b| &*b.name).collect();
         assert_eq!(
             names,
-            ["harness", "harness-fg", "argo", "argo-data", "infraxys"]
+            ["harness", "infraxys", "harness-fg", "argo", "argo-data"]
         );
         let kinds: Vec<BackendKind> = config.backends.iter().map(|b| b.kind).collect();
         assert_eq!(
             kinds,
             [
                 BackendKind::Harness,
+                BackendKind::Infraxys,
                 BackendKind::HarnessFg,
                 BackendKind::Argo,
                 BackendKind::Argo,
-                BackendKind::Infraxys
             ]
         );
         for b in &config.backends {
@@ -248,17 +278,31 @@ mod tests {
         assert_eq!(account, "Acc\"ount");
         assert_eq!(projects, &["payments", "checkout"]);
         assert_eq!(
-            config.backends[1].base_url.as_str(),
+            config.backends[2].base_url.as_str(),
             "http://127.0.0.1:7000/gateway"
         );
+        // The first namespace lists the cluster templates and offers the push event.
+        let argo = |i: usize| match &config.backends[i].settings {
+            BackendSettings::Argo {
+                cluster_templates,
+                events,
+                ..
+            } => (*cluster_templates, events.clone()),
+            _ => panic!("{} is not argo", config.backends[i].name),
+        };
+        let (cluster, events) = argo(3);
+        assert!(cluster);
+        assert_eq!(events[0].discriminator, "github");
+        serde_json::from_str::<serde_json::Value>(&events[0].payload).unwrap();
+        assert_eq!(argo(4), (false, Vec::new()));
         let BackendSettings::Infraxys {
             workflows,
             actions,
             aliases,
             ..
-        } = &config.backends[4].settings
+        } = &config.backends[1].settings
         else {
-            panic!("infraxys last")
+            panic!("infraxys second")
         };
         let catalogue = super::super::infraxys::demo_catalogue();
         assert_eq!(workflows, &catalogue.workflows);

@@ -3,7 +3,8 @@
 //! Approve: `set` the supplied output parameters (and the comment as the node's message)
 //! when there are any, then `resume` that node only (`nodeFieldSelector=id=<node>`).
 //! Reject: when the gate has a verdict parameter (an enum offering an approve-like and a
-//! reject-like value, e.g. `approve: YES|NO`), `set` it to the reject value and resume, so
+//! reject-like value, e.g. `approve: YES|NO`; the action always decides its value), `set`
+//! it to the reject value and resume, so
 //! the workflow's `when:` conditions skip the guarded steps ("soft" reject, as the Argo docs
 //! do it). Without one, the node is failed as configured: `stop` with a message, or `set`
 //! with `phase=Failed`.
@@ -98,15 +99,10 @@ pub fn plan(
             .find(|(n, _)| n == &input.name)
             .map(|(_, v)| v.clone());
         let value = match verdict {
+            // The action is the verdict: a form sends every input with its default (often
+            // the reject value), so what was given for this one is not a choice to honour.
             Some((name, yes, no)) if name == input.name => {
-                let wanted = if rejecting { no } else { yes };
-                if let Some(given) = given.filter(|g| g != wanted) {
-                    return Err(BackendError::BadRequest(format!(
-                        "{name}={given} contradicts {}ing; {name} is set to {wanted} by the decision",
-                        decision.action.verb()
-                    )));
-                }
-                wanted.to_owned()
+                if rejecting { no } else { yes }.to_owned()
             }
             _ => given.unwrap_or_else(|| input.default.clone()),
         };
@@ -259,7 +255,6 @@ mod tests {
         ]);
         let bad = [
             decision(DecisionAction::Approve, "", &[("nope", "1")]),
-            decision(DecisionAction::Approve, "", &[("approve", "NO")]),
             decision(DecisionAction::Approve, "", &[("region", "mars")]),
         ];
         for d in bad {
@@ -268,9 +263,14 @@ mod tests {
                 Err(BackendError::BadRequest(_))
             ));
         }
+        // The form's default for the verdict (NO) does not override approving.
         let ok = plan(
             &g,
-            &decision(DecisionAction::Approve, "", &[("region", "us")]),
+            &decision(
+                DecisionAction::Approve,
+                "",
+                &[("approve", "NO"), ("region", "us")],
+            ),
             RejectMode::Stop,
         )
         .unwrap();

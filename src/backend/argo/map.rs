@@ -39,9 +39,9 @@ pub fn workflow_status(workflow: &Workflow, gates: usize) -> Status {
     let status = match phase {
         "" => return Status::new(ExecStatus::Queued, "Pending"),
         "Pending" => ExecStatus::Queued,
-        "Running" if gates > 0 => return Status::new(ExecStatus::Waiting, "Running (suspended)"),
+        "Running" if gates > 0 => return Status::new(ExecStatus::Waiting, "Suspended"),
         "Running" if workflow.spec.suspend == Some(true) => {
-            return Status::new(ExecStatus::Paused, "Running (suspended)");
+            return Status::new(ExecStatus::Paused, "Suspended");
         }
         "Running" => ExecStatus::Running,
         "Succeeded" => ExecStatus::Succeeded,
@@ -301,11 +301,17 @@ pub fn approvals(backend: &BackendName, workflow: &Workflow) -> Vec<Approval> {
         .values()
         .filter(|n| is_gate(n))
         .map(|node| {
+            // The enclosing Steps/DAG template: its node's display name is the workflow's
+            // own name at the top level, which says nothing the row does not.
             let stage = node
                 .boundary_id
                 .as_ref()
                 .and_then(|b| nodes.get(b))
-                .map(|b| b.display_name.clone())
+                .map(|b| {
+                    b.template_name
+                        .clone()
+                        .unwrap_or_else(|| b.display_name.clone())
+                })
                 .unwrap_or_default();
             Approval {
                 backend: backend.clone(),
@@ -408,7 +414,7 @@ mod tests {
         assert_eq!(first.id, "release-kgfn7-4");
         assert_eq!(first.execution_id, "release-kgfn7");
         assert_eq!(first.pipeline_id, "release");
-        assert_eq!(first.stage, "release-kgfn7");
+        assert_eq!(first.stage, "release");
         assert_eq!(first.step, "approval");
         assert_eq!(first.message, "Deploy to prod?");
         assert_eq!(first.triggered_by, "alice");
