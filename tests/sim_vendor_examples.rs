@@ -961,14 +961,17 @@ async fn next_gen_approval_api_documented_errors() {
 // Argo Workflows
 // ------------------------------------------------------------------------------------------
 
-/// `GET /api/v1/info`, the first call of the `argo` CLI and the UI (swagger
-/// `InfoService_GetInfo`).
+/// `GET /api/v1/info`, which the UI reads on load (swagger `InfoService_GetInfo`), and
+/// `GET /api/v1/version`, which `argo version` asks the server for.
 #[tokio::test]
-async fn argo_info() {
+async fn argo_info_and_version() {
     let s = sim().await;
     let (status, body) = send(s.argo(reqwest::Method::GET, "/api/v1/info")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["modals"].is_object(), "{body}");
+    let (status, body) = send(s.argo(reqwest::Method::GET, "/api/v1/version")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["version"].as_str().unwrap().starts_with('v'), "{body}");
 }
 
 /// docs/rest-examples.md, "Submitting workflow": the full manifest, then "Getting workflows
@@ -1084,8 +1087,8 @@ async fn argo_create_from_the_python_client_then_get_latest() {
 }
 
 /// `argo submit --from workflowtemplate/release -p version=1.44.0` as the CLI sends it over
-/// HTTP (swagger `WorkflowService_SubmitWorkflow`: `resourceKind`, `resourceName`,
-/// `submitOptions.parameters` as `name=value`).
+/// HTTP (swagger `WorkflowService_SubmitWorkflow`: `resourceKind` as the `--from` prefix
+/// spells it, `resourceName`, `submitOptions.parameters` as `name=value`).
 #[tokio::test]
 async fn argo_submit_from_a_template() {
     let s = sim().await;
@@ -1095,7 +1098,7 @@ async fn argo_submit_from_a_template() {
             .body(
                 json!({
                     "namespace": "argo",
-                    "resourceKind": "WorkflowTemplate",
+                    "resourceKind": "workflowtemplate",
                     "resourceName": "release",
                     "submitOptions": {"parameters": ["version=1.44.0"]}
                 })

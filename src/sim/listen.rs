@@ -62,12 +62,6 @@ impl Listen {
     }
 }
 
-impl Default for Listen {
-    fn default() -> Listen {
-        Listen::loopback()
-    }
-}
-
 /// The three listeners, bound.
 pub(crate) struct Bound {
     pub(crate) harness: TcpListener,
