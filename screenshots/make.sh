@@ -6,6 +6,7 @@
 #   needs: tmux, aha, chromium, fonts-dejavu-core   (apt-get install -y aha chromium)
 #   usage: screenshots/make.sh            (builds the release binary first)
 #          APP=target/debug/flightdeck screenshots/make.sh   (use an existing binary)
+#          ONLY='demo-logs*' screenshots/make.sh                (just the matching shots)
 set -euo pipefail
 export LC_ALL=C.UTF-8
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,6 +37,8 @@ done
 # for TEXT on screen. CONFIG=FILE lends the demo a config; BG=white for a light terminal.
 shot() {
   local name=$1 cols=$2 rows=$3 wait_for=$4; shift 4
+  # ONLY=GLOB regenerates just the matching shots.
+  [[ -n "${ONLY:-}" && $name != $ONLY ]] && return 0
   local config_arg=""
   [ -n "${CONFIG:-}" ] && config_arg="--config $CONFIG"
   local work; work=$(mktemp -d)
@@ -44,7 +47,7 @@ shot() {
   tmux -S "$sock" -f "$work/tmux.conf" -u new-session -d -s shot -x "$cols" -y "$rows" \
        -e COLORTERM=truecolor "$app demo --seed 7 $config_arg"
   wait_text() {
-    for _ in $(seq 200); do
+    for _ in $(seq 600); do
       [[ "$(tmux -S "$sock" capture-pane -p -t shot)" == *"$1"* ]] && return 0
       sleep 0.05
     done
@@ -77,20 +80,22 @@ shot() {
   echo "wrote screenshots/$name.png"
 }
 
-shot demo-executions-120x40 120 40 "harness-fg ok"
-shot demo-pipelines-120x40 120 40 "harness-fg ok" BTab "wait:Pipelines"
-shot demo-approvals-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g
-shot demo-detail-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g Enter "wait:Stages"
-shot demo-decision-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g a "wait:Approve gate" Tab
-shot demo-pipelines-80x24 80 24 "harness-fg ok" BTab "wait:Pipelines"
-shot demo-batch-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g '*' A "wait:marked gates" Tab
-shot demo-start-120x40 120 40 "harness-fg ok" BTab "wait:Pipelines" / cart Enter s "wait:image_tag" Tab v2.3.1 BTab BTab "wait:request"
-shot demo-audit-120x40 120 40 "harness-fg ok" Tab "wait:waiting" g a "wait:Approve gate" BTab Enter "wait:approved" Tab "wait:approve"
-shot demo-help-80x24 80 24 "ok" '?' "wait:Keys"
-shot demo-help-120x40 120 40 "harness-fg ok" '?' "wait:Keys"
-shot demo-bulk-start-120x40 120 40 "harness-fg ok" BTab "wait:Pipelines" g Space j Space s "wait:marked pipelines"
-CONFIG=$configs/saved.toml shot demo-palette-120x40 120 40 "harness-fg ok" : "wait:Commands" a p
-CONFIG=$configs/saved.toml shot demo-saved-filter-120x40 120 40 "harness-fg ok" : "wait:Commands" @ p r o d Enter "wait:/@prod-gates"
-CONFIG=$configs/light.toml BG=white shot demo-theme-light-120x40 120 40 "harness-fg ok"
-CONFIG=$configs/high-contrast.toml shot demo-theme-high-contrast-120x40 120 40 "harness-fg ok"
-CONFIG=$configs/colorblind.toml shot demo-theme-colorblind-120x40 120 40 "harness-fg ok"
+shot demo-executions-120x40 120 40 "argo-data ok"
+shot demo-pipelines-120x40 120 40 "argo-data ok" BTab "wait:Pipelines"
+shot demo-approvals-120x40 120 40 "argo-data ok" Tab "wait:waiting" g
+shot demo-detail-120x40 120 40 "argo-data ok" Tab "wait:waiting" g Enter "wait:Stages"
+shot demo-decision-120x40 120 40 "argo-data ok" Tab "wait:waiting" g a "wait:Approve gate" Tab
+shot demo-pipelines-80x24 80 24 "● argo-data" BTab "wait:Pipelines"
+shot demo-batch-120x40 120 40 "argo-data ok" Tab "wait:waiting" g '*' A "wait:marked gates" Tab
+shot demo-start-120x40 120 40 "argo-data ok" BTab "wait:Pipelines" / cart Enter s "wait:image_tag" Tab v2.3.1 BTab BTab "wait:request"
+shot demo-audit-120x40 120 40 "argo-data ok" Tab "wait:waiting" g a "wait:Approve gate" BTab Enter "wait:approved" Tab "wait:approve"
+shot demo-help-80x24 80 24 "● argo-data" '?' "wait:Keys"
+shot demo-argo-detail-120x40 120 40 "argo-data ok" / m i g r a t e Enter "wait:/migrate" Enter "wait:Stages"
+shot demo-logs-120x40 120 40 "argo-data ok" / c i b u i l d Enter "wait:/cibuild" l "wait:Cloning"
+shot demo-help-120x40 120 40 "argo-data ok" '?' "wait:Keys"
+shot demo-bulk-start-120x40 120 40 "argo-data ok" BTab "wait:Pipelines" g Space j Space s "wait:marked pipelines"
+CONFIG=$configs/saved.toml shot demo-palette-120x40 120 40 "argo-data ok" : "wait:Commands" a p
+CONFIG=$configs/saved.toml shot demo-saved-filter-120x40 120 40 "argo-data ok" : "wait:Commands" @ p r o d Enter "wait:/@prod-gates"
+CONFIG=$configs/light.toml BG=white shot demo-theme-light-120x40 120 40 "argo-data ok"
+CONFIG=$configs/high-contrast.toml shot demo-theme-high-contrast-120x40 120 40 "argo-data ok"
+CONFIG=$configs/colorblind.toml shot demo-theme-colorblind-120x40 120 40 "argo-data ok"

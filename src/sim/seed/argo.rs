@@ -171,13 +171,13 @@ fn ci_build() -> Value {
         "templates": [
             {"name": "ci", "steps": [
                 [step("checkout", "checkout")],
-                [step("build", "build")],
+                [step("build", "compile")],
                 [step("unit-tests", "unit-tests")],
                 [step("publish", "publish")],
             ]},
             container("checkout", "alpine/git:2.47",
                       "git clone https://github.com/{{workflow.parameters.repo}} && git checkout {{workflow.parameters.revision}}"),
-            container("build", "golang:1.26", "go build ./..."),
+            container("compile", "golang:1.26", "go build ./..."),
             {"name": "unit-tests", "retryStrategy": {"limit": 2},
              "container": {"image": "golang:1.26", "command": ["go"], "args": ["test", "./..."]}},
             container("publish", "gcr.io/kaniko-project/executor:v1.24", "executor --destination registry.example.com/{{workflow.parameters.repo}}:{{workflow.parameters.revision}}"),
@@ -204,6 +204,15 @@ pub(crate) fn timing(template: &str) -> Timing {
                 "go: downloading modules",
                 "Step 7/9 : RUN go build -o /app ./cmd/server",
                 "Successfully built image tag {{workflow.parameters.version}}",
+            ],
+        ),
+        "compile" => t(
+            (40, 90),
+            0.0,
+            "",
+            &[
+                "go: downloading modules",
+                "go build ./... ({{workflow.parameters.repo}} at {{workflow.parameters.revision}})",
             ],
         ),
         "deploy" => t(
