@@ -21,7 +21,7 @@ async fn setup() -> (SimHandle, Arc<HarnessBackend>, Vec<Approval>) {
     let sim = SimHandle::start(SimOptions {
         seed: 11,
         clock: ClockMode::Manual,
-        harness_token: None,
+        ..SimOptions::default()
     })
     .await
     .expect("simulator");

@@ -78,6 +78,11 @@ pub enum Commands {
         #[arg(long, hide = true, value_name = "PATH")]
         stats_out: Option<PathBuf>,
     },
+    /// Run the simulator of every backend alone, in the foreground, for scripts, curl and
+    /// API clients: Harness (NextGen REST and First Gen GraphQL) on PORT, Argo Workflows on
+    /// PORT+1, Infraxys on PORT+2. Prints the URLs, identifiers and tokens, then serves until
+    /// Ctrl-C or SIGTERM (exit 0).
+    Sim(SimArgs),
     /// List pipelines, recent executions or waiting gates of every configured backend.
     List {
         #[arg(value_enum)]
@@ -132,6 +137,32 @@ pub enum Commands {
     },
     /// Print the man page (roff).
     Man,
+}
+
+/// `flightdeck sim` (README, "Simulator").
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// IP address and port of the Harness face; Argo Workflows listens on the next port and
+    /// Infraxys on the one after. Port 0 picks free ports. A non-loopback address is warned
+    /// about.
+    #[arg(long, value_name = "IP:PORT")]
+    pub listen: std::net::SocketAddr,
+    /// Seed of the simulated world: the same seed gives the same pipelines, history and
+    /// account.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// The token every face accepts with every permission, shaped like a Harness PAT
+    /// (pat.<account>.<tokenId>.<secret>; its account part becomes the account). Default: a
+    /// new one each start.
+    #[arg(long, env = crate::sim::standalone::TOKEN_ENV, hide_env_values = true)]
+    pub token: Option<String>,
+    /// Speed of the simulated clock (2 = twice as fast).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+    /// Print a flightdeck config for a simulator started with the same --listen and --seed
+    /// (in another terminal), and exit.
+    #[arg(long)]
+    pub print_config: bool,
 }
 
 /// `start --records`: one execution per record (README, "Bulk starts").

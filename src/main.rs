@@ -1,16 +1,12 @@
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Parser;
-use flightdeck::backend::argo::{ArgoBackend, ArgoOptions, RejectMode};
-use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
-use flightdeck::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
-use flightdeck::backend::infraxys::{InfraxysBackend, InfraxysOptions};
 use flightdeck::cli::{Cli, Commands};
 use flightdeck::commands::{self, Global};
-use flightdeck::config::ArgoEvent;
-use flightdeck::launch::{self, Prepared};
+use flightdeck::config::Config;
+use flightdeck::launch;
 use flightdeck::service::Intervals;
+use flightdeck::sim::client_config::{TokenSource, backends_toml};
 use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
 use flightdeck::tui::Exit;
 
@@ -35,6 +31,15 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Some(Commands::Sim(args)) => {
+            match runtime.block_on(flightdeck::sim::standalone::run(&args)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(failure) => {
+                    eprintln!("flightdeck: {}", failure.message);
+                    ExitCode::from(failure.code)
+                }
+            }
+        }
         // The dashboards: the TUI owns the terminal until it exits.
         None | Some(Commands::Demo { .. }) => match runtime.block_on(dashboard(cli)) {
             Ok(exit) => exit_code(exit),
@@ -125,110 +130,27 @@ async fn demo(
     // `--config` lends the demo its look and keys ([ui], [keys], [filter.NAME]); its
     // backends are not used.
     let config = match config {
-        Some(path) => flightdeck::config::Config::load(path).map_err(|e| e.to_string())?,
-        None => flightdeck::config::Config::default(),
+        Some(path) => Config::load(path).map_err(|e| e.to_string())?,
+        None => Config::default(),
     };
+    // One token for every face, so the simulator's backends are exactly the config
+    // `flightdeck sim --print-config` prints, with the token given in memory.
+    let token = flightdeck::sim::new_token(seed);
     let sim = SimHandle::start(SimOptions {
         seed,
         clock: ClockMode::Real { speed },
-        harness_token: None,
+        token: Some(token.clone()),
+        ..SimOptions::default()
     })
     .await
     .map_err(|e| format!("cannot start the simulator: {e}"))?;
-    let base_url = sim
-        .harness_url()
-        .parse()
-        .map_err(|e| format!("simulator URL: {e}"))?;
-    let timeout = std::time::Duration::from_secs(10);
-    let harness = HarnessBackend::new(HarnessOptions {
-        name: "harness".into(),
-        base_url,
-        account: sim.account(),
-        org: sim.org(),
-        projects: sim.projects(),
-        api_key: sim.harness_token().into(),
-        timeout,
-        ca_file: None,
-        insecure_skip_verify: false,
-    })
-    .map_err(|e| e.to_string())?;
-    // First Gen pipelines and workflows beside the NextGen ones, from the same world.
-    let harness_fg = HarnessFgBackend::new(HarnessFgOptions {
-        name: "harness-fg".into(),
-        base_url: sim
-            .harness_fg_url()
-            .parse()
-            .map_err(|e| format!("simulator URL: {e}"))?,
-        account: sim.account(),
-        applications: Vec::new(),
-        api_key: sim.harness_fg_api_key().into(),
-        timeout,
-        ca_file: None,
-        insecure_skip_verify: false,
-    })
-    .map_err(|e| e.to_string())?;
-    let catalogue = sim.infraxys_catalogue();
-    let infraxys = InfraxysBackend::new(InfraxysOptions {
-        name: "infraxys".into(),
-        base_url: sim
-            .infraxys_url()
-            .parse()
-            .map_err(|e| format!("simulator URL: {e}"))?,
-        branch: catalogue.branch,
-        token: Some(sim.infraxys_token().into()),
-        timeout,
-        ca_file: None,
-        insecure_skip_verify: false,
-        workflows: catalogue.workflows,
-        actions: catalogue.actions,
-        aliases: catalogue.aliases,
-    })
-    .map_err(|e| e.to_string())?;
-    // Argo beside Harness: one backend per namespace, the first with the cluster template
-    // and the push event binding.
-    let argo_url: url::Url = sim
-        .argo_url()
-        .parse()
-        .map_err(|e| format!("simulator URL: {e}"))?;
-    let mut argos = Vec::new();
-    for (i, namespace) in sim.argo_namespaces().into_iter().enumerate() {
-        let first = i == 0;
-        let backend = ArgoBackend::new(ArgoOptions {
-            name: if first {
-                "argo".into()
-            } else {
-                format!("argo-{namespace}").into()
-            },
-            base_url: argo_url.clone(),
-            namespace,
-            token: Some(sim.argo_token().into()),
-            cluster_templates: first,
-            label_selector: None,
-            reject: RejectMode::Stop,
-            events: if first {
-                vec![ArgoEvent {
-                    name: "github-push".into(),
-                    discriminator: "github".into(),
-                    description: "what a push to main sends".into(),
-                    payload: r#"{"ref":"refs/heads/main","repo":"payments","revision":"4f2a9c1"}"#
-                        .into(),
-                }]
-            } else {
-                Vec::new()
-            },
-            timeout,
-            ca_file: None,
-            insecure_skip_verify: false,
-        })
-        .map_err(|e| e.to_string())?;
-        argos.push(Prepared::new(Arc::new(backend), 8, timeout));
-    }
-    let mut backends = vec![
-        Prepared::new(Arc::new(harness), 8, timeout),
-        Prepared::new(Arc::new(infraxys), 4, timeout),
-        Prepared::new(Arc::new(harness_fg), 2, timeout),
-    ];
-    backends.extend(argos);
+    let simulated = backends_toml(&sim.endpoints(), TokenSource::Literal(&token));
+    let backends = Config::from_toml_str(&simulated, "the simulator's config")
+        .map_err(|e| e.to_string())?
+        .backends
+        .iter()
+        .map(launch::prepare)
+        .collect::<Result<Vec<_>, _>>()?;
     // The demo acts on a simulator: it stays out of the real audit log unless a log is
     // named explicitly.
     let audit = flightdeck::audit::path_from_env();

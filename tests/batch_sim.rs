@@ -20,7 +20,7 @@ async fn sim_with_gates() -> SimHandle {
     let sim = SimHandle::start(SimOptions {
         seed: 7,
         clock: ClockMode::Manual,
-        harness_token: None,
+        ..SimOptions::default()
     })
     .await
     .unwrap();

@@ -44,7 +44,7 @@ async fn env_with(clock: ClockMode) -> Env {
     let sim = SimHandle::start(SimOptions {
         seed: 42,
         clock,
-        harness_token: None,
+        ..SimOptions::default()
     })
     .await
     .unwrap();

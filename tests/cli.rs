@@ -38,7 +38,7 @@ async fn env_with(clock: ClockMode, backend_extra: &str) -> Env {
     let sim = SimHandle::start(SimOptions {
         seed: 42,
         clock,
-        harness_token: None,
+        ..SimOptions::default()
     })
     .await
     .unwrap();

@@ -28,7 +28,7 @@ async fn sim() -> SimHandle {
     SimHandle::start(SimOptions {
         seed: 42,
         clock: ClockMode::Manual,
-        harness_token: None,
+        ..SimOptions::default()
     })
     .await
     .expect("simulator starts")

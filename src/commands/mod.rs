@@ -76,7 +76,7 @@ impl Global {
     }
 }
 
-/// Runs one scriptable subcommand. `Demo` is not one: the caller handles it.
+/// Runs one scriptable subcommand. `Demo` and `Sim` are not: the caller handles them.
 pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
     match command {
         Commands::List { what, backend } => list::run(global, what, backend.as_deref()).await,
@@ -162,6 +162,7 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
                 .map_err(|e| Failure::new(failure::BACKEND, "io", e.to_string()))
         }
         Commands::Demo { .. } => Err(Failure::bad_input("demo is not a scriptable subcommand")),
+        Commands::Sim(_) => Err(Failure::bad_input("sim is not a scriptable subcommand")),
     }
 }
 

@@ -19,6 +19,11 @@
 //!   schema excerpt does not show; sources are named `docker_<service>`.
 //! - A pipeline stage's `workflowExecutionId` is the id of that stage's run in the world,
 //!   which `execution(executionId)` does not resolve (member workflow runs are not modelled).
+//! - Every service deploys a Docker image (`artifactType: DOCKER`). A workflow execution's
+//!   `outcomes` holds one `DeploymentOutcome` per service and environment its stages have
+//!   started deploying to, whose `execution` is the workflow execution itself.
+//! - A single value given for a list input (`serviceInputs: {...}`, as the Deep Dive's
+//!   examples write it) is a list of one, as GraphQL input coercion has it.
 
 mod graphql;
 mod schema;
@@ -38,6 +43,7 @@ use serde_json::{Map, Value, json};
 use super::Shared;
 use super::harness::Limiter;
 use schema::Schema;
+pub(crate) use schema::{app_id, entity_id, is_workflow};
 
 /// The GraphQL limiter's message (CORE `GraphQLConstants.RATE_LIMIT_REACHED`).
 pub(crate) const RATE_LIMIT_MESSAGE: &str =

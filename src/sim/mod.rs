@@ -16,7 +16,10 @@
 //! the same host as NextGen like the real service), `infraxys`
 //! (the Infraxys face, on a listener of its own over a fixed catalogue), `argo` (the Argo
 //! Workflows face, see below), `faults` (injected latency and errors), `stats` (request and
-//! decision counters), `control` (test helpers that put the world into known states).
+//! decision counters), `control` (test helpers that put the world into known states),
+//! `listen` (where the listeners bind), `inspect` (`GET /_sim/state` on every face),
+//! `client_config` (the flightdeck config that points at a simulator) and `standalone`
+//! (`flightdeck sim`: the simulator alone in the foreground).
 //!
 //! `argo` serves `argo-server`'s `/api/v1` on a listener of its own ([`SimHandle::argo_url`],
 //! bearer [`SimHandle::argo_token`]) over the world's Argo namespaces (`argo`, `data`):
@@ -27,6 +30,7 @@
 //! received, body included ([`SimHandle::argo_requests`]).
 
 mod argo;
+pub mod client_config;
 mod clock;
 mod control;
 mod faults;
@@ -34,7 +38,10 @@ mod harness;
 mod harness_fg;
 mod ids;
 mod infraxys;
+mod inspect;
+mod listen;
 mod seed;
+pub mod standalone;
 mod stats;
 mod world;
 
@@ -50,11 +57,14 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use argo::ArgoRequest;
+pub use client_config::SimEndpoints;
 pub use clock::{ClockMode, MANUAL_EPOCH_MS};
 pub use control::{Gate, SimWorld};
 pub use faults::Faults;
 pub use infraxys::InfraxysCatalogue;
-pub use stats::{DecisionCount, SimStats, UNMATCHED_ROUTE};
+pub use inspect::STATE_PATH;
+pub use listen::Listen;
+pub use stats::{DecisionCount, FaceRequests, SimStats, UNMATCHED_ROUTE};
 pub use world::{ApprovalStatus, RunStatus};
 
 use argo::{ArgoFace, ArgoState, Identities, ServiceAccount};
@@ -62,6 +72,7 @@ use clock::Clock;
 use harness::{HarnessAuth, Token, TokenKind};
 use harness_fg::{FgAuth, FgKey};
 use infraxys::InfraxysFace;
+use inspect::Face;
 use world::World;
 
 /// How to start a simulator.
@@ -70,9 +81,14 @@ pub struct SimOptions {
     /// Seeds the world's content and everything random in it.
     pub seed: u64,
     pub clock: ClockMode,
-    /// The user PAT to accept (`pat.<account>.<tokenId>.<secret>`); its account part becomes
-    /// the simulated account. `None` generates one.
-    pub harness_token: Option<String>,
+    /// One credential every face accepts with every permission: the Harness user PAT
+    /// (`x-api-key`), the First Gen API key, the Argo bearer token and the Infraxys token.
+    /// It must look like a Harness PAT, `pat.<account>.<tokenId>.<secret>`; its account part
+    /// becomes the simulated account. `None` gives each face a generated token of its own
+    /// kind, and the account comes from the seed.
+    pub token: Option<String>,
+    /// Where the faces listen; free loopback ports by default.
+    pub listen: Listen,
 }
 
 impl Default for SimOptions {
@@ -80,8 +96,75 @@ impl Default for SimOptions {
         SimOptions {
             seed: 42,
             clock: ClockMode::Real { speed: 1.0 },
-            harness_token: None,
+            token: None,
+            listen: Listen::loopback(),
         }
+    }
+}
+
+/// What a simulator started with `opts` serves and where, known without starting it:
+/// `flightdeck sim --print-config` describes a simulator running in another process.
+pub fn endpoints_for(opts: &SimOptions) -> io::Result<SimEndpoints> {
+    let account = account_for(opts)?;
+    let (world, _, _) = seed::build(opts.seed, Clock::new(opts.clock).now_ms());
+    let l = opts.listen;
+    let urls = [l.harness, l.argo, l.infraxys].map(|a| format!("http://{a}"));
+    Ok(describe(&world, account, urls))
+}
+
+/// The endpoints of a world served at `urls` (Harness, Argo, Infraxys).
+fn describe(w: &World, account: String, urls: [String; 3]) -> SimEndpoints {
+    let [harness_url, argo_url, infraxys_url] = urls;
+    let names = |g: world::Generation, id: bool| -> Vec<String> {
+        w.projects_of(g)
+            .map(|p| if id { p.id.clone() } else { p.name.clone() })
+            .collect()
+    };
+    SimEndpoints {
+        harness_url,
+        argo_url,
+        infraxys_url,
+        account,
+        org: ORG.to_string(),
+        projects: names(world::Generation::NextGen, true),
+        applications: names(world::Generation::FirstGen, false),
+        namespaces: names(world::Generation::Argo, true),
+        infraxys: infraxys::demo_catalogue(),
+    }
+}
+
+/// The one NextGen organization.
+const ORG: &str = "default";
+
+/// Ids are seeded (so a seed reproduces the account); secrets are not, so a simulator
+/// reachable by others cannot be entered by knowing the seed.
+fn ids_rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed ^ 0x005E_ED0F_ACC0)
+}
+
+/// A new user PAT of the account `seed` gives, with a random secret: the one token `flightdeck
+/// sim` and `flightdeck demo` hand every face when none is given.
+pub fn new_token(seed: u64) -> String {
+    let mut rng = ids_rng(seed);
+    let account = ids::url_id(&mut rng);
+    format!(
+        "pat.{account}.{}.{}",
+        ids::hex_id(&mut rng),
+        alnum(&mut rand::rng(), 20)
+    )
+}
+
+/// The account a simulator started with `opts` serves, known without starting it.
+pub fn account_for(opts: &SimOptions) -> io::Result<String> {
+    match &opts.token {
+        Some(t) => match harness::token_account(t) {
+            Some(a) if t.starts_with("pat.") => Ok(a.to_string()),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the token must look like a Harness PAT: pat.<account>.<tokenId>.<secret>",
+            )),
+        },
+        None => Ok(ids::url_id(&mut ids_rng(opts.seed))),
     }
 }
 
@@ -134,6 +217,7 @@ struct Tokens {
     /// Argo service-account tokens: read and write, and view only.
     argo: String,
     argo_viewer: String,
+    infraxys: String,
 }
 
 /// A running simulator. Dropping it (or `shutdown`) stops the server.
@@ -167,7 +251,9 @@ fn service_account_token(rng: &mut impl rand::Rng) -> String {
 }
 
 impl SimHandle {
-    /// Builds the seeded world and serves it on `127.0.0.1` on a free port.
+    /// Builds the seeded world and serves it on the addresses of `opts.listen`. Every listener
+    /// is bound before anything else starts; a taken address fails the start with an error
+    /// naming it and its face.
     pub async fn start(opts: SimOptions) -> io::Result<SimHandle> {
         if let ClockMode::Real { speed } = opts.clock
             && !(speed.is_finite() && speed > 0.0)
@@ -177,22 +263,14 @@ impl SimHandle {
                 "clock speed must be a positive number",
             ));
         }
-        // Ids are seeded (so a seed reproduces the account); secrets are not, so a simulator
-        // reachable by others cannot be entered by knowing the seed.
-        let mut ids_rng = StdRng::seed_from_u64(opts.seed ^ 0x005E_ED0F_ACC0);
+        let account = account_for(&opts)?;
+        let listeners = listen::bind(&opts.listen).await?;
+        let mut ids_rng = ids_rng(opts.seed);
+        if opts.token.is_none() {
+            // The account's draw, so the other tokens' ids stay what they were.
+            ids::url_id(&mut ids_rng);
+        }
         let mut secrets = rand::rng();
-        let account = match &opts.harness_token {
-            Some(t) => match harness::token_account(t) {
-                Some(a) if t.starts_with("pat.") => a.to_string(),
-                _ => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        "harness_token must look like pat.<account>.<tokenId>.<secret>",
-                    ));
-                }
-            },
-            None => ids::url_id(&mut ids_rng),
-        };
         let mut make = |prefix: &str| {
             format!(
                 "{prefix}.{account}.{}.{}",
@@ -200,17 +278,23 @@ impl SimHandle {
                 alnum(&mut secrets, 20)
             )
         };
-        let user_token = opts.harness_token.clone().unwrap_or_else(|| make("pat"));
+        let user_token = opts.token.clone().unwrap_or_else(|| make("pat"));
+        let second = make("pat");
+        let viewer = make("pat");
+        let service = make("sat");
+        // First Gen keys are opaque strings, not the NextGen `pat.`/`sat.` format; Argo tokens
+        // are Kubernetes service-account tokens. A given token stands in for each face's own.
+        let shared_or = |own: String| opts.token.clone().unwrap_or(own);
         let tokens = Tokens {
             user: user_token,
-            second: make("pat"),
-            viewer: make("pat"),
-            service: make("sat"),
-            // First Gen keys are opaque strings, not the NextGen `pat.`/`sat.` format.
-            fg: alnum(&mut secrets, 40),
+            second,
+            viewer,
+            service,
+            fg: shared_or(alnum(&mut secrets, 40)),
             fg_viewer: alnum(&mut secrets, 40),
-            argo: service_account_token(&mut secrets),
+            argo: shared_or(service_account_token(&mut secrets)),
             argo_viewer: service_account_token(&mut secrets),
+            infraxys: shared_or(alnum(&mut secrets, 40)),
         };
         let clock = Clock::new(opts.clock);
         let (world, cast, argo_seed) = seed::build(opts.seed, clock.now_ms());
@@ -221,7 +305,7 @@ impl SimHandle {
         };
         let harness = HarnessAuth {
             account: account.clone(),
-            org: "default".to_string(),
+            org: ORG.to_string(),
             tokens: vec![
                 token(&tokens.user, &cast.admin, TokenKind::Pat),
                 token(&tokens.second, &cast.second, TokenKind::Pat),
@@ -230,7 +314,7 @@ impl SimHandle {
             ],
             limiter: Mutex::default(),
         };
-        let infraxys = InfraxysFace::new(alnum(&mut secrets, 40));
+        let infraxys = InfraxysFace::new(tokens.infraxys.clone());
         let harness_fg = FgAuth {
             account: account.clone(),
             keys: vec![
@@ -288,18 +372,26 @@ impl SimHandle {
         });
         // The Argo face's first look: every seeded workflow gets its resource version.
         shared.sync();
-        // Injected faults apply to every face alike.
-        let faulty = |router: axum::Router| {
-            router.layer(axum::middleware::from_fn_with_state(
-                shared.clone(),
-                faults::inject,
-            ))
+        // Every face counts its requests, and injected faults apply to every face alike;
+        // `/_sim/state` sits outside both.
+        let face = |router: axum::Router, face: Face| {
+            inspect::counted(router, &shared, face)
+                .layer(axum::middleware::from_fn_with_state(
+                    shared.clone(),
+                    faults::inject,
+                ))
+                .merge(inspect::route(shared.clone(), face))
         };
-        let (addr, stop) = serve(faulty(harness::router(shared.clone()))).await?;
-        let (infraxys_addr, infraxys_stop) =
-            serve(faulty(infraxys::router(shared.clone()))).await?;
+        let (addr, stop) = serve(
+            listeners.harness,
+            face(harness::router(shared.clone()), Face::Harness),
+        )?;
+        let (infraxys_addr, infraxys_stop) = serve(
+            listeners.infraxys,
+            face(infraxys::router(shared.clone()), Face::Infraxys),
+        )?;
         let (argo_router, argo_routes) = argo::router(shared.clone());
-        let (argo_addr, argo_stop) = serve(faulty(argo_router)).await?;
+        let (argo_addr, argo_stop) = serve(listeners.argo, face(argo_router, Face::Argo))?;
         // On a real clock the world moves even when nobody asks (requests also catch it up).
         let ticker = shared.clock.is_real().then(|| {
             let shared = Arc::downgrade(&shared);
@@ -540,6 +632,12 @@ impl SimHandle {
         self.shared.stats().clone()
     }
 
+    /// Where this simulator listens and what it serves: what a client config needs.
+    pub fn endpoints(&self) -> SimEndpoints {
+        let urls = [self.harness_url(), self.argo_url(), self.infraxys_url()];
+        describe(&self.shared.world(), self.account(), urls)
+    }
+
     /// Helpers that put the world into known states without waiting for it.
     pub fn world(&self) -> SimWorld {
         SimWorld::new(self.shared.clone())
@@ -571,9 +669,11 @@ impl Drop for SimHandle {
     }
 }
 
-/// Serves `app` on a free loopback port until the returned sender fires (or is dropped).
-async fn serve(app: axum::Router) -> io::Result<(SocketAddr, oneshot::Sender<()>)> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// Serves `app` on `listener` until the returned sender fires (or is dropped).
+fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+) -> io::Result<(SocketAddr, oneshot::Sender<()>)> {
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {

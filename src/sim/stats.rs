@@ -10,6 +10,19 @@ pub struct DecisionCount {
     pub reject: u64,
 }
 
+/// The requests one face received, per (method, route template); unknown paths count under
+/// [`UNMATCHED_ROUTE`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FaceRequests {
+    pub routes: BTreeMap<(String, String), u64>,
+}
+
+impl FaceRequests {
+    pub fn total(&self) -> u64 {
+        self.routes.values().sum()
+    }
+}
+
 /// A snapshot of the counters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SimStats {
@@ -28,6 +41,10 @@ pub struct SimStats {
     pub infraxys_starts: u64,
     /// Requests refused with 429 by the rate limiter.
     pub rate_limited: u64,
+    /// Requests per face (`harness`, `argo`, `infraxys`), for `GET /_sim/state`: the
+    /// Argo and Infraxys faces share route prefixes, so `requests` alone cannot tell them
+    /// apart. Inspection requests themselves are not counted.
+    pub faces: BTreeMap<String, FaceRequests>,
 }
 
 /// The route template under which requests to unknown paths are counted.
@@ -47,20 +64,22 @@ impl SimStats {
         self.decisions.values().map(|d| d.approve + d.reject).sum()
     }
 
-    /// Counts one request. Extension methods are counted as `OTHER`, so arbitrary method
-    /// names cannot grow the map without bound.
+    /// Counts one request.
     pub(crate) fn count_request(&mut self, method: &str, route: &str) {
-        const KNOWN: [&str; 9] = [
-            "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
-        ];
-        let method = if KNOWN.contains(&method) {
-            method
-        } else {
-            "OTHER"
-        };
         *self
             .requests
-            .entry((method.to_string(), route.to_string()))
+            .entry((known_method(method).to_string(), route.to_string()))
+            .or_default() += 1;
+    }
+
+    /// Counts one request to a face, the way [`SimStats::count_request`] counts it overall.
+    pub(crate) fn count_face_request(&mut self, face: &str, method: &str, route: &str) {
+        *self
+            .faces
+            .entry(face.to_string())
+            .or_default()
+            .routes
+            .entry((known_method(method).to_string(), route.to_string()))
             .or_default() += 1;
     }
 
@@ -71,5 +90,18 @@ impl SimStats {
         } else {
             d.reject += 1;
         }
+    }
+}
+
+/// A request method as counted: extension methods become `OTHER`, so arbitrary method names
+/// cannot grow the counters without bound.
+fn known_method(method: &str) -> &str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    if KNOWN.contains(&method) {
+        method
+    } else {
+        "OTHER"
     }
 }

@@ -48,7 +48,8 @@ pub(crate) fn entity_id(project: &str, pipeline: &str) -> String {
     fg_id(&["entity", project, pipeline])
 }
 
-fn is_workflow(p: &Pipeline) -> bool {
+/// Whether a First Gen application's pipeline is a workflow (else a pipeline).
+pub(crate) fn is_workflow(p: &Pipeline) -> bool {
     first_gen::workflow(&p.project, &p.id).is_some()
 }
 
@@ -68,16 +69,26 @@ fn status_text(s: RunStatus) -> &'static str {
     }
 }
 
+/// The items of a list input. GraphQL input coercion reads a single value given for a list
+/// type as a list of one: the Deep Dive's examples pass `serviceInputs` as one object.
+fn items(v: Option<&Value>) -> &[Value] {
+    match v {
+        Some(Value::Array(list)) => list,
+        Some(Value::Null) | None => &[],
+        Some(one) => std::slice::from_ref(one),
+    }
+}
+
 fn arg<'v>(args: &'v Map<String, Value>, name: &str) -> Option<&'v str> {
     args.get(name).and_then(Value::as_str)
 }
 
 /// One `IdFilter` against a value.
 fn id_filter(filter: &Value, value: &str) -> bool {
-    let values: Vec<&str> = filter["values"]
-        .as_array()
-        .map(|v| v.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let values: Vec<&str> = items(filter.get("values"))
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     match filter["operator"].as_str().unwrap_or("EQUALS") {
         "NOT_IN" => !values.contains(&value),
         "NOT_NULL" => true,
@@ -88,10 +99,7 @@ fn id_filter(filter: &Value, value: &str) -> bool {
 
 /// Whether every filter of a `filters` list that names one of `fields` accepts the item.
 fn filters_accept(args: &Map<String, Value>, fields: &[(&str, &str)]) -> bool {
-    let Some(filters) = args.get("filters").and_then(Value::as_array) else {
-        return true;
-    };
-    filters.iter().all(|f| {
+    items(args.get("filters")).iter().all(|f| {
         fields
             .iter()
             .all(|(name, value)| f.get(*name).is_none_or(|flt| id_filter(flt, value)))
@@ -179,7 +187,7 @@ impl Schema<'_> {
         names.dedup();
         names
             .into_iter()
-            .map(|n| json!({"__typename": "Service", "id": fg_id(&["service", project, n]), "name": n}))
+            .map(|n| service_json(project, n))
             .collect()
     }
 
@@ -193,7 +201,31 @@ impl Schema<'_> {
         names.dedup();
         names
             .into_iter()
-            .map(|n| json!({"__typename": "Environment", "id": fg_id(&["environment", project, n]), "name": n}))
+            .map(|n| environment_json(project, n))
+            .collect()
+    }
+
+    /// A workflow run's deployments so far: one `DeploymentOutcome` per service and
+    /// environment it has started deploying to.
+    fn outcomes(&self, e: &Execution, def: &Pipeline) -> Vec<Value> {
+        let mut seen = Vec::new();
+        for (stage, run) in def.stages.iter().zip(&e.stages) {
+            if let (Some(service), Some(env)) = (&stage.service, &stage.environment)
+                && run.status != RunStatus::NotStarted
+                && !seen.contains(&(service, env))
+            {
+                seen.push((service, env));
+            }
+        }
+        seen.into_iter()
+            .map(|(service, env)| {
+                json!({
+                    "__typename": "DeploymentOutcome",
+                    "execution": {"__ref": "execution", "id": e.id},
+                    "service": service_json(&e.project, service),
+                    "environment": environment_json(&e.project, env),
+                })
+            })
             .collect()
     }
 
@@ -264,7 +296,7 @@ impl Schema<'_> {
             v["artifacts"] = json!([]);
             v["rollbackArtifacts"] = json!([]);
             v["manifests"] = json!([]);
-            v["outcomes"] = Value::Null;
+            v["outcomes"] = whole_connection("OutcomeConnection", self.outcomes(e, def));
             v["inputVariables"] = Value::Array(
                 e.inputs
                     .iter()
@@ -273,7 +305,7 @@ impl Schema<'_> {
             );
         } else {
             v["pipeline"] = entity;
-            v["memberExecutions"] = json!({"__conn": []});
+            v["memberExecutions"] = whole_connection("ExecutionConnection", Vec::new());
             v["pipelineStageExecutions"] = Value::Array(
                 def.stages
                     .iter()
@@ -443,7 +475,11 @@ impl Schema<'_> {
             "__typename": "ExecutionInputs",
             "serviceInputs": artifact_services(def)
                 .into_iter()
-                .map(|s| json!({"__typename": "Service", "id": fg_id(&["service", &def.project, s]), "name": s, "artifactSources": [{"name": first_gen::artifact_source(s)}]}))
+                .map(|s| {
+                    let mut service = service_json(&def.project, s);
+                    service["artifactSources"] = json!([{"name": first_gen::artifact_source(s)}]);
+                    service
+                })
                 .collect::<Vec<_>>(),
             "serviceManifestInputs": [],
         }))
@@ -493,12 +529,7 @@ impl Schema<'_> {
         let entity_vars = first_gen::workflow(&def.project, &def.id)
             .map(|w| w.entity_variables)
             .unwrap_or_default();
-        for v in input
-            .get("variableInputs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for v in items(input.get("variableInputs")) {
             let name = v["name"].as_str().unwrap_or_default();
             let kind = v["variableValue"]["type"].as_str().unwrap_or_default();
             let value = v["variableValue"]["value"].as_str().unwrap_or_default();
@@ -536,12 +567,7 @@ impl Schema<'_> {
         // deployed service.
         let services = artifact_services(&def);
         let mut artifacts = Vec::new();
-        for s in input
-            .get("serviceInputs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for s in items(input.get("serviceInputs")) {
             let name = s["name"].as_str().unwrap_or_default();
             let deployed = def
                 .stages
@@ -653,12 +679,7 @@ impl Schema<'_> {
                 format!("Approval {approval_id} does not exist in execution {exec_id}")
             })?;
         let mut inputs = Vec::new();
-        for v in input
-            .get("variableInputs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for v in items(input.get("variableInputs")) {
             if a.spec.inputs.is_empty() {
                 return Err("Variable were not present for the given approval".into());
             }
@@ -703,6 +724,31 @@ impl Schema<'_> {
             "clientMutationId": input.get("clientMutationId").cloned().unwrap_or(Value::Null),
         }))
     }
+}
+
+/// A connection field the schema declares without `limit`/`offset` (`outcomes`,
+/// `memberExecutions`): every node on one page.
+fn whole_connection(typename: &str, nodes: Vec<Value>) -> Value {
+    let total = nodes.len();
+    json!({
+        "__typename": typename,
+        "pageInfo": {"__typename": "PageInfo", "hasMore": false, "total": total, "offset": 0, "limit": total},
+        "nodes": nodes,
+    })
+}
+
+/// Every service deploys a Docker image here.
+fn service_json(project: &str, name: &str) -> Value {
+    json!({
+        "__typename": "Service",
+        "id": fg_id(&["service", project, name]),
+        "name": name,
+        "artifactType": "DOCKER",
+    })
+}
+
+fn environment_json(project: &str, name: &str) -> Value {
+    json!({"__typename": "Environment", "id": fg_id(&["environment", project, name]), "name": name})
 }
 
 /// Services a start must name an artifact for: those deployed by a workflow (pipelines take
@@ -885,6 +931,13 @@ impl Resolver for Schema<'_> {
         let project = reference["project"].as_str().unwrap_or_default();
         match reference["__ref"].as_str() {
             Some("application") => self.app_json(project),
+            Some("execution") => {
+                let id = reference["id"].as_str().unwrap_or_default();
+                self.world
+                    .execution(id)
+                    .map(|e| self.execution_json(e))
+                    .unwrap_or(Value::Null)
+            }
             Some("entity") => {
                 let pipeline = reference["pipeline"].as_str().unwrap_or_default();
                 self.world
