@@ -168,11 +168,7 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
             actions,
             aliases,
         } => {
-            let token = token
-                .as_ref()
-                .map(|t| t.resolve())
-                .transpose()
-                .map_err(|e| format!("backend {}: token: {e}", config.name))?;
+            let token = optional_token(config, token.as_ref())?;
             InfraxysBackend::new(InfraxysOptions {
                 name: config.name.clone(),
                 base_url: config.base_url.clone(),
@@ -217,11 +213,7 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
             reject,
             events,
         } => {
-            let token = token
-                .as_ref()
-                .map(|t| t.resolve())
-                .transpose()
-                .map_err(|e| format!("backend {}: token: {e}", config.name))?;
+            let token = optional_token(config, token.as_ref())?;
             ArgoBackend::new(ArgoOptions {
                 name: config.name.clone(),
                 base_url: config.base_url.clone(),
@@ -244,4 +236,15 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
     prepared.read_only = config.read_only;
     prepared.insecure = config.insecure_skip_verify;
     Ok(prepared)
+}
+
+/// An optional `token`, resolved now; an error names the backend.
+fn optional_token(
+    config: &BackendConfig,
+    token: Option<&crate::config::SecretSource>,
+) -> Result<Option<secrecy::SecretString>, String> {
+    token
+        .map(|t| t.resolve())
+        .transpose()
+        .map_err(|e| format!("backend {}: token: {e}", config.name))
 }

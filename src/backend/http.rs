@@ -177,19 +177,7 @@ impl HttpClient {
                 .execute(request)
                 .await
                 .map_err(|e| self.transport_error(&e, &host))?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = read_capped(response, self.body_limit)
-                .await
-                .map_err(|e| match e {
-                    ReadError::TooLarge => body_too_large(self.body_limit),
-                    ReadError::Transport(e) => self.transport_error(&e, &host),
-                })?;
-            Ok(Response {
-                status,
-                headers,
-                body,
-            })
+            self.read_whole(response, &host).await
         }
         .await;
 
@@ -230,19 +218,28 @@ impl HttpClient {
         if response.status().is_success() {
             return Ok(Ok(response));
         }
+        Ok(Err(self.read_whole(response, &host).await?))
+    }
+
+    /// Status, headers and the whole body, capped at the body limit.
+    async fn read_whole(
+        &self,
+        response: reqwest::Response,
+        host: &str,
+    ) -> Result<Response, BackendError> {
         let status = response.status();
         let headers = response.headers().clone();
         let body = read_capped(response, self.body_limit)
             .await
             .map_err(|e| match e {
                 ReadError::TooLarge => body_too_large(self.body_limit),
-                ReadError::Transport(e) => self.transport_error(&e, &host),
+                ReadError::Transport(e) => self.transport_error(&e, host),
             })?;
-        Ok(Err(Response {
+        Ok(Response {
             status,
             headers,
             body,
-        }))
+        })
     }
 
     /// Appends the next chunk of a stream opened by [`Self::open_stream`] to `buf`; `false`
