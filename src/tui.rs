@@ -148,7 +148,9 @@ fn write_between_frames(app: &mut App, sequence: &str) {
 
 fn draw(terminal: &mut DefaultTerminal, app: &mut App, theme: &Theme) -> io::Result<()> {
     crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
-    terminal.draw(|f| ui::draw(f, app, theme))?;
+    let frame = terminal.draw(|f| ui::draw(f, app, theme))?.count;
+    // With `--log`, how often and when frames are drawn (benches/terminal.rs reads this).
+    tracing::debug!(frame, "frame drawn");
     crossterm::queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     terminal.backend_mut().flush()?;
     app.dirty = false;
