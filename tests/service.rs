@@ -342,3 +342,124 @@ async fn a_live_watch_replaces_polling_and_polling_resumes_when_it_breaks() {
     }
     assert_eq!(watches.load(Ordering::SeqCst), 2);
 }
+
+/// A backend whose one execution keeps running, with one gate waiting: counts every read.
+#[derive(Default)]
+struct Steady {
+    reads: std::sync::Mutex<std::collections::HashMap<&'static str, usize>>,
+}
+
+impl Steady {
+    async fn read(&self, what: &'static str) {
+        *self.reads.lock().unwrap().entry(what).or_default() += 1;
+        // Every read takes a little time: the schedule counts periods from completions.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    fn count(&self, what: &str) -> usize {
+        self.reads.lock().unwrap().get(what).copied().unwrap_or(0)
+    }
+
+    fn running() -> Execution {
+        Execution {
+            backend: "steady".into(),
+            project: "p".into(),
+            id: "run".into(),
+            pipeline_id: "deploy".into(),
+            pipeline_name: "deploy".into(),
+            status: Status::new(ExecStatus::Running, "Running"),
+            started: None,
+            ended: None,
+            triggered_by: String::new(),
+            run_number: None,
+            stages_done: 0,
+            stages_total: 1,
+            message: None,
+        }
+    }
+}
+
+#[async_trait]
+impl Backend for Steady {
+    fn name(&self) -> &BackendName {
+        static NAME: std::sync::OnceLock<BackendName> = std::sync::OnceLock::new();
+        NAME.get_or_init(|| "steady".into())
+    }
+    fn kind(&self) -> BackendKind {
+        BackendKind::Harness
+    }
+    async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {
+        self.read("pipelines").await;
+        Ok(vec![])
+    }
+    async fn start_form(&self, _: &str, _: &str) -> Result<StartForm> {
+        Ok(StartForm::default())
+    }
+    async fn start(&self, _: &StartRequest) -> Result<StartResult> {
+        Err(BackendError::Unsupported("start".into()))
+    }
+    async fn list_executions(&self) -> Result<Vec<Execution>> {
+        self.read("executions").await;
+        Ok(vec![Self::running()])
+    }
+    async fn execution(&self, _: &ExecRef) -> Result<ExecutionDetail> {
+        self.read("selected").await;
+        Ok(ExecutionDetail {
+            execution: Self::running(),
+            stages: vec![],
+            approvals: vec![],
+        })
+    }
+    async fn waiting_approvals(&self) -> Result<Vec<Approval>> {
+        self.read("approvals").await;
+        Ok(vec![])
+    }
+    async fn decide(&self, _: &Approval, _: &Decision) -> Result<DecisionOutcome> {
+        Err(BackendError::Unsupported("decide".into()))
+    }
+}
+
+/// The polling formula the README states, per backend, with L = lists, R = running and
+/// S = selected intervals and d the time a read takes (periods count from completions):
+/// executions every R + d while any is active, gates every L + d, pipelines every 6L + d,
+/// the execution on screen every S + d while active; each also once at the start.
+#[tokio::test(start_paused = true)]
+async fn reads_follow_the_polling_formula() {
+    let backend = Arc::new(Steady::default());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let intervals = Intervals::default();
+    let service = Service::spawn(
+        vec![(backend.clone(), limits(8, Duration::from_secs(30)))],
+        intervals,
+        tx,
+    );
+    service.send(
+        "steady",
+        Command::Select(Some(ExecRef {
+            project: "p".into(),
+            id: "run".into(),
+        })),
+    );
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let span = Duration::from_secs(600);
+    tokio::time::sleep(span).await;
+    let d = Duration::from_millis(100);
+    let expected =
+        |period: Duration| 1 + (span.as_secs_f64() / (period + d).as_secs_f64()) as usize;
+    for (what, period) in [
+        ("executions", intervals.running),
+        ("approvals", intervals.lists),
+        ("pipelines", intervals.lists * 6),
+        ("selected", intervals.selected),
+    ] {
+        let want = expected(period);
+        let got = backend.count(what);
+        // The first poll of the executions list finds the execution active only after it
+        // completes, so one slow period may start the run.
+        assert!(
+            got.abs_diff(want) <= 1,
+            "{what}: {got} reads in 10 min, formula says {want}"
+        );
+    }
+    drain.abort();
+}
