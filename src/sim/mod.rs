@@ -52,7 +52,7 @@ use tokio::task::JoinHandle;
 pub use argo::ArgoRequest;
 pub use clock::{ClockMode, MANUAL_EPOCH_MS};
 pub use control::{Gate, SimWorld};
-pub use faults::Faults;
+pub use faults::{Face, Fault, Faults, Rule};
 pub use infraxys::InfraxysCatalogue;
 pub use stats::{DecisionCount, SimStats, UNMATCHED_ROUTE};
 pub use world::{ApprovalStatus, RunStatus};
@@ -288,18 +288,18 @@ impl SimHandle {
         });
         // The Argo face's first look: every seeded workflow gets its resource version.
         shared.sync();
-        // Injected faults apply to every face alike.
-        let faulty = |router: axum::Router| {
+        // Injected faults, in front of every listener; rules pick their face.
+        let faulty = |router: axum::Router, face: Face| {
             router.layer(axum::middleware::from_fn_with_state(
-                shared.clone(),
+                (shared.clone(), face),
                 faults::inject,
             ))
         };
-        let (addr, stop) = serve(faulty(harness::router(shared.clone()))).await?;
+        let (addr, stop) = serve(faulty(harness::router(shared.clone()), Face::Harness)).await?;
         let (infraxys_addr, infraxys_stop) =
-            serve(faulty(infraxys::router(shared.clone()))).await?;
+            serve(faulty(infraxys::router(shared.clone()), Face::Infraxys)).await?;
         let (argo_router, argo_routes) = argo::router(shared.clone());
-        let (argo_addr, argo_stop) = serve(faulty(argo_router)).await?;
+        let (argo_addr, argo_stop) = serve(faulty(argo_router, Face::Argo)).await?;
         // On a real clock the world moves even when nobody asks (requests also catch it up).
         let ticker = shared.clock.is_real().then(|| {
             let shared = Arc::downgrade(&shared);
@@ -399,9 +399,10 @@ impl SimHandle {
             .set(per_minute);
     }
 
-    /// Replaces the injected faults (latency, failing paths); `Faults::default()` clears them.
+    /// Replaces the injected faults (see [`Fault`]); `Faults::default()` clears them, and
+    /// releases every hung request.
     pub fn set_faults(&self, faults: Faults) {
-        *self.shared.faults.lock().unwrap_or_else(|e| e.into_inner()) = faults;
+        self.shared.faults.replace(faults);
     }
 
     /// Base URL of the Infraxys face, e.g. `http://127.0.0.1:PORT`; routes live under

@@ -1,0 +1,3 @@
+//! Reliability under faults: what each injected fault does on the wire (`kinds`).
+
+mod kinds;
