@@ -377,6 +377,36 @@ fn errors_keep_the_last_good_data_and_mark_it_stale() {
     assert_eq!(app.backend(BACKEND).unwrap().health(), Health::Ok);
 }
 
+/// An Argo watch pushes fresh executions while the gates poll fails: the backend stays
+/// failing and its data stale until the failing read succeeds again.
+#[test]
+fn one_good_read_does_not_hide_another_that_fails() {
+    let mut app = loaded_app();
+    let timeout = || BackendError::Timeout(Duration::from_secs(10));
+    app.update(reply(Payload::Approvals(Err(timeout()))), at(5));
+    app.update(reply(Payload::Executions(Ok(executions()))), at(6));
+    let b = app.backend(BACKEND).unwrap();
+    assert_eq!(b.health(), Health::Failing);
+    assert!(b.is_stale(at(6), app.intervals.lists));
+    assert_eq!(b.error, Some(timeout()));
+    app.update(reply(Payload::Approvals(Ok(vec![]))), at(7));
+    let b = app.backend(BACKEND).unwrap();
+    assert_eq!(b.health(), Health::Ok);
+    assert!(!b.is_stale(at(7), app.intervals.lists));
+
+    // The selected execution's detail is read only while selected: its error lasts until
+    // the next good read of anything.
+    let exec = ExecRef {
+        project: "payments".into(),
+        id: "gone".into(),
+    };
+    let missing = Payload::Execution(exec, Err(BackendError::NotFound("gone".into())));
+    app.update(reply(missing), at(8));
+    assert_eq!(app.backend(BACKEND).unwrap().health(), Health::Failing);
+    app.update(reply(Payload::Pipelines(Ok(pipelines()))), at(9));
+    assert_eq!(app.backend(BACKEND).unwrap().health(), Health::Ok);
+}
+
 #[test]
 fn freeze_holds_updates_until_released() {
     let mut app = loaded_app();

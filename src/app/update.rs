@@ -590,16 +590,17 @@ impl App {
     }
 
     fn record_health(&mut self, reply: &Reply) {
-        let result = match &reply.payload {
-            Payload::Pipelines(r) => r.as_ref().map(|_| ()),
-            Payload::Executions(r) => r.as_ref().map(|_| ()),
-            Payload::Approvals(r) => r.as_ref().map(|_| ()),
-            Payload::Execution(_, r) => r.as_ref().map(|_| ()),
+        use super::health::Read;
+        let (read, result) = match &reply.payload {
+            Payload::Pipelines(r) => (Read::Pipelines, r.as_ref().map(|_| ())),
+            Payload::Executions(r) => (Read::Executions, r.as_ref().map(|_| ())),
+            Payload::Approvals(r) => (Read::Approvals, r.as_ref().map(|_| ())),
+            Payload::Execution(_, r) => (Read::Execution, r.as_ref().map(|_| ())),
             _ => return,
         };
         let now = self.now;
         if let Some(b) = self.backends.iter_mut().find(|b| b.name == reply.backend) {
-            b.record(result, reply.elapsed, now);
+            b.record(read, result, reply.elapsed, now);
         }
     }
 
