@@ -836,7 +836,7 @@ async fn follow(
                 Ok(status) if status.status.is_terminal() => {
                     eprintln!(
                         "flightdeck: line {line}: {} finished: {}",
-                        row.execution_id.as_deref().unwrap_or_default(),
+                        crate::sanitize::clean(row.execution_id.as_deref().unwrap_or_default()),
                         crate::sanitize::clean(&status.raw)
                     );
                     row.final_status = Some(StatusJson::from(&status));
