@@ -11,7 +11,7 @@ use flightdeck::backend::Backend;
 use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
 use flightdeck::domain::{Approval, Decision, DecisionAction};
 use flightdeck::service::{Command, Intervals, Limits, Payload, Service};
-use flightdeck::sim::{ClockMode, Faults, SimHandle, SimOptions};
+use flightdeck::sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
 use tokio::sync::mpsc;
 
 const GATES: usize = 100;
@@ -48,10 +48,7 @@ async fn setup() -> (SimHandle, Arc<HarnessBackend>, Vec<Approval>) {
     );
     let mut gates = backend.waiting_approvals().await.expect("gates");
     gates.truncate(GATES);
-    sim.set_faults(Faults {
-        latency: LATENCY,
-        ..Faults::default()
-    });
+    sim.set_faults(Faults::new([Rule::new(Fault::Latency(LATENCY))]));
     (sim, backend, gates)
 }
 

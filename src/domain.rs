@@ -396,6 +396,27 @@ pub enum BackendError {
 }
 
 impl BackendError {
+    /// Whether a write (a start, a decision) that failed this way may still have taken
+    /// effect. A refusal (4xx, 429) means the backend did nothing; a timeout, a broken
+    /// connection, a 5xx or an unreadable answer may come after it acted, so the outcome is
+    /// unknown until the backend is read again.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            BackendError::Timeout(_)
+            | BackendError::Network(_)
+            | BackendError::Server { .. }
+            | BackendError::Decode(_) => true,
+            BackendError::Unauthenticated(_)
+            | BackendError::NotAuthorized(_)
+            | BackendError::NotFound(_)
+            | BackendError::Conflict(_)
+            | BackendError::Expired(_)
+            | BackendError::RateLimited { .. }
+            | BackendError::BadRequest(_)
+            | BackendError::Unsupported(_) => false,
+        }
+    }
+
     /// Worth retrying automatically on the next poll (reads only; decisions never retry).
     pub fn is_transient(&self) -> bool {
         matches!(

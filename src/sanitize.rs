@@ -1,27 +1,50 @@
 //! Every string that came from a server passes through here before it reaches the terminal.
 //!
 //! A pipeline name or an approval message is attacker-controlled text: an embedded ESC could
-//! move the cursor, retitle the window or write to the clipboard (OSC 52), and bidi overrides
-//! can make a gate read as something else. We drop escape sequences whole and replace other
-//! control and bidi-control characters with a visible placeholder.
+//! move the cursor, retitle the window or write to the clipboard (OSC 52), bidi overrides
+//! can make a gate read as something else, and invisible characters can hide text or make
+//! two names look alike. We drop escape sequences whole and replace other control, bidi and
+//! invisible characters with a visible placeholder.
+//!
+//! The layout also depends on every character's width being what the terminal thinks it is.
+//! Terminals disagree on emoji joined with ZWJ and on variation selectors, so joiners show as
+//! the placeholder (each emoji then stands alone, two columns everywhere) and selectors are
+//! dropped; accents stacked deeper than any script needs are cut.
 
 use std::borrow::Cow;
 
+use unicode_width::UnicodeWidthChar;
+
+/// Combining marks kept on one character: enough for any script, not for "Zalgo" text that
+/// piles marks over the rows above and below.
+const MAX_MARKS: usize = 3;
+
 /// Returns `s` safe to print on one line: escape sequences removed, tabs and newlines turned
-/// into spaces, other controls and bidi overrides shown as `�`.
+/// into spaces, other controls, bidi overrides and invisible characters shown as `�`,
+/// variation selectors dropped, accents at most three deep.
 pub fn clean(s: &str) -> Cow<'_, str> {
-    if s.chars().all(is_plain) {
+    if is_clean(s) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
+    let mut marks = 0;
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
+        if is_mark(c) {
+            marks += 1;
+            if marks <= MAX_MARKS {
+                out.push(c);
+            }
+            continue;
+        }
+        marks = 0;
         match c {
             '\u{1b}' => skip_escape(&mut chars),
             // C1 CSI/OSC/DCS/SOS/PM/APC introducers: same meaning as ESC [ / ESC ] etc.
             '\u{9b}' => skip_csi(&mut chars),
             '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
-            '\t' | '\n' | '\r' => out.push(' '),
+            '\t' | '\n' | '\r' | '\u{2028}' | '\u{2029}' => out.push(' '),
+            c if is_selector(c) => {}
             c if is_plain(c) => out.push(c),
             _ => out.push('\u{fffd}'),
         }
@@ -29,8 +52,53 @@ pub fn clean(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Nothing to change: every character plain, no accent pile.
+fn is_clean(s: &str) -> bool {
+    let mut marks = 0;
+    s.chars().all(|c| {
+        if is_mark(c) {
+            marks += 1;
+            marks <= MAX_MARKS
+        } else {
+            marks = 0;
+            is_plain(c) && !is_selector(c)
+        }
+    })
+}
+
 fn is_plain(c: char) -> bool {
-    !c.is_control() && !is_bidi_control(c)
+    // (The line and paragraph separators are not controls, but break lines as `\n` does.)
+    !c.is_control()
+        && !is_bidi_control(c)
+        && !is_invisible(c)
+        && !matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// A combining mark (zero width, drawn over the character before it). Zero-width characters
+/// that are not marks are all invisible or selectors, handled before this counts.
+fn is_mark(c: char) -> bool {
+    c.width() == Some(0)
+        && !c.is_control()
+        && !is_invisible(c)
+        && !is_selector(c)
+        && !is_bidi_control(c)
+}
+
+/// Variation selectors: they only pick a glyph's presentation (and, for emoji, a width the
+/// terminals disagree on).
+fn is_selector(c: char) -> bool {
+    matches!(c, '\u{fe00}'..='\u{fe0f}' | '\u{e0100}'..='\u{e01ef}')
+}
+
+/// Format characters that draw nothing: zero-width spaces and joiners, word joiner and
+/// invisible operators, the BOM, soft hyphen, tag characters (which can smuggle a whole
+/// hidden text), interlinear annotations, and the Hangul fillers that pass for blank names.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{180e}' | '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}'
+        | '\u{206a}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
+        | '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}'
+        | '\u{1d173}'..='\u{1d17a}' | '\u{e0000}'..='\u{e007f}')
 }
 
 /// Bidi embedding/override/isolate controls (Trojan Source) and the invisible marks.
@@ -102,5 +170,41 @@ mod tests {
         assert_eq!(clean("two\nlines\ttab"), "two lines tab");
         assert_eq!(clean("\u{202e}evil"), "\u{fffd}evil");
         assert_eq!(clean("unterminated \u{1b}[12"), "unterminated ");
+    }
+
+    #[test]
+    fn invisible_characters_show_and_widths_stay_unambiguous() {
+        assert_eq!(clean("pr\u{200b}od"), "pr\u{fffd}od");
+        assert_eq!(
+            clean("a\u{feff}b\u{e0041}\u{e0042}"),
+            "a\u{fffd}b\u{fffd}\u{fffd}"
+        );
+        assert_eq!(clean("\u{3164}"), "\u{fffd}");
+        // A joined family is three emoji; a selector is dropped.
+        assert_eq!(
+            clean("👨\u{200d}👩\u{200d}👧 ❤\u{fe0f}"),
+            "👨\u{fffd}👩\u{fffd}👧 ❤"
+        );
+        assert_eq!(clean("a\u{2028}b"), "a b");
+    }
+
+    #[test]
+    fn accents_stay_but_do_not_pile_up() {
+        let e = "e\u{301}";
+        assert!(matches!(clean(e), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(
+            clean("ṩ\u{323}\u{307}"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            clean(&format!("x{}y", "\u{301}".repeat(40))),
+            "x\u{301}\u{301}\u{301}y"
+        );
+        // Hindi and Korean (decomposed) keep their marks.
+        assert_eq!(clean("हिन्दी"), "हिन्दी");
+        assert_eq!(
+            clean("\u{1112}\u{1161}\u{11ab}"),
+            "\u{1112}\u{1161}\u{11ab}"
+        );
     }
 }

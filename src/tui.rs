@@ -4,6 +4,11 @@
 //! message goes through `App::update`; the screen is drawn only when the app is dirty, at
 //! most ~30 times a second, inside a synchronized update so terminals never show half a
 //! frame. The terminal is restored on quit, error, panic, SIGTERM and SIGHUP.
+//!
+//! After the loop ends nothing new is sent, but starts and decisions already in flight are
+//! waited for (briefly) so what the backend did lands in the audit log. A terminal that went
+//! away (a dropped SSH session) is a hangup: restoring it fails quietly, because reporting
+//! the failure on that same terminal would panic.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -20,13 +25,15 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::app::{App, Effect, FlashLevel, Msg};
 use crate::audit;
-use crate::service::{Reply, Service};
+use crate::service::{Command, Payload, Reply, Service};
 use crate::ui::{self, Theme};
 
 /// Minimum time between two frames (~30 per second).
 const FRAME: Duration = Duration::from_millis(33);
 /// The clock behind ages, durations and countdowns.
 const TICK: Duration = Duration::from_secs(1);
+/// How long an exit waits for the answers of starts and decisions in flight.
+const SETTLE: Duration = Duration::from_secs(5);
 
 /// Why the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,9 +58,64 @@ pub async fn run(
     // ratatui::init enters raw mode and the alternate screen and chains a panic hook that
     // restores the terminal before the panic message prints.
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, &mut app, &outside, &mut replies, theme).await;
-    ratatui::restore();
+    let mut writes = 0;
+    let result = event_loop(
+        &mut terminal,
+        &mut app,
+        &outside,
+        &mut replies,
+        theme,
+        &mut writes,
+    )
+    .await;
+    let restored = ratatui::try_restore().is_ok() && terminal.show_cursor().is_ok();
+    if !restored {
+        // The terminal is gone. Dropping `Terminal` would show the cursor once more and
+        // report the failure on stderr, that same terminal, which panics.
+        std::mem::forget(terminal);
+    }
+    settle(&mut app, &outside, &mut replies, writes).await;
     result
+}
+
+/// Waits up to [`SETTLE`] for the answers of the `writes` starts and decisions in flight and
+/// writes them to the audit log; sends nothing new and draws nothing.
+async fn settle(
+    app: &mut App,
+    outside: &Outside,
+    replies: &mut mpsc::UnboundedReceiver<Reply>,
+    mut writes: usize,
+) {
+    if writes == 0 {
+        return;
+    }
+    // Said where it can be: the terminal may be gone, and printing must not panic then.
+    let _ = writeln!(
+        io::stderr(),
+        "flightdeck: waiting for {writes} start(s) or decision(s) in flight…"
+    );
+    let deadline = Instant::now() + SETTLE;
+    while writes > 0 {
+        let Ok(Some(reply)) = tokio::time::timeout_at(deadline, replies.recv()).await else {
+            tracing::warn!(writes, "exiting with starts or decisions unanswered");
+            return;
+        };
+        writes -= usize::from(is_write_answer(&reply));
+        for effect in app.update(Msg::Reply(reply), Timestamp::now()) {
+            if let (Effect::Audit(entry), Some(path)) = (effect, &outside.audit)
+                && let Err(e) = audit::append(path, &entry)
+            {
+                tracing::warn!(error = %e, "could not write the audit log");
+            }
+        }
+    }
+}
+
+fn is_write_answer(reply: &Reply) -> bool {
+    matches!(
+        reply.payload,
+        Payload::Started { .. } | Payload::Decided { .. }
+    )
 }
 
 async fn event_loop(
@@ -62,6 +124,7 @@ async fn event_loop(
     outside: &Outside,
     replies: &mut mpsc::UnboundedReceiver<Reply>,
     theme: Theme,
+    writes: &mut usize,
 ) -> io::Result<Exit> {
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
@@ -73,6 +136,7 @@ async fn event_loop(
     dispatch(
         app,
         outside,
+        writes,
         Msg::Resize {
             width: size.width,
             height: size.height,
@@ -85,27 +149,31 @@ async fn event_loop(
         }
         let draw_at = last_draw.map_or_else(Instant::now, |t| t + FRAME);
         if app.dirty && Instant::now() >= draw_at {
-            draw(terminal, app, &theme)?;
+            if draw(terminal, app, &theme).is_err() {
+                // Nothing to draw on: the terminal hung up.
+                return Ok(Exit::Signal("SIGHUP"));
+            }
             last_draw = Some(Instant::now());
         }
         tokio::select! {
             event = events.next() => match event {
-                Some(Ok(Event::Key(key))) => dispatch(app, outside, Msg::Key(key)),
+                Some(Ok(Event::Key(key))) => dispatch(app, outside, writes, Msg::Key(key)),
                 Some(Ok(Event::Resize(width, height))) => {
-                    dispatch(app, outside, Msg::Resize { width, height });
+                    dispatch(app, outside, writes, Msg::Resize { width, height });
                 }
                 Some(Ok(_)) => {}
-                // The terminal is gone (closed pty, dropped SSH session): nothing left to draw on.
-                Some(Err(_)) | None => return Ok(Exit::Signal("terminal closed")),
+                // The terminal is gone (closed pty, dropped SSH session): a hangup, whether
+                // or not SIGHUP arrives first.
+                Some(Err(_)) | None => return Ok(Exit::Signal("SIGHUP")),
             },
             Some(reply) = replies.recv() => {
-                dispatch(app, outside, Msg::Reply(reply));
+                dispatch(app, outside, writes, Msg::Reply(reply));
                 // Drain whatever else arrived so a burst costs one frame.
                 while let Ok(reply) = replies.try_recv() {
-                    dispatch(app, outside, Msg::Reply(reply));
+                    dispatch(app, outside, writes, Msg::Reply(reply));
                 }
             }
-            _ = tick.tick() => dispatch(app, outside, Msg::Tick),
+            _ = tick.tick() => dispatch(app, outside, writes, Msg::Tick),
             _ = term.recv() => return Ok(Exit::Signal("SIGTERM")),
             _ = hup.recv() => return Ok(Exit::Signal("SIGHUP")),
             _ = tokio::time::sleep_until(draw_at), if app.dirty => {}
@@ -113,10 +181,20 @@ async fn event_loop(
     }
 }
 
-fn dispatch(app: &mut App, outside: &Outside, msg: Msg) {
+/// Runs one message through the app and its effects; `writes` counts the starts and
+/// decisions sent and not yet answered.
+fn dispatch(app: &mut App, outside: &Outside, writes: &mut usize, msg: Msg) {
+    if let Msg::Reply(reply) = &msg {
+        *writes = writes.saturating_sub(usize::from(is_write_answer(reply)));
+    }
     for effect in app.update(msg, Timestamp::now()) {
         match effect {
-            Effect::Send { backend, command } => outside.service.send(&backend, command),
+            Effect::Send { backend, command } => {
+                if matches!(command, Command::Start { .. } | Command::Decide { .. }) {
+                    *writes += 1;
+                }
+                outside.service.send(&backend, command);
+            }
             Effect::Clipboard(text) => write_between_frames(app, &crate::clipboard::osc52(&text)),
             Effect::Notify(notice) => write_between_frames(app, &crate::alert::sequence(&notice)),
             Effect::Audit(entry) => {

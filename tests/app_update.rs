@@ -249,6 +249,77 @@ fn a_late_reply_never_lands_in_a_newer_dialog() {
     }
 }
 
+/// Opens the start form of `build` (no inputs), confirms it and answers with `result`.
+fn start_answered(result: Result<StartResult, BackendError>) -> App {
+    let mut app = loaded_app();
+    press(&mut app, [key(KeyCode::BackTab), ch('j'), ch('s')]);
+    let Some(Dialog::Start(d)) = &app.dialog else {
+        panic!("start dialog")
+    };
+    let epoch = d.epoch;
+    app.update(
+        flightdeck::app::Msg::Reply(Reply {
+            backend: BACKEND.into(),
+            epoch,
+            elapsed: Duration::ZERO,
+            payload: Payload::StartForm {
+                project: "payments".into(),
+                pipeline_id: "build".into(),
+                result: Ok(StartForm::default()),
+            },
+        }),
+        t0(),
+    );
+    // Cancel -> notes -> Start
+    let effects = press(
+        &mut app,
+        [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Enter)],
+    );
+    let request = commands(&effects)
+        .into_iter()
+        .find_map(|c| match c {
+            Command::Start { request, .. } => Some(request.clone()),
+            _ => None,
+        })
+        .expect("one start");
+    app.update(
+        flightdeck::app::Msg::Reply(Reply {
+            backend: BACKEND.into(),
+            epoch,
+            elapsed: Duration::ZERO,
+            payload: Payload::Started { request, result },
+        }),
+        at(1),
+    );
+    app
+}
+
+#[test]
+fn a_start_that_may_have_happened_is_not_offered_again() {
+    for err in [
+        BackendError::Timeout(Duration::from_secs(10)),
+        BackendError::Network("connection broke while reading the response".into()),
+        BackendError::Decode("at data.planExecution: EOF".into()),
+        BackendError::Server {
+            status: 502,
+            message: "HTTP 502".into(),
+        },
+    ] {
+        let app = start_answered(Err(err.clone()));
+        assert!(app.dialog.is_none(), "{err}: the form closed");
+        let flash = &app.visible_flash().unwrap().text;
+        assert!(flash.contains("outcome unknown"), "{flash}");
+        assert!(flash.contains("check Executions"), "{flash}");
+    }
+    // A refusal changed nothing: the form stays, with the reason, for a corrected retry.
+    let app = start_answered(Err(BackendError::BadRequest("tag is invalid".into())));
+    let Some(Dialog::Start(d)) = &app.dialog else {
+        panic!("the form stays open")
+    };
+    assert!(matches!(d.phase, StartPhase::Editing(_)));
+    assert!(d.error.as_deref().unwrap().contains("tag is invalid"));
+}
+
 #[test]
 fn read_only_blocks_every_mutation() {
     let mut app = App::new(
@@ -303,6 +374,36 @@ fn errors_keep_the_last_good_data_and_mark_it_stale() {
     assert_eq!(b.health(), Health::Failing);
     assert!(b.is_stale(at(5), app.intervals.lists));
     app.update(reply(Payload::Executions(Ok(executions()))), at(6));
+    assert_eq!(app.backend(BACKEND).unwrap().health(), Health::Ok);
+}
+
+/// An Argo watch pushes fresh executions while the gates poll fails: the backend stays
+/// failing and its data stale until the failing read succeeds again.
+#[test]
+fn one_good_read_does_not_hide_another_that_fails() {
+    let mut app = loaded_app();
+    let timeout = || BackendError::Timeout(Duration::from_secs(10));
+    app.update(reply(Payload::Approvals(Err(timeout()))), at(5));
+    app.update(reply(Payload::Executions(Ok(executions()))), at(6));
+    let b = app.backend(BACKEND).unwrap();
+    assert_eq!(b.health(), Health::Failing);
+    assert!(b.is_stale(at(6), app.intervals.lists));
+    assert_eq!(b.error, Some(timeout()));
+    app.update(reply(Payload::Approvals(Ok(vec![]))), at(7));
+    let b = app.backend(BACKEND).unwrap();
+    assert_eq!(b.health(), Health::Ok);
+    assert!(!b.is_stale(at(7), app.intervals.lists));
+
+    // The selected execution's detail is read only while selected: its error lasts until
+    // the next good read of anything.
+    let exec = ExecRef {
+        project: "payments".into(),
+        id: "gone".into(),
+    };
+    let missing = Payload::Execution(exec, Err(BackendError::NotFound("gone".into())));
+    app.update(reply(missing), at(8));
+    assert_eq!(app.backend(BACKEND).unwrap().health(), Health::Failing);
+    app.update(reply(Payload::Pipelines(Ok(pipelines()))), at(9));
     assert_eq!(app.backend(BACKEND).unwrap().health(), Health::Ok);
 }
 
@@ -553,6 +654,97 @@ fn batch_results_per_gate_and_failed_gates_stay_marked() {
     assert!(matches!(app.dialog, Some(Dialog::Decision(_))));
 }
 
+/// Approves every gate of `app_with_gates` in one batch; returns the batch's epoch.
+fn send_batch(app: &mut App) -> u64 {
+    press(
+        app,
+        [ch('*'), ch('A'), key(KeyCode::Tab), key(KeyCode::Tab)],
+    );
+    press(app, "yes".chars().map(ch));
+    press(app, [key(KeyCode::Tab), key(KeyCode::Enter)]);
+    let Some(Dialog::Batch(batch)) = &app.dialog else {
+        panic!("batch dialog")
+    };
+    batch.epoch
+}
+
+/// Answers the first gates of a batch, in order.
+fn answer_batch(app: &mut App, epoch: u64, results: Vec<Result<DecisionOutcome, BackendError>>) {
+    let n = results.len();
+    for (gate, result) in gates(n).into_iter().zip(results) {
+        app.update(
+            flightdeck::app::Msg::Reply(Reply {
+                backend: BACKEND.into(),
+                epoch,
+                elapsed: Duration::from_millis(5),
+                payload: Payload::Decided {
+                    approval: Box::new(gate),
+                    decision: Decision {
+                        action: DecisionAction::Approve,
+                        comment: String::new(),
+                        inputs: vec![],
+                    },
+                    result,
+                },
+            }),
+            at(1),
+        );
+    }
+}
+
+#[test]
+fn any_answer_that_may_come_after_the_backend_acted_leaves_the_outcome_unknown() {
+    let mut app = app_with_gates(5);
+    let epoch = send_batch(&mut app);
+    answer_batch(
+        &mut app,
+        epoch,
+        vec![
+            Err(BackendError::Network("connection reset".into())),
+            Err(BackendError::Decode("at data: EOF".into())),
+            Err(BackendError::Server {
+                status: 502,
+                message: "HTTP 502".into(),
+            }),
+            Err(BackendError::RateLimited { retry_after: None }),
+            Err(BackendError::BadRequest("bad comment".into())),
+        ],
+    );
+    let mut unsure: Vec<&str> = app
+        .unsure
+        .iter()
+        .map(|k| k.0.rsplit('\u{1f}').next().unwrap())
+        .collect();
+    unsure.sort();
+    assert_eq!(
+        unsure,
+        ["gate-0", "gate-1", "gate-2"],
+        "refusals are not unsure"
+    );
+}
+
+#[test]
+fn a_gates_read_held_behind_a_dialog_does_not_settle_a_later_unknown_outcome() {
+    let mut app = app_with_gates(2);
+    let epoch = send_batch(&mut app);
+    // A read sent before the decisions ended arrives while the results show: held.
+    app.update(reply(Payload::Approvals(Ok(gates(2)))), at(1));
+    answer_batch(
+        &mut app,
+        epoch,
+        vec![
+            Err(BackendError::Timeout(Duration::from_secs(15))),
+            Ok(DecisionOutcome::Approved),
+        ],
+    );
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert_eq!(app.approvals.len(), 2);
+    assert_eq!(app.unsure.len(), 1, "the held read predates the decision");
+    // The read the service sends after the decision settles it.
+    app.update(reply(Payload::Approvals(Ok(gates(1)))), at(3));
+    assert!(app.unsure.is_empty());
+}
+
 #[test]
 fn list_updates_wait_while_a_dialog_is_open() {
     let mut app = app_with_gates(2);
@@ -578,8 +770,9 @@ fn form_of(vars: &[(&str, bool)]) -> StartForm {
     }
 }
 
-#[test]
-fn marked_pipelines_start_together_with_shared_inputs() {
+/// Marks two pipelines, starts them together with shared inputs (checking what is sent),
+/// and answers the two starts with `results`.
+fn bulk_start_answered(results: [Result<StartResult, BackendError>; 2]) -> App {
     let mut app = loaded_app();
     press(&mut app, [key(KeyCode::BackTab), ch('g'), ch(' '), ch(' ')]);
     assert_eq!(app.pipeline_marks.len(), 2);
@@ -668,13 +861,6 @@ fn marked_pipelines_start_together_with_shared_inputs() {
         })
         .collect();
     assert_eq!(starts.len(), 2);
-    let results = [
-        Ok(StartResult {
-            execution_id: "new-1".into(),
-            status: Status::new(ExecStatus::Running, "RUNNING"),
-        }),
-        Err(BackendError::BadRequest("bad tag".into())),
-    ];
     for (request, result) in starts.into_iter().zip(results) {
         app.update(
             flightdeck::app::Msg::Reply(Reply {
@@ -686,6 +872,18 @@ fn marked_pipelines_start_together_with_shared_inputs() {
             t0(),
         );
     }
+    app
+}
+
+#[test]
+fn marked_pipelines_start_together_with_shared_inputs() {
+    let app = bulk_start_answered([
+        Ok(StartResult {
+            execution_id: "new-1".into(),
+            status: Status::new(ExecStatus::Running, "RUNNING"),
+        }),
+        Err(BackendError::BadRequest("bad tag".into())),
+    ]);
     let Some(Dialog::BulkStart(bulk)) = &app.dialog else {
         panic!()
     };
@@ -697,6 +895,34 @@ fn marked_pipelines_start_together_with_shared_inputs() {
     );
     assert_eq!(app.audit.len(), 2, "both attempts are audited");
     assert!(app.visible_flash().unwrap().text.contains("started 1 of 2"));
+}
+
+#[test]
+fn a_bulk_start_that_may_have_happened_leaves_the_marks() {
+    let app = bulk_start_answered([
+        Err(BackendError::Network("connection reset".into())),
+        Err(BackendError::BadRequest("bad tag".into())),
+    ]);
+    let Some(Dialog::BulkStart(bulk)) = &app.dialog else {
+        panic!()
+    };
+    let labels: Vec<String> = bulk
+        .results
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|r| r.label())
+        .collect();
+    assert!(
+        labels[0].starts_with("unknown, check Executions"),
+        "{labels:?}"
+    );
+    assert!(labels[1].starts_with("failed: bad request"), "{labels:?}");
+    assert_eq!(
+        app.pipeline_marks.len(),
+        1,
+        "only the refused pipeline stays marked for another try"
+    );
 }
 
 // ---- keys, palette, saved filters ------------------------------------------------------

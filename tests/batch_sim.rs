@@ -11,7 +11,7 @@ use flightdeck::app::{App, BackendInfo, Dialog, Effect, GateResult, Msg, Pane};
 use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
 use flightdeck::domain::BackendKind;
 use flightdeck::service::{Intervals, Limits, Reply, Service};
-use flightdeck::sim::{ClockMode, Faults, SimHandle, SimOptions};
+use flightdeck::sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
 use tokio::sync::mpsc;
 
 const PER_BACKEND: usize = 25;
@@ -138,10 +138,11 @@ async fn fifty_gates_across_two_backends_each_decided_exactly_once() {
         })
         .collect();
     for sim in [&east, &west] {
-        sim.set_faults(Faults {
-            fail_paths_containing: failing.clone(),
-            ..Faults::default()
-        });
+        sim.set_faults(Faults::new(
+            failing
+                .iter()
+                .map(|id| Rule::new(Fault::Status(500)).paths(id.clone())),
+        ));
     }
 
     rig.keys([KeyCode::Tab, KeyCode::Char('*'), KeyCode::Char('A')]);

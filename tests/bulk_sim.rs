@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use flightdeck::sim::{ClockMode, Faults, SimHandle, SimOptions};
+use flightdeck::sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
@@ -454,10 +454,8 @@ async fn two_hundred_records_killed_then_resumed_start_each_exactly_once() {
         "json",
     ];
     let latency = Duration::from_millis(15);
-    env.sim.set_faults(Faults {
-        latency,
-        fail_paths_containing: Vec::new(),
-    });
+    env.sim
+        .set_faults(Faults::new([Rule::new(Fault::Latency(latency))]));
     let mut child = env.command(&args).spawn().unwrap();
     let waiting = tokio::time::Instant::now();
     while started_by_line(&results).len() < 40 {
@@ -466,10 +464,10 @@ async fn two_hundred_records_killed_then_resumed_start_each_exactly_once() {
     }
     // Injected failures: from now on every execute call answers 500 unhandled. Requests
     // already past the fault layer finish and are recorded before the kill.
-    env.sim.set_faults(Faults {
-        latency,
-        fail_paths_containing: vec!["ledger_migrations".into()],
-    });
+    env.sim.set_faults(Faults::new([
+        Rule::new(Fault::Latency(latency)),
+        Rule::new(Fault::Status(500)).paths("ledger_migrations"),
+    ]));
     tokio::time::sleep(Duration::from_millis(400)).await;
     child.kill().await.unwrap();
     let after_kill = env.sim.stats().starts;
@@ -574,10 +572,9 @@ async fn sigterm_stops_dispatching_and_records_what_was_in_flight() {
         "-o",
         "json",
     ];
-    env.sim.set_faults(Faults {
-        latency: Duration::from_millis(15),
-        fail_paths_containing: Vec::new(),
-    });
+    env.sim.set_faults(Faults::new([Rule::new(Fault::Latency(
+        Duration::from_millis(15),
+    ))]));
     let child = env.command(&args).spawn().unwrap();
     let waiting = tokio::time::Instant::now();
     while started_by_line(&results).len() < 20 {

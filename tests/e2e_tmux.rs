@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use flightdeck::sim::{ClockMode, Face, Fault, Faults, Rule, SimHandle, SimOptions};
+
 const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
 const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -293,4 +295,202 @@ fn child_of(parent: &str) -> Option<String> {
             let ppid = after.split_whitespace().nth(1)?;
             (ppid == parent).then(|| entry.file_name().to_string_lossy().into_owned())
         })
+}
+
+/// A simulator in the test process and a config naming it, so the simulator outlives the
+/// binary and can be asked what it received after the binary is gone.
+struct External {
+    sim: SimHandle,
+    dir: tempfile::TempDir,
+    // Serves the simulator; dropped last.
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl External {
+    /// With a Harness backend, and an Argo one when `argo`.
+    fn start(argo: bool) -> External {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let sim = runtime
+            .block_on(SimHandle::start(SimOptions {
+                clock: ClockMode::Manual,
+                ..SimOptions::default()
+            }))
+            .unwrap();
+        sim.world().set_failures(false);
+        let dir = tempfile::tempdir().unwrap();
+        let projects: Vec<String> = sim.projects().iter().map(|p| format!("{p:?}")).collect();
+        let mut config = format!(
+            "[ui]\nrefresh = \"2s\"\n\n\
+             [[backend]]\nname = \"harness\"\nkind = \"harness\"\nbase_url = \"{}\"\ntimeout = \"2s\"\n\
+             account = \"{}\"\norg = \"{}\"\nprojects = [{}]\napi_key = {{ env = \"FD_HARNESS_KEY\" }}\n",
+            sim.harness_url(),
+            sim.account(),
+            sim.org(),
+            projects.join(", "),
+        );
+        if argo {
+            config.push_str(&format!(
+                "\n[[backend]]\nname = \"argo\"\nkind = \"argo\"\nbase_url = \"{}\"\ntimeout = \"2s\"\n\
+                 namespace = \"argo\"\ntoken = {{ env = \"FD_ARGO_TOKEN\" }}\n",
+                sim.argo_url()
+            ));
+        }
+        let path = dir.path().join("flightdeck.toml");
+        std::fs::write(&path, config).unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        External {
+            sim,
+            dir,
+            _runtime: runtime,
+        }
+    }
+
+    fn audit(&self) -> PathBuf {
+        self.dir.path().join("audit.jsonl")
+    }
+
+    fn rc(&self) -> PathBuf {
+        self.dir.path().join("rc")
+    }
+
+    /// The terminal's settings after the dashboard exited (`stty -a`).
+    fn tty_mode(&self) -> PathBuf {
+        self.dir.path().join("stty")
+    }
+
+    /// The pane's command: the dashboard on this simulator, then the terminal's settings and
+    /// the exit code written to files by a shell that survives the terminal's hangup.
+    fn command(&self) -> String {
+        format!(
+            "trap '' HUP; FD_HARNESS_KEY='{}' FD_ARGO_TOKEN='{}' FLIGHTDECK_AUDIT_LOG='{}' \
+             '{BIN}' --config '{}'; rc=$?; stty -a > '{}' 2>&1; echo $rc > '{}'",
+            self.sim.harness_token(),
+            self.sim.argo_token(),
+            self.audit().display(),
+            self.dir.path().join("flightdeck.toml").display(),
+            self.tty_mode().display(),
+            self.rc().display()
+        )
+    }
+}
+
+/// The keyboard never waits for a backend: with every Argo request hanging, the Harness
+/// data arrives, keys act at once, the hang is reported, and Argo recovers when it ends.
+#[test]
+fn keys_respond_while_one_backend_hangs() {
+    let ext = External::start(true);
+    ext.sim
+        .set_faults(Faults::new([Rule::new(Fault::Hang).on(Face::Argo)]));
+    let t = Tmux::start(120, 40, &ext.command());
+    t.wait_until("Harness data while Argo hangs", |s| {
+        s.contains("● harness ok") && s.contains("Rotate TLS certificates")
+    });
+    for (key, shows) in [
+        ("Tab", "▸Approvals"),
+        ("Tab", "▸Audit"),
+        ("BTab", "▸Approvals"),
+    ] {
+        let sent = Instant::now();
+        t.keys(&[key]);
+        t.wait_for(shows);
+        assert!(
+            sent.elapsed() < Duration::from_secs(2),
+            "{key} took {:?} while a backend hangs",
+            sent.elapsed()
+        );
+    }
+    t.wait_for("▲ argo failing");
+    ext.sim.set_faults(Faults::default());
+    t.wait_for("● argo ok");
+    t.keys(&["q"]);
+    assert_eq!(wait_for_file(&ext.rc()).trim(), "0");
+}
+
+/// A batch of decisions is in flight when the terminal hangs up: by SIGHUP with the pane
+/// still there (the terminal must be restored), or by the pane closing under the dashboard
+/// (a dropped SSH session). Either way flightdeck exits 129, sends nothing more, and every
+/// decision the simulator took is in the audit log, once, with nothing half-written.
+#[test]
+fn a_hangup_mid_batch_exits_cleanly_and_records_what_was_sent() {
+    for close_pane in [false, true] {
+        let ext = External::start(false);
+        // Decisions take a while: they are still in flight at the hangup.
+        ext.sim.set_faults(Faults::new([Rule::new(Fault::Latency(
+            Duration::from_millis(1500),
+        ))
+        .paths("/harness/activity")]));
+        let t = Tmux::start(120, 40, &ext.command());
+        t.keys(&["Tab"]);
+        t.wait_until("the gates", |s| {
+            s.contains("▸Approvals") && s.contains("◆ waiting")
+        });
+        t.keys(&["*", "A", "Tab"]);
+        t.literal("hangup test");
+        t.keys(&["Tab"]);
+        t.literal("yes");
+        t.keys(&["Tab", "Enter"]);
+        t.wait_for("sending…");
+        if close_pane {
+            t.tmux(&["kill-pane", "-t", "e2e"]);
+        } else {
+            let shell = String::from_utf8_lossy(
+                &t.tmux(&["display", "-p", "-t", "e2e", "#{pane_pid}"])
+                    .stdout,
+            )
+            .trim()
+            .to_string();
+            let pid = child_of(&shell).expect("flightdeck runs under the pane's shell");
+            assert!(
+                Command::new("kill")
+                    .args(["-HUP", &pid])
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }
+        assert_eq!(
+            wait_for_file(&ext.rc()).trim(),
+            "129",
+            "close_pane {close_pane}"
+        );
+
+        if !close_pane {
+            let screen = t.screen();
+            assert!(
+                !screen.contains("Tab pane"),
+                "alternate screen left:\n{screen}"
+            );
+            let mode = std::fs::read_to_string(ext.tty_mode()).unwrap();
+            assert!(
+                mode.contains(" icanon") && mode.contains(" echo"),
+                "raw mode left:\n{mode}"
+            );
+        }
+        // Nothing is sent after the exit.
+        let requests = ext.sim.stats().total_requests;
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(ext.sim.stats().total_requests, requests);
+
+        let log = std::fs::read_to_string(ext.audit()).expect("the audit log");
+        let entries: Vec<serde_json::Value> = log
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("whole lines only"))
+            .collect();
+        let stats = ext.sim.stats();
+        assert!(!stats.decisions.is_empty(), "decisions were in flight");
+        for (gate, count) in &stats.decisions {
+            assert_eq!((count.approve, count.reject), (1, 0), "gate {gate}");
+            let recorded = entries
+                .iter()
+                .filter(|e| e["target"]["id"] == gate.as_str() && e["result"]["ok"] == true)
+                .count();
+            assert_eq!(recorded, 1, "gate {gate} is in the audit log once:\n{log}");
+        }
+        assert_eq!(
+            entries.iter().filter(|e| e["result"]["ok"] == true).count(),
+            stats.decisions.len(),
+            "the log claims nothing the simulator did not take:\n{log}"
+        );
+    }
 }

@@ -181,19 +181,11 @@ async fn a_slow_backend_times_out_without_delaying_another() {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_decision_is_sent_once_even_when_it_times_out() {
-    let (backend, counts) = Counting::spawn("a", Duration::from_secs(60));
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let service = Service::spawn(
-        vec![(backend, limits(4, Duration::from_secs(5)))],
-        Intervals::default(),
-        tx,
-    );
-    let approval = Approval {
+fn approval(id: &str) -> Approval {
+    Approval {
         backend: "a".into(),
         project: "p".into(),
-        id: "g".into(),
+        id: id.into(),
         execution_id: "e".into(),
         pipeline_id: "x".into(),
         pipeline_name: "x".into(),
@@ -207,7 +199,19 @@ async fn a_decision_is_sent_once_even_when_it_times_out() {
         deadline: None,
         triggered_by: String::new(),
         environment: None,
-    };
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_decision_is_sent_once_even_when_it_times_out() {
+    let (backend, counts) = Counting::spawn("a", Duration::from_secs(60));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let service = Service::spawn(
+        vec![(backend, limits(4, Duration::from_secs(5)))],
+        Intervals::default(),
+        tx,
+    );
+    let approval = approval("g");
     let decision = Decision {
         action: DecisionAction::Approve,
         comment: String::new(),
@@ -462,4 +466,86 @@ async fn reads_follow_the_polling_formula() {
         );
     }
     drain.abort();
+}
+
+/// Gates are read slowly; decisions fail at once with an unknown outcome.
+struct SlowGates {
+    name: BackendName,
+    gate_reads: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl Backend for SlowGates {
+    fn name(&self) -> &BackendName {
+        &self.name
+    }
+    fn kind(&self) -> BackendKind {
+        BackendKind::Harness
+    }
+    async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {
+        Ok(vec![])
+    }
+    async fn start_form(&self, _: &str, _: &str) -> Result<StartForm> {
+        Ok(StartForm::default())
+    }
+    async fn start(&self, _: &StartRequest) -> Result<StartResult> {
+        Err(BackendError::Unsupported("start".into()))
+    }
+    async fn list_executions(&self) -> Result<Vec<Execution>> {
+        Ok(vec![])
+    }
+    async fn execution(&self, exec: &ExecRef) -> Result<ExecutionDetail> {
+        Err(BackendError::NotFound(exec.id.clone()))
+    }
+    async fn waiting_approvals(&self) -> Result<Vec<Approval>> {
+        let n = self.gate_reads.fetch_add(1, Ordering::SeqCst) + 1;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        // The gate's id says which read this was.
+        Ok(vec![approval(&format!("read{n}"))])
+    }
+    async fn decide(&self, _: &Approval, _: &Decision) -> Result<DecisionOutcome> {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        Err(BackendError::Network("connection reset".into()))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_decision_is_answered_after_the_gates_read_already_in_flight() {
+    let gate_reads = Arc::new(AtomicUsize::new(0));
+    let backend = SlowGates {
+        name: "a".into(),
+        gate_reads: gate_reads.clone(),
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let service = Service::spawn(
+        vec![(Arc::new(backend), limits(4, Duration::from_secs(30)))],
+        Intervals::default(),
+        tx,
+    );
+    // The first read of the gates is in flight; a decision fails meanwhile.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(gate_reads.load(Ordering::SeqCst), 1);
+    service.send(
+        "a",
+        Command::Decide {
+            epoch: 1,
+            approval: Box::new(approval("g")),
+            decision: Decision {
+                action: DecisionAction::Approve,
+                comment: String::new(),
+                inputs: vec![],
+            },
+        },
+    );
+    let mut order = Vec::new();
+    while order.len() < 3 {
+        match next(&mut rx).await.payload {
+            Payload::Approvals(Ok(gates)) => order.push(gates[0].id.clone()),
+            Payload::Decided { .. } => order.push("decided".to_string()),
+            _ => {}
+        }
+    }
+    // The read that may predate the decision comes first; the one that settles it was
+    // sent after the decision had ended.
+    assert_eq!(order, ["read1", "decided", "read2"]);
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use flightdeck::sim::{ClockMode, Faults, STATE_PATH, SimHandle, SimOptions};
+use flightdeck::sim::{ClockMode, Fault, Faults, Rule, STATE_PATH, SimHandle, SimOptions};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
@@ -279,10 +279,10 @@ async fn the_infraxys_face_holds_its_catalogue_and_counts_runs() {
 #[tokio::test]
 async fn injected_faults_spare_the_inspection_endpoint() {
     let sim = sim().await;
-    sim.set_faults(Faults {
-        fail_paths_containing: vec!["_sim".into(), "state".into()],
-        ..Faults::default()
-    });
+    sim.set_faults(Faults::new([
+        Rule::new(Fault::Status(500)).paths("_sim"),
+        Rule::new(Fault::Status(500)).paths("state"),
+    ]));
     for base in [sim.harness_url(), sim.argo_url(), sim.infraxys_url()] {
         assert_eq!(state(&base).await["requests"]["total"], 0);
     }

@@ -3,6 +3,8 @@
 //! checks pin that nothing depends on colour.
 
 mod common;
+#[path = "ui_snapshots/hostile.rs"]
+mod hostile;
 
 use common::*;
 use crossterm::event::KeyCode;

@@ -29,6 +29,9 @@ impl StartOutcome {
             StartOutcome::Skipped(why) => format!("skipped: {why}"),
             StartOutcome::Sent => "starting…".into(),
             StartOutcome::Done(Ok(r)) => format!("started {} ({})", r.execution_id, r.status.raw),
+            StartOutcome::Done(Err(e)) if e.outcome_unknown() => {
+                format!("unknown, check Executions: {e}")
+            }
             StartOutcome::Done(Err(e)) => format!("failed: {e}"),
         }
     }
@@ -262,8 +265,13 @@ impl App {
         if let Some(results) = bulk.results.as_mut() {
             results[i] = StartOutcome::Done(result.clone());
         }
-        // Started pipelines leave the marks; failed ones stay marked for another try.
-        let started = result.is_ok().then(|| key(&bulk.pipelines[i]));
+        // Started pipelines leave the marks, and so do those that may have started (their
+        // outcome is unknown: another try could start them twice); failed ones stay marked
+        // for another try.
+        let started = result
+            .as_ref()
+            .map_or_else(|e| e.outcome_unknown(), |_| true)
+            .then(|| key(&bulk.pipelines[i]));
         let finished = bulk.finished();
         if let Some(k) = started {
             self.pipeline_marks.remove(&k);

@@ -1,6 +1,7 @@
 //! What the status bar says about each backend: reachable, slow, failing, rate-limited, and
 //! how old its data is. Stale data is marked, never shown as fresh.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -32,6 +33,16 @@ impl Health {
     }
 }
 
+/// The reads a backend's health is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Read {
+    Pipelines,
+    Executions,
+    Approvals,
+    /// The selected execution's detail.
+    Execution,
+}
+
 #[derive(Debug, Clone)]
 pub struct BackendState {
     pub name: BackendName,
@@ -42,8 +53,12 @@ pub struct BackendState {
     pub insecure: bool,
     /// When a read last succeeded.
     pub last_ok: Option<Timestamp>,
-    /// The latest read error, cleared by the next success.
+    /// A read error while any read's last attempt failed (the latest one's when it is still
+    /// failing); `None` once every read succeeded again.
     pub error: Option<BackendError>,
+    /// The lists whose last read failed: one good read (say, an Argo watch pushing the
+    /// executions) must not hide another read that keeps failing.
+    failing: BTreeMap<Read, BackendError>,
     pub slow: bool,
     /// Watched or polled, for backends that can watch; `None` for the others (always polled).
     pub feed: Option<Feed>,
@@ -59,19 +74,33 @@ impl BackendState {
             insecure: info.insecure,
             last_ok: None,
             error: None,
+            failing: BTreeMap::new(),
             slow: false,
             feed: None,
         }
     }
 
-    pub fn record(&mut self, result: Result<(), &BackendError>, elapsed: Duration, at: Timestamp) {
+    pub(crate) fn record(
+        &mut self,
+        read: Read,
+        result: Result<(), &BackendError>,
+        elapsed: Duration,
+        at: Timestamp,
+    ) {
         self.slow = elapsed > SLOW;
         match result {
             Ok(()) => {
                 self.last_ok = Some(at);
-                self.error = None;
+                self.failing.remove(&read);
+                // The detail is read only while its execution is selected, so its failure
+                // would otherwise last forever: any good read ends it.
+                self.failing.remove(&Read::Execution);
+                self.error = self.failing.values().next().cloned();
             }
-            Err(e) => self.error = Some(e.clone()),
+            Err(e) => {
+                self.failing.insert(read, e.clone());
+                self.error = Some(e.clone());
+            }
         }
     }
 
@@ -111,13 +140,13 @@ mod tests {
             insecure: false,
         });
         assert_eq!(b.health(), Health::Connecting);
-        b.record(Ok(()), Duration::from_millis(30), t0);
+        b.record(Read::Executions, Ok(()), Duration::from_millis(30), t0);
         assert_eq!(b.health(), Health::Ok);
         let err = BackendError::RateLimited { retry_after: None };
-        b.record(Err(&err), Duration::from_millis(30), t0);
+        b.record(Read::Executions, Err(&err), Duration::from_millis(30), t0);
         assert_eq!(b.health(), Health::RateLimited);
         assert!(b.is_stale(t0, Duration::from_secs(10)));
-        b.record(Ok(()), Duration::from_secs(5), t0);
+        b.record(Read::Executions, Ok(()), Duration::from_secs(5), t0);
         assert_eq!(b.health(), Health::Slow);
         let later = t0 + jiff::SignedDuration::from_secs(31);
         assert!(b.is_stale(later, Duration::from_secs(10)));

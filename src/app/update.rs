@@ -530,10 +530,15 @@ impl App {
                 self.decided.insert(key.clone(), outcome.clone());
                 self.marks.remove(&key);
             }
-            // The request may or may not have reached the backend: no retry until the gate
-            // has been read again (the service re-reads gates after every decision).
-            Err(BackendError::Timeout(_) | BackendError::Network(_)) => {
+            // The backend may or may not have acted: no retry until the gate has been read
+            // again (the service re-reads gates after every decision, and answers this
+            // decision only after any read of the gates already in flight). A read held
+            // back meanwhile predates the decision and settles nothing.
+            Err(e) if e.outcome_unknown() => {
                 self.unsure.insert(key);
+                self.held.retain(|r| {
+                    !(r.backend == approval.backend && matches!(r.payload, Payload::Approvals(_)))
+                });
             }
             Err(_) => {}
         }
@@ -585,16 +590,17 @@ impl App {
     }
 
     fn record_health(&mut self, reply: &Reply) {
-        let result = match &reply.payload {
-            Payload::Pipelines(r) => r.as_ref().map(|_| ()),
-            Payload::Executions(r) => r.as_ref().map(|_| ()),
-            Payload::Approvals(r) => r.as_ref().map(|_| ()),
-            Payload::Execution(_, r) => r.as_ref().map(|_| ()),
+        use super::health::Read;
+        let (read, result) = match &reply.payload {
+            Payload::Pipelines(r) => (Read::Pipelines, r.as_ref().map(|_| ())),
+            Payload::Executions(r) => (Read::Executions, r.as_ref().map(|_| ())),
+            Payload::Approvals(r) => (Read::Approvals, r.as_ref().map(|_| ())),
+            Payload::Execution(_, r) => (Read::Execution, r.as_ref().map(|_| ())),
             _ => return,
         };
         let now = self.now;
         if let Some(b) = self.backends.iter_mut().find(|b| b.name == reply.backend) {
-            b.record(result, reply.elapsed, now);
+            b.record(read, result, reply.elapsed, now);
         }
     }
 
@@ -657,15 +663,17 @@ impl App {
                     ),
                 );
             }
-            // A timeout leaves the outcome unknown: close the form so it is not resent
-            // blindly; the executions list is being re-read.
-            Err(err @ BackendError::Timeout(_)) => {
+            // The backend may have started it (a timeout, a broken answer): close the form
+            // so it is not resent blindly; the executions list is being re-read.
+            Err(err) if err.outcome_unknown() => {
                 if open {
                     self.dialog = None;
                 }
                 self.flash(
                     FlashLevel::Error,
-                    format!("start of {name} {err}: check Executions before retrying"),
+                    format!(
+                        "start of {name}: outcome unknown ({err}); check Executions before retrying"
+                    ),
                 );
             }
             Err(err) => match &mut self.dialog {

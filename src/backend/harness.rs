@@ -820,12 +820,17 @@ fn decision_outcome(instance: &ApprovalInstance) -> Result<DecisionOutcome> {
         "EXPIRED" => Err(BackendError::Expired(
             "the approval expired before the decision was recorded".to_owned(),
         )),
-        _ => Err(BackendError::Conflict(format!(
-            "the approval ended as {} instead of taking the decision",
+        "ABORTED" | "FAILED" => Err(BackendError::Conflict(format!(
+            "the approval ended as {raw} instead of taking the decision"
+        ))),
+        // A status this client does not know (or none) in a success answer: the decision
+        // may well have been recorded, so this must not read as a refusal.
+        _ => Err(BackendError::Decode(format!(
+            "the approval's status after the decision is {}; re-read it",
             if raw.is_empty() {
-                "an unknown status"
+                "missing".to_owned()
             } else {
-                raw
+                format!("unknown ({})", http::truncate(raw, 40))
             }
         ))),
     }
@@ -940,10 +945,14 @@ mod tests {
                 "the approval ended as ABORTED instead of taking the decision".into()
             ))
         );
-        assert!(matches!(
-            decision_outcome(&instance(None, None)),
-            Err(BackendError::Conflict(m)) if m.contains("an unknown status")
-        ));
+        // Not a refusal: the outcome of the decision is unknown.
+        for status in [None, Some("FLIGHTDECK_UNKNOWN_VALUE")] {
+            let outcome = decision_outcome(&instance(status, None));
+            assert!(
+                matches!(&outcome, Err(e @ BackendError::Decode(_)) if e.outcome_unknown()),
+                "{outcome:?}"
+            );
+        }
     }
 
     #[test]

@@ -873,8 +873,12 @@ impl Backend for HarnessFgBackend {
                 DecisionAction::Approve => DecisionOutcome::Approved,
                 DecisionAction::Reject => DecisionOutcome::Rejected,
             }),
-            _ => Err(BackendError::Conflict(
+            Some(false) => Err(BackendError::Conflict(
                 "the server did not accept the decision".into(),
+            )),
+            // Answered without saying: the decision may have been taken.
+            None => Err(BackendError::Decode(
+                "the answer does not say whether the decision was taken; re-read the gate".into(),
             )),
         }
     }

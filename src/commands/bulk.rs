@@ -112,23 +112,13 @@ fn outcome_word(outcome: Outcome) -> &'static str {
     }
 }
 
-/// Whether a failed start may still have started something. A refusal (4xx, 429) means the
-/// backend did nothing; a timeout, a dropped connection, a 5xx or an unreadable answer may
-/// come after the execution was created.
+/// Whether a failed start may still have started something (see
+/// [`BackendError::outcome_unknown`]).
 fn classify(err: &BackendError) -> Outcome {
-    match err {
-        BackendError::Timeout(_)
-        | BackendError::Network(_)
-        | BackendError::Server { .. }
-        | BackendError::Decode(_) => Outcome::Unknown,
-        BackendError::Unauthenticated(_)
-        | BackendError::NotAuthorized(_)
-        | BackendError::NotFound(_)
-        | BackendError::Conflict(_)
-        | BackendError::Expired(_)
-        | BackendError::RateLimited { .. }
-        | BackendError::BadRequest(_)
-        | BackendError::Unsupported(_) => Outcome::Failed,
+    if err.outcome_unknown() {
+        Outcome::Unknown
+    } else {
+        Outcome::Failed
     }
 }
 
@@ -846,7 +836,7 @@ async fn follow(
                 Ok(status) if status.status.is_terminal() => {
                     eprintln!(
                         "flightdeck: line {line}: {} finished: {}",
-                        row.execution_id.as_deref().unwrap_or_default(),
+                        crate::sanitize::clean(row.execution_id.as_deref().unwrap_or_default()),
                         crate::sanitize::clean(&status.raw)
                     );
                     row.final_status = Some(StatusJson::from(&status));

@@ -68,6 +68,23 @@ impl Failure {
                 (BACKEND, "backend")
             }
         };
-        Failure::new(code, kind, format!("{backend}: {err}"))
+        // The error carries the server's words, printed to a terminal: never raw.
+        let message = format!("{backend}: {}", crate::sanitize::clean(&err.to_string()));
+        Failure::new(code, kind, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_text_in_a_failure_is_never_raw() {
+        let err = BackendError::Server {
+            status: 500,
+            message: "boom\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{202e}x".into(),
+        };
+        let f = Failure::backend("prod", &err);
+        assert_eq!(f.message, "prod: server error 500: boom\u{fffd}x");
     }
 }

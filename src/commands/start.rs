@@ -142,7 +142,9 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
     };
     eprintln!(
         "flightdeck: started {}/{}/{}; waiting for it to finish",
-        t.backend, exec.project, exec.id
+        t.backend,
+        exec.project,
+        crate::sanitize::clean(&exec.id)
     );
     let begun = tokio::time::Instant::now();
     let mut last = String::new();
@@ -155,7 +157,11 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
                     s.raw, detail.execution.stages_done, detail.execution.stages_total
                 );
                 if progress != last {
-                    eprintln!("flightdeck: {}: {progress}", exec.id);
+                    eprintln!(
+                        "flightdeck: {}: {}",
+                        crate::sanitize::clean(&exec.id),
+                        crate::sanitize::clean(&progress)
+                    );
                     last = progress;
                 }
                 if s.status.is_terminal() {
@@ -163,7 +169,11 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
                 }
             }
             // Reads may fail transiently while following; the start itself is not retried.
-            Err(e) if e.is_transient() => eprintln!("flightdeck: {}: {e} (still waiting)", exec.id),
+            Err(e) if e.is_transient() => eprintln!(
+                "flightdeck: {}: {} (still waiting)",
+                crate::sanitize::clean(&exec.id),
+                crate::sanitize::clean(&e.to_string())
+            ),
             Err(e) => return Err(Failure::backend(&t.backend, &e)),
         }
         if timeout.is_some_and(|limit| begun.elapsed() >= limit) {

@@ -12,8 +12,11 @@
 //! A read is rescheduled when it completes, never when it starts, so a slow backend cannot
 //! pile up requests. Failures back off exponentially (×2 per consecutive failure, capped at
 //! five minutes) with up to 20% jitter; a `Retry-After` pushes the next read out further.
+//! Reads that failed because the backend was unreachable (timeout, broken connection, 5xx)
+//! are due again as soon as another read gets through: the backend is back, and the lists
+//! read during the outage should not stay stale for a back-off's length.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use super::Resource;
@@ -55,6 +58,8 @@ pub struct Schedule {
     intervals: Intervals,
     next: HashMap<Resource, Instant>,
     failures: HashMap<Resource, u32>,
+    /// Reads whose last failure said the backend was unreachable.
+    unreachable: HashSet<Resource>,
     any_active: bool,
     selected: Option<ExecRef>,
     selected_active: bool,
@@ -77,6 +82,7 @@ impl Schedule {
             intervals,
             next,
             failures: HashMap::new(),
+            unreachable: HashSet::new(),
             any_active: false,
             selected: None,
             selected_active: false,
@@ -117,9 +123,26 @@ impl Schedule {
         let delay = match error {
             None => {
                 self.failures.remove(resource);
+                self.unreachable.remove(resource);
+                for other in self.unreachable.drain() {
+                    if let Some(at) = self.next.get_mut(&other) {
+                        *at = (*at).min(now);
+                    }
+                }
                 period
             }
             Some(err) => {
+                let unreachable = matches!(
+                    err,
+                    BackendError::Timeout(_)
+                        | BackendError::Network(_)
+                        | BackendError::Server { .. }
+                );
+                if unreachable {
+                    self.unreachable.insert(resource.clone());
+                } else {
+                    self.unreachable.remove(resource);
+                }
                 let n = self.failures.entry(resource.clone()).or_insert(0);
                 *n = n.saturating_add(1);
                 let backoff = period.saturating_mul(1 << (*n).min(8)).min(MAX_BACKOFF);
@@ -286,6 +309,26 @@ mod tests {
         };
         s.completed(&Resource::Approvals, Some(&limited), t0, 0.0);
         assert_eq!(s.next[&Resource::Approvals], t0 + Duration::from_secs(120));
+    }
+
+    #[test]
+    fn reads_that_failed_for_an_unreachable_backend_retry_when_it_answers_again() {
+        let t0 = Instant::now();
+        let mut s = Schedule::new(Intervals::default(), t0);
+        s.take_due(t0);
+        let down = BackendError::Timeout(Duration::from_secs(10));
+        let refused = BackendError::NotAuthorized("no".into());
+        s.completed(&Resource::Pipelines, Some(&down), t0, 0.0);
+        s.completed(&Resource::Approvals, Some(&refused), t0, 0.0);
+        s.completed(&Resource::Executions, Some(&down), t0, 0.0);
+        assert_eq!(s.next[&Resource::Pipelines], t0 + Duration::from_secs(120));
+        // The executions read gets through: the pipelines read is due at once, the refused
+        // gates read keeps its back-off.
+        let later = t0 + Duration::from_secs(5);
+        s.completed(&Resource::Executions, None, later, 0.0);
+        assert_eq!(s.next[&Resource::Pipelines], later);
+        assert_eq!(s.next[&Resource::Approvals], t0 + Duration::from_secs(20));
+        assert!(s.unreachable.is_empty());
     }
 
     #[test]

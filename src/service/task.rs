@@ -54,6 +54,7 @@ pub(super) async fn run(
         gates_poked: None,
         running: intervals.running,
         log: None,
+        after_gates: Vec::new(),
     };
     loop {
         let now = Instant::now().into_std();
@@ -71,9 +72,10 @@ pub(super) async fn run(
                 None => return,
             },
             Some(done) = state.done.1.recv() => {
-                let reply = state.finish(done);
-                if replies.send(reply).is_err() {
-                    return;
+                for reply in state.complete(done) {
+                    if replies.send(reply).is_err() {
+                        return;
+                    }
                 }
             }
             Some(note) = notes.recv() => {
@@ -105,6 +107,9 @@ struct TaskState {
     running: Duration,
     /// The log streaming for the log view, if one is open.
     log: Option<tokio::task::JoinHandle<()>>,
+    /// Decision replies waiting for the read of the gates that was in flight when they
+    /// finished (see [`TaskState::complete`]).
+    after_gates: Vec<Reply>,
     done: (mpsc::UnboundedSender<Done>, mpsc::UnboundedReceiver<Done>),
 }
 
@@ -306,6 +311,27 @@ impl TaskState {
                 payload,
             });
         });
+    }
+
+    /// The replies a finished operation releases, in the order the app must see them.
+    ///
+    /// A decision whose outcome is unknown is settled by the next read of the gates, so that
+    /// read must have been sent after the decision ended. A read already in flight when it
+    /// ended may predate it: the decision's reply waits until that read has been delivered,
+    /// and the follow-up read (asked for by `finish`) starts only after it.
+    fn complete(&mut self, done: Done) -> Vec<Reply> {
+        let gates_read = done.resource == Some(Resource::Approvals);
+        let decided = matches!(done.payload, Payload::Decided { .. });
+        let reply = self.finish(done);
+        if decided && self.in_flight.contains_key(&Resource::Approvals) {
+            self.after_gates.push(reply);
+            return Vec::new();
+        }
+        let mut replies = vec![reply];
+        if gates_read {
+            replies.append(&mut self.after_gates);
+        }
+        replies
     }
 
     /// Reschedules a finished read, notices changes worth an early read, builds the reply.

@@ -60,7 +60,7 @@ pub use argo::ArgoRequest;
 pub use client_config::SimEndpoints;
 pub use clock::{ClockMode, MANUAL_EPOCH_MS};
 pub use control::{Gate, SimWorld};
-pub use faults::Faults;
+pub use faults::{Face, Fault, Faults, Rule};
 pub use infraxys::InfraxysCatalogue;
 pub use inspect::STATE_PATH;
 pub use listen::Listen;
@@ -72,7 +72,7 @@ use clock::Clock;
 use harness::{HarnessAuth, Token, TokenKind};
 use harness_fg::{FgAuth, FgKey};
 use infraxys::InfraxysFace;
-use inspect::Face;
+use inspect::Face as Listener;
 use world::World;
 
 /// How to start a simulator.
@@ -372,26 +372,31 @@ impl SimHandle {
         });
         // The Argo face's first look: every seeded workflow gets its resource version.
         shared.sync();
-        // Every face counts its requests, and injected faults apply to every face alike;
-        // `/_sim/state` sits outside both.
-        let face = |router: axum::Router, face: Face| {
-            inspect::counted(router, &shared, face)
+        // Every face counts its requests, and injected faults apply to every face (a rule
+        // picks its face); `/_sim/state` sits outside both.
+        let face = |router: axum::Router, listener: Listener| {
+            let faulty = match listener {
+                Listener::Harness => Face::Harness,
+                Listener::Argo => Face::Argo,
+                Listener::Infraxys => Face::Infraxys,
+            };
+            inspect::counted(router, &shared, listener)
                 .layer(axum::middleware::from_fn_with_state(
-                    shared.clone(),
+                    (shared.clone(), faulty),
                     faults::inject,
                 ))
-                .merge(inspect::route(shared.clone(), face))
+                .merge(inspect::route(shared.clone(), listener))
         };
         let (addr, stop) = serve(
             listeners.harness,
-            face(harness::router(shared.clone()), Face::Harness),
+            face(harness::router(shared.clone()), Listener::Harness),
         )?;
         let (infraxys_addr, infraxys_stop) = serve(
             listeners.infraxys,
-            face(infraxys::router(shared.clone()), Face::Infraxys),
+            face(infraxys::router(shared.clone()), Listener::Infraxys),
         )?;
         let (argo_router, argo_routes) = argo::router(shared.clone());
-        let (argo_addr, argo_stop) = serve(listeners.argo, face(argo_router, Face::Argo))?;
+        let (argo_addr, argo_stop) = serve(listeners.argo, face(argo_router, Listener::Argo))?;
         // On a real clock the world moves even when nobody asks (requests also catch it up).
         let ticker = shared.clock.is_real().then(|| {
             let shared = Arc::downgrade(&shared);
@@ -491,9 +496,10 @@ impl SimHandle {
             .set(per_minute);
     }
 
-    /// Replaces the injected faults (latency, failing paths); `Faults::default()` clears them.
+    /// Replaces the injected faults (see [`Fault`]); `Faults::default()` clears them, and
+    /// releases every hung request.
     pub fn set_faults(&self, faults: Faults) {
-        *self.shared.faults.lock().unwrap_or_else(|e| e.into_inner()) = faults;
+        self.shared.faults.replace(faults);
     }
 
     /// Base URL of the Infraxys face, e.g. `http://127.0.0.1:PORT`; routes live under

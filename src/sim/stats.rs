@@ -36,6 +36,9 @@ pub struct SimStats {
     pub decisions: BTreeMap<String, DecisionCount>,
     /// Executions started through the API (the world's own triggers are not counted).
     pub starts: u64,
+    /// The same, per world project: a NextGen project, a First Gen application's project
+    /// id, an Argo namespace (so a test can tell which backend started what).
+    pub starts_in: BTreeMap<String, u64>,
     /// Runs the Infraxys face accepted (synchronous and asynchronous, in-band failures
     /// included); refused calls are not counted.
     pub infraxys_starts: u64,
@@ -81,6 +84,11 @@ impl SimStats {
             .routes
             .entry((known_method(method).to_string(), route.to_string()))
             .or_default() += 1;
+    }
+
+    pub(crate) fn count_start(&mut self, project: &str) {
+        self.starts += 1;
+        *self.starts_in.entry(project.to_string()).or_default() += 1;
     }
 
     pub(crate) fn count_decision(&mut self, approval_id: &str, approve: bool) {

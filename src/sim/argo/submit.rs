@@ -273,7 +273,7 @@ pub(crate) fn launch(
             ..WfMeta::default()
         },
     );
-    s.stats().starts += 1;
+    s.stats().count_start(&l.namespace);
     s.argo.settle(w, st, now);
     let e = w
         .execution(&name)

@@ -81,7 +81,7 @@ fn start(
     let exec = w
         .start_execution(project, id, trigger, values, notes, StartOpts::default())
         .ok_or_else(|| crud_not_found(id, org, project))?;
-    s.stats().starts += 1;
+    s.stats().count_start(project);
     Ok(exec)
 }
 

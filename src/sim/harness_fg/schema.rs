@@ -639,7 +639,7 @@ impl Schema<'_> {
                 StartOpts::default(),
             )
             .ok_or_else(|| format!("{label} {} could not be started", def.name))?;
-        self.shared.stats().starts += 1;
+        self.shared.stats().count_start(&def.project);
         let execution = self
             .world
             .execution(&id)

@@ -1,0 +1,9 @@
+//! Reliability under faults and hostile input, against the simulator: what each injected
+//! fault does on the wire (`kinds`), the fault matrix over the whole dashboard below the
+//! terminal (`matrix`, on the `rig`), and many decisions under random faults, exactly once
+//! each (`exactly_once`).
+
+mod exactly_once;
+mod kinds;
+mod matrix;
+mod rig;
