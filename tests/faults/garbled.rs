@@ -162,7 +162,11 @@ fn garble_line(line: &[u8], plan: &Plan, seen: &AtomicUsize) -> Vec<u8> {
 
 fn garble_one(body: &[u8], plan: &Plan, seen: &AtomicUsize) -> Vec<u8> {
     let mut bytes = body.to_vec();
-    if body.trim_ascii().is_empty() || seen.fetch_add(1, Ordering::Relaxed) % plan.every != 0 {
+    if body.trim_ascii().is_empty()
+        || !seen
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(plan.every)
+    {
         return bytes;
     }
     for m in &plan.mutations {
@@ -432,7 +436,7 @@ fn property<B: Backend + 'static>(
         // A fresh gate each time, for the decision to have something to decide.
         let _ = sim.world().waiting_gate();
         runtime.block_on(exercise(&backend, &known, &sim))?;
-        let panicked = PANICKED.lock().unwrap().iter().any(|t| *t == threads);
+        let panicked = PANICKED.lock().unwrap().contains(&threads);
         prop_assert!(!panicked, "a task of the client panicked");
         Ok(())
     });
