@@ -207,4 +207,20 @@ mod tests {
             "\u{1112}\u{1161}\u{11ab}"
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// Whatever a server sends: nothing unsafe comes out, and cleaning twice changes
+        /// nothing more.
+        #[test]
+        fn any_text_comes_out_safe_and_stays_so(s in proptest::prelude::any::<String>()) {
+            let once = clean(&s);
+            proptest::prop_assert!(once.chars().all(|c| super::is_plain(c) && !super::is_selector(c)));
+            proptest::prop_assert_eq!(clean(&once), once.clone());
+        }
+    }
 }

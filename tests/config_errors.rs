@@ -458,3 +458,101 @@ fn notification_settings_are_checked() {
         "flightdeck.toml:2:8: ui.bell: expected true or false, found a string"
     );
 }
+
+/// Property: any config text, and any damage to the example config (a value replaced by
+/// another kind of value, a line dropped or doubled), loads or fails with a located error;
+/// the parser never panics. Bounded to proptest's default 256 cases (`PROPTEST_CASES`).
+mod any_text {
+    use flightdeck::config::Config;
+    use proptest::prelude::*;
+
+    const EXAMPLE: &str = include_str!("../config.example.toml");
+
+    #[derive(Debug, Clone)]
+    enum Damage {
+        Value(usize, String),
+        Drop(usize),
+        Double(usize),
+        Insert(usize, String),
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("\"-5s\"".to_string()),
+            Just("\"99999999999999h\"".to_string()),
+            Just("\"0ms\"".to_string()),
+            Just("18446744073709551616".to_string()),
+            Just("-1".to_string()),
+            Just("nan".to_string()),
+            Just("[]".to_string()),
+            Just("{}".to_string()),
+            Just("{ env = \"\" }".to_string()),
+            Just("{ file = \"/nonexistent\" }".to_string()),
+            Just("\"\\u0000\\u001b]52;c;eA==\\u0007\"".to_string()),
+            "\"[^\"\\\\]{0,30}\"",
+            any::<i64>().prop_map(|i| i.to_string()),
+            any::<String>(),
+        ]
+    }
+
+    fn damage() -> impl Strategy<Value = Damage> {
+        prop_oneof![
+            4 => (any::<usize>(), value()).prop_map(|(at, v)| Damage::Value(at, v)),
+            1 => any::<usize>().prop_map(Damage::Drop),
+            1 => any::<usize>().prop_map(Damage::Double),
+            1 => (any::<usize>(), any::<String>()).prop_map(|(at, text)| Damage::Insert(at, text)),
+        ]
+    }
+
+    fn damaged(damages: &[Damage]) -> String {
+        let mut lines: Vec<String> = EXAMPLE.lines().map(str::to_owned).collect();
+        for d in damages {
+            let n = lines.len().max(1);
+            match d {
+                Damage::Value(at, v) => {
+                    let line = &mut lines[at % n];
+                    if let Some(eq) = line.find('=') {
+                        line.replace_range(eq + 1.., &format!(" {v}"));
+                    }
+                }
+                Damage::Drop(at) => {
+                    lines.remove(at % n);
+                }
+                Damage::Double(at) => {
+                    let line = lines[at % n].clone();
+                    lines.insert(at % n, line);
+                }
+                Damage::Insert(at, text) => lines.insert(at % n, text.clone()),
+            }
+        }
+        lines.join("\n")
+    }
+
+    fn load(text: &str) {
+        match Config::from_toml_str(text, "flightdeck.toml") {
+            Ok(config) => {
+                let _ = config.warnings();
+            }
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        #[test]
+        fn any_text_loads_or_fails_cleanly(text in any::<String>()) {
+            load(&text);
+        }
+
+        #[test]
+        fn a_damaged_example_loads_or_fails_cleanly(
+            damages in proptest::collection::vec(damage(), 1..5),
+        ) {
+            load(&damaged(&damages));
+        }
+    }
+}

@@ -931,6 +931,38 @@ mod tests {
 }
 
 #[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// A `Retry-After` never silences a backend for more than an hour, whatever it says.
+        #[test]
+        fn retry_after_is_bounded(value in any::<String>(), secs in any::<u64>()) {
+            let now: Timestamp = "2024-01-01T00:00:00Z".parse().unwrap();
+            for v in [value, secs.to_string()] {
+                if let Some(d) = parse_retry_after(&v, now) {
+                    prop_assert!(d <= MAX_RETRY_AFTER);
+                }
+            }
+        }
+
+        /// Server text in an error message is one bounded line.
+        #[test]
+        fn excerpts_are_one_short_line(text in any::<String>()) {
+            let e = excerpt(&text);
+            prop_assert!(e.chars().count() <= MAX_SERVER_TEXT);
+            prop_assert!(!e.chars().any(char::is_control));
+        }
+    }
+}
+
+#[cfg(test)]
 mod curl_tests {
     use super::RequestPreview;
 

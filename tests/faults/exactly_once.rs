@@ -1,9 +1,11 @@
-//! Many decisions under random faults, exactly once each: rounds of batch approvals of every
-//! gate still waiting, each round under faults drawn from a fixed seed (any kind, any face,
-//! reads or only the decision paths, for a few requests or until cleared). After each round
-//! every answer is checked against the simulator's counts (done: counted once; refused: not
-//! counted; unknown: blocked until a fresh read), and once all gates are decided each holds
-//! exactly one decision.
+//! Many decisions under random faults, exactly once each: rounds of batch approvals of a few
+//! gates still waiting, each round under faults drawn from a fixed seed: decisions meet the
+//! round's kind of fault (kinds take turns, so every kind comes up in a run), and random
+//! rules hit any face, reads or only the decision paths, for a few requests or until cleared.
+//! After each round every answer is checked against the simulator's counts (done: counted
+//! once; refused: not counted; unknown: blocked until a fresh read), and once all gates are
+//! decided each holds exactly one decision. Timing varies from run to run (which request a
+//! limited rule meets), so the invariants are asserted, not the exact outcomes.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -21,11 +23,11 @@ const SEED: u64 = 0x5EED_0008;
 /// Rounds before giving up: each decides a few of the gates still waiting.
 const MAX_ROUNDS: usize = 20;
 /// Gates decided per round, at most.
-const PER_ROUND: usize = 5;
+const PER_ROUND: usize = 8;
 
-/// A random fault, short: requests time out after the rig's request timeout anyway.
-fn fault(rng: &mut StdRng) -> Fault {
-    match rng.random_range(0..11) {
+/// Fault kind number `kind` (0 to 10), its parameters drawn from `rng`.
+fn fault(kind: usize, rng: &mut StdRng) -> Fault {
+    match kind {
         0 => Fault::Latency(Duration::from_millis(rng.random_range(10..300))),
         1 => Fault::Status([500, 502, 503, 504][rng.random_range(0..4)]),
         2 => Fault::RateLimit {
@@ -42,28 +44,44 @@ fn fault(rng: &mut StdRng) -> Fault {
     }
 }
 
-/// One to three rules: on a random face or all, on the decision paths or on everything, for
-/// a few requests or until cleared.
-fn faults(rng: &mut StdRng) -> Faults {
-    let rules = (0..rng.random_range(1..=3)).map(|_| {
-        let mut rule = Rule::new(fault(rng));
-        let (face, decision_path) = match rng.random_range(0..4) {
-            0 => (Some(Face::Harness), "/harness/activity"),
-            1 => (Some(Face::HarnessFg), "/api/graphql"),
-            2 => (Some(Face::Argo), "/resume"),
-            _ => (None, ""),
-        };
-        if let Some(face) = face {
-            rule = rule.on(face);
-            if rng.random_bool(0.7) {
-                rule = rule.paths(decision_path);
+const KINDS: usize = 11;
+
+/// A random face and the path its decisions take.
+fn face(rng: &mut StdRng) -> (Face, &'static str) {
+    DECISION_PATHS[rng.random_range(0..DECISION_PATHS.len())]
+}
+
+/// The decision path of each face.
+const DECISION_PATHS: [(Face, &str); 3] = [
+    (Face::Harness, "/harness/activity"),
+    (Face::HarnessFg, "/api/graphql"),
+    (Face::Argo, "/resume"),
+];
+
+/// The faults of round `round`: the first two decisions of each face meet the round's kind
+/// of fault, and zero to two random rules hit any face, on its decision path or everything,
+/// for a few requests or until cleared.
+fn faults(round: usize, rng: &mut StdRng) -> Faults {
+    let kind = fault(round % KINDS, rng);
+    let mut rules: Vec<Rule> = DECISION_PATHS
+        .iter()
+        .map(|(on, path)| Rule::new(kind.clone()).on(*on).paths(*path).times(2))
+        .collect();
+    for _ in 0..rng.random_range(0..=2) {
+        let kind = rng.random_range(0..KINDS);
+        let mut rule = Rule::new(fault(kind, rng));
+        if rng.random_bool(0.7) {
+            let (on, path) = face(rng);
+            rule = rule.on(on);
+            if rng.random_bool(0.5) {
+                rule = rule.paths(path);
             }
         }
         if rng.random_bool(0.5) {
             rule = rule.times(rng.random_range(1..=3));
         }
-        rule
-    });
+        rules.push(rule);
+    }
     Faults::new(rules)
 }
 
@@ -141,7 +159,7 @@ async fn many_decisions_under_random_faults_are_each_applied_exactly_once() {
             .collect();
         let answers_before = rig.decided.len();
         rig.prepare_batch(&waiting);
-        rig.sim.set_faults(faults(&mut rng));
+        rig.sim.set_faults(faults(round, &mut rng));
         rig.send();
         rig.pump_until(
             &format!("round {round}'s answers"),
@@ -201,8 +219,11 @@ async fn many_decisions_under_random_faults_are_each_applied_exactly_once() {
         all.len(),
         rig.decided.len()
     );
+    for kind in ["done", "refused"] {
+        assert!(tally.contains_key(kind), "no {kind} answer: {tally:?}");
+    }
     assert!(
-        tally.len() >= 3 && tally.contains_key("refused"),
-        "the faults produced a mix of outcomes: {tally:?}"
+        tally.keys().any(|k| k.starts_with("unknown")),
+        "no unknown outcome: {tally:?}"
     );
 }

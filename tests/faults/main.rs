@@ -1,9 +1,10 @@
 //! Reliability under faults and hostile input, against the simulator: what each injected
 //! fault does on the wire (`kinds`), the fault matrix over the whole dashboard below the
-//! terminal (`matrix`, on the `rig`), and many decisions under random faults, exactly once
-//! each (`exactly_once`).
+//! terminal (`matrix`, on the `rig`), many decisions under random faults, exactly once each
+//! (`exactly_once`), and property tests of every client against garbled answers (`garbled`).
 
 mod exactly_once;
+mod garbled;
 mod kinds;
 mod matrix;
 mod rig;

@@ -1099,4 +1099,30 @@ pipeline:
             vec!["stages.0.hosts.first.port", "stages.0.hosts.1.port"]
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// Any runtime-input template the server sends is read or refused, and filling it
+        /// with any values gives a body or an error: no panic.
+        #[test]
+        fn any_template_is_read_and_filled(
+            yaml in proptest::prop_oneof![
+                proptest::prelude::any::<String>(),
+                // Shaped like a template: keys, lists, `<+input>` expressions.
+                "(( {0,6}(- )?[a-zA-Z_]{1,8}: ?(<\\+input>(\\.(default|allowedValues|regex)\\([a-z0-9,.*]{0,12}\\))*|[a-z0-9\"']{0,8})?\n){0,12})",
+            ],
+            values in proptest::collection::vec(("[a-zA-Z_.]{0,10}", proptest::prelude::any::<String>()), 0..4),
+        ) {
+            if let Ok(template) = RuntimeTemplate::parse(Some(&yaml)) {
+                let form = template.form();
+                let mut values = values;
+                values.extend(form.variables.iter().map(|v| (v.name.clone(), "x".to_owned())));
+                let _ = template.fill(&values);
+            }
+        }
+    }
 }

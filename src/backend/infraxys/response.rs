@@ -389,4 +389,19 @@ mod tests {
             BackendError::BadRequest(m) if m.ends_with(": ab")
         ));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// Any 2xx body is read into something to show, never a panic.
+        #[test]
+        fn any_answer_is_read(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let answer = Answer::parse(&body);
+            let _ = answer.failure();
+            let _ = answer.run_status(false);
+        }
+    }
 }

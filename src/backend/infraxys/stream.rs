@@ -288,4 +288,31 @@ mod tests {
     fn encode(bytes: &[u8]) -> String {
         STANDARD_NO_PAD.encode(bytes)
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// However the bytes of a progress stream are cut into chunks, the same progress
+        /// comes out, and no bytes at all make it fail.
+        #[test]
+        fn chunking_does_not_change_the_progress(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+            cuts in proptest::collection::vec(proptest::prelude::any::<usize>(), 0..8),
+        ) {
+            let whole = Lines::default().push(&body);
+            let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
+            cuts.sort_unstable();
+            let mut lines = Lines::default();
+            let mut pieces = Vec::new();
+            let mut from = 0;
+            for at in cuts.into_iter().chain([body.len()]) {
+                pieces.extend(lines.push(&body[from..at]));
+                from = at;
+            }
+            proptest::prop_assert_eq!(pieces, whole);
+        }
+    }
 }
