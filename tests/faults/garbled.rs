@@ -25,7 +25,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::Value;
 
-const GARBLED_CASES: u32 = 40;
+const GARBLED_CASES: u32 = 32;
 /// Longer than any client's timeout: a call still running then hangs.
 const HANG: Duration = Duration::from_secs(20);
 
