@@ -275,6 +275,13 @@ impl ArgoBackend {
         }
     }
 
+    /// One workflow of the namespace, projected by `fields`.
+    async fn workflow(&self, name: &str, fields: &str) -> Result<Workflow> {
+        let mut url = self.url(&["workflows", &self.namespace, name]);
+        url.query_pairs_mut().append_pair("fields", fields);
+        self.get(url).await
+    }
+
     fn gates(&self) -> MutexGuard<'_, Gates> {
         // Every change is applied whole, so a poisoned lock still holds good data.
         self.gates.lock().unwrap_or_else(|e| e.into_inner())
@@ -669,9 +676,7 @@ impl Backend for ArgoBackend {
                     .to_owned(),
             ));
         }
-        let mut url = self.url(&["workflows", &self.namespace, &exec.id]);
-        url.query_pairs_mut().append_pair("fields", DETAIL_FIELDS);
-        let workflow: Workflow = self.get(url).await?;
+        let workflow = self.workflow(&exec.id, DETAIL_FIELDS).await?;
         let approvals = map::approvals(&self.name, &workflow);
         self.gates()
             .by_workflow
@@ -691,11 +696,7 @@ impl Backend for ArgoBackend {
             .partition(|w| w.status.nodes.is_some() || w.status.compressed_nodes.is_none());
         // Lists do not expand compressed nodes (spec §4.2); a GET does.
         let expanded: Vec<Workflow> = futures::stream::iter(compressed)
-            .map(|w| async move {
-                let mut url = self.url(&["workflows", &self.namespace, &w.metadata.name]);
-                url.query_pairs_mut().append_pair("fields", DETAIL_FIELDS);
-                self.get::<Workflow>(url).await
-            })
+            .map(|w| async move { self.workflow(&w.metadata.name, DETAIL_FIELDS).await })
             .buffer_unordered(DETAIL_CONCURRENCY)
             .try_collect()
             .await?;

@@ -34,18 +34,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
         Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
     let height = usize::from(text.height);
     let first = view.first_visible(height);
-    let source_width = view
-        .shown()
-        .skip(first)
-        .take(height)
+    let visible: Vec<_> = view.shown().skip(first).take(height).collect();
+    let source_width = visible
+        .iter()
         .map(|l| l.source.width().min(MAX_SOURCE))
         .max()
         .unwrap_or(0);
     let needle = view.search.as_deref().map(str::to_lowercase);
-    let lines: Vec<Line> = view
-        .shown()
-        .skip(first)
-        .take(height)
+    let lines: Vec<Line> = visible
+        .into_iter()
         .map(|line| {
             let source = clean(&line.source);
             let mut spans = vec![Span::styled(

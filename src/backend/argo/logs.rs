@@ -57,17 +57,10 @@ pub async fn stream(
     while let Some(message) = frames.next::<LogMessage>().await? {
         if let Some(error) = message.error {
             // A follow ends like a watch does: EOF means the server is done.
-            let text = error.message.unwrap_or_default();
-            if text == "EOF" {
+            if error.is_eof() {
                 return Ok(());
             }
-            return Err(BackendError::Server {
-                status: error
-                    .http_code
-                    .and_then(|c| u16::try_from(c).ok())
-                    .unwrap_or(500),
-                message: format!("log stream: {text}"),
-            });
+            return Err(error.into_error("log stream"));
         }
         let Some(entry) = message.result else {
             continue;
@@ -96,10 +89,9 @@ struct PodStep {
 
 /// Every pod of the workflow with the step (node display name) it ran.
 async fn steps_by_pod(backend: &ArgoBackend, workflow: &str) -> Result<HashMap<String, PodStep>> {
-    let mut url = backend.url(&["workflows", &backend.namespace, workflow]);
-    url.query_pairs_mut()
-        .append_pair("fields", "metadata.name,metadata.annotations,status.nodes");
-    let w: Workflow = backend.get(url).await?;
+    let w = backend
+        .workflow(workflow, "metadata.name,metadata.annotations,status.nodes")
+        .await?;
     Ok(w.status
         .nodes
         .iter()

@@ -113,17 +113,10 @@ fn apply(
 ) -> Result<Applied> {
     if let Some(error) = message.error {
         // The routine end of a k8s watch comes as ResourceExhausted "EOF" (spec §2.5).
-        let message = error.message.unwrap_or_default();
-        if error.grpc_code == Some(8) || message == "EOF" {
+        if error.grpc_code == Some(8) || error.is_eof() {
             return Ok(Applied::StreamEnded);
         }
-        return Err(BackendError::Server {
-            status: error
-                .http_code
-                .and_then(|c| u16::try_from(c).ok())
-                .unwrap_or(500),
-            message: format!("watch stream: {message}"),
-        });
+        return Err(error.into_error("watch stream"));
     }
     let Some(event) = message.result else {
         return Ok(Applied::Nothing);

@@ -194,6 +194,24 @@ pub struct StreamError {
     pub message: Option<String>,
 }
 
+impl StreamError {
+    /// The routine end of a server stream: the k8s watch behind it closed (spec §2.5).
+    pub fn is_eof(&self) -> bool {
+        self.message.as_deref() == Some("EOF")
+    }
+
+    /// Any other final chunk, as an error of the stream named `what`.
+    pub fn into_error(self, what: &str) -> crate::domain::BackendError {
+        crate::domain::BackendError::Server {
+            status: self
+                .http_code
+                .and_then(|c| u16::try_from(c).ok())
+                .unwrap_or(500),
+            message: format!("{what}: {}", self.message.unwrap_or_default()),
+        }
+    }
+}
+
 // ----- request bodies ---------------------------------------------------------------------
 
 /// `WorkflowSubmitRequest` (swagger `io.argoproj.workflow.v1alpha1.WorkflowSubmitRequest`).
