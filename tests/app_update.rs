@@ -125,16 +125,14 @@ fn approving_needs_an_explicit_confirm_and_is_sent_once() {
 
     let approval = Box::new(approval("gate-1", "exec-waiting"));
     app.update(
-        flightdeck::app::Msg::Reply(Reply {
-            backend: BACKEND.into(),
+        reply_to(
             epoch,
-            elapsed: Duration::from_millis(30),
-            payload: Payload::Decided {
+            Payload::Decided {
                 approval,
                 decision: decide.1,
                 result: Ok(DecisionOutcome::Approved),
             },
-        }),
+        ),
         at(1),
     );
     assert!(app.dialog.is_none());
@@ -258,16 +256,14 @@ fn start_answered(result: Result<StartResult, BackendError>) -> App {
     };
     let epoch = d.epoch;
     app.update(
-        flightdeck::app::Msg::Reply(Reply {
-            backend: BACKEND.into(),
+        reply_to(
             epoch,
-            elapsed: Duration::ZERO,
-            payload: Payload::StartForm {
+            Payload::StartForm {
                 project: "payments".into(),
                 pipeline_id: "build".into(),
                 result: Ok(StartForm::default()),
             },
-        }),
+        ),
         t0(),
     );
     // Cancel -> notes -> Start
@@ -282,15 +278,7 @@ fn start_answered(result: Result<StartResult, BackendError>) -> App {
             _ => None,
         })
         .expect("one start");
-    app.update(
-        flightdeck::app::Msg::Reply(Reply {
-            backend: BACKEND.into(),
-            epoch,
-            elapsed: Duration::ZERO,
-            payload: Payload::Started { request, result },
-        }),
-        at(1),
-    );
+    app.update(reply_to(epoch, Payload::Started { request, result }), at(1));
     app
 }
 
@@ -605,16 +593,14 @@ fn batch_results_per_gate_and_failed_gates_stay_marked() {
             inputs: vec![],
         };
         app.update(
-            flightdeck::app::Msg::Reply(Reply {
-                backend: BACKEND.into(),
+            reply_to(
                 epoch,
-                elapsed: Duration::from_millis(5),
-                payload: Payload::Decided {
+                Payload::Decided {
                     approval: Box::new(gate),
                     decision,
                     result,
                 },
-            }),
+            ),
             at(1),
         );
     }
@@ -673,11 +659,9 @@ fn answer_batch(app: &mut App, epoch: u64, results: Vec<Result<DecisionOutcome, 
     let n = results.len();
     for (gate, result) in gates(n).into_iter().zip(results) {
         app.update(
-            flightdeck::app::Msg::Reply(Reply {
-                backend: BACKEND.into(),
+            reply_to(
                 epoch,
-                elapsed: Duration::from_millis(5),
-                payload: Payload::Decided {
+                Payload::Decided {
                     approval: Box::new(gate),
                     decision: Decision {
                         action: DecisionAction::Approve,
@@ -686,7 +670,7 @@ fn answer_batch(app: &mut App, epoch: u64, results: Vec<Result<DecisionOutcome, 
                     },
                     result,
                 },
-            }),
+            ),
             at(1),
         );
     }
@@ -800,16 +784,14 @@ fn bulk_start_answered(results: [Result<StartResult, BackendError>; 2]) -> App {
             .unwrap()
             .project;
         app.update(
-            flightdeck::app::Msg::Reply(Reply {
-                backend: BACKEND.into(),
+            reply_to(
                 epoch,
-                elapsed: Duration::ZERO,
-                payload: Payload::StartForm {
+                Payload::StartForm {
                     project,
                     pipeline_id: id.clone(),
                     result: Ok(form),
                 },
-            }),
+            ),
             t0(),
         );
     }
@@ -862,15 +844,7 @@ fn bulk_start_answered(results: [Result<StartResult, BackendError>; 2]) -> App {
         .collect();
     assert_eq!(starts.len(), 2);
     for (request, result) in starts.into_iter().zip(results) {
-        app.update(
-            flightdeck::app::Msg::Reply(Reply {
-                backend: BACKEND.into(),
-                epoch,
-                elapsed: Duration::ZERO,
-                payload: Payload::Started { request, result },
-            }),
-            t0(),
-        );
+        app.update(reply_to(epoch, Payload::Started { request, result }), t0());
     }
     app
 }
@@ -1341,15 +1315,6 @@ fn without_bell_or_desktop_a_notification_is_a_flash_only() {
     );
 }
 
-fn log_reply(epoch: u64, payload: Payload) -> flightdeck::app::Msg {
-    flightdeck::app::Msg::Reply(Reply {
-        backend: BACKEND.into(),
-        epoch,
-        elapsed: Duration::from_millis(5),
-        payload,
-    })
-}
-
 fn log_lines(range: std::ops::Range<usize>) -> Vec<LogLine> {
     range
         .map(|i| LogLine {
@@ -1379,10 +1344,10 @@ fn the_log_view_streams_pauses_searches_and_stops_its_stream_on_close() {
         }
         ref other => panic!("{other:?}"),
     };
-    app.update(log_reply(epoch, Payload::LogLines(log_lines(0..100))), t0());
+    app.update(reply_to(epoch, Payload::LogLines(log_lines(0..100))), t0());
     // Lines of an older view are not this view's.
     app.update(
-        log_reply(epoch - 1, Payload::LogLines(log_lines(0..5))),
+        reply_to(epoch - 1, Payload::LogLines(log_lines(0..5))),
         t0(),
     );
     let view = app.logs.as_ref().unwrap();
@@ -1393,7 +1358,7 @@ fn the_log_view_streams_pauses_searches_and_stops_its_stream_on_close() {
     press(&mut app, [ch(' ')]);
     let top = app.logs.as_ref().unwrap().first_visible(app.page);
     app.update(
-        log_reply(epoch, Payload::LogLines(log_lines(100..150))),
+        reply_to(epoch, Payload::LogLines(log_lines(100..150))),
         t0(),
     );
     assert_eq!(app.logs.as_ref().unwrap().first_visible(app.page), top);
@@ -1413,7 +1378,7 @@ fn the_log_view_streams_pauses_searches_and_stops_its_stream_on_close() {
     assert!(app.dialog.is_none());
 
     app.update(
-        log_reply(
+        reply_to(
             epoch,
             Payload::LogEnded(Err(BackendError::NotFound("gone".into()))),
         ),

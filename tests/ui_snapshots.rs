@@ -583,15 +583,7 @@ fn log_view(app: &mut App) {
     lines[40].text =
         "\u{1b}[2J\u{1b}]52;c;cm0gLXJmIH4=\u{7}evil \u{202e}txet\u{202c} 漢字 ok".into();
     lines[41].text = "x".repeat(500);
-    app.update(
-        flightdeck::app::Msg::Reply(flightdeck::service::Reply {
-            backend: BACKEND.into(),
-            epoch,
-            elapsed: std::time::Duration::from_millis(5),
-            payload: Payload::LogLines(lines),
-        }),
-        t0(),
-    );
+    app.update(reply_to(epoch, Payload::LogLines(lines)), t0());
     press(app, [ch('/')]);
     press(app, "EVIL".chars().map(ch));
     press(app, [key(KeyCode::Enter)]);

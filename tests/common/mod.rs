@@ -196,9 +196,14 @@ pub fn detail() -> ExecutionDetail {
 }
 
 pub fn reply(payload: Payload) -> Msg {
+    reply_to(0, payload)
+}
+
+/// The answer for the dialog or view opened at `epoch` (0: polling).
+pub fn reply_to(epoch: u64, payload: Payload) -> Msg {
     Msg::Reply(Reply {
         backend: BACKEND.into(),
-        epoch: 0,
+        epoch,
         elapsed: Duration::from_millis(20),
         payload,
     })
