@@ -7,9 +7,9 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::format::{Age, data_age, is_late};
 use super::theme::Theme;
 use crate::app::{Action, App, Health, Pane, View};
-use crate::domain::Compact;
 use crate::sanitize::clean;
 use crate::service::Feed;
 
@@ -118,7 +118,7 @@ pub fn status_bar(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// How much each backend's entry says, tightened until the line fits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Detail {
-    /// `● prod ok · 3s ago`
+    /// `● prod ok · 25s ago` (ages only where reads are late)
     Full,
     /// `● prod ok` (ages only where stale)
     NoAges,
@@ -160,10 +160,10 @@ fn backends_line<'a>(app: &App, theme: &Theme, detail: Detail) -> Line<'a> {
             ));
         }
         if let Some(age) = b.age(app.now) {
-            let text = format!(" · {} ago", Compact(age));
+            let text = format!(" · {} ago", Age(age));
             if stale {
                 spans.push(Span::styled(format!("{text} STALE"), theme.warn()));
-            } else if detail == Detail::Full {
+            } else if detail == Detail::Full && is_late(age, app.intervals.lists) {
                 spans.push(Span::styled(text, theme.dim()));
             }
         }
@@ -176,14 +176,17 @@ fn backends_line<'a>(app: &App, theme: &Theme, detail: Detail) -> Line<'a> {
     Line::from(spans)
 }
 
-/// `updated 3s ago`: the age of the oldest data on screen (a backend that has not answered
-/// yet does not count), so it is never fresher than what it describes.
+/// `updated <20s ago`: the age of the oldest data on screen (a backend that has not
+/// answered yet does not count), so it is never fresher than what it describes.
 fn updated<'a>(app: &App, theme: &Theme) -> Line<'a> {
     let oldest = app.backends.iter().filter_map(|b| b.age(app.now)).max();
     let frozen = if app.frozen { "frozen · " } else { "" };
     match oldest {
         Some(age) => Line::styled(
-            format!(" {frozen}updated {} ago", Compact(age)),
+            format!(
+                " {frozen}updated {} ago",
+                data_age(age, app.intervals.lists)
+            ),
             if app.frozen {
                 theme.warn()
             } else {

@@ -1,6 +1,7 @@
 //! Text helpers shared by the panes: relative times, durations, fitting text to a width.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -13,12 +14,45 @@ fn between(from: Timestamp, to: Timestamp) -> Duration {
     Duration::try_from(to.duration_since(from)).unwrap_or(Duration::ZERO)
 }
 
-/// `3m12s ago`, or `-` when unknown.
+/// `45s ago`, `12m ago`, `3h05m ago`, or `-` when unknown.
 pub fn ago(now: Timestamp, at: Option<Timestamp>) -> String {
     match at {
-        Some(at) => format!("{} ago", Compact(between(at, now))),
+        Some(at) => format!("{} ago", Age(between(at, now))),
         None => "-".into(),
     }
+}
+
+/// How long ago a moment was, to the second in its first minute and to the minute after.
+/// The seconds of something long past tell nobody anything, and a text that changes every
+/// second redraws the screen (and costs an SSH link) every second.
+pub struct Age(pub Duration);
+
+impl fmt::Display for Age {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0.as_secs();
+        match s {
+            0..60 => write!(f, "{s}s"),
+            60..3600 => write!(f, "{}m", s / 60),
+            _ => Compact(self.0).fmt(f),
+        }
+    }
+}
+
+/// The age of data read every `period`: `<20s` while it is within two periods (one read
+/// may take up to a period), so a dashboard whose reads keep arriving shows a text that
+/// does not move; its exact age once reads are late.
+pub fn data_age(age: Duration, period: Duration) -> String {
+    let fresh = period * 2;
+    if age < fresh {
+        format!("<{}", Age(fresh))
+    } else {
+        Age(age).to_string()
+    }
+}
+
+/// Whether data of this age is past its fresh bound (see [`data_age`]).
+pub fn is_late(age: Duration, period: Duration) -> bool {
+    age >= period * 2
 }
 
 /// Run time: to the end, or to now while still running.
@@ -86,10 +120,34 @@ mod tests {
     fn relative_times() {
         let t0: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
         let t1 = t0 + jiff::SignedDuration::from_secs(192);
-        assert_eq!(ago(t1, Some(t0)), "3m12s ago");
+        assert_eq!(ago(t1, Some(t0)), "3m ago");
         assert_eq!(duration(t1, Some(t0), None), "3m12s");
         assert_eq!(countdown(t0, Some(t1)), "in 3m12s");
         assert_eq!(countdown(t1, Some(t0)), "overdue 3m12s");
         assert_eq!(ago(t1, None), "-");
+    }
+
+    #[test]
+    fn ages_past_a_minute_move_once_a_minute() {
+        let age = |s| Age(Duration::from_secs(s)).to_string();
+        assert_eq!(age(59), "59s");
+        assert_eq!(age(60), "1m");
+        assert_eq!(age(119), "1m");
+        assert_eq!(age(3599), "59m");
+        assert_eq!(age(3600 + 5 * 60 + 59), "1h05m");
+        assert_eq!(age(2 * 86400 + 3 * 3600), "2d03h");
+    }
+
+    #[test]
+    fn data_within_two_periods_shows_its_bound() {
+        let period = Duration::from_secs(10);
+        let shown = |s| data_age(Duration::from_secs(s), period);
+        assert_eq!(shown(0), "<20s");
+        assert_eq!(shown(19), "<20s");
+        assert_eq!(shown(20), "20s");
+        assert_eq!(shown(95), "1m");
+        assert!(!is_late(Duration::from_secs(19), period));
+        assert!(is_late(Duration::from_secs(20), period));
+        assert_eq!(data_age(Duration::ZERO, Duration::from_secs(30)), "<1m");
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! One `select!` over keys, service replies, a coarse tick and termination signals. Every
 //! message goes through `App::update`; the screen is drawn only when the app is dirty, at
-//! most ~30 times a second, inside a synchronized update so terminals never show half a
-//! frame. The terminal is restored on quit, error, panic, SIGTERM and SIGHUP.
+//! most ~30 times a second, and a frame reaches the terminal only when it changed something
+//! there ([`quiet`]). The terminal is restored on quit, error, panic, SIGTERM and SIGHUP.
 //!
 //! After the loop ends nothing new is sent, but starts and decisions already in flight are
 //! waited for (briefly) so what the backend did lands in the audit log. A terminal that went
@@ -15,10 +15,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream};
-use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
 use jiff::Timestamp;
-use ratatui::DefaultTerminal;
+use ratatui::Terminal;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
@@ -27,6 +26,11 @@ use crate::app::{App, Effect, FlashLevel, Msg};
 use crate::audit;
 use crate::service::{Command, Payload, Reply, Service};
 use crate::ui::{self, Theme};
+
+mod quiet;
+pub use quiet::QuietBackend;
+
+type Screen = Terminal<QuietBackend<io::Stdout>>;
 
 /// Minimum time between two frames (~30 per second).
 const FRAME: Duration = Duration::from_millis(33);
@@ -56,8 +60,16 @@ pub async fn run(
     theme: Theme,
 ) -> io::Result<Exit> {
     // ratatui::init enters raw mode and the alternate screen and chains a panic hook that
-    // restores the terminal before the panic message prints.
-    let mut terminal = ratatui::init();
+    // restores the terminal before the panic message prints. Its terminal, on the plain
+    // backend, has drawn nothing; ours draws on the quiet one.
+    drop(ratatui::init());
+    let mut terminal = match Terminal::new(QuietBackend::new(io::stdout())) {
+        Ok(terminal) => terminal,
+        Err(e) => {
+            let _ = ratatui::try_restore();
+            return Err(e);
+        }
+    };
     let mut writes = 0;
     let result = event_loop(
         &mut terminal,
@@ -119,7 +131,7 @@ fn is_write_answer(reply: &Reply) -> bool {
 }
 
 async fn event_loop(
-    terminal: &mut DefaultTerminal,
+    terminal: &mut Screen,
     app: &mut App,
     outside: &Outside,
     replies: &mut mpsc::UnboundedReceiver<Reply>,
@@ -224,13 +236,15 @@ fn write_between_frames(app: &mut App, sequence: &str) {
     }
 }
 
-fn draw(terminal: &mut DefaultTerminal, app: &mut App, theme: &Theme) -> io::Result<()> {
-    crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+fn draw(terminal: &mut Screen, app: &mut App, theme: &Theme) -> io::Result<()> {
     let frame = terminal.draw(|f| ui::draw(f, app, theme))?.count;
-    // With `--log`, how often and when frames are drawn (benches/terminal.rs reads this).
-    tracing::debug!(frame, "frame drawn");
-    crossterm::queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
-    terminal.backend_mut().flush()?;
+    // With `--log`, how often frames reach the terminal and how often drawing found nothing
+    // changed (benches/terminal.rs counts both).
+    if terminal.backend_mut().take_wrote() {
+        tracing::debug!(frame, "frame drawn");
+    } else {
+        tracing::debug!(frame, "frame unchanged");
+    }
     app.dirty = false;
     Ok(())
 }
