@@ -197,7 +197,10 @@ mod tests {
         let mut t = screen();
         let first = frame(&mut t, "deploy ok", None);
         assert!(first.starts_with("\u{1b}[?2026h"), "{first:?}");
-        assert!(first.contains("deploy") && first.contains("ok"), "{first:?}");
+        assert!(
+            first.contains("deploy") && first.contains("ok"),
+            "{first:?}"
+        );
         assert!(first.ends_with("\u{1b}[?25l\u{1b}[?2026l"), "{first:?}");
         assert_eq!(frame(&mut t, "deploy ok", None), "");
         assert_eq!(frame(&mut t, "deploy ok", None), "");
@@ -224,7 +227,10 @@ mod tests {
         assert_eq!(moved, "\u{1b}[1;4H");
         // Cells drawn move the terminal's cursor, so it is put back.
         let typed = frame(&mut t, "/filterx", Some((3, 0)));
-        assert!(typed.contains('x') && typed.contains("\u{1b}[1;4H"), "{typed:?}");
+        assert!(
+            typed.contains('x') && typed.contains("\u{1b}[1;4H"),
+            "{typed:?}"
+        );
         // Hiding it is a change; keeping it hidden is not.
         assert_eq!(frame(&mut t, "/filterx", None), "\u{1b}[?25l");
         assert_eq!(frame(&mut t, "/filterx", None), "");

@@ -22,7 +22,7 @@ pub fn ago(now: Timestamp, at: Option<Timestamp>) -> String {
     }
 }
 
-/// How long ago a moment was, to the second in its first minute and to the minute after.
+/// How far a moment is from now, to the second within a minute and to the minute beyond.
 /// The seconds of something long past tell nobody anything, and a text that changes every
 /// second redraws the screen (and costs an SSH link) every second.
 pub struct Age(pub Duration);
@@ -63,11 +63,12 @@ pub fn duration(now: Timestamp, start: Option<Timestamp>, end: Option<Timestamp>
     }
 }
 
-/// Time left before a deadline: `in 23h59m`, or `overdue 2m00s`.
+/// Time left before a deadline, to the second only in its last minute: `in 23h59m`,
+/// `in 12m`, `in 45s`, or `overdue 2m`.
 pub fn countdown(now: Timestamp, deadline: Option<Timestamp>) -> String {
     match deadline {
-        Some(d) if d >= now => format!("in {}", Compact(between(now, d))),
-        Some(d) => format!("overdue {}", Compact(between(d, now))),
+        Some(d) if d >= now => format!("in {}", Age(between(now, d))),
+        Some(d) => format!("overdue {}", Age(between(d, now))),
         None => "-".into(),
     }
 }
@@ -122,8 +123,12 @@ mod tests {
         let t1 = t0 + jiff::SignedDuration::from_secs(192);
         assert_eq!(ago(t1, Some(t0)), "3m ago");
         assert_eq!(duration(t1, Some(t0), None), "3m12s");
-        assert_eq!(countdown(t0, Some(t1)), "in 3m12s");
-        assert_eq!(countdown(t1, Some(t0)), "overdue 3m12s");
+        assert_eq!(countdown(t0, Some(t1)), "in 3m");
+        assert_eq!(countdown(t1, Some(t0)), "overdue 3m");
+        assert_eq!(
+            countdown(t1, Some(t1 + jiff::SignedDuration::from_secs(45))),
+            "in 45s"
+        );
         assert_eq!(ago(t1, None), "-");
     }
 

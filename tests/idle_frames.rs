@@ -1,0 +1,191 @@
+//! What an idle dashboard writes to the terminal. The real `App::update` and `ui::draw`
+//! run through the quiet backend the event loop uses, beside a plain test terminal that
+//! shows whether the screen changed: for three simulated minutes of clock ticks and polls
+//! answering the same data (50 running executions, 20 waiting gates), a frame reaches the
+//! terminal exactly when the screen changed, and on panes whose times move once a minute
+//! not at all between minutes.
+
+mod common;
+
+use std::cell::Cell;
+use std::io::{self, Write};
+use std::rc::Rc;
+
+use common::*;
+use flightdeck::app::{App, Msg, Pane};
+use flightdeck::config::Theme as ThemeName;
+use flightdeck::domain::*;
+use flightdeck::service::Payload;
+use flightdeck::tui::QuietBackend;
+use flightdeck::ui::depth::Depth;
+use flightdeck::ui::{self, Theme};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+const SECONDS: i64 = 180;
+
+/// Counts the bytes the terminal received.
+#[derive(Clone, Default)]
+struct Bytes(Rc<Cell<usize>>);
+
+impl Write for Bytes {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.set(self.0.get() + buf.len());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+struct Screens {
+    quiet: Terminal<QuietBackend<Bytes>>,
+    bytes: Bytes,
+    plain: Terminal<TestBackend>,
+    last: Buffer,
+    theme: Theme,
+}
+
+impl Screens {
+    fn new(width: u16, height: u16) -> Self {
+        let bytes = Bytes::default();
+        let quiet = Terminal::with_options(
+            QuietBackend::new(bytes.clone()),
+            TerminalOptions {
+                viewport: Viewport::Fixed(Rect::new(0, 0, width, height)),
+            },
+        )
+        .unwrap();
+        Screens {
+            quiet,
+            bytes,
+            plain: Terminal::new(TestBackend::new(width, height)).unwrap(),
+            last: Buffer::empty(Rect::new(0, 0, width, height)),
+            theme: Theme::new(ThemeName::Dark, Depth::TrueColor),
+        }
+    }
+
+    /// Draws a frame on both terminals: the bytes the quiet one wrote, and whether the
+    /// screen differs from the previous frame.
+    fn frame(&mut self, app: &App) -> (usize, bool) {
+        let theme = self.theme;
+        self.bytes.0.set(0);
+        self.quiet.draw(|f| ui::draw(f, app, &theme)).unwrap();
+        self.plain.draw(|f| ui::draw(f, app, &theme)).unwrap();
+        let now = self.plain.backend().buffer().clone();
+        let changed = now != self.last;
+        self.last = now;
+        (self.bytes.0.get(), changed)
+    }
+}
+
+/// Times on whole minutes before t0, so every age moves at the same instant each minute.
+fn minutes_ago(m: i64) -> i64 {
+    -60 * m
+}
+
+fn running() -> Vec<Execution> {
+    (0..50)
+        .map(|i| {
+            execution(
+                &format!("exec-{i:02}"),
+                "build",
+                &format!("Service {i:02}"),
+                ExecStatus::Running,
+                "Running",
+                minutes_ago(5 + i),
+            )
+        })
+        .collect()
+}
+
+fn gates() -> Vec<Approval> {
+    (0..20)
+        .map(|i| Approval {
+            created: Some(at(minutes_ago(3 + i))),
+            // 59 s past the minute: the countdown turns with the ages.
+            deadline: Some(at(minutes_ago(-(60 + i)) + 59)),
+            ..approval(&format!("gate-{i:02}"), &format!("exec-{i:02}"))
+        })
+        .collect()
+}
+
+/// Three minutes of one-second ticks, the executions list answered every 3 s and the
+/// gates and pipelines every 10 s, always with the same data. Returns, per second, the
+/// bytes written and whether the screen changed.
+fn idle(pane: Pane, width: u16, height: u16) -> Vec<(i64, usize, bool)> {
+    let mut app = loaded_app();
+    app.update(Msg::Resize { width, height }, t0());
+    app.update(reply(Payload::Executions(Ok(running()))), t0());
+    app.update(reply(Payload::Approvals(Ok(gates()))), t0());
+    while app.pane != pane {
+        app.update(key(crossterm::event::KeyCode::Tab), t0());
+    }
+    let mut screens = Screens::new(width, height);
+    screens.frame(&app);
+    (1..=SECONDS)
+        .map(|s| {
+            app.update(Msg::Tick, at(s));
+            if s % 3 == 0 {
+                app.update(reply(Payload::Executions(Ok(running()))), at(s));
+            }
+            if s % 10 == 0 {
+                app.update(reply(Payload::Approvals(Ok(gates()))), at(s));
+                app.update(reply(Payload::Pipelines(Ok(pipelines()))), at(s));
+            }
+            let (bytes, changed) = screens.frame(&app);
+            (s, bytes, changed)
+        })
+        .collect()
+}
+
+fn check_written_exactly_when_changed(frames: &[(i64, usize, bool)]) {
+    for &(s, bytes, changed) in frames {
+        assert_eq!(
+            bytes > 0,
+            changed,
+            "at {s}s: {bytes} bytes written, screen changed: {changed}"
+        );
+    }
+}
+
+#[test]
+fn panes_with_minute_clocks_write_only_when_a_minute_turns() {
+    for pane in [Pane::Approvals, Pane::Pipelines] {
+        for (width, height) in [(80, 24), (120, 40)] {
+            let frames = idle(pane, width, height);
+            check_written_exactly_when_changed(&frames);
+            let written: Vec<i64> = frames
+                .iter()
+                .filter(|(_, bytes, _)| *bytes > 0)
+                .map(|(s, _, _)| *s)
+                .collect();
+            assert_eq!(
+                written,
+                [8, 60, 120, 180],
+                "{pane:?} at {width}x{height}: frames written at these seconds"
+            );
+        }
+    }
+}
+
+#[test]
+fn running_durations_tick_and_each_tick_costs_only_its_cells() {
+    for (width, height) in [(80, 24), (120, 40)] {
+        let frames = idle(Pane::Executions, width, height);
+        check_written_exactly_when_changed(&frames);
+        // Every running row's TIME moves each second: a frame a second, a few cells per row
+        // (a cursor move and a digit or two; about 11 bytes a row when measured).
+        assert!(frames.iter().all(|(_, bytes, _)| *bytes > 0));
+        let rows = usize::from(height) - 6;
+        let minute = frames.iter().find(|(s, _, _)| *s == 60).unwrap().1;
+        let second = frames.iter().find(|(s, _, _)| *s == 61).unwrap().1;
+        assert!(
+            second < rows * 16,
+            "{width}x{height}: a second's tick wrote {second} bytes for {rows} rows"
+        );
+        assert!(minute > second, "a turning minute also moves STARTED");
+    }
+}
