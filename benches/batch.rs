@@ -106,7 +106,8 @@ async fn one_at_a_time(backend: &HarnessBackend, gates: &[Approval]) -> (Duratio
 
 #[tokio::main]
 async fn main() {
-    let (_sim, backend, gates) = setup().await;
+    let (sim, backend, gates) = setup().await;
+    let before = sim.stats().requests;
     let (batch, ok) = decide_all(backend, &gates, 8).await;
     println!(
         "batch of {} gates, concurrency 8, {} ms latency: {:.2} s wall ({ok} approved)",
@@ -114,6 +115,17 @@ async fn main() {
         LATENCY.as_millis(),
         batch.as_secs_f64()
     );
+    // The reads the service made meanwhile share the backend's concurrency with the
+    // decisions.
+    for ((method, route), n) in sim.stats().requests {
+        let n = n - before
+            .get(&(method.clone(), route.clone()))
+            .copied()
+            .unwrap_or(0);
+        if n > 0 {
+            println!("  {n:>4} × {method} {route}");
+        }
+    }
 
     let (_sim, backend, gates) = setup().await;
     let (serial, ok) = one_at_a_time(&backend, &gates).await;

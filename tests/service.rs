@@ -468,10 +468,11 @@ async fn reads_follow_the_polling_formula() {
     drain.abort();
 }
 
-/// Gates are read slowly; decisions fail at once with an unknown outcome.
+/// Gates are read in `gate_read` time; decisions fail after 10 ms with an unknown outcome.
 struct SlowGates {
     name: BackendName,
     gate_reads: Arc<AtomicUsize>,
+    gate_read: Duration,
 }
 
 #[async_trait]
@@ -499,7 +500,7 @@ impl Backend for SlowGates {
     }
     async fn waiting_approvals(&self) -> Result<Vec<Approval>> {
         let n = self.gate_reads.fetch_add(1, Ordering::SeqCst) + 1;
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::time::sleep(self.gate_read).await;
         // The gate's id says which read this was.
         Ok(vec![approval(&format!("read{n}"))])
     }
@@ -510,11 +511,12 @@ impl Backend for SlowGates {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_decision_is_answered_after_the_gates_read_already_in_flight() {
+async fn a_gates_read_in_flight_when_a_decision_ends_is_read_again_not_delivered() {
     let gate_reads = Arc::new(AtomicUsize::new(0));
     let backend = SlowGates {
         name: "a".into(),
         gate_reads: gate_reads.clone(),
+        gate_read: Duration::from_secs(2),
     };
     let (tx, mut rx) = mpsc::unbounded_channel();
     let service = Service::spawn(
@@ -538,14 +540,61 @@ async fn a_decision_is_answered_after_the_gates_read_already_in_flight() {
         },
     );
     let mut order = Vec::new();
-    while order.len() < 3 {
+    while order.len() < 2 {
         match next(&mut rx).await.payload {
             Payload::Approvals(Ok(gates)) => order.push(gates[0].id.clone()),
             Payload::Decided { .. } => order.push("decided".to_string()),
             _ => {}
         }
     }
-    // The read that may predate the decision comes first; the one that settles it was
-    // sent after the decision had ended.
-    assert_eq!(order, ["read1", "decided", "read2"]);
+    // The decision is answered at once; the read that may predate it is dropped, and the
+    // one that settles it was sent after the decision had ended.
+    assert_eq!(order, ["decided", "read2"]);
+    assert_eq!(gate_reads.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_batch_of_decisions_reads_the_gates_once_after_its_last_answer() {
+    let gate_reads = Arc::new(AtomicUsize::new(0));
+    let backend = SlowGates {
+        name: "a".into(),
+        gate_reads: gate_reads.clone(),
+        gate_read: Duration::from_millis(5),
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let service = Service::spawn(
+        vec![(Arc::new(backend), limits(4, Duration::from_secs(30)))],
+        Intervals::default(),
+        tx,
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(gate_reads.load(Ordering::SeqCst), 1, "the first read");
+    const BATCH: usize = 20;
+    for i in 0..BATCH {
+        service.send(
+            "a",
+            Command::Decide {
+                epoch: 1,
+                approval: Box::new(approval(&format!("g{i}"))),
+                decision: Decision {
+                    action: DecisionAction::Approve,
+                    comment: String::new(),
+                    inputs: vec![],
+                },
+            },
+        );
+    }
+    let mut decided = 0;
+    let settling = loop {
+        match next(&mut rx).await.payload {
+            Payload::Decided { .. } => decided += 1,
+            Payload::Approvals(Ok(gates)) if decided > 0 => break gates[0].id.clone(),
+            _ => {}
+        }
+    };
+    assert_eq!(decided, BATCH, "every answer came before the settling read");
+    assert_eq!(settling, "read2");
+    // No read per decision came after it either (the next is the periodic one).
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(gate_reads.load(Ordering::SeqCst), 2);
 }

@@ -531,9 +531,9 @@ impl App {
                 self.marks.remove(&key);
             }
             // The backend may or may not have acted: no retry until the gate has been read
-            // again (the service re-reads gates after every decision, and answers this
-            // decision only after any read of the gates already in flight). A read held
-            // back meanwhile predates the decision and settles nothing.
+            // again (the service re-reads the gates once its decisions in flight are
+            // answered, and delivers no gates list read before this decision ended). A read
+            // held back meanwhile predates the decision and settles nothing.
             Err(e) if e.outcome_unknown() => {
                 self.unsure.insert(key);
                 self.held.retain(|r| {

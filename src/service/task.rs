@@ -54,7 +54,8 @@ pub(super) async fn run(
         gates_poked: None,
         running: intervals.running,
         log: None,
-        after_gates: Vec::new(),
+        gates_predate: false,
+        deciding: 0,
     };
     loop {
         let now = Instant::now().into_std();
@@ -72,10 +73,10 @@ pub(super) async fn run(
                 None => return,
             },
             Some(done) = state.done.1.recv() => {
-                for reply in state.complete(done) {
-                    if replies.send(reply).is_err() {
-                        return;
-                    }
+                if let Some(reply) = state.complete(done)
+                    && replies.send(reply).is_err()
+                {
+                    return;
                 }
             }
             Some(note) = notes.recv() => {
@@ -107,9 +108,11 @@ struct TaskState {
     running: Duration,
     /// The log streaming for the log view, if one is open.
     log: Option<tokio::task::JoinHandle<()>>,
-    /// Decision replies waiting for the read of the gates that was in flight when they
-    /// finished (see [`TaskState::complete`]).
-    after_gates: Vec<Reply>,
+    /// The read of the gates in flight was sent before a decision ended, so its answer
+    /// may still show that gate waiting (see [`TaskState::complete`]).
+    gates_predate: bool,
+    /// Decisions sent and not yet answered.
+    deciding: usize,
     done: (mpsc::UnboundedSender<Done>, mpsc::UnboundedReceiver<Done>),
 }
 
@@ -149,14 +152,17 @@ impl TaskState {
                 epoch,
                 approval,
                 decision,
-            } => self.spawn(None, epoch, move |b, limit| async move {
-                let result = bounded(limit, b.decide(&approval, &decision)).await;
-                Payload::Decided {
-                    approval,
-                    decision,
-                    result,
-                }
-            }),
+            } => {
+                self.deciding += 1;
+                self.spawn(None, epoch, move |b, limit| async move {
+                    let result = bounded(limit, b.decide(&approval, &decision)).await;
+                    Payload::Decided {
+                        approval,
+                        decision,
+                        result,
+                    }
+                })
+            }
             Command::Logs {
                 epoch,
                 exec,
@@ -313,25 +319,24 @@ impl TaskState {
         });
     }
 
-    /// The replies a finished operation releases, in the order the app must see them.
+    /// The reply a finished operation releases, if the app should see it.
     ///
-    /// A decision whose outcome is unknown is settled by the next read of the gates, so that
-    /// read must have been sent after the decision ended. A read already in flight when it
-    /// ended may predate it: the decision's reply waits until that read has been delivered,
-    /// and the follow-up read (asked for by `finish`) starts only after it.
-    fn complete(&mut self, done: Done) -> Vec<Reply> {
-        let gates_read = done.resource == Some(Resource::Approvals);
+    /// A decision whose outcome is unknown is settled by the next read of the gates, so
+    /// every gates list the app gets after a decision's reply must have been read after
+    /// the decision ended. A read already in flight when it ended may predate it: its list
+    /// is dropped (a failure still tells the backend's health) and the gates are read again.
+    /// The decision's own reply is never held back, so a batch's results show as they come.
+    fn complete(&mut self, done: Done) -> Option<Reply> {
         let decided = matches!(done.payload, Payload::Decided { .. });
+        if decided && let Some(again) = self.in_flight.get_mut(&Resource::Approvals) {
+            *again = true;
+            self.gates_predate = true;
+        }
+        let stale = done.resource == Some(Resource::Approvals)
+            && std::mem::take(&mut self.gates_predate)
+            && matches!(done.payload, Payload::Approvals(Ok(_)));
         let reply = self.finish(done);
-        if decided && self.in_flight.contains_key(&Resource::Approvals) {
-            self.after_gates.push(reply);
-            return Vec::new();
-        }
-        let mut replies = vec![reply];
-        if gates_read {
-            replies.append(&mut self.after_gates);
-        }
-        replies
+        (!stale).then_some(reply)
     }
 
     /// Reschedules a finished read, notices changes worth an early read, builds the reply.
@@ -358,9 +363,15 @@ impl TaskState {
             }
             Payload::Decided { .. } => {
                 // Whatever the outcome, the gate list and statuses are now worth re-reading:
-                // a timed-out or failed decision must be re-read before any retry.
-                self.schedule.poke(Resource::Approvals, now);
-                self.schedule.poke(Resource::Executions, now);
+                // a timed-out or failed decision must be re-read before any retry. Once the
+                // last decision in flight is answered, not after each of a batch: a read of
+                // the gates costs a request per waiting execution, and reads meanwhile
+                // would take the backend's capacity from the decisions.
+                self.deciding = self.deciding.saturating_sub(1);
+                if self.deciding == 0 {
+                    self.schedule.poke(Resource::Approvals, now);
+                    self.schedule.poke(Resource::Executions, now);
+                }
             }
             Payload::Started { .. } => self.schedule.poke(Resource::Executions, now),
             _ => {}
