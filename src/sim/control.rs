@@ -12,7 +12,9 @@
 use std::sync::Arc;
 
 use super::Shared;
-use super::world::{ApprovalStatus, Generation, RunStatus, StartOpts, Trigger, TriggerKind, World};
+use super::world::{
+    ApprovalStatus, Generation, Pipeline, RunStatus, StartOpts, Trigger, TriggerKind, World,
+};
 
 /// A gate instance and where it sits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +90,44 @@ impl SimWorld {
             None,
             StartOpts::default(),
         )
+    }
+
+    /// Adds a copy of `project/pipeline` named `id` (as id and name), with no automatic starts
+    /// and no runs yet: a world of many pipelines for benchmarks, each of which lists, starts
+    /// and runs like the original. In an Argo namespace the copy is a WorkflowTemplate of its
+    /// own (ClusterWorkflowTemplates are not copied). False if there is no such pipeline or
+    /// `id` is taken.
+    pub fn copy_pipeline(&self, project: &str, pipeline: &str, id: &str) -> bool {
+        let mut w = self.shared.world();
+        let Some(original) = w.pipeline(project, pipeline) else {
+            return false;
+        };
+        if w.pipeline(project, id).is_some() {
+            return false;
+        }
+        let mut copy = Pipeline {
+            id: id.to_string(),
+            name: id.to_string(),
+            auto: None,
+            next_auto_ms: None,
+            next_run: 1,
+            runs: Default::default(),
+            ..original.clone()
+        };
+        if w.serves(Generation::Argo, project) {
+            if !self
+                .shared
+                .argo
+                .state()
+                .copy_template(project, pipeline, id)
+            {
+                return false;
+            }
+            // As the seed names an Argo pipeline's setup: after its template.
+            copy.setup_id = format!("{project}/{id}");
+        }
+        w.pipelines.push(copy);
+        true
     }
 
     /// Starts `platform/rotate_certificates`, whose first step is an approval, and returns its
@@ -166,5 +206,48 @@ impl SimWorld {
     /// Switches random step failures on or off for runs started from now on (on by default).
     pub fn set_failures(&self, enabled: bool) {
         self.shared.world().failures = enabled;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sim::{ClockMode, SimHandle, SimOptions};
+
+    #[tokio::test]
+    async fn a_copied_pipeline_lists_and_runs_like_its_original() {
+        let sim = SimHandle::start(SimOptions {
+            clock: ClockMode::Manual,
+            ..SimOptions::default()
+        })
+        .await
+        .unwrap();
+        let world = sim.world();
+        assert!(world.copy_pipeline("platform", "rotate_certificates", "rotate_2"));
+        assert!(world.copy_pipeline("argo", "canary", "canary-2"));
+        // Taken ids, unknown originals and cluster templates are refused.
+        assert!(!world.copy_pipeline("platform", "rotate_certificates", "rotate_2"));
+        assert!(!world.copy_pipeline("platform", "no_such_pipeline", "x"));
+        assert!(!world.copy_pipeline("argo", "cluster/ci-build", "ci-2"));
+        {
+            let w = sim.shared.world();
+            let copy = w.pipeline("platform", "rotate_2").unwrap();
+            assert_eq!(copy.name, "rotate_2");
+            assert!(copy.auto.is_none() && copy.runs.is_empty());
+            let st = sim.shared.argo.state();
+            let template = st.template(Some("argo"), "canary-2").unwrap();
+            assert_eq!(template.object["metadata"]["name"], "canary-2");
+            assert_ne!(
+                template.object["metadata"]["uid"],
+                st.template(Some("argo"), "canary").unwrap().object["metadata"]["uid"]
+            );
+        }
+        // The copy's gate waits as the original's does, and the Argo copy is a workflow of
+        // its own template.
+        let run = world.start("platform", "rotate_2").unwrap();
+        assert_eq!(world.gates_of(&run).len(), 1);
+        let workflow = world.start("argo", "canary-2").unwrap();
+        sim.shared.sync();
+        let object = sim.shared.argo.state().object(&workflow).unwrap();
+        assert_eq!(object["spec"]["workflowTemplateRef"]["name"], "canary-2");
     }
 }

@@ -251,6 +251,36 @@ impl ArgoState {
             .find(|t| t.namespace.as_deref() == namespace && t.name == name)
     }
 
+    /// Serves a copy of the WorkflowTemplate `from` of `namespace` as `to`, with the plan it
+    /// compiles to, so the copy lists and submits like its original. False if there is no
+    /// such template or `to` is taken.
+    pub(crate) fn copy_template(&mut self, namespace: &str, from: &str, to: &str) -> bool {
+        if self.template(Some(namespace), to).is_some() {
+            return false;
+        }
+        let key = |name: &str| (namespace.to_string(), name.to_string());
+        let (Some(original), Some(plan)) = (
+            self.template(Some(namespace), from),
+            self.plans.get(&key(from)),
+        ) else {
+            return false;
+        };
+        let mut object = original.object.clone();
+        object["metadata"]["name"] = json!(to);
+        object["metadata"]["uid"] = json!(wire::uid(&format!("{namespace}/{to}")));
+        let plan = Plan {
+            origin: Origin::Template(to.to_string()),
+            ..(**plan).clone()
+        };
+        self.templates.push(Template {
+            namespace: Some(namespace.to_string()),
+            name: to.to_string(),
+            object,
+        });
+        self.plans.insert(key(to), Arc::new(plan));
+        true
+    }
+
     pub(crate) fn plan(&self, e: &Execution) -> Option<Arc<Plan>> {
         self.plans
             .get(&(e.project.clone(), e.pipeline.clone()))
