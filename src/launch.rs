@@ -46,11 +46,12 @@ impl Prepared {
 }
 
 /// The shortest poll interval a backend kind's request budget allows. First Gen GraphQL
-/// allows 30 calls a minute per account: at one read every 10 s of executions, gates,
-/// the selected execution and (rarely) pipelines, the dashboard stays near 20.
+/// allows 30 calls a minute per account: every 12 s the executions (one call), the gates
+/// (two: the paused executions, then all their gates) and the selected execution (two
+/// while it waits at a gate), pipelines once a minute: at most 26 calls.
 fn min_interval(kind: BackendKind) -> Duration {
     match kind {
-        BackendKind::HarnessFg => Duration::from_secs(10),
+        BackendKind::HarnessFg => Duration::from_secs(12),
         BackendKind::Harness | BackendKind::Argo | BackendKind::Infraxys => Duration::ZERO,
     }
 }

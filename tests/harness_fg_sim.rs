@@ -483,7 +483,16 @@ async fn client_sees_gates_and_approves_and_rejects() {
     assert!(detail.approvals[0].deadline.is_some());
     assert!(!detail.approvals[0].approvers.is_empty());
 
+    let graphql =
+        || sim.stats().requests[&("POST".to_string(), "/gateway/api/graphql".to_string())];
+    let before = graphql();
     let waiting = fg.waiting_approvals().await.unwrap();
+    // The account's budget is 30 calls a minute: the paused executions in one call, the
+    // gates of all of them in another, however many wait.
+    let paused: std::collections::BTreeSet<&str> =
+        waiting.iter().map(|a| a.execution_id.as_str()).collect();
+    assert!(paused.len() >= 4, "{paused:?}");
+    assert_eq!(graphql() - before, 2);
     let gate_approval = waiting
         .iter()
         .find(|a| a.id == gate.approval)

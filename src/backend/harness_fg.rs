@@ -77,6 +77,9 @@ const PAGE: i64 = 100;
 const EXECUTIONS: i64 = 50;
 /// No paged walk goes further: a server that always says "more" cannot keep us looping.
 const MAX_PAGES: i64 = 50;
+/// Executions whose gates one call reads: enough for every gate a team has waiting at
+/// once, few enough to keep a document well within what a server accepts.
+const GATES_PER_CALL: usize = 25;
 /// The value prefix naming a service's artifact in [`StartRequest::values`].
 pub const ARTIFACT_PREFIX: &str = "artifact:";
 
@@ -188,6 +191,21 @@ impl HarnessFgBackend {
 
     /// Sends one GraphQL operation and returns its `data`, or the mapped error.
     async fn call<T: DeserializeOwned>(&self, query: &str, variables: Value) -> Result<T> {
+        let (data, errors) = self.call_fields(query, variables).await?;
+        if !errors.is_empty() {
+            return Err(errors::from_errors(&errors));
+        }
+        let data = data.ok_or_else(|| BackendError::Decode("the response has no data".into()))?;
+        decode(data)
+    }
+
+    /// A GraphQL answer as it came: its data (`None` when null) and its errors, which a
+    /// document of several fields reads field by field.
+    async fn call_fields(
+        &self,
+        query: &str,
+        variables: Value,
+    ) -> Result<(Option<Value>, Vec<errors::GqlError>)> {
         let mut key = HeaderValue::from_str(self.api_key.expose_secret()).map_err(|_| {
             BackendError::BadRequest("the API key holds characters HTTP does not allow".into())
         })?;
@@ -212,15 +230,10 @@ impl HarnessFgBackend {
             errors: Option<Vec<errors::GqlError>>,
         }
         let reply: Reply = response.json()?;
-        if let Some(errors) = reply.errors.filter(|e| !e.is_empty()) {
-            return Err(errors::from_errors(&errors));
-        }
-        let data = reply
-            .data
-            .filter(|d| !d.is_null())
-            .ok_or_else(|| BackendError::Decode("the response has no data".into()))?;
-        // Through bytes so a shape mismatch names its path.
-        http::decode_json(data.to_string().as_bytes())
+        Ok((
+            reply.data.filter(|d| !d.is_null()),
+            reply.errors.unwrap_or_default(),
+        ))
     }
 
     fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -480,63 +493,89 @@ impl HarnessFgBackend {
         Ok(data.executions.map(|c| c.nodes).unwrap_or_default())
     }
 
-    async fn approvals_of(&self, e: &Execution, app_id: &str) -> Result<Vec<Approval>> {
+    /// The gates of these executions, each given with its application's id, in as few
+    /// calls as [`GATES_PER_CALL`] allows. An execution gone since it was listed has none;
+    /// any other error fails the whole read, as a list that silently lost gates would.
+    async fn approvals_of(&self, paused: &[(Execution, String)]) -> Result<Vec<Approval>> {
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Payload {
             #[serde(default)]
             approval_details: Option<Vec<wire::ApprovalDetails>>,
         }
-        #[derive(serde::Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Data {
-            approval_details: Option<Payload>,
+        let mut approvals = Vec::new();
+        for chunk in paused.chunks(GATES_PER_CALL) {
+            let mut variables = serde_json::Map::new();
+            for (i, (e, app_id)) in chunk.iter().enumerate() {
+                variables.insert(format!("app{i}"), json!(app_id));
+                variables.insert(format!("exec{i}"), json!(e.id));
+            }
+            let (data, errors) = self
+                .call_fields(&queries::approval_details(chunk.len()), variables.into())
+                .await?;
+            let gone: Vec<&str> = errors
+                .iter()
+                .filter(|e| {
+                    let not_found = e.message.as_deref().map(errors::from_message);
+                    matches!(not_found, Some(BackendError::NotFound(_)))
+                })
+                .filter_map(errors::GqlError::field)
+                .collect();
+            if gone.len() < errors.len() {
+                return Err(errors::from_errors(&errors));
+            }
+            let mut data = data.unwrap_or_default();
+            for (i, (e, _)) in chunk.iter().enumerate() {
+                let alias = queries::approval_alias(i);
+                let field = data.get_mut(&alias).map(Value::take);
+                if gone.contains(&alias.as_str()) {
+                    continue;
+                }
+                let Some(field) = field.filter(|f| !f.is_null()) else {
+                    continue;
+                };
+                let payload: Payload = decode(field)?;
+                let details = payload.approval_details.unwrap_or_default();
+                approvals.extend(details.into_iter().map(|d| self.approval(e, d)));
+            }
         }
-        let data: Data = self
-            .call(
-                queries::APPROVAL_DETAILS,
-                json!({"app": app_id, "exec": e.id}),
-            )
-            .await?;
-        Ok(data
-            .approval_details
-            .and_then(|p| p.approval_details)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|d| Approval {
-                backend: self.name.clone(),
-                project: e.project.clone(),
-                id: d.approval_id,
-                execution_id: d.execution_id.unwrap_or_else(|| e.id.clone()),
-                pipeline_id: e.pipeline_id.clone(),
-                pipeline_name: e.pipeline_name.clone(),
-                stage: d.stage_name.unwrap_or_default(),
-                step: d.step_name.unwrap_or_default(),
-                message: d
-                    .approval_type
-                    .filter(|t| t != "USER_GROUP")
-                    .map(|t| format!("{t} approval: decide it in Harness"))
-                    .unwrap_or_default(),
-                approvers: d.approvers,
-                min_count: 1,
-                inputs: d
-                    .variables
-                    .into_iter()
-                    .map(|v| ApproverInput {
-                        name: v.name,
-                        default: v.value.unwrap_or_default(),
-                        options: Vec::new(),
-                    })
-                    .collect(),
-                created: millis(d.started_at),
-                deadline: millis(d.will_expire_at),
-                triggered_by: d
-                    .triggered_by
-                    .and_then(|u| u.name.or(u.email))
-                    .unwrap_or_else(|| e.triggered_by.clone()),
-                environment: None,
-            })
-            .collect())
+        Ok(approvals)
+    }
+
+    fn approval(&self, e: &Execution, d: wire::ApprovalDetails) -> Approval {
+        Approval {
+            backend: self.name.clone(),
+            project: e.project.clone(),
+            id: d.approval_id,
+            execution_id: d.execution_id.unwrap_or_else(|| e.id.clone()),
+            pipeline_id: e.pipeline_id.clone(),
+            pipeline_name: e.pipeline_name.clone(),
+            stage: d.stage_name.unwrap_or_default(),
+            step: d.step_name.unwrap_or_default(),
+            message: d
+                .approval_type
+                .filter(|t| t != "USER_GROUP")
+                .map(|t| format!("{t} approval: decide it in Harness"))
+                .unwrap_or_default(),
+            approvers: d.approvers,
+            min_count: 1,
+            inputs: d
+                .variables
+                .into_iter()
+                .map(|v| ApproverInput {
+                    name: v.name,
+                    default: v.value.unwrap_or_default(),
+                    options: Vec::new(),
+                })
+                .collect(),
+            created: millis(d.started_at),
+            deadline: millis(d.will_expire_at),
+            triggered_by: d
+                .triggered_by
+                .and_then(|u| u.name.or(u.email))
+                .unwrap_or_else(|| e.triggered_by.clone()),
+            environment: None,
+        }
     }
 
     /// Refuses a start whose required variables or artifacts are left empty.
@@ -674,6 +713,11 @@ fn triggered_by(cause: Option<&wire::Cause>) -> String {
         .unwrap_or_default()
 }
 
+/// Typed data from an answer's JSON, through bytes so a shape mismatch names its path.
+fn decode<T: DeserializeOwned>(data: Value) -> Result<T> {
+    http::decode_json(data.to_string().as_bytes())
+}
+
 #[async_trait]
 impl Backend for HarnessFgBackend {
     fn name(&self) -> &BackendName {
@@ -787,7 +831,7 @@ impl Backend for HarnessFgBackend {
             execution.status.status,
             ExecStatus::Paused | ExecStatus::Waiting
         ) {
-            self.approvals_of(&execution, &app_id).await?
+            self.approvals_of(&[(execution.clone(), app_id)]).await?
         } else {
             Vec::new()
         };
@@ -818,21 +862,16 @@ impl Backend for HarnessFgBackend {
     }
 
     async fn waiting_approvals(&self) -> Result<Vec<Approval>> {
-        let paused = self.executions(true).await?;
-        let mut approvals = Vec::new();
-        // One at a time: the account's GraphQL budget is small.
-        for e in &paused {
-            let Some(app_id) = e.application.as_ref().and_then(|a| a.id.clone()) else {
-                continue;
-            };
-            let execution = self.execution_of(e, "");
-            match self.approvals_of(&execution, &app_id).await {
-                Ok(found) => approvals.extend(found),
-                // Finished or gone since it was listed: no gates left.
-                Err(BackendError::NotFound(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let paused: Vec<(Execution, String)> = self
+            .executions(true)
+            .await?
+            .iter()
+            .filter_map(|e| {
+                let app_id = e.application.as_ref().and_then(|a| a.id.clone())?;
+                Some((self.execution_of(e, ""), app_id))
+            })
+            .collect();
+        let mut approvals = self.approvals_of(&paused).await?;
         approvals.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id)));
         Ok(approvals)
     }

@@ -15,6 +15,16 @@ use crate::domain::BackendError;
 #[serde(default)]
 pub(crate) struct GqlError {
     pub(crate) message: Option<String>,
+    /// Where in the data it happened: the field's alias first. Kept as it came, so an
+    /// odd path never makes the whole answer unreadable.
+    pub(crate) path: serde_json::Value,
+}
+
+impl GqlError {
+    /// The top-level field (its alias) the error belongs to.
+    pub(crate) fn field(&self) -> Option<&str> {
+        self.path.get(0).and_then(serde_json::Value::as_str)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -219,9 +229,11 @@ mod tests {
         let errors = vec![
             GqlError {
                 message: Some("first".into()),
+                ..GqlError::default()
             },
             GqlError {
                 message: Some("second".into()),
+                ..GqlError::default()
             },
         ];
         assert_eq!(
