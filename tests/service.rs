@@ -510,28 +510,31 @@ impl Backend for SlowGates {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_gates_read_in_flight_when_a_decision_ends_is_read_again_not_delivered() {
-    let gate_reads = Arc::new(AtomicUsize::new(0));
-    let backend = SlowGates {
-        name: "a".into(),
-        gate_reads: gate_reads.clone(),
-        gate_read: Duration::from_secs(2),
-    };
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let service = Service::spawn(
-        vec![(Arc::new(backend), limits(4, Duration::from_secs(30)))],
-        Intervals::default(),
-        tx,
-    );
-    // The first read of the gates is in flight; a decision fails meanwhile.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(gate_reads.load(Ordering::SeqCst), 1);
+impl SlowGates {
+    /// A service over gates read in `gate_read`, with the counter of its gate reads.
+    fn serve(gate_read: Duration) -> (Service, mpsc::UnboundedReceiver<Reply>, Arc<AtomicUsize>) {
+        let gate_reads = Arc::new(AtomicUsize::new(0));
+        let backend = SlowGates {
+            name: "a".into(),
+            gate_reads: gate_reads.clone(),
+            gate_read,
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        let service = Service::spawn(
+            vec![(Arc::new(backend), limits(4, Duration::from_secs(30)))],
+            Intervals::default(),
+            tx,
+        );
+        (service, rx, gate_reads)
+    }
+}
+
+fn approve(service: &Service, gate: &str) {
     service.send(
         "a",
         Command::Decide {
             epoch: 1,
-            approval: Box::new(approval("g")),
+            approval: Box::new(approval(gate)),
             decision: Decision {
                 action: DecisionAction::Approve,
                 comment: String::new(),
@@ -539,6 +542,15 @@ async fn a_gates_read_in_flight_when_a_decision_ends_is_read_again_not_delivered
             },
         },
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_gates_read_in_flight_when_a_decision_ends_is_read_again_not_delivered() {
+    let (service, mut rx, gate_reads) = SlowGates::serve(Duration::from_secs(2));
+    // The first read of the gates is in flight; a decision fails meanwhile.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(gate_reads.load(Ordering::SeqCst), 1);
+    approve(&service, "g");
     let mut order = Vec::new();
     while order.len() < 2 {
         match next(&mut rx).await.payload {
@@ -555,34 +567,12 @@ async fn a_gates_read_in_flight_when_a_decision_ends_is_read_again_not_delivered
 
 #[tokio::test(start_paused = true)]
 async fn a_batch_of_decisions_reads_the_gates_once_after_its_last_answer() {
-    let gate_reads = Arc::new(AtomicUsize::new(0));
-    let backend = SlowGates {
-        name: "a".into(),
-        gate_reads: gate_reads.clone(),
-        gate_read: Duration::from_millis(5),
-    };
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let service = Service::spawn(
-        vec![(Arc::new(backend), limits(4, Duration::from_secs(30)))],
-        Intervals::default(),
-        tx,
-    );
+    let (service, mut rx, gate_reads) = SlowGates::serve(Duration::from_millis(5));
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(gate_reads.load(Ordering::SeqCst), 1, "the first read");
     const BATCH: usize = 20;
     for i in 0..BATCH {
-        service.send(
-            "a",
-            Command::Decide {
-                epoch: 1,
-                approval: Box::new(approval(&format!("g{i}"))),
-                decision: Decision {
-                    action: DecisionAction::Approve,
-                    comment: String::new(),
-                    inputs: vec![],
-                },
-            },
-        );
+        approve(&service, &format!("g{i}"));
     }
     let mut decided = 0;
     let settling = loop {
