@@ -1,11 +1,20 @@
 //! The dashboard in a real terminal (a tmux pane, 120x40) against a standalone simulator
-//! running at 1/100 speed, so almost nothing changes: time from starting the binary to its
-//! first frame and to every backend's data on screen, then, while idle, frames drawn,
-//! bytes written to the terminal and CPU used. Frames are counted from the `--log` line
-//! each frame writes. Prints figures; asserts nothing. Needs tmux.
+//! running at 1/100 speed, so almost nothing changes: startup, then, while idle, frames
+//! drawn, bytes written to the terminal and CPU used. Prints figures; asserts nothing. Needs
+//! tmux (and GNU `date`, for the moment of exec).
+//!
+//! Startup is timed from the debug log (`--log`, `RUST_LOG=flightdeck=debug`), whose lines
+//! carry timestamps: each frame, each HTTP request, each completed read, each list a watch
+//! pushed. Time zero is the pane's shell writing the clock just before it execs flightdeck,
+//! in a tmux server already running. Whether a frame shows every backend's data is read off
+//! the pane once per frame, a few milliseconds after the frame's log line, so the check
+//! neither loads the machine (a `tmux capture-pane` is a process) nor adds its own latency:
+//! the time reported is the frame's. Several fresh starts against the same simulator give
+//! the median and the range.
 //!
 //!     cargo bench --bench terminal
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -14,8 +23,14 @@ use std::time::{Duration, Instant, SystemTime};
 const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
 const TOKEN: &str = "pat.BenchAccount000000001.0123456789abcdef01234567.benchsecret000000001";
 const BACKENDS: usize = 5;
+const STARTS: usize = 7;
 const IDLE: Duration = Duration::from_secs(30);
 const DEADLINE: Duration = Duration::from_secs(60);
+/// Between a frame's log line and reading the pane: the line is written after the frame's
+/// bytes, and tmux needs a moment to take them from the pty.
+const SETTLE: Duration = Duration::from_millis(5);
+/// The rest of a start's reads (gates, the selected execution) land within this.
+const STARTUP: Duration = Duration::from_secs(1);
 
 struct Tmux {
     socket: std::path::PathBuf,
@@ -62,18 +77,45 @@ fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
             return v;
         }
         assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(2));
     }
 }
 
-/// Timestamps of the `frame drawn` lines of the debug log.
-fn frames(log: &Path) -> Vec<SystemTime> {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
+/// One line of the debug log: its time, its message and its `key=value` fields.
+struct Line {
+    at: SystemTime,
+    message: String,
+    fields: HashMap<String, String>,
+}
+
+fn log(path: &Path) -> Vec<Line> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines()
-        .filter(|l| l.contains("frame drawn"))
-        .filter_map(|l| l.split_whitespace().next())
-        .filter_map(|ts| ts.parse::<jiff::Timestamp>().ok())
-        .map(SystemTime::from)
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            let at = words.next()?.parse::<jiff::Timestamp>().ok()?;
+            let words: Vec<&str> = words.skip(2).collect();
+            let (fields, message): (Vec<&str>, Vec<&str>) =
+                words.into_iter().partition(|w| w.contains('='));
+            Some(Line {
+                at: SystemTime::from(at),
+                message: message.join(" "),
+                fields: fields
+                    .iter()
+                    .filter_map(|f| f.split_once('='))
+                    .map(|(k, v)| (k.to_owned(), v.trim_matches('"').to_owned()))
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// Timestamps of the `frame drawn` lines.
+fn frames(lines: &[Line]) -> Vec<SystemTime> {
+    lines
+        .iter()
+        .filter(|l| l.message == "frame drawn")
+        .map(|l| l.at)
         .collect()
 }
 
@@ -94,6 +136,139 @@ fn cpu(pid: &str) -> Duration {
     Duration::from_millis(ticks * 1000 / hz)
 }
 
+/// Milliseconds from `zero` to `t`.
+fn ms(zero: SystemTime, t: SystemTime) -> f64 {
+    match t.duration_since(zero) {
+        Ok(d) => d.as_secs_f64() * 1e3,
+        Err(e) => -e.duration().as_secs_f64() * 1e3,
+    }
+}
+
+/// What one start took, in ms after exec.
+struct Start {
+    first_frame: f64,
+    /// The first request's start (its completion less its duration, to the millisecond).
+    first_request: f64,
+    /// Each backend's first successful read.
+    answered: BTreeMap<String, f64>,
+    /// Each backend's executions: a completed list read, or a watch's first list.
+    executions: BTreeMap<String, f64>,
+    /// The first frame on which every backend showed data, and its index.
+    all_data: f64,
+    all_data_frame: usize,
+    requests: usize,
+    /// CPU time the start cost the simulator and flightdeck (to the clock tick, 10 ms).
+    sim_cpu: Duration,
+    cpu: Duration,
+    /// Reads completed during the start, by backend and read.
+    reads: BTreeMap<(String, String), usize>,
+}
+
+fn start(tmux: &Tmux, sim: &str, dir: &Path, config: &Path, n: usize) -> Start {
+    let log_path = dir.join(format!("start{n}.log"));
+    let stamp = dir.join(format!("start{n}.exec"));
+    let command = format!(
+        "date +%s%N > '{}'; exec env FLIGHTDECK_SIM_TOKEN='{TOKEN}' FLIGHTDECK_AUDIT_LOG='{}' RUST_LOG=flightdeck=debug '{BIN}' --config '{}' --log '{}'",
+        stamp.display(),
+        dir.join("audit.jsonl").display(),
+        config.display(),
+        log_path.display()
+    );
+    let sim_before = cpu(sim);
+    tmux.run(&["respawn-pane", "-k", "-t", "bench", &command]);
+    let mut seen = 0;
+    let mut read_at = Instant::now();
+    let (all_data, all_data_frame) = until("every backend's data", || {
+        let drawn = frames(&log(&log_path));
+        if drawn.len() == seen && read_at.elapsed() < Duration::from_millis(50) {
+            return None;
+        }
+        seen = drawn.len();
+        std::thread::sleep(SETTLE);
+        let screen = tmux.run(&["capture-pane", "-p", "-t", "bench"]);
+        read_at = Instant::now();
+        let shown = screen.matches(" ok").count() >= BACKENDS;
+        // A frame drawn meanwhile may be the one the pane shows: look again then.
+        let still = frames(&log(&log_path)).len() == seen;
+        (shown && still && seen > 0).then(|| (drawn[seen - 1], seen - 1))
+    });
+    std::thread::sleep(STARTUP);
+    let sim_cpu = cpu(sim) - sim_before;
+    let pid = tmux
+        .run(&["display-message", "-p", "-t", "bench", "#{pane_pid}"])
+        .trim()
+        .to_owned();
+    let fd_cpu = cpu(&pid);
+    let exec = until("the exec stamp", || {
+        let text = std::fs::read_to_string(&stamp).ok()?;
+        let nanos: u64 = text.trim().parse().ok()?;
+        Some(SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos))
+    });
+    let lines = log(&log_path);
+    let first_frame = ms(exec, frames(&lines)[0]);
+    let http: Vec<&Line> = lines.iter().filter(|l| l.message == "http").collect();
+    let first_request = http
+        .iter()
+        .filter_map(|l| {
+            let took: f64 = l.fields.get("elapsed_ms")?.parse().ok()?;
+            Some(ms(exec, l.at) - took)
+        })
+        .fold(f64::INFINITY, f64::min);
+    let mut answered = BTreeMap::new();
+    let mut executions = BTreeMap::new();
+    let mut reads = BTreeMap::new();
+    for l in &lines {
+        let Some(backend) = l.fields.get("backend") else {
+            continue;
+        };
+        let at = ms(exec, l.at);
+        if let (true, Some(read)) = (l.message == "read done", l.fields.get("read")) {
+            *reads.entry((backend.clone(), read.clone())).or_default() += 1;
+        }
+        let read_ok = l.message == "read done" && l.fields.get("ok").is_some_and(|v| v == "true");
+        if read_ok {
+            answered.entry(backend.clone()).or_insert(at);
+        }
+        let listed = (read_ok && l.fields.get("read").is_some_and(|r| r == "executions"))
+            || l.message == "watched list";
+        if listed {
+            executions.entry(backend.clone()).or_insert(at);
+        }
+    }
+    Start {
+        first_frame,
+        first_request,
+        answered,
+        executions,
+        all_data: ms(exec, all_data),
+        all_data_frame,
+        requests: http.len(),
+        sim_cpu,
+        cpu: fd_cpu,
+        reads,
+    }
+}
+
+/// The median, min and max of some figures, as "median [min–max]".
+fn spread(mut values: Vec<f64>) -> String {
+    values.sort_by(f64::total_cmp);
+    let median = values[values.len() / 2];
+    format!(
+        "{median:5.0} [{:.0}–{:.0}]",
+        values[0],
+        values[values.len() - 1]
+    )
+}
+
+/// The latest of a per-backend figure, with the backend it belongs to.
+fn last(per_backend: &BTreeMap<String, f64>) -> (f64, String) {
+    per_backend
+        .iter()
+        .map(|(b, t)| (*t, b.clone()))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .unwrap_or((f64::NAN, "none".to_owned()))
+}
+
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let port = free_port();
@@ -107,6 +282,7 @@ fn main() {
         .spawn()
         .expect("simulator starts");
     let stdout = child.stdout.take().expect("stdout");
+    let sim_pid = child.id().to_string();
     let _sim = Sim(child);
     let mut lines = BufReader::new(stdout).lines();
     until("the simulator", || {
@@ -129,41 +305,112 @@ fn main() {
         .expect("print-config");
     std::fs::write(&config, &printed.stdout).expect("config");
 
-    let log = dir.path().join("frames.log");
     let tmux = Tmux {
         socket: dir.path().join("tmux.sock"),
     };
-    let command = format!(
-        "exec env FLIGHTDECK_SIM_TOKEN='{TOKEN}' RUST_LOG=flightdeck=debug '{BIN}' --config '{}' --log '{}'",
-        config.display(),
-        log.display()
-    );
-    let spawned = SystemTime::now();
-    let spawned_at = Instant::now();
-    tmux.run(&["new-session", "-d", "-x", "120", "-y", "40", &command]);
-    let first = until("the first frame", || frames(&log).first().copied());
-    let first_frame = first.duration_since(spawned).unwrap_or_default();
-    until("every backend's data", || {
-        let screen = tmux.run(&["capture-pane", "-p"]);
-        (screen.matches(" ok").count() >= BACKENDS).then_some(())
-    });
-    let all_data = spawned_at.elapsed();
+    // The server and the pane exist before the clock starts: what is timed is flightdeck.
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "bench",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "sleep 86400",
+    ]);
+    let starts: Vec<Start> = (0..STARTS)
+        .map(|n| start(&tmux, &sim_pid, dir.path(), &config, n))
+        .collect();
     println!(
-        "startup: first frame {:.0} ms after exec, every backend's data on screen after {:.0} ms",
-        first_frame.as_secs_f64() * 1e3,
-        all_data.as_secs_f64() * 1e3
+        "startup, {STARTS} fresh starts against one simulator, ms after exec (median [min–max]):"
     );
+    let figure = |label: &str, f: &dyn Fn(&Start) -> f64| {
+        println!("  {label:<58} {}", spread(starts.iter().map(f).collect()));
+    };
+    figure("first frame", &|s| s.first_frame);
+    figure("first request sent", &|s| s.first_request);
+    figure("every backend answered a read (the last one)", &|s| {
+        last(&s.answered).0
+    });
+    figure("every backend's executions listed (the last list)", &|s| {
+        last(&s.executions).0
+    });
+    figure("first frame showing every backend's data", &|s| s.all_data);
+    figure("  the same, after the first frame", &|s| {
+        s.all_data - s.first_frame
+    });
+    figure(
+        "  the last backend's first answer, after the first frame",
+        &|s| last(&s.answered).0 - s.first_frame,
+    );
+    let mean = |f: &dyn Fn(&Start) -> f64| starts.iter().map(f).sum::<f64>() / STARTS as f64;
+    println!(
+        "  a start's first {:.0} s, on average: {:.0} requests; CPU {:.0} ms in the simulator, {:.0} ms in flightdeck",
+        STARTUP.as_secs_f64(),
+        mean(&|s| s.requests as f64),
+        mean(&|s| s.sim_cpu.as_secs_f64() * 1e3),
+        mean(&|s| s.cpu.as_secs_f64() * 1e3),
+    );
+    // Reads that ran more than once in every start.
+    let twice: Vec<String> = starts[0]
+        .reads
+        .keys()
+        .filter(|k| {
+            starts
+                .iter()
+                .all(|s| s.reads.get(*k).is_some_and(|n| *n > 1))
+        })
+        .map(|(backend, read)| format!("{backend} {read}"))
+        .collect();
+    println!(
+        "  reads done more than once in every start's first {:.0} s: {}",
+        STARTUP.as_secs_f64(),
+        if twice.is_empty() {
+            "none".to_owned()
+        } else {
+            twice.join(", ")
+        }
+    );
+    for (n, s) in starts.iter().enumerate() {
+        let per_backend: Vec<String> = s
+            .answered
+            .iter()
+            .map(|(b, t)| {
+                let listed = s
+                    .executions
+                    .get(b)
+                    .map_or("-".to_owned(), |e| format!("{e:.0}"));
+                format!("{b} {t:.0}/{listed}")
+            })
+            .collect();
+        println!(
+            "  start {n}: frame {:.0}, data on frame {} at {:.0}; per backend first answer/executions: {}",
+            s.first_frame,
+            s.all_data_frame,
+            s.all_data,
+            per_backend.join(", ")
+        );
+    }
 
     let pid = tmux
-        .run(&["display-message", "-p", "#{pane_pid}"])
+        .run(&["display-message", "-p", "-t", "bench", "#{pane_pid}"])
         .trim()
         .to_owned();
+    let log_path = dir.path().join(format!("start{}.log", STARTS - 1));
     let bytes = dir.path().join("bytes.out");
-    std::thread::sleep(Duration::from_secs(5));
-    tmux.run(&["pipe-pane", "-o", &format!("cat >> '{}'", bytes.display())]);
-    let (frames_before, cpu_before) = (frames(&log).len(), cpu(&pid));
+    std::thread::sleep(Duration::from_secs(4));
+    tmux.run(&[
+        "pipe-pane",
+        "-t",
+        "bench",
+        "-o",
+        &format!("cat >> '{}'", bytes.display()),
+    ]);
+    let (frames_before, cpu_before) = (frames(&log(&log_path)).len(), cpu(&pid));
     std::thread::sleep(IDLE);
-    let (frames_after, cpu_after) = (frames(&log).len(), cpu(&pid));
+    let (frames_after, cpu_after) = (frames(&log(&log_path)).len(), cpu(&pid));
     let written = std::fs::metadata(&bytes).map(|m| m.len()).unwrap_or(0);
     let seconds = IDLE.as_secs_f64();
     println!(

@@ -237,11 +237,13 @@ async fn a_decision_is_sent_once_even_when_it_times_out() {
     assert_eq!(counts.decisions.load(Ordering::SeqCst), 1, "never retried");
 }
 
-/// A backend whose watch pushes one list, then breaks when told to.
+/// A backend whose watch pushes one list, then breaks when told to; or, without `lists`,
+/// fails before its first list.
 struct Watching {
     inner: Counting,
     breaks: Arc<tokio::sync::Notify>,
     watches: Arc<AtomicUsize>,
+    lists: bool,
 }
 
 #[async_trait]
@@ -278,6 +280,9 @@ impl Backend for Watching {
     }
     async fn watch_executions(&self, lists: &mpsc::UnboundedSender<Vec<Execution>>) -> Result<()> {
         self.watches.fetch_add(1, Ordering::SeqCst);
+        if !self.lists {
+            return Err(BackendError::Network("refused".into()));
+        }
         let _ = lists.send(vec![]);
         self.breaks.notified().await;
         Err(BackendError::Network("stream broke".into()))
@@ -301,6 +306,7 @@ async fn a_live_watch_replaces_polling_and_polling_resumes_when_it_breaks() {
         inner,
         breaks: breaks.clone(),
         watches: watches.clone(),
+        lists: true,
     };
     let (tx, mut rx) = mpsc::unbounded_channel();
     let _service = Service::spawn(
@@ -317,9 +323,12 @@ async fn a_live_watch_replaces_polling_and_polling_resumes_when_it_breaks() {
             break;
         }
     }
-    // An hour of a live watch: the list is never polled beyond the first read.
+    // The watch's own list was the first read, and an hour of a live watch polls nothing.
     let polled = counts.executions.load(Ordering::SeqCst);
-    assert!(polled <= 1, "{polled}");
+    assert_eq!(
+        polled, 0,
+        "the executions were polled beside the watch's list"
+    );
     tokio::time::sleep(Duration::from_secs(3600)).await;
     while rx.try_recv().is_ok() {}
     assert_eq!(counts.executions.load(Ordering::SeqCst), polled);
@@ -345,6 +354,34 @@ async fn a_live_watch_replaces_polling_and_polling_resumes_when_it_breaks() {
         }
     }
     assert_eq!(watches.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_watch_that_fails_before_its_first_list_has_the_executions_polled() {
+    let counts = Arc::new(Counts::default());
+    let backend = Watching {
+        inner: Counting {
+            name: "w".into(),
+            delay: Duration::from_millis(10),
+            counts: counts.clone(),
+        },
+        breaks: Arc::new(tokio::sync::Notify::new()),
+        watches: Arc::new(AtomicUsize::new(0)),
+        lists: false,
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let _service = Service::spawn(
+        vec![(Arc::new(backend), limits(4, Duration::from_secs(30)))],
+        Intervals::default(),
+        tx,
+    );
+    loop {
+        if matches!(next(&mut rx).await.payload, Payload::Executions(Ok(_))) {
+            break;
+        }
+    }
+    // Without the fallback nothing would ever schedule this first poll.
+    assert_eq!(counts.executions.load(Ordering::SeqCst), 1);
 }
 
 /// A backend whose one execution keeps running, with one gate waiting: counts every read.

@@ -171,6 +171,7 @@ impl ArgoBackend {
         let http = HttpClient::new(&HttpOptions {
             ca_file: options.ca_file,
             insecure_skip_verify: options.insecure_skip_verify,
+            plain_http: base.scheme() == "http",
             ..HttpOptions::new(options.timeout)
         })?;
         Ok(ArgoBackend {

@@ -176,6 +176,7 @@ impl HarnessFgBackend {
         let http = HttpClient::new(&HttpOptions {
             ca_file: options.ca_file,
             insecure_skip_verify: options.insecure_skip_verify,
+            plain_http: url.scheme() == "http",
             ..HttpOptions::new(options.timeout)
         })?;
         Ok(HarnessFgBackend {

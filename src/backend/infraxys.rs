@@ -196,6 +196,7 @@ impl InfraxysBackend {
         let http = HttpClient::new(&HttpOptions {
             ca_file: options.ca_file,
             insecure_skip_verify: options.insecure_skip_verify,
+            plain_http: base.scheme() == "http",
             ..HttpOptions::new(options.timeout)
         })?;
         Ok(InfraxysBackend {

@@ -69,13 +69,17 @@ pub struct Schedule {
 
 impl Schedule {
     /// Everything is due at once: the first frame should fill as fast as the backend answers.
-    pub fn new(intervals: Intervals, now: Instant) -> Self {
+    /// A backend that `watches` lists its executions as the watch's first step, which starts
+    /// at the same moment; polling them as well would send that list twice (for a large Argo
+    /// namespace, megabytes). If the watch fails first, [`Schedule::set_pushed`] polls them.
+    pub fn new(intervals: Intervals, now: Instant, watches: bool) -> Self {
         let next = [
             Resource::Pipelines,
             Resource::Executions,
             Resource::Approvals,
         ]
         .into_iter()
+        .filter(|r| !(watches && *r == Resource::Executions))
         .map(|r| (r, now))
         .collect();
         Schedule {
@@ -235,7 +239,7 @@ mod tests {
     #[test]
     fn lists_are_due_at_start_then_follow_their_periods() {
         let t0 = Instant::now();
-        let mut s = Schedule::new(Intervals::default(), t0);
+        let mut s = Schedule::new(Intervals::default(), t0, false);
         let mut due = s.take_due(t0);
         due.sort_by_key(|r| format!("{r:?}"));
         assert_eq!(due.len(), 3);
@@ -250,7 +254,7 @@ mod tests {
     #[test]
     fn active_executions_poll_fast_and_finished_never() {
         let t0 = Instant::now();
-        let mut s = Schedule::new(Intervals::default(), t0);
+        let mut s = Schedule::new(Intervals::default(), t0, false);
         s.take_due(t0);
         s.set_any_active(true, t0);
         s.completed(&Resource::Executions, None, t0, 0.0);
@@ -275,7 +279,7 @@ mod tests {
     fn a_floor_slows_every_read_of_a_budgeted_backend() {
         let t0 = Instant::now();
         let floor = Duration::from_secs(10);
-        let mut s = Schedule::new(Intervals::default().at_least(floor), t0);
+        let mut s = Schedule::new(Intervals::default().at_least(floor), t0, false);
         s.take_due(t0);
         s.set_any_active(true, t0);
         s.completed(&Resource::Executions, None, t0, 0.0);
@@ -290,7 +294,7 @@ mod tests {
     #[test]
     fn failures_back_off_and_honour_retry_after() {
         let t0 = Instant::now();
-        let mut s = Schedule::new(Intervals::default(), t0);
+        let mut s = Schedule::new(Intervals::default(), t0, false);
         s.take_due(t0);
         let err = BackendError::Network("refused".into());
         s.completed(&Resource::Approvals, Some(&err), t0, 0.0);
@@ -314,7 +318,7 @@ mod tests {
     #[test]
     fn reads_that_failed_for_an_unreachable_backend_retry_when_it_answers_again() {
         let t0 = Instant::now();
-        let mut s = Schedule::new(Intervals::default(), t0);
+        let mut s = Schedule::new(Intervals::default(), t0, false);
         s.take_due(t0);
         let down = BackendError::Timeout(Duration::from_secs(10));
         let refused = BackendError::NotAuthorized("no".into());
@@ -334,7 +338,7 @@ mod tests {
     #[test]
     fn a_pushed_executions_list_is_not_polled_until_the_watch_stops() {
         let t0 = Instant::now();
-        let mut s = Schedule::new(Intervals::default(), t0);
+        let mut s = Schedule::new(Intervals::default(), t0, false);
         s.set_pushed(true, t0);
         assert!(!s.take_due(t0).contains(&Resource::Executions));
         // A read already in flight completes without being rescheduled; pokes are ignored.
@@ -347,5 +351,18 @@ mod tests {
         assert_eq!(s.take_due(later), vec![Resource::Executions]);
         s.completed(&Resource::Executions, None, later, 0.0);
         assert_eq!(s.next_wakeup(), Some(later + Intervals::default().lists));
+    }
+
+    #[test]
+    fn a_watching_backend_takes_its_first_executions_from_the_watch() {
+        let t0 = Instant::now();
+        let mut s = Schedule::new(Intervals::default(), t0, true);
+        let mut due = s.take_due(t0);
+        due.sort_by_key(|r| format!("{r:?}"));
+        assert_eq!(due, vec![Resource::Approvals, Resource::Pipelines]);
+        // The watch failed before its first list: the executions are polled at once.
+        let later = t0 + Duration::from_millis(50);
+        s.set_pushed(false, later);
+        assert_eq!(s.take_due(later), vec![Resource::Executions]);
     }
 }

@@ -36,7 +36,8 @@ pub(super) async fn run(
 ) {
     // Without a watch the sender is dropped at once and the branch below never fires.
     let (notes_tx, mut notes) = mpsc::unbounded_channel();
-    if backend.can_watch() {
+    let watches = backend.can_watch();
+    if watches {
         tokio::spawn(watch::supervise(backend.clone(), notes_tx));
     }
     let mut state = TaskState {
@@ -46,6 +47,7 @@ pub(super) async fn run(
         schedule: Schedule::new(
             intervals.at_least(limits.min_interval),
             Instant::now().into_std(),
+            watches,
         ),
         in_flight: HashMap::new(),
         waiting: BTreeSet::new(),
@@ -227,6 +229,7 @@ impl TaskState {
         let mut replies = Vec::new();
         match note {
             Note::List(list) => {
+                tracing::debug!(backend = %self.backend.name(), executions = list.len(), "watched list");
                 if !self.pushed {
                     self.pushed = true;
                     self.schedule.set_pushed(true, now.into_std());
@@ -377,6 +380,15 @@ impl TaskState {
             _ => {}
         }
         if let Some(resource) = &done.resource {
+            // With `--log`, when each read completed (benches/terminal.rs times startup
+            // from these lines).
+            tracing::debug!(
+                backend = %self.backend.name(),
+                read = read_name(resource),
+                ok = read_error(&done.payload).is_none(),
+                elapsed_ms = done.elapsed.as_millis(),
+                "read done"
+            );
             self.schedule
                 .completed(resource, read_error(&done.payload), now, jitter);
             if self.in_flight.remove(resource) == Some(true) {
@@ -384,6 +396,16 @@ impl TaskState {
             }
         }
         self.reply(done.epoch, done.elapsed, done.payload)
+    }
+}
+
+/// A read's name in the debug log: one word, so the line splits on spaces.
+fn read_name(resource: &Resource) -> &'static str {
+    match resource {
+        Resource::Pipelines => "pipelines",
+        Resource::Executions => "executions",
+        Resource::Approvals => "approvals",
+        Resource::Execution(_) => "execution",
     }
 }
 
