@@ -1,9 +1,9 @@
 //! What an idle dashboard writes to the terminal. The real `App::update` and `ui::draw`
 //! run through the quiet backend the event loop uses, beside a plain test terminal that
 //! shows whether the screen changed: for three simulated minutes of clock ticks and polls
-//! answering the same data (50 running executions, 20 waiting gates), a frame reaches the
-//! terminal exactly when the screen changed, and on panes whose times move once a minute
-//! not at all between minutes.
+//! answering the same data between them (50 running executions, 20 waiting gates), a
+//! frame reaches the terminal exactly when the screen changed, never after a poll, and on
+//! panes whose times move once a minute not at all between minutes.
 
 mod common;
 
@@ -19,6 +19,7 @@ use flightdeck::service::Payload;
 use flightdeck::tui::QuietBackend;
 use flightdeck::ui::depth::Depth;
 use flightdeck::ui::{self, Theme};
+use jiff::SignedDuration;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -86,16 +87,20 @@ fn minutes_ago(m: i64) -> i64 {
     -60 * m
 }
 
+/// Started a few hundredths of a second after whole minutes, as runs start at any instant:
+/// their durations turn between a tick and the poll 170 ms after it, and their minutes a
+/// second after the gates' (at the tick after 60 s, 120 s…).
 fn running() -> Vec<Execution> {
     (0..50)
-        .map(|i| {
-            execution(
+        .map(|i| Execution {
+            started: Some(at(minutes_ago(5 + i)) + SignedDuration::from_millis(10 * (i % 10) + 5)),
+            ..execution(
                 &format!("exec-{i:02}"),
                 "build",
                 &format!("Service {i:02}"),
                 ExecStatus::Running,
                 "Running",
-                minutes_ago(5 + i),
+                0,
             )
         })
         .collect()
@@ -112,10 +117,20 @@ fn gates() -> Vec<Approval> {
         .collect()
 }
 
-/// Three minutes of one-second ticks, the executions list answered every 3 s and the
-/// gates and pipelines every 10 s, always with the same data. Returns, per second, the
-/// bytes written and whether the screen changed.
-fn idle(pane: Pane, width: u16, height: u16) -> Vec<(i64, usize, bool)> {
+/// One frame drawn in [`idle`].
+struct Frame {
+    /// Seconds after t0 of the tick before it.
+    second: i64,
+    /// Drawn after a poll's answer rather than a tick.
+    poll: bool,
+    bytes: usize,
+    changed: bool,
+}
+
+/// Three minutes of one-second ticks, and between them (170 ms after a tick, as replies
+/// land in no step with the clock) the executions list answered every 3 s and the gates
+/// and pipelines every 10 s, always with the same data; a frame after each.
+fn idle(pane: Pane, width: u16, height: u16) -> Vec<Frame> {
     let mut app = loaded_app();
     app.update(Msg::Resize { width, height }, t0());
     app.update(reply(Payload::Executions(Ok(running()))), t0());
@@ -125,29 +140,57 @@ fn idle(pane: Pane, width: u16, height: u16) -> Vec<(i64, usize, bool)> {
     }
     let mut screens = Screens::new(width, height);
     screens.frame(&app);
-    (1..=SECONDS)
-        .map(|s| {
-            app.update(Msg::Tick, at(s));
-            if s % 3 == 0 {
-                app.update(reply(Payload::Executions(Ok(running()))), at(s));
-            }
-            if s % 10 == 0 {
-                app.update(reply(Payload::Approvals(Ok(gates()))), at(s));
-                app.update(reply(Payload::Pipelines(Ok(pipelines()))), at(s));
-            }
+    let mut frames = Vec::new();
+    for second in 1..=SECONDS {
+        app.update(Msg::Tick, at(second));
+        let (bytes, changed) = screens.frame(&app);
+        frames.push(Frame {
+            second,
+            poll: false,
+            bytes,
+            changed,
+        });
+        let answered = at(second) + SignedDuration::from_millis(170);
+        if second % 3 == 0 {
+            app.update(reply(Payload::Executions(Ok(running()))), answered);
+        }
+        if second % 10 == 0 {
+            app.update(reply(Payload::Approvals(Ok(gates()))), answered);
+            app.update(reply(Payload::Pipelines(Ok(pipelines()))), answered);
+        }
+        if second % 3 == 0 || second % 10 == 0 {
             let (bytes, changed) = screens.frame(&app);
-            (s, bytes, changed)
-        })
-        .collect()
+            frames.push(Frame {
+                second,
+                poll: true,
+                bytes,
+                changed,
+            });
+        }
+    }
+    frames
 }
 
-fn check_written_exactly_when_changed(frames: &[(i64, usize, bool)]) {
-    for &(s, bytes, changed) in frames {
+fn check_written_exactly_when_changed(frames: &[Frame]) {
+    for f in frames {
         assert_eq!(
-            bytes > 0,
-            changed,
-            "at {s}s: {bytes} bytes written, screen changed: {changed}"
+            f.bytes > 0,
+            f.changed,
+            "at {}s (poll: {}): {} bytes written, screen changed: {}",
+            f.second,
+            f.poll,
+            f.bytes,
+            f.changed
         );
+    }
+}
+
+/// An answer that brought the same data writes nothing, though time passed since the tick.
+fn check_polls_write_nothing(frames: &[Frame]) {
+    let polls: Vec<&Frame> = frames.iter().filter(|f| f.poll).collect();
+    assert!(polls.len() > 60);
+    for f in polls {
+        assert_eq!(f.bytes, 0, "the poll after {}s", f.second);
     }
 }
 
@@ -157,11 +200,13 @@ fn panes_with_minute_clocks_write_only_when_a_minute_turns() {
         for (width, height) in [(80, 24), (120, 40)] {
             let frames = idle(pane, width, height);
             check_written_exactly_when_changed(&frames);
+            check_polls_write_nothing(&frames);
             let written: Vec<i64> = frames
                 .iter()
-                .filter(|(_, bytes, _)| *bytes > 0)
-                .map(|(s, _, _)| *s)
+                .filter(|f| f.bytes > 0)
+                .map(|f| f.second)
                 .collect();
+            // 8: the flash announcing the new gates ends.
             assert_eq!(
                 written,
                 [8, 60, 120, 180],
@@ -176,12 +221,14 @@ fn running_durations_tick_and_each_tick_costs_only_its_cells() {
     for (width, height) in [(80, 24), (120, 40)] {
         let frames = idle(Pane::Executions, width, height);
         check_written_exactly_when_changed(&frames);
+        check_polls_write_nothing(&frames);
         // Every running row's TIME moves each second: a frame a second, a few cells per row
         // (a cursor move and a digit or two; about 11 bytes a row when measured).
-        assert!(frames.iter().all(|(_, bytes, _)| *bytes > 0));
+        let ticks: Vec<&Frame> = frames.iter().filter(|f| !f.poll).collect();
+        assert!(ticks.iter().all(|f| f.bytes > 0));
         let rows = usize::from(height) - 6;
-        let minute = frames.iter().find(|(s, _, _)| *s == 60).unwrap().1;
-        let second = frames.iter().find(|(s, _, _)| *s == 61).unwrap().1;
+        let bytes_at = |s| ticks.iter().find(|f| f.second == s).unwrap().bytes;
+        let (minute, second) = (bytes_at(61), bytes_at(62));
         assert!(
             second < rows * 16,
             "{width}x{height}: a second's tick wrote {second} bytes for {rows} rows"

@@ -125,6 +125,8 @@ pub struct Flash {
 
 /// How long a flash message stays on the status line.
 pub const FLASH_FOR: Duration = Duration::from_secs(8);
+/// How often the event loop sends [`Msg::Tick`].
+pub const TICK: Duration = Duration::from_secs(1);
 
 /// The detail of the selected execution, as last read.
 #[derive(Debug, Clone)]
@@ -209,11 +211,19 @@ pub struct App {
     /// `f`: list updates are held back while reading.
     pub frozen: bool,
     held: Vec<Reply>,
+    /// The time of the latest message.
     pub now: Timestamp,
+    /// The time the screen tells ages, durations and countdowns from: it moves on clock
+    /// ticks (see [`App::update`]), so a reply landing between two ticks redraws what it
+    /// changed, not every running duration that moved since the tick.
+    pub clock: Timestamp,
     pub page: usize,
     pub should_quit: bool,
     /// Something visible changed since the last frame.
     pub dirty: bool,
+    /// A backend's first data arrived: drawn at once rather than at the next frame's turn,
+    /// so a dashboard that is starting shows each backend as soon as it answers.
+    pub draw_now: bool,
     epoch: u64,
     selected_exec: Option<(BackendName, ExecRef)>,
 }
@@ -259,9 +269,11 @@ impl App {
             frozen: false,
             held: Vec::new(),
             now: Timestamp::UNIX_EPOCH,
+            clock: Timestamp::UNIX_EPOCH,
             page: 10,
             should_quit: false,
             dirty: true,
+            draw_now: false,
             epoch: 0,
             selected_exec: None,
         }
@@ -413,7 +425,7 @@ impl App {
     /// The flash message, while it is recent.
     pub fn visible_flash(&self) -> Option<&Flash> {
         self.flash.as_ref().filter(|f| {
-            Duration::try_from(self.now.duration_since(f.at)).is_ok_and(|d| d < FLASH_FOR)
+            Duration::try_from(self.clock.duration_since(f.at)).is_ok_and(|d| d < FLASH_FOR)
         })
     }
 }

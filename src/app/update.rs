@@ -1,5 +1,7 @@
 //! `App::update`: every state change goes through here.
 
+use std::time::Duration;
+
 use crossterm::event::{KeyEvent, KeyEventKind};
 use jiff::Timestamp;
 
@@ -17,6 +19,12 @@ impl App {
     /// Applies one message at time `now`; returns the effects to run.
     pub fn update(&mut self, msg: Msg, now: Timestamp) -> Vec<Effect> {
         self.now = now;
+        // The screen's clock follows the ticks; without them (a stalled loop, a test) it
+        // catches up once a tick's time has passed.
+        let since = Duration::try_from(now.duration_since(self.clock)).ok();
+        if matches!(msg, Msg::Tick) || since.is_none_or(|d| d >= super::TICK) {
+            self.clock = now;
+        }
         let mut effects = Vec::new();
         match msg {
             Msg::Key(key) if key.kind != KeyEventKind::Release => {
@@ -600,7 +608,9 @@ impl App {
         };
         let now = self.now;
         if let Some(b) = self.backends.iter_mut().find(|b| b.name == reply.backend) {
+            let first = b.last_ok.is_none() && result.is_ok();
             b.record(read, result, reply.elapsed, now);
+            self.draw_now |= first;
         }
     }
 

@@ -22,7 +22,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::app::{App, Effect, FlashLevel, Msg};
+use crate::app::{App, Effect, FlashLevel, Msg, TICK};
 use crate::audit;
 use crate::service::{Command, Payload, Reply, Service};
 use crate::ui::{self, Theme};
@@ -34,8 +34,6 @@ type Screen = Terminal<QuietBackend<io::Stdout>>;
 
 /// Minimum time between two frames (~30 per second).
 const FRAME: Duration = Duration::from_millis(33);
-/// The clock behind ages, durations and countdowns.
-const TICK: Duration = Duration::from_secs(1);
 /// How long an exit waits for the answers of starts and decisions in flight.
 const SETTLE: Duration = Duration::from_secs(5);
 
@@ -160,7 +158,7 @@ async fn event_loop(
             return Ok(Exit::Quit);
         }
         let draw_at = last_draw.map_or_else(Instant::now, |t| t + FRAME);
-        if app.dirty && Instant::now() >= draw_at {
+        if app.dirty && (app.draw_now || Instant::now() >= draw_at) {
             if draw(terminal, app, &theme).is_err() {
                 // Nothing to draw on: the terminal hung up.
                 return Ok(Exit::Signal("SIGHUP"));
@@ -246,5 +244,6 @@ fn draw(terminal: &mut Screen, app: &mut App, theme: &Theme) -> io::Result<()> {
         tracing::debug!(frame, "frame unchanged");
     }
     app.dirty = false;
+    app.draw_now = false;
     Ok(())
 }
