@@ -1,7 +1,9 @@
 //! The dashboard in a real terminal (a tmux pane, 120x40) against a standalone simulator
-//! running at 1/100 speed, so almost nothing changes: startup, then, while idle, frames
-//! drawn, bytes written to the terminal and CPU used. Prints figures; asserts nothing. Needs
-//! tmux (and GNU `date`, for the moment of exec).
+//! running at 1/100 speed, so almost nothing changes: startup, then, with 50 more runs
+//! started and followed, idle on the Executions pane (running durations tick every second)
+//! and on the Approvals pane (times move once a minute): frames written, frames drawn and
+//! found unchanged (which write nothing), bytes written to the terminal and CPU used.
+//! Prints figures; asserts nothing. Needs tmux (and GNU `date`, for the moment of exec).
 //!
 //! Startup is timed from the debug log (`--log`, `RUST_LOG=flightdeck=debug`), whose lines
 //! carry timestamps: each frame, each HTTP request, each completed read, each list a watch
@@ -25,6 +27,8 @@ const TOKEN: &str = "pat.BenchAccount000000001.0123456789abcdef01234567.benchsec
 const BACKENDS: usize = 5;
 const STARTS: usize = 7;
 const IDLE: Duration = Duration::from_secs(30);
+/// Runs started before the idle measurement.
+const RUNS: usize = 50;
 const DEADLINE: Duration = Duration::from_secs(60);
 /// Between a frame's log line and reading the pane: the line is written after the frame's
 /// bytes, and tmux needs a moment to take them from the pty.
@@ -194,213 +198,35 @@ fn start(tmux: &Tmux, sim: &str, dir: &Path, config: &Path, n: usize) -> Start {
     });
     std::thread::sleep(STARTUP);
     let sim_cpu = cpu(sim) - sim_before;
-    let pid = tmux
-        .run(&["display-message", "-p", "-t", "bench", "#{pane_pid}"])
-        .trim()
-        .to_owned();
-    let fd_cpu = cpu(&pid);
-    let exec = until("the exec stamp", || {
-        let text = std::fs::read_to_string(&stamp).ok()?;
-        let nanos: u64 = text.trim().parse().ok()?;
-        Some(SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos))
-    });
-    let lines = log(&log_path);
-    let first_frame = ms(exec, frames(&lines)[0]);
-    let http: Vec<&Line> = lines.iter().filter(|l| l.message == "http").collect();
-    let first_request = http
-        .iter()
-        .filter_map(|l| {
-            let took: f64 = l.fields.get("elapsed_ms")?.parse().ok()?;
-            Some(ms(exec, l.at) - took)
-        })
-        .fold(f64::INFINITY, f64::min);
-    let mut answered = BTreeMap::new();
-    let mut executions = BTreeMap::new();
-    let mut reads = BTreeMap::new();
-    for l in &lines {
-        let Some(backend) = l.fields.get("backend") else {
-            continue;
-        };
-        let at = ms(exec, l.at);
-        if let (true, Some(read)) = (l.message == "read done", l.fields.get("read")) {
-            *reads.entry((backend.clone(), read.clone())).or_default() += 1;
-        }
-        let read_ok = l.message == "read done" && l.fields.get("ok").is_some_and(|v| v == "true");
-        if read_ok {
-            answered.entry(backend.clone()).or_insert(at);
-        }
-        let listed = (read_ok && l.fields.get("read").is_some_and(|r| r == "executions"))
-            || l.message == "watched list";
-        if listed {
-            executions.entry(backend.clone()).or_insert(at);
-        }
-    }
-    Start {
-        first_frame,
-        first_request,
-        answered,
-        executions,
-        all_data: ms(exec, all_data),
-        all_data_frame,
-        requests: http.len(),
-        sim_cpu,
-        cpu: fd_cpu,
-        reads,
-    }
-}
-
-/// The median, min and max of some figures, as "median [min–max]".
-fn spread(mut values: Vec<f64>) -> String {
-    values.sort_by(f64::total_cmp);
-    let median = values[values.len() / 2];
-    format!(
-        "{median:5.0} [{:.0}–{:.0}]",
-        values[0],
-        values[values.len() - 1]
-    )
-}
-
-/// The latest of a per-backend figure, with the backend it belongs to.
-fn last(per_backend: &BTreeMap<String, f64>) -> (f64, String) {
-    per_backend
-        .iter()
-        .map(|(b, t)| (*t, b.clone()))
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .unwrap_or((f64::NAN, "none".to_owned()))
-}
-
-fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut child = Command::new(BIN)
-        .args([
-            "sim", "--listen", &listen, "--speed", "0.01", "--token", TOKEN,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("simulator starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let sim_pid = child.id().to_string();
-    let _sim = Sim(child);
-    let mut lines = BufReader::new(stdout).lines();
-    until("the simulator", || {
-        lines
-            .next()
-            .and_then(Result::ok)
-            .filter(|l| l.starts_with("ready:"))
-    });
-    let config = dir.path().join("sim.toml");
-    let printed = Command::new(BIN)
-        .args([
-            "sim",
-            "--print-config",
-            "--listen",
-            &listen,
-            "--token",
-            TOKEN,
-        ])
+    // Idle: 50 more runs started (they stay running at 1/100 speed), the service following
+    // every active execution (the list read every 3 s), nothing else changing.
+    let records = dir.path().join("runs.jsonl");
+    std::fs::write(&records, "{}\n".repeat(RUNS)).expect("records");
+    let started = Command::new(BIN)
+        .env("FLIGHTDECK_SIM_TOKEN", TOKEN)
+        .arg("--config")
+        .arg(&config)
+        .args(["start", "harness/platform/base_image_rebuild", "--records"])
+        .arg(&records)
         .output()
-        .expect("print-config");
-    std::fs::write(&config, &printed.stdout).expect("config");
-
-    let tmux = Tmux {
-        socket: dir.path().join("tmux.sock"),
-    };
-    // The server and the pane exist before the clock starts: what is timed is flightdeck.
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "bench",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "sleep 86400",
-    ]);
-    let starts: Vec<Start> = (0..STARTS)
-        .map(|n| start(&tmux, &sim_pid, dir.path(), &config, n))
-        .collect();
-    println!(
-        "startup, {STARTS} fresh starts against one simulator, ms after exec (median [min–max]):"
-    );
-    let figure = |label: &str, f: &dyn Fn(&Start) -> f64| {
-        println!("  {label:<58} {}", spread(starts.iter().map(f).collect()));
-    };
-    figure("first frame", &|s| s.first_frame);
-    figure("first request sent", &|s| s.first_request);
-    figure("every backend answered a read (the last one)", &|s| {
-        last(&s.answered).0
-    });
-    figure("every backend's executions listed (the last list)", &|s| {
-        last(&s.executions).0
-    });
-    figure("first frame showing every backend's data", &|s| s.all_data);
-    figure("  the same, after the first frame", &|s| {
-        s.all_data - s.first_frame
-    });
-    figure(
-        "  the last backend's first answer, after the first frame",
-        &|s| last(&s.answered).0 - s.first_frame,
-    );
-    let mean = |f: &dyn Fn(&Start) -> f64| starts.iter().map(f).sum::<f64>() / STARTS as f64;
-    println!(
-        "  a start's first {:.0} s, on average: {:.0} requests; CPU {:.0} ms in the simulator, {:.0} ms in flightdeck",
-        STARTUP.as_secs_f64(),
-        mean(&|s| s.requests as f64),
-        mean(&|s| s.sim_cpu.as_secs_f64() * 1e3),
-        mean(&|s| s.cpu.as_secs_f64() * 1e3),
-    );
-    // Reads that ran more than once in every start.
-    let twice: Vec<String> = starts[0]
-        .reads
-        .keys()
-        .filter(|k| {
-            starts
-                .iter()
-                .all(|s| s.reads.get(*k).is_some_and(|n| *n > 1))
-        })
-        .map(|(backend, read)| format!("{backend} {read}"))
-        .collect();
-    println!(
-        "  reads done more than once in every start's first {:.0} s: {}",
-        STARTUP.as_secs_f64(),
-        if twice.is_empty() {
-            "none".to_owned()
-        } else {
-            twice.join(", ")
-        }
-    );
-    for (n, s) in starts.iter().enumerate() {
-        let per_backend: Vec<String> = s
-            .answered
-            .iter()
-            .map(|(b, t)| {
-                let listed = s
-                    .executions
-                    .get(b)
-                    .map_or("-".to_owned(), |e| format!("{e:.0}"));
-                format!("{b} {t:.0}/{listed}")
-            })
-            .collect();
-        println!(
-            "  start {n}: frame {:.0}, data on frame {} at {:.0}; per backend first answer/executions: {}",
-            s.first_frame,
-            s.all_data_frame,
-            s.all_data,
-            per_backend.join(", ")
-        );
-    }
-
+        .expect("bulk start");
+    assert!(started.status.success(), "bulk start: {started:?}");
+    let listed = Command::new(BIN)
+        .env("FLIGHTDECK_SIM_TOKEN", TOKEN)
+        .arg("--config")
+        .arg(&config)
+        .args(["list", "executions", "-o", "json"])
+        .output()
+        .expect("list");
+    let running = String::from_utf8_lossy(&listed.stdout)
+        .matches(r#""status": "running""#)
+        .count();
     let pid = tmux
         .run(&["display-message", "-p", "-t", "bench", "#{pane_pid}"])
         .trim()
         .to_owned();
     let log_path = dir.path().join(format!("start{}.log", STARTS - 1));
     let bytes = dir.path().join("bytes.out");
-    std::thread::sleep(Duration::from_secs(4));
     tmux.run(&[
         "pipe-pane",
         "-t",
@@ -408,15 +234,38 @@ fn main() {
         "-o",
         &format!("cat >> '{}'", bytes.display()),
     ]);
-    let (frames_before, cpu_before) = (frames(&log(&log_path)).len(), cpu(&pid));
-    std::thread::sleep(IDLE);
-    let (frames_after, cpu_after) = (frames(&log(&log_path)).len(), cpu(&pid));
-    let written = std::fs::metadata(&bytes).map(|m| m.len()).unwrap_or(0);
-    let seconds = IDLE.as_secs_f64();
     println!(
-        "idle for {seconds:.0} s (simulator at 1/100 speed, ages and durations still ticking): {:.2} frames/s, {:.0} bytes/s to the terminal, {:.2}% of one core",
-        (frames_after - frames_before) as f64 / seconds,
-        written as f64 / seconds,
-        (cpu_after - cpu_before).as_secs_f64() * 100.0 / seconds
+        "idle for {:.0} s per pane, {running} executions running and followed (simulator at 1/100 speed):",
+        IDLE.as_secs_f64()
     );
+    for (pane, keys) in [("Executions", None), ("Approvals", Some("Tab"))] {
+        if let Some(keys) = keys {
+            tmux.run(&["send-keys", "-t", "bench", keys]);
+        }
+        // The runs started appear, the pane switch lands, a minute of ages may turn.
+        std::thread::sleep(Duration::from_secs(5));
+        let lines = log(&log_path);
+        let before = (
+            count(&lines, "frame drawn"),
+            count(&lines, "frame unchanged"),
+            cpu(&pid),
+            std::fs::metadata(&bytes).map(|m| m.len()).unwrap_or(0),
+        );
+        std::thread::sleep(IDLE);
+        let lines = log(&log_path);
+        let seconds = IDLE.as_secs_f64();
+        let per_s = |n: usize, m: usize| (n - m) as f64 / seconds;
+        let written = std::fs::metadata(&bytes).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "  {pane:<10} pane: {:.2} frames/s written, {:.2} frames/s drawn and found unchanged (0 bytes), {:.0} bytes/s to the terminal, {:.2}% of one core",
+            per_s(count(&lines, "frame drawn"), before.0),
+            per_s(count(&lines, "frame unchanged"), before.1),
+            (written - before.3) as f64 / seconds,
+            (cpu(&pid) - before.2).as_secs_f64() * 100.0 / seconds
+        );
+    }
+}
+
+fn count(lines: &[Line], message: &str) -> usize {
+    lines.iter().filter(|l| l.message == message).count()
 }
