@@ -198,6 +198,206 @@ fn start(tmux: &Tmux, sim: &str, dir: &Path, config: &Path, n: usize) -> Start {
     });
     std::thread::sleep(STARTUP);
     let sim_cpu = cpu(sim) - sim_before;
+    let pid = tmux
+        .run(&["display-message", "-p", "-t", "bench", "#{pane_pid}"])
+        .trim()
+        .to_owned();
+    let fd_cpu = cpu(&pid);
+    let exec = until("the exec stamp", || {
+        let text = std::fs::read_to_string(&stamp).ok()?;
+        let nanos: u64 = text.trim().parse().ok()?;
+        Some(SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos))
+    });
+    let lines = log(&log_path);
+    let first_frame = ms(exec, frames(&lines)[0]);
+    let http: Vec<&Line> = lines.iter().filter(|l| l.message == "http").collect();
+    let first_request = http
+        .iter()
+        .filter_map(|l| {
+            let took: f64 = l.fields.get("elapsed_ms")?.parse().ok()?;
+            Some(ms(exec, l.at) - took)
+        })
+        .fold(f64::INFINITY, f64::min);
+    let mut answered = BTreeMap::new();
+    let mut executions = BTreeMap::new();
+    let mut reads = BTreeMap::new();
+    for l in &lines {
+        let Some(backend) = l.fields.get("backend") else {
+            continue;
+        };
+        let at = ms(exec, l.at);
+        if let (true, Some(read)) = (l.message == "read done", l.fields.get("read")) {
+            *reads.entry((backend.clone(), read.clone())).or_default() += 1;
+        }
+        let read_ok = l.message == "read done" && l.fields.get("ok").is_some_and(|v| v == "true");
+        if read_ok {
+            answered.entry(backend.clone()).or_insert(at);
+        }
+        let listed = (read_ok && l.fields.get("read").is_some_and(|r| r == "executions"))
+            || l.message == "watched list";
+        if listed {
+            executions.entry(backend.clone()).or_insert(at);
+        }
+    }
+    Start {
+        first_frame,
+        first_request,
+        answered,
+        executions,
+        all_data: ms(exec, all_data),
+        all_data_frame,
+        requests: http.len(),
+        sim_cpu,
+        cpu: fd_cpu,
+        reads,
+    }
+}
+
+/// The median, min and max of some figures, as "median [min–max]".
+fn spread(mut values: Vec<f64>) -> String {
+    values.sort_by(f64::total_cmp);
+    let median = values[values.len() / 2];
+    format!(
+        "{median:5.0} [{:.0}–{:.0}]",
+        values[0],
+        values[values.len() - 1]
+    )
+}
+
+/// The latest of a per-backend figure, with the backend it belongs to.
+fn last(per_backend: &BTreeMap<String, f64>) -> (f64, String) {
+    per_backend
+        .iter()
+        .map(|(b, t)| (*t, b.clone()))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .unwrap_or((f64::NAN, "none".to_owned()))
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(BIN)
+        .args([
+            "sim", "--listen", &listen, "--speed", "0.01", "--token", TOKEN,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("simulator starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let sim_pid = child.id().to_string();
+    let _sim = Sim(child);
+    let mut lines = BufReader::new(stdout).lines();
+    until("the simulator", || {
+        lines
+            .next()
+            .and_then(Result::ok)
+            .filter(|l| l.starts_with("ready:"))
+    });
+    let config = dir.path().join("sim.toml");
+    let printed = Command::new(BIN)
+        .args([
+            "sim",
+            "--print-config",
+            "--listen",
+            &listen,
+            "--token",
+            TOKEN,
+        ])
+        .output()
+        .expect("print-config");
+    std::fs::write(&config, &printed.stdout).expect("config");
+
+    let tmux = Tmux {
+        socket: dir.path().join("tmux.sock"),
+    };
+    // The server and the pane exist before the clock starts: what is timed is flightdeck.
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "bench",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "sleep 86400",
+    ]);
+    let starts: Vec<Start> = (0..STARTS)
+        .map(|n| start(&tmux, &sim_pid, dir.path(), &config, n))
+        .collect();
+    println!(
+        "startup, {STARTS} fresh starts against one simulator, ms after exec (median [min–max]):"
+    );
+    let figure = |label: &str, f: &dyn Fn(&Start) -> f64| {
+        println!("  {label:<58} {}", spread(starts.iter().map(f).collect()));
+    };
+    figure("first frame", &|s| s.first_frame);
+    figure("first request sent", &|s| s.first_request);
+    figure("every backend answered a read (the last one)", &|s| {
+        last(&s.answered).0
+    });
+    figure("every backend's executions listed (the last list)", &|s| {
+        last(&s.executions).0
+    });
+    figure("first frame showing every backend's data", &|s| s.all_data);
+    figure("  the same, after the first frame", &|s| {
+        s.all_data - s.first_frame
+    });
+    figure(
+        "  the last backend's first answer, after the first frame",
+        &|s| last(&s.answered).0 - s.first_frame,
+    );
+    let mean = |f: &dyn Fn(&Start) -> f64| starts.iter().map(f).sum::<f64>() / STARTS as f64;
+    println!(
+        "  a start's first {:.0} s, on average: {:.0} requests; CPU {:.0} ms in the simulator, {:.0} ms in flightdeck",
+        STARTUP.as_secs_f64(),
+        mean(&|s| s.requests as f64),
+        mean(&|s| s.sim_cpu.as_secs_f64() * 1e3),
+        mean(&|s| s.cpu.as_secs_f64() * 1e3),
+    );
+    // Reads that ran more than once in every start.
+    let twice: Vec<String> = starts[0]
+        .reads
+        .keys()
+        .filter(|k| {
+            starts
+                .iter()
+                .all(|s| s.reads.get(*k).is_some_and(|n| *n > 1))
+        })
+        .map(|(backend, read)| format!("{backend} {read}"))
+        .collect();
+    println!(
+        "  reads done more than once in every start's first {:.0} s: {}",
+        STARTUP.as_secs_f64(),
+        if twice.is_empty() {
+            "none".to_owned()
+        } else {
+            twice.join(", ")
+        }
+    );
+    for (n, s) in starts.iter().enumerate() {
+        let per_backend: Vec<String> = s
+            .answered
+            .iter()
+            .map(|(b, t)| {
+                let listed = s
+                    .executions
+                    .get(b)
+                    .map_or("-".to_owned(), |e| format!("{e:.0}"));
+                format!("{b} {t:.0}/{listed}")
+            })
+            .collect();
+        println!(
+            "  start {n}: frame {:.0}, data on frame {} at {:.0}; per backend first answer/executions: {}",
+            s.first_frame,
+            s.all_data_frame,
+            s.all_data,
+            per_backend.join(", ")
+        );
+    }
+
     // Idle: 50 more runs started (they stay running at 1/100 speed), the service following
     // every active execution (the list read every 3 s), nothing else changing.
     let records = dir.path().join("runs.jsonl");
