@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prints every performance figure the README's table records: builds the benchmarks once
 # (release profile), then runs each in turn. Figures only; nothing is asserted about time.
-# Needs tmux for `terminal` and `pty`; `pty` also uses watch, curl and jq, and `argo_list`
-# python3 with venv, each reporting its figure as not measured when they are missing.
+# `terminal` and `pty` need tmux; `pty` reports its `watch` figures as not measured without
+# watch, curl or jq, and `argo_list` its Python side without python3 and venv.
 #
 #     bash benches/run.sh            # every benchmark
 #     bash benches/run.sh render     # some of them
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 benches=("$@")
 if [ ${#benches[@]} -eq 0 ]; then
-  benches=(render batch terminal argo_list)
+  benches=(render batch terminal pty polling argo_list)
 fi
 flags=()
 for b in "${benches[@]}"; do flags+=(--bench "$b"); done
