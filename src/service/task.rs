@@ -327,12 +327,12 @@ impl TaskState {
     /// A decision whose outcome is unknown is settled by the next read of the gates, so
     /// every gates list the app gets after a decision's reply must have been read after
     /// the decision ended. A read already in flight when it ended may predate it: its list
-    /// is dropped (a failure still tells the backend's health) and the gates are read again.
-    /// The decision's own reply is never held back, so a batch's results show as they come.
+    /// is dropped (a failure still tells the backend's health), and the gates are read again
+    /// once the last decision in flight is answered (see [`TaskState::finish`]). The
+    /// decision's own reply is never held back, so a batch's results show as they come.
     fn complete(&mut self, done: Done) -> Option<Reply> {
         let decided = matches!(done.payload, Payload::Decided { .. });
-        if decided && let Some(again) = self.in_flight.get_mut(&Resource::Approvals) {
-            *again = true;
+        if decided && self.in_flight.contains_key(&Resource::Approvals) {
             self.gates_predate = true;
         }
         let stale = done.resource == Some(Resource::Approvals)
