@@ -22,16 +22,17 @@
 //!
 //!     cargo bench --bench pty
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::{BIN, TOKEN, Tmux, simulator};
 
 use unicode_width::UnicodeWidthChar;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
-const TOKEN: &str = "pat.BenchAccount000000001.0123456789abcdef01234567.benchsecret000000001";
 const SIZES: [(usize, usize); 2] = [(120, 40), (80, 24)];
 /// Long enough for every backend's first reads, gates and the selected execution's detail.
 const SETTLE: Duration = Duration::from_secs(5);
@@ -50,21 +51,7 @@ const SYNC_END: &[u8] = b"\x1b[?2026l";
 // ---------------------------------------------------------------------------------------
 // Processes
 
-struct Tmux {
-    socket: PathBuf,
-}
-
 impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
     /// A detached session of exactly `w`x`h` whose output is copied to `bytes` from the
     /// first byte: the pane starts idle, the pipe opens, then the pane is respawned with
     /// `command` (the pipe stays open across the respawn).
@@ -100,21 +87,6 @@ impl Tmux {
     }
 }
 
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
-
-struct Sim(Child);
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Whether `tool` runs (`flag` prints its version).
 fn have(tool: &str, flag: &str) -> bool {
     Command::new(tool)
@@ -123,48 +95,6 @@ fn have(tool: &str, flag: &str) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
-}
-
-fn free_port() -> u16 {
-    // Three consecutive ports are needed; a free one is found and the next two assumed free,
-    // which the simulator checks (it fails clearly otherwise).
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
-
-/// A fresh simulator (same seed each time, so both sizes see the same world) and the
-/// flightdeck config printed for it.
-fn simulator(dir: &Path) -> (Sim, PathBuf) {
-    let listen = format!("127.0.0.1:{}", free_port());
-    let mut child = Command::new(BIN)
-        .args([
-            "sim", "--listen", &listen, "--speed", "0.01", "--token", TOKEN,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("simulator starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let sim = Sim(child);
-    let ready = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .any(|l| l.starts_with("ready:"));
-    assert!(ready, "the simulator did not start");
-    let printed = Command::new(BIN)
-        .args([
-            "sim",
-            "--print-config",
-            "--listen",
-            &listen,
-            "--token",
-            TOKEN,
-        ])
-        .output()
-        .expect("print-config");
-    let config = dir.join("sim.toml");
-    std::fs::write(&config, &printed.stdout).expect("config");
-    (sim, config)
 }
 
 /// The Harness NextGen backend of the printed config.

@@ -17,14 +17,15 @@
 //!
 //!     cargo bench --bench terminal
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
-const TOKEN: &str = "pat.BenchAccount000000001.0123456789abcdef01234567.benchsecret000000001";
+use common::{BIN, TOKEN, Tmux};
+
 const BACKENDS: usize = 5;
 const STARTS: usize = 7;
 const IDLE: Duration = Duration::from_secs(30);
@@ -36,44 +37,6 @@ const DEADLINE: Duration = Duration::from_secs(60);
 const SETTLE: Duration = Duration::from_millis(5);
 /// The rest of a start's reads (gates, the selected execution) land within this.
 const STARTUP: Duration = Duration::from_secs(1);
-
-struct Tmux {
-    socket: std::path::PathBuf,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
-
-struct Sim(Child);
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    // Three consecutive ports are needed; a free one is found and the next two assumed free,
-    // which the simulator checks (it fails clearly otherwise).
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
 
 fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let started = Instant::now();
@@ -276,39 +239,8 @@ fn last(per_backend: &BTreeMap<String, f64>) -> (f64, String) {
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut child = Command::new(BIN)
-        .args([
-            "sim", "--listen", &listen, "--speed", "0.01", "--token", TOKEN,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("simulator starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let sim_pid = child.id().to_string();
-    let _sim = Sim(child);
-    let mut lines = BufReader::new(stdout).lines();
-    until("the simulator", || {
-        lines
-            .next()
-            .and_then(Result::ok)
-            .filter(|l| l.starts_with("ready:"))
-    });
-    let config = dir.path().join("sim.toml");
-    let printed = Command::new(BIN)
-        .args([
-            "sim",
-            "--print-config",
-            "--listen",
-            &listen,
-            "--token",
-            TOKEN,
-        ])
-        .output()
-        .expect("print-config");
-    std::fs::write(&config, &printed.stdout).expect("config");
+    let (sim, config) = common::simulator(dir.path());
+    let sim_pid = sim.pid();
 
     let tmux = Tmux {
         socket: dir.path().join("tmux.sock"),
