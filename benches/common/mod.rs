@@ -70,11 +70,13 @@ pub fn simulator(dir: &Path) -> (Sim, PathBuf) {
         .expect("simulator starts");
     let stdout = child.stdout.take().expect("stdout");
     let sim = Sim(child);
-    let ready = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .any(|l| l.starts_with("ready:"));
-    assert!(ready, "the simulator did not start");
+    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+    assert!(
+        lines.any(|l| l.starts_with("ready:")),
+        "the simulator did not start"
+    );
+    // Its stdout stays read: a closed pipe would fail every line it prints later.
+    std::thread::spawn(move || lines.for_each(drop));
     let printed = Command::new(BIN)
         .args([
             "sim",
