@@ -93,6 +93,18 @@ fn limits(concurrency: usize, timeout: Duration) -> Limits {
     }
 }
 
+/// The service over one backend, with the defaults most tests want: concurrency 4, 30 s
+/// operations, the default intervals.
+fn serve(backend: Arc<dyn Backend>) -> (Service, mpsc::UnboundedReceiver<Reply>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let service = Service::spawn(
+        vec![(backend, limits(4, Duration::from_secs(30)))],
+        Intervals::default(),
+        tx,
+    );
+    (service, rx)
+}
+
 async fn next(rx: &mut mpsc::UnboundedReceiver<Reply>) -> Reply {
     tokio::time::timeout(Duration::from_secs(600), rx.recv())
         .await
@@ -103,12 +115,7 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<Reply>) -> Reply {
 #[tokio::test(start_paused = true)]
 async fn refreshes_of_a_read_in_flight_are_coalesced() {
     let (backend, counts) = Counting::spawn("a", Duration::from_secs(2));
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let service = Service::spawn(
-        vec![(backend, limits(4, Duration::from_secs(30)))],
-        Intervals::default(),
-        tx,
-    );
+    let (service, mut rx) = serve(backend);
     // The first poll is in flight now; ten more refreshes arrive meanwhile.
     tokio::time::sleep(Duration::from_millis(100)).await;
     for _ in 0..10 {
@@ -308,12 +315,7 @@ async fn a_live_watch_replaces_polling_and_polling_resumes_when_it_breaks() {
         watches: watches.clone(),
         lists: true,
     };
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let _service = Service::spawn(
-        vec![(Arc::new(backend), limits(4, Duration::from_secs(30)))],
-        Intervals::default(),
-        tx,
-    );
+    let (_service, mut rx) = serve(Arc::new(backend));
     let feed = |reply: &Reply| match &reply.payload {
         Payload::Feed(f) => Some(f.clone()),
         _ => None,
@@ -369,12 +371,7 @@ async fn a_watch_that_fails_before_its_first_list_has_the_executions_polled() {
         watches: Arc::new(AtomicUsize::new(0)),
         lists: false,
     };
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let _service = Service::spawn(
-        vec![(Arc::new(backend), limits(4, Duration::from_secs(30)))],
-        Intervals::default(),
-        tx,
-    );
+    let (_service, mut rx) = serve(Arc::new(backend));
     loop {
         if matches!(next(&mut rx).await.payload, Payload::Executions(Ok(_))) {
             break;
@@ -556,12 +553,7 @@ impl SlowGates {
             gate_reads: gate_reads.clone(),
             gate_read,
         };
-        let (tx, rx) = mpsc::unbounded_channel();
-        let service = Service::spawn(
-            vec![(Arc::new(backend), limits(4, Duration::from_secs(30)))],
-            Intervals::default(),
-            tx,
-        );
+        let (service, rx) = serve(Arc::new(backend));
         (service, rx, gate_reads)
     }
 }

@@ -49,6 +49,20 @@ impl<W: Write> QuietBackend<W> {
         std::mem::take(&mut self.wrote)
     }
 
+    /// Shows or hides the cursor, unless the terminal already does.
+    fn show(&mut self, shown: bool) -> io::Result<()> {
+        if self.cursor_shown != Some(shown) {
+            if shown {
+                self.inner.show_cursor()?;
+            } else {
+                self.inner.hide_cursor()?;
+            }
+            self.cursor_shown = Some(shown);
+            self.wrote = true;
+        }
+        Ok(())
+    }
+
     fn begin_update(&mut self) -> io::Result<()> {
         if !self.updating {
             queue!(self.inner, BeginSynchronizedUpdate)?;
@@ -76,21 +90,11 @@ impl<W: Write> Backend for QuietBackend<W> {
     }
 
     fn hide_cursor(&mut self) -> io::Result<()> {
-        if self.cursor_shown != Some(false) {
-            self.inner.hide_cursor()?;
-            self.cursor_shown = Some(false);
-            self.wrote = true;
-        }
-        Ok(())
+        self.show(false)
     }
 
     fn show_cursor(&mut self) -> io::Result<()> {
-        if self.cursor_shown != Some(true) {
-            self.inner.show_cursor()?;
-            self.cursor_shown = Some(true);
-            self.wrote = true;
-        }
-        Ok(())
+        self.show(true)
     }
 
     fn get_cursor_position(&mut self) -> io::Result<Position> {

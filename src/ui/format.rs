@@ -42,17 +42,20 @@ impl fmt::Display for Age {
 /// may take up to a period), so a dashboard whose reads keep arriving shows a text that
 /// does not move; its exact age once reads are late.
 pub fn data_age(age: Duration, period: Duration) -> String {
-    let fresh = period * 2;
-    if age < fresh {
-        format!("<{}", Age(fresh))
-    } else {
+    if is_late(age, period) {
         Age(age).to_string()
+    } else {
+        format!("<{}", Age(fresh_bound(period)))
     }
 }
 
 /// Whether data of this age is past its fresh bound (see [`data_age`]).
 pub fn is_late(age: Duration, period: Duration) -> bool {
-    age >= period * 2
+    age >= fresh_bound(period)
+}
+
+fn fresh_bound(period: Duration) -> Duration {
+    period * 2
 }
 
 /// Run time: to the end, or to now while still running.
