@@ -170,8 +170,14 @@ async fn main() {
         Intervals::default(),
         tx,
     );
-    // As the TUI does when the cursor rests on an execution.
-    service.send("harness", Command::Select(Some(selected.clone())));
+    // As the TUI does when the detail of an execution is open.
+    service.send(
+        "harness",
+        Command::Select {
+            exec: Some(selected.clone()),
+            open: true,
+        },
+    );
     let mut ticks = 0;
     advance_until(&argo, t0, &mut ticks, WINDOW_START).await;
     let before = Snapshot::take(&harness, &argo, &proxies, &http).await;
@@ -851,8 +857,8 @@ fn report(
         "formula (README, Polling): executions every R while any listed one is active, else \
          every L, not at all while a watch pushes them; gates every L, at once when the set of \
          waiting executions changes, and on a pushed change at most every R; pipelines every \
-         6 L; the selected execution every S while active; each period counted from the end \
-         of the last read (+ d)"
+         6 L; the selected execution every S while active and its detail open; each period \
+         counted from the end of the last read (+ d)"
     );
     world(snapshots, sizes, selected);
     let predicted = reads_table(seen, floors);
@@ -893,7 +899,7 @@ fn world(
     }
     println!("  total        {pipelines:>9}  {running:>7}  {gates:>5}");
     println!(
-        "  the cursor rests on harness {}/{}, running: its detail is read every S",
+        "  the detail of harness {}/{} is open, running: it is read every S",
         selected.project, selected.id
     );
 }

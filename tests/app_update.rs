@@ -54,22 +54,35 @@ fn cursor_stays_on_its_item_when_rows_arrive_and_leave() {
     assert_eq!(app.selected_execution().unwrap().id, "exec-ok");
 }
 
+/// The service reads the execution under the cursor once, and polls it while its detail
+/// is open.
 #[test]
 fn selecting_an_execution_asks_the_service_to_follow_it() {
     let mut app = loaded_app();
-    let effects = press(&mut app, [ch('j')]);
-    let selects: Vec<_> = commands(&effects)
-        .into_iter()
-        .filter_map(|c| match c {
-            Command::Select(Some(e)) => Some(e.id.clone()),
-            _ => None,
-        })
-        .collect();
+    let selects = |app: &mut App, keys: &[KeyCode]| -> Vec<(String, bool)> {
+        let effects = press(app, keys.iter().map(|k| key(*k)));
+        commands(&effects)
+            .into_iter()
+            .filter_map(|c| match c {
+                Command::Select {
+                    exec: Some(e),
+                    open,
+                } => Some((e.id.clone(), *open)),
+                _ => None,
+            })
+            .collect()
+    };
     // Newest first: the running build, then the waiting deploy.
-    assert_eq!(selects, ["exec-waiting"]);
-    // Moving nowhere new sends nothing.
-    assert!(press(&mut app, [key(KeyCode::Enter)]).is_empty());
+    let waiting = || "exec-waiting".to_owned();
+    assert_eq!(
+        selects(&mut app, &[KeyCode::Char('j')]),
+        [(waiting(), false)]
+    );
+    assert_eq!(selects(&mut app, &[KeyCode::Enter]), [(waiting(), true)]);
     assert_eq!(app.view, View::Detail);
+    // Scrolling the detail changes nothing the service needs to know.
+    assert!(press(&mut app, [ch('j')]).is_empty());
+    assert_eq!(selects(&mut app, &[KeyCode::Esc]), [(waiting(), false)]);
 }
 
 #[test]
@@ -363,6 +376,39 @@ fn errors_keep_the_last_good_data_and_mark_it_stale() {
     assert!(b.is_stale(at(5), app.intervals.lists));
     app.update(reply(Payload::Executions(Ok(executions()))), at(6));
     assert_eq!(app.backend(BACKEND).unwrap().health(), Health::Ok);
+}
+
+/// The same data again asks for no frame, unless what the status bar says of the backend
+/// moves: its health (back from failing), or its age once late. New data always does.
+#[test]
+fn the_same_data_asks_for_a_frame_only_when_the_status_bar_moves() {
+    let mut app = loaded_app();
+    let asks = |app: &mut App, payload, secs| {
+        app.dirty = false;
+        app.update(reply(payload), at(secs));
+        app.dirty
+    };
+    let same = || Payload::Executions(Ok(executions()));
+    assert!(!asks(&mut app, same(), 0));
+    assert!(!asks(&mut app, Payload::Pipelines(Ok(pipelines())), 0));
+    let gates = || Payload::Approvals(Ok(vec![approval("gate-1", "exec-waiting")]));
+    assert!(!asks(&mut app, gates(), 0));
+
+    let mut fresh = executions();
+    fresh[0].status = Status::new(ExecStatus::Succeeded, "Success");
+    assert!(asks(&mut app, Payload::Executions(Ok(fresh)), 0));
+    assert!(asks(&mut app, same(), 0), "and back");
+
+    let refused = BackendError::Network("connection refused".into());
+    assert!(asks(&mut app, Payload::Executions(Err(refused.clone())), 0));
+    assert!(!asks(&mut app, Payload::Executions(Err(refused)), 0));
+    assert!(asks(&mut app, same(), 0), "failing, then ok");
+
+    // Reads every 10 s are fresh until 20 s, and the data age shows as a bound till then.
+    app.update(flightdeck::app::Msg::Tick, at(19));
+    assert!(!asks(&mut app, same(), 19));
+    app.update(flightdeck::app::Msg::Tick, at(40));
+    assert!(asks(&mut app, same(), 40), "late, then read");
 }
 
 /// An Argo watch pushes fresh executions while the gates poll fails: the backend stays

@@ -3,7 +3,8 @@
 //! shows whether the screen changed: for three simulated minutes of clock ticks and polls
 //! answering the same data between them (50 running executions, 20 waiting gates), a
 //! frame reaches the terminal exactly when the screen changed, never after a poll, and on
-//! panes whose times move once a minute not at all between minutes.
+//! panes whose times move once a minute not at all between minutes. Such a poll does not
+//! even ask for a frame: the app stays clean, and the event loop draws nothing.
 
 mod common;
 
@@ -123,6 +124,8 @@ struct Frame {
     second: i64,
     /// Drawn after a poll's answer rather than a tick.
     poll: bool,
+    /// The app asked for this frame (`App::dirty`); the event loop draws only then.
+    asked: bool,
     bytes: usize,
     changed: bool,
 }
@@ -140,16 +143,22 @@ fn idle(pane: Pane, width: u16, height: u16) -> Vec<Frame> {
     }
     let mut screens = Screens::new(width, height);
     screens.frame(&app);
+    app.dirty = false;
     let mut frames = Vec::new();
-    for second in 1..=SECONDS {
-        app.update(Msg::Tick, at(second));
-        let (bytes, changed) = screens.frame(&app);
+    // Draws whether asked or not, to see what a frame would have shown.
+    let mut frame = |app: &mut App, second, poll| {
+        let (bytes, changed) = screens.frame(app);
         frames.push(Frame {
             second,
-            poll: false,
+            poll,
+            asked: std::mem::take(&mut app.dirty),
             bytes,
             changed,
         });
+    };
+    for second in 1..=SECONDS {
+        app.update(Msg::Tick, at(second));
+        frame(&mut app, second, false);
         let answered = at(second) + SignedDuration::from_millis(170);
         if second % 3 == 0 {
             app.update(reply(Payload::Executions(Ok(running()))), answered);
@@ -159,13 +168,7 @@ fn idle(pane: Pane, width: u16, height: u16) -> Vec<Frame> {
             app.update(reply(Payload::Pipelines(Ok(pipelines()))), answered);
         }
         if second % 3 == 0 || second % 10 == 0 {
-            let (bytes, changed) = screens.frame(&app);
-            frames.push(Frame {
-                second,
-                poll: true,
-                bytes,
-                changed,
-            });
+            frame(&mut app, second, true);
         }
     }
     frames
@@ -185,13 +188,16 @@ fn check_written_exactly_when_changed(frames: &[Frame]) {
     }
 }
 
-/// An answer that brought the same data writes nothing, though time passed since the tick.
+/// An answer that brought the same data asks for no frame, and one drawn anyway writes
+/// nothing, though time passed since the tick.
 fn check_polls_write_nothing(frames: &[Frame]) {
     let polls: Vec<&Frame> = frames.iter().filter(|f| f.poll).collect();
     assert!(polls.len() > 60);
     for f in polls {
+        assert!(!f.asked, "the poll after {}s asked for a frame", f.second);
         assert_eq!(f.bytes, 0, "the poll after {}s", f.second);
     }
+    assert!(frames.iter().filter(|f| !f.poll).all(|f| f.asked));
 }
 
 #[test]

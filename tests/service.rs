@@ -143,10 +143,13 @@ async fn concurrency_is_bounded_per_backend() {
     for i in 0..6 {
         service.send(
             "a",
-            Command::Select(Some(ExecRef {
-                project: "p".into(),
-                id: format!("e{i}"),
-            })),
+            Command::Select {
+                exec: Some(ExecRef {
+                    project: "p".into(),
+                    id: format!("e{i}"),
+                }),
+                open: false,
+            },
         );
     }
     for _ in 0..4 {
@@ -473,10 +476,14 @@ async fn reads_follow_the_polling_formula() {
     );
     service.send(
         "steady",
-        Command::Select(Some(ExecRef {
-            project: "p".into(),
-            id: "run".into(),
-        })),
+        // Its detail open: polled while it runs.
+        Command::Select {
+            exec: Some(ExecRef {
+                project: "p".into(),
+                id: "run".into(),
+            }),
+            open: true,
+        },
     );
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
     let span = Duration::from_secs(600);

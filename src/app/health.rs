@@ -12,6 +12,16 @@ use crate::service::Feed;
 /// A read slower than this marks the backend slow.
 const SLOW: Duration = Duration::from_secs(3);
 
+/// Until when data read every `period` counts as fresh: one read may take up to a period.
+pub fn fresh_bound(period: Duration) -> Duration {
+    period * 2
+}
+
+/// Whether data of this age is past its fresh bound: the screen then shows its exact age.
+pub fn is_late(age: Duration, period: Duration) -> bool {
+    age >= fresh_bound(period)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Health {
     Connecting,
@@ -112,6 +122,17 @@ impl BackendState {
             None if self.slow => Health::Slow,
             None => Health::Ok,
         }
+    }
+
+    /// What the status bar says of the backend at `clock`: its health, its error, and its
+    /// age once late (a fresh age reads as a bound, which a new read does not move).
+    pub(crate) fn shown(
+        &self,
+        clock: Timestamp,
+        period: Duration,
+    ) -> (Health, Option<BackendError>, Option<Duration>) {
+        let late = self.age(clock).filter(|age| is_late(*age, period));
+        (self.health(), self.error.clone(), late)
     }
 
     pub fn age(&self, now: Timestamp) -> Option<Duration> {

@@ -27,7 +27,7 @@ pub use cursor::Cursor;
 pub use dialog::{BatchDialog, DecisionDialog, Dialog, GateResult, StartDialog, StartPhase};
 pub use filter::{Filter, SavedFilter};
 pub use form::{Field, FieldKind, Focus, Form};
-pub use health::{BackendState, Health};
+pub use health::{BackendState, Health, fresh_bound, is_late};
 pub use keymap::{Action, Key, Keymap};
 pub use logs::LogView;
 pub use notify::Alerts;
@@ -225,7 +225,9 @@ pub struct App {
     /// so a dashboard that is starting shows each backend as soon as it answers.
     pub draw_now: bool,
     epoch: u64,
+    /// What the service was last told the user is on (see `sync_selection`).
     selected_exec: Option<(BackendName, ExecRef)>,
+    selected_open: bool,
 }
 
 impl App {
@@ -276,6 +278,7 @@ impl App {
             draw_now: false,
             epoch: 0,
             selected_exec: None,
+            selected_open: false,
         }
     }
 
@@ -322,14 +325,21 @@ impl App {
 
     /// Identity of every shown row of `pane`, in display order.
     pub fn keys(&self, pane: Pane) -> Vec<ItemKey> {
-        let view = self.view(pane).iter();
-        match pane {
-            Pane::Pipelines => view.map(|i| self.pipelines[*i].key()).collect(),
-            Pane::Executions => view.map(|i| self.executions[*i].key()).collect(),
-            Pane::Approvals => view.map(|i| self.approvals[*i].key()).collect(),
+        (0..self.view(pane).len())
+            .filter_map(|row| self.key_at(pane, row))
+            .collect()
+    }
+
+    /// Identity of the shown row `row` of `pane`.
+    pub fn key_at(&self, pane: Pane, row: usize) -> Option<ItemKey> {
+        let i = *self.view(pane).get(row)?;
+        Some(match pane {
+            Pane::Pipelines => self.pipelines[i].key(),
+            Pane::Executions => self.executions[i].key(),
+            Pane::Approvals => self.approvals[i].key(),
             // Entries are only ever appended, so the position from the oldest is stable.
-            Pane::Audit => view.map(|i| ItemKey(format!("audit\u{1f}{i}"))).collect(),
-        }
+            Pane::Audit => ItemKey(format!("audit\u{1f}{i}")),
+        })
     }
 
     /// The selected row of `pane`, as a position in its view. Cursors are re-anchored at

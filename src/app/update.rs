@@ -9,7 +9,9 @@ use super::dialog::{DecisionDialog, Dialog, StartDialog, StartPhase};
 use super::form::{FieldKind, Focus, FormEvent};
 use super::{App, DetailData, Effect, FlashLevel, Msg, Pane, View};
 use crate::audit;
-use crate::domain::{Approval, BackendError, DecisionAction, DecisionOutcome, Execution, Pipeline};
+use crate::domain::{
+    Approval, BackendError, BackendName, DecisionAction, DecisionOutcome, Execution, Pipeline,
+};
 use crate::sanitize::clean;
 use crate::service::{Command, Payload, Reply, Resource};
 
@@ -395,7 +397,7 @@ impl App {
     }
 
     fn on_reply(&mut self, reply: Reply, effects: &mut Vec<Effect>) {
-        self.record_health(&reply);
+        let health_shown = self.record_health(&reply);
         let is_list = matches!(
             reply.payload,
             Payload::Pipelines(_)
@@ -408,29 +410,52 @@ impl App {
             self.dirty = true;
             return;
         }
-        self.dirty = true;
-        self.mark_views_stale();
-        let backend = reply.backend;
-        match reply.payload {
-            Payload::Pipelines(Ok(mut list)) => {
-                self.pipelines.retain(|p| p.backend != backend);
-                self.pipelines.append(&mut list);
-                self.pipelines.sort_by(|a, b| {
-                    (&a.backend, &a.project, &a.name).cmp(&(&b.backend, &b.project, &b.name))
-                });
-            }
-            Payload::Executions(Ok(mut list)) => {
+        // Polls mostly bring back what is already on screen: such a reply changes nothing,
+        // and the screen is neither rebuilt nor drawn for it.
+        let changed = self.apply(reply, effects);
+        if changed {
+            self.mark_views_stale();
+        }
+        self.dirty |= changed || health_shown;
+    }
+
+    /// Applies a reply; returns whether anything the screen shows may have changed.
+    fn apply(&mut self, reply: Reply, effects: &mut Vec<Effect>) -> bool {
+        let Reply {
+            backend,
+            epoch,
+            payload,
+            ..
+        } = reply;
+        match payload {
+            Payload::Pipelines(Ok(list)) => replace_rows(
+                &mut self.pipelines,
+                list,
+                |p| p.backend == backend,
+                |all| {
+                    all.sort_by(|a, b| {
+                        (&a.backend, &a.project, &a.name).cmp(&(&b.backend, &b.project, &b.name))
+                    })
+                },
+            ),
+            Payload::Executions(Ok(list)) => {
                 self.watch_executions(&list, effects);
-                self.executions.retain(|e| e.backend != backend);
-                self.executions.append(&mut list);
-                sort_executions(&mut self.executions);
+                replace_rows(
+                    &mut self.executions,
+                    list,
+                    |e| e.backend == backend,
+                    sort_executions,
+                )
             }
-            Payload::Approvals(Ok(mut list)) => {
+            Payload::Approvals(Ok(list)) => {
                 self.watch_gates(&backend, &list, effects);
-                self.approvals.retain(|a| a.backend != backend);
-                self.approvals.append(&mut list);
-                self.approvals
-                    .sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+                let settled = (self.decided.len(), self.unsure.len(), self.marks.len());
+                let changed = replace_rows(
+                    &mut self.approvals,
+                    list,
+                    |a| a.backend == backend,
+                    |all| all.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id))),
+                );
                 // A decided gate the backend no longer lists needs no marker any more.
                 let listed: std::collections::HashSet<_> =
                     self.approvals.iter().map(Approval::key).collect();
@@ -441,25 +466,55 @@ impl App {
                 let prefix = &prefix[..backend.len() + 1];
                 self.unsure.retain(|k| !k.0.starts_with(prefix));
                 self.prune_marks();
+                // These sets only shrink here: a length tells whether one did.
+                changed || settled != (self.decided.len(), self.unsure.len(), self.marks.len())
             }
             Payload::Execution(exec, result) => {
+                let mut changed = true;
                 if let Ok(detail) = &result {
                     self.watch_executions(std::slice::from_ref(&detail.execution), effects);
-                    self.merge_execution(&detail.execution);
+                    let row = self.merge_execution(&detail.execution);
+                    let same = self.detail.as_ref().is_some_and(|d| {
+                        d.backend == backend
+                            && d.exec == exec
+                            && d.result.as_ref().is_ok_and(|shown| **shown == **detail)
+                    });
+                    changed = row || !same;
                 }
                 self.detail = Some(DetailData {
                     backend,
                     exec,
                     result: result.map_err(|e| e.to_string()),
                 });
+                changed
             }
+            // Recorded in health; the last good data stays, marked stale.
+            Payload::Pipelines(Err(_))
+            | Payload::Executions(Err(_))
+            | Payload::Approvals(Err(_)) => false,
+            answer => {
+                self.on_answer(backend, epoch, answer, effects);
+                true
+            }
+        }
+    }
+
+    /// Replies other than reads: dialogs' answers, logs, the feed.
+    fn on_answer(
+        &mut self,
+        backend: BackendName,
+        epoch: u64,
+        payload: Payload,
+        effects: &mut Vec<Effect>,
+    ) {
+        match payload {
             Payload::LogLines(lines) => {
-                if let Some(view) = self.logs.as_mut().filter(|v| v.epoch == reply.epoch) {
+                if let Some(view) = self.logs.as_mut().filter(|v| v.epoch == epoch) {
                     view.push(lines);
                 }
             }
             Payload::LogEnded(result) => {
-                if let Some(view) = self.logs.as_mut().filter(|v| v.epoch == reply.epoch) {
+                if let Some(view) = self.logs.as_mut().filter(|v| v.epoch == epoch) {
                     view.ended = Some(result.map_err(|e| e.to_string()));
                 }
             }
@@ -468,28 +523,23 @@ impl App {
                     b.feed = Some(feed);
                 }
             }
-            Payload::Pipelines(Err(_))
-            | Payload::Executions(Err(_))
-            | Payload::Approvals(Err(_)) => {
-                // Recorded in health; the last good data stays, marked stale.
-            }
             Payload::StartForm {
                 project,
                 pipeline_id,
                 result,
             } => {
-                if !self.on_bulk_form(reply.epoch, &backend, &project, &pipeline_id, &result) {
-                    self.on_start_form(reply.epoch, result);
+                if !self.on_bulk_form(epoch, &backend, &project, &pipeline_id, &result) {
+                    self.on_start_form(epoch, result);
                 }
             }
             Payload::Preview { request, result } => {
                 let result = result.map(|p| *p).map_err(|e| e.to_string());
                 if let Some(Dialog::Start(start)) = &mut self.dialog
-                    && start.epoch == reply.epoch
+                    && start.epoch == epoch
                 {
                     start.preview = Some((request, result));
                 } else {
-                    self.on_bulk_preview(reply.epoch, &backend, &request, result);
+                    self.on_bulk_preview(epoch, &backend, &request, result);
                 }
             }
             Payload::Started { request, result } => {
@@ -497,7 +547,7 @@ impl App {
                     crate::domain::ItemKey::new(&backend, &request.project, &request.pipeline_id);
                 let (name, secrets) = self
                     .pending_starts
-                    .remove(&(reply.epoch, pipeline))
+                    .remove(&(epoch, pipeline))
                     .unwrap_or_else(|| (request.pipeline_id.clone(), Vec::new()));
                 let entry = audit::Entry::start(
                     "tui", &backend, &name, &request, &secrets, &result, self.now,
@@ -509,15 +559,20 @@ impl App {
                 {
                     self.follow(&backend, &started.execution_id);
                 }
-                if !self.on_bulk_started(reply.epoch, &backend, &request, &result) {
-                    self.on_started(reply.epoch, request, result);
+                if !self.on_bulk_started(epoch, &backend, &request, &result) {
+                    self.on_started(epoch, request, result);
                 }
             }
             Payload::Decided {
                 approval,
                 decision,
                 result,
-            } => self.on_decided(reply.epoch, &approval, &decision, result, effects),
+            } => self.on_decided(epoch, &approval, &decision, result, effects),
+            // Reads, applied by `apply`.
+            Payload::Pipelines(_)
+            | Payload::Executions(_)
+            | Payload::Approvals(_)
+            | Payload::Execution(..) => {}
         }
     }
 
@@ -597,31 +652,41 @@ impl App {
         self.held.push(reply);
     }
 
-    fn record_health(&mut self, reply: &Reply) {
+    /// Records how a read went in the backend's health; returns whether what the status
+    /// bar says of the backend changed.
+    fn record_health(&mut self, reply: &Reply) -> bool {
         use super::health::Read;
         let (read, result) = match &reply.payload {
             Payload::Pipelines(r) => (Read::Pipelines, r.as_ref().map(|_| ())),
             Payload::Executions(r) => (Read::Executions, r.as_ref().map(|_| ())),
             Payload::Approvals(r) => (Read::Approvals, r.as_ref().map(|_| ())),
             Payload::Execution(_, r) => (Read::Execution, r.as_ref().map(|_| ())),
-            _ => return,
+            _ => return false,
         };
-        let now = self.now;
-        if let Some(b) = self.backends.iter_mut().find(|b| b.name == reply.backend) {
-            let first = b.last_ok.is_none() && result.is_ok();
-            b.record(read, result, reply.elapsed, now);
-            self.draw_now |= first;
-        }
+        let (now, clock, period) = (self.now, self.clock, self.intervals.lists);
+        let Some(b) = self.backends.iter_mut().find(|b| b.name == reply.backend) else {
+            return false;
+        };
+        let first = b.last_ok.is_none() && result.is_ok();
+        let before = b.shown(clock, period);
+        b.record(read, result, reply.elapsed, now);
+        self.draw_now |= first;
+        b.shown(clock, period) != before
     }
 
-    /// A fresher read of one execution also updates its row in the list.
-    fn merge_execution(&mut self, fresh: &Execution) {
-        if let Some(row) = self
+    /// A fresher read of one execution also updates its row in the list; returns whether
+    /// the row changed.
+    fn merge_execution(&mut self, fresh: &Execution) -> bool {
+        match self
             .executions
             .iter_mut()
             .find(|e| e.backend == fresh.backend && e.id == fresh.id)
         {
-            *row = fresh.clone();
+            Some(row) if row != fresh => {
+                *row = fresh.clone();
+                true
+            }
+            _ => false,
         }
     }
 
@@ -698,15 +763,25 @@ impl App {
         }
     }
 
-    /// Tells the service which execution to poll fastest whenever the selection moves.
+    /// Tells the service which execution the user is on, and whether its detail is open,
+    /// whenever either changes.
     fn sync_selection(&mut self, effects: &mut Vec<Effect>) {
-        // Resolving here also re-anchors cursors whose item vanished.
+        // Resolving here also re-anchors cursors whose item vanished. This runs on every
+        // message, so a cursor still on its item's row is left alone without building the
+        // keys of the whole list.
         for pane in Pane::ALL {
-            let keys = self.keys(pane);
-            self.cursors.entry(pane).or_default().resolve(&keys);
+            let settled = self.cursors.get(&pane).is_some_and(|c| {
+                c.key()
+                    .is_some_and(|k| self.key_at(pane, c.index()).as_ref() == Some(k))
+            });
+            if !settled {
+                let keys = self.keys(pane);
+                self.cursors.entry(pane).or_default().resolve(&keys);
+            }
         }
         let current = self.current_exec();
-        if current == self.selected_exec {
+        let open = self.view == View::Detail;
+        if current == self.selected_exec && open == self.selected_open {
             return;
         }
         if let Some((backend, _)) = &self.selected_exec
@@ -714,17 +789,45 @@ impl App {
         {
             effects.push(Effect::Send {
                 backend: backend.clone(),
-                command: Command::Select(None),
+                command: Command::Select {
+                    exec: None,
+                    open: false,
+                },
             });
         }
         if let Some((backend, exec)) = &current {
             effects.push(Effect::Send {
                 backend: backend.clone(),
-                command: Command::Select(Some(exec.clone())),
+                command: Command::Select {
+                    exec: Some(exec.clone()),
+                    open,
+                },
             });
         }
         self.selected_exec = current;
+        self.selected_open = open;
     }
+}
+
+/// Puts `fresh`, one backend's whole list, in place of that backend's rows in `all` (the
+/// rows `of_backend` picks) and sorts by `sort`; returns false, leaving `all` as it was,
+/// when those rows are the same as before.
+fn replace_rows<T: PartialEq>(
+    all: &mut Vec<T>,
+    mut fresh: Vec<T>,
+    of_backend: impl Fn(&T) -> bool,
+    sort: impl Fn(&mut [T]),
+) -> bool {
+    // The sorts are stable, so one backend's rows sorted alone come in the order they
+    // take among everyone's.
+    sort(&mut fresh);
+    if all.iter().filter(|r| of_backend(r)).eq(fresh.iter()) {
+        return false;
+    }
+    all.retain(|r| !of_backend(r));
+    all.append(&mut fresh);
+    sort(all);
+    true
 }
 
 fn sort_executions(list: &mut [Execution]) {

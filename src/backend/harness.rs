@@ -46,6 +46,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use crate::backend::decoded::Decoded;
 use crate::backend::http::{self, HttpClient, HttpOptions, RequestPreview};
 use crate::backend::{Backend, Result};
 use crate::domain::{
@@ -104,6 +105,8 @@ pub struct HarnessBackend {
     projects: Vec<String>,
     api_key: SecretString,
     http: HttpClient,
+    /// Each project's executions list as last read (see [`Decoded`]).
+    executions: Decoded<Vec<Execution>>,
 }
 
 /// One request, fully described before anything is sent, so a preview and the real call
@@ -163,6 +166,7 @@ impl HarnessBackend {
             projects: options.projects,
             api_key: options.api_key,
             http,
+            executions: Decoded::default(),
         })
     }
 
@@ -313,14 +317,7 @@ impl HarnessBackend {
 
     /// A legacy endpoint: unwraps the `ResponseDTO` envelope.
     async fn legacy<T: DeserializeOwned>(&self, call: &Call) -> Result<T> {
-        let response = self.send(call).await?;
-        let envelope: Envelope<T> = response.json()?;
-        if matches!(envelope.status.as_deref(), Some("ERROR" | "FAILURE")) {
-            return Err(errors::map_error(&response));
-        }
-        envelope
-            .data
-            .ok_or_else(|| BackendError::Decode("the response has no data".to_owned()))
+        legacy_data(&self.send(call).await?)
     }
 
     /// A v1 endpoint: bare JSON.
@@ -457,12 +454,20 @@ impl HarnessBackend {
 
     async fn executions_of(&self, project: &str) -> Result<Vec<Execution>> {
         let call = self.executions_call(project, 0, EXECUTION_PAGE_SIZE, None);
-        let page: Page<ExecutionSummary> = self.legacy(&call).await?;
-        Ok(page
-            .content
-            .iter()
-            .map(|s| self.execution_of(project, s))
-            .collect())
+        let response = self.send(&call).await?;
+        let decode = || {
+            let page: Page<ExecutionSummary> = legacy_data(&response)?;
+            Ok(page
+                .content
+                .iter()
+                .map(|s| self.execution_of(project, s))
+                .collect())
+        };
+        // Every answer carries a correlationId of its own: only the data is compared.
+        match raw_data(&response) {
+            Some(data) => self.executions.get(project, data.as_bytes(), decode),
+            None => decode(),
+        }
     }
 
     async fn approval_instance(&self, instance_id: &str) -> Result<ApprovalInstance> {
@@ -797,6 +802,27 @@ impl Call {
 
 /// The approve/reject body (spec 3.4, 3.6). The legacy endpoint reads camelCase
 /// `approverInputs`, v1 snake_case `approver_inputs`.
+/// The data of a legacy endpoint's answer, out of its `ResponseDTO` envelope.
+fn legacy_data<T: DeserializeOwned>(response: &http::Response) -> Result<T> {
+    let envelope: Envelope<T> = response.json()?;
+    if matches!(envelope.status.as_deref(), Some("ERROR" | "FAILURE")) {
+        return Err(errors::map_error(response));
+    }
+    envelope
+        .data
+        .ok_or_else(|| BackendError::Decode("the response has no data".to_owned()))
+}
+
+/// The data of a legacy endpoint's answer that succeeded, as sent.
+fn raw_data(response: &http::Response) -> Option<&str> {
+    let envelope: Envelope<&serde_json::value::RawValue> =
+        serde_json::from_slice(&response.body).ok()?;
+    if matches!(envelope.status.as_deref(), Some("ERROR" | "FAILURE")) {
+        return None;
+    }
+    Some(envelope.data?.get())
+}
+
 fn activity_body(decision: &Decision, inputs_key: &str) -> serde_json::Value {
     let action = match decision.action {
         DecisionAction::Approve => "APPROVE",
@@ -926,6 +952,22 @@ mod tests {
                 .as_str(),
             "http://127.0.0.1:8080/x"
         );
+    }
+
+    #[test]
+    fn only_the_data_of_an_answer_tells_whether_it_changed() {
+        let answer = |status: &str, correlation: &str| http::Response {
+            status: reqwest::StatusCode::OK,
+            headers: reqwest::header::HeaderMap::new(),
+            body: format!(
+                r#"{{"status":"{status}","data":{{"content":[]}},"correlationId":"{correlation}"}}"#
+            )
+            .into_bytes(),
+        };
+        let (one, two) = (answer("SUCCESS", "c-1"), answer("SUCCESS", "c-2"));
+        assert_eq!(raw_data(&one), Some(r#"{"content":[]}"#));
+        assert_eq!(raw_data(&one), raw_data(&two));
+        assert_eq!(raw_data(&answer("ERROR", "c-3")), None);
     }
 
     fn instance(status: Option<&str>, kind: Option<&str>) -> ApprovalInstance {

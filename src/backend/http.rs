@@ -478,13 +478,12 @@ enum ReadError {
 
 async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, ReadError> {
     // A declared length over the cap fails before a single byte is buffered.
-    if response
-        .content_length()
-        .is_some_and(|len| len > limit as u64)
-    {
+    let declared = response.content_length().unwrap_or(0);
+    if declared > limit as u64 {
         return Err(ReadError::TooLarge);
     }
-    let mut body = Vec::new();
+    // Sized once for what the server declared (within the cap), not grown chunk by chunk.
+    let mut body = Vec::with_capacity(declared as usize);
     while let Some(chunk) = response.chunk().await.map_err(ReadError::Transport)? {
         if body.len() + chunk.len() > limit {
             return Err(ReadError::TooLarge);

@@ -2,6 +2,7 @@
 //! see a wire format.
 
 pub mod argo;
+mod decoded;
 pub mod harness;
 pub mod harness_fg;
 pub mod http;

@@ -37,8 +37,12 @@ pub enum Resource {
 pub enum Command {
     /// Read now (coalesced with a read of the same resource already queued or in flight).
     Refresh(Resource),
-    /// The execution the user is looking at: polled fastest while it is active.
-    Select(Option<ExecRef>),
+    /// The execution the user is on: read once when selected, so its detail opens at
+    /// once, and polled fastest while its detail is `open` and it is active.
+    Select {
+        exec: Option<ExecRef>,
+        open: bool,
+    },
     /// Load the start form of a pipeline for a dialog opened at `epoch`.
     LoadStartForm {
         epoch: u64,

@@ -6,8 +6,9 @@
 //! - executions list: every R while any listed execution is active, else every L — one list
 //!   call covers the stage progress of every running execution;
 //! - waiting gates: every L, and at once when the set of waiting executions changes;
-//! - the selected execution: every S while it is active, once when selected otherwise;
-//!   finished executions are never polled again.
+//! - the selected execution: once when selected, so its detail opens at once; then every S
+//!   while its detail is open and it is active (on the list, the list's own read keeps its
+//!   row fresh); finished executions are never polled again.
 //!
 //! A read is rescheduled when it completes, never when it starts, so a slow backend cannot
 //! pile up requests. Failures back off exponentially (×2 per consecutive failure, capped at
@@ -63,6 +64,8 @@ pub struct Schedule {
     any_active: bool,
     selected: Option<ExecRef>,
     selected_active: bool,
+    /// The selected execution's detail is on screen.
+    selected_open: bool,
     /// A watch pushes the executions list: it is not polled.
     pushed: bool,
 }
@@ -90,6 +93,7 @@ impl Schedule {
             any_active: false,
             selected: None,
             selected_active: false,
+            selected_open: false,
             pushed: false,
         }
     }
@@ -193,7 +197,22 @@ impl Schedule {
         self.any_active = active;
     }
 
-    pub fn select(&mut self, exec: Option<ExecRef>, now: Instant) {
+    /// The execution the user is on, and whether its detail is `open`. A new selection is
+    /// read at once; so is one whose detail opens, as the list may have read it up to R ago.
+    pub fn select(&mut self, exec: Option<ExecRef>, open: bool, now: Instant) {
+        let opened = open && !self.selected_open;
+        self.selected_open = open;
+        if exec == self.selected {
+            if let Some(exec) = &exec {
+                let r = Resource::Execution(exec.clone());
+                if opened {
+                    self.next.insert(r, now);
+                } else if !open {
+                    self.next.remove(&r);
+                }
+            }
+            return;
+        }
         if let Some(old) = self.selected.take() {
             self.next.remove(&Resource::Execution(old));
         }
@@ -219,7 +238,8 @@ impl Schedule {
             Resource::Executions if self.any_active => Some(i.running),
             Resource::Executions | Resource::Approvals => Some(i.lists),
             Resource::Execution(e) => {
-                (self.selected.as_ref() == Some(e) && self.selected_active).then_some(i.selected)
+                (self.selected.as_ref() == Some(e) && self.selected_active && self.selected_open)
+                    .then_some(i.selected)
             }
         }
     }
@@ -260,7 +280,7 @@ mod tests {
         s.completed(&Resource::Executions, None, t0, 0.0);
         assert_eq!(s.next[&Resource::Executions], t0 + Duration::from_secs(3));
 
-        s.select(Some(exec("a")), t0);
+        s.select(Some(exec("a")), true, t0);
         let r = Resource::Execution(exec("a"));
         assert_eq!(s.take_due(t0), vec![r.clone()]);
         s.completed(&r, None, t0, 0.0);
@@ -276,6 +296,38 @@ mod tests {
     }
 
     #[test]
+    fn the_selected_execution_is_polled_only_while_its_detail_is_open() {
+        let t0 = Instant::now();
+        let mut s = Schedule::new(Intervals::default(), t0, false);
+        s.take_due(t0);
+        let r = Resource::Execution(exec("a"));
+        s.select(Some(exec("a")), false, t0);
+        assert_eq!(s.take_due(t0), vec![r.clone()], "read once when selected");
+        s.completed(&r, None, t0, 0.0);
+        assert!(!s.next.contains_key(&r), "not polled on the list");
+
+        let t1 = t0 + Duration::from_secs(5);
+        s.select(Some(exec("a")), true, t1);
+        assert_eq!(s.take_due(t1), vec![r.clone()], "read again when opened");
+        s.completed(&r, None, t1, 0.0);
+        assert_eq!(s.next[&r], t1 + Duration::from_secs(1));
+        s.select(Some(exec("a")), true, t1);
+        assert_eq!(
+            s.next[&r],
+            t1 + Duration::from_secs(1),
+            "no change, no read"
+        );
+
+        s.select(Some(exec("a")), false, t1);
+        assert!(!s.next.contains_key(&r), "closed: no more polls");
+        s.select(Some(exec("b")), true, t1);
+        let b = Resource::Execution(exec("b"));
+        assert_eq!(s.take_due(t1), vec![b.clone()]);
+        s.completed(&b, None, t1, 0.0);
+        assert_eq!(s.next[&b], t1 + Duration::from_secs(1));
+    }
+
+    #[test]
     fn a_floor_slows_every_read_of_a_budgeted_backend() {
         let t0 = Instant::now();
         let floor = Duration::from_secs(10);
@@ -284,7 +336,7 @@ mod tests {
         s.set_any_active(true, t0);
         s.completed(&Resource::Executions, None, t0, 0.0);
         assert_eq!(s.next[&Resource::Executions], t0 + floor, "not every 3 s");
-        s.select(Some(exec("a")), t0);
+        s.select(Some(exec("a")), true, t0);
         let r = Resource::Execution(exec("a"));
         s.take_due(t0);
         s.completed(&r, None, t0, 0.0);

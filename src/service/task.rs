@@ -123,7 +123,7 @@ impl TaskState {
         let now = Instant::now().into_std();
         match command {
             Command::Refresh(resource) => self.schedule.poke(resource, now),
-            Command::Select(exec) => self.schedule.select(exec, now),
+            Command::Select { exec, open } => self.schedule.select(exec, open, now),
             Command::LoadStartForm {
                 epoch,
                 project,

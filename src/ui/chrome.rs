@@ -7,9 +7,9 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::{Age, data_age, is_late};
+use super::format::{Age, data_age};
 use super::theme::Theme;
-use crate::app::{Action, App, Health, Pane, View};
+use crate::app::{Action, App, Health, Pane, View, is_late};
 use crate::sanitize::clean;
 use crate::service::Feed;
 

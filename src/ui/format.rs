@@ -7,6 +7,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use crate::app::{fresh_bound, is_late};
 use crate::domain::{Compact, Status};
 use crate::sanitize::clean;
 
@@ -47,15 +48,6 @@ pub fn data_age(age: Duration, period: Duration) -> String {
     } else {
         format!("<{}", Age(fresh_bound(period)))
     }
-}
-
-/// Whether data of this age is past its fresh bound (see [`data_age`]).
-pub fn is_late(age: Duration, period: Duration) -> bool {
-    age >= fresh_bound(period)
-}
-
-fn fresh_bound(period: Duration) -> Duration {
-    period * 2
 }
 
 /// Run time: to the end, or to now while still running.
