@@ -384,7 +384,7 @@ async fn a_watch_that_fails_before_its_first_list_has_the_executions_polled() {
     assert_eq!(counts.executions.load(Ordering::SeqCst), 1);
 }
 
-/// A backend whose one execution keeps running, with one gate waiting: counts every read.
+/// A backend whose one execution keeps waiting for a person: counts every read.
 #[derive(Default)]
 struct Steady {
     reads: std::sync::Mutex<std::collections::HashMap<&'static str, usize>>,
@@ -401,14 +401,14 @@ impl Steady {
         self.reads.lock().unwrap().get(what).copied().unwrap_or(0)
     }
 
-    fn running() -> Execution {
+    fn waiting() -> Execution {
         Execution {
             backend: "steady".into(),
             project: "p".into(),
             id: "run".into(),
             pipeline_id: "deploy".into(),
             pipeline_name: "deploy".into(),
-            status: Status::new(ExecStatus::Running, "Running"),
+            status: Status::new(ExecStatus::Waiting, "ApprovalWaiting"),
             started: None,
             ended: None,
             triggered_by: String::new(),
@@ -441,12 +441,12 @@ impl Backend for Steady {
     }
     async fn list_executions(&self) -> Result<Vec<Execution>> {
         self.read("executions").await;
-        Ok(vec![Self::running()])
+        Ok(vec![Self::waiting()])
     }
     async fn execution(&self, _: &ExecRef) -> Result<ExecutionDetail> {
         self.read("selected").await;
         Ok(ExecutionDetail {
-            execution: Self::running(),
+            execution: Self::waiting(),
             stages: vec![],
             approvals: vec![],
         })
@@ -458,6 +458,24 @@ impl Backend for Steady {
     async fn decide(&self, _: &Approval, _: &Decision) -> Result<DecisionOutcome> {
         Err(BackendError::Unsupported("decide".into()))
     }
+}
+
+/// The first executions list shows a waiting execution the service had not seen: the
+/// gates, read at startup anyway, are not read again for it.
+#[tokio::test(start_paused = true)]
+async fn the_gates_are_read_once_at_startup() {
+    let backend = Arc::new(Steady::default());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let _service = Service::spawn(
+        vec![(backend.clone(), limits(8, Duration::from_secs(30)))],
+        Intervals::default(),
+        tx,
+    );
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(backend.count("executions"), 2, "every 3 s: it waits");
+    assert_eq!(backend.count("approvals"), 1);
+    drain.abort();
 }
 
 /// The polling formula the README states, per backend, with L = lists, R = running and

@@ -50,10 +50,11 @@ pub(super) async fn run(
             watches,
         ),
         in_flight: HashMap::new(),
-        waiting: BTreeSet::new(),
+        waiting: None,
         done: mpsc::unbounded_channel(),
         pushed: false,
-        gates_poked: None,
+        // The gates are read at startup anyway: the watch's first list need not ask again.
+        gates_poked: Instant::now(),
         running: intervals.running,
         log: None,
         gates_predate: false,
@@ -100,12 +101,13 @@ struct TaskState {
     schedule: Schedule,
     /// Reads queued or in flight; `true` = asked again meanwhile, run once more after.
     in_flight: HashMap<Resource, bool>,
-    /// Ids of executions waiting for a person, to notice when the gate list changed.
-    waiting: BTreeSet<String>,
+    /// Ids of executions waiting for a person, to notice when the gate list changed; `None`
+    /// until the first list, which only sets it (the gates are read at startup anyway).
+    waiting: Option<BTreeSet<String>>,
     /// A watch is pushing the executions list.
     pushed: bool,
-    /// When a pushed change last asked for the gates to be re-read.
-    gates_poked: Option<Instant>,
+    /// When a pushed change last asked for the gates to be re-read (or the task started).
+    gates_poked: Instant,
     /// Pushed changes ask for the gates at most this often.
     running: Duration,
     /// The log streaming for the log view, if one is open.
@@ -237,11 +239,8 @@ impl TaskState {
                 }
                 // A pushed list carries no nodes, so a new gate shows only in the gates
                 // read: re-read them on changes, at most every `running` interval.
-                if self
-                    .gates_poked
-                    .is_none_or(|at| now.duration_since(at) >= self.running)
-                {
-                    self.gates_poked = Some(now);
+                if now.duration_since(self.gates_poked) >= self.running {
+                    self.gates_poked = now;
                     self.schedule.poke(Resource::Approvals, now.into_std());
                 }
                 replies.push(self.finish(Done {
@@ -355,8 +354,9 @@ impl TaskState {
                     .filter(|e| e.status.status == ExecStatus::Waiting)
                     .map(|e| e.id.clone())
                     .collect();
-                if waiting != self.waiting {
-                    self.waiting = waiting;
+                if let Some(before) = self.waiting.replace(waiting.clone())
+                    && before != waiting
+                {
                     self.schedule.poke(Resource::Approvals, now);
                 }
             }
