@@ -3,8 +3,9 @@
 //! shows whether the screen changed: for three simulated minutes of clock ticks and polls
 //! answering the same data between them (50 running executions, 20 waiting gates), a
 //! frame reaches the terminal exactly when the screen changed, never after a poll, and on
-//! panes whose times move once a minute not at all between minutes. Such a poll does not
-//! even ask for a frame: the app stays clean, and the event loop draws nothing.
+//! panes whose times move once a minute not at all between minutes. And the app asks for
+//! a frame (the event loop draws only then) exactly when the screen would change: a poll
+//! that brought the same data, or a tick that moved no time on screen, draws nothing.
 
 mod common;
 
@@ -188,16 +189,26 @@ fn check_written_exactly_when_changed(frames: &[Frame]) {
     }
 }
 
-/// An answer that brought the same data asks for no frame, and one drawn anyway writes
-/// nothing, though time passed since the tick.
+/// An answer that brought the same data writes nothing, though time passed since the tick.
 fn check_polls_write_nothing(frames: &[Frame]) {
     let polls: Vec<&Frame> = frames.iter().filter(|f| f.poll).collect();
     assert!(polls.len() > 60);
     for f in polls {
-        assert!(!f.asked, "the poll after {}s asked for a frame", f.second);
         assert_eq!(f.bytes, 0, "the poll after {}s", f.second);
     }
-    assert!(frames.iter().filter(|f| !f.poll).all(|f| f.asked));
+}
+
+/// The app asks for a frame exactly when the screen would change: never for a poll that
+/// brought the same data, nor for a tick that moves no time on screen, and always when a
+/// time it shows moved.
+fn check_asked_exactly_when_changed(frames: &[Frame]) {
+    for f in frames {
+        assert_eq!(
+            f.asked, f.changed,
+            "at {}s (poll: {}): asked for a frame: {}, screen changed: {}",
+            f.second, f.poll, f.asked, f.changed
+        );
+    }
 }
 
 #[test]
@@ -207,6 +218,7 @@ fn panes_with_minute_clocks_write_only_when_a_minute_turns() {
             let frames = idle(pane, width, height);
             check_written_exactly_when_changed(&frames);
             check_polls_write_nothing(&frames);
+            check_asked_exactly_when_changed(&frames);
             let written: Vec<i64> = frames
                 .iter()
                 .filter(|f| f.bytes > 0)
@@ -228,6 +240,7 @@ fn running_durations_tick_and_each_tick_costs_only_its_cells() {
         let frames = idle(Pane::Executions, width, height);
         check_written_exactly_when_changed(&frames);
         check_polls_write_nothing(&frames);
+        check_asked_exactly_when_changed(&frames);
         // Every running row's TIME moves each second: a frame a second, a few cells per row
         // (a cursor move and a digit or two; about 11 bytes a row when measured).
         let ticks: Vec<&Frame> = frames.iter().filter(|f| !f.poll).collect();

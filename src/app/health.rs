@@ -17,6 +17,9 @@ pub fn fresh_bound(period: Duration) -> Duration {
     period * 2
 }
 
+/// Data older than this many poll periods is stale.
+pub const STALE_AFTER: u32 = 3;
+
 /// Whether data of this age is past its fresh bound: the screen then shows its exact age.
 pub fn is_late(age: Duration, period: Duration) -> bool {
     age >= fresh_bound(period)
@@ -142,7 +145,7 @@ impl BackendState {
 
     /// Data is stale when the last read failed or when it is older than three poll periods.
     pub fn is_stale(&self, now: Timestamp, period: Duration) -> bool {
-        self.error.is_some() || self.age(now).is_some_and(|age| age > period * 3)
+        self.error.is_some() || self.age(now).is_some_and(|age| age > period * STALE_AFTER)
     }
 }
 

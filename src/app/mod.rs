@@ -3,6 +3,7 @@
 
 mod batch;
 mod bulk_start;
+mod clock;
 mod cursor;
 mod dialog;
 mod filter;
@@ -23,11 +24,12 @@ use crossterm::event::KeyEvent;
 use jiff::Timestamp;
 
 pub use bulk_start::{BulkStartDialog, StartOutcome};
+pub use clock::Clock;
 pub use cursor::Cursor;
 pub use dialog::{BatchDialog, DecisionDialog, Dialog, GateResult, StartDialog, StartPhase};
 pub use filter::{Filter, SavedFilter};
 pub use form::{Field, FieldKind, Focus, Form};
-pub use health::{BackendState, Health, fresh_bound, is_late};
+pub use health::{BackendState, Health, STALE_AFTER, fresh_bound, is_late};
 pub use keymap::{Action, Key, Keymap};
 pub use logs::LogView;
 pub use notify::Alerts;
@@ -215,8 +217,9 @@ pub struct App {
     pub now: Timestamp,
     /// The time the screen tells ages, durations and countdowns from: it moves on clock
     /// ticks (see [`App::update`]), so a reply landing between two ticks redraws what it
-    /// changed, not every running duration that moved since the tick.
-    pub clock: Timestamp,
+    /// changed, not every running duration that moved since the tick. It also knows when
+    /// the last frame's times move, so a tick before then draws nothing.
+    pub clock: Clock,
     pub page: usize,
     pub should_quit: bool,
     /// Something visible changed since the last frame.
@@ -271,7 +274,7 @@ impl App {
             frozen: false,
             held: Vec::new(),
             now: Timestamp::UNIX_EPOCH,
-            clock: Timestamp::UNIX_EPOCH,
+            clock: Clock::new(Timestamp::UNIX_EPOCH),
             page: 10,
             should_quit: false,
             dirty: true,
@@ -435,7 +438,8 @@ impl App {
     /// The flash message, while it is recent.
     pub fn visible_flash(&self) -> Option<&Flash> {
         self.flash.as_ref().filter(|f| {
-            Duration::try_from(self.clock.duration_since(f.at)).is_ok_and(|d| d < FLASH_FOR)
+            self.clock.changes_at(f.at + FLASH_FOR);
+            Duration::try_from(self.clock.now().duration_since(f.at)).is_ok_and(|d| d < FLASH_FOR)
         })
     }
 }

@@ -23,9 +23,9 @@ impl App {
         self.now = now;
         // The screen's clock follows the ticks; without them (a stalled loop, a test) it
         // catches up once a tick's time has passed.
-        let since = Duration::try_from(now.duration_since(self.clock)).ok();
+        let since = Duration::try_from(now.duration_since(self.clock.now())).ok();
         if matches!(msg, Msg::Tick) || since.is_none_or(|d| d >= super::TICK) {
-            self.clock = now;
+            self.clock.set(now);
         }
         let mut effects = Vec::new();
         match msg {
@@ -35,8 +35,8 @@ impl App {
             }
             Msg::Key(_) => {}
             Msg::Reply(reply) => self.on_reply(reply, &mut effects),
-            // Ages, durations and countdowns are drawn relative to `now`.
-            Msg::Tick => self.dirty = true,
+            // Whether a time on screen moved is asked below, whatever the message.
+            Msg::Tick => {}
             Msg::Resize { height, .. } => {
                 self.page = usize::from(height.saturating_sub(6)).max(1);
                 self.dirty = true;
@@ -49,6 +49,8 @@ impl App {
                 self.on_reply(reply, &mut effects);
             }
         }
+        // Ages, durations and countdowns drawn in the last frame read differently now.
+        self.dirty |= self.clock.moved();
         self.rebuild_views();
         self.sync_selection(&mut effects);
         effects
@@ -663,7 +665,7 @@ impl App {
             Payload::Execution(_, r) => (Read::Execution, r.as_ref().map(|_| ())),
             _ => return false,
         };
-        let (now, clock, period) = (self.now, self.clock, self.intervals.lists);
+        let (now, clock, period) = (self.now, self.clock.now(), self.intervals.lists);
         let Some(b) = self.backends.iter_mut().find(|b| b.name == reply.backend) else {
             return false;
         };

@@ -76,9 +76,9 @@ fn row<'a>(
     very_wide: bool,
 ) -> Vec<Cell<'a>> {
     let (state, style) = gate_state(app, theme, a);
-    let overdue = a.deadline.is_some_and(|d| d < app.clock);
+    let overdue = a.deadline.is_some_and(|d| app.clock.is_past(d));
     let deadline = Span::styled(
-        countdown(app.clock, a.deadline),
+        countdown(&app.clock, a.deadline),
         if overdue {
             theme.status(ExecStatus::Failed)
         } else {
@@ -96,7 +96,7 @@ fn row<'a>(
         Cell::from(clean(&a.pipeline_name).into_owned()),
         Cell::from(format!("{} / {}", clean(&a.stage), clean(&a.step))),
         Cell::from(deadline),
-        Cell::from(ago(app.clock, a.created)),
+        Cell::from(ago(&app.clock, a.created)),
     ];
     if wide {
         cells.insert(3, Cell::from(clean(&a.project).into_owned()));

@@ -46,7 +46,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
             None => e.result.status.clone(),
         };
         let mut cells = vec![
-            Cell::from(ago(app.clock, Some(e.time))),
+            Cell::from(ago(&app.clock, Some(e.time))),
             Cell::from(e.action.clone()),
             Cell::from(clean(&e.target.name).into_owned()),
             Cell::from(Span::styled(clean(&result).into_owned(), result_style)),

@@ -7,7 +7,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::{Age, data_age};
+use super::format::{Age, age_of_data, data_age};
 use super::theme::Theme;
 use crate::app::{Action, App, Health, Pane, View, is_late};
 use crate::sanitize::clean;
@@ -130,7 +130,7 @@ fn backends_line<'a>(app: &App, theme: &Theme, detail: Detail) -> Line<'a> {
     let mut spans = Vec::new();
     for b in &app.backends {
         let health = b.health();
-        let stale = b.last_ok.is_some() && b.is_stale(app.clock, app.intervals.lists);
+        let stale = b.last_ok.is_some() && b.is_stale(app.clock.now(), app.intervals.lists);
         let dot = match health {
             Health::Ok => "●",
             Health::Connecting => "○",
@@ -159,7 +159,10 @@ fn backends_line<'a>(app: &App, theme: &Theme, detail: Detail) -> Line<'a> {
                 theme.warn().add_modifier(Modifier::REVERSED),
             ));
         }
-        if let Some(age) = b.age(app.clock) {
+        if let Some(age) = b
+            .last_ok
+            .map(|read| age_of_data(&app.clock, read, app.intervals.lists))
+        {
             let text = format!(" · {} ago", Age(age));
             if stale {
                 spans.push(Span::styled(format!("{text} STALE"), theme.warn()));
@@ -179,7 +182,12 @@ fn backends_line<'a>(app: &App, theme: &Theme, detail: Detail) -> Line<'a> {
 /// `updated <20s ago`: the age of the oldest data on screen (a backend that has not
 /// answered yet does not count), so it is never fresher than what it describes.
 fn updated<'a>(app: &App, theme: &Theme) -> Line<'a> {
-    let oldest = app.backends.iter().filter_map(|b| b.age(app.clock)).max();
+    let oldest = app
+        .backends
+        .iter()
+        .filter_map(|b| b.last_ok)
+        .map(|read| age_of_data(&app.clock, read, app.intervals.lists))
+        .max();
     let frozen = if app.frozen { "frozen · " } else { "" };
     match oldest {
         Some(age) => Line::styled(

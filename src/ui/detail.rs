@@ -86,7 +86,7 @@ fn pipeline_lines<'a>(app: &'a App, theme: &Theme, p: &'a Pipeline) -> Vec<Line<
             Span::raw(format!(
                 "  {}  {}  {}",
                 e.run_number.map(|n| format!("#{n}")).unwrap_or_default(),
-                ago(app.clock, e.started),
+                ago(&app.clock, e.started),
                 clean(&e.triggered_by)
             )),
         ]));
@@ -168,9 +168,9 @@ fn header_lines<'a>(app: &App, theme: &Theme, e: &'a Execution) -> Vec<Line<'a>>
             "started",
             format!(
                 "{}  by {}  ·  took {}",
-                ago(app.clock, e.started),
+                ago(&app.clock, e.started),
                 clean(&e.triggered_by),
-                duration(app.clock, e.started, e.ended)
+                duration(&app.clock, e.started, e.ended)
             ),
         ),
     ];
@@ -234,7 +234,7 @@ fn stage_lines<'a>(app: &App, theme: &Theme, stages: &'a [Stage], lines: &mut Ve
         .unwrap_or(0)
         .min(36);
     for stage in stages {
-        let time = duration(app.clock, stage.started, stage.ended);
+        let time = duration(&app.clock, stage.started, stage.ended);
         lines.push(tree_row(
             theme,
             name_width,
@@ -245,7 +245,7 @@ fn stage_lines<'a>(app: &App, theme: &Theme, stages: &'a [Stage], lines: &mut Ve
             vec![],
         ));
         for step in &stage.steps {
-            let time = duration(app.clock, step.started, step.ended);
+            let time = duration(&app.clock, step.started, step.ended);
             let mut extra = vec![Span::styled(
                 format!("  {}", clean(&step.kind)),
                 theme.dim(),
@@ -293,7 +293,7 @@ fn gate_lines<'a>(app: &App, theme: &Theme, a: &'a Approval, lines: &mut Vec<Lin
         "approvers",
         format!("{approvers}  (needs {})", a.min_count.max(1)),
     ));
-    lines.push(field(theme, "deadline", countdown(app.clock, a.deadline)));
+    lines.push(field(theme, "deadline", countdown(&app.clock, a.deadline)));
     if let Some(env) = &a.environment {
         lines.push(field(theme, "environment", clean(env).into_owned()));
     }

@@ -341,8 +341,8 @@ fn decision(f: &mut Frame, app: &App, theme: &Theme, d: &DecisionDialog) {
             "deadline",
             format!(
                 "{}  (opened {})",
-                countdown(app.clock, a.deadline),
-                ago(app.clock, a.created)
+                countdown(&app.clock, a.deadline),
+                ago(&app.clock, a.created)
             ),
         ),
     ]

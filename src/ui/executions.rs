@@ -70,8 +70,8 @@ fn row<'a>(app: &App, theme: &Theme, e: &'a Execution, wide: bool, many: bool) -
         } else {
             String::new()
         }),
-        Cell::from(duration(app.clock, e.started, e.ended)),
-        Cell::from(ago(app.clock, e.started)),
+        Cell::from(duration(&app.clock, e.started, e.ended)),
+        Cell::from(ago(&app.clock, e.started)),
     ];
     if wide {
         cells.insert(2, Cell::from(clean(&e.project).into_owned()));

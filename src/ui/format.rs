@@ -7,7 +7,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::app::{fresh_bound, is_late};
+use crate::app::{Clock, STALE_AFTER, fresh_bound, is_late};
 use crate::domain::{Compact, Status};
 use crate::sanitize::clean;
 
@@ -15,10 +15,49 @@ fn between(from: Timestamp, to: Timestamp) -> Duration {
     Duration::try_from(to.duration_since(from)).unwrap_or(Duration::ZERO)
 }
 
+/// The steps, in seconds, in which an [`Age`] of `s` seconds reads: it shows seconds, then
+/// minutes, then (beyond a day) hours.
+fn age_step(s: u64) -> u64 {
+    match s {
+        0..60 => 1,
+        60..86400 => 60,
+        _ => 3600,
+    }
+}
+
+/// The same for [`Compact`], which shows seconds for the first hour.
+fn compact_step(s: u64) -> u64 {
+    match s {
+        0..3600 => 1,
+        3600..86400 => 60,
+        _ => 3600,
+    }
+}
+
+/// The time from `from` to the clock, telling the clock when a text that shows it in
+/// `step`s next reads differently: at the next whole step.
+fn since(clock: &Clock, from: Timestamp, step: fn(u64) -> u64) -> Duration {
+    let elapsed = between(from, clock.now());
+    let s = elapsed.as_secs();
+    let next = (s / step(s) + 1) * step(s);
+    clock.changes_at(from + Duration::from_secs(next));
+    elapsed
+}
+
+/// The time from the clock to `to`, telling the clock when a text that shows it in
+/// `step`s next reads differently: once less than its whole steps are left.
+fn until(clock: &Clock, to: Timestamp, step: fn(u64) -> u64) -> Duration {
+    let left = between(clock.now(), to);
+    let s = left.as_secs();
+    let whole = s / step(s) * step(s);
+    clock.changes_at(to - Duration::from_secs(whole) + Duration::from_nanos(1));
+    left
+}
+
 /// `45s ago`, `12m ago`, `3h05m ago`, or `-` when unknown.
-pub fn ago(now: Timestamp, at: Option<Timestamp>) -> String {
+pub fn ago(clock: &Clock, at: Option<Timestamp>) -> String {
     match at {
-        Some(at) => format!("{} ago", Age(between(at, now))),
+        Some(at) => format!("{} ago", Age(since(clock, at, age_step))),
         None => "-".into(),
     }
 }
@@ -39,6 +78,18 @@ impl fmt::Display for Age {
     }
 }
 
+/// How old data read at `read` is, telling the clock when what the status bar says of it
+/// moves: when it turns late, when it turns stale, and, once late, as its age reads.
+pub fn age_of_data(clock: &Clock, read: Timestamp, period: Duration) -> Duration {
+    clock.changes_at(read + fresh_bound(period));
+    clock.changes_at(read + STALE_AFTER * period + Duration::from_nanos(1));
+    let age = between(read, clock.now());
+    if is_late(age, period) {
+        since(clock, read, age_step);
+    }
+    age
+}
+
 /// The age of data read every `period`: `<20s` while it is within two periods (one read
 /// may take up to a period), so a dashboard whose reads keep arriving shows a text that
 /// does not move; its exact age once reads are late.
@@ -51,19 +102,20 @@ pub fn data_age(age: Duration, period: Duration) -> String {
 }
 
 /// Run time: to the end, or to now while still running.
-pub fn duration(now: Timestamp, start: Option<Timestamp>, end: Option<Timestamp>) -> String {
-    match start {
-        Some(start) => Compact(between(start, end.unwrap_or(now))).to_string(),
-        None => "-".into(),
+pub fn duration(clock: &Clock, start: Option<Timestamp>, end: Option<Timestamp>) -> String {
+    match (start, end) {
+        (Some(start), Some(end)) => Compact(between(start, end)).to_string(),
+        (Some(start), None) => Compact(since(clock, start, compact_step)).to_string(),
+        (None, _) => "-".into(),
     }
 }
 
 /// Time left before a deadline, to the second only in its last minute: `in 23h59m`,
 /// `in 12m`, `in 45s`, or `overdue 2m`.
-pub fn countdown(now: Timestamp, deadline: Option<Timestamp>) -> String {
+pub fn countdown(clock: &Clock, deadline: Option<Timestamp>) -> String {
     match deadline {
-        Some(d) if d >= now => format!("in {}", Age(between(now, d))),
-        Some(d) => format!("overdue {}", Age(between(d, now))),
+        Some(d) if d >= clock.now() => format!("in {}", Age(until(clock, d, age_step))),
+        Some(d) => format!("overdue {}", Age(since(clock, d, age_step))),
         None => "-".into(),
     }
 }
@@ -116,15 +168,53 @@ mod tests {
     fn relative_times() {
         let t0: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
         let t1 = t0 + jiff::SignedDuration::from_secs(192);
-        assert_eq!(ago(t1, Some(t0)), "3m ago");
-        assert_eq!(duration(t1, Some(t0), None), "3m12s");
-        assert_eq!(countdown(t0, Some(t1)), "in 3m");
-        assert_eq!(countdown(t1, Some(t0)), "overdue 3m");
+        let (c0, c1) = (Clock::new(t0), Clock::new(t1));
+        assert_eq!(ago(&c1, Some(t0)), "3m ago");
+        assert_eq!(duration(&c1, Some(t0), None), "3m12s");
+        assert_eq!(countdown(&c0, Some(t1)), "in 3m");
+        assert_eq!(countdown(&c1, Some(t0)), "overdue 3m");
         assert_eq!(
-            countdown(t1, Some(t1 + jiff::SignedDuration::from_secs(45))),
+            countdown(&c1, Some(t1 + jiff::SignedDuration::from_secs(45))),
             "in 45s"
         );
-        assert_eq!(ago(t1, None), "-");
+        assert_eq!(ago(&c1, None), "-");
+    }
+
+    /// The moment a text tells its clock is the first at which it reads differently: not
+    /// later (the screen would show a stale time), not earlier (a frame for nothing).
+    #[test]
+    fn each_time_text_says_exactly_when_it_next_changes() {
+        let origin: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
+        type Text<'a> = &'a dyn Fn(&Clock) -> String;
+        let texts: [(&str, Text); 4] = [
+            ("ago", &|c| ago(c, Some(origin))),
+            ("running", &|c| duration(c, Some(origin), None)),
+            ("countdown", &|c| countdown(c, Some(origin))),
+            ("ended", &|c| duration(c, Some(origin), Some(origin))),
+        ];
+        let seconds = (0..130)
+            .chain(3590..3610)
+            .chain(86390..86410)
+            .chain([7321, 90061, 200000]);
+        for s in seconds {
+            for nanos in [0, 300_000_000, 999_999_999] {
+                for sign in [1, -1] {
+                    let offset = jiff::SignedDuration::new(s, nanos) * sign;
+                    for (what, text) in texts {
+                        let clock = Clock::new(origin + offset);
+                        let shown = text(&clock);
+                        let Some(next) = clock.next() else {
+                            assert_eq!(what, "ended", "{what} at {offset:?} never changes");
+                            continue;
+                        };
+                        let at = |t: Timestamp| text(&Clock::new(t));
+                        let just_before = next - jiff::SignedDuration::from_nanos(1);
+                        assert_eq!(at(just_before), shown, "{what} at {offset:?}: early");
+                        assert_ne!(at(next), shown, "{what} at {offset:?}: {next} is late");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

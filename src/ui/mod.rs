@@ -26,6 +26,8 @@ use crate::sanitize::clean;
 pub use theme::Theme;
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
+    // What this frame draws says again when its times move (see `app::Clock`).
+    app.clock.forget();
     let [head, body, status, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),

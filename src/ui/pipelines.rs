@@ -64,7 +64,7 @@ fn row<'a>(app: &App, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool) ->
         Cell::from(clean(&p.name).into_owned()),
         Cell::from(clean(&p.project).into_owned()),
         Cell::from(last),
-        Cell::from(ago(app.clock, p.last_run)),
+        Cell::from(ago(&app.clock, p.last_run)),
     ];
     if wide {
         if many {
