@@ -3,6 +3,7 @@
 # (release profile), then runs each in turn. Figures only; nothing is asserted about time.
 # `terminal` and `pty` need tmux; `pty` reports its `watch` figures as not measured without
 # watch, curl or jq, and `argo_list` its Python side without python3 and venv.
+# `idle_instructions` (a script, not a cargo bench) needs valgrind.
 #
 #     bash benches/run.sh            # every benchmark
 #     bash benches/run.sh render     # some of them
@@ -11,14 +12,20 @@ cd "$(dirname "$0")/.."
 
 benches=("$@")
 if [ ${#benches[@]} -eq 0 ]; then
-  benches=(render batch terminal pty polling argo_list)
+  benches=(render batch terminal pty polling argo_list idle_instructions)
 fi
 flags=()
-for b in "${benches[@]}"; do flags+=(--bench "$b"); done
+for b in "${benches[@]}"; do
+  [ "$b" = idle_instructions ] || flags+=(--bench "$b")
+done
 
-cargo bench --quiet --no-run "${flags[@]}"
+[ ${#flags[@]} -eq 0 ] || cargo bench --quiet --no-run "${flags[@]}"
 for b in "${benches[@]}"; do
   echo "== $b"
-  cargo bench --quiet --bench "$b"
+  if [ "$b" = idle_instructions ]; then
+    bash benches/idle_instructions.sh
+  else
+    cargo bench --quiet --bench "$b"
+  fi
   echo
 done
