@@ -209,8 +209,16 @@ mod tests {
                         };
                         let at = |t: Timestamp| text(&Clock::new(t));
                         let just_before = next - jiff::SignedDuration::from_nanos(1);
-                        assert_eq!(at(just_before), shown, "{what} at {offset:?}: early");
-                        assert_ne!(at(next), shown, "{what} at {offset:?}: {next} is late");
+                        assert_eq!(
+                            at(just_before),
+                            shown,
+                            "{what} at {offset:?}: moves before {next}"
+                        );
+                        assert_ne!(
+                            at(next),
+                            shown,
+                            "{what} at {offset:?}: still the same at {next}"
+                        );
                     }
                 }
             }
