@@ -7,7 +7,7 @@ use std::cell::Cell;
 
 use jiff::Timestamp;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Clock {
     now: Timestamp,
     /// The earliest change the last frame drawn will show, if any of its text moves.
