@@ -354,9 +354,12 @@ impl TaskState {
                     .filter(|e| e.status.status == ExecStatus::Waiting)
                     .map(|e| e.id.clone())
                     .collect();
-                if let Some(before) = self.waiting.replace(waiting.clone())
-                    && before != waiting
-                {
+                let changed = self
+                    .waiting
+                    .as_ref()
+                    .is_some_and(|before| *before != waiting);
+                self.waiting = Some(waiting);
+                if changed {
                     self.schedule.poke(Resource::Approvals, now);
                 }
             }

@@ -1,6 +1,8 @@
 //! The frame around the panes: tab header, status bar (backend health, data age, flash) and
 //! the key-hint footer generated from the keymap.
 
+use std::time::Duration;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -9,7 +11,7 @@ use ratatui::widgets::Paragraph;
 
 use super::format::{Age, age_of_data, data_age};
 use super::theme::Theme;
-use crate::app::{Action, App, Health, Pane, View, is_late};
+use crate::app::{Action, App, BackendState, Health, Pane, View, is_late};
 use crate::sanitize::clean;
 use crate::service::Feed;
 
@@ -159,10 +161,7 @@ fn backends_line<'a>(app: &App, theme: &Theme, detail: Detail) -> Line<'a> {
                 theme.warn().add_modifier(Modifier::REVERSED),
             ));
         }
-        if let Some(age) = b
-            .last_ok
-            .map(|read| age_of_data(&app.clock, read, app.intervals.lists))
-        {
+        if let Some(age) = data_age_of(app, b) {
             let text = format!(" · {} ago", Age(age));
             if stale {
                 spans.push(Span::styled(format!("{text} STALE"), theme.warn()));
@@ -179,14 +178,19 @@ fn backends_line<'a>(app: &App, theme: &Theme, detail: Detail) -> Line<'a> {
     Line::from(spans)
 }
 
+/// How old a backend's data is, once it answered (see [`age_of_data`]).
+fn data_age_of(app: &App, b: &BackendState) -> Option<Duration> {
+    b.last_ok
+        .map(|read| age_of_data(&app.clock, read, app.intervals.lists))
+}
+
 /// `updated <20s ago`: the age of the oldest data on screen (a backend that has not
 /// answered yet does not count), so it is never fresher than what it describes.
 fn updated<'a>(app: &App, theme: &Theme) -> Line<'a> {
     let oldest = app
         .backends
         .iter()
-        .filter_map(|b| b.last_ok)
-        .map(|read| age_of_data(&app.clock, read, app.intervals.lists))
+        .filter_map(|b| data_age_of(app, b))
         .max();
     let frozen = if app.frozen { "frozen · " } else { "" };
     match oldest {
