@@ -83,7 +83,7 @@ pub struct Inputs {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
     pub ok: bool,
-    /// `started`, `approved`, `rejected`, `approved, more approvals needed`, or the error kind.
+    /// `started`, `approved`, `rejected`, `approved (more approvals needed)`, or the error kind.
     pub status: String,
     pub error: Option<String>,
 }
@@ -220,7 +220,7 @@ impl Entry {
             result: match result {
                 Ok(outcome) => Outcome {
                     ok: true,
-                    status: outcome_status(outcome).into(),
+                    status: outcome.label().into(),
                     error: None,
                 },
                 Err(e) => error_outcome(e),
@@ -236,14 +236,6 @@ impl Outcome {
             self.status = format!("started ({raw})");
         }
         self
-    }
-}
-
-pub fn outcome_status(outcome: &DecisionOutcome) -> &'static str {
-    match outcome {
-        DecisionOutcome::Approved => "approved",
-        DecisionOutcome::Rejected => "rejected",
-        DecisionOutcome::StillWaiting => "approved, more approvals needed",
     }
 }
 

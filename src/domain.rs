@@ -9,6 +9,11 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+pub mod order;
+mod preview;
+
+pub use preview::RequestPreview;
+
 /// The configured name of a backend (`[[backend]] name = ...`); shared, cheap to clone.
 pub type BackendName = Arc<str>;
 
@@ -359,6 +364,27 @@ pub enum DecisionOutcome {
     Rejected,
     /// Approval recorded, but more approvers are required.
     StillWaiting,
+}
+
+impl DecisionOutcome {
+    /// The words a person reads: the status line, the batch results, the CLI's text
+    /// output and the audit log.
+    pub fn label(&self) -> &'static str {
+        match self {
+            DecisionOutcome::Approved => "approved",
+            DecisionOutcome::Rejected => "rejected",
+            DecisionOutcome::StillWaiting => "approved (more approvals needed)",
+        }
+    }
+
+    /// The word a script reads: `outcome` in the CLI's JSON.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DecisionOutcome::Approved => "approved",
+            DecisionOutcome::Rejected => "rejected",
+            DecisionOutcome::StillWaiting => "approved_more_needed",
+        }
+    }
 }
 
 /// Everything that can go wrong talking to a backend, already phrased for a person.

@@ -145,7 +145,7 @@ fn start_dialog_with_preview_on_production() {
         let Some(flightdeck::app::Dialog::Start(d)) = &app.dialog else {
             panic!()
         };
-        let preview = flightdeck::backend::http::RequestPreview {
+        let preview = flightdeck::domain::RequestPreview {
             method: "POST".into(),
             url: "https://app.harness.io/gateway/pipeline/api/pipeline/execute/deploy_api?accountIdentifier=acc&orgIdentifier=default&projectIdentifier=payments&moduleType=cd".into(),
             headers: vec![("x-api-key".into(), "***".into()), ("Content-Type".into(), "application/yaml".into())],

@@ -109,7 +109,7 @@ impl App {
         } else {
             self.decided
                 .get(&key)
-                .map(|o| format!("already {} here", crate::audit::outcome_status(o)))
+                .map(|o| format!("already {} here", o.label()))
         }
     }
 

@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::dialog::{Dialog, NOTES, variable_field};
 use super::form::{Field, FieldKind, Focus, Form, FormEvent};
 use super::{App, Effect, FlashLevel};
-use crate::backend::http::RequestPreview;
+use crate::domain::RequestPreview;
 use crate::domain::{
     BackendError, ItemKey, Pipeline, StartForm, StartRequest, StartResult, VarKind,
 };

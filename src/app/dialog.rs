@@ -3,7 +3,7 @@
 //! dialog.
 
 use super::form::{Field, FieldKind, Form};
-use crate::backend::http::RequestPreview;
+use crate::domain::RequestPreview;
 use crate::domain::{
     Approval, BackendError, Decision, DecisionAction, DecisionOutcome, Pipeline, StartForm,
     StartRequest, VarKind, VariableSpec,
@@ -194,11 +194,7 @@ impl GateResult {
         match self {
             GateResult::Skipped(why) => format!("skipped: {why}"),
             GateResult::Sent => "sending…".into(),
-            GateResult::Done(Ok(DecisionOutcome::Approved)) => "approved".into(),
-            GateResult::Done(Ok(DecisionOutcome::Rejected)) => "rejected".into(),
-            GateResult::Done(Ok(DecisionOutcome::StillWaiting)) => {
-                "approved (more approvals needed)".into()
-            }
+            GateResult::Done(Ok(outcome)) => outcome.label().into(),
             GateResult::Done(Err(e)) => match e {
                 BackendError::Conflict(_) => "already decided by someone else".into(),
                 BackendError::NotAuthorized(_) | BackendError::Unauthenticated(_) => {

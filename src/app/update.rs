@@ -11,6 +11,7 @@ use super::{App, DetailData, Effect, FlashLevel, Msg, Pane, View};
 use crate::audit;
 use crate::domain::{
     Approval, BackendError, BackendName, DecisionAction, DecisionOutcome, Execution, Pipeline,
+    order,
 };
 use crate::sanitize::clean;
 use crate::service::{Command, Payload, Reply, Resource};
@@ -434,11 +435,7 @@ impl App {
                 &mut self.pipelines,
                 list,
                 |p| p.backend == backend,
-                |all| {
-                    all.sort_by(|a, b| {
-                        (&a.backend, &a.project, &a.name).cmp(&(&b.backend, &b.project, &b.name))
-                    })
-                },
+                order::pipelines,
             ),
             Payload::Executions(Ok(list)) => {
                 self.watch_executions(&list, effects);
@@ -446,7 +443,7 @@ impl App {
                     &mut self.executions,
                     list,
                     |e| e.backend == backend,
-                    sort_executions,
+                    order::executions,
                 )
             }
             Payload::Approvals(Ok(list)) => {
@@ -456,7 +453,7 @@ impl App {
                     &mut self.approvals,
                     list,
                     |a| a.backend == backend,
-                    |all| all.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id))),
+                    order::approvals,
                 );
                 // A decided gate the backend no longer lists needs no marker any more.
                 let listed: std::collections::HashSet<_> =
@@ -471,7 +468,10 @@ impl App {
                 // These sets only shrink here: a length tells whether one did.
                 changed || settled != (self.decided.len(), self.unsure.len(), self.marks.len())
             }
-            Payload::Execution(exec, result) => {
+            Payload::Execution(exec, mut result) => {
+                if let Ok(detail) = &mut result {
+                    order::approvals(&mut detail.approvals);
+                }
                 let mut changed = true;
                 if let Ok(detail) = &result {
                     self.watch_executions(std::slice::from_ref(&detail.execution), effects);
@@ -619,10 +619,7 @@ impl App {
             clean(&approval.step)
         );
         match result {
-            Ok(outcome) => self.flash(
-                FlashLevel::Success,
-                format!("{}: {what}", outcome_label(&outcome)),
-            ),
+            Ok(outcome) => self.flash(FlashLevel::Success, format!("{}: {what}", outcome.label())),
             Err(err) => {
                 let hint = if self.unsure.contains(&approval.key()) {
                     " — outcome unknown, re-reading the gate before any retry"
@@ -820,7 +817,7 @@ fn replace_rows<T: PartialEq>(
     of_backend: impl Fn(&T) -> bool,
     sort: impl Fn(&mut [T]),
 ) -> bool {
-    // The sorts are stable, so one backend's rows sorted alone come in the order they
+    // The orders are total, so one backend's rows sorted alone come in the order they
     // take among everyone's.
     sort(&mut fresh);
     if all.iter().filter(|r| of_backend(r)).eq(fresh.iter()) {
@@ -830,24 +827,6 @@ fn replace_rows<T: PartialEq>(
     all.append(&mut fresh);
     sort(all);
     true
-}
-
-fn sort_executions(list: &mut [Execution]) {
-    // Newest first; executions without a start time (queued) on top.
-    list.sort_by(|a, b| match (a.started, b.started) {
-        (None, None) => a.id.cmp(&b.id),
-        (None, Some(_)) => std::cmp::Ordering::Less,
-        (Some(_), None) => std::cmp::Ordering::Greater,
-        (Some(x), Some(y)) => y.cmp(&x).then_with(|| a.id.cmp(&b.id)),
-    });
-}
-
-pub fn outcome_label(outcome: &DecisionOutcome) -> &'static str {
-    match outcome {
-        DecisionOutcome::Approved => "approved",
-        DecisionOutcome::Rejected => "rejected",
-        DecisionOutcome::StillWaiting => "approved (more approvals needed)",
-    }
 }
 
 /// Ctrl-Y: copy the previewed request as curl.

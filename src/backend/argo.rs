@@ -60,9 +60,10 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 use url::Url;
 
-use crate::backend::http::{self, HttpClient, HttpOptions, RequestPreview};
+use crate::backend::http::{self, HttpClient, HttpOptions};
 use crate::backend::{Backend, Result};
 use crate::config::ArgoEvent;
+use crate::domain::RequestPreview;
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionAction, DecisionOutcome,
     ExecRef, ExecStatus, Execution, ExecutionDetail, LogLine, Pipeline, StartForm, StartRequest,
@@ -355,10 +356,11 @@ impl ArgoBackend {
         Ok((all, version))
     }
 
-    /// Executions newest first, marked waiting where gates were last seen.
+    /// Executions marked waiting where gates were last seen (unsorted: the display order is
+    /// `domain::order`'s).
     fn executions_of<'a>(&self, workflows: impl Iterator<Item = &'a Workflow>) -> Vec<Execution> {
         let gates = self.gates();
-        let mut list: Vec<Execution> = workflows
+        workflows
             .map(|w| {
                 let waiting = gates
                     .by_workflow
@@ -367,9 +369,7 @@ impl ArgoBackend {
                     .unwrap_or(0);
                 map::execution(&self.name, w, waiting)
             })
-            .collect();
-        list.sort_by(|a, b| b.started.cmp(&a.started).then_with(|| a.id.cmp(&b.id)));
-        list
+            .collect()
     }
 
     /// Remembers which Running workflows have gates; all others have none.
@@ -701,12 +701,11 @@ impl Backend for ArgoBackend {
             .buffer_unordered(DETAIL_CONCURRENCY)
             .try_collect()
             .await?;
-        let mut approvals: Vec<Approval> = complete
+        let approvals: Vec<Approval> = complete
             .iter()
             .chain(&expanded)
             .flat_map(|w| map::approvals(&self.name, w))
             .collect();
-        approvals.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
         self.remember_gates(&approvals);
         Ok(approvals)
     }

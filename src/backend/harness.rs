@@ -47,8 +47,9 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::backend::decoded::Decoded;
-use crate::backend::http::{self, HttpClient, HttpOptions, RequestPreview};
+use crate::backend::http::{self, HttpClient, HttpOptions};
 use crate::backend::{Backend, Result};
+use crate::domain::RequestPreview;
 use crate::domain::{
     Approval, ApproverInput, BackendError, BackendKind, BackendName, Decision, DecisionAction,
     DecisionOutcome, ExecRef, Execution, ExecutionDetail, Pipeline, StartForm, StartRequest,
@@ -688,17 +689,9 @@ impl Backend for HarnessBackend {
     }
 
     async fn list_executions(&self) -> Result<Vec<Execution>> {
-        let mut executions = self
-            .per_project(|project| self.executions_of(project))
-            .await?;
-        // Newest first across projects. Queued runs have no start time yet and are the
-        // newest of all; the id keeps equal start times in a stable order.
-        executions.sort_by(|a, b| match (a.started, b.started) {
-            (None, Some(_)) => std::cmp::Ordering::Less,
-            (Some(_), None) => std::cmp::Ordering::Greater,
-            (x, y) => y.cmp(&x).then_with(|| a.id.cmp(&b.id)),
-        });
-        Ok(executions)
+        // Unsorted: the display order is `domain::order`'s.
+        self.per_project(|project| self.executions_of(project))
+            .await
     }
 
     async fn execution(&self, exec: &ExecRef) -> Result<ExecutionDetail> {
@@ -742,10 +735,7 @@ impl Backend for HarnessBackend {
     }
 
     async fn waiting_approvals(&self) -> Result<Vec<Approval>> {
-        let mut approvals = self.per_project(|project| self.waiting_in(project)).await?;
-        // Oldest first, as the approvals pane lists them; the id breaks ties stably.
-        approvals.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id)));
-        Ok(approvals)
+        self.per_project(|project| self.waiting_in(project)).await
     }
 
     async fn decide(&self, approval: &Approval, decision: &Decision) -> Result<DecisionOutcome> {

@@ -872,9 +872,7 @@ impl Backend for HarnessFgBackend {
                 Some((self.execution_of(e, ""), app_id))
             })
             .collect();
-        let mut approvals = self.approvals_of(&paused).await?;
-        approvals.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id)));
-        Ok(approvals)
+        self.approvals_of(&paused).await
     }
 
     async fn decide(&self, approval: &Approval, decision: &Decision) -> Result<DecisionOutcome> {

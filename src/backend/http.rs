@@ -87,16 +87,6 @@ pub struct Response {
     pub body: Vec<u8>,
 }
 
-/// The exact request a mutating action would send, for previews and the audit log. The
-/// credential is shown as `***`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestPreview {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
 /// Checks a configured base URL the way every client needs it: http(s), a host, room for
 /// path segments, and no query or fragment (paths are appended to it). `example` shows the
 /// user a correct one for this kind of backend.
@@ -112,23 +102,6 @@ pub fn check_base_url(base: &Url, example: &str) -> Result<(), BackendError> {
         )));
     }
     Ok(())
-}
-
-impl RequestPreview {
-    /// The same request as a shell command to paste. Secrets stay `***`: whoever runs it
-    /// puts their own key in.
-    pub fn to_curl(&self) -> String {
-        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
-        let mut out = format!("curl -X {} {}", self.method, quote(&self.url));
-        for (name, value) in &self.headers {
-            out.push_str(&format!(" \\\n  -H {}", quote(&format!("{name}: {value}"))));
-        }
-        if !self.body.is_empty() {
-            out.push_str(&format!(" \\\n  --data-binary {}", quote(&self.body)));
-        }
-        out.push('\n');
-        out
-    }
 }
 
 impl HttpClient {
@@ -983,24 +956,5 @@ mod properties {
             prop_assert!(e.chars().count() <= MAX_SERVER_TEXT);
             prop_assert!(!e.chars().any(char::is_control));
         }
-    }
-}
-
-#[cfg(test)]
-mod curl_tests {
-    use super::RequestPreview;
-
-    #[test]
-    fn curl_quotes_for_the_shell() {
-        let p = RequestPreview {
-            method: "POST".into(),
-            url: "https://h/x?a=1&b=2".into(),
-            headers: vec![("x-api-key".into(), "***".into())],
-            body: "name: it's\n".into(),
-        };
-        assert_eq!(
-            p.to_curl(),
-            "curl -X POST 'https://h/x?a=1&b=2' \\\n  -H 'x-api-key: ***' \\\n  --data-binary 'name: it'\\''s\n'\n"
-        );
     }
 }

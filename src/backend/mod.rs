@@ -36,7 +36,7 @@ pub trait Backend: Send + Sync {
 
     /// The exact request `start` would send (method, URL, headers with secrets as `***`,
     /// body), for the user to check before confirming. Sends nothing that changes anything.
-    async fn start_preview(&self, request: &StartRequest) -> Result<http::RequestPreview> {
+    async fn start_preview(&self, request: &StartRequest) -> Result<crate::domain::RequestPreview> {
         let _ = request;
         Err(crate::domain::BackendError::Unsupported(format!(
             "{} backends cannot preview a start yet",

@@ -2,9 +2,9 @@
 
 use super::json::DecisionJson;
 use super::{Failure, Global, target};
-use crate::audit::{Entry, outcome_status};
+use crate::audit::Entry;
 use crate::cli::DecideArgs;
-use crate::domain::{Approval, Decision, DecisionAction, DecisionOutcome, ExecutionDetail};
+use crate::domain::{Approval, Decision, DecisionAction, ExecutionDetail};
 
 /// The gate to decide: the one named, or the only one waiting.
 fn choose(detail: &ExecutionDetail, gate: Option<&str>) -> Result<Approval, Failure> {
@@ -135,17 +135,12 @@ pub async fn run(global: &Global, action: DecisionAction, args: DecideArgs) -> R
         gate: args.callback_id.is_none().then(|| gate.id.clone()),
         execution_id: exec.id.clone(),
         action: action.verb().into(),
-        outcome: match outcome {
-            DecisionOutcome::Approved => "approved",
-            DecisionOutcome::Rejected => "rejected",
-            DecisionOutcome::StillWaiting => "approved_more_needed",
-        }
-        .into(),
+        outcome: outcome.code().into(),
     };
     global.print(&out, || {
         format!(
             "{}: {} / {} in {}/{}/{}\n",
-            outcome_status(&outcome),
+            outcome.label(),
             gate.stage,
             gate.step,
             t.backend,

@@ -54,16 +54,17 @@ pub async fn run(global: &Global, what: ListWhat, only: Option<&str>) -> Result<
     let now = jiff::Timestamp::now();
     match what {
         ListWhat::Pipelines => {
+            crate::domain::order::pipelines(&mut pipelines);
             let json: Vec<PipelineJson> = pipelines.iter().map(Into::into).collect();
             global.print(&json, || pipeline_table(&pipelines));
         }
         ListWhat::Executions => {
-            executions.sort_by_key(|e| std::cmp::Reverse(e.started));
+            crate::domain::order::executions(&mut executions);
             let json: Vec<ExecutionJson> = executions.iter().map(Into::into).collect();
             global.print(&json, || execution_table(&executions, now));
         }
         ListWhat::Approvals => {
-            approvals.sort_by_key(|a| a.created);
+            crate::domain::order::approvals(&mut approvals);
             let json: Vec<GateJson> = approvals.iter().map(Into::into).collect();
             global.print(&json, || approval_table(&approvals, now));
         }

@@ -9,11 +9,12 @@ pub async fn run(global: &Global, text: &str) -> Result<(), Failure> {
     let t = target::Target::parse(text, "execution")?;
     let p = target::find(&loaded.backends, &t.backend)?;
     let exec = target::execution(&p.backend, &t).await?;
-    let detail = p
+    let mut detail = p
         .backend
         .execution(&exec)
         .await
         .map_err(|e| Failure::backend(&t.backend, &e))?;
+    crate::domain::order::approvals(&mut detail.approvals);
     global.print(&DetailJson::from(&detail), || render(&detail));
     Ok(())
 }

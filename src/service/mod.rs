@@ -101,7 +101,7 @@ pub enum Payload {
     },
     Preview {
         request: StartRequest,
-        result: Res<Box<crate::backend::http::RequestPreview>>,
+        result: Res<Box<crate::domain::RequestPreview>>,
     },
     Started {
         request: StartRequest,

@@ -255,7 +255,7 @@ fn start(f: &mut Frame, app: &App, theme: &Theme, d: &StartDialog) {
 /// The exact request, as the backend will send it, under the start form.
 fn preview_lines<'a>(
     theme: &Theme,
-    preview: Option<&Result<crate::backend::http::RequestPreview, String>>,
+    preview: Option<&Result<crate::domain::RequestPreview, String>>,
 ) -> Vec<Line<'a>> {
     const BODY_LINES: usize = 8;
     match preview {

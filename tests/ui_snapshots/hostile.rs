@@ -6,7 +6,7 @@
 
 use super::*;
 use flightdeck::app::Effect;
-use flightdeck::backend::http::RequestPreview;
+use flightdeck::domain::RequestPreview;
 use flightdeck::domain::*;
 use flightdeck::service::{Command, Reply};
 use ratatui::buffer::Buffer;

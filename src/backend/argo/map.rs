@@ -297,7 +297,7 @@ pub fn approvals(backend: &BackendName, workflow: &Workflow) -> Vec<Approval> {
         .iter()
         .find(|p| matches!(p.name.as_str(), "env" | "environment"))
         .and_then(|p| p.value.clone());
-    let mut gates: Vec<Approval> = nodes
+    nodes
         .values()
         .filter(|n| is_gate(n))
         .map(|node| {
@@ -332,9 +332,7 @@ pub fn approvals(backend: &BackendName, workflow: &Workflow) -> Vec<Approval> {
                 environment: environment.clone(),
             }
         })
-        .collect();
-    gates.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
-    gates
+        .collect()
 }
 
 /// What the gate asks: its parameters' descriptions, else its message, else its template.
@@ -408,7 +406,8 @@ mod tests {
 
     #[test]
     fn parallel_suspend_nodes_are_separate_gates() {
-        let gates = approvals(&"argo".into(), &waiting());
+        let mut gates = approvals(&"argo".into(), &waiting());
+        crate::domain::order::approvals(&mut gates);
         assert_eq!(gates.len(), 2);
         let first = &gates[0];
         assert_eq!(first.id, "release-kgfn7-4");
