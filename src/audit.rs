@@ -1,8 +1,9 @@
 //! The local audit log: one JSON line per mutating action (start, approve, reject) from the
 //! TUI or the CLI, appended to `audit.jsonl` in the XDG state directory.
 //!
-//! Entries are built from domain values only, after secret-typed inputs have been masked,
-//! so no key or secret variable can reach the file.
+//! Entries are built by the write path (`crate::write`) from domain values only, after
+//! secret-typed inputs have been masked, so no key or secret variable can reach the file;
+//! this module keeps the entry's shape and the file.
 
 use std::fs::OpenOptions;
 use std::io::{self, BufRead, Write};
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Approval, BackendError, Decision, DecisionOutcome, StartRequest, StartResult};
+use crate::domain::BackendError;
 
 /// `$FLIGHTDECK_AUDIT_LOG`, when set: where the log goes instead of the default.
 pub fn path_from_env() -> Option<PathBuf> {
@@ -88,154 +89,21 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-/// The local account: `$USER`/`$LOGNAME`, else the name of the real uid from
-/// `/etc/passwd` (cron jobs and containers often have no `$USER`), else `uid:N`.
-fn local_user() -> String {
-    if let Some(user) = ["USER", "LOGNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
-    {
-        return user;
-    }
-    let uid = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .and_then(|rest| rest.split_whitespace().next().map(str::to_string))
-        });
-    let Some(uid) = uid else {
-        return "unknown".into();
-    };
-    std::fs::read_to_string("/etc/passwd")
-        .ok()
-        .and_then(|passwd| {
-            passwd.lines().find_map(|line| {
-                let mut fields = line.split(':');
-                let name = fields.next()?;
-                (fields.nth(1)? == uid).then(|| name.to_string())
-            })
-        })
-        .unwrap_or_else(|| format!("uid:{uid}"))
-}
-
-fn error_outcome(err: &BackendError) -> Outcome {
-    Outcome {
-        ok: false,
-        status: "error".into(),
-        error: Some(err.to_string()),
-    }
-}
-
-impl Entry {
-    /// A start, with the names of secret-typed variables whose values must not be logged.
-    pub fn start(
-        source: &str,
-        backend: &str,
-        pipeline_name: &str,
-        request: &StartRequest,
-        secret_names: &[String],
-        result: &Result<StartResult, BackendError>,
-        now: Timestamp,
-    ) -> Entry {
-        let values = request
-            .values
-            .iter()
-            .map(|(name, value)| Value {
-                name: name.clone(),
-                value: if secret_names.contains(name) {
-                    MASK.into()
-                } else {
-                    value.clone()
-                },
-            })
-            .collect();
-        Entry {
-            time: now,
-            user: local_user(),
-            source: source.into(),
-            backend: backend.into(),
-            identity: None,
-            action: "start".into(),
-            target: Target {
-                project: request.project.clone(),
-                id: request.pipeline_id.clone(),
-                name: pipeline_name.into(),
-                execution: result.as_ref().ok().map(|r| r.execution_id.clone()),
-            },
-            inputs: Inputs {
-                values,
-                notes: request.notes.clone(),
-                comment: None,
-            },
-            result: match result {
-                Ok(r) => Outcome {
-                    ok: true,
-                    status: "started".into(),
-                    error: None,
-                }
-                .with_raw(&r.status.raw),
-                Err(e) => error_outcome(e),
-            },
-            request_id: None,
-        }
-    }
-
-    pub fn decision(
-        source: &str,
-        approval: &Approval,
-        decision: &Decision,
-        result: &Result<DecisionOutcome, BackendError>,
-        now: Timestamp,
-    ) -> Entry {
-        Entry {
-            time: now,
-            user: local_user(),
-            source: source.into(),
-            backend: approval.backend.to_string(),
-            identity: None,
-            action: decision.action.verb().into(),
-            target: Target {
-                project: approval.project.clone(),
-                id: approval.id.clone(),
-                name: format!(
-                    "{} · {} / {}",
-                    approval.pipeline_name, approval.stage, approval.step
-                ),
-                execution: Some(approval.execution_id.clone()),
-            },
-            inputs: Inputs {
-                values: decision
-                    .inputs
-                    .iter()
-                    .map(|(name, value)| Value {
-                        name: name.clone(),
-                        value: value.clone(),
-                    })
-                    .collect(),
-                notes: None,
-                comment: Some(decision.comment.clone()),
-            },
-            result: match result {
-                Ok(outcome) => Outcome {
-                    ok: true,
-                    status: outcome.label().into(),
-                    error: None,
-                },
-                Err(e) => error_outcome(e),
-            },
-            request_id: None,
-        }
-    }
-}
-
 impl Outcome {
-    fn with_raw(mut self, raw: &str) -> Self {
-        if !raw.is_empty() {
-            self.status = format!("started ({raw})");
+    pub fn ok(status: String) -> Outcome {
+        Outcome {
+            ok: true,
+            status,
+            error: None,
         }
-        self
+    }
+
+    pub fn error(err: &BackendError) -> Outcome {
+        Outcome {
+            ok: false,
+            status: "error".into(),
+            error: Some(err.to_string()),
+        }
     }
 }
 
@@ -276,7 +144,8 @@ pub fn read_recent(path: &Path, limit: usize) -> Vec<Entry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{ExecStatus, Status};
+    use crate::domain::{ExecStatus, StartRequest, StartResult, Status};
+    use crate::write::{Source, Writes};
 
     #[test]
     fn start_entries_mask_secret_inputs_and_round_trip() {
@@ -296,8 +165,7 @@ mod tests {
             status: Status::new(ExecStatus::Running, "RUNNING"),
         });
         let now: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
-        let entry = Entry::start(
-            "cli",
+        let entry = Writes::new("alice", Source::Cli, false, Vec::new()).start_entry(
             "prod",
             "Deploy",
             &request,

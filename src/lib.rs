@@ -15,3 +15,4 @@ pub mod service;
 pub mod sim;
 pub mod tui;
 pub mod ui;
+pub mod write;

@@ -213,6 +213,9 @@ pub struct App {
     /// `f`: list updates are held back while reading.
     pub frozen: bool,
     held: Vec<Reply>,
+    /// The write rules (read-only, confirmation, audit entries), with the local user read
+    /// once here.
+    pub writes: crate::write::Writes,
     /// The time of the latest message.
     pub now: Timestamp,
     /// The time the screen tells ages, durations and countdowns from: it moves on clock
@@ -235,7 +238,22 @@ pub struct App {
 
 impl App {
     pub fn new(backends: Vec<BackendInfo>, intervals: Intervals, read_only: bool) -> App {
+        let guards = backends
+            .iter()
+            .map(|b| crate::write::Guard {
+                name: b.name.clone(),
+                read_only: b.read_only,
+                production: b.production,
+            })
+            .collect();
+        let writes = crate::write::Writes::new(
+            crate::write::local_user(),
+            crate::write::Source::Tui,
+            read_only,
+            guards,
+        );
         App {
+            writes,
             keymap: Keymap::default(),
             intervals,
             read_only,
@@ -291,7 +309,7 @@ impl App {
 
     /// Mutations are off globally or for this backend.
     pub fn is_read_only(&self, backend: &str) -> bool {
-        self.read_only || self.backend(backend).is_none_or(|b| b.read_only)
+        self.writes.is_read_only(backend)
     }
 
     /// The rows `pane` shows: indices into its list, filtered, in display order.

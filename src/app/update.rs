@@ -551,9 +551,9 @@ impl App {
                     .pending_starts
                     .remove(&(epoch, pipeline))
                     .unwrap_or_else(|| (request.pipeline_id.clone(), Vec::new()));
-                let entry = audit::Entry::start(
-                    "tui", &backend, &name, &request, &secrets, &result, self.now,
-                );
+                let entry = self
+                    .writes
+                    .start_entry(&backend, &name, &request, &secrets, &result, self.now);
                 self.record_audit(entry, effects);
                 // What is started here is followed: its end is notified.
                 if let Ok(started) = &result
@@ -586,7 +586,9 @@ impl App {
         result: Result<DecisionOutcome, BackendError>,
         effects: &mut Vec<Effect>,
     ) {
-        let entry = audit::Entry::decision("tui", approval, decision, &result, self.now);
+        let entry = self
+            .writes
+            .decision_entry(approval, decision, &result, self.now);
         self.record_audit(entry, effects);
         let key = approval.key();
         self.deciding.remove(&key);

@@ -20,9 +20,9 @@ use tokio::time::Instant;
 
 use super::json::StatusJson;
 use super::{Failure, Global, failure, start, target};
-use crate::audit::Entry;
 use crate::backend::Backend;
 use crate::domain::{BackendError, BackendKind, ExecRef, StartForm, StartRequest, Status, VarKind};
+use crate::write::Writes;
 use records::{Format, Record};
 use results::{Line, Outcome};
 
@@ -358,7 +358,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
     if let Some(n) = args.preview {
         return preview(global, backend, &t.backend, &jobs[..n.min(jobs.len())]).await;
     }
-    global.writable(&loaded, &t.backend)?;
+    let writes = global.writable(&loaded, &t.backend)?;
 
     // Resume: what an earlier run with this results file did to each record.
     let previous = match &args.results {
@@ -423,6 +423,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
     let stop = listen_for_signals()?;
     let ctx = Ctx {
         global,
+        writes: &writes,
         backend,
         backend_name: &t.backend,
         pipeline_name: &pipeline.name,
@@ -671,6 +672,7 @@ async fn preview(
 /// What the concurrent sends of one run share.
 struct Ctx<'a> {
     global: &'a Global,
+    writes: &'a Writes,
     backend: &'a Arc<dyn Backend>,
     backend_name: &'a str,
     pipeline_name: &'a str,
@@ -735,8 +737,7 @@ impl Ctx<'_> {
                 limiter.acquire(*cost).await;
             }
             let result = self.backend.start(&job.request).await;
-            self.global.audit(&Entry::start(
-                "cli",
+            self.global.audit(&self.writes.start_entry(
                 self.backend_name,
                 self.pipeline_name,
                 &job.request,

@@ -2,7 +2,6 @@
 
 use super::json::DecisionJson;
 use super::{Failure, Global, target};
-use crate::audit::Entry;
 use crate::cli::DecideArgs;
 use crate::domain::{Approval, Decision, DecisionAction, ExecutionDetail};
 
@@ -69,7 +68,7 @@ pub async fn run(global: &Global, action: DecisionAction, args: DecideArgs) -> R
     let loaded = global.load()?;
     let t = target::Target::parse(&args.target, "execution")?;
     let p = target::find(&loaded.backends, &t.backend)?;
-    global.writable(&loaded, &t.backend)?;
+    let writes = global.writable(&loaded, &t.backend)?;
     let given = target::pairs("input", &args.inputs)?;
     let backend = &p.backend;
     let exec = target::execution(backend, &t).await?;
@@ -122,13 +121,7 @@ pub async fn run(global: &Global, action: DecisionAction, args: DecideArgs) -> R
             (gate, result, decision)
         }
     };
-    global.audit(&Entry::decision(
-        "cli",
-        &gate,
-        &decision,
-        &result,
-        jiff::Timestamp::now(),
-    ));
+    global.audit(&writes.decision_entry(&gate, &decision, &result, jiff::Timestamp::now()));
     let outcome = result.map_err(|e| Failure::backend(&t.backend, &e))?;
     let out = DecisionJson {
         backend: t.backend.clone(),

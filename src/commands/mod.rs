@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::cli::{Commands, Output};
 use crate::launch::{self, Loaded};
+use crate::write::{Guard, Source, Writes, local_user};
 pub use failure::Failure;
 
 /// Options every subcommand sees.
@@ -40,16 +41,24 @@ impl Global {
         launch::load(self.config.as_deref()).map_err(Failure::bad_input)
     }
 
-    /// Mutations are refused on a read-only backend or under `--read-only`.
-    fn writable(&self, loaded: &Loaded, backend: &str) -> Result<(), Failure> {
-        let backend_read_only = loaded
+    /// The write rules of this run (the TUI's own, see `crate::write`), once mutations on
+    /// `backend` have passed the read-only rule; refused with exit code 9 otherwise.
+    fn writable(&self, loaded: &Loaded, backend: &str) -> Result<Writes, Failure> {
+        let guards = loaded
             .backends
             .iter()
-            .any(|p| &**p.backend.name() == backend && p.read_only);
-        if self.read_only || loaded.config.ui.read_only || backend_read_only {
-            return Err(Failure::read_only(backend));
-        }
-        Ok(())
+            .map(|p| Guard {
+                name: p.backend.name().clone(),
+                read_only: p.read_only,
+                production: p.production,
+            })
+            .collect();
+        let read_only = self.read_only || loaded.config.ui.read_only;
+        let writes = Writes::new(local_user(), Source::Cli, read_only, guards);
+        writes
+            .check(backend)
+            .map_err(|refused| Failure::read_only(&refused.backend))?;
+        Ok(writes)
     }
 
     fn audit(&self, entry: &crate::audit::Entry) {

@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use super::json::{StartJson, StatusJson};
 use super::{Failure, Global, failure, target};
-use crate::audit::Entry;
 use crate::domain::{ExecStatus, StartForm, StartRequest, VarKind};
 
 pub struct Args {
@@ -76,7 +75,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
     let loaded = global.load()?;
     let t = target::Target::parse(&args.target, "pipeline")?;
     let p = target::find(&loaded.backends, &t.backend)?;
-    global.writable(&loaded, &t.backend)?;
+    let writes = global.writable(&loaded, &t.backend)?;
     let poll = duration("poll", &args.poll)?;
     let timeout = args
         .timeout
@@ -108,8 +107,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         .map(|v| v.name.clone())
         .collect();
     let result = backend.start(&request).await;
-    global.audit(&Entry::start(
-        "cli",
+    global.audit(&writes.start_entry(
         &t.backend,
         &pipeline.name,
         &request,
