@@ -118,7 +118,9 @@ pub fn append(path: &Path, entry: &Entry) -> io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path)?;
-    let mut line = serde_json::to_string(entry).map_err(io::Error::other)?;
+    // Inert JSON: a hostile pipeline name is kept exactly, as escapes, not as bytes a
+    // terminal acts on when someone `cat`s the log.
+    let mut line = crate::sanitize::to_json(entry, false).map_err(io::Error::other)?;
     line.push('\n');
     // One write call per line, so concurrent writers (a TUI and a CLI) never interleave.
     file.write_all(line.as_bytes())

@@ -78,7 +78,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, String> {
         })?;
     let config = Config::load(&path).map_err(|e| e.to_string())?;
     for warning in config.warnings() {
-        eprintln!("flightdeck: warning: {warning}");
+        crate::out::note(&format!("warning: {warning}"));
     }
     let backends = config
         .backends

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod launch;
+pub mod out;
 pub mod sanitize;
 pub mod service;
 pub mod sim;

@@ -16,7 +16,7 @@ fn main() -> ExitCode {
     let _log = match cli.log.as_deref().map(start_log).transpose() {
         Ok(guard) => guard,
         Err(message) => {
-            eprintln!("flightdeck: {message}");
+            flightdeck::out::note(&message);
             return ExitCode::from(commands::failure::BAD_INPUT);
         }
     };
@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("flightdeck: cannot start the async runtime: {e}");
+            flightdeck::out::note(&format!("cannot start the async runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
             match runtime.block_on(flightdeck::sim::standalone::run(&args)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(failure) => {
-                    eprintln!("flightdeck: {}", failure.message);
+                    flightdeck::out::note(&failure.message);
                     ExitCode::from(failure.code)
                 }
             }
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         None | Some(Commands::Demo { .. }) => match runtime.block_on(dashboard(cli)) {
             Ok(exit) => exit_code(exit),
             Err(message) => {
-                eprintln!("flightdeck: {message}");
+                flightdeck::out::note(&message);
                 ExitCode::from(commands::failure::BAD_INPUT)
             }
         },

@@ -106,6 +106,93 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
 }
 
+/// Text for many lines (a table, a block of output): each line [`clean`]ed, the line breaks
+/// kept.
+pub fn clean_lines(s: &str) -> Cow<'_, str> {
+    if s.split('\n').all(is_clean) {
+        return Cow::Borrowed(s);
+    }
+    let lines: Vec<Cow<'_, str>> = s.split('\n').map(clean).collect();
+    Cow::Owned(lines.join("\n"))
+}
+
+/// Characters that are valid in JSON and in a shell's quotes but that a terminal acts on or
+/// a reader cannot see: DEL and the C1 controls (8-bit CSI and OSC among them), bidi
+/// controls, the line and paragraph separators and invisible characters. JSON escapes only
+/// U+0000 to U+001F, so these would otherwise pass raw.
+pub fn is_hidden_hazard(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}')
+        || is_bidi_control(c)
+        || is_invisible(c)
+}
+
+/// `value` as JSON whose strings are inert on a terminal: besides what JSON requires, every
+/// [`is_hidden_hazard`] character is written as `\uXXXX`. The data stays exact for a
+/// script (any JSON reader decodes the escapes back), and a person who `cat`s it sees
+/// escapes instead of a moved cursor or reordered text. Stdout's JSON and the audit log are
+/// written through here.
+pub fn to_json<T: serde::Serialize + ?Sized>(
+    value: &T,
+    pretty: bool,
+) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    if pretty {
+        let fmt = Inert(serde_json::ser::PrettyFormatter::new());
+        value.serialize(&mut serde_json::Serializer::with_formatter(&mut out, fmt))?;
+    } else {
+        let fmt = Inert(serde_json::ser::CompactFormatter);
+        value.serialize(&mut serde_json::Serializer::with_formatter(&mut out, fmt))?;
+    }
+    // The serializer writes UTF-8 only, and every escape it adds is ASCII.
+    Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
+}
+
+/// A JSON formatter that escapes [`is_hidden_hazard`] characters inside strings and leaves
+/// the rest of the layout to the formatter it wraps.
+struct Inert<F>(F);
+
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(fn $name<W: ?Sized + std::io::Write>(&mut self, w: &mut W $(, $arg: $ty)*) -> std::io::Result<()> {
+            self.0.$name(w $(, $arg)*)
+        })*
+    };
+}
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for Inert<F> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|(_, c)| is_hidden_hazard(*c)) {
+            w.write_all(&rest.as_bytes()[..at])?;
+            // Every hazard is in the Basic Multilingual Plane except the tag characters,
+            // which JSON writes as a surrogate pair.
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(w, "\\u{unit:04x}")?;
+            }
+            rest = &rest[at + c.len_utf8()..];
+        }
+        w.write_all(rest.as_bytes())
+    }
+
+    delegate! {
+        begin_array();
+        end_array();
+        begin_array_value(first: bool);
+        end_array_value();
+        begin_object();
+        end_object();
+        begin_object_key(first: bool);
+        end_object_key();
+        begin_object_value();
+        end_object_value();
+    }
+}
+
 type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
 
 fn skip_escape(chars: &mut Chars<'_>) {
@@ -150,7 +237,39 @@ fn skip_string(chars: &mut Chars<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::clean;
+    use super::*;
+
+    #[test]
+    fn json_escapes_what_a_terminal_would_act_on_and_stays_exact() {
+        let hostile = "a\u{7f}b\u{9b}2J\u{9d}0;t\u{9c}\u{202e}gnp.exe\u{2066}x\u{200b}\u{2028}\u{e0041}\u{1b}[31m é ✓";
+        for pretty in [false, true] {
+            let text = to_json(&serde_json::json!({ "name": hostile }), pretty).unwrap();
+            assert!(
+                text.chars()
+                    .all(|c| c == '\n' || !(c.is_control() || is_hidden_hazard(c))),
+                "{text:?}"
+            );
+            assert!(
+                text.contains("\\u007f") && text.contains("\\u009b") && text.contains("\\u202e")
+            );
+            // Tag characters are outside the BMP: a surrogate pair.
+            assert!(text.contains("\\udb40\\udc41"), "{text}");
+            // Readers get the exact string back; what needs no escape is left as it is.
+            let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(back["name"], hostile);
+            assert!(text.contains("é ✓"));
+        }
+        assert_eq!(
+            to_json(&[1, 2], true).unwrap(),
+            serde_json::to_string_pretty(&[1, 2]).unwrap()
+        );
+    }
+
+    #[test]
+    fn lines_are_cleaned_one_by_one_and_stay_lines() {
+        assert!(matches!(clean_lines("a\nb\n"), Cow::Borrowed(_)));
+        assert_eq!(clean_lines("ok\n\u{1b}]52;c;eA==\u{7}x\tz\n"), "ok\nx z\n");
+    }
 
     #[test]
     fn plain_text_is_borrowed() {

@@ -316,10 +316,15 @@ impl App {
                             .map(|p| p.to_curl());
                         match curl {
                             Some(curl) => {
-                                effects.push(Effect::Clipboard(curl));
+                                effects.push(Effect::Clipboard(curl.text));
                                 self.flash(
                                     FlashLevel::Info,
-                                    "copied the request as curl (key as ***)",
+                                    if curl.escaped {
+                                        "copied the request as curl (key as ***; hidden \
+                                         characters written as \\u escapes in $'…' quotes)"
+                                    } else {
+                                        "copied the request as curl (key as ***)"
+                                    },
                                 );
                             }
                             None => self.flash(

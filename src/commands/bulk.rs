@@ -6,6 +6,7 @@
 mod records;
 mod results;
 
+use crate::out;
 use std::collections::{BTreeMap, VecDeque};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -191,9 +192,9 @@ fn listen_for_signals() -> Result<watch::Receiver<Option<&'static str>>, Failure
             _ = int.recv() => "SIGINT",
             _ = term.recv() => "SIGTERM",
         };
-        eprintln!(
-            "flightdeck: {first}: sending no more records; waiting for those in flight (again to quit now)"
-        );
+        out::note(&format!(
+            "{first}: sending no more records; waiting for those in flight (again to quit now)"
+        ));
         let _ = tx.send(Some(first));
         tokio::select! {
             _ = int.recv() => std::process::exit(130),
@@ -442,13 +443,13 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         stop: stop.clone(),
     };
     if !to_send.is_empty() {
-        eprintln!(
-            "flightdeck: starting {} execution(s) of {}/{}/{}, {concurrency} at a time",
+        out::note(&format!(
+            "starting {} execution(s) of {}/{}/{}, {concurrency} at a time",
             to_send.len(),
             t.backend,
             pipeline.project,
             pipeline.id
-        );
+        ));
     }
     let done: Vec<RowJson> = stream::iter(to_send.iter())
         .take_while(|_| future::ready(!ctx.stopping()))
@@ -470,14 +471,14 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         });
     }
     if args.test_one && !to_send.is_empty() {
-        eprintln!(
-            "flightdeck: caution: --test-one started a REAL execution of {}/{}/{} (the first \
+        out::note(&format!(
+            "caution: --test-one started a REAL execution of {}/{}/{} (the first \
              record); the other {} were not sent",
             t.backend,
             pipeline.project,
             pipeline.id,
             held_back.len()
-        );
+        ));
     }
 
     let mut wait_timed_out = false;
@@ -510,10 +511,10 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         results: rows,
     };
     global.print(&summary, || table(&summary, args.wait));
-    eprintln!(
-        "flightdeck: {} records: {} started, {} failed, {} unknown, {} not sent",
+    out::note(&format!(
+        "{} records: {} started, {} failed, {} unknown, {} not sent",
         summary.records, summary.started, summary.failed, summary.unknown, summary.not_sent
-    );
+    ));
     exit_status(&summary, signal, halted, args.wait, wait_timed_out)
 }
 
@@ -665,7 +666,7 @@ async fn preview(
             .map(|l| crate::sanitize::clean(l).into_owned() + "\n")
             .collect()
     });
-    eprintln!("flightdeck: preview only: nothing was sent");
+    out::note(&format!("preview only: nothing was sent"));
     Ok(())
 }
 
@@ -709,7 +710,7 @@ impl Ctx<'_> {
                 error,
             })
             .inspect_err(|e| {
-                eprintln!("flightdeck: {e}");
+                out::note(&format!("{e}"));
                 self.halt.store(true, Ordering::SeqCst);
             })
     }
@@ -751,11 +752,11 @@ impl Ctx<'_> {
                     if attempt < MAX_RATE_LIMIT_RETRIES =>
                 {
                     let delay = retry_after.unwrap_or_else(|| backoff(attempt));
-                    eprintln!(
-                        "flightdeck: line {}: rate limited; trying again in {:.1}s",
+                    out::note(&format!(
+                        "line {}: rate limited; trying again in {:.1}s",
                         job.line,
                         delay.as_secs_f64()
-                    );
+                    ));
                     attempt += 1;
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
@@ -835,11 +836,11 @@ async fn follow(
             };
             match read {
                 Ok(status) if status.status.is_terminal() => {
-                    eprintln!(
-                        "flightdeck: line {line}: {} finished: {}",
+                    out::note(&format!(
+                        "line {line}: {} finished: {}",
                         crate::sanitize::clean(row.execution_id.as_deref().unwrap_or_default()),
                         crate::sanitize::clean(&status.raw)
-                    );
+                    ));
                     row.final_status = Some(StatusJson::from(&status));
                 }
                 Ok(_) => {}

@@ -1,5 +1,6 @@
 //! `flightdeck list pipelines|executions|approvals`.
 
+use crate::out;
 use futures::future::join_all;
 
 use super::json::{ExecutionJson, GateJson, PipelineJson};
@@ -42,7 +43,7 @@ pub async fn run(global: &Global, what: ListWhat, only: Option<&str>) -> Result<
             Ok(Rows::Executions(mut v)) => executions.append(&mut v),
             Ok(Rows::Approvals(mut v)) => approvals.append(&mut v),
             Err(f) => {
-                eprintln!("flightdeck: {}", f.message);
+                out::note(&f.message);
                 first_failure.get_or_insert(f);
             }
         }

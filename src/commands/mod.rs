@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::cli::{Commands, Output};
 use crate::launch::{self, Loaded};
+use crate::out;
 use crate::write::{Guard, Source, Writes, local_user};
 pub use failure::Failure;
 
@@ -65,10 +66,10 @@ impl Global {
         let Some(path) = &self.audit else { return };
         // The action already happened: failing to record it must not hide its result.
         if let Err(e) = crate::audit::append(path, entry) {
-            eprintln!(
-                "flightdeck: warning: could not write the audit log {}: {e}",
+            out::note(&format!(
+                "warning: could not write the audit log {}: {e}",
                 path.display()
-            );
+            ));
         }
     }
 
@@ -76,11 +77,8 @@ impl Global {
     fn print<T: Serialize>(&self, value: &T, table: impl FnOnce() -> String) {
         self.printed.set(true);
         match self.output {
-            Output::Json => match serde_json::to_string_pretty(value) {
-                Ok(text) => println!("{text}"),
-                Err(e) => eprintln!("flightdeck: cannot encode the result: {e}"),
-            },
-            Output::Table => print!("{}", table()),
+            Output::Json => out::json(value, true),
+            Output::Table => out::text(&table()),
         }
     }
 }
@@ -179,7 +177,7 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
 /// carries exactly one document: the result if one was printed (a partial list), else the
 /// error.
 pub fn report(global: &Global, failure: &Failure) -> u8 {
-    eprintln!("flightdeck: {}", failure.message);
+    out::note(&failure.message);
     if global.output == Output::Json && !global.printed.get() {
         let body = serde_json::json!({
             "error": json::ErrorJson {
@@ -188,7 +186,7 @@ pub fn report(global: &Global, failure: &Failure) -> u8 {
                 message: failure.message.clone(),
             }
         });
-        println!("{body}");
+        out::json(&body, false);
     }
     failure.code
 }

@@ -1,5 +1,6 @@
 //! `flightdeck start <backend>/<pipeline> --var k=v ... [--wait]`.
 
+use crate::out;
 use std::time::Duration;
 
 use super::json::{StartJson, StatusJson};
@@ -138,12 +139,12 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         project: pipeline.project.clone(),
         id: started.execution_id.clone(),
     };
-    eprintln!(
-        "flightdeck: started {}/{}/{}; waiting for it to finish",
+    out::note(&format!(
+        "started {}/{}/{}; waiting for it to finish",
         t.backend,
         exec.project,
         crate::sanitize::clean(&exec.id)
-    );
+    ));
     let begun = tokio::time::Instant::now();
     let mut last = String::new();
     let status = loop {
@@ -155,11 +156,11 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
                     s.raw, detail.execution.stages_done, detail.execution.stages_total
                 );
                 if progress != last {
-                    eprintln!(
-                        "flightdeck: {}: {}",
+                    out::note(&format!(
+                        "{}: {}",
                         crate::sanitize::clean(&exec.id),
                         crate::sanitize::clean(&progress)
-                    );
+                    ));
                     last = progress;
                 }
                 if s.status.is_terminal() {
@@ -167,11 +168,11 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
                 }
             }
             // Reads may fail transiently while following; the start itself is not retried.
-            Err(e) if e.is_transient() => eprintln!(
-                "flightdeck: {}: {} (still waiting)",
+            Err(e) if e.is_transient() => out::note(&format!(
+                "{}: {} (still waiting)",
                 crate::sanitize::clean(&exec.id),
                 crate::sanitize::clean(&e.to_string())
-            ),
+            )),
             Err(e) => return Err(Failure::backend(&t.backend, &e)),
         }
         if timeout.is_some_and(|limit| begun.elapsed() >= limit) {
