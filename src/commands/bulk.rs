@@ -666,7 +666,7 @@ async fn preview(
             .map(|l| crate::sanitize::clean(l).into_owned() + "\n")
             .collect()
     });
-    out::note(&format!("preview only: nothing was sent"));
+    out::note("preview only: nothing was sent");
     Ok(())
 }
 
@@ -710,7 +710,7 @@ impl Ctx<'_> {
                 error,
             })
             .inspect_err(|e| {
-                out::note(&format!("{e}"));
+                out::note(&e.to_string());
                 self.halt.store(true, Ordering::SeqCst);
             })
     }
