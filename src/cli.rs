@@ -53,7 +53,8 @@ Exit codes:
   8   the gate expired before the decision
   9   refused: read-only mode
   10  --wait: the execution finished unsuccessfully (failed, aborted, rejected, expired)
-  130 start --records: stopped by SIGINT (143: SIGTERM); run again with the same --results";
+  130 start --records: stopped by SIGINT (143: SIGTERM); run again with the same --results
+  141 stdout was closed before everything was written (`| head`): nothing more is printed";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Output {
