@@ -62,7 +62,6 @@ use url::Url;
 
 use crate::backend::http::{self, HttpClient, HttpOptions};
 use crate::backend::{Backend, Result};
-use crate::config::ArgoEvent;
 use crate::domain::RequestPreview;
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionAction, DecisionOutcome,
@@ -100,6 +99,17 @@ items.spec.workflowTemplateRef,items.status.nodes,items.status.compressedNodes";
 /// A workflow without what a dashboard never shows and can be megabytes (exclude mode).
 const DETAIL_FIELDS: &str = "-metadata.managedFields,spec.templates,status.storedTemplates,\
 status.storedWorkflowTemplateSpec";
+
+/// A WorkflowEventBinding to trigger: `POST /api/v1/events/{namespace}/{discriminator}`.
+/// Argo cannot list which payloads a binding accepts, so the config names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgoEvent {
+    pub name: String,
+    pub discriminator: String,
+    pub description: String,
+    /// The default JSON payload, already checked to be JSON.
+    pub payload: String,
+}
 
 /// Configuration of one Argo backend.
 #[derive(Debug, Clone)]

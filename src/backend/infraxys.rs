@@ -67,14 +67,13 @@ use url::Url;
 
 use crate::backend::http::{HttpClient, HttpOptions};
 use crate::backend::{Backend, Result};
-use crate::config::{ArgumentField, InfraxysAction, InfraxysAlias, InfraxysWorkflow};
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionOutcome, ExecRef,
     ExecStatus, Execution, ExecutionDetail, Pipeline, Stage, StartForm, StartRequest, StartResult,
     Status, Step,
 };
 
-pub use argument::ARGUMENT_JSON;
+pub use argument::{ARGUMENT_JSON, ArgumentField, ArgumentType};
 use response::Answer;
 
 /// Runs kept in memory; the oldest are forgotten beyond this.
@@ -84,6 +83,35 @@ const MAX_RUNS: usize = 200;
 pub const WORKFLOWS: &str = "workflows";
 pub const ACTIONS: &str = "actions";
 pub const ALIASES: &str = "aliases";
+
+/// `POST /api/v1/environment/{branch}/{environment_id}/workflow/{workflow_id}/execute`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InfraxysWorkflow {
+    pub name: String,
+    pub environment_id: String,
+    pub workflow_id: String,
+    pub asynchronous: bool,
+    pub argument_fields: Vec<ArgumentField>,
+}
+
+/// `POST /api/v1/instance/{branch}/{instance_id}/files/{filename}/execute`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InfraxysAction {
+    pub name: String,
+    pub instance_id: String,
+    pub filename: String,
+    pub asynchronous: bool,
+    pub argument_fields: Vec<ArgumentField>,
+}
+
+/// `POST /api/v1/actions/start/{alias}`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InfraxysAlias {
+    pub name: String,
+    pub alias: String,
+    pub asynchronous: bool,
+    pub argument_fields: Vec<ArgumentField>,
+}
 
 /// Configuration of one Infraxys backend.
 #[derive(Debug, Clone)]
@@ -605,8 +633,8 @@ impl Backend for InfraxysBackend {
 
 #[cfg(test)]
 mod tests {
+    use super::ArgumentType;
     use super::*;
-    use crate::config::ArgumentType;
 
     fn backend(base: &str) -> InfraxysBackend {
         InfraxysBackend::new(InfraxysOptions {
