@@ -60,17 +60,17 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use reqwest::Method;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use url::Url;
 
-use crate::backend::http::{HttpClient, HttpOptions};
+use crate::backend::http::{Call, HttpClient, HttpOptions};
 use crate::backend::{Backend, Result};
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionOutcome, ExecRef,
-    ExecStatus, Execution, ExecutionDetail, Pipeline, Stage, StartForm, StartRequest, StartResult,
-    Status, Step,
+    ExecStatus, Execution, ExecutionDetail, Pipeline, RequestPreview, Stage, StartForm,
+    StartRequest, StartResult, Status, Step,
 };
 
 pub use argument::{ARGUMENT_JSON, ArgumentField, ArgumentType};
@@ -299,6 +299,22 @@ impl InfraxysBackend {
         }
     }
 
+    /// The execute call [`Backend::start`] sends for `request`; fails on bad input.
+    fn start_call(&self, entry: &Entry, request: &StartRequest) -> Result<Call> {
+        let argument = argument::build(&entry.fields, &request.values)?;
+        let call = Call::new(Method::POST, self.url(&entry.target))
+            .json(&self.body(entry, argument))
+            .header(ACCEPT, "application/json");
+        Ok(authorized(call, self.token.as_ref()))
+    }
+
+    /// The exact request [`Backend::start`] would send for `request` (the token as
+    /// `token ***`). Pure: nothing is sent. Fails like `start` would on bad input.
+    pub fn start_request_preview(&self, request: &StartRequest) -> Result<RequestPreview> {
+        let entry = self.entry(&request.project, &request.pipeline_id)?;
+        Ok(self.start_call(entry, request)?.preview())
+    }
+
     fn runs(&self) -> MutexGuard<'_, Runs> {
         lock(&self.runs)
     }
@@ -445,12 +461,13 @@ fn lock(runs: &Mutex<Runs>) -> MutexGuard<'_, Runs> {
     runs.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// `Authorization: token <PAT>`, marked sensitive so request `Debug` output never shows it.
-/// The token was checked in `new`, so building the value cannot fail for a configured one.
-fn authorization(token: Option<&SecretString>) -> Option<HeaderValue> {
-    let mut value = HeaderValue::from_str(&format!("token {}", token?.expose_secret())).ok()?;
-    value.set_sensitive(true);
-    Some(value)
+/// Adds `Authorization: token <PAT>` when a token is configured; only the sender exposes it
+/// (marked sensitive, so request `Debug` output never shows it).
+fn authorized(call: Call, token: Option<&SecretString>) -> Call {
+    match token {
+        Some(_) => call.secret(AUTHORIZATION, "token "),
+        None => call,
+    }
 }
 
 #[async_trait]
@@ -502,19 +519,9 @@ impl Backend for InfraxysBackend {
     async fn start(&self, request: &StartRequest) -> Result<StartResult> {
         let entry = self.entry(&request.project, &request.pipeline_id)?;
         // Bad input fails here, before anything is sent.
-        let argument = argument::build(&entry.fields, &request.values)?;
-        let body = self.body(entry, argument).to_string();
-        let mut http_request = self
-            .http
-            .request(Method::POST, self.url(&entry.target))
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .body(body);
-        if let Some(value) = authorization(self.token.as_ref()) {
-            http_request = http_request.header(AUTHORIZATION, value);
-        }
+        let call = self.start_call(entry, request)?;
         let started = Timestamp::now();
-        let response = match self.http.send(http_request).await {
+        let response = match self.http.send_call(&call, self.token.as_ref()).await {
             Ok(response) => response,
             Err(BackendError::Timeout(limit)) if !entry.asynchronous => {
                 let message = format!(
