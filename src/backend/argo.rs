@@ -61,7 +61,7 @@ use tokio::sync::mpsc;
 use url::Url;
 
 use crate::backend::http::{self, Call, HttpClient, HttpOptions};
-use crate::backend::{Backend, Result};
+use crate::backend::{Backend, Budget, Result};
 use crate::domain::RequestPreview;
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionAction, DecisionOutcome,
@@ -544,6 +544,14 @@ impl Backend for ArgoBackend {
 
     fn kind(&self) -> BackendKind {
         BackendKind::Argo
+    }
+
+    /// argo-server documents no request limit; a start reads the template, then submits.
+    fn budget(&self) -> Budget {
+        Budget {
+            per_start: 2,
+            ..Budget::UNLIMITED
+        }
     }
 
     async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {

@@ -48,7 +48,7 @@ use url::Url;
 
 use crate::backend::decoded::Decoded;
 use crate::backend::http::{self, Call, HttpClient, HttpOptions};
-use crate::backend::{Backend, Result};
+use crate::backend::{Backend, Budget, Result};
 use crate::domain::RequestPreview;
 use crate::domain::{
     Approval, ApproverInput, BackendError, BackendKind, BackendName, Decision, DecisionAction,
@@ -599,6 +599,16 @@ impl Backend for HarnessBackend {
 
     fn kind(&self) -> BackendKind {
         BackendKind::Harness
+    }
+
+    /// Harness counts every request per API key, 1000 a minute; a start is two requests
+    /// (the runtime template, then the execute call). Polling stays well within it.
+    fn budget(&self) -> Budget {
+        Budget {
+            per_minute: Some(1000),
+            per_start: 2,
+            min_poll_interval: Duration::ZERO,
+        }
     }
 
     async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {

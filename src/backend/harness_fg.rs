@@ -62,7 +62,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::backend::http::{self, Call, HttpClient, HttpOptions};
-use crate::backend::{Backend, Result};
+use crate::backend::{Backend, Budget, Result};
 use crate::domain::{
     Approval, ApproverInput, BackendError, BackendKind, BackendName, Decision, DecisionAction,
     DecisionOutcome, ExecRef, ExecStatus, Execution, ExecutionDetail, Pipeline, RequestPreview,
@@ -756,6 +756,19 @@ impl Backend for HarnessFgBackend {
 
     fn kind(&self) -> BackendKind {
         BackendKind::HarnessFg
+    }
+
+    /// First Gen GraphQL allows 30 calls a minute per account; a start is one call (its
+    /// form and application id come from the listing's cache). Polling every 12 s costs at
+    /// most 26 calls a minute: the executions (one call), the gates (two: the paused
+    /// executions, then all their gates) and the selected execution (two while it waits at a
+    /// gate), pipelines once a minute.
+    fn budget(&self) -> Budget {
+        Budget {
+            per_minute: Some(30),
+            per_start: 1,
+            min_poll_interval: Duration::from_secs(12),
+        }
     }
 
     async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {

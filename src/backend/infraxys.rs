@@ -66,7 +66,7 @@ use serde_json::json;
 use url::Url;
 
 use crate::backend::http::{Call, HttpClient, HttpOptions};
-use crate::backend::{Backend, Result};
+use crate::backend::{Backend, Budget, Result};
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionOutcome, ExecRef,
     ExecStatus, Execution, ExecutionDetail, Pipeline, RequestPreview, Stage, StartForm,
@@ -478,6 +478,11 @@ impl Backend for InfraxysBackend {
 
     fn kind(&self) -> BackendKind {
         BackendKind::Infraxys
+    }
+
+    /// Infraxys documents no request limit; a start is one execute request.
+    fn budget(&self) -> Budget {
+        Budget::UNLIMITED
     }
 
     async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {

@@ -6,7 +6,7 @@
 mod records;
 mod results;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,24 +15,20 @@ use std::time::Duration;
 
 use futures::{StreamExt, future, stream};
 use serde::Serialize;
-use tokio::sync::{Mutex, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::json::StatusJson;
 use super::{Failure, Global, failure, start, target};
 use crate::audit::Entry;
 use crate::backend::Backend;
-use crate::domain::{BackendError, BackendKind, ExecRef, StartForm, StartRequest, Status, VarKind};
+use crate::backend::budget::{self, Limiter};
+use crate::domain::{BackendError, ExecRef, StartForm, StartRequest, Status, VarKind};
 use records::{Format, Record};
 use results::{Line, Outcome};
 
 /// More parallel starts than this only trade rate-limit refusals for speed nobody gets.
 const MAX_CONCURRENCY: usize = 32;
-/// Rate-limited attempts of one record before it is given up (as "failed": nothing started).
-const MAX_RATE_LIMIT_RETRIES: u32 = 8;
-/// Without `Retry-After`, back-off starts here and doubles per attempt, up to the cap.
-const BACKOFF_BASE: Duration = Duration::from_millis(500);
-const BACKOFF_CAP: Duration = Duration::from_secs(60);
 
 pub struct Args {
     pub target: String,
@@ -120,60 +116,6 @@ fn classify(err: &BackendError) -> Outcome {
     } else {
         Outcome::Failed
     }
-}
-
-/// The documented request budget of a backend kind per minute and what one start costs in
-/// it. Harness counts every request per API key, and a start is two (the runtime template,
-/// then the execute call); First Gen's GraphQL API allows 30 per minute per account.
-fn rate_limit(kind: BackendKind) -> Option<(usize, usize)> {
-    match kind {
-        BackendKind::Harness => Some((1000, 2)),
-        BackendKind::HarnessFg => Some((30, 1)),
-        BackendKind::Argo | BackendKind::Infraxys => None,
-    }
-}
-
-/// Client-side limiter: the same sliding one-minute window the backend applies, so a run
-/// stays under the limit instead of bouncing off it.
-struct Limiter {
-    per_minute: usize,
-    sent: Mutex<VecDeque<Instant>>,
-}
-
-impl Limiter {
-    /// Waits until `cost` more requests fit in the window, then books them.
-    async fn acquire(&self, cost: usize) {
-        let cost = cost.min(self.per_minute);
-        loop {
-            let wait = {
-                let mut sent = self.sent.lock().await;
-                let now = Instant::now();
-                while sent
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
-                {
-                    sent.pop_front();
-                }
-                if sent.len() + cost <= self.per_minute {
-                    sent.extend(std::iter::repeat_n(now, cost));
-                    return;
-                }
-                // The oldest booking that must leave the window for `cost` to fit.
-                let blocking = sent[sent.len() + cost - self.per_minute - 1];
-                blocking + Duration::from_secs(60) - now
-            };
-            tokio::time::sleep(wait).await;
-        }
-    }
-}
-
-/// Exponential back-off with jitter (50% to 150%), so parallel sends refused together do
-/// not come back together.
-fn backoff(attempt: u32) -> Duration {
-    let exp = BACKOFF_BASE
-        .saturating_mul(1 << attempt.min(16))
-        .min(BACKOFF_CAP);
-    exp.mul_f64(0.5 + rand::random::<f64>())
 }
 
 /// The first SIGINT or SIGTERM asks the run to stop dispatching (the value names it); a
@@ -428,15 +370,10 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         pipeline_name: &pipeline.name,
         secrets: &secrets,
         writer: writer.as_ref(),
-        limiter: rate_limit(backend.kind()).map(|(per_minute, cost)| {
-            (
-                Limiter {
-                    per_minute,
-                    sent: Mutex::new(VecDeque::new()),
-                },
-                cost,
-            )
-        }),
+        limiter: {
+            let budget = backend.budget();
+            budget.limiter().map(|l| (l, budget.per_start))
+        },
         halt: AtomicBool::new(false),
         stop: stop.clone(),
     };
@@ -676,7 +613,7 @@ struct Ctx<'a> {
     pipeline_name: &'a str,
     secrets: &'a [String],
     writer: Option<&'a results::Writer>,
-    /// The kind's limiter and the cost of one start in it.
+    /// The backend's limiter and the cost of one start in it.
     limiter: Option<(Limiter, usize)>,
     /// The results file failed: sending more would start records nothing remembers.
     halt: AtomicBool,
@@ -712,8 +649,8 @@ impl Ctx<'_> {
             })
     }
 
-    /// Sends one record's start, retrying it only on 429 (nothing was started then), and
-    /// records the outcome.
+    /// Sends one record's start, retrying it as [`budget::start_retry_delay`] allows (only
+    /// a 429: nothing was started then), and records the outcome.
     async fn send(&self, job: &Job) -> RowJson {
         let row = |status, execution_id, error| RowJson {
             line: job.line,
@@ -746,10 +683,10 @@ impl Ctx<'_> {
             ));
             match result {
                 Ok(started) => break (Outcome::Started, Some(started.execution_id), None),
-                Err(BackendError::RateLimited { retry_after })
-                    if attempt < MAX_RATE_LIMIT_RETRIES =>
-                {
-                    let delay = retry_after.unwrap_or_else(|| backoff(attempt));
+                Err(e) => {
+                    let Some(delay) = budget::start_retry_delay(&e, attempt) else {
+                        break (classify(&e), None, Some(e.to_string()));
+                    };
                     eprintln!(
                         "flightdeck: line {}: rate limited; trying again in {:.1}s",
                         job.line,
@@ -765,7 +702,6 @@ impl Ctx<'_> {
                         ),
                     }
                 }
-                Err(e) => break (classify(&e), None, Some(e.to_string())),
             }
         };
         let status = outcome_word(outcome);
@@ -941,30 +877,5 @@ mod tests {
             }),
             Outcome::Unknown
         );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn the_limiter_keeps_a_sliding_minute() {
-        let limiter = Limiter {
-            per_minute: 4,
-            sent: Mutex::new(VecDeque::new()),
-        };
-        let begun = Instant::now();
-        limiter.acquire(2).await;
-        limiter.acquire(2).await;
-        assert_eq!(begun.elapsed(), Duration::ZERO);
-        limiter.acquire(2).await;
-        assert_eq!(begun.elapsed(), Duration::from_secs(60));
-    }
-
-    #[test]
-    fn backoff_grows_with_jitter_and_a_cap() {
-        for attempt in 0..20 {
-            let d = backoff(attempt);
-            let exp = BACKOFF_BASE
-                .saturating_mul(1 << attempt.min(16))
-                .min(BACKOFF_CAP);
-            assert!(d >= exp / 2 && d <= exp * 3 / 2, "{attempt}: {d:?}");
-        }
     }
 }
