@@ -8,7 +8,7 @@ mod results;
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -23,30 +23,13 @@ use super::{Failure, Global, failure, start, target};
 use crate::audit::Entry;
 use crate::backend::Backend;
 use crate::backend::budget::{self, Limiter};
+use crate::cli::StartArgs;
 use crate::domain::{BackendError, ExecRef, StartForm, StartRequest, Status, VarKind};
 use records::{Format, Record};
 use results::{Line, Outcome};
 
 /// More parallel starts than this only trade rate-limit refusals for speed nobody gets.
 const MAX_CONCURRENCY: usize = 32;
-
-pub struct Args {
-    pub target: String,
-    pub records: String,
-    pub maps: Vec<String>,
-    pub excludes: Vec<String>,
-    pub vars: Vec<String>,
-    pub artifacts: Vec<String>,
-    pub notes: Option<String>,
-    pub preview: Option<usize>,
-    pub test_one: bool,
-    pub concurrency: Option<usize>,
-    pub results: Option<PathBuf>,
-    pub retry_unknown: bool,
-    pub wait: bool,
-    pub timeout: Option<String>,
-    pub poll: String,
-}
 
 /// A record ready to send.
 struct Job {
@@ -209,7 +192,8 @@ fn problems(form: &StartForm, values: &[(String, String)]) -> Vec<String> {
     out
 }
 
-pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
+/// Runs a bulk start of the records read from `source` (the value of `--records`).
+pub async fn run(global: &Global, args: StartArgs, source: String) -> Result<(), Failure> {
     let loaded = global.load()?;
     let t = target::Target::parse(&args.target, "pipeline")?;
     let p = target::find(&loaded.backends, &t.backend)?;
@@ -219,7 +203,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         .as_deref()
         .map(|t| start::duration("timeout", t))
         .transpose()?;
-    let concurrency = match args.concurrency {
+    let concurrency = match args.bulk.concurrency {
         Some(n) if (1..=MAX_CONCURRENCY).contains(&n) => n,
         Some(n) => {
             return Err(Failure::bad_input(format!(
@@ -232,8 +216,9 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
     for (source, build) in target::pairs("artifact", &args.artifacts)? {
         constants.push((format!("artifact:{source}"), build));
     }
-    let maps: BTreeMap<String, String> = target::pairs("map", &args.maps)?.into_iter().collect();
-    let (records, malformed) = read_records(&args.records)?;
+    let maps: BTreeMap<String, String> =
+        target::pairs("map", &args.bulk.maps)?.into_iter().collect();
+    let (records, malformed) = read_records(&source)?;
 
     let backend = &p.backend;
     let pipeline = target::pipeline(backend, &t).await?;
@@ -256,7 +241,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
     let scope = format!("{}/{}/{}", t.backend, pipeline.project, pipeline.id);
     let mut jobs = Vec::new();
     for record in &records {
-        let values = values_of(record, &constants, &maps, &args.excludes);
+        let values = values_of(record, &constants, &maps, &args.bulk.excludes);
         let wrong = problems(&form, &values);
         if !wrong.is_empty() {
             bad.push((record.line, wrong.join("; ")));
@@ -294,16 +279,16 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         )));
     }
     if jobs.is_empty() {
-        return Err(Failure::bad_input(format!("{}: no records", args.records)));
+        return Err(Failure::bad_input(format!("{source}: no records")));
     }
 
-    if let Some(n) = args.preview {
+    if let Some(n) = args.bulk.preview {
         return preview(global, backend, &t.backend, &jobs[..n.min(jobs.len())]).await;
     }
     global.writable(&loaded, &t.backend)?;
 
     // Resume: what an earlier run with this results file did to each record.
-    let previous = match &args.results {
+    let previous = match &args.bulk.results {
         Some(path) => results::read(path).map_err(Failure::bad_input)?,
         None => BTreeMap::new(),
     };
@@ -320,6 +305,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         }
     }
     let writer = args
+        .bulk
         .results
         .as_deref()
         .map(results::Writer::open)
@@ -332,7 +318,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         let prior = previous.get(&job.line);
         let resend = match prior.map(|p| p.status) {
             None | Some(Outcome::Failed) => true,
-            Some(Outcome::Unknown | Outcome::Sending) => args.retry_unknown,
+            Some(Outcome::Unknown | Outcome::Sending) => args.bulk.retry_unknown,
             Some(Outcome::Started) => false,
         };
         if resend {
@@ -356,7 +342,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
             );
         }
     }
-    let held_back = if args.test_one && to_send.len() > 1 {
+    let held_back = if args.bulk.test_one && to_send.len() > 1 {
         to_send.split_off(1)
     } else {
         Vec::new()
@@ -405,7 +391,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
             error: None,
         });
     }
-    if args.test_one && !to_send.is_empty() {
+    if args.bulk.test_one && !to_send.is_empty() {
         eprintln!(
             "flightdeck: caution: --test-one started a REAL execution of {}/{}/{} (the first \
              record); the other {} were not sent",
