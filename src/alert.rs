@@ -3,8 +3,21 @@
 //! travel over SSH; inside tmux they are wrapped for passthrough (tmux needs
 //! `set -g allow-passthrough on` to let them out). Terminals that know neither ignore them.
 
-use crate::config::Desktop;
 use crate::sanitize::clean;
+
+/// How notifications reach the desktop: escape sequences the terminal turns into a system
+/// notification, so they work over SSH. Terminals that know neither ignore them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Desktop {
+    #[default]
+    Off,
+    /// Pick OSC 9 or OSC 777 from what the environment says the terminal is.
+    Auto,
+    /// `ESC ] 9 ; text BEL`: iTerm2, WezTerm, Ghostty, kitty, Windows Terminal.
+    Osc9,
+    /// `ESC ] 777 ; notify ; title ; body BEL`: foot, urxvt, VTE-based terminals.
+    Osc777,
+}
 
 /// A desktop-notification escape sequence a terminal understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -98,30 +98,7 @@ pub enum Commands {
         target: String,
     },
     /// Start a pipeline, or (with --records) one execution per record of a file.
-    Start {
-        /// `backend/pipeline` or `backend/project/pipeline`.
-        target: String,
-        /// A runtime variable, `name=value`; repeat for several.
-        #[arg(long = "var", value_name = "NAME=VALUE")]
-        vars: Vec<String>,
-        /// An artifact input, `source=build` (sent as the variable `artifact:source`).
-        #[arg(long = "artifact", value_name = "SOURCE=BUILD")]
-        artifacts: Vec<String>,
-        /// Notes recorded with the execution.
-        #[arg(long)]
-        notes: Option<String>,
-        /// Follow the execution to its end; the exit code tells the outcome.
-        #[arg(long)]
-        wait: bool,
-        /// With --wait: give up after this long ("30m", "2h"; default: never).
-        #[arg(long, value_name = "DURATION", requires = "wait")]
-        timeout: Option<String>,
-        /// With --wait: how often to read the execution's status.
-        #[arg(long, value_name = "DURATION", default_value = "2s", requires = "wait")]
-        poll: String,
-        #[command(flatten)]
-        bulk: BulkArgs,
-    },
+    Start(StartArgs),
     /// Approve a waiting gate of an execution.
     Approve(DecideArgs),
     /// Reject a waiting gate of an execution.
@@ -164,6 +141,34 @@ pub struct SimArgs {
     /// (in another terminal), and exit.
     #[arg(long)]
     pub print_config: bool,
+}
+
+/// `flightdeck start`: one execution, or with --records one per record; the same flags
+/// reach `commands::start` and `commands::bulk`.
+#[derive(Debug, clap::Args)]
+pub struct StartArgs {
+    /// `backend/pipeline` or `backend/project/pipeline`.
+    pub target: String,
+    /// A runtime variable, `name=value`; repeat for several.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// An artifact input, `source=build` (sent as the variable `artifact:source`).
+    #[arg(long = "artifact", value_name = "SOURCE=BUILD")]
+    pub artifacts: Vec<String>,
+    /// Notes recorded with the execution.
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Follow the execution to its end; the exit code tells the outcome.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this long ("30m", "2h"; default: never).
+    #[arg(long, value_name = "DURATION", requires = "wait")]
+    pub timeout: Option<String>,
+    /// With --wait: how often to read the execution's status.
+    #[arg(long, value_name = "DURATION", default_value = "2s", requires = "wait")]
+    pub poll: String,
+    #[command(flatten)]
+    pub bulk: BulkArgs,
 }
 
 /// `start --records`: one execution per record (README, "Bulk starts").

@@ -13,7 +13,6 @@ use crate::backend::harness::{HarnessBackend, HarnessOptions};
 use crate::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use crate::backend::infraxys::{InfraxysBackend, InfraxysOptions};
 use crate::config::{BackendConfig, BackendSettings, Config};
-use crate::domain::BackendKind;
 use crate::service::{Intervals, Limits, Service};
 use crate::tui::{self, Exit};
 use crate::ui::Theme;
@@ -29,7 +28,7 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn new(backend: Arc<dyn Backend>, concurrency: usize, timeout: Duration) -> Self {
-        let min_interval = min_interval(backend.kind());
+        let min_interval = backend.budget().min_poll_interval;
         Prepared {
             backend,
             limits: Limits {
@@ -42,17 +41,6 @@ impl Prepared {
             read_only: false,
             insecure: false,
         }
-    }
-}
-
-/// The shortest poll interval a backend kind's request budget allows. First Gen GraphQL
-/// allows 30 calls a minute per account: every 12 s the executions (one call), the gates
-/// (two: the paused executions, then all their gates) and the selected execution (two
-/// while it waits at a gate), pipelines once a minute: at most 26 calls.
-fn min_interval(kind: BackendKind) -> Duration {
-    match kind {
-        BackendKind::HarnessFg => Duration::from_secs(12),
-        BackendKind::Harness | BackendKind::Argo | BackendKind::Infraxys => Duration::ZERO,
     }
 }
 

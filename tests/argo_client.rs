@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use common::swagger;
 use flightdeck::backend::Backend;
-use flightdeck::backend::argo::{ArgoBackend, ArgoOptions, RejectMode};
-use flightdeck::config::ArgoEvent;
+use flightdeck::backend::argo::{ArgoBackend, ArgoEvent, ArgoOptions, RejectMode};
 use flightdeck::domain::*;
 use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
 use tokio::sync::mpsc;

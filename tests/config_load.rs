@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use flightdeck::config::{ArgumentType, BackendSettings, Config, SecretSource, Theme, UiConfig};
+use flightdeck::backend::infraxys::ArgumentType;
+use flightdeck::config::{BackendSettings, Config, SecretSource, Theme, UiConfig};
 use flightdeck::domain::BackendKind;
 
 fn load(text: &str) -> Config {

@@ -421,11 +421,13 @@ async fn lists_executions_newest_first() {
         }
     })
     .await;
-    let executions = mock
+    let mut executions = mock
         .backend(&["proj", "other"])
         .list_executions()
         .await
         .unwrap();
+    // The backend does not sort: the display order is `domain::order`'s.
+    flightdeck::domain::order::executions(&mut executions);
     let ids: Vec<&str> = executions.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids, vec!["queued", "Kq3HsT1aQ9yZ0b2cD4eF5w", "old"]);
 

@@ -705,7 +705,9 @@ async fn waiting_approvals_match_the_simulators_gates() {
         "the seed opens with gates waiting: {gates:?}"
     );
 
-    let approvals = b.waiting_approvals().await.expect("approvals are listed");
+    let mut approvals = b.waiting_approvals().await.expect("approvals are listed");
+    // The backend does not sort: the display order is `domain::order`'s.
+    flightdeck::domain::order::approvals(&mut approvals);
     let ids = |v: Vec<String>| v.into_iter().collect::<BTreeSet<_>>();
     assert_eq!(
         ids(approvals.iter().map(|a| a.id.clone()).collect()),

@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use flightdeck::backend::Backend;
 use flightdeck::backend::infraxys::{
-    ACTIONS, ALIASES, ARGUMENT_JSON, InfraxysBackend, InfraxysOptions, WORKFLOWS,
+    ACTIONS, ALIASES, ARGUMENT_JSON, ArgumentField, ArgumentType, InfraxysAlias, InfraxysBackend,
+    InfraxysOptions, InfraxysWorkflow, WORKFLOWS,
 };
-use flightdeck::config::{
-    ArgumentField, ArgumentType, BackendSettings, Config, InfraxysAlias, InfraxysWorkflow,
-};
+use flightdeck::config::{BackendSettings, Config};
 use flightdeck::domain::{
     BackendError, BackendKind, Decision, DecisionAction, ExecRef, ExecStatus, StartRequest, VarKind,
 };

@@ -404,9 +404,10 @@ fn the_printed_config_drives_the_cli_against_a_running_simulator() {
         .map(|p| p["backend"].as_str().unwrap())
         .collect();
     backends.dedup();
+    // Listed in `domain::order`'s pipeline order, which groups by backend name.
     assert_eq!(
         backends,
-        ["harness", "infraxys", "harness-fg", "argo", "argo-data"],
+        ["argo", "argo-data", "harness", "harness-fg", "infraxys"],
         "every backend answers through the printed config"
     );
     let approvals = cli(&["list", "approvals", "--output", "json"]);

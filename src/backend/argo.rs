@@ -54,15 +54,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 use reqwest::Method;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 use url::Url;
 
-use crate::backend::http::{self, HttpClient, HttpOptions};
-use crate::backend::{Backend, Result};
-use crate::config::ArgoEvent;
+use crate::backend::http::{self, Call, HttpClient, HttpOptions};
+use crate::backend::{Backend, Budget, Result};
 use crate::domain::RequestPreview;
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionAction, DecisionOutcome,
@@ -100,6 +99,17 @@ items.spec.workflowTemplateRef,items.status.nodes,items.status.compressedNodes";
 /// A workflow without what a dashboard never shows and can be megabytes (exclude mode).
 const DETAIL_FIELDS: &str = "-metadata.managedFields,spec.templates,status.storedTemplates,\
 status.storedWorkflowTemplateSpec";
+
+/// A WorkflowEventBinding to trigger: `POST /api/v1/events/{namespace}/{discriminator}`.
+/// Argo cannot list which payloads a binding accepts, so the config names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgoEvent {
+    pub name: String,
+    pub discriminator: String,
+    pub description: String,
+    /// The default JSON payload, already checked to be JSON.
+    pub payload: String,
+}
 
 /// Configuration of one Argo backend.
 #[derive(Debug, Clone)]
@@ -139,15 +149,6 @@ pub struct ArgoBackend {
 #[derive(Debug, Default)]
 struct Gates {
     by_workflow: HashMap<String, usize>,
-}
-
-/// One request, fully described before anything is sent, so a preview and the real call
-/// come from the same value.
-#[derive(Debug, Clone)]
-struct Call {
-    method: Method,
-    url: Url,
-    body: Option<String>,
 }
 
 impl ArgoBackend {
@@ -201,53 +202,27 @@ impl ArgoBackend {
         url
     }
 
-    fn authorization(&self) -> Option<HeaderValue> {
-        let token = self.token.as_ref()?;
-        // Checked in `new`, so building the value cannot fail for a configured token.
-        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).ok()?;
-        value.set_sensitive(true);
-        Some(value)
+    /// A call with the headers every request carries; `accept` picks the framing of
+    /// streams (`text/event-stream` gets SSE with keep-alives).
+    fn call_accepting(&self, method: Method, url: Url, accept: &str) -> Call {
+        let call = Call::new(method, url).header(ACCEPT, accept);
+        match self.token {
+            Some(_) => call.secret(AUTHORIZATION, "Bearer "),
+            None => call,
+        }
     }
 
-    fn request(&self, call: &Call) -> reqwest::RequestBuilder {
-        self.request_accepting(call, "application/json")
-    }
-
-    /// `accept` picks the framing of streams: `text/event-stream` gets SSE with keep-alives.
-    fn request_accepting(&self, call: &Call, accept: &'static str) -> reqwest::RequestBuilder {
-        let mut request = self
-            .http
-            .request(call.method.clone(), call.url.clone())
-            .header(ACCEPT, accept);
-        if let Some(auth) = self.authorization() {
-            request = request.header(AUTHORIZATION, auth);
-        }
-        if let Some(body) = &call.body {
-            request = request
-                .header(CONTENT_TYPE, "application/json")
-                .body(body.clone());
-        }
-        request
-    }
-
-    fn preview(&self, call: &Call) -> RequestPreview {
-        let mut headers = vec![("accept".to_owned(), "application/json".to_owned())];
-        if self.token.is_some() {
-            headers.push(("authorization".to_owned(), "Bearer ***".to_owned()));
-        }
-        if call.body.is_some() {
-            headers.push(("content-type".to_owned(), "application/json".to_owned()));
-        }
-        RequestPreview {
-            method: call.method.to_string(),
-            url: call.url.to_string(),
-            headers,
-            body: call.body.clone().unwrap_or_default(),
+    /// A JSON call (every request but streams).
+    fn json_call(&self, method: Method, url: Url, body: Option<String>) -> Call {
+        let call = self.call_accepting(method, url, "application/json");
+        match body {
+            Some(body) => call.body("application/json", body),
+            None => call,
         }
     }
 
     async fn call<T: DeserializeOwned>(&self, call: &Call) -> Result<T> {
-        let response = self.http.send(self.request(call)).await?;
+        let response = self.http.send_call(call, self.token.as_ref()).await?;
         if !response.is_success() {
             return Err(errors::error(&response));
         }
@@ -255,22 +230,13 @@ impl ArgoBackend {
     }
 
     async fn get<T: DeserializeOwned>(&self, url: Url) -> Result<T> {
-        self.call(&Call {
-            method: Method::GET,
-            url,
-            body: None,
-        })
-        .await
+        self.call(&self.json_call(Method::GET, url, None)).await
     }
 
     /// Opens a server stream (watch or log) with SSE framing, for its keep-alives.
     async fn open_stream(&self, url: Url) -> Result<stream::Frames<'_>> {
-        let call = Call {
-            method: Method::GET,
-            url,
-            body: None,
-        };
-        let request = self.request_accepting(&call, "text/event-stream");
+        let call = self.call_accepting(Method::GET, url, "text/event-stream");
+        let request = self.http.build(&call, self.token.as_ref())?;
         match self.http.open_stream(request).await? {
             Ok(response) => Ok(stream::Frames::new(&self.http, response, STREAM_IDLE)),
             Err(response) => Err(errors::error(&response)),
@@ -446,11 +412,8 @@ impl ArgoBackend {
             let json: serde_json::Value = serde_json::from_str(&payload).map_err(|e| {
                 BackendError::BadRequest(format!("{PAYLOAD} is not valid JSON: {e}"))
             })?;
-            return Ok(Call {
-                method: Method::POST,
-                url: self.url(&["events", &self.namespace, &event.discriminator]),
-                body: Some(json.to_string()),
-            });
+            let url = self.url(&["events", &self.namespace, &event.discriminator]);
+            return Ok(self.json_call(Method::POST, url, Some(json.to_string())));
         }
         let (kind, name) = match request.pipeline_id.strip_prefix(CLUSTER_PREFIX) {
             Some(name) => ("ClusterWorkflowTemplate", name),
@@ -465,21 +428,15 @@ impl ArgoBackend {
                 labels: None,
             },
         };
-        Ok(Call {
-            method: Method::POST,
-            url: self.url(&["workflows", &self.namespace, "submit"]),
-            body: Some(to_json(&body)),
-        })
+        let url = self.url(&["workflows", &self.namespace, "submit"]);
+        Ok(self.json_call(Method::POST, url, Some(to_json(&body))))
     }
 
     // ----- decisions -----------------------------------------------------------------------
 
     fn action_call(&self, workflow: &str, action: &str, body: String) -> Call {
-        Call {
-            method: Method::PUT,
-            url: self.url(&["workflows", &self.namespace, workflow, action]),
-            body: Some(body),
-        }
+        let url = self.url(&["workflows", &self.namespace, workflow, action]);
+        self.json_call(Method::PUT, url, Some(body))
     }
 
     fn decision_call(&self, approval: &Approval, step: &decide::Call) -> Call {
@@ -589,6 +546,14 @@ impl Backend for ArgoBackend {
         BackendKind::Argo
     }
 
+    /// argo-server documents no request limit; a start reads the template, then submits.
+    fn budget(&self) -> Budget {
+        Budget {
+            per_start: 2,
+            ..Budget::UNLIMITED
+        }
+    }
+
     async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {
         let mut pipelines = Vec::new();
         let mut sources = vec![(self.url(&["workflow-templates", &self.namespace]), false)];
@@ -660,7 +625,7 @@ impl Backend for ArgoBackend {
 
     async fn start_preview(&self, request: &StartRequest) -> Result<RequestPreview> {
         let form = self.form(&request.project, &request.pipeline_id).await?;
-        Ok(self.preview(&self.start_call(&form, request)?))
+        Ok(self.start_call(&form, request)?.preview())
     }
 
     async fn list_executions(&self) -> Result<Vec<Execution>> {

@@ -41,14 +41,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use reqwest::Method;
-use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::backend::decoded::Decoded;
-use crate::backend::http::{self, HttpClient, HttpOptions};
-use crate::backend::{Backend, Result};
+use crate::backend::http::{self, Call, HttpClient, HttpOptions};
+use crate::backend::{Backend, Budget, Result};
 use crate::domain::RequestPreview;
 use crate::domain::{
     Approval, ApproverInput, BackendError, BackendKind, BackendName, Decision, DecisionAction,
@@ -78,7 +78,6 @@ const FAN_OUT: usize = 4;
 // Lowercase, as HTTP/1.1 sends them on the wire (and as previews show them).
 const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
 const ACCOUNT_HEADER: HeaderName = HeaderName::from_static("harness-account");
-const JSON: &str = "application/json";
 const YAML: &str = "application/yaml";
 
 /// Configuration of one Harness NextGen backend.
@@ -108,21 +107,6 @@ pub struct HarnessBackend {
     http: HttpClient,
     /// Each project's executions list as last read (see [`Decoded`]).
     executions: Decoded<Vec<Execution>>,
-}
-
-/// One request, fully described before anything is sent, so a preview and the real call
-/// come from the same value.
-#[derive(Debug, Clone)]
-struct Call {
-    method: Method,
-    url: Url,
-    body: Option<(&'static str, String)>,
-}
-
-/// A header value as sent, or the API key, which only the sender ever exposes.
-enum HeaderText {
-    Plain(String),
-    ApiKey,
 }
 
 impl HarnessBackend {
@@ -184,7 +168,7 @@ impl HarnessBackend {
             &[("pipelineIdentifier", pipeline_id)],
         );
         // An empty stage list asks for the template of the whole pipeline.
-        let call = Call::json(
+        let call = self.json_call(
             Method::POST,
             url,
             serde_json::json!({"stageIdentifiers": []}),
@@ -201,7 +185,7 @@ impl HarnessBackend {
         template: &RuntimeTemplate,
         request: &StartRequest,
     ) -> Result<RequestPreview> {
-        Ok(self.preview(&self.execute_call(template, request)?))
+        Ok(self.execute_call(template, request)?.preview())
     }
 
     /// Approves or rejects the gate waiting in an execution through the v1 API, which finds
@@ -219,7 +203,7 @@ impl HarnessBackend {
                 .append_pair("callback_id", callback_id);
         }
         let body = activity_body(decision, "approver_inputs");
-        let instance: ApprovalInstance = self.v1(&Call::json(Method::POST, url, body)).await?;
+        let instance: ApprovalInstance = self.v1(&self.json_call(Method::POST, url, body)).await?;
         decision_outcome(&instance)
     }
 
@@ -250,65 +234,20 @@ impl HarnessBackend {
         self.url(&[&["v1", "orgs", &self.org, "projects", project], segments].concat())
     }
 
-    /// Every header a call carries; the one list both sending and previewing use.
-    fn headers(&self, call: &Call) -> Vec<(HeaderName, HeaderText)> {
-        let mut headers = vec![
-            (API_KEY_HEADER, HeaderText::ApiKey),
-            (ACCOUNT_HEADER, HeaderText::Plain(self.account.clone())),
-        ];
-        if let Some((content_type, _)) = &call.body {
-            headers.push((CONTENT_TYPE, HeaderText::Plain((*content_type).to_owned())));
-        }
-        headers
+    /// A call carrying the headers every Harness request needs: the key and the account.
+    fn call(&self, method: Method, url: Url) -> Call {
+        Call::new(method, url)
+            .secret(API_KEY_HEADER, "")
+            .header(ACCOUNT_HEADER, self.account.clone())
     }
 
-    fn preview(&self, call: &Call) -> RequestPreview {
-        RequestPreview {
-            method: call.method.to_string(),
-            url: call.url.to_string(),
-            headers: self
-                .headers(call)
-                .into_iter()
-                .map(|(name, value)| {
-                    let value = match value {
-                        HeaderText::Plain(v) => v,
-                        HeaderText::ApiKey => "***".to_owned(),
-                    };
-                    (name.as_str().to_owned(), value)
-                })
-                .collect(),
-            body: call
-                .body
-                .as_ref()
-                .map(|(_, b)| b.clone())
-                .unwrap_or_default(),
-        }
+    /// A call with a JSON body.
+    fn json_call(&self, method: Method, url: Url, body: serde_json::Value) -> Call {
+        self.call(method, url).json(&body)
     }
 
     async fn send(&self, call: &Call) -> Result<http::Response> {
-        let mut request = self.http.request(call.method.clone(), call.url.clone());
-        for (name, value) in self.headers(call) {
-            let value = match value {
-                HeaderText::Plain(v) => HeaderValue::from_str(&v),
-                HeaderText::ApiKey => {
-                    HeaderValue::from_str(self.api_key.expose_secret()).map(|mut v| {
-                        // Keeps the key out of `Debug` output of the request.
-                        v.set_sensitive(true);
-                        v
-                    })
-                }
-            }
-            .map_err(|_| {
-                BackendError::BadRequest(format!(
-                    "header {name} holds characters HTTP does not allow"
-                ))
-            })?;
-            request = request.header(name, value);
-        }
-        if let Some((_, body)) = &call.body {
-            request = request.body(body.clone());
-        }
-        let response = self.http.send(request).await?;
+        let response = self.http.send_call(call, Some(&self.api_key)).await?;
         if response.is_success() {
             Ok(response)
         } else {
@@ -341,11 +280,7 @@ impl HarnessBackend {
                 ),
             ],
         );
-        Ok(Call {
-            method: Method::POST,
-            url,
-            body: Some((YAML, body)),
-        })
+        Ok(self.call(Method::POST, url).body(YAML, body))
     }
 
     async fn pipelines_of(&self, project: &str) -> Result<Vec<Pipeline>> {
@@ -357,7 +292,7 @@ impl HarnessBackend {
                     project,
                     &[("page", &page.to_string()), ("size", &size.to_string())],
                 );
-                Call::json(Method::POST, url, body.clone())
+                self.json_call(Method::POST, url, body.clone())
             })
             .await?;
         Ok(summaries
@@ -392,7 +327,7 @@ impl HarnessBackend {
             extra.push(("status", wanted));
         }
         let url = self.legacy_url(&["pipelines", "execution", "summary"], project, &extra);
-        Call::json(
+        self.json_call(
             Method::POST,
             url,
             serde_json::json!({"filterType": "PipelineExecution"}),
@@ -475,7 +410,7 @@ impl HarnessBackend {
         let mut url = self.url(&["pipeline", "api", "approvals", instance_id]);
         url.query_pairs_mut()
             .append_pair("accountIdentifier", &self.account);
-        self.legacy(&Call::bare(Method::GET, url)).await
+        self.legacy(&self.call(Method::GET, url)).await
     }
 
     fn approval_of(
@@ -549,7 +484,7 @@ impl HarnessBackend {
                 .append_pair("approval_type", "HarnessApproval");
             url
         };
-        let instances: Vec<ApprovalInstance> = match self.v1(&Call::bare(Method::GET, url)).await {
+        let instances: Vec<ApprovalInstance> = match self.v1(&self.call(Method::GET, url)).await {
             Ok(instances) => instances,
             // The execution or its pipeline went away since it was listed: no gates left.
             Err(BackendError::NotFound(_)) => return Ok(Vec::new()),
@@ -606,7 +541,7 @@ impl HarnessBackend {
             project,
             &[("stageNodeId", stage_key)],
         );
-        let detail: wire::ExecutionDetail = self.legacy(&Call::bare(Method::GET, url)).await?;
+        let detail: wire::ExecutionDetail = self.legacy(&self.call(Method::GET, url)).await?;
         Ok(graph::build(
             &detail.pipeline_execution_summary,
             detail.execution_graph.as_ref(),
@@ -666,6 +601,16 @@ impl Backend for HarnessBackend {
         BackendKind::Harness
     }
 
+    /// Harness counts every request per API key, 1000 a minute; a start is two requests
+    /// (the runtime template, then the execute call). Polling stays well within it.
+    fn budget(&self) -> Budget {
+        Budget {
+            per_minute: Some(1000),
+            per_start: 2,
+            min_poll_interval: Duration::ZERO,
+        }
+    }
+
     async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {
         self.per_project(|project| self.pipelines_of(project)).await
     }
@@ -700,7 +645,7 @@ impl Backend for HarnessBackend {
             &exec.project,
             &[("renderFullBottomGraph", "true")],
         );
-        let detail: wire::ExecutionDetail = self.legacy(&Call::bare(Method::GET, url)).await?;
+        let detail: wire::ExecutionDetail = self.legacy(&self.call(Method::GET, url)).await?;
         let summary = &detail.pipeline_execution_summary;
         let tree = graph::build(summary, detail.execution_graph.as_ref());
         let lookups: Vec<_> = tree
@@ -750,7 +695,9 @@ impl Backend for HarnessBackend {
         url.query_pairs_mut()
             .append_pair("accountIdentifier", &self.account);
         let body = activity_body(decision, "approverInputs");
-        let instance: ApprovalInstance = self.legacy(&Call::json(Method::POST, url, body)).await?;
+        let instance: ApprovalInstance = self
+            .legacy(&self.json_call(Method::POST, url, body))
+            .await?;
         decision_outcome(&instance)
     }
 
@@ -772,26 +719,6 @@ impl Backend for HarnessBackend {
     }
 }
 
-impl Call {
-    fn bare(method: Method, url: Url) -> Self {
-        Call {
-            method,
-            url,
-            body: None,
-        }
-    }
-
-    fn json(method: Method, url: Url, body: serde_json::Value) -> Self {
-        Call {
-            method,
-            url,
-            body: Some((JSON, body.to_string())),
-        }
-    }
-}
-
-/// The approve/reject body (spec 3.4, 3.6). The legacy endpoint reads camelCase
-/// `approverInputs`, v1 snake_case `approver_inputs`.
 /// The data of a legacy endpoint's answer, out of its `ResponseDTO` envelope.
 fn legacy_data<T: DeserializeOwned>(response: &http::Response) -> Result<T> {
     let envelope: Envelope<T> = response.json()?;
@@ -813,6 +740,8 @@ fn raw_data(response: &http::Response) -> Option<&str> {
     Some(envelope.data?.get())
 }
 
+/// The approve/reject body (spec 3.4, 3.6). The legacy endpoint reads camelCase
+/// `approverInputs`, v1 snake_case `approver_inputs`.
 fn activity_body(decision: &Decision, inputs_key: &str) -> serde_json::Value {
     let action = match decision.action {
         DecisionAction::Approve => "APPROVE",

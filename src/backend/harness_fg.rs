@@ -55,18 +55,18 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use reqwest::Method;
-use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::backend::http::{self, HttpClient, HttpOptions};
-use crate::backend::{Backend, Result};
+use crate::backend::http::{self, Call, HttpClient, HttpOptions};
+use crate::backend::{Backend, Budget, Result};
 use crate::domain::{
     Approval, ApproverInput, BackendError, BackendKind, BackendName, Decision, DecisionAction,
-    DecisionOutcome, ExecRef, ExecStatus, Execution, ExecutionDetail, Pipeline, Stage, StartForm,
-    StartRequest, StartResult, Status, VarKind, VariableSpec,
+    DecisionOutcome, ExecRef, ExecStatus, Execution, ExecutionDetail, Pipeline, RequestPreview,
+    Stage, StartForm, StartRequest, StartResult, Status, VarKind, VariableSpec,
 };
 
 use wire::{Application, Connection, Entity, millis};
@@ -192,7 +192,12 @@ impl HarnessFgBackend {
 
     /// Sends one GraphQL operation and returns its `data`, or the mapped error.
     async fn call<T: DeserializeOwned>(&self, query: &str, variables: Value) -> Result<T> {
-        let (data, errors) = self.call_fields(query, variables).await?;
+        self.data(&self.gql_call(query, variables)).await
+    }
+
+    /// Sends a GraphQL call and returns its `data`, or the mapped error.
+    async fn data<T: DeserializeOwned>(&self, call: &Call) -> Result<T> {
+        let (data, errors) = self.send(call).await?;
         if !errors.is_empty() {
             return Err(errors::from_errors(&errors));
         }
@@ -207,19 +212,19 @@ impl HarnessFgBackend {
         query: &str,
         variables: Value,
     ) -> Result<(Option<Value>, Vec<errors::GqlError>)> {
-        let mut key = HeaderValue::from_str(self.api_key.expose_secret()).map_err(|_| {
-            BackendError::BadRequest("the API key holds characters HTTP does not allow".into())
-        })?;
-        // Keeps the key out of `Debug` output of the request.
-        key.set_sensitive(true);
-        let body = json!({"query": query, "variables": variables}).to_string();
-        let request = self
-            .http
-            .request(Method::POST, self.url.clone())
-            .header(API_KEY_HEADER, key)
-            .header(CONTENT_TYPE, "application/json")
-            .body(body);
-        let response = self.http.send(request).await?;
+        self.send(&self.gql_call(query, variables)).await
+    }
+
+    /// One GraphQL operation as the request that carries it; every call is this shape.
+    fn gql_call(&self, query: &str, variables: Value) -> Call {
+        Call::new(Method::POST, self.url.clone())
+            .secret(API_KEY_HEADER, "")
+            .json(&json!({"query": query, "variables": variables}))
+    }
+
+    /// Sends a GraphQL call: its data (`None` when null) and its errors.
+    async fn send(&self, call: &Call) -> Result<(Option<Value>, Vec<errors::GqlError>)> {
+        let response = self.http.send_call(call, Some(&self.api_key)).await?;
         if !response.is_success() {
             return Err(errors::map_error(&response));
         }
@@ -603,6 +608,30 @@ impl HarnessFgBackend {
         }
     }
 
+    /// The `startExecution` call [`Backend::start`] sends for `request`. Reads the form (unless
+    /// the last listing cached it) and the application id, and fails like `start` would, before
+    /// anything is started, on missing or malformed values.
+    async fn start_call(&self, request: &StartRequest) -> Result<Call> {
+        let (kind, entity) = parse_id(&request.pipeline_id)?;
+        let key = (request.project.clone(), request.pipeline_id.clone());
+        let cached = Self::lock(&self.forms).get(&key).cloned();
+        let form = match cached {
+            Some(form) => form,
+            None => self.form(&request.project, &request.pipeline_id).await?,
+        };
+        // Missing values are refused before the application id could need a request.
+        Self::check_required(&form, request)?;
+        let app_id = self.app_id(&request.project).await?;
+        let input = Self::start_input(&form, kind, &app_id, entity, request)?;
+        Ok(self.gql_call(queries::START_EXECUTION, json!({"in": input})))
+    }
+
+    /// The exact request [`Backend::start`] would send for `request` (the key as `***`).
+    /// Starts nothing, but may read the form and the application id, as `start` does.
+    pub async fn start_request_preview(&self, request: &StartRequest) -> Result<RequestPreview> {
+        Ok(self.start_call(request).await?.preview())
+    }
+
     /// Builds the `startExecution` input; fails on missing or malformed values.
     fn start_input(
         form: &StartForm,
@@ -729,6 +758,19 @@ impl Backend for HarnessFgBackend {
         BackendKind::HarnessFg
     }
 
+    /// First Gen GraphQL allows 30 calls a minute per account; a start is one call (its
+    /// form and application id come from the listing's cache). Polling every 12 s costs at
+    /// most 26 calls a minute: the executions (one call), the gates (two: the paused
+    /// executions, then all their gates) and the selected execution (two while it waits at a
+    /// gate), pipelines once a minute.
+    fn budget(&self) -> Budget {
+        Budget {
+            per_minute: Some(30),
+            per_start: 1,
+            min_poll_interval: Duration::from_secs(12),
+        }
+    }
+
     async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {
         let apps = self.fetch_applications().await?;
         let mut out = Vec::new();
@@ -766,17 +808,7 @@ impl Backend for HarnessFgBackend {
     }
 
     async fn start(&self, request: &StartRequest) -> Result<StartResult> {
-        let (kind, entity) = parse_id(&request.pipeline_id)?;
-        let key = (request.project.clone(), request.pipeline_id.clone());
-        let cached = Self::lock(&self.forms).get(&key).cloned();
-        let form = match cached {
-            Some(form) => form,
-            None => self.form(&request.project, &request.pipeline_id).await?,
-        };
-        // Missing values are refused before the application id could need a request.
-        Self::check_required(&form, request)?;
-        let app_id = self.app_id(&request.project).await?;
-        let input = Self::start_input(&form, kind, &app_id, entity, request)?;
+        let call = self.start_call(request).await?;
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Payload {
@@ -789,9 +821,7 @@ impl Backend for HarnessFgBackend {
         struct Data {
             start_execution: Option<Payload>,
         }
-        let data: Data = self
-            .call(queries::START_EXECUTION, json!({"in": input}))
-            .await?;
+        let data: Data = self.data(&call).await?;
         let payload = data
             .start_execution
             .ok_or_else(|| BackendError::Decode("startExecution returned nothing".into()))?;

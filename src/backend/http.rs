@@ -8,20 +8,26 @@
 //! mapped by each backend, which falls back to [`status_error`] for anything it does not
 //! recognise.
 //!
-//! Secrets never pass through this module as text: backends put credentials into header
-//! values marked sensitive, and nothing here formats request headers.
+//! A request a backend sends is first described as a [`Call`]: method, URL, every header and
+//! the body. [`Call::preview`] shows that value to the user and [`HttpClient::send_call`]
+//! sends that same value, so the preview is what is sent, for every backend.
+//!
+//! Secrets never pass through this module as text: a [`Call`] names where the credential
+//! goes ([`HeaderText::Secret`]) but never holds it; [`HttpClient::build`] puts it into a
+//! header value marked sensitive, and previews show `***` in its place.
 
 use std::error::Error as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::domain::BackendError;
+use crate::domain::{BackendError, RequestPreview};
 
 /// Bodies larger than this are refused: no dashboard response is legitimately this big, and a
 /// misbehaving server must not be able to make us buffer without bound.
@@ -87,6 +93,82 @@ pub struct Response {
     pub body: Vec<u8>,
 }
 
+/// One request, fully described before anything is sent, so a preview and the real call
+/// come from the same value. Headers are listed in the order they are sent; names are
+/// lowercase, as HTTP/1.1 sends them on the wire (and as previews show them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub method: Method,
+    pub url: Url,
+    pub headers: Vec<(HeaderName, HeaderText)>,
+    pub body: Option<String>,
+}
+
+/// A header value as sent, or where the credential goes, which only the sender exposes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderText {
+    Plain(String),
+    /// The credential after a fixed scheme prefix (`"Bearer "`, `"token "`, or `""` for a
+    /// bare key); previews show the prefix and `***`.
+    Secret(&'static str),
+}
+
+impl Call {
+    /// A call without headers or body.
+    pub fn new(method: Method, url: Url) -> Self {
+        Call {
+            method,
+            url,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// Adds a header with a plain value.
+    pub fn header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, HeaderText::Plain(value.into())));
+        self
+    }
+
+    /// Adds the credential header: `prefix` then the secret given to [`HttpClient::build`].
+    pub fn secret(mut self, name: HeaderName, prefix: &'static str) -> Self {
+        self.headers.push((name, HeaderText::Secret(prefix)));
+        self
+    }
+
+    /// Adds `content-type` and the body.
+    pub fn body(self, content_type: &str, body: String) -> Self {
+        let mut call = self.header(CONTENT_TYPE, content_type);
+        call.body = Some(body);
+        call
+    }
+
+    /// Adds a JSON body.
+    pub fn json(self, body: &serde_json::Value) -> Self {
+        self.body("application/json", body.to_string())
+    }
+
+    /// The request as the user sees it before it is sent: the credential as `***`.
+    pub fn preview(&self) -> RequestPreview {
+        RequestPreview {
+            method: self.method.to_string(),
+            url: self.url.to_string(),
+            headers: self
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    let value = match value {
+                        HeaderText::Plain(v) => v.clone(),
+                        HeaderText::Secret(prefix) => format!("{prefix}***"),
+                    };
+                    (name.as_str().to_owned(), value)
+                })
+                .collect(),
+            body: self.body.clone().unwrap_or_default(),
+        }
+    }
+}
+
 /// Checks a configured base URL the way every client needs it: http(s), a host, room for
 /// path segments, and no query or fragment (paths are appended to it). `example` shows the
 /// user a correct one for this kind of backend.
@@ -138,6 +220,53 @@ impl HttpClient {
 
     pub fn request(&self, method: Method, url: Url) -> reqwest::RequestBuilder {
         self.client.request(method, url)
+    }
+
+    /// The request `call` describes, with `secret` in its credential header (marked
+    /// sensitive, so `Debug` output of the request never shows it). Fails before anything
+    /// is sent when a header value is not valid HTTP, or the call wants a credential and
+    /// none is configured.
+    pub fn build(
+        &self,
+        call: &Call,
+        secret: Option<&SecretString>,
+    ) -> Result<reqwest::RequestBuilder, BackendError> {
+        let mut request = self.request(call.method.clone(), call.url.clone());
+        for (name, value) in &call.headers {
+            let value = match value {
+                HeaderText::Plain(v) => HeaderValue::from_str(v),
+                HeaderText::Secret(prefix) => {
+                    let secret = secret.ok_or_else(|| {
+                        BackendError::BadRequest(format!("header {name} needs a credential"))
+                    })?;
+                    HeaderValue::from_str(&format!("{prefix}{}", secret.expose_secret())).map(
+                        |mut v| {
+                            v.set_sensitive(true);
+                            v
+                        },
+                    )
+                }
+            }
+            .map_err(|_| {
+                BackendError::BadRequest(format!(
+                    "header {name} holds characters HTTP does not allow"
+                ))
+            })?;
+            request = request.header(name.clone(), value);
+        }
+        if let Some(body) = &call.body {
+            request = request.body(body.clone());
+        }
+        Ok(request)
+    }
+
+    /// Sends `call` (see [`Self::build`] and [`Self::send`]).
+    pub async fn send_call(
+        &self,
+        call: &Call,
+        secret: Option<&SecretString>,
+    ) -> Result<Response, BackendError> {
+        self.send(self.build(call, secret)?).await
     }
 
     /// Sends a request and reads the whole body. Every HTTP status comes back as `Ok`;
@@ -284,6 +413,18 @@ impl Response {
     pub fn retry_after(&self) -> Option<Duration> {
         let value = self.headers.get(RETRY_AFTER)?.to_str().ok()?;
         parse_retry_after(value, Timestamp::now())
+    }
+}
+
+#[cfg(test)]
+impl Response {
+    /// A response with `status`, no headers and `body`, for tests of error mapping.
+    pub fn for_test(status: u16, body: &str) -> Response {
+        Response {
+            status: StatusCode::from_u16(status).expect("a valid status"),
+            headers: HeaderMap::new(),
+            body: body.as_bytes().to_vec(),
+        }
     }
 }
 

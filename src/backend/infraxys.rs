@@ -60,21 +60,20 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use reqwest::Method;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use url::Url;
 
-use crate::backend::http::{HttpClient, HttpOptions};
-use crate::backend::{Backend, Result};
-use crate::config::{ArgumentField, InfraxysAction, InfraxysAlias, InfraxysWorkflow};
+use crate::backend::http::{Call, HttpClient, HttpOptions};
+use crate::backend::{Backend, Budget, Result};
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionOutcome, ExecRef,
-    ExecStatus, Execution, ExecutionDetail, Pipeline, Stage, StartForm, StartRequest, StartResult,
-    Status, Step,
+    ExecStatus, Execution, ExecutionDetail, Pipeline, RequestPreview, Stage, StartForm,
+    StartRequest, StartResult, Status, Step,
 };
 
-pub use argument::ARGUMENT_JSON;
+pub use argument::{ARGUMENT_JSON, ArgumentField, ArgumentType};
 use response::Answer;
 
 /// Runs kept in memory; the oldest are forgotten beyond this.
@@ -84,6 +83,35 @@ const MAX_RUNS: usize = 200;
 pub const WORKFLOWS: &str = "workflows";
 pub const ACTIONS: &str = "actions";
 pub const ALIASES: &str = "aliases";
+
+/// `POST /api/v1/environment/{branch}/{environment_id}/workflow/{workflow_id}/execute`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InfraxysWorkflow {
+    pub name: String,
+    pub environment_id: String,
+    pub workflow_id: String,
+    pub asynchronous: bool,
+    pub argument_fields: Vec<ArgumentField>,
+}
+
+/// `POST /api/v1/instance/{branch}/{instance_id}/files/{filename}/execute`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InfraxysAction {
+    pub name: String,
+    pub instance_id: String,
+    pub filename: String,
+    pub asynchronous: bool,
+    pub argument_fields: Vec<ArgumentField>,
+}
+
+/// `POST /api/v1/actions/start/{alias}`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InfraxysAlias {
+    pub name: String,
+    pub alias: String,
+    pub asynchronous: bool,
+    pub argument_fields: Vec<ArgumentField>,
+}
 
 /// Configuration of one Infraxys backend.
 #[derive(Debug, Clone)]
@@ -271,6 +299,22 @@ impl InfraxysBackend {
         }
     }
 
+    /// The execute call [`Backend::start`] sends for `request`; fails on bad input.
+    fn start_call(&self, entry: &Entry, request: &StartRequest) -> Result<Call> {
+        let argument = argument::build(&entry.fields, &request.values)?;
+        let call = Call::new(Method::POST, self.url(&entry.target))
+            .json(&self.body(entry, argument))
+            .header(ACCEPT, "application/json");
+        Ok(authorized(call, self.token.as_ref()))
+    }
+
+    /// The exact request [`Backend::start`] would send for `request` (the token as
+    /// `token ***`). Pure: nothing is sent. Fails like `start` would on bad input.
+    pub fn start_request_preview(&self, request: &StartRequest) -> Result<RequestPreview> {
+        let entry = self.entry(&request.project, &request.pipeline_id)?;
+        Ok(self.start_call(entry, request)?.preview())
+    }
+
     fn runs(&self) -> MutexGuard<'_, Runs> {
         lock(&self.runs)
     }
@@ -417,12 +461,13 @@ fn lock(runs: &Mutex<Runs>) -> MutexGuard<'_, Runs> {
     runs.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// `Authorization: token <PAT>`, marked sensitive so request `Debug` output never shows it.
-/// The token was checked in `new`, so building the value cannot fail for a configured one.
-fn authorization(token: Option<&SecretString>) -> Option<HeaderValue> {
-    let mut value = HeaderValue::from_str(&format!("token {}", token?.expose_secret())).ok()?;
-    value.set_sensitive(true);
-    Some(value)
+/// Adds `Authorization: token <PAT>` when a token is configured; only the sender exposes it
+/// (marked sensitive, so request `Debug` output never shows it).
+fn authorized(call: Call, token: Option<&SecretString>) -> Call {
+    match token {
+        Some(_) => call.secret(AUTHORIZATION, "token "),
+        None => call,
+    }
 }
 
 #[async_trait]
@@ -433,6 +478,11 @@ impl Backend for InfraxysBackend {
 
     fn kind(&self) -> BackendKind {
         BackendKind::Infraxys
+    }
+
+    /// Infraxys documents no request limit; a start is one execute request.
+    fn budget(&self) -> Budget {
+        Budget::UNLIMITED
     }
 
     async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {
@@ -474,19 +524,9 @@ impl Backend for InfraxysBackend {
     async fn start(&self, request: &StartRequest) -> Result<StartResult> {
         let entry = self.entry(&request.project, &request.pipeline_id)?;
         // Bad input fails here, before anything is sent.
-        let argument = argument::build(&entry.fields, &request.values)?;
-        let body = self.body(entry, argument).to_string();
-        let mut http_request = self
-            .http
-            .request(Method::POST, self.url(&entry.target))
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .body(body);
-        if let Some(value) = authorization(self.token.as_ref()) {
-            http_request = http_request.header(AUTHORIZATION, value);
-        }
+        let call = self.start_call(entry, request)?;
         let started = Timestamp::now();
-        let response = match self.http.send(http_request).await {
+        let response = match self.http.send_call(&call, self.token.as_ref()).await {
             Ok(response) => response,
             Err(BackendError::Timeout(limit)) if !entry.asynchronous => {
                 let message = format!(
@@ -605,8 +645,8 @@ impl Backend for InfraxysBackend {
 
 #[cfg(test)]
 mod tests {
+    use super::ArgumentType;
     use super::*;
-    use crate::config::ArgumentType;
 
     fn backend(base: &str) -> InfraxysBackend {
         InfraxysBackend::new(InfraxysOptions {

@@ -2,6 +2,7 @@
 //! see a wire format.
 
 pub mod argo;
+pub mod budget;
 mod decoded;
 pub mod harness;
 pub mod harness_fg;
@@ -10,6 +11,8 @@ pub mod infraxys;
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
+
+pub use budget::Budget;
 
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionOutcome, ExecRef,
@@ -24,6 +27,12 @@ pub type Result<T> = std::result::Result<T, BackendError>;
 pub trait Backend: Send + Sync {
     fn name(&self) -> &BackendName;
     fn kind(&self) -> BackendKind;
+
+    /// The backend's request budget: how fast the dashboard may poll it and how many
+    /// requests a start costs. Backends with no documented limit keep the default.
+    fn budget(&self) -> Budget {
+        Budget::UNLIMITED
+    }
 
     /// Every pipeline visible to the configured credentials, all pages.
     async fn list_pipelines(&self) -> Result<Vec<Pipeline>>;

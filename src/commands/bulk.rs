@@ -7,51 +7,30 @@ mod records;
 mod results;
 
 use crate::out;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::{StreamExt, future, stream};
 use serde::Serialize;
-use tokio::sync::{Mutex, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::json::StatusJson;
 use super::{Failure, Global, failure, start, target};
 use crate::backend::Backend;
-use crate::domain::{BackendError, BackendKind, ExecRef, StartForm, StartRequest, Status, VarKind};
+use crate::backend::budget::{self, Limiter};
+use crate::cli::StartArgs;
+use crate::domain::{BackendError, ExecRef, StartForm, StartRequest, Status, VarKind};
 use crate::write::Writes;
 use records::{Format, Record};
 use results::{Line, Outcome};
 
 /// More parallel starts than this only trade rate-limit refusals for speed nobody gets.
 const MAX_CONCURRENCY: usize = 32;
-/// Rate-limited attempts of one record before it is given up (as "failed": nothing started).
-const MAX_RATE_LIMIT_RETRIES: u32 = 8;
-/// Without `Retry-After`, back-off starts here and doubles per attempt, up to the cap.
-const BACKOFF_BASE: Duration = Duration::from_millis(500);
-const BACKOFF_CAP: Duration = Duration::from_secs(60);
-
-pub struct Args {
-    pub target: String,
-    pub records: String,
-    pub maps: Vec<String>,
-    pub excludes: Vec<String>,
-    pub vars: Vec<String>,
-    pub artifacts: Vec<String>,
-    pub notes: Option<String>,
-    pub preview: Option<usize>,
-    pub test_one: bool,
-    pub concurrency: Option<usize>,
-    pub results: Option<PathBuf>,
-    pub retry_unknown: bool,
-    pub wait: bool,
-    pub timeout: Option<String>,
-    pub poll: String,
-}
 
 /// A record ready to send.
 struct Job {
@@ -121,60 +100,6 @@ fn classify(err: &BackendError) -> Outcome {
     } else {
         Outcome::Failed
     }
-}
-
-/// The documented request budget of a backend kind per minute and what one start costs in
-/// it. Harness counts every request per API key, and a start is two (the runtime template,
-/// then the execute call); First Gen's GraphQL API allows 30 per minute per account.
-fn rate_limit(kind: BackendKind) -> Option<(usize, usize)> {
-    match kind {
-        BackendKind::Harness => Some((1000, 2)),
-        BackendKind::HarnessFg => Some((30, 1)),
-        BackendKind::Argo | BackendKind::Infraxys => None,
-    }
-}
-
-/// Client-side limiter: the same sliding one-minute window the backend applies, so a run
-/// stays under the limit instead of bouncing off it.
-struct Limiter {
-    per_minute: usize,
-    sent: Mutex<VecDeque<Instant>>,
-}
-
-impl Limiter {
-    /// Waits until `cost` more requests fit in the window, then books them.
-    async fn acquire(&self, cost: usize) {
-        let cost = cost.min(self.per_minute);
-        loop {
-            let wait = {
-                let mut sent = self.sent.lock().await;
-                let now = Instant::now();
-                while sent
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
-                {
-                    sent.pop_front();
-                }
-                if sent.len() + cost <= self.per_minute {
-                    sent.extend(std::iter::repeat_n(now, cost));
-                    return;
-                }
-                // The oldest booking that must leave the window for `cost` to fit.
-                let blocking = sent[sent.len() + cost - self.per_minute - 1];
-                blocking + Duration::from_secs(60) - now
-            };
-            tokio::time::sleep(wait).await;
-        }
-    }
-}
-
-/// Exponential back-off with jitter (50% to 150%), so parallel sends refused together do
-/// not come back together.
-fn backoff(attempt: u32) -> Duration {
-    let exp = BACKOFF_BASE
-        .saturating_mul(1 << attempt.min(16))
-        .min(BACKOFF_CAP);
-    exp.mul_f64(0.5 + rand::random::<f64>())
 }
 
 /// The first SIGINT or SIGTERM asks the run to stop dispatching (the value names it); a
@@ -268,7 +193,8 @@ fn problems(form: &StartForm, values: &[(String, String)]) -> Vec<String> {
     out
 }
 
-pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
+/// Runs a bulk start of the records read from `source` (the value of `--records`).
+pub async fn run(global: &Global, args: StartArgs, source: String) -> Result<(), Failure> {
     let loaded = global.load()?;
     let t = target::Target::parse(&args.target, "pipeline")?;
     let p = target::find(&loaded.backends, &t.backend)?;
@@ -278,7 +204,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         .as_deref()
         .map(|t| start::duration("timeout", t))
         .transpose()?;
-    let concurrency = match args.concurrency {
+    let concurrency = match args.bulk.concurrency {
         Some(n) if (1..=MAX_CONCURRENCY).contains(&n) => n,
         Some(n) => {
             return Err(Failure::bad_input(format!(
@@ -291,8 +217,9 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
     for (source, build) in target::pairs("artifact", &args.artifacts)? {
         constants.push((format!("artifact:{source}"), build));
     }
-    let maps: BTreeMap<String, String> = target::pairs("map", &args.maps)?.into_iter().collect();
-    let (records, malformed) = read_records(&args.records)?;
+    let maps: BTreeMap<String, String> =
+        target::pairs("map", &args.bulk.maps)?.into_iter().collect();
+    let (records, malformed) = read_records(&source)?;
 
     let backend = &p.backend;
     let pipeline = target::pipeline(backend, &t).await?;
@@ -315,7 +242,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
     let scope = format!("{}/{}/{}", t.backend, pipeline.project, pipeline.id);
     let mut jobs = Vec::new();
     for record in &records {
-        let values = values_of(record, &constants, &maps, &args.excludes);
+        let values = values_of(record, &constants, &maps, &args.bulk.excludes);
         let wrong = problems(&form, &values);
         if !wrong.is_empty() {
             bad.push((record.line, wrong.join("; ")));
@@ -353,16 +280,16 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         )));
     }
     if jobs.is_empty() {
-        return Err(Failure::bad_input(format!("{}: no records", args.records)));
+        return Err(Failure::bad_input(format!("{source}: no records")));
     }
 
-    if let Some(n) = args.preview {
+    if let Some(n) = args.bulk.preview {
         return preview(global, backend, &t.backend, &jobs[..n.min(jobs.len())]).await;
     }
     let writes = global.writable(&loaded, &t.backend)?;
 
     // Resume: what an earlier run with this results file did to each record.
-    let previous = match &args.results {
+    let previous = match &args.bulk.results {
         Some(path) => results::read(path).map_err(Failure::bad_input)?,
         None => BTreeMap::new(),
     };
@@ -379,6 +306,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         }
     }
     let writer = args
+        .bulk
         .results
         .as_deref()
         .map(results::Writer::open)
@@ -391,7 +319,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         let prior = previous.get(&job.line);
         let resend = match prior.map(|p| p.status) {
             None | Some(Outcome::Failed) => true,
-            Some(Outcome::Unknown | Outcome::Sending) => args.retry_unknown,
+            Some(Outcome::Unknown | Outcome::Sending) => args.bulk.retry_unknown,
             Some(Outcome::Started) => false,
         };
         if resend {
@@ -415,7 +343,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
             );
         }
     }
-    let held_back = if args.test_one && to_send.len() > 1 {
+    let held_back = if args.bulk.test_one && to_send.len() > 1 {
         to_send.split_off(1)
     } else {
         Vec::new()
@@ -430,15 +358,10 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
         pipeline_name: &pipeline.name,
         secrets: &secrets,
         writer: writer.as_ref(),
-        limiter: rate_limit(backend.kind()).map(|(per_minute, cost)| {
-            (
-                Limiter {
-                    per_minute,
-                    sent: Mutex::new(VecDeque::new()),
-                },
-                cost,
-            )
-        }),
+        limiter: {
+            let budget = backend.budget();
+            budget.limiter().map(|l| (l, budget.per_start))
+        },
         halt: AtomicBool::new(false),
         stop: stop.clone(),
     };
@@ -470,7 +393,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
             error: None,
         });
     }
-    if args.test_one && !to_send.is_empty() {
+    if args.bulk.test_one && !to_send.is_empty() {
         out::note(&format!(
             "caution: --test-one started a REAL execution of {}/{}/{} (the first \
              record); the other {} were not sent",
@@ -679,7 +602,7 @@ struct Ctx<'a> {
     pipeline_name: &'a str,
     secrets: &'a [String],
     writer: Option<&'a results::Writer>,
-    /// The kind's limiter and the cost of one start in it.
+    /// The backend's limiter and the cost of one start in it.
     limiter: Option<(Limiter, usize)>,
     /// The results file failed: sending more would start records nothing remembers.
     halt: AtomicBool,
@@ -715,8 +638,8 @@ impl Ctx<'_> {
             })
     }
 
-    /// Sends one record's start, retrying it only on 429 (nothing was started then), and
-    /// records the outcome.
+    /// Sends one record's start, retrying it as [`budget::start_retry_delay`] allows (only
+    /// a 429: nothing was started then), and records the outcome.
     async fn send(&self, job: &Job) -> RowJson {
         let row = |status, execution_id, error| RowJson {
             line: job.line,
@@ -748,10 +671,10 @@ impl Ctx<'_> {
             ));
             match result {
                 Ok(started) => break (Outcome::Started, Some(started.execution_id), None),
-                Err(BackendError::RateLimited { retry_after })
-                    if attempt < MAX_RATE_LIMIT_RETRIES =>
-                {
-                    let delay = retry_after.unwrap_or_else(|| backoff(attempt));
+                Err(e) => {
+                    let Some(delay) = budget::start_retry_delay(&e, attempt) else {
+                        break (classify(&e), None, Some(e.to_string()));
+                    };
                     out::note(&format!(
                         "line {}: rate limited; trying again in {:.1}s",
                         job.line,
@@ -767,7 +690,6 @@ impl Ctx<'_> {
                         ),
                     }
                 }
-                Err(e) => break (classify(&e), None, Some(e.to_string())),
             }
         };
         let status = outcome_word(outcome);
@@ -943,30 +865,5 @@ mod tests {
             }),
             Outcome::Unknown
         );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn the_limiter_keeps_a_sliding_minute() {
-        let limiter = Limiter {
-            per_minute: 4,
-            sent: Mutex::new(VecDeque::new()),
-        };
-        let begun = Instant::now();
-        limiter.acquire(2).await;
-        limiter.acquire(2).await;
-        assert_eq!(begun.elapsed(), Duration::ZERO);
-        limiter.acquire(2).await;
-        assert_eq!(begun.elapsed(), Duration::from_secs(60));
-    }
-
-    #[test]
-    fn backoff_grows_with_jitter_and_a_cap() {
-        for attempt in 0..20 {
-            let d = backoff(attempt);
-            let exp = BACKOFF_BASE
-                .saturating_mul(1 << attempt.min(16))
-                .min(BACKOFF_CAP);
-            assert!(d >= exp / 2 && d <= exp * 3 / 2, "{attempt}: {d:?}");
-        }
     }
 }

@@ -88,66 +88,10 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
     match command {
         Commands::List { what, backend } => list::run(global, what, backend.as_deref()).await,
         Commands::Status { target } => status::run(global, &target).await,
-        Commands::Start {
-            target,
-            vars,
-            artifacts,
-            notes,
-            wait,
-            timeout,
-            poll,
-            bulk:
-                crate::cli::BulkArgs {
-                    records: Some(records),
-                    maps,
-                    excludes,
-                    preview,
-                    test_one,
-                    concurrency,
-                    results,
-                    retry_unknown,
-                },
-        } => {
-            let args = bulk::Args {
-                target,
-                records,
-                maps,
-                excludes,
-                vars,
-                artifacts,
-                notes,
-                preview,
-                test_one,
-                concurrency,
-                results,
-                retry_unknown,
-                wait,
-                timeout,
-                poll,
-            };
-            bulk::run(global, args).await
-        }
-        Commands::Start {
-            target,
-            vars,
-            artifacts,
-            notes,
-            wait,
-            timeout,
-            poll,
-            bulk: _,
-        } => {
-            let args = start::Args {
-                target,
-                vars,
-                artifacts,
-                notes,
-                wait,
-                timeout,
-                poll,
-            };
-            start::run(global, args).await
-        }
+        Commands::Start(args) => match args.bulk.records.clone() {
+            Some(records) => bulk::run(global, args, records).await,
+            None => start::run(global, args).await,
+        },
         Commands::Approve(args) => {
             decide::run(global, crate::domain::DecisionAction::Approve, args).await
         }

@@ -5,17 +5,8 @@ use std::time::Duration;
 
 use super::json::{StartJson, StatusJson};
 use super::{Failure, Global, failure, target};
+use crate::cli::StartArgs;
 use crate::domain::{ExecStatus, StartForm, StartRequest, VarKind};
-
-pub struct Args {
-    pub target: String,
-    pub vars: Vec<String>,
-    pub artifacts: Vec<String>,
-    pub notes: Option<String>,
-    pub wait: bool,
-    pub timeout: Option<String>,
-    pub poll: String,
-}
 
 pub(super) fn duration(flag: &str, text: &str) -> Result<Duration, Failure> {
     let parsed: Result<jiff::SignedDuration, _> = text.parse();
@@ -72,7 +63,7 @@ fn check(form: &StartForm, values: &[(String, String)]) -> Result<(), Failure> {
     Ok(())
 }
 
-pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
+pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
     let loaded = global.load()?;
     let t = target::Target::parse(&args.target, "pipeline")?;
     let p = target::find(&loaded.backends, &t.backend)?;

@@ -4,18 +4,7 @@
 use std::collections::HashSet;
 
 use super::reader::{Item, Result, Table};
-use crate::backend::argo::RejectMode;
-
-/// A WorkflowEventBinding to trigger: `POST /api/v1/events/{namespace}/{discriminator}`.
-/// Argo cannot list which payloads a binding accepts, so the config names them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArgoEvent {
-    pub name: String,
-    pub discriminator: String,
-    pub description: String,
-    /// The default JSON payload, already checked to be JSON.
-    pub payload: String,
-}
+use crate::backend::argo::{ArgoEvent, RejectMode};
 
 pub(crate) fn reject_mode(table: &Table<'_>) -> Result<RejectMode> {
     let Some(item) = table.item("reject") else {

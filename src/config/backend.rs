@@ -7,13 +7,14 @@ use std::time::Duration;
 use secrecy::SecretString;
 use url::Url;
 
-use super::argo::{self, ArgoEvent};
+use super::argo;
 use super::duration::Bounds;
 use super::error::ConfigError;
-use super::infraxys::{self, InfraxysAction, InfraxysAlias, InfraxysWorkflow};
+use super::infraxys;
 use super::reader::{Item, Result, Table};
 use super::secret::{self, SecretSource};
-use crate::backend::argo::RejectMode;
+use crate::backend::argo::{ArgoEvent, RejectMode};
+use crate::backend::infraxys::{InfraxysAction, InfraxysAlias, InfraxysWorkflow};
 use crate::domain::{BackendKind, BackendName};
 
 #[derive(Debug, Clone)]

@@ -6,69 +6,9 @@ use std::collections::HashMap;
 use toml::de::DeValue;
 
 use super::reader::{Item, Result, Table};
-
-/// `POST /api/v1/environment/{branch}/{environment_id}/workflow/{workflow_id}/execute`
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InfraxysWorkflow {
-    pub name: String,
-    pub environment_id: String,
-    pub workflow_id: String,
-    pub asynchronous: bool,
-    pub argument_fields: Vec<ArgumentField>,
-}
-
-/// `POST /api/v1/instance/{branch}/{instance_id}/files/{filename}/execute`
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InfraxysAction {
-    pub name: String,
-    pub instance_id: String,
-    pub filename: String,
-    pub asynchronous: bool,
-    pub argument_fields: Vec<ArgumentField>,
-}
-
-/// `POST /api/v1/actions/start/{alias}`
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InfraxysAlias {
-    pub name: String,
-    pub alias: String,
-    pub asynchronous: bool,
-    pub argument_fields: Vec<ArgumentField>,
-}
-
-/// One field of the JSON `argument` sent on execute; becomes a start-form variable.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArgumentField {
-    pub name: String,
-    pub field_type: ArgumentType,
-    pub required: bool,
-    /// The default as text (`"42"`, `"true"`), already checked against `field_type`.
-    pub default: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ArgumentType {
-    #[default]
-    String,
-    Number,
-    Bool,
-}
-
-impl ArgumentType {
-    const ALL: [ArgumentType; 3] = [
-        ArgumentType::String,
-        ArgumentType::Number,
-        ArgumentType::Bool,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ArgumentType::String => "string",
-            ArgumentType::Number => "number",
-            ArgumentType::Bool => "bool",
-        }
-    }
-}
+use crate::backend::infraxys::{
+    ArgumentField, ArgumentType, InfraxysAction, InfraxysAlias, InfraxysWorkflow,
+};
 
 pub(crate) struct Entries {
     pub workflows: Vec<InfraxysWorkflow>,

@@ -21,13 +21,11 @@ use std::path::{Path, PathBuf};
 
 use toml::de::DeTable;
 
-pub use argo::ArgoEvent;
 pub use backend::{BackendConfig, BackendSettings};
 pub use error::ConfigError;
-pub use infraxys::{ArgumentField, ArgumentType, InfraxysAction, InfraxysAlias, InfraxysWorkflow};
 pub use paths::CONFIG_ENV;
 pub use secret::SecretSource;
-pub use ui::{Desktop, Theme, UiConfig};
+pub use ui::{Theme, UiConfig};
 
 use crate::app::{Keymap, SavedFilter};
 use crate::domain::BackendName;

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::duration::Bounds;
 use super::reader::{Result, Table};
+use crate::alert::Desktop;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UiConfig {
@@ -34,20 +35,6 @@ impl Default for UiConfig {
             read_only: false,
         }
     }
-}
-
-/// How notifications reach the desktop: escape sequences the terminal turns into a system
-/// notification, so they work over SSH. Terminals that know neither ignore them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Desktop {
-    #[default]
-    Off,
-    /// Pick OSC 9 or OSC 777 from what the environment says the terminal is.
-    Auto,
-    /// `ESC ] 9 ; text BEL`: iTerm2, WezTerm, Ghostty, kitty, Windows Terminal.
-    Osc9,
-    /// `ESC ] 777 ; notify ; title ; body BEL`: foot, urxvt, VTE-based terminals.
-    Osc777,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

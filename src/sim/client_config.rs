@@ -12,7 +12,7 @@
 use std::fmt::Write;
 
 use super::InfraxysCatalogue;
-use crate::config::{ArgumentField, ArgumentType};
+use crate::backend::infraxys::{ArgumentField, ArgumentType};
 
 /// Where a simulator listens and what it serves: everything a client needs besides the
 /// token.

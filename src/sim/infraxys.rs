@@ -43,7 +43,9 @@ use serde_json::{Map, Value, json};
 use super::Shared;
 use super::ids;
 use super::stats::UNMATCHED_ROUTE;
-use crate::config::{ArgumentField, ArgumentType, InfraxysAction, InfraxysAlias, InfraxysWorkflow};
+use crate::backend::infraxys::{
+    ArgumentField, ArgumentType, InfraxysAction, InfraxysAlias, InfraxysWorkflow,
+};
 
 /// The module branch everything in the catalogue lives on.
 pub const BRANCH: &str = "master";

@@ -47,18 +47,8 @@ pub fn error(response: &Response) -> BackendError {
 
 #[cfg(test)]
 mod tests {
-    use reqwest::StatusCode;
-    use reqwest::header::HeaderMap;
 
     use super::*;
-
-    fn response(status: u16, body: &str) -> Response {
-        Response {
-            status: StatusCode::from_u16(status).unwrap(),
-            headers: HeaderMap::new(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
 
     #[test]
     fn spec_error_bodies_map_to_clear_errors() {
@@ -102,7 +92,7 @@ mod tests {
             ),
         ];
         for (status, body, expected) in cases {
-            let shown = error(&response(status, body)).to_string();
+            let shown = error(&Response::for_test(status, body)).to_string();
             assert!(shown.starts_with(expected), "{status} {body} -> {shown}");
         }
     }
@@ -110,6 +100,12 @@ mod tests {
     #[test]
     fn long_messages_are_bounded() {
         let body = format!(r#"{{"code":3,"message":"{}"}}"#, "x".repeat(5000));
-        assert!(error(&response(400, &body)).to_string().chars().count() < MAX_SERVER_TEXT + 40);
+        assert!(
+            error(&Response::for_test(400, &body))
+                .to_string()
+                .chars()
+                .count()
+                < MAX_SERVER_TEXT + 40
+        );
     }
 }

@@ -166,18 +166,7 @@ fn unauthenticated(text: &str) -> BackendError {
 mod tests {
     use std::time::Duration;
 
-    use reqwest::StatusCode;
-    use reqwest::header::HeaderMap;
-
     use super::*;
-
-    fn response(status: u16, body: &str) -> Response {
-        Response {
-            status: StatusCode::from_u16(status).unwrap(),
-            headers: HeaderMap::new(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
 
     fn error_dto(status: u16, code: &str, message: &str) -> BackendError {
         let body = serde_json::json!({
@@ -187,7 +176,7 @@ mod tests {
                                   "exception": null, "failureTypes": []}],
             "metadata": null
         });
-        map_error(&response(status, &body.to_string()))
+        map_error(&Response::for_test(status, &body.to_string()))
     }
 
     fn invalid_request(text: &str) -> BackendError {
@@ -217,7 +206,7 @@ mod tests {
             BackendError::Unauthenticated(m) if m.contains("(Token expired.)")
         ));
         assert!(matches!(
-            map_error(&response(401, "")),
+            map_error(&Response::for_test(401, "")),
             BackendError::Unauthenticated(m) if m.contains("(HTTP 401 Unauthorized)")
         ));
     }
@@ -225,7 +214,10 @@ mod tests {
     #[test]
     fn access_denied() {
         assert_eq!(
-            map_error(&response(403, &fixture("error_access_denied.json"))),
+            map_error(&Response::for_test(
+                403,
+                &fixture("error_access_denied.json")
+            )),
             BackendError::NotAuthorized(
                 "Principal of type USER with identifier abc123 : Missing permission \
                  core_pipeline_execute on pipeline with identifier deploy"
@@ -275,7 +267,10 @@ mod tests {
     #[test]
     fn already_completed_or_expired() {
         assert_eq!(
-            map_error(&response(400, &fixture("error_invalid_request.json"))),
+            map_error(&Response::for_test(
+                400,
+                &fixture("error_invalid_request.json")
+            )),
             BackendError::Conflict("already decided by someone else: APPROVED".into())
         );
         assert_eq!(
@@ -307,18 +302,18 @@ mod tests {
             BackendError::NotFound(text.into())
         );
         assert!(matches!(
-            map_error(&response(400, r#"{"status":"FAILURE","code":"RESOURCE_NOT_FOUND_EXCEPTION","message":"HTTP 404 Not Found","errors":null}"#)),
+            map_error(&Response::for_test(400, r#"{"status":"FAILURE","code":"RESOURCE_NOT_FOUND_EXCEPTION","message":"HTTP 404 Not Found","errors":null}"#)),
             BackendError::NotFound(m) if m.contains("base_url")
         ));
         assert!(matches!(
-            map_error(&response(404, "<html><body>Not Found</body></html>")),
+            map_error(&Response::for_test(404, "<html><body>Not Found</body></html>")),
             BackendError::NotFound(m) if m.starts_with("Not Found;") && m.contains("app.harness.io/gateway")
         ));
     }
 
     #[test]
     fn rate_limits() {
-        let mut r = response(
+        let mut r = Response::for_test(
             429,
             "<html><head><title>429</title></head><body>Too Many Requests</body></html>",
         );
@@ -348,29 +343,29 @@ mod tests {
             )
         );
         assert_eq!(
-            map_error(&response(400, &fixture("error_failure_dto.json"))),
+            map_error(&Response::for_test(400, &fixture("error_failure_dto.json"))),
             BackendError::BadRequest("accountIdentifier: must not be null".into())
         );
         assert_eq!(
-            map_error(&response(
+            map_error(&Response::for_test(
                 400,
                 r#"{"status":"FAILURE","code":"INVALID_REQUEST","errors":[{"fieldId":"size","error":"must be > 0"}]}"#
             )),
             BackendError::BadRequest("size: must be > 0".into())
         );
         assert_eq!(
-            map_error(&response(
+            map_error(&Response::for_test(
                 400,
                 r#"{"code":400,"message":"Unable to process JSON","details":"Unexpected character"}"#
             )),
             BackendError::BadRequest("Unable to process JSON: Unexpected character".into())
         );
         assert_eq!(
-            map_error(&response(400, "plain words")),
+            map_error(&Response::for_test(400, "plain words")),
             BackendError::BadRequest("plain words".into())
         );
         assert_eq!(
-            map_error(&response(400, r#"{"unrelated":[1,2]}"#)),
+            map_error(&Response::for_test(400, r#"{"unrelated":[1,2]}"#)),
             BackendError::BadRequest(r#"{"unrelated":[1,2]}"#.into())
         );
     }
@@ -390,14 +385,17 @@ mod tests {
             }
         );
         assert_eq!(
-            map_error(&response(502, "")),
+            map_error(&Response::for_test(502, "")),
             BackendError::Server {
                 status: 502,
                 message: "HTTP 502 Bad Gateway".into()
             }
         );
         let long = "y".repeat(5000);
-        match map_error(&response(500, &format!("{{\"message\":\"{long}\"}}"))) {
+        match map_error(&Response::for_test(
+            500,
+            &format!("{{\"message\":\"{long}\"}}"),
+        )) {
             BackendError::Server { message, .. } => {
                 assert_eq!(message.chars().count(), MAX_SERVER_TEXT)
             }
@@ -417,7 +415,7 @@ mod tests {
             "42",
         ] {
             for status in [400, 401, 403, 404, 409, 500, 503] {
-                let _ = map_error(&response(status, body));
+                let _ = map_error(&Response::for_test(status, body));
             }
         }
     }

@@ -150,16 +150,6 @@ pub(crate) fn map_error(response: &Response) -> BackendError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::StatusCode;
-    use reqwest::header::HeaderMap;
-
-    fn response(status: u16, body: &str) -> Response {
-        Response {
-            status: StatusCode::from_u16(status).unwrap(),
-            headers: HeaderMap::new(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
 
     #[test]
     fn graphql_messages() {
@@ -193,30 +183,30 @@ mod tests {
     fn envelopes_and_limits() {
         let bad_key = r#"{"metaData":null,"resource":null,"responseMessages":[{"code":"INVALID_TOKEN","level":"ERROR","message":"Token is not valid.","exception":null,"failureTypes":[]}]}"#;
         assert_eq!(
-            map_error(&response(401, bad_key)),
+            map_error(&Response::for_test(401, bad_key)),
             BackendError::Unauthenticated(
                 "Token is not valid. (check the First Gen API key)".into()
             )
         );
         let missing = r#"{"responseMessages":[{"code":"INVALID_REQUEST","message":"Invalid request: Api Key not supplied"}]}"#;
         assert!(matches!(
-            map_error(&response(400, missing)),
+            map_error(&Response::for_test(400, missing)),
             BackendError::Unauthenticated(_)
         ));
         let limited = r#"{"errors":[{"message":"You've reached your account's rate limit for data queries. Please try again later."}]}"#;
         assert_eq!(
-            map_error(&response(429, limited)),
+            map_error(&Response::for_test(429, limited)),
             BackendError::RateLimited { retry_after: None }
         );
         assert!(matches!(
-            map_error(&response(
+            map_error(&Response::for_test(
                 500,
                 "Error while handling api request for Graphql api for accountId a : boom"
             )),
             BackendError::Server { status: 500, .. }
         ));
         assert!(matches!(
-            map_error(&response(
+            map_error(&Response::for_test(
                 401,
                 r#"{"errors":[{"message":"Invalid Api Key"}]}"#
             )),

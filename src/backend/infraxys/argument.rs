@@ -9,8 +9,41 @@
 
 use serde_json::{Map, Number, Value};
 
-use crate::config::{ArgumentField, ArgumentType};
 use crate::domain::{BackendError, VarKind, VariableSpec};
+
+/// One field of the JSON `argument` sent on execute; becomes a start-form variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgumentField {
+    pub name: String,
+    pub field_type: ArgumentType,
+    pub required: bool,
+    /// The default as text (`"42"`, `"true"`), already checked against `field_type`.
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArgumentType {
+    #[default]
+    String,
+    Number,
+    Bool,
+}
+
+impl ArgumentType {
+    pub const ALL: [ArgumentType; 3] = [
+        ArgumentType::String,
+        ArgumentType::Number,
+        ArgumentType::Bool,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArgumentType::String => "string",
+            ArgumentType::Number => "number",
+            ArgumentType::Bool => "bool",
+        }
+    }
+}
 
 /// The start-form variable holding the whole `argument` object as JSON text. Configured
 /// argument fields may not use this name (checked when the backend is built).

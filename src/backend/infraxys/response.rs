@@ -230,16 +230,6 @@ fn server_text(response: &Response) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::StatusCode;
-    use reqwest::header::HeaderMap;
-
-    fn response(status: u16, body: &str) -> Response {
-        Response {
-            status: StatusCode::from_u16(status).unwrap(),
-            headers: HeaderMap::new(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
 
     #[test]
     fn synchronous_answer_with_action_response_and_log() {
@@ -343,7 +333,7 @@ mod tests {
         let target = "workflow w in environment e";
         assert_eq!(
             map_error(
-                &response(400, r#"{"status":"FAILED","message":"bad argument"}"#),
+                &Response::for_test(400, r#"{"status":"FAILED","message":"bad argument"}"#),
                 target,
                 true
             ),
@@ -352,22 +342,22 @@ mod tests {
             )
         );
         assert_eq!(
-            map_error(&response(403, "Forbidden"), target, true),
+            map_error(&Response::for_test(403, "Forbidden"), target, true),
             BackendError::NotAuthorized(
                 "Infraxys refused the token or its owner may not run workflow w in environment e (HTTP 403): Forbidden".into()
             )
         );
         assert!(matches!(
-            map_error(&response(403, ""), target, false),
+            map_error(&Response::for_test(403, ""), target, false),
             BackendError::Unauthenticated(m) if m.contains("none is configured")
         ));
         assert!(matches!(
-            map_error(&response(401, ""), target, true),
+            map_error(&Response::for_test(401, ""), target, true),
             BackendError::Unauthenticated(_)
         ));
         assert_eq!(
             map_error(
-                &response(404, "<html><body><h1>HTTP Status 404 – Not Found</h1></body></html>"),
+                &Response::for_test(404, "<html><body><h1>HTTP Status 404 – Not Found</h1></body></html>"),
                 target,
                 true
             ),
@@ -376,16 +366,16 @@ mod tests {
             )
         );
         assert_eq!(
-            map_error(&response(503, "<html>503</html>"), target, true),
+            map_error(&Response::for_test(503, "<html>503</html>"), target, true),
             BackendError::RateLimited { retry_after: None }
         );
         assert!(matches!(
-            map_error(&response(500, "boom"), target, true),
+            map_error(&Response::for_test(500, "boom"), target, true),
             BackendError::Server { status: 500, .. }
         ));
         // Control characters from the server never reach the message.
         assert!(matches!(
-            map_error(&response(400, "{\"message\":\"a\\u001b[2Jb\"}"), target, true),
+            map_error(&Response::for_test(400, "{\"message\":\"a\\u001b[2Jb\"}"), target, true),
             BackendError::BadRequest(m) if m.ends_with(": ab")
         ));
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use reqwest::Method;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::header::ACCEPT;
 use secrecy::SecretString;
 use serde_json::Value;
 use url::Url;
@@ -19,9 +19,9 @@ use url::Url;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT;
 
-use super::{Run, Runs, authorization, lock, response};
+use super::{Run, Runs, authorized, lock, response};
 use crate::backend::Result;
-use crate::backend::http::{self, HttpClient, MAX_SERVER_TEXT, truncate};
+use crate::backend::http::{self, Call, HttpClient, MAX_SERVER_TEXT, truncate};
 use crate::domain::{BackendError, ExecStatus, Status};
 
 /// Longest a progress stream is read. Actions time out after an hour by default
@@ -88,15 +88,12 @@ impl Follower {
             path.pop_if_empty()
                 .extend(["api", "v1", "actions", "stream2", &self.run, runner]);
         }
-        let mut request = self
+        let call = Call::new(Method::GET, url).header(ACCEPT, "text/event-stream");
+        let request = self
             .http
-            .request(Method::GET, url)
+            .build(&authorized(call, self.token.as_ref()), self.token.as_ref())?
             // The client's timeout bounds whole requests; a stream lasts as long as the run.
-            .timeout(STREAM_LIMIT)
-            .header(ACCEPT, HeaderValue::from_static("text/event-stream"));
-        if let Some(value) = authorization(self.token.as_ref()) {
-            request = request.header(AUTHORIZATION, value);
-        }
+            .timeout(STREAM_LIMIT);
         let transport = |e: reqwest::Error| {
             BackendError::Network(truncate(&e.without_url().to_string(), MAX_SERVER_TEXT))
         };
