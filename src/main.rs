@@ -32,7 +32,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Some(Commands::Sim(args)) => {
-            match runtime.block_on(flightdeck::sim::standalone::run(&args)) {
+            match runtime.block_on(flightdeck::sim::standalone::run(&args.options())) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(failure) => {
                     eprintln!("flightdeck: {}", failure.message);

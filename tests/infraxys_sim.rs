@@ -9,11 +9,13 @@ use flightdeck::backend::infraxys::{
     ACTIONS, ALIASES, ARGUMENT_JSON, InfraxysBackend, InfraxysOptions, WORKFLOWS,
 };
 use flightdeck::config::{
-    ArgumentField, ArgumentType, BackendSettings, Config, InfraxysAlias, InfraxysWorkflow,
+    ArgumentField, ArgumentType, BackendSettings, Config, InfraxysAction, InfraxysAlias,
+    InfraxysWorkflow,
 };
 use flightdeck::domain::{
     BackendError, BackendKind, Decision, DecisionAction, ExecRef, ExecStatus, StartRequest, VarKind,
 };
+use flightdeck::sim::client_config::{TokenSource, backends_toml};
 use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
 
 const EXECUTE_WORKFLOW: &str =
@@ -31,7 +33,7 @@ async fn sim() -> SimHandle {
 }
 
 fn options(sim: &SimHandle, token: Option<String>) -> InfraxysOptions {
-    let catalogue = sim.infraxys_catalogue();
+    let catalogue = configured_catalogue(sim);
     InfraxysOptions {
         name: "ix".into(),
         base_url: sim.infraxys_url().parse().unwrap(),
@@ -44,6 +46,40 @@ fn options(sim: &SimHandle, token: Option<String>) -> InfraxysOptions {
         actions: catalogue.actions,
         aliases: catalogue.aliases,
     }
+}
+
+/// The simulator's Infraxys catalogue as the client reads it: the `infraxys` backend of the
+/// config the simulator prints for itself, through the client's config loader.
+fn configured_catalogue(sim: &SimHandle) -> Catalogue {
+    let text = backends_toml(&sim.endpoints(), TokenSource::Literal(&sim.harness_token()));
+    let config = Config::from_toml_str(&text, "the simulator's config").unwrap();
+    config
+        .backends
+        .into_iter()
+        .find_map(|b| match b.settings {
+            BackendSettings::Infraxys {
+                branch,
+                workflows,
+                actions,
+                aliases,
+                ..
+            } => Some(Catalogue {
+                branch,
+                workflows,
+                actions,
+                aliases,
+            }),
+            _ => None,
+        })
+        .expect("an infraxys backend")
+}
+
+/// The Infraxys entries of a config.
+struct Catalogue {
+    branch: String,
+    workflows: Vec<InfraxysWorkflow>,
+    actions: Vec<InfraxysAction>,
+    aliases: Vec<InfraxysAlias>,
 }
 
 fn client(sim: &SimHandle) -> InfraxysBackend {

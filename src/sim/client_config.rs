@@ -11,8 +11,7 @@
 
 use std::fmt::Write;
 
-use super::InfraxysCatalogue;
-use crate::config::{ArgumentField, ArgumentType};
+use super::infraxys::{Argument, ArgumentKind, InfraxysCatalogue};
 
 /// Where a simulator listens and what it serves: everything a client needs besides the
 /// token.
@@ -155,7 +154,7 @@ fn infraxys_entries(out: &mut String, catalogue: &InfraxysCatalogue) {
                 ("workflow_id", quote(&w.workflow_id)),
                 ("asynchronous", w.asynchronous.to_string()),
             ],
-            &w.argument_fields,
+            &w.arguments,
         );
     }
     for a in &catalogue.actions {
@@ -168,7 +167,7 @@ fn infraxys_entries(out: &mut String, catalogue: &InfraxysCatalogue) {
                 ("filename", quote(&a.filename)),
                 ("asynchronous", a.asynchronous.to_string()),
             ],
-            &a.argument_fields,
+            &a.arguments,
         );
     }
     for a in &catalogue.aliases {
@@ -180,35 +179,44 @@ fn infraxys_entries(out: &mut String, catalogue: &InfraxysCatalogue) {
                 ("alias", quote(&a.alias)),
                 ("asynchronous", a.asynchronous.to_string()),
             ],
-            &a.argument_fields,
+            &a.arguments,
         );
     }
 }
 
 /// One `[[backend.<table>]]` Infraxys entry with its argument fields.
-fn entry(out: &mut String, table: &str, keys: &[(&str, String)], fields: &[ArgumentField]) {
+fn entry(out: &mut String, table: &str, keys: &[(&str, String)], arguments: &[Argument]) {
     let _ = writeln!(out, "[[backend.{table}]]");
     for (key, value) in keys {
         let _ = writeln!(out, "{key} = {value}");
     }
-    for f in fields {
+    for a in arguments {
         let _ = write!(
             out,
             "[[backend.{table}.argument_fields]]\nname = {}\ntype = {}\nrequired = {}\n",
-            quote(&f.name),
-            quote(f.field_type.as_str()),
-            f.required
+            quote(&a.name),
+            quote(type_name(a.kind)),
+            a.required
         );
-        if let Some(default) = &f.default {
+        if let Some(default) = &a.default {
             // Numbers and booleans are written bare, as the loader checks their type.
-            let value = match f.field_type {
-                ArgumentType::String => quote(default),
-                ArgumentType::Number | ArgumentType::Bool => default.clone(),
+            let value = match a.kind {
+                ArgumentKind::String => quote(default),
+                ArgumentKind::Number | ArgumentKind::Bool => default.clone(),
             };
             let _ = writeln!(out, "default = {value}");
         }
     }
     out.push('\n');
+}
+
+/// An argument field's `type` in the config.
+fn type_name(kind: ArgumentKind) -> &'static str {
+    match kind {
+        ArgumentKind::String => "string",
+        ArgumentKind::Number => "number",
+        ArgumentKind::Bool => "bool",
+    }
 }
 
 /// A TOML basic string.
@@ -219,107 +227,4 @@ fn quote(s: &str) -> String {
 fn list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|s| quote(s)).collect();
     format!("[{}]", quoted.join(", "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::{BackendSettings, Config, SecretSource};
-    use crate::domain::BackendKind;
-
-    fn endpoints() -> SimEndpoints {
-        SimEndpoints {
-            harness_url: "http://127.0.0.1:7000".into(),
-            argo_url: "http://127.0.0.1:7001".into(),
-            infraxys_url: "http://127.0.0.1:7002".into(),
-            account: "Acc\"ount".into(),
-            org: "default".into(),
-            projects: vec!["payments".into(), "checkout".into()],
-            applications: vec!["Legacy Billing".into()],
-            namespaces: vec!["argo".into(), "data".into()],
-            infraxys: super::super::infraxys::demo_catalogue(),
-        }
-    }
-
-    #[test]
-    fn the_loader_reads_every_backend_back() {
-        let text = backends_toml(&endpoints(), TokenSource::Env("SIM_TOKEN"));
-        let config =
-            Config::from_toml_str(&text, "printed").unwrap_or_else(|e| panic!("{e}\n{text}"));
-        let names: Vec<&str> = config.backends.iter().map(|b| &*b.name).collect();
-        assert_eq!(
-            names,
-            ["harness", "infraxys", "harness-fg", "argo", "argo-data"]
-        );
-        let kinds: Vec<BackendKind> = config.backends.iter().map(|b| b.kind).collect();
-        assert_eq!(
-            kinds,
-            [
-                BackendKind::Harness,
-                BackendKind::Infraxys,
-                BackendKind::HarnessFg,
-                BackendKind::Argo,
-                BackendKind::Argo,
-            ]
-        );
-        for b in &config.backends {
-            assert!(
-                matches!(b.credential(), Some((_, SecretSource::Env(v))) if v == "SIM_TOKEN"),
-                "{}",
-                b.name
-            );
-        }
-        let BackendSettings::Harness {
-            account, projects, ..
-        } = &config.backends[0].settings
-        else {
-            panic!("harness first")
-        };
-        assert_eq!(account, "Acc\"ount");
-        assert_eq!(projects, &["payments", "checkout"]);
-        assert_eq!(
-            config.backends[2].base_url.as_str(),
-            "http://127.0.0.1:7000/gateway"
-        );
-        // The first namespace lists the cluster templates and offers the push event.
-        let argo = |i: usize| match &config.backends[i].settings {
-            BackendSettings::Argo {
-                cluster_templates,
-                events,
-                ..
-            } => (*cluster_templates, events.clone()),
-            _ => panic!("{} is not argo", config.backends[i].name),
-        };
-        let (cluster, events) = argo(3);
-        assert!(cluster);
-        assert_eq!(events[0].discriminator, "github");
-        serde_json::from_str::<serde_json::Value>(&events[0].payload).unwrap();
-        assert_eq!(argo(4), (false, Vec::new()));
-        let BackendSettings::Infraxys {
-            workflows,
-            actions,
-            aliases,
-            ..
-        } = &config.backends[1].settings
-        else {
-            panic!("infraxys second")
-        };
-        let catalogue = super::super::infraxys::demo_catalogue();
-        assert_eq!(workflows, &catalogue.workflows);
-        assert_eq!(actions, &catalogue.actions);
-        assert_eq!(aliases, &catalogue.aliases);
-        assert!(config.warnings().is_empty(), "{:?}", config.warnings());
-    }
-
-    #[test]
-    fn a_literal_token_is_a_literal_secret() {
-        let text = backends_toml(&endpoints(), TokenSource::Literal("pat.a.b.c"));
-        let config = Config::from_toml_str(&text, "demo").unwrap();
-        assert!(
-            config
-                .backends
-                .iter()
-                .all(|b| matches!(b.credential(), Some((_, SecretSource::Literal(_)))))
-        );
-    }
 }

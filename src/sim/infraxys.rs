@@ -43,7 +43,6 @@ use serde_json::{Map, Value, json};
 use super::Shared;
 use super::ids;
 use super::stats::UNMATCHED_ROUTE;
-use crate::config::{ArgumentField, ArgumentType, InfraxysAction, InfraxysAlias, InfraxysWorkflow};
 
 /// The module branch everything in the catalogue lives on.
 pub const BRANCH: &str = "master";
@@ -60,7 +59,9 @@ const EXPORT: &str = "export_inventory.sh";
 const FLUSH: &str = "flush-cdn-cache";
 const RESERVED_NAMESPACES: [&str; 2] = ["kube-system", "default"];
 
-/// What the Infraxys face serves, as config entries (the shape `flightdeck demo` uses).
+/// What the Infraxys face serves: the simulator's own description of its catalogue, from
+/// which `client_config` writes the `[[backend.workflow]]`, `[[backend.action]]` and
+/// `[[backend.alias]]` entries a flightdeck config needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InfraxysCatalogue {
     pub branch: String,
@@ -69,15 +70,58 @@ pub struct InfraxysCatalogue {
     pub aliases: Vec<InfraxysAlias>,
 }
 
-fn field(
-    name: &str,
-    field_type: ArgumentType,
-    required: bool,
-    default: Option<&str>,
-) -> ArgumentField {
-    ArgumentField {
+/// A workflow of an environment:
+/// `POST /api/v1/environment/{branch}/{environment_id}/workflow/{workflow_id}/execute`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InfraxysWorkflow {
+    pub name: String,
+    pub environment_id: String,
+    pub workflow_id: String,
+    pub asynchronous: bool,
+    pub arguments: Vec<Argument>,
+}
+
+/// A file of an instance: `POST /api/v1/instance/{branch}/{instance_id}/files/{filename}/execute`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InfraxysAction {
+    pub name: String,
+    pub instance_id: String,
+    pub filename: String,
+    pub asynchronous: bool,
+    pub arguments: Vec<Argument>,
+}
+
+/// An action alias: `POST /api/v1/actions/start/{alias}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InfraxysAlias {
+    pub name: String,
+    pub alias: String,
+    pub asynchronous: bool,
+    pub arguments: Vec<Argument>,
+}
+
+/// One key of the JSON `argument` an entry's script reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Argument {
+    pub name: String,
+    pub kind: ArgumentKind,
+    pub required: bool,
+    /// The default as text: `"4"`, `"false"`, `"/*"`.
+    pub default: Option<String>,
+}
+
+/// The JSON type of an [`Argument`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgumentKind {
+    String,
+    Number,
+    Bool,
+}
+
+fn argument(name: &str, kind: ArgumentKind, required: bool, default: Option<&str>) -> Argument {
+    Argument {
         name: name.to_owned(),
-        field_type,
+        kind,
         required,
         default: default.map(str::to_owned),
     }
@@ -94,10 +138,10 @@ pub fn demo_catalogue() -> InfraxysCatalogue {
                 environment_id: ENVIRONMENT.to_owned(),
                 workflow_id: PROVISION.to_owned(),
                 asynchronous: false,
-                argument_fields: vec![
-                    field("namespace", ArgumentType::String, true, None),
-                    field("cpu_quota", ArgumentType::Number, false, Some("4")),
-                    field("dry_run", ArgumentType::Bool, false, Some("false")),
+                arguments: vec![
+                    argument("namespace", ArgumentKind::String, true, None),
+                    argument("cpu_quota", ArgumentKind::Number, false, Some("4")),
+                    argument("dry_run", ArgumentKind::Bool, false, Some("false")),
                 ],
             },
             InfraxysWorkflow {
@@ -105,9 +149,9 @@ pub fn demo_catalogue() -> InfraxysCatalogue {
                 environment_id: ENVIRONMENT.to_owned(),
                 workflow_id: ROTATE.to_owned(),
                 asynchronous: true,
-                argument_fields: vec![field(
+                arguments: vec![argument(
                     "database",
-                    ArgumentType::String,
+                    ArgumentKind::String,
                     false,
                     Some("ledger"),
                 )],
@@ -119,21 +163,26 @@ pub fn demo_catalogue() -> InfraxysCatalogue {
                 instance_id: INSTANCE.to_owned(),
                 filename: RESTART.to_owned(),
                 asynchronous: false,
-                argument_fields: vec![field("graceful", ArgumentType::Bool, false, Some("true"))],
+                arguments: vec![argument(
+                    "graceful",
+                    ArgumentKind::Bool,
+                    false,
+                    Some("true"),
+                )],
             },
             InfraxysAction {
                 name: "Export inventory".to_owned(),
                 instance_id: INSTANCE.to_owned(),
                 filename: EXPORT.to_owned(),
                 asynchronous: false,
-                argument_fields: Vec::new(),
+                arguments: Vec::new(),
             },
         ],
         aliases: vec![InfraxysAlias {
             name: "Flush CDN cache".to_owned(),
             alias: FLUSH.to_owned(),
             asynchronous: false,
-            argument_fields: vec![field("path", ArgumentType::String, false, Some("/*"))],
+            arguments: vec![argument("path", ArgumentKind::String, false, Some("/*"))],
         }],
     }
 }

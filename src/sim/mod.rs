@@ -61,7 +61,9 @@ pub use client_config::SimEndpoints;
 pub use clock::{ClockMode, MANUAL_EPOCH_MS};
 pub use control::{Gate, SimWorld};
 pub use faults::{Face, Fault, Faults, Rule};
-pub use infraxys::InfraxysCatalogue;
+pub use infraxys::{
+    Argument, ArgumentKind, InfraxysAction, InfraxysAlias, InfraxysCatalogue, InfraxysWorkflow,
+};
 pub use inspect::STATE_PATH;
 pub use listen::Listen;
 pub use stats::{DecisionCount, FaceRequests, SimStats, UNMATCHED_ROUTE};

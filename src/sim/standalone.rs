@@ -13,16 +13,32 @@
 
 use std::fmt::Write;
 use std::io::Write as _;
+use std::net::SocketAddr;
 
 use super::client_config::{self, SimEndpoints, TokenSource};
 use super::{
     ClockMode, Listen, STATE_PATH, SimHandle, SimOptions, SimStats, account_for, endpoints_for,
     new_token,
 };
-use crate::cli::SimArgs;
 
 /// The environment variable the printed config reads the token from, and `--token`'s.
 pub const TOKEN_ENV: &str = "FLIGHTDECK_SIM_TOKEN";
+
+/// What `flightdeck sim` was asked for: its command line, in the simulator's terms.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StandaloneOptions {
+    /// Where the Harness face listens; Argo Workflows takes the next port, Infraxys the one
+    /// after. Port 0 picks free ports.
+    pub listen: SocketAddr,
+    /// Seed of the simulated world.
+    pub seed: u64,
+    /// The token every face accepts; `None` makes a new one.
+    pub token: Option<String>,
+    /// Speed of the simulated clock.
+    pub speed: f64,
+    /// Print the flightdeck config for such a simulator instead of serving.
+    pub print_config: bool,
+}
 
 /// Why `flightdeck sim` stopped early, with its exit code.
 #[derive(Debug)]
@@ -37,7 +53,7 @@ fn bad_input(message: String) -> Failure {
 }
 
 /// Runs `flightdeck sim`: prints the config, or serves until SIGINT/SIGTERM.
-pub async fn run(args: &SimArgs) -> Result<(), Failure> {
+pub async fn run(args: &StandaloneOptions) -> Result<(), Failure> {
     let listen = Listen::consecutive(args.listen).map_err(bad_input)?;
     let opts = SimOptions {
         seed: args.seed,
@@ -118,7 +134,7 @@ impl Signals {
 
 /// Everything a user needs to point a script at the simulator. Every face accepts the one
 /// token, so `harness_token` is also the Argo and Infraxys token.
-fn banner(sim: &SimHandle, args: &SimArgs) -> String {
+fn banner(sim: &SimHandle, args: &StandaloneOptions) -> String {
     let e = sim.endpoints();
     format!(
         "flightdeck simulator: seed {seed}, clock x{speed}; Ctrl-C stops it
@@ -210,7 +226,7 @@ fn infraxys_paths(e: &SimEndpoints) -> String {
 }
 
 /// The config `--print-config` prints: instructions as comments, then the backends.
-fn printed_config(args: &SimArgs, e: &SimEndpoints) -> String {
+fn printed_config(args: &StandaloneOptions, e: &SimEndpoints) -> String {
     let export = match &args.token {
         Some(token) => format!("export {TOKEN_ENV}='{token}'"),
         None => format!("export {TOKEN_ENV}='<the token flightdeck sim printed>'"),

@@ -15,8 +15,12 @@ use flightdeck::backend::argo::{ArgoBackend, ArgoOptions, RejectMode};
 use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
 use flightdeck::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use flightdeck::backend::infraxys::{InfraxysBackend, InfraxysOptions};
+use flightdeck::config::{
+    BackendSettings, Config, InfraxysAction, InfraxysAlias, InfraxysWorkflow,
+};
 use flightdeck::domain::{BackendError, DecisionOutcome, ItemKey, Pipeline, StartResult};
 use flightdeck::service::{Intervals, Limits, Payload, Reply, Service};
+use flightdeck::sim::client_config::{TokenSource, backends_toml};
 use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
 use flightdeck::ui::{self, Theme};
 use jiff::Timestamp;
@@ -113,7 +117,7 @@ fn backends(sim: &SimHandle, control: &SimHandle) -> Vec<Arc<dyn Backend>> {
         insecure_skip_verify: false,
     })
     .unwrap();
-    let catalogue = sim.infraxys_catalogue();
+    let catalogue = configured_catalogue(sim);
     let infraxys = InfraxysBackend::new(InfraxysOptions {
         name: INFRAXYS.into(),
         base_url: sim.infraxys_url().parse().unwrap(),
@@ -385,4 +389,38 @@ impl Rig {
             .unwrap_or_else(|| panic!("no such pipeline on {backend}"))
             .clone()
     }
+}
+
+/// The simulator's Infraxys catalogue as the client reads it: the `infraxys` backend of the
+/// config the simulator prints for itself, through the client's config loader.
+pub fn configured_catalogue(sim: &SimHandle) -> Catalogue {
+    let text = backends_toml(&sim.endpoints(), TokenSource::Literal(&sim.harness_token()));
+    let config = Config::from_toml_str(&text, "the simulator's config").unwrap();
+    config
+        .backends
+        .into_iter()
+        .find_map(|b| match b.settings {
+            BackendSettings::Infraxys {
+                branch,
+                workflows,
+                actions,
+                aliases,
+                ..
+            } => Some(Catalogue {
+                branch,
+                workflows,
+                actions,
+                aliases,
+            }),
+            _ => None,
+        })
+        .expect("an infraxys backend")
+}
+
+/// The Infraxys entries of a config.
+pub struct Catalogue {
+    pub branch: String,
+    pub workflows: Vec<InfraxysWorkflow>,
+    pub actions: Vec<InfraxysAction>,
+    pub aliases: Vec<InfraxysAlias>,
 }
