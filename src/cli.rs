@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::sim::standalone::{StandaloneOptions, TOKEN_ENV};
+use flightdeck_sim::standalone::{StandaloneOptions, TOKEN_ENV};
 
 #[derive(Debug, Parser)]
 #[command(

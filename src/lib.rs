@@ -12,6 +12,5 @@ pub mod domain;
 pub mod launch;
 pub mod sanitize;
 pub mod service;
-pub mod sim;
 pub mod tui;
 pub mod ui;

@@ -12,7 +12,7 @@ use flightdeck::backend::Backend;
 use flightdeck::backend::argo::{ArgoBackend, ArgoOptions, RejectMode};
 use flightdeck::config::ArgoEvent;
 use flightdeck::domain::*;
-use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 use tokio::sync::mpsc;
 
 async fn sim() -> SimHandle {

@@ -15,8 +15,8 @@ use flightdeck::config::{
 use flightdeck::domain::{
     BackendError, BackendKind, Decision, DecisionAction, ExecRef, ExecStatus, StartRequest, VarKind,
 };
-use flightdeck::sim::client_config::{TokenSource, backends_toml};
-use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
+use flightdeck_sim::client_config::{TokenSource, backends_toml};
+use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 
 const EXECUTE_WORKFLOW: &str =
     "/api/v1/environment/{branch}/{environment_id}/workflow/{workflow_id}/execute";

@@ -7,8 +7,8 @@ use flightdeck::config::{
     InfraxysWorkflow, SecretSource,
 };
 use flightdeck::domain::BackendKind;
-use flightdeck::sim::client_config::{TokenSource, backends_toml};
-use flightdeck::sim::{
+use flightdeck_sim::client_config::{TokenSource, backends_toml};
+use flightdeck_sim::{
     Argument, ArgumentKind, ClockMode, InfraxysCatalogue, SimEndpoints, SimHandle, SimOptions,
 };
 

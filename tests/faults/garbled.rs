@@ -20,7 +20,7 @@ use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
 use flightdeck::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use flightdeck::backend::infraxys::{InfraxysBackend, InfraxysOptions};
 use flightdeck::domain::{Decision, DecisionAction, ExecRef, StartRequest};
-use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::Value;

@@ -20,9 +20,9 @@ use flightdeck::config::{
 };
 use flightdeck::domain::{BackendError, DecisionOutcome, ItemKey, Pipeline, StartResult};
 use flightdeck::service::{Intervals, Limits, Payload, Reply, Service};
-use flightdeck::sim::client_config::{TokenSource, backends_toml};
-use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
 use flightdeck::ui::{self, Theme};
+use flightdeck_sim::client_config::{TokenSource, backends_toml};
+use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
