@@ -13,6 +13,8 @@
 //! - DAG `dependencies`, or `depends` joined by `&&`. A task waits for its whole depth level,
 //!   not only its own dependencies, a simplification of the real scheduler.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::world::{
@@ -100,6 +102,27 @@ impl Default for Timing {
             failure: "Error (exit code 1)".to_string(),
             log: Vec::new(),
         }
+    }
+}
+
+/// The timing of each pod template, by template name; any other template runs with
+/// [`Timing::default`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Timings(BTreeMap<String, Timing>);
+
+impl Timings {
+    pub(crate) fn new(by_name: Vec<(&str, Timing)>) -> Timings {
+        Timings(
+            by_name
+                .into_iter()
+                .map(|(name, t)| (name.to_string(), t))
+                .collect(),
+        )
+    }
+
+    /// How the pod template `template` runs.
+    pub(crate) fn of(&self, template: &str) -> Timing {
+        self.0.get(template).cloned().unwrap_or_default()
     }
 }
 

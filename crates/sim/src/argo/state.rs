@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::plan::{Origin, Plan};
+use super::plan::{Origin, Plan, Timings};
 use super::wire::{self, Subject};
 use crate::world::{Execution, Generation, Ms, World};
 
@@ -83,6 +83,9 @@ pub(crate) struct ArgoSeed {
     pub(crate) bindings: Vec<Value>,
     /// (namespace, world pipeline id, plan).
     pub(crate) plans: Vec<(String, String, Plan)>,
+    /// How each pod template runs, for every workflow compiled later: submitted from a
+    /// template or as a whole manifest.
+    pub(crate) timings: Timings,
 }
 
 /// What the face knows about one workflow beyond the world's execution.
@@ -207,6 +210,8 @@ pub(crate) struct ArgoState {
     pub(crate) plans: BTreeMap<(String, String), Arc<Plan>>,
     pub(crate) metas: BTreeMap<String, WfMeta>,
     pub(crate) ids: Identities,
+    /// From the seed: how each pod template runs.
+    pub(crate) timings: Timings,
     cache: BTreeMap<String, Cached>,
     log: VecDeque<Change>,
     rv: u64,
@@ -233,6 +238,7 @@ impl ArgoState {
                 .collect(),
             metas: BTreeMap::new(),
             ids,
+            timings: seed.timings,
             cache: BTreeMap::new(),
             log: VecDeque::new(),
             rv: FIRST_RV,

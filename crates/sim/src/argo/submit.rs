@@ -21,7 +21,6 @@ use super::state::{ArgoState, WfMeta};
 use super::{ok, wire};
 use crate::Shared;
 use crate::ids;
-use crate::seed::argo::timing;
 use crate::world::{Generation, InputProblem, StartOpts, Trigger, TriggerKind, World};
 
 /// A workflow about to be started.
@@ -164,8 +163,8 @@ pub(crate) fn pipeline_for(
     if let std::collections::btree_map::Entry::Vacant(slot) =
         st.plans.entry((ns.to_string(), id.clone()))
     {
-        let compiled =
-            plan::compile(&spec, entry, origin.clone(), &timing).map_err(ApiError::invalid)?;
+        let compiled = plan::compile(&spec, entry, origin.clone(), &|t| st.timings.of(t))
+            .map_err(ApiError::invalid)?;
         let (pipeline, plan) = compiled.into_pipeline(ns, &id, &name, w.now(), None);
         w.pipelines.push(pipeline);
         slot.insert(Arc::new(plan));
@@ -351,8 +350,8 @@ pub(crate) async fn create(
         pipeline_for(&mut w, &mut st, &ns, &origin, entry)?
     } else {
         // Inline templates run as a pipeline of their own, named after the workflow.
-        let compiled =
-            plan::compile(&spec, None, Origin::Inline, &timing).map_err(ApiError::invalid)?;
+        let compiled = plan::compile(&spec, None, Origin::Inline, &|t| st.timings.of(t))
+            .map_err(ApiError::invalid)?;
         let id = format!("workflow/{name}");
         if !dry_run {
             let (pipeline, plan) = compiled.into_pipeline(&ns, &id, &name, w.now(), None);

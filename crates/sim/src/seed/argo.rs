@@ -18,7 +18,7 @@ use rand::RngExt;
 use serde_json::{Value, json};
 
 use super::{DAY, HOUR, MIN, Pick};
-use crate::argo::plan::{self, Origin, Timing};
+use crate::argo::plan::{self, Origin, Timing, Timings};
 use crate::argo::{ArgoSeed, SeedTemplate, wire};
 use crate::world::{AutoTrigger, Generation, Ms, Project, TriggerKind, World};
 
@@ -187,132 +187,172 @@ fn ci_build() -> Value {
 
 /// Run times, failures and log lines of each pod template (by template name, so a workflow
 /// created from a manifest that calls its templates `build` or `deploy` runs like these).
-pub(crate) fn timing(template: &str) -> Timing {
+/// The face keeps them ([`ArgoSeed::timings`]); any other template runs with
+/// `Timing::default()`.
+fn timings() -> Timings {
     let t = |secs: (i64, i64), fail: f64, failure: &str, log: &[&str]| Timing {
         secs,
         fail,
         failure: failure.to_string(),
         log: log.iter().map(|l| l.to_string()).collect(),
     };
-    match template {
-        "build" => t(
-            (40, 90),
-            0.0,
-            "",
-            &[
-                "Building {{workflow.parameters.service}} at {{workflow.parameters.version}}",
-                "go: downloading modules",
-                "Step 7/9 : RUN go build -o /app ./cmd/server",
-                "Successfully built image tag {{workflow.parameters.version}}",
-            ],
+    Timings::new(vec![
+        (
+            "build",
+            t(
+                (40, 90),
+                0.0,
+                "",
+                &[
+                    "Building {{workflow.parameters.service}} at {{workflow.parameters.version}}",
+                    "go: downloading modules",
+                    "Step 7/9 : RUN go build -o /app ./cmd/server",
+                    "Successfully built image tag {{workflow.parameters.version}}",
+                ],
+            ),
         ),
-        "compile" => t(
-            (40, 90),
-            0.0,
-            "",
-            &[
-                "go: downloading modules",
-                "go build ./... ({{workflow.parameters.repo}} at {{workflow.parameters.revision}})",
-            ],
+        (
+            "compile",
+            t(
+                (40, 90),
+                0.0,
+                "",
+                &[
+                    "go: downloading modules",
+                    "go build ./... ({{workflow.parameters.repo}} at {{workflow.parameters.revision}})",
+                ],
+            ),
         ),
-        "deploy" => t(
-            (20, 45),
-            0.0,
-            "",
-            &[
-                "deployment.apps/{{workflow.parameters.service}} image updated",
-                "Waiting for rollout to finish: 1 of 3 updated replicas are available...",
-                "deployment \"{{workflow.parameters.service}}\" successfully rolled out",
-            ],
+        (
+            "deploy",
+            t(
+                (20, 45),
+                0.0,
+                "",
+                &[
+                    "deployment.apps/{{workflow.parameters.service}} image updated",
+                    "Waiting for rollout to finish: 1 of 3 updated replicas are available...",
+                    "deployment \"{{workflow.parameters.service}}\" successfully rolled out",
+                ],
+            ),
         ),
-        "deploy-canary" => t(
-            (15, 30),
-            0.0,
-            "",
-            &[
-                "Canary {{workflow.parameters.service}} at {{workflow.parameters.weight}}% of traffic",
-                "Analysis run started: success-rate",
-            ],
+        (
+            "deploy-canary",
+            t(
+                (15, 30),
+                0.0,
+                "",
+                &[
+                    "Canary {{workflow.parameters.service}} at {{workflow.parameters.weight}}% of traffic",
+                    "Analysis run started: success-rate",
+                ],
+            ),
         ),
-        "promote-all" => t(
-            (20, 40),
-            0.0,
-            "",
-            &[
-                "Promoting {{workflow.parameters.service}} to 100%",
-                "rollout '{{workflow.parameters.service}}' promoted",
-            ],
+        (
+            "promote-all",
+            t(
+                (20, 40),
+                0.0,
+                "",
+                &[
+                    "Promoting {{workflow.parameters.service}} to 100%",
+                    "rollout '{{workflow.parameters.service}}' promoted",
+                ],
+            ),
         ),
-        "backup" => t(
-            (30, 60),
-            0.0,
-            "",
-            &[
-                "pg_dump: dumping {{workflow.parameters.database}}",
-                "pg_dump: wrote 1.8 GB to /backup/dump.sql",
-            ],
+        (
+            "backup",
+            t(
+                (30, 60),
+                0.0,
+                "",
+                &[
+                    "pg_dump: dumping {{workflow.parameters.database}}",
+                    "pg_dump: wrote 1.8 GB to /backup/dump.sql",
+                ],
+            ),
         ),
-        "apply" => t(
-            (20, 50),
-            0.0,
-            "",
-            &[
-                "Flyway: migrating schema to version {{workflow.parameters.migration}}",
-                "Successfully applied 1 migration",
-            ],
+        (
+            "apply",
+            t(
+                (20, 50),
+                0.0,
+                "",
+                &[
+                    "Flyway: migrating schema to version {{workflow.parameters.migration}}",
+                    "Successfully applied 1 migration",
+                ],
+            ),
         ),
-        "verify" => t((5, 15), 0.0, "", &["?column? 1", "(1 row)"]),
-        "extract" => t(
-            (30, 60),
-            0.0,
-            "",
-            &[
-                "extracting orders for {{workflow.parameters.date}}",
-                "extracted 182340 rows",
-            ],
+        ("verify", t((5, 15), 0.0, "", &["?column? 1", "(1 row)"])),
+        (
+            "extract",
+            t(
+                (30, 60),
+                0.0,
+                "",
+                &[
+                    "extracting orders for {{workflow.parameters.date}}",
+                    "extracted 182340 rows",
+                ],
+            ),
         ),
-        "transform" => t(
-            (40, 80),
-            0.3,
-            "transform: 3 rows failed validation (exit code 1)",
-            &["normalising currencies", "validating 182340 rows"],
+        (
+            "transform",
+            t(
+                (40, 80),
+                0.3,
+                "transform: 3 rows failed validation (exit code 1)",
+                &["normalising currencies", "validating 182340 rows"],
+            ),
         ),
-        "load" => t(
-            (20, 40),
-            0.0,
-            "",
-            &["loading into warehouse.orders_daily", "load complete"],
+        (
+            "load",
+            t(
+                (20, 40),
+                0.0,
+                "",
+                &["loading into warehouse.orders_daily", "load complete"],
+            ),
         ),
-        "checkout" => t(
-            (5, 15),
-            0.0,
-            "",
-            &[
-                "Cloning into '{{workflow.parameters.repo}}'...",
-                "HEAD is now at {{workflow.parameters.revision}}",
-            ],
+        (
+            "checkout",
+            t(
+                (5, 15),
+                0.0,
+                "",
+                &[
+                    "Cloning into '{{workflow.parameters.repo}}'...",
+                    "HEAD is now at {{workflow.parameters.revision}}",
+                ],
+            ),
         ),
-        "unit-tests" => t(
-            (20, 40),
-            0.35,
-            "2 tests failed (exit code 1)",
-            &[
-                "=== RUN   TestLedger",
-                "--- PASS: TestLedger (0.02s)",
-                "ok  \tgithub.com/{{workflow.parameters.repo}}/internal\t1.204s",
-            ],
+        (
+            "unit-tests",
+            t(
+                (20, 40),
+                0.35,
+                "2 tests failed (exit code 1)",
+                &[
+                    "=== RUN   TestLedger",
+                    "--- PASS: TestLedger (0.02s)",
+                    "ok  \tgithub.com/{{workflow.parameters.repo}}/internal\t1.204s",
+                ],
+            ),
         ),
-        "publish" => t(
-            (15, 30),
-            0.0,
-            "",
-            &[
-                "Pushing image to registry.example.com/{{workflow.parameters.repo}}",
-                "Pushed {{workflow.parameters.revision}}",
-            ],
+        (
+            "publish",
+            t(
+                (15, 30),
+                0.0,
+                "",
+                &[
+                    "Pushing image to registry.example.com/{{workflow.parameters.repo}}",
+                    "Pushed {{workflow.parameters.revision}}",
+                ],
+            ),
         ),
-        _ => Timing::default(),
-    }
+    ])
 }
 
 /// How often each template starts by itself during history and live.
@@ -356,7 +396,10 @@ pub(super) fn argo(w: &mut World, now: Ms) -> ArgoSeed {
         ("data", "db-migrate", db_migrate()),
         ("data", "nightly-etl", nightly_etl()),
     ];
-    let mut seed = ArgoSeed::default();
+    let mut seed = ArgoSeed {
+        timings: timings(),
+        ..ArgoSeed::default()
+    };
     for (ns, name, spec) in namespaced {
         let created = now - w.argo_rng.random_range(20..200) * DAY;
         seed.templates
@@ -420,8 +463,8 @@ fn add(
     created: Ms,
     auto: bool,
 ) {
-    let compiled =
-        plan::compile(spec, None, origin, &timing).expect("the seeded templates compile");
+    let compiled = plan::compile(spec, None, origin, &|t| seed.timings.of(t))
+        .expect("the seeded templates compile");
     let auto = auto.then(|| triggers(w, name)).flatten();
     let first_auto = auto
         .as_ref()
