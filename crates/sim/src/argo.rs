@@ -61,7 +61,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::handler::Handler;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -74,7 +74,7 @@ use errors::{ApiError, Code};
 pub(crate) use state::{ArgoSeed, ArgoState, Identities, SeedTemplate, ServiceAccount};
 
 use super::Shared;
-use super::stats::UNMATCHED_ROUTE;
+use super::stats::{UNMATCHED_ROUTE, count_route};
 use super::world::World;
 
 /// The version the face claims to be (spec §0).
@@ -358,17 +358,6 @@ fn recorded_body(bytes: &Bytes) -> Value {
     }
     serde_json::from_slice(bytes)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
-}
-
-/// Counts requests per route template (only matched routes get here).
-async fn count_route(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(UNMATCHED_ROUTE, |m| m.as_str())
-        .to_string();
-    s.stats().count_request(req.method().as_str(), &route);
-    next.run(req).await
 }
 
 /// Successful answers carry the server version; errors do not (spec §1).

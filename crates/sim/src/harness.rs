@@ -42,7 +42,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Router;
-use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::HeaderValue;
 use axum::http::request::Parts;
 use axum::middleware::{self, Next};
@@ -50,12 +50,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
-pub(crate) use auth::{HarnessAuth, Limiter, Token, TokenKind, token_account};
+pub(crate) use auth::{HarnessAuth, Token, TokenKind, token_account};
 use errors::ApiError;
 
 use super::Shared;
 use super::ids;
-use super::stats::UNMATCHED_ROUTE;
+use super::stats::{UNMATCHED_ROUTE, count_route};
 
 /// The correlation id of the request being answered; every error body and envelope carries it.
 #[derive(Clone, Debug)]
@@ -234,8 +234,8 @@ pub(crate) fn slice<T>(items: Vec<T>, page: i64, size: i64) -> Vec<T> {
     items.into_iter().skip(skip).take(take).collect()
 }
 
-/// Every route, under every prefix the real gateway answers on.
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+/// Every NextGen route, under every prefix the real gateway answers on.
+pub(crate) fn routes() -> Router<Arc<Shared>> {
     let mut r: Router<Arc<Shared>> = Router::new();
     for p in ["/pipeline/api", "/gateway/pipeline/api"] {
         r = r
@@ -302,9 +302,15 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
                 get(approvals::v1_list).post(approvals::v1_decide),
             );
     }
-    // The First Gen GraphQL endpoint lives on the same gateway.
-    r = r.merge(super::harness_fg::routes());
-    r.method_not_allowed_fallback(method_not_allowed)
+    r
+}
+
+/// The gateway in front of `routes` (the NextGen routes, and whatever else shares the host):
+/// correlation ids, request counting, and the pipeline service's answers to unknown paths
+/// and methods.
+pub(crate) fn gateway(routes: Router<Arc<Shared>>, shared: Arc<Shared>) -> Router {
+    routes
+        .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(shared.clone(), count_route))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
@@ -323,17 +329,6 @@ async fn begin_request(State(s): State<Arc<Shared>>, mut req: Request, next: Nex
     req.extensions_mut().insert(Cid(ids::uuid_v4(bits)));
     s.stats().total_requests += 1;
     s.sync();
-    next.run(req).await
-}
-
-/// Counts requests per route template (only matched routes get here).
-async fn count_route(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(UNMATCHED_ROUTE, |m| m.as_str())
-        .to_string();
-    s.stats().count_request(req.method().as_str(), &route);
     next.run(req).await
 }
 

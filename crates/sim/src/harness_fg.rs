@@ -41,7 +41,7 @@ use axum::routing::post;
 use serde_json::{Map, Value, json};
 
 use super::Shared;
-use super::harness::Limiter;
+use super::limit::Limiter;
 use schema::Schema;
 pub(crate) use schema::{app_id, entity_id, is_workflow};
 

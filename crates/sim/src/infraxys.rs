@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{MatchedPath, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -42,7 +42,7 @@ use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::ids;
-use super::stats::UNMATCHED_ROUTE;
+use super::stats::{UNMATCHED_ROUTE, count_route};
 
 /// The module branch everything in the catalogue lives on.
 pub const BRANCH: &str = "master";
@@ -245,16 +245,6 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 
 async fn count_request(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     s.stats().total_requests += 1;
-    next.run(req).await
-}
-
-async fn count_route(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(UNMATCHED_ROUTE, |m| m.as_str())
-        .to_string();
-    s.stats().count_request(req.method().as_str(), &route);
     next.run(req).await
 }
 

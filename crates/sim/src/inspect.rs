@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use super::Shared;
 use super::harness_fg::{app_id, entity_id, is_workflow};
 use super::infraxys;
-use super::stats::UNMATCHED_ROUTE;
+use super::stats::route_of;
 use super::world::{ApprovalStatus, Execution, Generation, Ms, RunStatus, World};
 
 /// The path every face answers it on.
@@ -66,11 +66,7 @@ pub(crate) fn counted(router: Router, shared: &Arc<Shared>, face: Face) -> Route
 }
 
 async fn count(State((s, face)): State<(Arc<Shared>, Face)>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(UNMATCHED_ROUTE, |m| m.as_str())
-        .to_string();
+    let route = route_of(&req);
     s.stats()
         .count_face_request(face.name(), req.method().as_str(), &route);
     next.run(req).await

@@ -39,6 +39,7 @@ mod harness_fg;
 mod ids;
 mod infraxys;
 mod inspect;
+mod limit;
 mod listen;
 mod seed;
 pub mod standalone;
@@ -389,10 +390,12 @@ impl SimHandle {
                 ))
                 .merge(inspect::route(shared.clone(), listener))
         };
-        let (addr, stop) = serve(
-            listeners.harness,
-            face(harness::router(shared.clone()), Listener::Harness),
-        )?;
+        // First Gen's GraphQL endpoint lives on the same gateway as NextGen.
+        let gateway = harness::gateway(
+            harness::routes().merge(harness_fg::routes()),
+            shared.clone(),
+        );
+        let (addr, stop) = serve(listeners.harness, face(gateway, Listener::Harness))?;
         let (infraxys_addr, infraxys_stop) = serve(
             listeners.infraxys,
             face(infraxys::router(shared.clone()), Listener::Infraxys),

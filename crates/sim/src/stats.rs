@@ -2,6 +2,13 @@
 //! ("nothing approved twice", "list polled at most N times") instead of trusting the client.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::Shared;
 
 /// Approve and reject decisions an approval instance accepted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -103,6 +110,27 @@ impl SimStats {
 
 /// A request method as counted: extension methods become `OTHER`, so arbitrary method names
 /// cannot grow the counters without bound.
+/// The route template `req` matched (as the face declares it, e.g. `/api/v1/workflows/{namespace}`),
+/// or [`UNMATCHED_ROUTE`].
+pub(crate) fn route_of(req: &Request) -> String {
+    req.extensions()
+        .get::<MatchedPath>()
+        .map_or(UNMATCHED_ROUTE, |m| m.as_str())
+        .to_string()
+}
+
+/// Every face's middleware counting requests per route template: layered with `route_layer`,
+/// so only matched routes get here.
+pub(crate) async fn count_route(
+    State(s): State<Arc<Shared>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let route = route_of(&req);
+    s.stats().count_request(req.method().as_str(), &route);
+    next.run(req).await
+}
+
 fn known_method(method: &str) -> &str {
     const KNOWN: [&str; 9] = [
         "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",

@@ -1,4 +1,5 @@
-//! API-key authentication, account resolution, RBAC and the per-key rate limiter.
+//! API-key authentication, account resolution, RBAC and the per-key rate limit (a `Limiter`
+//! of `limit.rs`).
 //!
 //! Mirrors NextGenAuthenticationFilter: with no `x-api-key` the request is unauthenticated
 //! (401); with a key, the account comes from the `Harness-Account` header, then the `account`
@@ -6,9 +7,8 @@
 //! even looked at; then the key must be `pat|sat.<account>.<tokenId>.<secret>`, known, and
 //! issued for that account.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -17,6 +17,7 @@ use axum::response::Response;
 use super::errors::{ApiError, Denied};
 use super::{Cid, Params};
 use crate::Shared;
+use crate::limit::Limiter;
 use crate::world::World;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,40 +34,6 @@ pub(crate) struct Token {
     /// The world user the token belongs to.
     pub(crate) user: String,
     pub(crate) kind: TokenKind,
-}
-
-/// Sliding one-minute window of request times per key.
-#[derive(Debug, Default)]
-pub(crate) struct Limiter {
-    per_minute: Option<u32>,
-    hits: HashMap<String, VecDeque<Instant>>,
-}
-
-impl Limiter {
-    pub(crate) fn set(&mut self, per_minute: Option<u32>) {
-        self.per_minute = per_minute;
-        self.hits.clear();
-    }
-
-    /// Records a request and says whether it is within the limit. Measured on the wall clock:
-    /// the limit is about how fast a client really calls, whatever the simulated time does.
-    pub(crate) fn allow(&mut self, key: &str, now: Instant) -> bool {
-        let Some(limit) = self.per_minute else {
-            return true;
-        };
-        let window = self.hits.entry(key.to_string()).or_default();
-        while window
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
-        {
-            window.pop_front();
-        }
-        if window.len() >= limit as usize {
-            return false;
-        }
-        window.push_back(now);
-        true
-    }
 }
 
 /// The account, org and keys of the simulated Harness installation.
@@ -211,18 +178,5 @@ mod tests {
         assert_eq!(token_account("xat.acc.id.secret"), None);
         assert_eq!(token_account("pat.acc..secret"), None);
         assert_eq!(token_account("pat.acc.id.sec.ret"), None);
-    }
-
-    #[test]
-    fn limiter_counts_per_key() {
-        let mut l = Limiter::default();
-        let t = Instant::now();
-        assert!(l.allow("k", t));
-        l.set(Some(2));
-        assert!(l.allow("k", t));
-        assert!(l.allow("k", t));
-        assert!(!l.allow("k", t));
-        assert!(l.allow("other", t));
-        assert!(l.allow("k", t + Duration::from_secs(61)));
     }
 }
