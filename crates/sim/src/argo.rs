@@ -42,8 +42,11 @@ mod auth;
 mod errors;
 mod events;
 mod fields;
+mod handler;
 mod info;
+pub(crate) mod json;
 mod logs;
+mod meta;
 mod nodes;
 pub(crate) mod plan;
 mod selectors;
@@ -51,7 +54,7 @@ mod state;
 mod submit;
 mod templates;
 mod watch;
-pub(crate) mod wire;
+mod wire;
 mod workflows;
 
 use std::collections::VecDeque;
@@ -71,14 +74,15 @@ use tokio::sync::watch as signal;
 
 pub(crate) use auth::Token;
 use errors::{ApiError, Code};
-pub(crate) use state::{ArgoSeed, ArgoState, Identities, SeedTemplate, ServiceAccount};
+use info::VERSION;
+pub(crate) use meta::{Identities, ServiceAccount};
+pub(crate) use state::{ArgoSeed, ArgoState, SeedTemplate};
+use watch::StreamControl;
 
 use super::Shared;
 use super::stats::{UNMATCHED_ROUTE, count_route};
 use super::world::World;
 
-/// The version the face claims to be (spec §0).
-pub(crate) const VERSION: &str = "v4.1.2";
 /// How many requests [`ArgoFace::requests`] remembers.
 const REQUEST_LOG: usize = 500;
 /// Request bodies beyond this are not recorded (they are still handled).
@@ -92,14 +96,6 @@ pub struct ArgoRequest {
     pub method: String,
     pub path: String,
     pub body: Value,
-}
-
-/// How open streams are told to stop: each counter going up ends (with the EOF chunk) or cuts
-/// (without it) every stream open at that moment.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct StreamControl {
-    pub(crate) ended: u64,
-    pub(crate) dropped: u64,
 }
 
 /// The face's settings, state and signals, shared by its handlers and the handle.
@@ -390,29 +386,4 @@ async fn not_found(State(s): State<Arc<Shared>>, req: Request) -> Response {
 /// Known path, other method: grpc-gateway v1 answers `Unimplemented`.
 async fn method_not_allowed() -> Response {
     ApiError::new(Code::Unimplemented, "Method Not Allowed").into_response()
-}
-
-/// A JSON body: empty means `{}` (grpc-gateway tolerates EOF); anything unparsable is 400.
-pub(crate) fn body(bytes: &Bytes) -> Result<Value, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Object(Default::default()));
-    }
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Null) => Ok(Value::Object(Default::default())),
-        Ok(v) => Ok(v),
-        Err(e) => Err(ApiError::invalid(e.to_string())),
-    }
-}
-
-/// A successful JSON answer.
-pub(crate) fn ok(v: Value) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
-}
-
-/// Locks the world and then the face's state (every request has brought both up to the clock
-/// on its way in).
-pub(crate) fn lock(s: &Shared) -> (MutexGuard<'_, World>, MutexGuard<'_, ArgoState>) {
-    let w = s.world();
-    let st = s.argo.state();
-    (w, st)
 }

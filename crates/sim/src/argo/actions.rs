@@ -15,11 +15,12 @@ use serde_json::{Value, json};
 
 use super::auth::Caller;
 use super::errors::{Answer, ApiError};
+use super::handler::{self, ok};
 use super::plan::LeafKind;
 use super::selectors::{FieldSelector, node_fields};
 use super::state::ArgoState;
 use super::submit::{self, Launch};
-use super::{nodes, ok, wire, workflows};
+use super::{json, nodes, wire, workflows};
 use crate::Shared;
 use crate::world::{Action, RetryError, TriggerKind, World};
 
@@ -97,17 +98,17 @@ fn label_actor(w: &World, st: &mut ArgoState, caller: &Caller, name: &str, actio
     let user = w.user(&caller.0.user).cloned();
     let ids = st.ids.clone();
     if let Some(meta) = st.metas.get_mut(name) {
-        for key in [wire::ACTOR, wire::ACTOR_EMAIL, wire::ACTOR_USERNAME] {
+        for key in [json::ACTOR, json::ACTOR_EMAIL, json::ACTOR_USERNAME] {
             meta.labels.remove(key);
         }
         wire::who_labels(
             &mut meta.labels,
-            [wire::ACTOR, wire::ACTOR_EMAIL, wire::ACTOR_USERNAME],
+            [json::ACTOR, json::ACTOR_EMAIL, json::ACTOR_USERNAME],
             user.as_ref(),
             &ids,
         );
         meta.labels
-            .insert(wire::ACTION.to_string(), action.to_string());
+            .insert(json::ACTION.to_string(), action.to_string());
     }
     st.touch(name);
 }
@@ -158,8 +159,8 @@ pub(crate) async fn suspend(
     Path((ns, name)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Answer<Response> {
-    super::body(&bytes)?;
-    let (mut w, mut st) = super::lock(&s);
+    handler::body(&bytes)?;
+    let (mut w, mut st) = handler::lock(&s);
     let t = target(&st, &caller, &ns, &name)?;
     if !w.hold(&t.name) {
         return Err(ApiError::invalid("cannot suspend completed workflows"));
@@ -175,9 +176,9 @@ pub(crate) async fn resume(
     Path((ns, name)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Answer<Response> {
-    let body = super::body(&bytes)?;
+    let body = handler::body(&bytes)?;
     let selector = selector(&body)?;
-    let (mut w, mut st) = super::lock(&s);
+    let (mut w, mut st) = handler::lock(&s);
     let t = target(&st, &caller, &ns, &name)?;
     let picked = gates(&w, &st, &t, selector.as_ref().map(|(_, f)| f));
     let supplied = |st: &ArgoState, g: &Gate| {
@@ -253,7 +254,7 @@ fn shut_down(
     name: &str,
     strategy: &'static str,
 ) -> Answer<Response> {
-    let (mut w, mut st) = super::lock(s);
+    let (mut w, mut st) = handler::lock(s);
     let t = target(&st, caller, ns, name)?;
     if w.execution(&t.name).is_none_or(|e| e.status.is_terminal()) {
         return Err(ApiError::internal(format!(
@@ -277,10 +278,10 @@ fn shut_down(
         patched["metadata"][key] = now["metadata"][key].clone();
     }
     for key in [
-        wire::ACTOR,
-        wire::ACTOR_EMAIL,
-        wire::ACTOR_USERNAME,
-        wire::ACTION,
+        json::ACTOR,
+        json::ACTOR_EMAIL,
+        json::ACTOR_USERNAME,
+        json::ACTION,
     ] {
         if let Some(v) = now["metadata"]["labels"].get(key) {
             patched["metadata"]["labels"][key] = v.clone();
@@ -295,12 +296,12 @@ pub(crate) async fn stop(
     Path((ns, name)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Answer<Response> {
-    let body = super::body(&bytes)?;
+    let body = handler::body(&bytes)?;
     let Some((text, sel)) = selector(&body)? else {
         return shut_down(&s, &caller, &ns, &name, "Stop");
     };
     // With a selector, the matching gates fail with the message: a hard rejection.
-    let (mut w, mut st) = super::lock(&s);
+    let (mut w, mut st) = handler::lock(&s);
     let t = target(&st, &caller, &ns, &name)?;
     let picked = gates(&w, &st, &t, Some(&sel));
     if picked.is_empty() {
@@ -328,7 +329,7 @@ pub(crate) async fn terminate(
     Path((ns, name)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Answer<Response> {
-    super::body(&bytes)?;
+    handler::body(&bytes)?;
     shut_down(&s, &caller, &ns, &name, "Terminate")
 }
 
@@ -338,7 +339,7 @@ pub(crate) async fn set(
     Path((ns, name)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Answer<Response> {
-    let body = super::body(&bytes)?;
+    let body = handler::body(&bytes)?;
     let phase = body["phase"].as_str().unwrap_or_default().to_string();
     if !matches!(phase.as_str(), "" | "Succeeded" | "Failed" | "Error") {
         return Err(ApiError::invalid(format!(
@@ -354,7 +355,7 @@ pub(crate) async fn set(
             "'set' currently only targets suspend nodes, use a node field selector to target them",
         ));
     };
-    let (mut w, mut st) = super::lock(&s);
+    let (mut w, mut st) = handler::lock(&s);
     let t = target(&st, &caller, &ns, &name)?;
     let picked = gates(&w, &st, &t, Some(&sel));
     if picked.is_empty() {
@@ -428,11 +429,11 @@ pub(crate) async fn retry(
     Path((ns, name)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Answer<Response> {
-    let body = super::body(&bytes)?;
+    let body = handler::body(&bytes)?;
     let given = submit::parameters(&body["parameters"])?;
     let selector = selector(&body)?;
     let restart_successful = body["restartSuccessful"] == true;
-    let (mut w, mut st) = super::lock(&s);
+    let (mut w, mut st) = handler::lock(&s);
     let t = target(&st, &caller, &ns, &name)?;
     let phase = t.before["status"]["phase"]
         .as_str()
@@ -509,9 +510,9 @@ pub(crate) async fn resubmit(
     Path((ns, name)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Answer<Response> {
-    let body = super::body(&bytes)?;
+    let body = handler::body(&bytes)?;
     let given = submit::parameters(&body["parameters"])?;
-    let (mut w, mut st) = super::lock(&s);
+    let (mut w, mut st) = handler::lock(&s);
     let t = target(&st, &caller, &ns, &name)?;
     caller.may("create", "workflows", &ns)?;
     let Some(e) = w.execution(&t.name).cloned() else {
@@ -530,14 +531,14 @@ pub(crate) async fn resubmit(
     // The new workflow keeps the user's labels, not who acted on the old one.
     let mut labels = meta.labels.clone();
     for key in [
-        wire::ACTOR,
-        wire::ACTOR_EMAIL,
-        wire::ACTOR_USERNAME,
-        wire::ACTION,
+        json::ACTOR,
+        json::ACTOR_EMAIL,
+        json::ACTOR_USERNAME,
+        json::ACTION,
     ] {
         labels.remove(key);
     }
-    labels.insert(wire::RESUBMITTED_FROM.to_string(), t.name.clone());
+    labels.insert(json::RESUBMITTED_FROM.to_string(), t.name.clone());
     let generate_name = meta
         .generate_name
         .clone()

@@ -11,7 +11,7 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
 use super::errors::{ApiError, Code};
-use super::state::ServiceAccount;
+use super::meta::ServiceAccount;
 use crate::Shared;
 
 const NO_TOKEN: &str = "token not valid. see https://argo-workflows.readthedocs.io/en/latest/faq/";

@@ -18,9 +18,10 @@ use serde_json::{Value, json};
 
 use super::auth::Caller;
 use super::errors::{Answer, ApiError};
+use super::handler::{self, ok};
+use super::json;
 use super::plan::Origin;
 use super::submit::{self, Launch};
-use super::{ok, wire};
 use crate::Shared;
 use crate::world::TriggerKind;
 
@@ -144,7 +145,7 @@ fn dispatch(
         discriminator,
         metadata: headers_metadata(headers),
     };
-    let (mut w, mut st) = super::lock(s);
+    let (mut w, mut st) = handler::lock(s);
     let bindings: Vec<Value> = st
         .bindings
         .iter()
@@ -188,11 +189,11 @@ fn dispatch(
             .collect();
         let pipeline = submit::pipeline_for(&mut w, &mut st, ns, &origin, None)
             .map_err(|e| ApiError::internal(e.message))?;
-        let mut labels: BTreeMap<String, String> = wire::origin_labels(&origin)
+        let mut labels: BTreeMap<String, String> = json::origin_labels(&origin)
             .into_iter()
             .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
             .collect();
-        labels.insert(wire::EVENT_BINDING.to_string(), binding);
+        labels.insert(json::EVENT_BINDING.to_string(), binding);
         let generate_name = format!("{template}-");
         let name = submit::workflow_name(&mut w, None, Some(&generate_name))?;
         let params: Vec<Value> = given

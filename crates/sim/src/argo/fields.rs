@@ -4,7 +4,7 @@
 //! every element; map keys are path segments (`status.nodes.<id>`); there are no wildcards.
 //!
 //! List and get re-encode the projected object through the Go structs afterwards
-//! (`wire::restore_*`); watch streams do not, the gateway prunes the whole envelope again.
+//! (`json::restore_*`); watch streams do not, the gateway prunes the whole envelope again.
 
 use serde_json::Value;
 

@@ -4,7 +4,10 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::auth::Caller;
-use super::{VERSION, ok};
+use super::handler::ok;
+
+/// The version the face claims to be (spec §0).
+pub(crate) const VERSION: &str = "v4.1.2";
 
 /// The server is cluster-wide (it serves two namespaces), so there is no `managedNamespace`.
 pub(crate) async fn info(_caller: Caller) -> Response {

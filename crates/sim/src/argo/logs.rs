@@ -26,7 +26,7 @@ use super::auth::Caller;
 use super::errors::{Answer, ApiError};
 use super::plan::LeafKind;
 use super::watch::{Controls, Framing, Stop, cut, eof_chunk, keepalive, tick};
-use super::{nodes, wire, workflows};
+use super::{json, nodes, workflows};
 use crate::Shared;
 use crate::harness::Params;
 use crate::world::{Ms, RunStatus, StepRun, World};
@@ -156,7 +156,7 @@ fn printed(w: &World, s: &Shared, name: &str) -> Option<(Vec<Line>, bool)> {
                 format!("{} done", leaf.template),
             ]
         } else {
-            leaf.log.iter().map(|l| wire::fill(l, &e.inputs)).collect()
+            leaf.log.iter().map(|l| json::fill(l, &e.inputs)).collect()
         };
         let node = nodes::leaf_node_name(&plan, name, leaf);
         for (k, from, to, failed) in runs(step, start, now) {

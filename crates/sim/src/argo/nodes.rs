@@ -8,8 +8,9 @@
 
 use serde_json::{Value, json};
 
+use super::json::{opt_ts, ts};
+use super::meta::{Subject, workflow_message};
 use super::plan::{Leaf, LeafKind, Plan, Shape};
-use super::wire::{Subject, opt_ts, ts, workflow_message};
 use crate::ids;
 use crate::world::{ApprovalStatus, Ms, RunStatus, StepRun};
 

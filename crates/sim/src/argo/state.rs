@@ -9,47 +9,22 @@
 //! a bounded log that watches read and resume from. It runs on every request of every face, so
 //! it renders only workflows whose state fingerprint moved.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::json;
+use super::meta::{Identities, Subject, WfMeta};
 use super::plan::{Origin, Plan, Timings};
-use super::wire::{self, Subject};
+use super::wire;
 use crate::world::{Execution, Generation, Ms, World};
 
 /// How many changes a watch can resume across.
 const LOG_CAP: usize = 2048;
 /// Where resource versions start, so they look like a live cluster's.
 const FIRST_RV: u64 = 4_812_000;
-
-/// A service account a token stands for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct ServiceAccount {
-    pub(crate) name: String,
-    pub(crate) namespace: String,
-    /// The world user whose decisions and starts it makes.
-    pub(crate) user: String,
-    /// May create and change workflows (the viewer may only read).
-    pub(crate) can_write: bool,
-}
-
-impl ServiceAccount {
-    pub(crate) fn subject(&self) -> String {
-        format!("system:serviceaccount:{}:{}", self.namespace, self.name)
-    }
-}
-
-/// The service accounts the face's tokens stand for.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Identities(pub(crate) Vec<ServiceAccount>);
-
-impl Identities {
-    pub(crate) fn service_account(&self, user: &str) -> Option<&ServiceAccount> {
-        self.0.iter().find(|sa| sa.user == user)
-    }
-}
 
 /// A template as the seed defines it.
 pub(crate) struct SeedTemplate {
@@ -67,11 +42,11 @@ impl SeedTemplate {
         mut spec: Value,
         created: Ms,
     ) -> SeedTemplate {
-        wire::go_spec(&mut spec);
+        json::go_spec(&mut spec);
         SeedTemplate {
             namespace: namespace.map(str::to_string),
             name: name.to_string(),
-            object: wire::object(namespace, name, created, "spec", spec),
+            object: json::object(namespace, name, created, "spec", spec),
         }
     }
 }
@@ -86,66 +61,6 @@ pub(crate) struct ArgoSeed {
     /// How each pod template runs, for every workflow compiled later: submitted from a
     /// template or as a whole manifest.
     pub(crate) timings: Timings,
-}
-
-/// What the face knows about one workflow beyond the world's execution.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct WfMeta {
-    pub(crate) namespace: String,
-    pub(crate) uid: String,
-    pub(crate) generate_name: Option<String>,
-    /// Labels other than phase and completion (which come from the execution's state):
-    /// origin, submit options, actor and action.
-    pub(crate) labels: BTreeMap<String, String>,
-    pub(crate) annotations: BTreeMap<String, String>,
-    /// The spec as submitted (arguments, template reference or templates, entrypoint).
-    pub(crate) spec: Value,
-    pub(crate) generation: u64,
-    /// `Stop` or `Terminate`, once asked for.
-    pub(crate) shutdown: Option<&'static str>,
-    /// Output values `set` on gates not resumed yet, by approval id.
-    pub(crate) supplied: BTreeMap<String, Vec<(String, String)>>,
-    /// Gates set to `Error` rather than `Failed`, by approval id.
-    pub(crate) errored: BTreeSet<String>,
-    /// Bumped whenever the face changes this record, so a settled workflow renders again.
-    pub(crate) version: u64,
-}
-
-impl WfMeta {
-    /// The record of a workflow the world started by itself (a schedule, a webhook, a
-    /// simulated person): submitted from its template with every parameter given.
-    fn default_for(e: &Execution, plan: &Plan) -> WfMeta {
-        let mut labels = BTreeMap::new();
-        for (k, v) in wire::origin_labels(&plan.origin) {
-            labels.insert(k, v.as_str().unwrap_or_default().to_string());
-        }
-        let params: Vec<Value> = e
-            .inputs
-            .iter()
-            .map(|(n, v)| json!({"name": n, "value": v}))
-            .collect();
-        let mut spec = json!({"arguments": {"parameters": params}});
-        match &plan.origin {
-            Origin::Template(t) => spec["workflowTemplateRef"] = json!({"name": t}),
-            Origin::ClusterTemplate(t) => {
-                spec["workflowTemplateRef"] = json!({"name": t, "clusterScope": true});
-            }
-            Origin::Inline => {}
-        }
-        let generate_name = match &plan.origin {
-            Origin::Template(t) | Origin::ClusterTemplate(t) => Some(format!("{t}-")),
-            Origin::Inline => None,
-        };
-        WfMeta {
-            namespace: e.project.clone(),
-            uid: wire::uid(&format!("{}/{}", e.project, e.id)),
-            generate_name,
-            labels,
-            spec,
-            generation: 1,
-            ..WfMeta::default()
-        }
-    }
 }
 
 /// The last rendering of a workflow.
@@ -273,7 +188,7 @@ impl ArgoState {
         };
         let mut object = original.object.clone();
         object["metadata"]["name"] = json!(to);
-        object["metadata"]["uid"] = json!(wire::uid(&format!("{namespace}/{to}")));
+        object["metadata"]["uid"] = json!(json::uid(&format!("{namespace}/{to}")));
         let plan = Plan {
             origin: Origin::Template(to.to_string()),
             ..(**plan).clone()

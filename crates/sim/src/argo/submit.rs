@@ -16,9 +16,11 @@ use serde_json::{Value, json};
 
 use super::auth::Caller;
 use super::errors::{Answer, ApiError, Code};
+use super::handler::{self, ok};
+use super::meta::WfMeta;
 use super::plan::{self, Origin};
-use super::state::{ArgoState, WfMeta};
-use super::{ok, wire};
+use super::state::ArgoState;
+use super::{json, wire};
 use crate::Shared;
 use crate::ids;
 use crate::world::{Generation, InputProblem, StartOpts, Trigger, TriggerKind, World};
@@ -226,12 +228,12 @@ pub(crate) fn launch(
         let creator = w.user(&caller.0.user);
         wire::who_labels(
             &mut labels,
-            [wire::CREATOR, wire::CREATOR_EMAIL, wire::CREATOR_USERNAME],
+            [json::CREATOR, json::CREATOR_EMAIL, json::CREATOR_USERNAME],
             creator,
             &st.ids,
         );
         let mut spec = l.spec;
-        wire::go_spec(&mut spec);
+        json::go_spec(&mut spec);
         let mut meta = json!({"name": name, "namespace": l.namespace, "labels": labels,
                               "creationTimestamp": null});
         if !l.annotations.is_empty() {
@@ -263,7 +265,7 @@ pub(crate) fn launch(
         name.clone(),
         WfMeta {
             namespace: l.namespace.clone(),
-            uid: wire::uid(&format!("{}/{name}/{now}", l.namespace)),
+            uid: json::uid(&format!("{}/{name}/{now}", l.namespace)),
             generate_name: l.generate_name.filter(|g| !g.is_empty()),
             labels,
             annotations: l.annotations,
@@ -297,7 +299,7 @@ pub(crate) async fn create(
     Path(ns): Path<String>,
     bytes: Bytes,
 ) -> Answer<Response> {
-    let body = super::body(&bytes)?;
+    let body = handler::body(&bytes)?;
     caller.may("create", "workflows", &ns)?;
     let wf = body
         .get("workflow")
@@ -313,7 +315,7 @@ pub(crate) async fn create(
              on the request ({ns})"
         )));
     }
-    let (mut w, mut st) = super::lock(&s);
+    let (mut w, mut st) = handler::lock(&s);
     namespace(&w, &ns)?;
     let spec = wf["spec"].clone();
     let generate_name = meta["generateName"].as_str().map(str::to_string);
@@ -344,7 +346,7 @@ pub(crate) async fn create(
         } else {
             Origin::Template(t)
         };
-        for (k, v) in wire::origin_labels(&origin) {
+        for (k, v) in json::origin_labels(&origin) {
             labels.insert(k, v.as_str().unwrap_or_default().to_string());
         }
         pipeline_for(&mut w, &mut st, &ns, &origin, entry)?
@@ -411,7 +413,7 @@ pub(crate) async fn submit(
     Path(ns): Path<String>,
     bytes: Bytes,
 ) -> Answer<Response> {
-    let body = super::body(&bytes)?;
+    let body = handler::body(&bytes)?;
     caller.may("create", "workflows", &ns)?;
     let name = body["resourceName"]
         .as_str()
@@ -430,10 +432,10 @@ pub(crate) async fn submit(
         opts["annotations"].as_str().unwrap_or_default(),
         "annotation",
     )?;
-    for (k, v) in wire::origin_labels(&origin) {
+    for (k, v) in json::origin_labels(&origin) {
         labels.insert(k, v.as_str().unwrap_or_default().to_string());
     }
-    let (mut w, mut st) = super::lock(&s);
+    let (mut w, mut st) = handler::lock(&s);
     namespace(&w, &ns)?;
     let entry = opts["entryPoint"].as_str().filter(|e| !e.is_empty());
     let pipeline = pipeline_for(&mut w, &mut st, &ns, &origin, entry)?;

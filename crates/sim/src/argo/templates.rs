@@ -10,9 +10,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE;
 use serde_json::{Value, json};
 
+use super::auth::Caller;
 use super::errors::{Answer, ApiError};
+use super::handler::ok;
 use super::selectors::LabelSelector;
-use super::{auth::Caller, ok};
 use crate::Shared;
 use crate::harness::Params;
 

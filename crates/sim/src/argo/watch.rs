@@ -21,7 +21,6 @@ use serde_json::{Value, json};
 use tokio::sync::watch as signal;
 use tokio::time::{Instant, Interval, interval_at};
 
-use super::StreamControl;
 use super::auth::Caller;
 use super::errors::{Answer, ApiError};
 use super::fields::Fields;
@@ -30,6 +29,14 @@ use super::state::Change;
 use super::workflows;
 use crate::Shared;
 use crate::harness::Params;
+
+/// How open streams are told to stop: each counter going up ends (with the EOF chunk) or cuts
+/// (without it) every stream open at that moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct StreamControl {
+    pub(crate) ended: u64,
+    pub(crate) dropped: u64,
+}
 
 /// SSE (`Accept: text/event-stream`, with keep-alives) or one JSON document per line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,11 +15,13 @@ use axum::response::Response;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use super::auth::Caller;
 use super::errors::{Answer, ApiError, Code};
 use super::fields::Fields;
+use super::handler::ok;
+use super::json;
 use super::selectors::{LabelSelector, ListFields};
 use super::state::ArgoState;
-use super::{auth::Caller, ok, wire};
 use crate::Shared;
 use crate::harness::Params;
 
@@ -159,7 +161,7 @@ fn list_in(s: &Shared, ns: &str, params: &Params) -> Answer<Response> {
     let mut list = json!({"metadata": meta, "items": items});
     if let Some(f) = projection {
         f.apply(&mut list);
-        wire::restore_list(&mut list);
+        json::restore_list(&mut list);
     }
     Ok(ok(list))
 }
@@ -195,7 +197,7 @@ pub(crate) async fn get(
     let mut wf = wf.as_ref().clone();
     if let Some(f) = Fields::parse(params.get("fields")) {
         f.apply(&mut wf);
-        wire::restore_workflow(&mut wf);
+        json::restore_workflow(&mut wf);
     }
     Ok(ok(wf))
 }

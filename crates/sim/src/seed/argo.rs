@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::{DAY, HOUR, MIN, Pick};
 use crate::argo::plan::{self, Origin, Timing, Timings};
-use crate::argo::{ArgoSeed, SeedTemplate, wire};
+use crate::argo::{ArgoSeed, SeedTemplate, json};
 use crate::world::{AutoTrigger, Generation, Ms, Project, TriggerKind, World};
 
 /// The namespaces, in the order the face lists them.
@@ -431,7 +431,7 @@ pub(super) fn argo(w: &mut World, now: Ms) -> ArgoSeed {
         );
     }
     let created = now - w.argo_rng.random_range(5..60) * DAY;
-    seed.bindings.push(wire::object(
+    seed.bindings.push(json::object(
         Some("argo"),
         "github-push",
         created,
