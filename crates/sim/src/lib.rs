@@ -16,10 +16,15 @@
 //! the same host as NextGen like the real service), `infraxys`
 //! (the Infraxys face, on a listener of its own over a fixed catalogue), `argo` (the Argo
 //! Workflows face, see below), `faults` (injected latency and errors), `stats` (request and
-//! decision counters), `control` (test helpers that put the world into known states),
-//! `listen` (where the listeners bind), `inspect` (`GET /_sim/state` on every face),
-//! `client_config` (the flightdeck config that points at a simulator) and `standalone`
-//! (`flightdeck sim`: the simulator alone in the foreground).
+//! decision counters, and the middleware every face counts its routes with), `limit` (the
+//! Harness faces' rate limiters), `control` (test helpers that put the world into known
+//! states), `listen` (where the listeners bind), `inspect` (`GET /_sim/state` on every face),
+//! `client_config` (the flightdeck config that points at a simulator, written from the
+//! simulator's own description of itself) and `standalone` (`flightdeck sim`: the simulator
+//! alone in the foreground). This crate depends on nothing of flightdeck's: the client reads
+//! the config it prints with its own loader, which is where the two are held to agree.
+//!
+//! This file composes the faces: the Harness gateway serves NextGen and First Gen.
 //!
 //! `argo` serves `argo-server`'s `/api/v1` on a listener of its own ([`SimHandle::argo_url`],
 //! bearer [`SimHandle::argo_token`]) over the world's Argo namespaces (`argo`, `data`):
