@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use flightdeck::backend::argo::LIST_FIELDS;
-use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 
 const WORKFLOWS: usize = 5_000;
 const RUNS: usize = 5;

@@ -11,7 +11,7 @@ use flightdeck::backend::Backend;
 use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
 use flightdeck::domain::{Approval, Decision, DecisionAction};
 use flightdeck::service::{Command, Intervals, Limits, Payload, Service};
-use flightdeck::sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
 use tokio::sync::mpsc;
 
 const GATES: usize = 100;

@@ -25,8 +25,8 @@ use flightdeck::config::Config;
 use flightdeck::domain::{ExecRef, ExecStatus};
 use flightdeck::launch::{self, Prepared};
 use flightdeck::service::{Command, Feed, Intervals, Payload, Reply, Service};
-use flightdeck::sim::client_config::{TokenSource, backends_toml};
-use flightdeck::sim::{ClockMode, RunStatus, STATE_PATH, SimHandle, SimOptions, SimStats};
+use flightdeck_sim::client_config::{TokenSource, backends_toml};
+use flightdeck_sim::{ClockMode, RunStatus, STATE_PATH, SimHandle, SimOptions, SimStats};
 use reqwest::Client;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -115,7 +115,7 @@ const SETTLE: Duration = Duration::from_secs(241);
 
 #[tokio::main(flavor = "current_thread", start_paused = true)]
 async fn main() {
-    let token = flightdeck::sim::new_token(SEED);
+    let token = flightdeck_sim::new_token(SEED);
     let simulator = || {
         SimHandle::start(SimOptions {
             seed: SEED,

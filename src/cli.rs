@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use flightdeck_sim::standalone::{StandaloneOptions, TOKEN_ENV};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "flightdeck",
@@ -132,7 +134,7 @@ pub struct SimArgs {
     /// The token every face accepts with every permission, shaped like a Harness PAT
     /// (pat.<account>.<tokenId>.<secret>; its account part becomes the account). Default: a
     /// new one each start.
-    #[arg(long, env = crate::sim::standalone::TOKEN_ENV, hide_env_values = true)]
+    #[arg(long, env = TOKEN_ENV, hide_env_values = true)]
     pub token: Option<String>,
     /// Speed of the simulated clock (2 = twice as fast).
     #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
@@ -169,6 +171,19 @@ pub struct StartArgs {
     pub poll: String,
     #[command(flatten)]
     pub bulk: BulkArgs,
+}
+
+impl SimArgs {
+    /// The simulator's own options for what was asked on the command line.
+    pub fn options(&self) -> StandaloneOptions {
+        StandaloneOptions {
+            listen: self.listen,
+            seed: self.seed,
+            token: self.token.clone(),
+            speed: self.speed,
+            print_config: self.print_config,
+        }
+    }
 }
 
 /// `start --records`: one execution per record (README, "Bulk starts").

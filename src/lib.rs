@@ -13,7 +13,6 @@ pub mod launch;
 pub mod out;
 pub mod sanitize;
 pub mod service;
-pub mod sim;
 pub mod tui;
 pub mod ui;
 pub mod write;

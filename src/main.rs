@@ -6,9 +6,9 @@ use flightdeck::commands::{self, Global};
 use flightdeck::config::Config;
 use flightdeck::launch;
 use flightdeck::service::Intervals;
-use flightdeck::sim::client_config::{TokenSource, backends_toml};
-use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
 use flightdeck::tui::Exit;
+use flightdeck_sim::client_config::{TokenSource, backends_toml};
+use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -32,7 +32,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Some(Commands::Sim(args)) => {
-            match runtime.block_on(flightdeck::sim::standalone::run(&args)) {
+            match runtime.block_on(flightdeck_sim::standalone::run(&args.options())) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(failure) => {
                     flightdeck::out::note(&failure.message);
@@ -135,7 +135,7 @@ async fn demo(
     };
     // One token for every face, so the simulator's backends are exactly the config
     // `flightdeck sim --print-config` prints, with the token given in memory.
-    let token = flightdeck::sim::new_token(seed);
+    let token = flightdeck_sim::new_token(seed);
     let sim = SimHandle::start(SimOptions {
         seed,
         clock: ClockMode::Real { speed },

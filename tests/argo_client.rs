@@ -11,7 +11,7 @@ use common::swagger;
 use flightdeck::backend::Backend;
 use flightdeck::backend::argo::{ArgoBackend, ArgoEvent, ArgoOptions, RejectMode};
 use flightdeck::domain::*;
-use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 use tokio::sync::mpsc;
 
 async fn sim() -> SimHandle {

@@ -11,7 +11,7 @@ use flightdeck::app::{App, BackendInfo, Dialog, Effect, GateResult, Msg, Pane};
 use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
 use flightdeck::domain::BackendKind;
 use flightdeck::service::{Intervals, Limits, Reply, Service};
-use flightdeck::sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
 use tokio::sync::mpsc;
 
 const PER_BACKEND: usize = 25;

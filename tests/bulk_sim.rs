@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use flightdeck::sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 

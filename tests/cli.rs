@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");

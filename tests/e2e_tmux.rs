@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use flightdeck::sim::{ClockMode, Face, Fault, Faults, Rule, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, Face, Fault, Faults, Rule, SimHandle, SimOptions};
 
 const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
 const DEADLINE: Duration = Duration::from_secs(20);

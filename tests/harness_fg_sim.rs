@@ -14,7 +14,7 @@ use flightdeck::domain::{
     BackendError, Decision, DecisionAction, DecisionOutcome, ExecRef, ExecStatus, StartRequest,
     VarKind,
 };
-use flightdeck::sim::{ApprovalStatus, ClockMode, DecisionCount, RunStatus, SimHandle, SimOptions};
+use flightdeck_sim::{ApprovalStatus, ClockMode, DecisionCount, RunStatus, SimHandle, SimOptions};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -16,7 +16,7 @@ use flightdeck::domain::{
     Approval, BackendError, Decision, DecisionAction, DecisionOutcome, ExecRef, ExecStatus,
     ExecutionDetail, StartRequest, VarKind, VariableSpec,
 };
-use flightdeck::sim::{ClockMode, DecisionCount, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, DecisionCount, SimHandle, SimOptions};
 
 const LIST_ROUTE: &str = "/pipeline/api/pipelines/list";
 const TEMPLATE_ROUTE: &str = "/pipeline/api/inputSets/template";
@@ -1144,7 +1144,7 @@ async fn a_viewer_key_may_neither_start_nor_decide() {
     assert_eq!(sim.stats().total_decisions(), 0);
     assert_eq!(
         sim.world().approval_status(&gate.approval),
-        Some(flightdeck::sim::ApprovalStatus::Waiting)
+        Some(flightdeck_sim::ApprovalStatus::Waiting)
     );
 }
 

@@ -2,7 +2,11 @@
 //! and start forms from config, synchronous and asynchronous starts, in-band and HTTP errors,
 //! the token header, and that nothing secret or unchecked ever leaves the client.
 
+mod common;
+
 use std::time::Duration;
+
+use common::infraxys::configured_catalogue;
 
 use flightdeck::backend::Backend;
 use flightdeck::backend::infraxys::{
@@ -13,7 +17,7 @@ use flightdeck::config::{BackendSettings, Config};
 use flightdeck::domain::{
     BackendError, BackendKind, Decision, DecisionAction, ExecRef, ExecStatus, StartRequest, VarKind,
 };
-use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 
 const EXECUTE_WORKFLOW: &str =
     "/api/v1/environment/{branch}/{environment_id}/workflow/{workflow_id}/execute";
@@ -30,7 +34,7 @@ async fn sim() -> SimHandle {
 }
 
 fn options(sim: &SimHandle, token: Option<String>) -> InfraxysOptions {
-    let catalogue = sim.infraxys_catalogue();
+    let catalogue = configured_catalogue(sim);
     InfraxysOptions {
         name: "ix".into(),
         base_url: sim.infraxys_url().parse().unwrap(),

@@ -3,6 +3,8 @@
 //! backend talks to the simulator through a small recording proxy, which keeps every
 //! request exactly as it arrived, headers included, and forwards it unchanged.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,7 +21,7 @@ use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
 use flightdeck::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use flightdeck::backend::infraxys::{ALIASES, InfraxysBackend, InfraxysOptions};
 use flightdeck::domain::{RequestPreview, StartRequest};
-use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 
 async fn sim() -> SimHandle {
     let sim = SimHandle::start(SimOptions {
@@ -268,7 +270,7 @@ async fn infraxys_sends_its_preview() {
     sim.set_infraxys_latency(Duration::from_millis(5));
     let (url, recorder) = proxy(&sim.infraxys_url()).await;
     let token = sim.infraxys_token();
-    let catalogue = sim.infraxys_catalogue();
+    let catalogue = common::infraxys::configured_catalogue(&sim);
     let backend = InfraxysBackend::new(InfraxysOptions {
         name: "ix".into(),
         base_url: url,

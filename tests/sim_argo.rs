@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::swagger;
-use flightdeck::sim::{ApprovalStatus, ClockMode, RunStatus, SimHandle, SimOptions};
+use flightdeck_sim::{ApprovalStatus, ClockMode, RunStatus, SimHandle, SimOptions};
 use reqwest::header::HeaderMap;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};

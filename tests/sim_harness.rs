@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use flightdeck::sim::{
+use flightdeck_sim::{
     ApprovalStatus, ClockMode, RunStatus, SimHandle, SimOptions, UNMATCHED_ROUTE,
 };
 use reqwest::header::HeaderMap;

@@ -425,7 +425,7 @@ fn the_printed_config_drives_the_cli_against_a_running_simulator() {
 /// addresses) is what a simulator started with the same options serves.
 #[tokio::test]
 async fn endpoints_known_without_starting_match_a_running_simulator() {
-    use flightdeck::sim::{ClockMode, Listen, SimHandle, SimOptions, endpoints_for};
+    use flightdeck_sim::{ClockMode, Listen, SimHandle, SimOptions, endpoints_for};
     for token in [None, Some(TOKEN.to_string())] {
         let opts = SimOptions {
             seed: 9,

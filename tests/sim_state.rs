@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use flightdeck::sim::{ClockMode, Fault, Faults, Rule, STATE_PATH, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, Fault, Faults, Rule, STATE_PATH, SimHandle, SimOptions};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 

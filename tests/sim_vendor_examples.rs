@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 

@@ -2,6 +2,7 @@
 //! `App::update` path; and `swagger`, checking JSON bodies against the Argo swagger.
 #![allow(dead_code)]
 
+pub mod infraxys;
 pub mod swagger;
 
 use std::time::Duration;

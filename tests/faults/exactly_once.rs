@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use flightdeck::app::Dialog;
 use flightdeck::domain::{BackendError, DecisionOutcome};
-use flightdeck::sim::{Face, Fault, Faults, Rule};
+use flightdeck_sim::{Face, Fault, Faults, Rule};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};

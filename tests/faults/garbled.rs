@@ -20,10 +20,12 @@ use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
 use flightdeck::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use flightdeck::backend::infraxys::{InfraxysBackend, InfraxysOptions};
 use flightdeck::domain::{Decision, DecisionAction, ExecRef, StartRequest};
-use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::Value;
+
+use super::rig::configured_catalogue;
 
 const GARBLED_CASES: u32 = 32;
 /// Longer than any client's timeout: a call still running then hangs.
@@ -492,7 +494,7 @@ fn argo(sim: &SimHandle, url: &str) -> ArgoBackend {
 }
 
 fn infraxys(sim: &SimHandle, url: &str) -> InfraxysBackend {
-    let catalogue = sim.infraxys_catalogue();
+    let catalogue = configured_catalogue(sim);
     InfraxysBackend::new(InfraxysOptions {
         name: "infraxys".into(),
         base_url: url.parse().unwrap(),

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use flightdeck::sim::{ClockMode, Face, Fault, Faults, Rule, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, Face, Fault, Faults, Rule, SimHandle, SimOptions};
 use futures::StreamExt;
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
@@ -95,7 +95,7 @@ async fn refusing_faults_answer_before_anything_is_handled() {
     assert_eq!(body(approve(&sim, &gate.approval)).await.0, 500);
     assert_eq!(
         sim.world().approval_status(&gate.approval),
-        Some(flightdeck::sim::ApprovalStatus::Waiting)
+        Some(flightdeck_sim::ApprovalStatus::Waiting)
     );
     assert!(sim.stats().decisions.is_empty());
 }
@@ -180,7 +180,7 @@ async fn a_handled_write_takes_effect_though_its_answer_is_lost() {
         let _ = approve(&sim, &gate.approval).send().await;
         assert_eq!(
             sim.world().approval_status(&gate.approval),
-            Some(flightdeck::sim::ApprovalStatus::Approved),
+            Some(flightdeck_sim::ApprovalStatus::Approved),
             "{fault:?}"
         );
         assert_eq!(sim.stats().decisions[&gate.approval].approve, 1);

@@ -3,6 +3,8 @@
 //! terminal (`matrix`, on the `rig`), many decisions under random faults, exactly once each
 //! (`exactly_once`), and property tests of every client against garbled answers (`garbled`).
 
+#[path = "../common/mod.rs"]
+mod common;
 mod exactly_once;
 mod garbled;
 mod kinds;

@@ -18,7 +18,7 @@ use std::time::Duration;
 use crossterm::event::KeyCode;
 use flightdeck::app::{Dialog, Health, Pane};
 use flightdeck::domain::{BackendError, ItemKey};
-use flightdeck::sim::{Fault, Faults, Rule};
+use flightdeck_sim::{Fault, Faults, Rule};
 
 use super::rig::{
     ARGO, CONTROL, FAULTED, FG, HARNESS, INFRAXYS, OPERATION_TIMEOUT, POLL, Rig, WITH_GATES,

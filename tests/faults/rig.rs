@@ -17,8 +17,8 @@ use flightdeck::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use flightdeck::backend::infraxys::{InfraxysBackend, InfraxysOptions};
 use flightdeck::domain::{BackendError, DecisionOutcome, ItemKey, Pipeline, StartResult};
 use flightdeck::service::{Intervals, Limits, Payload, Reply, Service};
-use flightdeck::sim::{ClockMode, SimHandle, SimOptions};
 use flightdeck::ui::{self, Theme};
+use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -113,7 +113,7 @@ fn backends(sim: &SimHandle, control: &SimHandle) -> Vec<Arc<dyn Backend>> {
         insecure_skip_verify: false,
     })
     .unwrap();
-    let catalogue = sim.infraxys_catalogue();
+    let catalogue = configured_catalogue(sim);
     let infraxys = InfraxysBackend::new(InfraxysOptions {
         name: INFRAXYS.into(),
         base_url: sim.infraxys_url().parse().unwrap(),
@@ -386,3 +386,5 @@ impl Rig {
             .clone()
     }
 }
+
+pub use crate::common::infraxys::configured_catalogue;
