@@ -758,6 +758,10 @@ impl Backend for HarnessFgBackend {
         BackendKind::HarnessFg
     }
 
+    async fn start_preview(&self, request: &StartRequest) -> Result<RequestPreview> {
+        self.start_request_preview(request).await
+    }
+
     /// First Gen GraphQL allows 30 calls a minute per account; a start is one call (its
     /// form and application id come from the listing's cache). Polling every 12 s costs at
     /// most 26 calls a minute: the executions (one call), the gates (two: the paused

@@ -480,6 +480,10 @@ impl Backend for InfraxysBackend {
         BackendKind::Infraxys
     }
 
+    async fn start_preview(&self, request: &StartRequest) -> Result<RequestPreview> {
+        self.start_request_preview(request)
+    }
+
     /// Infraxys documents no request limit; a start is one execute request.
     fn budget(&self) -> Budget {
         Budget::UNLIMITED
