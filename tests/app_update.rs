@@ -493,7 +493,7 @@ fn marked(app: &App) -> Vec<String> {
     let mut ids: Vec<String> = app
         .marks
         .iter()
-        .map(|k| k.0.rsplit('\u{1f}').next().unwrap().to_string())
+        .map(|k| k.id.clone())
         .collect();
     ids.sort();
     ids
@@ -743,7 +743,7 @@ fn any_answer_that_may_come_after_the_backend_acted_leaves_the_outcome_unknown()
     let mut unsure: Vec<&str> = app
         .unsure
         .iter()
-        .map(|k| k.0.rsplit('\u{1f}').next().unwrap())
+        .map(|k| k.id.as_str())
         .collect();
     unsure.sort();
     assert_eq!(

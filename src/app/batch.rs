@@ -43,7 +43,7 @@ impl App {
 
     /// `V`: marks every shown gate between the last mark and the cursor.
     pub(super) fn mark_range(&mut self) {
-        let keys = self.keys(Pane::Approvals);
+        let keys = self.item_keys(Pane::Approvals);
         let (Some(cursor), Some(here)) = (
             self.selected_index(Pane::Approvals),
             self.selected_gate_key(),
@@ -63,13 +63,13 @@ impl App {
     /// `*`: marks every gate (or pipeline) the filter shows.
     pub(super) fn mark_all(&mut self) {
         if self.pane == Pane::Pipelines {
-            let keys = self.keys(Pane::Pipelines);
+            let keys = self.item_keys(Pane::Pipelines);
             return self.pipeline_marks.extend(keys);
         }
         if self.pane != Pane::Approvals {
             return self.flash(FlashLevel::Info, "marks are for gates: Tab to Approvals");
         }
-        let keys = self.keys(Pane::Approvals);
+        let keys = self.item_keys(Pane::Approvals);
         self.marks.extend(keys);
     }
 

@@ -25,7 +25,7 @@ use jiff::Timestamp;
 
 pub use bulk_start::{BulkStartDialog, StartOutcome};
 pub use clock::Clock;
-pub use cursor::Cursor;
+pub use cursor::{Cursor, RowKey};
 pub use dialog::{BatchDialog, DecisionDialog, Dialog, GateResult, StartDialog, StartPhase};
 pub use filter::{Filter, SavedFilter};
 pub use form::{Field, FieldKind, Focus, Form};
@@ -327,21 +327,31 @@ impl App {
     }
 
     /// Identity of every shown row of `pane`, in display order.
-    pub fn keys(&self, pane: Pane) -> Vec<ItemKey> {
+    pub fn keys(&self, pane: Pane) -> Vec<RowKey> {
         (0..self.view(pane).len())
             .filter_map(|row| self.key_at(pane, row))
             .collect()
     }
 
+    /// Identity of every shown item of `pane` (pipelines, executions, gates), in display order.
+    pub fn item_keys(&self, pane: Pane) -> Vec<ItemKey> {
+        self.keys(pane)
+            .into_iter()
+            .filter_map(|k| match k {
+                RowKey::Item(k) => Some(k),
+                RowKey::Audit(_) => None,
+            })
+            .collect()
+    }
+
     /// Identity of the shown row `row` of `pane`.
-    pub fn key_at(&self, pane: Pane, row: usize) -> Option<ItemKey> {
+    pub fn key_at(&self, pane: Pane, row: usize) -> Option<RowKey> {
         let i = *self.view(pane).get(row)?;
         Some(match pane {
-            Pane::Pipelines => self.pipelines[i].key(),
-            Pane::Executions => self.executions[i].key(),
-            Pane::Approvals => self.approvals[i].key(),
-            // Entries are only ever appended, so the position from the oldest is stable.
-            Pane::Audit => ItemKey(format!("audit\u{1f}{i}")),
+            Pane::Pipelines => RowKey::Item(self.pipelines[i].key()),
+            Pane::Executions => RowKey::Item(self.executions[i].key()),
+            Pane::Approvals => RowKey::Item(self.approvals[i].key()),
+            Pane::Audit => RowKey::Audit(i),
         })
     }
 

@@ -461,9 +461,7 @@ impl App {
                 self.decided.retain(|k, _| listed.contains(k));
                 // This read settles every unknown outcome of this backend: a gate still
                 // listed still waits and may be decided again; one gone is gone.
-                let prefix = crate::domain::ItemKey::new(&backend, "", "").0;
-                let prefix = &prefix[..backend.len() + 1];
-                self.unsure.retain(|k| !k.0.starts_with(prefix));
+                self.unsure.retain(|k| k.backend != backend);
                 self.prune_marks();
                 // These sets only shrink here: a length tells whether one did.
                 changed || settled != (self.decided.len(), self.unsure.len(), self.marks.len())

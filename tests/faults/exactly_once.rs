@@ -181,7 +181,7 @@ async fn many_decisions_under_random_faults_are_each_applied_exactly_once() {
                 }
                 Err(e) if e.outcome_unknown() => {
                     assert!(
-                        rig.app.unsure.iter().any(|k| k.0.ends_with(&gate.1)),
+                        rig.app.unsure.iter().any(|k| k.id == gate.1),
                         "{gate:?}: unknown outcome ({e}) blocks a retry"
                     );
                     if moved == 1 {
