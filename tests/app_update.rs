@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use common::*;
 use crossterm::event::KeyCode;
-use flightdeck::app::{App, BackendInfo, Dialog, Effect, Health, Pane, StartPhase, View};
+use flightdeck::app::{
+    App, BackendInfo, Dialog, Drawn, Effect, Health, Msg, Pane, StartPhase, View,
+};
 use flightdeck::domain::*;
 use flightdeck::service::{Command, Intervals, Payload, Reply, Resource};
 
@@ -490,11 +492,7 @@ fn app_with_gates(n: usize) -> App {
 }
 
 fn marked(app: &App) -> Vec<String> {
-    let mut ids: Vec<String> = app
-        .marks
-        .iter()
-        .map(|k| k.id.clone())
-        .collect();
+    let mut ids: Vec<String> = app.marks.iter().map(|k| k.id.clone()).collect();
     ids.sort();
     ids
 }
@@ -740,11 +738,7 @@ fn any_answer_that_may_come_after_the_backend_acted_leaves_the_outcome_unknown()
             Err(BackendError::BadRequest("bad comment".into())),
         ],
     );
-    let mut unsure: Vec<&str> = app
-        .unsure
-        .iter()
-        .map(|k| k.id.as_str())
-        .collect();
+    let mut unsure: Vec<&str> = app.unsure.iter().map(|k| k.id.as_str()).collect();
     unsure.sort();
     assert_eq!(
         unsure,
@@ -1435,4 +1429,43 @@ fn the_log_view_streams_pauses_searches_and_stops_its_stream_on_close() {
     assert!(matches!(commands(&effects)[..], [Command::StopLogs]));
     assert_eq!(app.view, View::List);
     assert!(app.logs.is_none());
+}
+
+/// The detail view scrolls with the movement keys within what the last frame said it can
+/// show (`Msg::Drawn`), and opening it again starts at the top.
+#[test]
+fn the_detail_scrolls_within_its_content() {
+    let mut app = loaded_app();
+    press(&mut app, [ch('j'), key(KeyCode::Enter)]);
+    assert_eq!(app.view, View::Detail);
+    let drawn = |bottom| {
+        Msg::Drawn(Drawn {
+            detail_bottom: Some(bottom),
+            ..Drawn::default()
+        })
+    };
+    app.update(drawn(4), at(1));
+    assert!(!app.dirty, "a frame on screen needs no other");
+    press(&mut app, [ch('j'), ch('j'), key(KeyCode::Down)]);
+    assert_eq!(app.detail_scroll, 3);
+    press(&mut app, [ch('j'), ch('j'), ch('j')]);
+    assert_eq!(app.detail_scroll, 4, "clamped to the content");
+    press(&mut app, [ch('k')]);
+    assert_eq!(app.detail_scroll, 3, "one key back up, not three");
+    press(&mut app, [ch('g')]);
+    assert_eq!(app.detail_scroll, 0);
+    press(&mut app, [ch('G')]);
+    assert_eq!(app.detail_scroll, 4);
+    press(&mut app, [key(KeyCode::PageUp)]);
+    assert_eq!(app.detail_scroll, 0);
+    press(&mut app, [key(KeyCode::PageDown)]);
+    assert_eq!(app.detail_scroll, 4);
+    // The content got shorter (the detail was re-read): the next frame says so.
+    app.update(drawn(1), at(2));
+    assert_eq!(app.detail_scroll, 1);
+    // Scrolling moves nothing in the lists.
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert_eq!(app.selected_index(Pane::Executions), Some(1));
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(app.detail_scroll, 0, "reopened at the top");
 }

@@ -10,7 +10,7 @@ use common::*;
 use crossterm::event::KeyCode;
 use flightdeck::app::{App, Msg};
 use flightdeck::config::Theme as ThemeName;
-use flightdeck::domain::LogLine;
+use flightdeck::domain::{ExecStatus, ExecutionDetail, LogLine, Status, Step};
 use flightdeck::service::Payload;
 use flightdeck::ui::depth::Depth;
 use flightdeck::ui::{self, Theme};
@@ -22,7 +22,11 @@ const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
 fn render(app: &App, w: u16, h: u16, theme: Theme) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| ui::draw(f, app, &theme)).unwrap();
+    terminal
+        .draw(|f| {
+            ui::draw(f, app, &theme);
+        })
+        .unwrap();
     terminal
 }
 
@@ -105,6 +109,59 @@ fn execution_detail() {
             at(20),
         );
     });
+}
+
+/// A detail longer than the screen: twelve deploy stages of two steps each above the gate.
+fn long_detail() -> ExecutionDetail {
+    let mut d = detail();
+    let deploy = d.stages.pop().unwrap();
+    for region in 1..=12 {
+        let mut stage = deploy.clone();
+        stage.name = format!("Deploy region {region:02}");
+        stage.steps = ["Rollout", "Verify"]
+            .iter()
+            .map(|name| Step {
+                name: (*name).into(),
+                kind: "K8sRollingDeploy".into(),
+                status: Status::new(ExecStatus::NotStarted, "NotStarted"),
+                started: None,
+                ended: None,
+                message: None,
+            })
+            .collect();
+        d.stages.push(stage);
+    }
+    d
+}
+
+/// The long detail opened, drawn once as the event loop does (the frame says how far the
+/// detail can scroll), then scrolled down five lines with `j`.
+fn open_scrolled_detail(app: &mut App) {
+    press(app, [ch('j'), key(KeyCode::Enter)]);
+    let d = long_detail();
+    app.update(
+        reply(Payload::Execution(d.execution.exec_ref(), Ok(Box::new(d)))),
+        at(20),
+    );
+    // The size the app was told (`Msg::Resize` sets its page to the height less 6).
+    let (w, h) = SIZES
+        .into_iter()
+        .find(|(_, h)| usize::from(*h) == app.page + 6)
+        .unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let mut drawn = flightdeck::app::Drawn::default();
+    terminal.draw(|f| drawn = ui::draw(f, app, &theme)).unwrap();
+    app.update(Msg::Drawn(drawn), at(20));
+    press(app, (0..5).map(|_| ch('j')));
+}
+
+/// Scrolled: the lines above and below are counted in the border, so a long stage tree
+/// and the gate under it can be read on a small screen.
+#[test]
+fn execution_detail_scrolled() {
+    snapshot("detail_scrolled", open_scrolled_detail);
+    snapshot_no_color("detail_scrolled_no_color", open_scrolled_detail);
 }
 
 #[test]

@@ -16,7 +16,6 @@ mod notify;
 mod palette;
 mod update;
 
-use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -94,6 +93,24 @@ pub enum Msg {
         width: u16,
         height: u16,
     },
+    /// A frame was drawn; what drawing found out (see [`Drawn`]).
+    Drawn(Drawn),
+    /// An effect could not be carried out (the audit log or the terminal refused a write).
+    EffectFailed(String),
+}
+
+/// What drawing a frame found out, handed back to the app by the event loop: drawing reads
+/// `&App` only, and this is the one way its findings reach the model.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Drawn {
+    /// The first moment a time drawn in the frame reads differently.
+    pub next_change: Option<Timestamp>,
+    /// The first visible row of each pane's list, as drawn (the selection kept in view,
+    /// the window moved as little as possible).
+    pub scroll: [usize; 4],
+    /// The last line the detail view can scroll to, when the detail was drawn: its content
+    /// minus the lines that fit.
+    pub detail_bottom: Option<u16>,
 }
 
 /// Work for the outside world, produced by `update`.
@@ -165,12 +182,15 @@ pub struct App {
     pub pane: Pane,
     pub view: View,
     pub cursors: HashMap<Pane, Cursor>,
-    /// First visible row per pane; drawing keeps the selection in view and remembers the
-    /// window so scrolling moves it as little as possible.
-    pub scroll: [Cell<usize>; 4],
+    /// First visible row per pane, as last drawn ([`Msg::Drawn`]): the next frame moves
+    /// the window from there as little as possible to keep the selection in view.
+    pub scroll: [usize; 4],
     pub dialog: Option<Dialog>,
-    /// First line shown in the detail view; drawing clamps it to the content.
-    pub detail_scroll: Cell<u16>,
+    /// First line shown in the detail view; kept within `detail_bottom`.
+    pub detail_scroll: u16,
+    /// The last line the detail view can scroll to, as last drawn; `None` before the
+    /// detail was drawn (drawing clamps then).
+    pub detail_bottom: Option<u16>,
     pub flash: Option<Flash>,
     /// Gates with a decision in flight: no second decision may be sent.
     pub deciding: HashSet<ItemKey>,
@@ -251,7 +271,8 @@ impl App {
             cursors: HashMap::new(),
             scroll: Default::default(),
             dialog: None,
-            detail_scroll: Cell::new(0),
+            detail_scroll: 0,
+            detail_bottom: None,
             flash: None,
             deciding: HashSet::new(),
             decided: HashMap::new(),
@@ -445,10 +466,9 @@ impl App {
         });
     }
 
-    /// The flash message, while it is recent.
+    /// The flash message, while it is recent (drawing notes when it goes: at `at + FLASH_FOR`).
     pub fn visible_flash(&self) -> Option<&Flash> {
         self.flash.as_ref().filter(|f| {
-            self.clock.changes_at(f.at + FLASH_FOR);
             Duration::try_from(self.clock.now().duration_since(f.at)).is_ok_and(|d| d < FLASH_FOR)
         })
     }

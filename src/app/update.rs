@@ -22,6 +22,12 @@ impl App {
     /// Applies one message at time `now`; returns the effects to run.
     pub fn update(&mut self, msg: Msg, now: Timestamp) -> Vec<Effect> {
         self.now = now;
+        // What a frame found out changes nothing on screen: it is noted, and the screen's
+        // clock is left where the frame was drawn.
+        if let Msg::Drawn(drawn) = msg {
+            self.on_drawn(drawn);
+            return Vec::new();
+        }
         // The screen's clock follows the ticks; without them (a stalled loop, a test) it
         // catches up once a tick's time has passed.
         let since = Duration::try_from(now.duration_since(self.clock.now())).ok();
@@ -42,6 +48,11 @@ impl App {
                 self.page = usize::from(height.saturating_sub(6)).max(1);
                 self.dirty = true;
             }
+            Msg::EffectFailed(text) => {
+                self.flash(FlashLevel::Error, text);
+                self.dirty = true;
+            }
+            Msg::Drawn(_) => {}
         }
         // List updates wait while a dialog is open, so what the dialog was opened on does
         // not move under the user; they land as soon as it closes.
@@ -97,7 +108,8 @@ impl App {
                     || self.current_exec().is_some()
                 {
                     self.view = View::Detail;
-                    self.detail_scroll.set(0);
+                    self.detail_scroll = 0;
+                    self.detail_bottom = None;
                 }
             }
             Action::Back => self.view = View::List,
@@ -121,6 +133,21 @@ impl App {
             Action::Palette => self.open_palette(),
             Action::Follow => self.toggle_follow(),
             Action::Logs => self.open_logs(effects),
+        }
+    }
+
+    /// The frame is on the terminal: nothing to draw until something changes, and what it
+    /// found out is kept for the next one.
+    fn on_drawn(&mut self, drawn: super::Drawn) {
+        self.dirty = false;
+        self.draw_now = false;
+        self.clock.drawn(drawn.next_change);
+        self.scroll = drawn.scroll;
+        if self.view == View::Detail {
+            self.detail_bottom = drawn.detail_bottom;
+            if let Some(bottom) = drawn.detail_bottom {
+                self.detail_scroll = self.detail_scroll.min(bottom);
+            }
         }
     }
 
@@ -153,9 +180,9 @@ impl App {
     /// Moves the cursor in a list, or scrolls the detail view.
     pub(super) fn step(&mut self, delta: isize) {
         if self.view == View::Detail {
-            let to = self.detail_scroll.get() as isize + delta;
-            self.detail_scroll
-                .set(to.clamp(0, u16::MAX as isize) as u16);
+            let bottom = self.detail_bottom.unwrap_or(u16::MAX);
+            let to = self.detail_scroll as isize + delta;
+            self.detail_scroll = to.clamp(0, bottom as isize) as u16;
             return;
         }
         let keys = self.keys(self.pane);

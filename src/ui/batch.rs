@@ -6,13 +6,14 @@ use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
+use super::Screen;
 use super::dialogs::{centered, form, frame};
 use super::theme::Theme;
-use crate::app::{App, BatchDialog, FlashLevel, GateResult};
+use crate::app::{BatchDialog, FlashLevel, GateResult};
 use crate::domain::{DecisionAction, ExecStatus};
 use crate::sanitize::clean;
 
-pub fn draw(f: &mut Frame, app: &App, theme: &Theme, d: &BatchDialog) {
+pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &BatchDialog) {
     let production = d
         .gates
         .iter()

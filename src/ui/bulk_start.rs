@@ -6,13 +6,14 @@ use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
+use super::Screen;
 use super::dialogs::{centered, form, frame};
 use super::theme::Theme;
-use crate::app::{App, BulkStartDialog, FlashLevel, StartOutcome};
+use crate::app::{BulkStartDialog, FlashLevel, StartOutcome};
 use crate::domain::ExecStatus;
 use crate::sanitize::clean;
 
-pub fn draw(f: &mut Frame, app: &App, theme: &Theme, d: &BulkStartDialog) {
+pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &BulkStartDialog) {
     let n = d.pipelines.len();
     let production = d
         .pipelines

@@ -1,6 +1,7 @@
 //! The frame around the panes: tab header, status bar (backend health, data age, flash) and
 //! the key-hint footer generated from the keymap.
 
+use super::Screen;
 use std::time::Duration;
 
 use ratatui::Frame;
@@ -11,11 +12,11 @@ use ratatui::widgets::Paragraph;
 
 use super::format::{Age, age_of_data, data_age};
 use super::theme::Theme;
-use crate::app::{Action, App, BackendState, Health, Pane, View, is_late};
+use crate::app::{Action, BackendState, Health, Pane, View, is_late};
 use crate::sanitize::clean;
 use crate::service::Feed;
 
-pub fn header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub fn header(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
     let mut spans = vec![Span::styled(" flightdeck ", theme.title()), Span::raw(" ")];
     for pane in Pane::ALL {
         let count = match pane {
@@ -61,7 +62,7 @@ pub fn header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-pub fn status_bar(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub fn status_bar(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
     // The age of the data is always shown, at the right, whatever else the line holds.
     let age = updated(app, theme);
     let age_width = age.width() as u16;
@@ -128,7 +129,7 @@ enum Detail {
     Compact,
 }
 
-fn backends_line<'a>(app: &App, theme: &Theme, detail: Detail) -> Line<'a> {
+fn backends_line<'a>(app: &Screen, theme: &Theme, detail: Detail) -> Line<'a> {
     let mut spans = Vec::new();
     for b in &app.backends {
         let health = b.health();
@@ -179,14 +180,14 @@ fn backends_line<'a>(app: &App, theme: &Theme, detail: Detail) -> Line<'a> {
 }
 
 /// How old a backend's data is, once it answered (see [`age_of_data`]).
-fn data_age_of(app: &App, b: &BackendState) -> Option<Duration> {
+fn data_age_of(app: &Screen, b: &BackendState) -> Option<Duration> {
     b.last_ok
         .map(|read| age_of_data(&app.clock, read, app.intervals.lists))
 }
 
 /// `updated <20s ago`: the age of the oldest data on screen (a backend that has not
 /// answered yet does not count), so it is never fresher than what it describes.
-fn updated<'a>(app: &App, theme: &Theme) -> Line<'a> {
+fn updated<'a>(app: &Screen, theme: &Theme) -> Line<'a> {
     let oldest = app
         .backends
         .iter()
@@ -210,7 +211,7 @@ fn updated<'a>(app: &App, theme: &Theme) -> Line<'a> {
 }
 
 /// The actions worth hinting in the current context, most important first.
-fn hinted(app: &App) -> Vec<Action> {
+fn hinted(app: &Screen) -> Vec<Action> {
     let mut actions = Vec::new();
     if app.view == View::Detail {
         actions.push(Action::Back);
@@ -246,7 +247,7 @@ fn hinted(app: &App) -> Vec<Action> {
     actions
 }
 
-pub fn footer(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub fn footer(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
     if app.view == View::Logs {
         let spans: Vec<Span> = super::logs::HINTS
             .iter()

@@ -6,13 +6,14 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
+use super::Screen;
 use super::format::{ago, countdown};
 use super::theme::Theme;
-use crate::app::{App, DecisionDialog, Dialog, FieldKind, Focus, Form, StartDialog, StartPhase};
+use crate::app::{DecisionDialog, Dialog, FieldKind, Focus, Form, StartDialog, StartPhase};
 use crate::domain::DecisionAction;
 use crate::sanitize::clean;
 
-pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
+pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme) {
     match &app.dialog {
         None => {}
         Some(Dialog::Help { scroll }) => help(f, app, theme, *scroll),
@@ -47,7 +48,7 @@ pub(super) fn frame<'a>(theme: &Theme, title: String, loud: bool) -> Block<'a> {
         .title(Span::styled(title, theme.title()))
 }
 
-fn help(f: &mut Frame, app: &App, theme: &Theme, scroll: u16) {
+fn help(f: &mut Frame, app: &Screen, theme: &Theme, scroll: u16) {
     let area = centered(f.area(), 68, 29);
     let lines: Vec<Line> = app
         .keymap
@@ -181,7 +182,7 @@ pub(super) fn form(
     cursor
 }
 
-fn start(f: &mut Frame, app: &App, theme: &Theme, d: &StartDialog) {
+fn start(f: &mut Frame, app: &Screen, theme: &Theme, d: &StartDialog) {
     let production = app
         .backend(&d.pipeline.backend)
         .is_some_and(|b| b.production);
@@ -294,7 +295,7 @@ fn preview_lines<'a>(
     }
 }
 
-fn decision(f: &mut Frame, app: &App, theme: &Theme, d: &DecisionDialog) {
+fn decision(f: &mut Frame, app: &Screen, theme: &Theme, d: &DecisionDialog) {
     let a = &d.approval;
     let production = app.backend(&a.backend).is_some_and(|b| b.production);
     let verb = match d.action {

@@ -7,8 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
+use super::Screen;
 use super::theme::Theme;
-use crate::app::{App, LogView};
+use crate::app::LogView;
 use crate::sanitize::clean;
 
 /// Widest step column; longer step names are cut.
@@ -24,7 +25,7 @@ pub const HINTS: &[(&str, &str)] = &[
     ("g/G", "top/end"),
 ];
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
+pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block) {
     let Some(view) = &app.logs else {
         return;
     };
@@ -57,7 +58,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
     f.render_widget(Paragraph::new(status_line(view, app, theme)), status);
 }
 
-fn status_line<'a>(view: &LogView, app: &App, theme: &Theme) -> Line<'a> {
+fn status_line<'a>(view: &LogView, app: &Screen, theme: &Theme) -> Line<'a> {
     if let Some(input) = &app.log_search {
         return Line::from(vec![
             Span::styled("search: ", theme.key()),

@@ -291,7 +291,11 @@ impl Rig {
             flightdeck::config::Theme::Dark,
             flightdeck::ui::depth::Depth::None,
         );
-        terminal.draw(|f| ui::draw(f, &self.app, &theme)).unwrap();
+        terminal
+            .draw(|f| {
+                ui::draw(f, &self.app, &theme);
+            })
+            .unwrap();
         self.app.flash = flash;
         let buffer = terminal.backend().buffer();
         let row = |y| -> String {
