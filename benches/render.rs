@@ -89,17 +89,18 @@ fn pipelines() -> Vec<Pipeline> {
 }
 
 fn loaded_app() -> App {
-    let mut app = App::new(
-        vec![BackendInfo {
+    let mut app = App::new(flightdeck::app::Settings {
+        backends: vec![BackendInfo {
             name: "bench".into(),
             kind: BackendKind::Harness,
             production: false,
             read_only: false,
             insecure: false,
         }],
-        Intervals::default(),
-        false,
-    );
+        intervals: Intervals::default(),
+        read_only: false,
+        ..Default::default()
+    });
     app.update(
         Msg::Resize {
             width: WIDTH,

@@ -89,8 +89,10 @@ pub struct Outcome {
 }
 
 /// The local account: `$USER`/`$LOGNAME`, else the name of the real uid from
-/// `/etc/passwd` (cron jobs and containers often have no `$USER`), else `uid:N`.
-fn local_user() -> String {
+/// `/etc/passwd` (cron jobs and containers often have no `$USER`), else `uid:N`. Reads the
+/// environment and files: asked once per process (the TUI at startup, a CLI command when
+/// it writes), and the answer is handed to whoever builds entries.
+pub fn local_user() -> String {
     if let Some(user) = ["USER", "LOGNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
@@ -130,8 +132,11 @@ fn error_outcome(err: &BackendError) -> Outcome {
 
 impl Entry {
     /// A start, with the names of secret-typed variables whose values must not be logged.
+    // Each argument is a fact the entry records; the shared write path replaces this list.
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         source: &str,
+        user: &str,
         backend: &str,
         pipeline_name: &str,
         request: &StartRequest,
@@ -153,7 +158,7 @@ impl Entry {
             .collect();
         Entry {
             time: now,
-            user: local_user(),
+            user: user.into(),
             source: source.into(),
             backend: backend.into(),
             identity: None,
@@ -184,6 +189,7 @@ impl Entry {
 
     pub fn decision(
         source: &str,
+        user: &str,
         approval: &Approval,
         decision: &Decision,
         result: &Result<DecisionOutcome, BackendError>,
@@ -191,7 +197,7 @@ impl Entry {
     ) -> Entry {
         Entry {
             time: now,
-            user: local_user(),
+            user: user.into(),
             source: source.into(),
             backend: approval.backend.to_string(),
             identity: None,
@@ -298,6 +304,7 @@ mod tests {
         let now: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
         let entry = Entry::start(
             "cli",
+            "jane",
             "prod",
             "Deploy",
             &request,

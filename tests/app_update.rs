@@ -90,6 +90,7 @@ fn selecting_an_execution_asks_the_service_to_follow_it() {
 #[test]
 fn approving_needs_an_explicit_confirm_and_is_sent_once() {
     let mut app = loaded_app();
+    app.user = "oncall".into();
     to_approvals(&mut app);
     press(&mut app, [ch('a')]);
     assert!(matches!(app.dialog, Some(Dialog::Decision(_))));
@@ -139,7 +140,7 @@ fn approving_needs_an_explicit_confirm_and_is_sent_once() {
     let epoch = d.epoch;
 
     let approval = Box::new(approval("gate-1", "exec-waiting"));
-    app.update(
+    let effects = app.update(
         reply_to(
             epoch,
             Payload::Decided {
@@ -150,6 +151,15 @@ fn approving_needs_an_explicit_confirm_and_is_sent_once() {
         ),
         at(1),
     );
+    // The audit entry names the user the app was built with: nothing is read here.
+    let users: Vec<&str> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Audit(entry) => Some(entry.user.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(users, ["oncall"]);
     assert!(app.dialog.is_none());
     assert!(app.visible_flash().unwrap().text.starts_with("approved"));
     assert!(
@@ -325,17 +335,18 @@ fn a_start_that_may_have_happened_is_not_offered_again() {
 
 #[test]
 fn read_only_blocks_every_mutation() {
-    let mut app = App::new(
-        vec![BackendInfo {
+    let mut app = App::new(flightdeck::app::Settings {
+        backends: vec![BackendInfo {
             name: BACKEND.into(),
             kind: BackendKind::Harness,
             production: false,
             read_only: true,
             insecure: false,
         }],
-        Intervals::default(),
-        false,
-    );
+        intervals: Intervals::default(),
+        read_only: false,
+        ..Default::default()
+    });
     app.update(reply(Payload::Pipelines(Ok(pipelines()))), t0());
     app.update(
         reply(Payload::Approvals(Ok(vec![approval(
@@ -1159,11 +1170,12 @@ fn alerting_app() -> (App, Vec<Effect>) {
         read_only: false,
         insecure: false,
     };
-    let mut app = App::new(
-        vec![info(BACKEND), info("other")],
-        Intervals::default(),
-        false,
-    );
+    let mut app = App::new(flightdeck::app::Settings {
+        backends: vec![info(BACKEND), info("other")],
+        intervals: Intervals::default(),
+        read_only: false,
+        ..Default::default()
+    });
     app.alerts.bell = true;
     let mut effects = Vec::new();
     effects.extend(app.update(reply(Payload::Executions(Ok(executions()))), t0()));

@@ -117,7 +117,12 @@ async fn fifty_gates_across_two_backends_each_decided_exactly_once() {
         })
         .to_vec();
     let mut rig = Rig {
-        app: App::new(infos, Intervals::default(), false),
+        app: App::new(flightdeck::app::Settings {
+            backends: infos,
+            intervals: Intervals::default(),
+            read_only: false,
+            ..Default::default()
+        }),
         service,
         replies,
     };

@@ -225,17 +225,18 @@ fn start_dialog_with_preview_on_production() {
 }
 
 fn production_app() -> App {
-    let mut app = App::new(
-        vec![flightdeck::app::BackendInfo {
+    let mut app = App::new(flightdeck::app::Settings {
+        backends: vec![flightdeck::app::BackendInfo {
             name: BACKEND.into(),
             kind: flightdeck::domain::BackendKind::Harness,
             production: true,
             read_only: false,
             insecure: false,
         }],
-        flightdeck::service::Intervals::default(),
-        false,
-    );
+        intervals: flightdeck::service::Intervals::default(),
+        read_only: false,
+        ..Default::default()
+    });
     app.update(reply(Payload::Pipelines(Ok(pipelines()))), t0());
     app.update(reply(Payload::Executions(Ok(executions()))), t0());
     app
@@ -572,15 +573,16 @@ fn the_data_age_stays_in_view_at_80_columns() {
             read_only: false,
             insecure: false,
         };
-        *app = App::new(
-            vec![
+        *app = App::new(flightdeck::app::Settings {
+            backends: vec![
                 info("payments-prod"),
                 info("checkout-staging"),
                 info(BACKEND),
             ],
-            flightdeck::service::Intervals::default(),
-            false,
-        );
+            intervals: flightdeck::service::Intervals::default(),
+            read_only: false,
+            ..Default::default()
+        });
         for name in ["payments-prod", "checkout-staging", BACKEND] {
             app.update(
                 Msg::Reply(flightdeck::service::Reply {

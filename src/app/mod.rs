@@ -165,8 +165,28 @@ pub struct BackendInfo {
     pub insecure: bool,
 }
 
+/// What the app is built with: the configuration in force and what was read at startup.
+/// `App::new` reads nothing itself.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub backends: Vec<BackendInfo>,
+    pub intervals: Intervals,
+    /// `--read-only`: every mutating action is removed.
+    pub read_only: bool,
+    pub keymap: Keymap,
+    /// `[filter.NAME]` from the config.
+    pub saved_filters: Vec<SavedFilter>,
+    pub alerts: Alerts,
+    /// The audit log's recent entries, oldest first.
+    pub audit: Vec<crate::audit::Entry>,
+    /// The local account, stamped on every audit entry (read once, at startup).
+    pub user: String,
+}
+
 pub struct App {
     pub keymap: Keymap,
+    /// The local account the audit entries name.
+    pub user: String,
     pub intervals: Intervals,
     /// `--read-only`: every mutating action is removed.
     pub read_only: bool,
@@ -254,9 +274,20 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(backends: Vec<BackendInfo>, intervals: Intervals, read_only: bool) -> App {
+    pub fn new(settings: Settings) -> App {
+        let Settings {
+            backends,
+            intervals,
+            read_only,
+            keymap,
+            saved_filters,
+            alerts,
+            audit,
+            user,
+        } = settings;
         App {
-            keymap: Keymap::default(),
+            keymap,
+            user,
             intervals,
             read_only,
             backends: backends.into_iter().map(BackendState::new).collect(),
@@ -276,7 +307,7 @@ impl App {
             flash: None,
             deciding: HashSet::new(),
             decided: HashMap::new(),
-            audit: Vec::new(),
+            audit,
             pending_starts: HashMap::new(),
             pipeline_marks: HashSet::new(),
             marks: HashSet::new(),
@@ -285,9 +316,9 @@ impl App {
             filter: Filter::default(),
             filter_text: String::new(),
             filter_input: None,
-            saved_filters: Vec::new(),
+            saved_filters,
             palette: None,
-            alerts: Alerts::default(),
+            alerts,
             followed: HashSet::new(),
             gates_seen: HashMap::new(),
             views: Default::default(),

@@ -577,7 +577,7 @@ impl App {
                     .remove(&(epoch, pipeline))
                     .unwrap_or_else(|| (request.pipeline_id.clone(), Vec::new()));
                 let entry = audit::Entry::start(
-                    "tui", &backend, &name, &request, &secrets, &result, self.now,
+                    "tui", &self.user, &backend, &name, &request, &secrets, &result, self.now,
                 );
                 self.record_audit(entry, effects);
                 // What is started here is followed: its end is notified.
@@ -611,7 +611,8 @@ impl App {
         result: Result<DecisionOutcome, BackendError>,
         effects: &mut Vec<Effect>,
     ) {
-        let entry = audit::Entry::decision("tui", approval, decision, &result, self.now);
+        let entry =
+            audit::Entry::decision("tui", &self.user, approval, decision, &result, self.now);
         self.record_audit(entry, effects);
         let key = approval.key();
         self.deciding.remove(&key);

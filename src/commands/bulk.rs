@@ -737,6 +737,7 @@ impl Ctx<'_> {
             let result = self.backend.start(&job.request).await;
             self.global.audit(&Entry::start(
                 "cli",
+                &crate::audit::local_user(),
                 self.backend_name,
                 self.pipeline_name,
                 &job.request,

@@ -124,6 +124,7 @@ pub async fn run(global: &Global, action: DecisionAction, args: DecideArgs) -> R
     };
     global.audit(&Entry::decision(
         "cli",
+        &crate::audit::local_user(),
         &gate,
         &decision,
         &result,

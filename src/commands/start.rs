@@ -110,6 +110,7 @@ pub async fn run(global: &Global, args: Args) -> Result<(), Failure> {
     let result = backend.start(&request).await;
     global.audit(&Entry::start(
         "cli",
+        &crate::audit::local_user(),
         &t.backend,
         &pipeline.name,
         &request,

@@ -219,17 +219,18 @@ pub fn ch(c: char) -> Msg {
 
 /// An app holding the fixture world, as if every list had just been read at t0.
 pub fn loaded_app() -> App {
-    let mut app = App::new(
-        vec![BackendInfo {
+    let mut app = App::new(flightdeck::app::Settings {
+        backends: vec![BackendInfo {
             name: BACKEND.into(),
             kind: BackendKind::Harness,
             production: false,
             read_only: false,
             insecure: false,
         }],
-        Intervals::default(),
-        false,
-    );
+        intervals: Intervals::default(),
+        read_only: false,
+        ..Default::default()
+    });
     app.update(reply(Payload::Pipelines(Ok(pipelines()))), t0());
     app.update(reply(Payload::Executions(Ok(executions()))), t0());
     app.update(

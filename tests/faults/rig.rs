@@ -173,7 +173,12 @@ impl Rig {
         let mut rig = Rig {
             sim,
             _control: control,
-            app: App::new(infos, intervals, false),
+            app: App::new(flightdeck::app::Settings {
+                backends: infos,
+                intervals: intervals,
+                read_only: false,
+                ..Default::default()
+            }),
             service,
             replies,
             started: Vec::new(),
