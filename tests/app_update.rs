@@ -163,8 +163,9 @@ fn approving_needs_an_explicit_confirm_and_is_sent_once() {
     assert!(app.dialog.is_none());
     assert!(app.visible_flash().unwrap().text.starts_with("approved"));
     assert!(
-        app.decided
-            .contains_key(&ItemKey::new(BACKEND, "payments", "gate-1"))
+        app.gates()
+            .decided(&ItemKey::new(BACKEND, "payments", "gate-1"))
+            .is_some()
     );
     press(&mut app, [ch('a')]);
     assert!(
@@ -174,7 +175,7 @@ fn approving_needs_an_explicit_confirm_and_is_sent_once() {
 
     // The backend stops listing the gate: the marker goes with it.
     app.update(reply(Payload::Approvals(Ok(vec![]))), at(2));
-    assert!(app.decided.is_empty());
+    assert_eq!(app.gates().decided_count(), 0);
 }
 
 #[test]
@@ -503,7 +504,7 @@ fn app_with_gates(n: usize) -> App {
 }
 
 fn marked(app: &App) -> Vec<String> {
-    let mut ids: Vec<String> = app.marks.iter().map(|k| k.id.clone()).collect();
+    let mut ids: Vec<String> = app.gates().marks().iter().map(|k| k.id.clone()).collect();
     ids.sort();
     ids
 }
@@ -554,7 +555,7 @@ fn marks_follow_gates_across_refreshes_and_filters() {
     press(&mut app, [ch('*')]);
     assert_eq!(marked(&app).len(), 4);
     press(&mut app, [ch('u')]);
-    assert!(app.marks.is_empty());
+    assert!(app.gates().marks().is_empty());
 }
 
 #[test]
@@ -597,7 +598,7 @@ fn a_batch_lists_hidden_gates_and_needs_a_typed_yes() {
         vec![("ticket".to_string(), "OPS-1".to_string())],
         "each gate's own defaults"
     );
-    assert_eq!(app.deciding.len(), 4);
+    assert_eq!(app.gates().in_flight(), 4);
 
     // Nothing can be sent twice while in flight.
     let Some(Dialog::Batch(batch)) = &app.dialog else {
@@ -690,7 +691,7 @@ fn batch_results_per_gate_and_failed_gates_stay_marked() {
             .contains("outcome is unknown")
     );
     app.update(reply(Payload::Approvals(Ok(gates(3)))), at(2));
-    assert!(app.unsure.is_empty(), "a fresh read settles it");
+    assert_eq!(app.gates().unknown().count(), 0, "a fresh read settles it");
     press(&mut app, [ch('x')]);
     assert!(matches!(app.dialog, Some(Dialog::Decision(_))));
 }
@@ -749,7 +750,7 @@ fn any_answer_that_may_come_after_the_backend_acted_leaves_the_outcome_unknown()
             Err(BackendError::BadRequest("bad comment".into())),
         ],
     );
-    let mut unsure: Vec<&str> = app.unsure.iter().map(|k| k.id.as_str()).collect();
+    let mut unsure: Vec<&str> = app.gates().unknown().map(|k| k.id.as_str()).collect();
     unsure.sort();
     assert_eq!(
         unsure,
@@ -774,10 +775,14 @@ fn a_gates_read_held_behind_a_dialog_does_not_settle_a_later_unknown_outcome() {
     );
     press(&mut app, [key(KeyCode::Esc)]);
     assert_eq!(app.approvals.len(), 2);
-    assert_eq!(app.unsure.len(), 1, "the held read predates the decision");
+    assert_eq!(
+        app.gates().unknown().count(),
+        1,
+        "the held read predates the decision"
+    );
     // The read the service sends after the decision settles it.
     app.update(reply(Payload::Approvals(Ok(gates(1)))), at(3));
-    assert!(app.unsure.is_empty());
+    assert_eq!(app.gates().unknown().count(), 0);
 }
 
 #[test]

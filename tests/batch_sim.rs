@@ -195,7 +195,8 @@ async fn fifty_gates_across_two_backends_each_decided_exactly_once() {
         "every injected failure is reported"
     );
     assert_eq!(
-        rig.app.marks, failed,
+        *rig.app.gates().marks(),
+        failed,
         "exactly the failed gates stay marked"
     );
 

@@ -34,10 +34,7 @@ impl App {
         let Some(key) = self.selected_gate_key() else {
             return self.flash(FlashLevel::Info, "marks are for gates: Tab to Approvals");
         };
-        if !self.marks.remove(&key) {
-            self.marks.insert(key.clone());
-        }
-        self.mark_anchor = Some(key);
+        self.gates.toggle_mark(key);
         self.step(1);
     }
 
@@ -51,13 +48,13 @@ impl App {
             return;
         };
         let from = self
-            .mark_anchor
-            .as_ref()
+            .gates
+            .anchor()
             .and_then(|a| keys.iter().position(|k| k == a))
             .unwrap_or(cursor);
         let (lo, hi) = (from.min(cursor), from.max(cursor));
-        self.marks.extend(keys[lo..=hi].iter().cloned());
-        self.mark_anchor = Some(here);
+        self.gates.mark(keys[lo..=hi].iter().cloned());
+        self.gates.set_anchor(here);
     }
 
     /// `*`: marks every gate (or pipeline) the filter shows.
@@ -70,52 +67,28 @@ impl App {
             return self.flash(FlashLevel::Info, "marks are for gates: Tab to Approvals");
         }
         let keys = self.item_keys(Pane::Approvals);
-        self.marks.extend(keys);
+        self.gates.mark(keys);
     }
 
     pub(super) fn clear_marks(&mut self) {
         if self.pane == Pane::Pipelines {
             return self.pipeline_marks.clear();
         }
-        self.marks.clear();
-        self.mark_anchor = None;
-    }
-
-    /// Drops marks of gates the backend no longer lists (decided elsewhere, expired),
-    /// saying so: a mark must never silently point at nothing.
-    pub(super) fn prune_marks(&mut self) {
-        let listed: std::collections::HashSet<ItemKey> =
-            self.approvals.iter().map(Approval::key).collect();
-        let before = self.marks.len();
-        self.marks.retain(|k| listed.contains(k));
-        let gone = before - self.marks.len();
-        if gone > 0 {
-            self.flash(
-                FlashLevel::Info,
-                format!("{gone} marked gate(s) no longer waiting: unmarked"),
-            );
-        }
+        self.gates.clear_marks();
     }
 
     /// Why a gate may not be decided now, if it may not.
     pub(super) fn blocked(&self, gate: &Approval) -> Option<String> {
-        let key = gate.key();
-        if self.is_read_only(&gate.backend) {
-            Some(format!("{} is read-only", gate.backend))
-        } else if self.deciding.contains(&key) {
-            Some("a decision is already in flight".into())
-        } else if self.unsure.contains(&key) {
-            Some("the last decision's outcome is unknown; waiting for a fresh read".into())
-        } else {
-            self.decided
-                .get(&key)
-                .map(|o| format!("already {} here", o.label()))
-        }
+        let read_only = self.is_read_only(&gate.backend);
+        self.gates
+            .may_decide(gate, read_only)
+            .err()
+            .map(|why| why.to_string())
     }
 
     /// `A`/`X`: opens the confirmation for every marked gate.
     pub(super) fn open_batch(&mut self, action: DecisionAction) {
-        if self.marks.is_empty() {
+        if self.gates.marks().is_empty() {
             return self.flash(
                 FlashLevel::Info,
                 "no gates marked (space marks, * marks all)",
@@ -127,7 +100,7 @@ impl App {
             .approvals
             .iter()
             .enumerate()
-            .filter(|(_, a)| self.marks.contains(&a.key()))
+            .filter(|(_, a)| self.gates.is_marked(&a.key()))
             .map(|(i, a)| (a.clone(), !shown.contains(&i)))
             .collect();
         let epoch = self.next_epoch();
@@ -171,7 +144,7 @@ impl App {
         }
         let epoch = batch.epoch;
         for (gate, decision) in sends {
-            self.deciding.insert(gate.key());
+            self.gates.sent(gate.key());
             effects.push(Effect::Send {
                 backend: gate.backend.clone(),
                 command: Command::Decide {

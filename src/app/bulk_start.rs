@@ -353,8 +353,11 @@ impl App {
         }
         let epoch = bulk.epoch;
         for (p, request, secrets) in pending {
-            self.pending_starts
-                .insert((epoch, key(&p)), (p.name.clone(), secrets));
+            let pending = super::PendingStart {
+                pipeline_name: p.name.clone(),
+                secrets,
+            };
+            self.gates.start_sent(epoch, key(&p), pending);
             effects.push(Effect::Send {
                 backend: p.backend.clone(),
                 command: Command::Start { epoch, request },

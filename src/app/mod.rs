@@ -9,6 +9,7 @@ mod dialog;
 mod filter;
 mod form;
 mod fuzzy;
+mod gates;
 mod health;
 mod keymap;
 mod logs;
@@ -28,6 +29,7 @@ pub use cursor::{Cursor, RowKey};
 pub use dialog::{BatchDialog, DecisionDialog, Dialog, GateResult, StartDialog, StartPhase};
 pub use filter::{Filter, SavedFilter};
 pub use form::{Field, FieldKind, Focus, Form};
+pub use gates::{Blocked, Gates, PendingStart, Settled};
 pub use health::{BackendState, Health, STALE_AFTER, fresh_bound, is_late};
 pub use keymap::{Action, Key, Keymap};
 pub use logs::LogView;
@@ -35,8 +37,7 @@ pub use notify::Alerts;
 pub use palette::{Palette, Target as PaletteTarget};
 
 use crate::domain::{
-    Approval, BackendKind, BackendName, DecisionOutcome, ExecRef, Execution, ExecutionDetail,
-    ItemKey, Pipeline,
+    Approval, BackendKind, BackendName, ExecRef, Execution, ExecutionDetail, ItemKey, Pipeline,
 };
 use crate::service::{Command, Intervals, Reply};
 
@@ -212,25 +213,13 @@ pub struct App {
     /// detail was drawn (drawing clamps then).
     pub detail_bottom: Option<u16>,
     pub flash: Option<Flash>,
-    /// Gates with a decision in flight: no second decision may be sent.
-    pub deciding: HashSet<ItemKey>,
-    /// Gates decided in this session, shown as such until the backend stops listing them.
-    pub decided: HashMap<ItemKey, DecisionOutcome>,
+    /// What this session did to each gate: marks, decisions in flight, decided, outcome
+    /// unknown, and starts awaiting their reply. Exactly-once lives there.
+    gates: Gates,
     /// Mutating actions, oldest first: loaded from the log at startup, then this session's.
     pub audit: Vec<crate::audit::Entry>,
-    /// Starts awaiting their reply, by dialog epoch and pipeline: pipeline name and
-    /// secret-typed inputs, for the audit entry.
-    pending_starts: HashMap<(u64, ItemKey), (String, Vec<String>)>,
     /// Pipelines marked for a bulk start (`space`, `V`, `*` on the Pipelines pane).
     pub pipeline_marks: HashSet<ItemKey>,
-    /// Gates marked for a batch decision (`space`, `V`, `*`); kept across refreshes and
-    /// filter changes while the gate still waits.
-    pub marks: HashSet<ItemKey>,
-    /// Where the last `space` was: `V` marks from here to the cursor.
-    mark_anchor: Option<ItemKey>,
-    /// Gates whose decision timed out or was cut off: the outcome is unknown, so no new
-    /// decision may be sent until a fresh read of the gates says whether they still wait.
-    pub unsure: HashSet<ItemKey>,
     /// The `/` filter in force, and its text.
     pub filter: Filter,
     pub filter_text: String,
@@ -305,14 +294,9 @@ impl App {
             detail_scroll: 0,
             detail_bottom: None,
             flash: None,
-            deciding: HashSet::new(),
-            decided: HashMap::new(),
+            gates: Gates::default(),
             audit,
-            pending_starts: HashMap::new(),
             pipeline_marks: HashSet::new(),
-            marks: HashSet::new(),
-            mark_anchor: None,
-            unsure: HashSet::new(),
             filter: Filter::default(),
             filter_text: String::new(),
             filter_input: None,
@@ -335,6 +319,16 @@ impl App {
             selected_exec: None,
             selected_open: false,
         }
+    }
+
+    /// The gate ledger: what this session did to each gate.
+    pub fn gates(&self) -> &Gates {
+        &self.gates
+    }
+
+    /// The ledger to change directly: for tests and rigs that set marks up without keys.
+    pub fn gates_mut(&mut self) -> &mut Gates {
+        &mut self.gates
     }
 
     pub fn backend(&self, name: &str) -> Option<&BackendState> {
@@ -460,7 +454,11 @@ impl App {
             .iter()
             .map(|i| self.approvals[*i].key())
             .collect();
-        self.marks.iter().filter(|k| !shown.contains(*k)).count()
+        self.gates
+            .marks()
+            .iter()
+            .filter(|k| !shown.contains(*k))
+            .count()
     }
 
     /// The execution the current pane points at, if any.

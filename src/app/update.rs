@@ -383,9 +383,13 @@ impl App {
                                 .filter(|f| f.kind == FieldKind::Secret)
                                 .map(|f| f.label.clone())
                                 .collect();
-                            self.pending_starts.insert(
-                                (start.epoch, start.pipeline.key()),
-                                (start.pipeline.name.clone(), secrets),
+                            self.gates.start_sent(
+                                start.epoch,
+                                start.pipeline.key(),
+                                super::PendingStart {
+                                    pipeline_name: start.pipeline.name.clone(),
+                                    secrets,
+                                },
                             );
                             effects.push(Effect::Send {
                                 backend: start.pipeline.backend.clone(),
@@ -411,7 +415,7 @@ impl App {
                     FormEvent::Cancel => self.dialog = None,
                     FormEvent::Confirm => {
                         d.sending = true;
-                        self.deciding.insert(d.approval.key());
+                        self.gates.sent(d.approval.key());
                         effects.push(Effect::Send {
                             backend: d.approval.backend.clone(),
                             command: Command::Decide {
@@ -475,23 +479,26 @@ impl App {
             }
             Payload::Approvals(Ok(list)) => {
                 self.watch_gates(&backend, &list, effects);
-                let settled = (self.decided.len(), self.unsure.len(), self.marks.len());
+                let listed: std::collections::HashSet<_> = list.iter().map(Approval::key).collect();
                 let changed = replace_rows(
                     &mut self.approvals,
                     list,
                     |a| a.backend == backend,
                     order::approvals,
                 );
-                // A decided gate the backend no longer lists needs no marker any more.
-                let listed: std::collections::HashSet<_> =
-                    self.approvals.iter().map(Approval::key).collect();
-                self.decided.retain(|k, _| listed.contains(k));
-                // This read settles every unknown outcome of this backend: a gate still
-                // listed still waits and may be decided again; one gone is gone.
-                self.unsure.retain(|k| k.backend != backend);
-                self.prune_marks();
-                // These sets only shrink here: a length tells whether one did.
-                changed || settled != (self.decided.len(), self.unsure.len(), self.marks.len())
+                // Settles unknown outcomes; drops decided markers and marks of gates gone.
+                let settled = self.gates.listed(&backend, &listed);
+                if settled.marks_dropped > 0 {
+                    // A mark must never silently point at nothing.
+                    self.flash(
+                        FlashLevel::Info,
+                        format!(
+                            "{} marked gate(s) no longer waiting: unmarked",
+                            settled.marks_dropped
+                        ),
+                    );
+                }
+                changed || settled.changed
             }
             Payload::Execution(exec, mut result) => {
                 if let Ok(detail) = &mut result {
@@ -572,10 +579,16 @@ impl App {
             Payload::Started { request, result } => {
                 let pipeline =
                     crate::domain::ItemKey::new(&backend, &request.project, &request.pipeline_id);
-                let (name, secrets) = self
-                    .pending_starts
-                    .remove(&(epoch, pipeline))
-                    .unwrap_or_else(|| (request.pipeline_id.clone(), Vec::new()));
+                let super::PendingStart {
+                    pipeline_name: name,
+                    secrets,
+                } = self
+                    .gates
+                    .start_answered(epoch, pipeline)
+                    .unwrap_or_else(|| super::PendingStart {
+                        pipeline_name: request.pipeline_id.clone(),
+                        secrets: Vec::new(),
+                    });
                 let entry = audit::Entry::start(
                     "tui", &self.user, &backend, &name, &request, &secrets, &result, self.now,
                 );
@@ -614,24 +627,15 @@ impl App {
         let entry =
             audit::Entry::decision("tui", &self.user, approval, decision, &result, self.now);
         self.record_audit(entry, effects);
-        let key = approval.key();
-        self.deciding.remove(&key);
-        match &result {
-            Ok(outcome) => {
-                self.decided.insert(key.clone(), outcome.clone());
-                self.marks.remove(&key);
-            }
-            // The backend may or may not have acted: no retry until the gate has been read
-            // again (the service re-reads the gates once its decisions in flight are
-            // answered, and delivers no gates list read before this decision ended). A read
-            // held back meanwhile predates the decision and settles nothing.
-            Err(e) if e.outcome_unknown() => {
-                self.unsure.insert(key);
-                self.held.retain(|r| {
-                    !(r.backend == approval.backend && matches!(r.payload, Payload::Approvals(_)))
-                });
-            }
-            Err(_) => {}
+        self.gates.answered(&approval.key(), &result);
+        // The backend may or may not have acted: no retry until the gate has been read
+        // again (the service re-reads the gates once its decisions in flight are answered,
+        // and delivers no gates list read before this decision ended). A read held back
+        // meanwhile predates the decision and settles nothing.
+        if matches!(&result, Err(e) if e.outcome_unknown()) {
+            self.held.retain(|r| {
+                !(r.backend == approval.backend && matches!(r.payload, Payload::Approvals(_)))
+            });
         }
         self.on_batch_result(epoch, approval, &result);
         if !matches!(&self.dialog, Some(Dialog::Decision(d)) if d.epoch == epoch) {
@@ -647,7 +651,7 @@ impl App {
         match result {
             Ok(outcome) => self.flash(FlashLevel::Success, format!("{}: {what}", outcome.label())),
             Err(err) => {
-                let hint = if self.unsure.contains(&approval.key()) {
+                let hint = if self.gates.is_unknown(&approval.key()) {
                     " — outcome unknown, re-reading the gate before any retry"
                 } else {
                     ""

@@ -58,10 +58,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
 /// flight, or decided here (until the backend stops listing it).
 pub fn gate_state(app: &Screen, theme: &Theme, a: &Approval) -> (&'static str, Style) {
     let key = a.key();
-    if app.deciding.contains(&key) {
+    if app.gates().is_in_flight(&key) {
         ("… sending", theme.status(ExecStatus::Running))
     } else {
-        match app.decided.get(&key) {
+        match app.gates().decided(&key) {
             Some(DecisionOutcome::Rejected) => ("⊘ rejected", theme.status(ExecStatus::Rejected)),
             Some(_) => ("✓ approved", theme.status(ExecStatus::Succeeded)),
             None => ("◆ waiting", theme.status(ExecStatus::Waiting)),
@@ -86,7 +86,7 @@ fn row<'a>(
             theme.base()
         },
     );
-    let mark = if app.marks.contains(&a.key()) {
+    let mark = if app.gates().is_marked(&a.key()) {
         "●"
     } else {
         " "

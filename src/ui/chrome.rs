@@ -28,7 +28,7 @@ pub fn header(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
         let active = pane == app.pane;
         let marker = if active { "▸" } else { " " };
         let marked = match pane {
-            Pane::Approvals => app.marks.len(),
+            Pane::Approvals => app.gates().marks().len(),
             Pane::Pipelines => app.pipeline_marks.len(),
             _ => 0,
         };

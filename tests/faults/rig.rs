@@ -318,7 +318,7 @@ impl Rig {
     /// Marks exactly `gates` (backend, approval id) and confirms a batch approval of them
     /// up to the last key: `send` then presses it.
     pub fn prepare_batch(&mut self, gates: &[(String, String)]) {
-        self.app.marks = gates
+        let marks: Vec<_> = gates
             .iter()
             .filter_map(|(backend, id)| {
                 self.app
@@ -328,7 +328,14 @@ impl Rig {
                     .map(|a| a.key())
             })
             .collect();
-        assert_eq!(self.app.marks.len(), gates.len(), "every gate is listed");
+        let ledger = self.app.gates_mut();
+        ledger.clear_marks();
+        ledger.mark(marks);
+        assert_eq!(
+            self.app.gates().marks().len(),
+            gates.len(),
+            "every gate is listed"
+        );
         self.app.pane = Pane::Approvals;
         self.key(KeyCode::Char('A'));
         assert!(matches!(self.app.dialog, Some(Dialog::Batch(_))));
