@@ -615,7 +615,7 @@ fn a_batch_lists_hidden_gates_and_needs_a_typed_yes() {
     };
     assert!(matches!(
         &batch.results.as_ref().unwrap()[0],
-        flightdeck::app::GateResult::Skipped(_)
+        flightdeck::app::Outcome::Skipped(_)
     ));
     press(&mut app, [key(KeyCode::Esc)]);
     let _ = epoch;

@@ -8,6 +8,8 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use crate::domain::{VarKind, VariableSpec};
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldKind {
     Text,
@@ -92,6 +94,34 @@ impl Field {
             _ => None,
         }
     }
+}
+
+/// Field label of the free-text notes every start offers.
+pub const NOTES: &str = "notes";
+
+/// The form field for one start variable.
+pub fn variable_field(v: &VariableSpec) -> Field {
+    let kind = match &v.kind {
+        VarKind::Text | VarKind::Entity(_) => FieldKind::Text,
+        VarKind::Number => FieldKind::Number,
+        VarKind::Secret => FieldKind::Secret,
+        VarKind::Choice(options) => FieldKind::Choice(options.clone()),
+    };
+    let default = match (&v.default, &kind) {
+        (Some(d), _) => d.clone(),
+        (None, FieldKind::Choice(options)) if v.required => {
+            options.first().cloned().unwrap_or_default()
+        }
+        _ => String::new(),
+    };
+    let mut field = Field::new(&v.name, kind, default);
+    field.required = v.required;
+    field.help = match (&v.kind, &v.description) {
+        (VarKind::Entity(entity), _) => Some(format!("{entity} (name or id)")),
+        (_, Some(d)) => Some(d.clone()),
+        _ => None,
+    };
+    field
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,8 +1,6 @@
 //! Application state. `App::update` is pure: it takes a message and the current time and
 //! returns effects for the service; it never does I/O. Drawing reads `&App` only.
 
-mod batch;
-mod bulk_start;
 mod clock;
 mod cursor;
 mod dialog;
@@ -12,7 +10,9 @@ mod fuzzy;
 mod gates;
 mod health;
 mod keymap;
+mod lists;
 mod logs;
+mod marks;
 mod notify;
 mod palette;
 mod update;
@@ -23,10 +23,11 @@ use std::time::Duration;
 use crossterm::event::KeyEvent;
 use jiff::Timestamp;
 
-pub use bulk_start::{BulkStartDialog, StartOutcome};
 pub use clock::Clock;
 pub use cursor::{Cursor, RowKey};
-pub use dialog::{BatchDialog, DecisionDialog, Dialog, GateResult, StartDialog, StartPhase};
+pub use dialog::{
+    Answer, BatchDialog, BulkStartDialog, DecisionDialog, Dialog, Outcome, StartDialog, StartPhase,
+};
 pub use filter::{Filter, SavedFilter};
 pub use form::{Field, FieldKind, Focus, Form};
 pub use gates::{Blocked, Gates, PendingStart, Settled};

@@ -5,15 +5,10 @@ use std::time::Duration;
 use crossterm::event::{KeyEvent, KeyEventKind};
 use jiff::Timestamp;
 
-use super::dialog::{DecisionDialog, Dialog, StartDialog, StartPhase};
-use super::form::{FieldKind, Focus, FormEvent};
+use super::dialog::Dialog;
 use super::{App, DetailData, Effect, FlashLevel, Msg, Pane, View};
 use crate::audit;
-use crate::domain::{
-    Approval, BackendError, BackendName, DecisionAction, DecisionOutcome, Execution, Pipeline,
-    order,
-};
-use crate::sanitize::clean;
+use crate::domain::{Approval, BackendName, DecisionAction, order};
 use crate::service::{Command, Payload, Reply, Resource};
 
 use super::keymap::Action;
@@ -232,204 +227,6 @@ impl App {
         }
     }
 
-    /// The pipeline `s` starts: the selected one, or the selected execution's pipeline.
-    fn pipeline_to_start(&self) -> Option<Pipeline> {
-        match self.pane {
-            Pane::Pipelines => self.selected_pipeline().cloned(),
-            Pane::Executions => {
-                let e = self.selected_execution()?;
-                self.pipelines
-                    .iter()
-                    .find(|p| {
-                        p.backend == e.backend && p.project == e.project && p.id == e.pipeline_id
-                    })
-                    .cloned()
-            }
-            Pane::Approvals | Pane::Audit => None,
-        }
-    }
-
-    fn open_start(&mut self, effects: &mut Vec<Effect>) {
-        let Some(pipeline) = self.pipeline_to_start() else {
-            self.flash(FlashLevel::Info, "select a pipeline to start");
-            return;
-        };
-        if self.is_read_only(&pipeline.backend) {
-            self.flash(
-                FlashLevel::Error,
-                format!("{} is read-only", pipeline.backend),
-            );
-            return;
-        }
-        let epoch = self.next_epoch();
-        effects.push(Effect::Send {
-            backend: pipeline.backend.clone(),
-            command: Command::LoadStartForm {
-                epoch,
-                project: pipeline.project.clone(),
-                pipeline_id: pipeline.id.clone(),
-            },
-        });
-        self.dialog = Some(Dialog::Start(Box::new(StartDialog::loading(
-            epoch, pipeline,
-        ))));
-    }
-
-    /// The gate `a`/`x` acts on: the selected gate, or the only gate of the selected execution.
-    fn gate_to_decide(&self) -> Result<Approval, &'static str> {
-        const NONE: &str = "no waiting gate selected";
-        match self.pane {
-            Pane::Approvals => self.selected_approval().cloned().ok_or(NONE),
-            Pane::Executions => {
-                let e = self.selected_execution().ok_or(NONE)?;
-                let mut gates = self
-                    .approvals
-                    .iter()
-                    .filter(|a| a.backend == e.backend && a.execution_id == e.id);
-                match (gates.next(), gates.next()) {
-                    (Some(one), None) => Ok(one.clone()),
-                    (None, _) => Err(NONE),
-                    (Some(_), Some(_)) => {
-                        Err("several gates wait in this execution: pick one in Approvals")
-                    }
-                }
-            }
-            Pane::Pipelines | Pane::Audit => Err(NONE),
-        }
-    }
-
-    fn open_decision(&mut self, action: DecisionAction) {
-        let gate = match self.gate_to_decide() {
-            Ok(gate) => gate,
-            Err(why) => return self.flash(FlashLevel::Info, why),
-        };
-        if let Some(why) = self.blocked(&gate) {
-            return self.flash(FlashLevel::Error, why);
-        }
-        let epoch = self.next_epoch();
-        self.dialog = Some(Dialog::Decision(Box::new(DecisionDialog::new(
-            epoch, gate, action,
-        ))));
-    }
-
-    fn on_dialog_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
-        let Some(dialog) = self.dialog.as_mut() else {
-            return;
-        };
-        match dialog {
-            Dialog::Help { scroll } => match self.keymap.action(&key) {
-                Some(Action::Down) => *scroll = scroll.saturating_add(1),
-                Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-                _ => self.dialog = None,
-            },
-            Dialog::Start(start) => match &mut start.phase {
-                StartPhase::Loading | StartPhase::LoadFailed(_) => {
-                    if matches!(
-                        key.code,
-                        crossterm::event::KeyCode::Esc | crossterm::event::KeyCode::Enter
-                    ) {
-                        self.dialog = None;
-                    }
-                }
-                StartPhase::Sending(_) => {}
-                StartPhase::Editing(form) => {
-                    if is_copy(&key) {
-                        let request = StartDialog::request(&start.pipeline, form);
-                        let curl = start
-                            .preview
-                            .as_ref()
-                            .filter(|(asked, _)| *asked == request)
-                            .and_then(|(_, p)| p.as_ref().ok())
-                            .map(|p| p.to_curl());
-                        match curl {
-                            Some(curl) => {
-                                effects.push(Effect::Clipboard(curl));
-                                self.flash(
-                                    FlashLevel::Info,
-                                    "copied the request as curl (key as ***)",
-                                );
-                            }
-                            None => self.flash(
-                                FlashLevel::Info,
-                                "no preview yet: move to [Start] to see the request",
-                            ),
-                        }
-                        return;
-                    }
-                    match form.handle(key) {
-                        FormEvent::None => {
-                            // Reaching the confirm button shows the exact request first.
-                            let request = StartDialog::request(&start.pipeline, form);
-                            if form.focus == Focus::Confirm
-                                && start.preview_asked.as_ref() != Some(&request)
-                            {
-                                start.preview_asked = Some(request.clone());
-                                effects.push(Effect::Send {
-                                    backend: start.pipeline.backend.clone(),
-                                    command: Command::Preview {
-                                        epoch: start.epoch,
-                                        request,
-                                    },
-                                });
-                            }
-                        }
-                        FormEvent::Cancel => self.dialog = None,
-                        FormEvent::Confirm => {
-                            let request = StartDialog::request(&start.pipeline, form);
-                            // Remembered for the audit entry written when the reply arrives.
-                            let secrets = form
-                                .fields
-                                .iter()
-                                .filter(|f| f.kind == FieldKind::Secret)
-                                .map(|f| f.label.clone())
-                                .collect();
-                            self.gates.start_sent(
-                                start.epoch,
-                                start.pipeline.key(),
-                                super::PendingStart {
-                                    pipeline_name: start.pipeline.name.clone(),
-                                    secrets,
-                                },
-                            );
-                            effects.push(Effect::Send {
-                                backend: start.pipeline.backend.clone(),
-                                command: Command::Start {
-                                    epoch: start.epoch,
-                                    request,
-                                },
-                            });
-                            start.error = None;
-                            start.phase = StartPhase::Sending(form.clone());
-                        }
-                    }
-                }
-            },
-            Dialog::Batch(_) => self.on_batch_key(key, effects),
-            Dialog::BulkStart(_) => self.on_bulk_key(key, effects),
-            Dialog::Decision(d) => {
-                if d.sending {
-                    return;
-                }
-                match d.form.handle(key) {
-                    FormEvent::None => {}
-                    FormEvent::Cancel => self.dialog = None,
-                    FormEvent::Confirm => {
-                        d.sending = true;
-                        self.gates.sent(d.approval.key());
-                        effects.push(Effect::Send {
-                            backend: d.approval.backend.clone(),
-                            command: Command::Decide {
-                                epoch: d.epoch,
-                                approval: Box::new(d.approval.clone()),
-                                decision: d.decision(),
-                            },
-                        });
-                    }
-                }
-            }
-        }
-    }
-
     fn on_reply(&mut self, reply: Reply, effects: &mut Vec<Effect>) {
         let health_shown = self.record_health(&reply);
         let is_list = matches!(
@@ -462,7 +259,7 @@ impl App {
             ..
         } = reply;
         match payload {
-            Payload::Pipelines(Ok(list)) => replace_rows(
+            Payload::Pipelines(Ok(list)) => super::lists::replace_rows(
                 &mut self.pipelines,
                 list,
                 |p| p.backend == backend,
@@ -470,7 +267,7 @@ impl App {
             ),
             Payload::Executions(Ok(list)) => {
                 self.watch_executions(&list, effects);
-                replace_rows(
+                super::lists::replace_rows(
                     &mut self.executions,
                     list,
                     |e| e.backend == backend,
@@ -480,7 +277,7 @@ impl App {
             Payload::Approvals(Ok(list)) => {
                 self.watch_gates(&backend, &list, effects);
                 let listed: std::collections::HashSet<_> = list.iter().map(Approval::key).collect();
-                let changed = replace_rows(
+                let changed = super::lists::replace_rows(
                     &mut self.approvals,
                     list,
                     |a| a.backend == backend,
@@ -557,24 +354,15 @@ impl App {
                     b.feed = Some(feed);
                 }
             }
+            // Dialogs' answers go to the dialog opened at their epoch (`dialog/mod.rs`).
             Payload::StartForm {
                 project,
                 pipeline_id,
                 result,
-            } => {
-                if !self.on_bulk_form(epoch, &backend, &project, &pipeline_id, &result) {
-                    self.on_start_form(epoch, result);
-                }
-            }
+            } => self.on_form_reply(epoch, &backend, &project, &pipeline_id, result),
             Payload::Preview { request, result } => {
                 let result = result.map(|p| *p).map_err(|e| e.to_string());
-                if let Some(Dialog::Start(start)) = &mut self.dialog
-                    && start.epoch == epoch
-                {
-                    start.preview = Some((request, result));
-                } else {
-                    self.on_bulk_preview(epoch, &backend, &request, result);
-                }
+                self.on_preview_reply(epoch, &backend, request, result);
             }
             Payload::Started { request, result } => {
                 let pipeline =
@@ -599,68 +387,38 @@ impl App {
                 {
                     self.follow(&backend, &started.execution_id);
                 }
-                if !self.on_bulk_started(epoch, &backend, &request, &result) {
-                    self.on_started(epoch, request, result);
-                }
+                self.on_started_reply(epoch, &backend, request, result);
             }
             Payload::Decided {
                 approval,
                 decision,
                 result,
-            } => self.on_decided(epoch, &approval, &decision, result, effects),
+            } => {
+                // Every decision's answer reaches the audit log and the ledger, whether or
+                // not its dialog is still open.
+                let entry = audit::Entry::decision(
+                    "tui", &self.user, &approval, &decision, &result, self.now,
+                );
+                self.record_audit(entry, effects);
+                self.gates.answered(&approval.key(), &result);
+                // The backend may or may not have acted: no retry until the gate has been
+                // read again (the service re-reads the gates once its decisions in flight
+                // are answered, and delivers no gates list read before this decision
+                // ended). A read held back meanwhile predates the decision and settles
+                // nothing.
+                if matches!(&result, Err(e) if e.outcome_unknown()) {
+                    self.held.retain(|r| {
+                        !(r.backend == approval.backend
+                            && matches!(r.payload, Payload::Approvals(_)))
+                    });
+                }
+                self.on_decided_reply(epoch, &approval, &decision, result);
+            }
             // Reads, applied by `apply`.
             Payload::Pipelines(_)
             | Payload::Executions(_)
             | Payload::Approvals(_)
             | Payload::Execution(..) => {}
-        }
-    }
-
-    fn on_decided(
-        &mut self,
-        epoch: u64,
-        approval: &Approval,
-        decision: &crate::domain::Decision,
-        result: Result<DecisionOutcome, BackendError>,
-        effects: &mut Vec<Effect>,
-    ) {
-        let entry =
-            audit::Entry::decision("tui", &self.user, approval, decision, &result, self.now);
-        self.record_audit(entry, effects);
-        self.gates.answered(&approval.key(), &result);
-        // The backend may or may not have acted: no retry until the gate has been read
-        // again (the service re-reads the gates once its decisions in flight are answered,
-        // and delivers no gates list read before this decision ended). A read held back
-        // meanwhile predates the decision and settles nothing.
-        if matches!(&result, Err(e) if e.outcome_unknown()) {
-            self.held.retain(|r| {
-                !(r.backend == approval.backend && matches!(r.payload, Payload::Approvals(_)))
-            });
-        }
-        self.on_batch_result(epoch, approval, &result);
-        if !matches!(&self.dialog, Some(Dialog::Decision(d)) if d.epoch == epoch) {
-            return;
-        }
-        self.dialog = None;
-        let what = format!(
-            "{} · {} / {}",
-            clean(&approval.pipeline_name),
-            clean(&approval.stage),
-            clean(&approval.step)
-        );
-        match result {
-            Ok(outcome) => self.flash(FlashLevel::Success, format!("{}: {what}", outcome.label())),
-            Err(err) => {
-                let hint = if self.gates.is_unknown(&approval.key()) {
-                    " — outcome unknown, re-reading the gate before any retry"
-                } else {
-                    ""
-                };
-                self.flash(
-                    FlashLevel::Error,
-                    format!("{} failed: {what}: {err}{hint}", decision.action.verb()),
-                );
-            }
         }
     }
 
@@ -701,95 +459,6 @@ impl App {
         b.record(read, result, reply.elapsed, now);
         self.draw_now |= first;
         b.shown(clock, period) != before
-    }
-
-    /// A fresher read of one execution also updates its row in the list; returns whether
-    /// the row changed.
-    fn merge_execution(&mut self, fresh: &Execution) -> bool {
-        match self
-            .executions
-            .iter_mut()
-            .find(|e| e.backend == fresh.backend && e.id == fresh.id)
-        {
-            Some(row) if row != fresh => {
-                *row = fresh.clone();
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn on_start_form(
-        &mut self,
-        epoch: u64,
-        result: Result<crate::domain::StartForm, BackendError>,
-    ) {
-        let Some(Dialog::Start(start)) = &mut self.dialog else {
-            return;
-        };
-        if start.epoch != epoch {
-            return;
-        }
-        let production = self
-            .backends
-            .iter()
-            .any(|b| b.name == start.pipeline.backend && b.production);
-        match result {
-            Ok(form) => start.loaded(form, production),
-            Err(err) => start.phase = StartPhase::LoadFailed(err.to_string()),
-        }
-    }
-
-    fn on_started(
-        &mut self,
-        epoch: u64,
-        request: crate::domain::StartRequest,
-        result: Result<crate::domain::StartResult, BackendError>,
-    ) {
-        let open = matches!(&self.dialog, Some(Dialog::Start(s)) if s.epoch == epoch);
-        let name = self
-            .pipelines
-            .iter()
-            .find(|p| p.project == request.project && p.id == request.pipeline_id)
-            .map_or(&request.pipeline_id, |p| &p.name);
-        let name = clean(name).into_owned();
-        match result {
-            Ok(started) => {
-                if open {
-                    self.dialog = None;
-                }
-                self.flash(
-                    FlashLevel::Success,
-                    format!(
-                        "started {name} → {} ({})",
-                        clean(&started.execution_id),
-                        clean(&started.status.raw)
-                    ),
-                );
-            }
-            // The backend may have started it (a timeout, a broken answer): close the form
-            // so it is not resent blindly; the executions list is being re-read.
-            Err(err) if err.outcome_unknown() => {
-                if open {
-                    self.dialog = None;
-                }
-                self.flash(
-                    FlashLevel::Error,
-                    format!(
-                        "start of {name}: outcome unknown ({err}); check Executions before retrying"
-                    ),
-                );
-            }
-            Err(err) => match &mut self.dialog {
-                Some(Dialog::Start(s)) if s.epoch == epoch => {
-                    if let StartPhase::Sending(form) = &s.phase {
-                        s.phase = StartPhase::Editing(form.clone());
-                    }
-                    s.error = Some(err.to_string());
-                }
-                _ => self.flash(FlashLevel::Error, format!("start failed: {err}")),
-            },
-        }
     }
 
     /// Tells the service which execution the user is on, and whether its detail is open,
@@ -836,33 +505,4 @@ impl App {
         self.selected_exec = current;
         self.selected_open = open;
     }
-}
-
-/// Puts `fresh`, one backend's whole list, in place of that backend's rows in `all` (the
-/// rows `of_backend` picks) and sorts by `sort`; returns false, leaving `all` as it was,
-/// when those rows are the same as before.
-fn replace_rows<T: PartialEq>(
-    all: &mut Vec<T>,
-    mut fresh: Vec<T>,
-    of_backend: impl Fn(&T) -> bool,
-    sort: impl Fn(&mut [T]),
-) -> bool {
-    // The orders are total, so one backend's rows sorted alone come in the order they
-    // take among everyone's.
-    sort(&mut fresh);
-    if all.iter().filter(|r| of_backend(r)).eq(fresh.iter()) {
-        return false;
-    }
-    all.retain(|r| !of_backend(r));
-    all.append(&mut fresh);
-    sort(all);
-    true
-}
-
-/// Ctrl-Y: copy the previewed request as curl.
-fn is_copy(key: &KeyEvent) -> bool {
-    key.code == crossterm::event::KeyCode::Char('y')
-        && key
-            .modifiers
-            .contains(crossterm::event::KeyModifiers::CONTROL)
 }

@@ -5,12 +5,10 @@
 
 mod approvals;
 mod audit;
-mod batch;
-mod bulk_start;
 mod chrome;
 pub mod depth;
 mod detail;
-mod dialogs;
+mod dialog;
 mod executions;
 pub mod format;
 mod logs;
@@ -132,5 +130,5 @@ fn draw_screen(f: &mut Frame, app: &Screen, theme: &Theme) {
     chrome::status_bar(f, status, app, theme);
     chrome::footer(f, keys, app, theme);
     palette::draw(f, app, theme);
-    dialogs::draw(f, app, theme);
+    dialog::draw(f, app, theme);
 }

@@ -9,7 +9,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use super::Screen;
-use super::dialogs::frame;
+use super::dialog::frame::frame;
 use super::format::fit;
 use super::theme::Theme;
 use crate::app::Palette;

@@ -8,77 +8,77 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::dialog::{BatchDialog, Dialog, GateResult};
-use super::form::FormEvent;
-use super::{App, Effect, FlashLevel, Pane};
-use crate::domain::{Approval, BackendError, DecisionAction, DecisionOutcome, ItemKey};
+use super::{COMMENT, Outcome};
+use crate::app::form::{Field, FieldKind, Form, FormEvent};
+use crate::app::{App, Dialog, Effect, FlashLevel, Pane};
+use crate::domain::{Approval, BackendError, Decision, DecisionAction, DecisionOutcome};
 use crate::service::Command;
 
+/// `A`/`X` on marked gates: one confirmation listing every gate, then a result per gate.
+#[derive(Debug, Clone)]
+pub struct BatchDialog {
+    pub epoch: u64,
+    pub action: DecisionAction,
+    /// The marked gates, in list order, each with whether the filter hides it.
+    pub gates: Vec<(Approval, bool)>,
+    pub form: Form,
+    /// `None` while confirming; then one result per gate.
+    pub results: Option<Vec<Outcome<DecisionOutcome>>>,
+}
+
+impl BatchDialog {
+    pub fn new(epoch: u64, action: DecisionAction, gates: Vec<(Approval, bool)>) -> Self {
+        let mut fields = vec![Field::new(COMMENT, FieldKind::Text, "")];
+        // One gate confirms like a single decision; more need a typed "yes".
+        if gates.len() > 1 {
+            fields.push(Field::confirmation("type yes", "yes"));
+        }
+        let verb = match action {
+            DecisionAction::Approve => "Approve",
+            DecisionAction::Reject => "Reject",
+        };
+        let label = format!("{verb} {}", gates.len());
+        BatchDialog {
+            epoch,
+            action,
+            gates,
+            form: Form::new(fields, label),
+            results: None,
+        }
+    }
+
+    pub fn hidden(&self) -> usize {
+        self.gates.iter().filter(|(_, hidden)| *hidden).count()
+    }
+
+    /// The decision for one gate: the shared comment, and that gate's own approver-input
+    /// defaults (gates differ in their inputs, so a batch never invents values).
+    pub fn decision(&self, gate: &Approval) -> Decision {
+        let inputs = match self.action {
+            DecisionAction::Approve => gate
+                .inputs
+                .iter()
+                .map(|i| (i.name.clone(), i.default.clone()))
+                .collect(),
+            DecisionAction::Reject => Vec::new(),
+        };
+        Decision {
+            action: self.action,
+            comment: self.form.fields[0].value().to_string(),
+            inputs,
+        }
+    }
+
+    pub fn finished(&self) -> bool {
+        self.results
+            .as_ref()
+            .is_some_and(|r| !r.iter().any(Outcome::is_sent))
+    }
+}
+
 impl App {
-    fn selected_gate_key(&self) -> Option<ItemKey> {
-        (self.pane == Pane::Approvals)
-            .then(|| self.selected_approval().map(Approval::key))
-            .flatten()
-    }
-
-    /// `space`: toggles the mark on the selected gate (or pipeline) and moves down.
-    pub(super) fn toggle_mark(&mut self) {
-        if self.pane == Pane::Pipelines {
-            if let Some(key) = self.selected_pipeline().map(|p| p.key())
-                && !self.pipeline_marks.remove(&key)
-            {
-                self.pipeline_marks.insert(key);
-            }
-            return self.step(1);
-        }
-        let Some(key) = self.selected_gate_key() else {
-            return self.flash(FlashLevel::Info, "marks are for gates: Tab to Approvals");
-        };
-        self.gates.toggle_mark(key);
-        self.step(1);
-    }
-
-    /// `V`: marks every shown gate between the last mark and the cursor.
-    pub(super) fn mark_range(&mut self) {
-        let keys = self.item_keys(Pane::Approvals);
-        let (Some(cursor), Some(here)) = (
-            self.selected_index(Pane::Approvals),
-            self.selected_gate_key(),
-        ) else {
-            return;
-        };
-        let from = self
-            .gates
-            .anchor()
-            .and_then(|a| keys.iter().position(|k| k == a))
-            .unwrap_or(cursor);
-        let (lo, hi) = (from.min(cursor), from.max(cursor));
-        self.gates.mark(keys[lo..=hi].iter().cloned());
-        self.gates.set_anchor(here);
-    }
-
-    /// `*`: marks every gate (or pipeline) the filter shows.
-    pub(super) fn mark_all(&mut self) {
-        if self.pane == Pane::Pipelines {
-            let keys = self.item_keys(Pane::Pipelines);
-            return self.pipeline_marks.extend(keys);
-        }
-        if self.pane != Pane::Approvals {
-            return self.flash(FlashLevel::Info, "marks are for gates: Tab to Approvals");
-        }
-        let keys = self.item_keys(Pane::Approvals);
-        self.gates.mark(keys);
-    }
-
-    pub(super) fn clear_marks(&mut self) {
-        if self.pane == Pane::Pipelines {
-            return self.pipeline_marks.clear();
-        }
-        self.gates.clear_marks();
-    }
-
     /// Why a gate may not be decided now, if it may not.
-    pub(super) fn blocked(&self, gate: &Approval) -> Option<String> {
+    pub(in crate::app) fn blocked(&self, gate: &Approval) -> Option<String> {
         let read_only = self.is_read_only(&gate.backend);
         self.gates
             .may_decide(gate, read_only)
@@ -87,7 +87,7 @@ impl App {
     }
 
     /// `A`/`X`: opens the confirmation for every marked gate.
-    pub(super) fn open_batch(&mut self, action: DecisionAction) {
+    pub(in crate::app) fn open_batch(&mut self, action: DecisionAction) {
         if self.gates.marks().is_empty() {
             return self.flash(
                 FlashLevel::Info,
@@ -135,9 +135,9 @@ impl App {
         let mut sends = Vec::new();
         for (gate, _) in &batch.gates {
             match self.blocked(gate) {
-                Some(why) => results.push(GateResult::Skipped(why)),
+                Some(why) => results.push(Outcome::Skipped(why)),
                 None => {
-                    results.push(GateResult::Sent);
+                    results.push(Outcome::Sent);
                     sends.push((gate.clone(), batch.decision(gate)));
                 }
             }
@@ -176,7 +176,7 @@ impl App {
             return;
         };
         if let Some(results) = batch.results.as_mut() {
-            results[i] = GateResult::Done(result.clone());
+            results[i] = Outcome::Done(result.clone());
         }
         if batch.finished() {
             let results = batch.results.as_deref().unwrap_or_default();
