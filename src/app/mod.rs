@@ -14,6 +14,7 @@ mod lists;
 mod logs;
 mod marks;
 mod notify;
+mod offers;
 mod palette;
 mod update;
 
@@ -32,9 +33,10 @@ pub use filter::{Filter, SavedFilter};
 pub use form::{Field, FieldKind, Focus, Form};
 pub use gates::{Blocked, Gates, PendingStart, Settled};
 pub use health::{BackendState, Health, STALE_AFTER, fresh_bound, is_late};
-pub use keymap::{Action, Key, Keymap};
+pub use keymap::{Action, Key, Keymap, Section};
 pub use logs::LogView;
 pub use notify::Alerts;
+pub use offers::Offer;
 pub use palette::{Palette, Target as PaletteTarget};
 
 use crate::domain::{
@@ -83,6 +85,29 @@ pub enum View {
     Detail,
     /// The log of the current execution (`App::logs`).
     Logs,
+}
+
+/// What takes keys now, topmost first: an open dialog, the palette, the `/` prompt, the
+/// log view, else the panes. Each takes its keys from its own keymap section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Dialog,
+    Palette,
+    Filter,
+    Logs,
+    Panes,
+}
+
+impl Layer {
+    /// The keymap section the layer's keys come from.
+    pub fn section(self) -> Section {
+        match self {
+            Layer::Dialog => Section::Dialog,
+            Layer::Palette | Layer::Filter => Section::Prompt,
+            Layer::Logs => Section::LogView,
+            Layer::Panes => Section::Panes,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -319,6 +344,21 @@ impl App {
             epoch: 0,
             selected_exec: None,
             selected_open: false,
+        }
+    }
+
+    /// The layer that takes keys now.
+    pub fn layer(&self) -> Layer {
+        if self.dialog.is_some() {
+            Layer::Dialog
+        } else if self.palette.is_some() {
+            Layer::Palette
+        } else if self.filter_input.is_some() {
+            Layer::Filter
+        } else if self.view == View::Logs {
+            Layer::Logs
+        } else {
+            Layer::Panes
         }
     }
 

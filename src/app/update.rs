@@ -6,7 +6,7 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use jiff::Timestamp;
 
 use super::dialog::Dialog;
-use super::{App, DetailData, Effect, FlashLevel, Msg, Pane, View};
+use super::{App, DetailData, Effect, FlashLevel, Layer, Msg, Pane, View};
 use crate::audit;
 use crate::domain::{Approval, BackendName, DecisionAction, order};
 use crate::service::{Command, Payload, Reply, Resource};
@@ -63,25 +63,18 @@ impl App {
         effects
     }
 
+    /// A key goes to the topmost layer that is open (see [`super::Layer`]).
     fn on_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
-        if self.dialog.is_some() {
-            self.on_dialog_key(key, effects);
-            return;
-        }
-        if self.palette.is_some() {
-            self.on_palette_key(key, effects);
-            return;
-        }
-        if self.filter_input.is_some() {
-            self.on_filter_key(key);
-            return;
-        }
-        if self.view == View::Logs {
-            self.on_logs_key(key, effects);
-            return;
-        }
-        if let Some(action) = self.keymap.action(&key) {
-            self.run(action, effects);
+        match self.layer() {
+            Layer::Dialog => self.on_dialog_key(key, effects),
+            Layer::Palette => self.on_palette_key(key, effects),
+            Layer::Filter => self.on_filter_key(key),
+            Layer::Logs => self.on_logs_key(key, effects),
+            Layer::Panes => {
+                if let Some(action) = self.keymap.action(&key) {
+                    self.run(action, effects);
+                }
+            }
         }
     }
 
@@ -89,7 +82,10 @@ impl App {
     pub(super) fn run(&mut self, action: Action, effects: &mut Vec<Effect>) {
         match action {
             Action::Quit => self.should_quit = true,
-            Action::Help => self.dialog = Some(Dialog::Help { scroll: 0 }),
+            Action::Help => {
+                let section = self.layer().section();
+                self.dialog = Some(Dialog::Help { scroll: 0, section });
+            }
             Action::Up => self.step(-1),
             Action::Down => self.step(1),
             Action::PageUp => self.step(-(self.page as isize)),
@@ -128,6 +124,20 @@ impl App {
             Action::Palette => self.open_palette(),
             Action::Follow => self.toggle_follow(),
             Action::Logs => self.open_logs(effects),
+            // Other layers' actions: their layer runs them.
+            Action::Close
+            | Action::Pause
+            | Action::NextStep
+            | Action::Search
+            | Action::NextMatch
+            | Action::PrevMatch
+            | Action::FocusNext
+            | Action::FocusPrev
+            | Action::ChoicePrev
+            | Action::ChoiceNext
+            | Action::Confirm
+            | Action::Cancel
+            | Action::CopyRequest => {}
         }
     }
 
@@ -146,13 +156,14 @@ impl App {
         }
     }
 
-    /// The `/` prompt: the filter applies as it is typed; Enter keeps it, Esc drops it.
+    /// The `/` prompt: the filter applies as it is typed; confirm (Enter) keeps it, cancel
+    /// (Esc) drops it.
     fn on_filter_key(&mut self, key: KeyEvent) {
-        use crossterm::event::{Event, KeyCode};
+        use crossterm::event::Event;
         use tui_input::backend::crossterm::EventHandler;
-        match key.code {
-            KeyCode::Enter => self.filter_input = None,
-            KeyCode::Esc => {
+        match self.keymap.action_in(super::Section::Prompt, &key) {
+            Some(Action::Confirm) => self.filter_input = None,
+            Some(Action::Cancel) => {
                 self.filter_input = None;
                 self.set_filter(String::new());
             }

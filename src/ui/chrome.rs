@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 
 use super::format::{Age, age_of_data, data_age};
 use super::theme::Theme;
-use crate::app::{Action, BackendState, Health, Pane, View, is_late};
+use crate::app::{Action, BackendState, Health, Pane, is_late};
 use crate::sanitize::clean;
 use crate::service::Feed;
 
@@ -210,66 +210,26 @@ fn updated<'a>(app: &Screen, theme: &Theme) -> Line<'a> {
     }
 }
 
-/// The actions worth hinting in the current context, most important first.
-fn hinted(app: &Screen) -> Vec<Action> {
-    let mut actions = Vec::new();
-    if app.view == View::Detail {
-        actions.push(Action::Back);
-    } else {
-        actions.extend([Action::NextPane, Action::Open]);
-    }
-    let writable = !app.read_only;
-    match app.pane {
-        Pane::Pipelines if writable => actions.extend([Action::Start, Action::Mark]),
-        Pane::Executions if writable => actions.extend([
-            Action::Approve,
-            Action::Reject,
-            Action::Start,
-            Action::Follow,
-        ]),
-        Pane::Executions => actions.push(Action::Follow),
-        Pane::Approvals if writable => actions.extend([
-            Action::Approve,
-            Action::Reject,
-            Action::Mark,
-            Action::ApproveMarked,
-        ]),
-        _ => {}
-    }
-    actions.extend([
-        Action::Palette,
-        Action::Filter,
-        Action::Refresh,
-        Action::Freeze,
-        Action::Help,
-        Action::Quit,
-    ]);
-    actions
-}
-
 pub fn footer(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
-    if app.view == View::Logs {
-        let spans: Vec<Span> = super::logs::HINTS
-            .iter()
-            .flat_map(|(key, hint)| {
-                [
-                    Span::styled(*key, theme.key()),
-                    Span::styled(format!(" {hint}  "), theme.dim()),
-                ]
-            })
-            .collect();
-        f.render_widget(Paragraph::new(Line::from(spans)), area);
-        return;
-    }
-    let mut hints: Vec<(Action, String)> = hinted(app)
+    // What the layer offers now, each with its keys as bound (`n/N` for two actions).
+    let mut hints: Vec<(Action, String, &str)> = app
+        .offers()
         .into_iter()
-        .filter_map(|a| app.keymap.key_for(a).map(|k| (a, k.label())))
+        .filter(|o| o.enabled)
+        .filter_map(|o| {
+            let keys: Vec<String> = o
+                .actions
+                .iter()
+                .filter_map(|a| app.keymap.key_in(o.section, *a).map(|k| k.label()))
+                .collect();
+            (!keys.is_empty()).then(|| (o.actions[0], keys.join("/"), o.hint))
+        })
         .collect();
     // On narrow screens drop the least important hints, never help and quit. Each hint is
     // "key hint" and two spaces before the next.
-    let width = |h: &[(Action, String)]| -> usize {
+    let width = |h: &[(Action, String, &str)]| -> usize {
         h.iter()
-            .map(|(a, k)| k.chars().count() + a.hint().chars().count() + 3)
+            .map(|(_, k, hint)| k.chars().count() + hint.chars().count() + 3)
             .sum::<usize>()
             .saturating_sub(2)
     };
@@ -288,12 +248,12 @@ pub fn footer(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
         if width(&hints) <= usize::from(area.width) {
             break;
         }
-        hints.retain(|(a, _)| *a != expendable);
+        hints.retain(|(a, _, _)| *a != expendable);
     }
     let mut spans = Vec::new();
-    for (action, key) in hints {
+    for (_, key, hint) in hints {
         spans.push(Span::styled(key, theme.key()));
-        spans.push(Span::styled(format!(" {}  ", action.hint()), theme.dim()));
+        spans.push(Span::styled(format!(" {hint}  "), theme.dim()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -15,16 +15,6 @@ use crate::sanitize::clean;
 /// Widest step column; longer step names are cut.
 const MAX_SOURCE: usize = 18;
 
-/// The fixed keys, shown in the footer while the view is open.
-pub const HINTS: &[(&str, &str)] = &[
-    ("esc", "close"),
-    ("space", "pause/follow"),
-    ("s", "step"),
-    ("/", "search"),
-    ("n/N", "next/prev"),
-    ("g/G", "top/end"),
-];
-
 pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block) {
     let Some(view) = &app.logs else {
         return;

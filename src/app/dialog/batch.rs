@@ -6,7 +6,9 @@
 //! whose last decision has an unknown outcome is never sent again; failed gates stay
 //! marked for a retry.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
+
+use crate::app::keymap::Action;
 
 use super::{COMMENT, Outcome};
 use crate::app::form::{Field, FieldKind, Form, FormEvent};
@@ -109,18 +111,23 @@ impl App {
         ))));
     }
 
-    pub(super) fn on_batch_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+    pub(super) fn on_batch_key(
+        &mut self,
+        action: Option<Action>,
+        key: KeyEvent,
+        effects: &mut Vec<Effect>,
+    ) {
         let Some(Dialog::Batch(batch)) = self.dialog.as_mut() else {
             return;
         };
         if batch.results.is_some() {
             // The results stay until read; decisions still in flight complete either way.
-            if matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
+            if matches!(action, Some(Action::Cancel | Action::Confirm)) {
                 self.dialog = None;
             }
             return;
         }
-        match batch.form.handle(key) {
+        match batch.form.handle(action, key) {
             FormEvent::None => {}
             FormEvent::Cancel => self.dialog = None,
             FormEvent::Confirm => self.send_batch(effects),

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
+
+use crate::app::keymap::Action;
 
 use super::Outcome;
 use crate::app::Dialog;
@@ -268,12 +270,17 @@ impl App {
         true
     }
 
-    pub(super) fn on_bulk_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+    pub(super) fn on_bulk_key(
+        &mut self,
+        action: Option<Action>,
+        key: KeyEvent,
+        effects: &mut Vec<Effect>,
+    ) {
         let Some(Dialog::BulkStart(bulk)) = self.dialog.as_mut() else {
             return;
         };
         if bulk.results.is_some() || bulk.form.is_none() {
-            if matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
+            if matches!(action, Some(Action::Cancel | Action::Confirm)) {
                 self.dialog = None;
             }
             return;
@@ -281,7 +288,7 @@ impl App {
         let Some(form) = bulk.form.as_mut() else {
             return;
         };
-        match form.handle(key) {
+        match form.handle(action, key) {
             FormEvent::Cancel => self.dialog = None,
             FormEvent::None => {
                 let values = BulkStartDialog::values(form);

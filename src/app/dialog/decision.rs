@@ -5,6 +5,8 @@
 
 use crossterm::event::KeyEvent;
 
+use crate::app::keymap::Action;
+
 use crate::app::form::{Field, FieldKind, Form, FormEvent};
 use crate::app::{App, Dialog, Effect, FlashLevel, Pane};
 use crate::domain::{Approval, BackendError, Decision, DecisionAction, DecisionOutcome};
@@ -100,7 +102,12 @@ impl App {
         ))));
     }
 
-    pub(super) fn on_decision_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+    pub(super) fn on_decision_key(
+        &mut self,
+        action: Option<Action>,
+        key: KeyEvent,
+        effects: &mut Vec<Effect>,
+    ) {
         let Some(Dialog::Decision(d)) = self.dialog.as_mut() else {
             return;
         };
@@ -108,7 +115,7 @@ impl App {
             if d.sending {
                 return;
             }
-            match d.form.handle(key) {
+            match d.form.handle(action, key) {
                 FormEvent::None => {}
                 FormEvent::Cancel => self.dialog = None,
                 FormEvent::Confirm => {

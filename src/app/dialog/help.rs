@@ -10,7 +10,7 @@ impl App {
     /// Up and down scroll; any other key closes.
     pub(super) fn on_help_key(&mut self, key: KeyEvent) {
         let action = self.keymap.action(&key);
-        let Some(Dialog::Help { scroll }) = self.dialog.as_mut() else {
+        let Some(Dialog::Help { scroll, .. }) = self.dialog.as_mut() else {
             return;
         };
         match action {

@@ -19,12 +19,17 @@ pub use start::{StartDialog, StartPhase};
 
 use crossterm::event::KeyEvent;
 
+use super::keymap::Section;
 use super::{App, Effect};
 use crate::domain::{Approval, BackendError, Decision, DecisionOutcome, StartRequest, StartResult};
 
 #[derive(Debug, Clone)]
 pub enum Dialog {
-    Help { scroll: u16 },
+    /// `?`: the keys of the layer it was opened from.
+    Help {
+        scroll: u16,
+        section: Section,
+    },
     Start(Box<StartDialog>),
     Decision(Box<DecisionDialog>),
     Batch(Box<BatchDialog>),
@@ -68,14 +73,17 @@ impl App {
     }
 
     /// A key while a dialog is open: to that dialog.
+    /// A key while a dialog is open: to that dialog, with what `[keys.dialog]` binds it to
+    /// (a key bound to nothing is typed into the focused field).
     pub(super) fn on_dialog_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+        let action = self.keymap.action_in(Section::Dialog, &key);
         match &self.dialog {
             None => {}
             Some(Dialog::Help { .. }) => self.on_help_key(key),
-            Some(Dialog::Start(_)) => self.on_start_key(key, effects),
-            Some(Dialog::Decision(_)) => self.on_decision_key(key, effects),
-            Some(Dialog::Batch(_)) => self.on_batch_key(key, effects),
-            Some(Dialog::BulkStart(_)) => self.on_bulk_key(key, effects),
+            Some(Dialog::Start(_)) => self.on_start_key(action, key, effects),
+            Some(Dialog::Decision(_)) => self.on_decision_key(action, key, effects),
+            Some(Dialog::Batch(_)) => self.on_batch_key(action, key, effects),
+            Some(Dialog::BulkStart(_)) => self.on_bulk_key(action, key, effects),
         }
     }
 

@@ -3,6 +3,8 @@
 
 use crossterm::event::KeyEvent;
 
+use crate::app::keymap::Action;
+
 use crate::app::form::{Field, FieldKind, Focus, Form, FormEvent, NOTES, variable_field};
 use crate::app::{App, Dialog, Effect, FlashLevel, Pane, PendingStart};
 use crate::domain::{BackendError, Pipeline, RequestPreview, StartForm, StartRequest};
@@ -136,22 +138,24 @@ impl App {
         ))));
     }
 
-    pub(super) fn on_start_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+    pub(super) fn on_start_key(
+        &mut self,
+        action: Option<Action>,
+        key: KeyEvent,
+        effects: &mut Vec<Effect>,
+    ) {
         let Some(Dialog::Start(start)) = self.dialog.as_mut() else {
             return;
         };
         match &mut start.phase {
             StartPhase::Loading | StartPhase::LoadFailed(_) => {
-                if matches!(
-                    key.code,
-                    crossterm::event::KeyCode::Esc | crossterm::event::KeyCode::Enter
-                ) {
+                if matches!(action, Some(Action::Cancel | Action::Confirm)) {
                     self.dialog = None;
                 }
             }
             StartPhase::Sending(_) => {}
             StartPhase::Editing(form) => {
-                if is_copy(&key) {
+                if action == Some(Action::CopyRequest) {
                     let request = StartDialog::request(&start.pipeline, form);
                     let curl = start
                         .preview
@@ -171,7 +175,7 @@ impl App {
                     }
                     return;
                 }
-                match form.handle(key) {
+                match form.handle(action, key) {
                     FormEvent::None => {
                         // Reaching the confirm button shows the exact request first.
                         let request = StartDialog::request(&start.pipeline, form);
@@ -293,12 +297,4 @@ impl App {
             },
         }
     }
-}
-
-/// Ctrl-Y: copy the previewed request as curl.
-fn is_copy(key: &KeyEvent) -> bool {
-    key.code == crossterm::event::KeyCode::Char('y')
-        && key
-            .modifiers
-            .contains(crossterm::event::KeyModifiers::CONTROL)
 }

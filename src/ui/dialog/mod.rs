@@ -17,7 +17,7 @@ use crate::app::Dialog;
 pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme) {
     match &app.dialog {
         None => {}
-        Some(Dialog::Help { scroll }) => help::draw(f, app, theme, *scroll),
+        Some(Dialog::Help { scroll, section }) => help::draw(f, app, theme, *scroll, *section),
         Some(Dialog::Start(d)) => start::draw(f, app, theme, d),
         Some(Dialog::Decision(d)) => decision::draw(f, app, theme, d),
         Some(Dialog::Batch(d)) => batch::draw(f, app, theme, d),
