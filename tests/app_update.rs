@@ -7,7 +7,8 @@ use std::time::Duration;
 use common::*;
 use crossterm::event::KeyCode;
 use flightdeck::app::{
-    App, BackendInfo, Dialog, Drawn, Effect, Health, Msg, Pane, StartPhase, View,
+    Action, App, BackendInfo, Dialog, Drawn, Effect, Health, Key, Keymap, Msg, Pane, Section,
+    StartPhase, View,
 };
 use flightdeck::domain::*;
 use flightdeck::service::{Command, Intervals, Payload, Reply, Resource};
@@ -1485,4 +1486,33 @@ fn the_detail_scrolls_within_its_content() {
     assert_eq!(app.selected_index(Pane::Executions), Some(1));
     press(&mut app, [key(KeyCode::Enter)]);
     assert_eq!(app.detail_scroll, 0, "reopened at the top");
+}
+
+/// Rebinding the dialog's keys moves what confirms: the old key does nothing any more.
+#[test]
+fn a_rebound_confirm_key_confirms_and_the_old_one_does_not() {
+    let mut app = loaded_app();
+    let mut map = Keymap::default();
+    let ctrl_s = Key::new(KeyCode::Char('s'), crossterm::event::KeyModifiers::CONTROL);
+    map.replace(Section::Dialog, Action::Confirm, &[ctrl_s]);
+    app.keymap = map;
+    to_approvals(&mut app);
+    press(&mut app, [ch('a'), key(KeyCode::Left)]);
+    // Enter is no action in the dialog now: nothing is sent.
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    assert!(commands(&effects).is_empty());
+    assert!(matches!(app.dialog, Some(Dialog::Decision(_))));
+    let effects = app.update(
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('s'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )),
+        at(1),
+    );
+    assert!(
+        commands(&effects)
+            .iter()
+            .any(|c| matches!(c, Command::Decide { .. })),
+        "C-s on [Approve] confirms"
+    );
 }

@@ -562,6 +562,42 @@ fn remapped_keys_show_in_the_footer_help_and_palette() {
     assert!(help.iter().any(|l| l.contains("C-p  command palette")));
 }
 
+/// A dialog key rebound in `[keys.dialog]` acts in the dialog, and help says so.
+#[test]
+fn a_rebound_dialog_key_works_and_help_shows_it() {
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let remap = |app: &mut App| {
+        configure(
+            app,
+            "[keys.dialog]\nfocus_next = \"ctrl-j\"\ncancel = \"ctrl-g\"\n",
+        );
+    };
+    let help = text_of(&drawn(120, 40, theme, &|app: &mut App| {
+        remap(app);
+        press(app, [ch('?')]);
+    }));
+    assert!(
+        help.iter()
+            .any(|l| l.contains("in dialogs: C-j moves · Enter on a button · C-g cancels")),
+        "{help:#?}"
+    );
+    let dialog = text_of(&drawn(120, 40, theme, &|app: &mut App| {
+        remap(app);
+        press(app, [key(KeyCode::Tab), ch('a')]);
+        // Tab no longer moves (it is typed, and a comment field ignores it); C-j does.
+        let ctrl_j = Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('j'),
+            crossterm::event::KeyModifiers::CONTROL,
+        ));
+        press(app, [key(KeyCode::Esc), ctrl_j]);
+        press(app, "ok".chars().map(ch));
+    }));
+    assert!(
+        dialog.iter().any(|l| l.contains("comment: ok")),
+        "Esc does not cancel any more and C-j moved to the comment: {dialog:#?}"
+    );
+}
+
 #[test]
 fn the_data_age_stays_in_view_at_80_columns() {
     let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
