@@ -175,7 +175,7 @@ impl Rig {
             _control: control,
             app: App::new(flightdeck::app::Settings {
                 backends: infos,
-                intervals: intervals,
+                intervals,
                 read_only: false,
                 ..Default::default()
             }),
