@@ -156,33 +156,6 @@ impl App {
         }
     }
 
-    /// The `/` prompt: the filter applies as it is typed; confirm (Enter) keeps it, cancel
-    /// (Esc) drops it.
-    fn on_filter_key(&mut self, key: KeyEvent) {
-        use crossterm::event::Event;
-        use tui_input::backend::crossterm::EventHandler;
-        match self.keymap.action_in(super::Section::Prompt, &key) {
-            Some(Action::Confirm) => self.filter_input = None,
-            Some(Action::Cancel) => {
-                self.filter_input = None;
-                self.set_filter(String::new());
-            }
-            _ => {
-                if let Some(input) = self.filter_input.as_mut() {
-                    input.handle_event(&Event::Key(key));
-                    let text = input.value().to_string();
-                    self.set_filter(text);
-                }
-            }
-        }
-    }
-
-    pub(super) fn set_filter(&mut self, text: String) {
-        self.filter = super::Filter::parse_with(&text, &self.saved_filters);
-        self.filter_text = text;
-        self.mark_views_stale();
-    }
-
     /// Moves the cursor in a list, or scrolls the detail view.
     pub(super) fn step(&mut self, delta: isize) {
         if self.view == View::Detail {
@@ -448,72 +421,5 @@ impl App {
         };
         self.held.retain(|r| !same(r));
         self.held.push(reply);
-    }
-
-    /// Records how a read went in the backend's health; returns whether what the status
-    /// bar says of the backend changed.
-    fn record_health(&mut self, reply: &Reply) -> bool {
-        use super::health::Read;
-        let (read, result) = match &reply.payload {
-            Payload::Pipelines(r) => (Read::Pipelines, r.as_ref().map(|_| ())),
-            Payload::Executions(r) => (Read::Executions, r.as_ref().map(|_| ())),
-            Payload::Approvals(r) => (Read::Approvals, r.as_ref().map(|_| ())),
-            Payload::Execution(_, r) => (Read::Execution, r.as_ref().map(|_| ())),
-            _ => return false,
-        };
-        let (now, clock, period) = (self.now, self.clock.now(), self.intervals.lists);
-        let Some(b) = self.backends.iter_mut().find(|b| b.name == reply.backend) else {
-            return false;
-        };
-        let first = b.last_ok.is_none() && result.is_ok();
-        let before = b.shown(clock, period);
-        b.record(read, result, reply.elapsed, now);
-        self.draw_now |= first;
-        b.shown(clock, period) != before
-    }
-
-    /// Tells the service which execution the user is on, and whether its detail is open,
-    /// whenever either changes.
-    fn sync_selection(&mut self, effects: &mut Vec<Effect>) {
-        // Resolving here also re-anchors cursors whose item vanished. This runs on every
-        // message, so a cursor still on its item's row is left alone without building the
-        // keys of the whole list.
-        for pane in Pane::ALL {
-            let settled = self.cursors.get(&pane).is_some_and(|c| {
-                c.key()
-                    .is_some_and(|k| self.key_at(pane, c.index()).as_ref() == Some(k))
-            });
-            if !settled {
-                let keys = self.keys(pane);
-                self.cursors.entry(pane).or_default().resolve(&keys);
-            }
-        }
-        let current = self.current_exec();
-        let open = self.view == View::Detail;
-        if current == self.selected_exec && open == self.selected_open {
-            return;
-        }
-        if let Some((backend, _)) = &self.selected_exec
-            && current.as_ref().is_none_or(|(b, _)| b != backend)
-        {
-            effects.push(Effect::Send {
-                backend: backend.clone(),
-                command: Command::Select {
-                    exec: None,
-                    open: false,
-                },
-            });
-        }
-        if let Some((backend, exec)) = &current {
-            effects.push(Effect::Send {
-                backend: backend.clone(),
-                command: Command::Select {
-                    exec: Some(exec.clone()),
-                    open,
-                },
-            });
-        }
-        self.selected_exec = current;
-        self.selected_open = open;
     }
 }
