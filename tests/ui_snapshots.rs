@@ -596,6 +596,12 @@ fn a_rebound_dialog_key_works_and_help_shows_it() {
         dialog.iter().any(|l| l.contains("comment: ok")),
         "Esc does not cancel any more and C-j moved to the comment: {dialog:#?}"
     );
+    assert!(
+        dialog
+            .iter()
+            .any(|l| l.contains("C-j move · Enter on a button · C-g cancel")),
+        "the line beside the buttons names the keys as bound: {dialog:#?}"
+    );
 }
 
 #[test]

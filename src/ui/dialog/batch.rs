@@ -98,7 +98,7 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &BatchDialog) {
     f.render_widget(Paragraph::new(lines), list);
 
     if d.results.is_none()
-        && let Some(pos) = form(f, bottom, theme, &d.form, false)
+        && let Some(pos) = form(f, bottom, app, theme, &d.form, false)
     {
         f.set_cursor_position(pos);
     }

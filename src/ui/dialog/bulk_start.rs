@@ -86,7 +86,7 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &BulkStartDialog) {
     f.render_widget(Paragraph::new(lines), list);
 
     if let (Some(fm), None) = (&d.form, &d.results)
-        && let Some(pos) = form(f, bottom, theme, fm, false)
+        && let Some(pos) = form(f, bottom, app, theme, fm, false)
     {
         f.set_cursor_position(pos);
     }

@@ -89,7 +89,7 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &DecisionDialog) {
     ])
     .areas(inner);
     f.render_widget(Paragraph::new(info), top);
-    if let Some(pos) = form(f, body, theme, &d.form, d.sending)
+    if let Some(pos) = form(f, body, app, theme, &d.form, d.sending)
         && !d.sending
     {
         f.set_cursor_position(pos);

@@ -7,10 +7,11 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
-use crate::app::{Answer, FlashLevel, Outcome};
+use crate::app::{Action, Answer, FlashLevel, Outcome, Section};
 use crate::app::{FieldKind, Focus, Form};
 use crate::domain::ExecStatus;
 use crate::sanitize::clean;
+use crate::ui::Screen;
 use crate::ui::theme::Theme;
 
 /// A centred box of at most `w`x`h`, clipped to the screen.
@@ -37,10 +38,41 @@ pub fn frame<'a>(theme: &Theme, title: String, loud: bool) -> Block<'a> {
         .title(Span::styled(title, theme.title()))
 }
 
+/// The dialog keys as bound (`[keys.dialog]`), for the line beside the buttons.
+fn dialog_keys(app: &Screen) -> String {
+    let labels = |a: Action| -> Vec<String> {
+        app.keymap
+            .help_in(Section::Dialog)
+            .into_iter()
+            .find(|(action, _)| *action == a)
+            .map(|(_, keys)| keys)
+            .unwrap_or_default()
+    };
+    let (next, prev) = (labels(Action::FocusNext), labels(Action::FocusPrev));
+    // The default pairs read best folded: Tab/↑↓.
+    let moves = if next == ["Tab", "↓"] && prev == ["S-Tab", "↑"] {
+        "Tab/↑↓".to_string()
+    } else {
+        next.join("/")
+    };
+    let first = |a| {
+        labels(a)
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "(unbound)".into())
+    };
+    format!(
+        "   {moves} move · {} on a button · {} cancel",
+        first(Action::Confirm),
+        first(Action::Cancel)
+    )
+}
+
 /// Renders the form fields and buttons into `area`; returns where the text cursor goes.
 pub fn form(
     f: &mut Frame,
     area: Rect,
+    app: &Screen,
     theme: &Theme,
     form: &Form,
     busy: bool,
@@ -132,9 +164,9 @@ pub fn form(
         button("Cancel", Focus::Cancel),
         Span::styled(
             if busy {
-                "   sending…"
+                "   sending…".to_string()
             } else {
-                "   Tab/↑↓ move · Enter on a button · Esc cancel"
+                dialog_keys(app)
             },
             theme.dim(),
         ),

@@ -72,12 +72,12 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &StartDialog) {
             body,
         ),
         StartPhase::Editing(fm) => {
-            if let Some(pos) = form(f, body, theme, fm, false) {
+            if let Some(pos) = form(f, body, app, theme, fm, false) {
                 f.set_cursor_position(pos);
             }
         }
         StartPhase::Sending(fm) => {
-            form(f, body, theme, fm, true);
+            form(f, body, app, theme, fm, true);
         }
     }
 }
