@@ -89,17 +89,18 @@ fn pipelines() -> Vec<Pipeline> {
 }
 
 fn loaded_app() -> App {
-    let mut app = App::new(
-        vec![BackendInfo {
+    let mut app = App::new(flightdeck::app::Settings {
+        backends: vec![BackendInfo {
             name: "bench".into(),
             kind: BackendKind::Harness,
             production: false,
             read_only: false,
             insecure: false,
         }],
-        Intervals::default(),
-        false,
-    );
+        intervals: Intervals::default(),
+        read_only: false,
+        ..Default::default()
+    });
     app.update(
         Msg::Resize {
             width: WIDTH,
@@ -172,7 +173,11 @@ fn main() {
         let mut times: Vec<Duration> = (0..FRAMES)
             .map(|_| {
                 let started = Instant::now();
-                terminal.draw(|f| ui::draw(f, app, &theme)).expect("draw");
+                terminal
+                    .draw(|f| {
+                        ui::draw(f, app, &theme);
+                    })
+                    .expect("draw");
                 started.elapsed()
             })
             .collect();
@@ -214,12 +219,24 @@ fn main() {
     let mut app = loaded_app();
     let written = Counter::default();
     let mut terminal = terminal(written.clone());
-    terminal.draw(|f| ui::draw(f, &app, &theme)).expect("draw");
+    terminal
+        .draw(|f| {
+            ui::draw(f, &app, &theme);
+        })
+        .expect("draw");
     let full = written.take();
     app.update(reply(Payload::Executions(Ok(executions(Some(0))))), t0());
-    terminal.draw(|f| ui::draw(f, &app, &theme)).expect("draw");
+    terminal
+        .draw(|f| {
+            ui::draw(f, &app, &theme);
+        })
+        .expect("draw");
     let one_row = written.take();
-    terminal.draw(|f| ui::draw(f, &app, &theme)).expect("draw");
+    terminal
+        .draw(|f| {
+            ui::draw(f, &app, &theme);
+        })
+        .expect("draw");
     let unchanged = written.take();
     println!(
         "bytes to the terminal at {WIDTH}x{HEIGHT}: full repaint {full}, one row's status changed {one_row} ({:.1}% of a repaint), nothing changed {unchanged}",

@@ -166,12 +166,22 @@ impl Pipeline {
 }
 
 /// Stable identity of any listed item across refreshes: cursor and marks are keyed by it.
+/// Ids are unique within a project of a backend, so the three together name one item;
+/// "this backend's items" is a comparison of `backend`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ItemKey(pub String);
+pub struct ItemKey {
+    pub backend: BackendName,
+    pub project: String,
+    pub id: String,
+}
 
 impl ItemKey {
     pub fn new(backend: &str, project: &str, id: &str) -> Self {
-        ItemKey(format!("{backend}\u{1f}{project}\u{1f}{id}"))
+        ItemKey {
+            backend: backend.into(),
+            project: project.into(),
+            id: id.into(),
+        }
     }
 }
 

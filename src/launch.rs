@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::app::{Alerts, App, BackendInfo};
+use crate::app::{Alerts, App, BackendInfo, Settings};
 use crate::backend::Backend;
 use crate::backend::argo::{ArgoBackend, ArgoOptions};
 use crate::backend::harness::{HarnessBackend, HarnessOptions};
@@ -110,16 +110,23 @@ pub async fn dashboard(
         intervals,
         tx,
     );
-    let mut app = App::new(infos, intervals, read_only);
-    if let Some(path) = &audit {
-        app.audit = crate::audit::read_recent(path, AUDIT_SHOWN);
-    }
-    app.keymap = config.keys.clone();
-    app.saved_filters = config.filters.clone();
-    app.alerts = Alerts {
-        bell: config.ui.bell,
-        desktop: crate::alert::channel(config.ui.desktop, |name| std::env::var(name).ok()),
-    };
+    // Everything the app needs from outside is read here, once.
+    let app = App::new(Settings {
+        backends: infos,
+        intervals,
+        read_only,
+        keymap: config.keys.clone(),
+        saved_filters: config.filters.clone(),
+        alerts: Alerts {
+            bell: config.ui.bell,
+            desktop: crate::alert::channel(config.ui.desktop, |name| std::env::var(name).ok()),
+        },
+        audit: audit
+            .as_ref()
+            .map(|path| crate::audit::read_recent(path, AUDIT_SHOWN))
+            .unwrap_or_default(),
+        user: crate::write::local_user(),
+    });
     let theme = Theme::from_env(config.ui.theme);
     tui::run(app, tui::Outside { service, audit }, rx, theme).await
 }

@@ -9,6 +9,7 @@ pub mod clipboard;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod format;
 pub mod launch;
 pub mod out;
 pub mod sanitize;

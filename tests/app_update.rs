@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use common::*;
 use crossterm::event::KeyCode;
-use flightdeck::app::{App, BackendInfo, Dialog, Effect, Health, Pane, StartPhase, View};
+use flightdeck::app::{
+    Action, App, BackendInfo, Dialog, Drawn, Effect, Health, Key, Keymap, Msg, Pane, Section,
+    StartPhase, View,
+};
 use flightdeck::domain::*;
 use flightdeck::service::{Command, Intervals, Payload, Reply, Resource};
 
@@ -87,7 +90,7 @@ fn selecting_an_execution_asks_the_service_to_follow_it() {
 
 #[test]
 fn approving_needs_an_explicit_confirm_and_is_sent_once() {
-    let mut app = loaded_app();
+    let mut app = loaded_app_as("oncall");
     to_approvals(&mut app);
     press(&mut app, [ch('a')]);
     assert!(matches!(app.dialog, Some(Dialog::Decision(_))));
@@ -137,7 +140,7 @@ fn approving_needs_an_explicit_confirm_and_is_sent_once() {
     let epoch = d.epoch;
 
     let approval = Box::new(approval("gate-1", "exec-waiting"));
-    app.update(
+    let effects = app.update(
         reply_to(
             epoch,
             Payload::Decided {
@@ -148,11 +151,21 @@ fn approving_needs_an_explicit_confirm_and_is_sent_once() {
         ),
         at(1),
     );
+    // The audit entry names the user the app was built with: nothing is read here.
+    let users: Vec<&str> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Audit(entry) => Some(entry.user.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(users, ["oncall"]);
     assert!(app.dialog.is_none());
     assert!(app.visible_flash().unwrap().text.starts_with("approved"));
     assert!(
-        app.decided
-            .contains_key(&ItemKey::new(BACKEND, "payments", "gate-1"))
+        app.gates()
+            .decided(&ItemKey::new(BACKEND, "payments", "gate-1"))
+            .is_some()
     );
     press(&mut app, [ch('a')]);
     assert!(
@@ -162,7 +175,7 @@ fn approving_needs_an_explicit_confirm_and_is_sent_once() {
 
     // The backend stops listing the gate: the marker goes with it.
     app.update(reply(Payload::Approvals(Ok(vec![]))), at(2));
-    assert!(app.decided.is_empty());
+    assert_eq!(app.gates().decided_count(), 0);
 }
 
 #[test]
@@ -323,17 +336,18 @@ fn a_start_that_may_have_happened_is_not_offered_again() {
 
 #[test]
 fn read_only_blocks_every_mutation() {
-    let mut app = App::new(
-        vec![BackendInfo {
+    let mut app = App::new(flightdeck::app::Settings {
+        backends: vec![BackendInfo {
             name: BACKEND.into(),
             kind: BackendKind::Harness,
             production: false,
             read_only: true,
             insecure: false,
         }],
-        Intervals::default(),
-        false,
-    );
+        intervals: Intervals::default(),
+        read_only: false,
+        ..Default::default()
+    });
     app.update(reply(Payload::Pipelines(Ok(pipelines()))), t0());
     app.update(
         reply(Payload::Approvals(Ok(vec![approval(
@@ -490,11 +504,7 @@ fn app_with_gates(n: usize) -> App {
 }
 
 fn marked(app: &App) -> Vec<String> {
-    let mut ids: Vec<String> = app
-        .marks
-        .iter()
-        .map(|k| k.0.rsplit('\u{1f}').next().unwrap().to_string())
-        .collect();
+    let mut ids: Vec<String> = app.gates().marks().iter().map(|k| k.id.clone()).collect();
     ids.sort();
     ids
 }
@@ -545,7 +555,7 @@ fn marks_follow_gates_across_refreshes_and_filters() {
     press(&mut app, [ch('*')]);
     assert_eq!(marked(&app).len(), 4);
     press(&mut app, [ch('u')]);
-    assert!(app.marks.is_empty());
+    assert!(app.gates().marks().is_empty());
 }
 
 #[test]
@@ -588,7 +598,7 @@ fn a_batch_lists_hidden_gates_and_needs_a_typed_yes() {
         vec![("ticket".to_string(), "OPS-1".to_string())],
         "each gate's own defaults"
     );
-    assert_eq!(app.deciding.len(), 4);
+    assert_eq!(app.gates().in_flight(), 4);
 
     // Nothing can be sent twice while in flight.
     let Some(Dialog::Batch(batch)) = &app.dialog else {
@@ -605,7 +615,7 @@ fn a_batch_lists_hidden_gates_and_needs_a_typed_yes() {
     };
     assert!(matches!(
         &batch.results.as_ref().unwrap()[0],
-        flightdeck::app::GateResult::Skipped(_)
+        flightdeck::app::Outcome::Skipped(_)
     ));
     press(&mut app, [key(KeyCode::Esc)]);
     let _ = epoch;
@@ -681,7 +691,7 @@ fn batch_results_per_gate_and_failed_gates_stay_marked() {
             .contains("outcome is unknown")
     );
     app.update(reply(Payload::Approvals(Ok(gates(3)))), at(2));
-    assert!(app.unsure.is_empty(), "a fresh read settles it");
+    assert_eq!(app.gates().unknown().count(), 0, "a fresh read settles it");
     press(&mut app, [ch('x')]);
     assert!(matches!(app.dialog, Some(Dialog::Decision(_))));
 }
@@ -740,11 +750,7 @@ fn any_answer_that_may_come_after_the_backend_acted_leaves_the_outcome_unknown()
             Err(BackendError::BadRequest("bad comment".into())),
         ],
     );
-    let mut unsure: Vec<&str> = app
-        .unsure
-        .iter()
-        .map(|k| k.0.rsplit('\u{1f}').next().unwrap())
-        .collect();
+    let mut unsure: Vec<&str> = app.gates().unknown().map(|k| k.id.as_str()).collect();
     unsure.sort();
     assert_eq!(
         unsure,
@@ -769,10 +775,14 @@ fn a_gates_read_held_behind_a_dialog_does_not_settle_a_later_unknown_outcome() {
     );
     press(&mut app, [key(KeyCode::Esc)]);
     assert_eq!(app.approvals.len(), 2);
-    assert_eq!(app.unsure.len(), 1, "the held read predates the decision");
+    assert_eq!(
+        app.gates().unknown().count(),
+        1,
+        "the held read predates the decision"
+    );
     // The read the service sends after the decision settles it.
     app.update(reply(Payload::Approvals(Ok(gates(1)))), at(3));
-    assert!(app.unsure.is_empty());
+    assert_eq!(app.gates().unknown().count(), 0);
 }
 
 #[test]
@@ -1165,11 +1175,12 @@ fn alerting_app() -> (App, Vec<Effect>) {
         read_only: false,
         insecure: false,
     };
-    let mut app = App::new(
-        vec![info(BACKEND), info("other")],
-        Intervals::default(),
-        false,
-    );
+    let mut app = App::new(flightdeck::app::Settings {
+        backends: vec![info(BACKEND), info("other")],
+        intervals: Intervals::default(),
+        read_only: false,
+        ..Default::default()
+    });
     app.alerts.bell = true;
     let mut effects = Vec::new();
     effects.extend(app.update(reply(Payload::Executions(Ok(executions()))), t0()));
@@ -1435,4 +1446,72 @@ fn the_log_view_streams_pauses_searches_and_stops_its_stream_on_close() {
     assert!(matches!(commands(&effects)[..], [Command::StopLogs]));
     assert_eq!(app.view, View::List);
     assert!(app.logs.is_none());
+}
+
+/// The detail view scrolls with the movement keys within what the last frame said it can
+/// show (`Msg::Drawn`), and opening it again starts at the top.
+#[test]
+fn the_detail_scrolls_within_its_content() {
+    let mut app = loaded_app();
+    press(&mut app, [ch('j'), key(KeyCode::Enter)]);
+    assert_eq!(app.view, View::Detail);
+    let drawn = |bottom| {
+        Msg::Drawn(Drawn {
+            detail_bottom: Some(bottom),
+            ..Drawn::default()
+        })
+    };
+    app.update(drawn(4), at(1));
+    assert!(!app.dirty, "a frame on screen needs no other");
+    press(&mut app, [ch('j'), ch('j'), key(KeyCode::Down)]);
+    assert_eq!(app.detail_scroll, 3);
+    press(&mut app, [ch('j'), ch('j'), ch('j')]);
+    assert_eq!(app.detail_scroll, 4, "clamped to the content");
+    press(&mut app, [ch('k')]);
+    assert_eq!(app.detail_scroll, 3, "one key back up, not three");
+    press(&mut app, [ch('g')]);
+    assert_eq!(app.detail_scroll, 0);
+    press(&mut app, [ch('G')]);
+    assert_eq!(app.detail_scroll, 4);
+    press(&mut app, [key(KeyCode::PageUp)]);
+    assert_eq!(app.detail_scroll, 0);
+    press(&mut app, [key(KeyCode::PageDown)]);
+    assert_eq!(app.detail_scroll, 4);
+    // The content got shorter (the detail was re-read): the next frame says so.
+    app.update(drawn(1), at(2));
+    assert_eq!(app.detail_scroll, 1);
+    // Scrolling moves nothing in the lists.
+    press(&mut app, [key(KeyCode::Esc)]);
+    assert_eq!(app.selected_index(Pane::Executions), Some(1));
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(app.detail_scroll, 0, "reopened at the top");
+}
+
+/// Rebinding the dialog's keys moves what confirms: the old key does nothing any more.
+#[test]
+fn a_rebound_confirm_key_confirms_and_the_old_one_does_not() {
+    let mut app = loaded_app();
+    let mut map = Keymap::default();
+    let ctrl_s = Key::new(KeyCode::Char('s'), crossterm::event::KeyModifiers::CONTROL);
+    map.replace(Section::Dialog, Action::Confirm, &[ctrl_s]);
+    app.keymap = map;
+    to_approvals(&mut app);
+    press(&mut app, [ch('a'), key(KeyCode::Left)]);
+    // Enter is no action in the dialog now: nothing is sent.
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    assert!(commands(&effects).is_empty());
+    assert!(matches!(app.dialog, Some(Dialog::Decision(_))));
+    let effects = app.update(
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('s'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )),
+        at(1),
+    );
+    assert!(
+        commands(&effects)
+            .iter()
+            .any(|c| matches!(c, Command::Decide { .. })),
+        "C-s on [Approve] confirms"
+    );
 }

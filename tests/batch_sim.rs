@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use flightdeck::app::{App, BackendInfo, Dialog, Effect, GateResult, Msg, Pane};
+use flightdeck::app::{App, BackendInfo, Dialog, Effect, Msg, Outcome, Pane};
 use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
 use flightdeck::domain::BackendKind;
 use flightdeck::service::{Intervals, Limits, Reply, Service};
@@ -117,7 +117,12 @@ async fn fifty_gates_across_two_backends_each_decided_exactly_once() {
         })
         .to_vec();
     let mut rig = Rig {
-        app: App::new(infos, Intervals::default(), false),
+        app: App::new(flightdeck::app::Settings {
+            backends: infos,
+            intervals: Intervals::default(),
+            read_only: false,
+            ..Default::default()
+        }),
         service,
         replies,
     };
@@ -167,8 +172,8 @@ async fn fifty_gates_across_two_backends_each_decided_exactly_once() {
     let mut failed = HashSet::new();
     for ((gate, _), result) in batch.gates.iter().zip(results) {
         match result {
-            GateResult::Done(Ok(_)) => {}
-            GateResult::Done(Err(e)) => {
+            Outcome::Done(Ok(_)) => {}
+            Outcome::Done(Err(e)) => {
                 assert!(
                     failing.contains(&gate.id),
                     "{} failed unexpectedly: {e}",
@@ -190,7 +195,8 @@ async fn fifty_gates_across_two_backends_each_decided_exactly_once() {
         "every injected failure is reported"
     );
     assert_eq!(
-        rig.app.marks, failed,
+        *rig.app.gates().marks(),
+        failed,
         "exactly the failed gates stay marked"
     );
 

@@ -399,6 +399,35 @@ fn key_conflicts_name_the_line_and_the_other_binding() {
     assert!(Config::from_toml_str(ok, "flightdeck.toml").is_ok());
 }
 
+/// Each layer's section is checked on its own: a key may act in two layers, never twice in
+/// one; the messages are the same as for `[keys]`.
+#[test]
+fn key_sections_check_their_own_conflicts() {
+    assert_eq!(
+        err("[keys.dialog]\nconfirm = \"esc\"\n"),
+        "flightdeck.toml:2:11: keys.dialog.confirm: `Esc` is bound to cancel by default; give \
+         cancel other keys too (cancel = \"...\") or pick another key here"
+    );
+    assert_eq!(
+        err("[keys.log_view]\nsearch = \"f\"\nnext_step = [\"f\"]\n"),
+        "flightdeck.toml:3:14: keys.log_view.next_step[0]: `f` is also bound to search on line \
+         2; one key, one action"
+    );
+    assert_eq!(
+        err("[keys.prompt]\ncancel = []\n"),
+        "flightdeck.toml:2:10: keys.prompt.cancel: cancel needs at least one key, or there is no \
+         way out"
+    );
+    assert_eq!(
+        err("[keys.dialog]\napprove = \"y\"\n"),
+        "flightdeck.toml:2:1: keys.dialog.approve: unknown key; valid keys here: focus_next, \
+         focus_prev, choice_prev, choice_next, confirm, cancel, copy_request"
+    );
+    // f freezes in the panes and may search in the log view: separate layers.
+    let ok = "[keys.log_view]\nsearch = \"f\"\n[keys.dialog]\nconfirm = [\"enter\", \"ctrl-s\"]\n";
+    assert!(Config::from_toml_str(ok, "flightdeck.toml").is_ok());
+}
+
 #[test]
 fn key_names_and_actions_are_checked() {
     assert_eq!(

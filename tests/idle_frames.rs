@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use std::rc::Rc;
 
 use common::*;
-use flightdeck::app::{App, Msg, Pane};
+use flightdeck::app::{App, Drawn, Msg, Pane};
 use flightdeck::config::Theme as ThemeName;
 use flightdeck::domain::*;
 use flightdeck::service::Payload;
@@ -70,17 +70,23 @@ impl Screens {
         }
     }
 
-    /// Draws a frame on both terminals: the bytes the quiet one wrote, and whether the
-    /// screen differs from the previous frame.
-    fn frame(&mut self, app: &App) -> (usize, bool) {
+    /// Draws a frame on both terminals: the bytes the quiet one wrote, whether the
+    /// screen differs from the previous frame, and what the frame found out (for
+    /// `Msg::Drawn`, as the event loop hands it back).
+    fn frame(&mut self, app: &App) -> (usize, bool, Drawn) {
         let theme = self.theme;
         self.bytes.0.set(0);
-        self.quiet.draw(|f| ui::draw(f, app, &theme)).unwrap();
-        self.plain.draw(|f| ui::draw(f, app, &theme)).unwrap();
+        let mut drawn = Drawn::default();
+        self.quiet
+            .draw(|f| drawn = ui::draw(f, app, &theme))
+            .unwrap();
+        self.plain
+            .draw(|f| drawn = ui::draw(f, app, &theme))
+            .unwrap();
         let now = self.plain.backend().buffer().clone();
         let changed = now != self.last;
         self.last = now;
-        (self.bytes.0.get(), changed)
+        (self.bytes.0.get(), changed, drawn)
     }
 }
 
@@ -143,23 +149,25 @@ fn idle(pane: Pane, width: u16, height: u16) -> Vec<Frame> {
         app.update(key(crossterm::event::KeyCode::Tab), t0());
     }
     let mut screens = Screens::new(width, height);
-    screens.frame(&app);
-    app.dirty = false;
+    let (_, _, drawn) = screens.frame(&app);
+    app.update(Msg::Drawn(drawn), t0());
     let mut frames = Vec::new();
     // Draws whether asked or not, to see what a frame would have shown.
-    let mut frame = |app: &mut App, second, poll| {
-        let (bytes, changed) = screens.frame(app);
+    let mut frame = |app: &mut App, second, poll, now| {
+        let (bytes, changed, drawn) = screens.frame(app);
+        let asked = app.dirty;
+        app.update(Msg::Drawn(drawn), now);
         frames.push(Frame {
             second,
             poll,
-            asked: std::mem::take(&mut app.dirty),
+            asked,
             bytes,
             changed,
         });
     };
     for second in 1..=SECONDS {
         app.update(Msg::Tick, at(second));
-        frame(&mut app, second, false);
+        frame(&mut app, second, false, at(second));
         let answered = at(second) + SignedDuration::from_millis(170);
         if second % 3 == 0 {
             app.update(reply(Payload::Executions(Ok(running()))), answered);
@@ -169,7 +177,7 @@ fn idle(pane: Pane, width: u16, height: u16) -> Vec<Frame> {
             app.update(reply(Payload::Pipelines(Ok(pipelines()))), answered);
         }
         if second % 3 == 0 || second % 10 == 0 {
-            frame(&mut app, second, true);
+            frame(&mut app, second, true, answered);
         }
     }
     frames

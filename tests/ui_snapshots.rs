@@ -10,7 +10,7 @@ use common::*;
 use crossterm::event::KeyCode;
 use flightdeck::app::{App, Msg};
 use flightdeck::config::Theme as ThemeName;
-use flightdeck::domain::LogLine;
+use flightdeck::domain::{ExecStatus, ExecutionDetail, LogLine, Status, Step};
 use flightdeck::service::Payload;
 use flightdeck::ui::depth::Depth;
 use flightdeck::ui::{self, Theme};
@@ -22,7 +22,11 @@ const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
 fn render(app: &App, w: u16, h: u16, theme: Theme) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| ui::draw(f, app, &theme)).unwrap();
+    terminal
+        .draw(|f| {
+            ui::draw(f, app, &theme);
+        })
+        .unwrap();
     terminal
 }
 
@@ -107,6 +111,59 @@ fn execution_detail() {
     });
 }
 
+/// A detail longer than the screen: twelve deploy stages of two steps each above the gate.
+fn long_detail() -> ExecutionDetail {
+    let mut d = detail();
+    let deploy = d.stages.pop().unwrap();
+    for region in 1..=12 {
+        let mut stage = deploy.clone();
+        stage.name = format!("Deploy region {region:02}");
+        stage.steps = ["Rollout", "Verify"]
+            .iter()
+            .map(|name| Step {
+                name: (*name).into(),
+                kind: "K8sRollingDeploy".into(),
+                status: Status::new(ExecStatus::NotStarted, "NotStarted"),
+                started: None,
+                ended: None,
+                message: None,
+            })
+            .collect();
+        d.stages.push(stage);
+    }
+    d
+}
+
+/// The long detail opened, drawn once as the event loop does (the frame says how far the
+/// detail can scroll), then scrolled down five lines with `j`.
+fn open_scrolled_detail(app: &mut App) {
+    press(app, [ch('j'), key(KeyCode::Enter)]);
+    let d = long_detail();
+    app.update(
+        reply(Payload::Execution(d.execution.exec_ref(), Ok(Box::new(d)))),
+        at(20),
+    );
+    // The size the app was told (`Msg::Resize` sets its page to the height less 6).
+    let (w, h) = SIZES
+        .into_iter()
+        .find(|(_, h)| usize::from(*h) == app.page + 6)
+        .unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let mut drawn = flightdeck::app::Drawn::default();
+    terminal.draw(|f| drawn = ui::draw(f, app, &theme)).unwrap();
+    app.update(Msg::Drawn(drawn), at(20));
+    press(app, (0..5).map(|_| ch('j')));
+}
+
+/// Scrolled: the lines above and below are counted in the border, so a long stage tree
+/// and the gate under it can be read on a small screen.
+#[test]
+fn execution_detail_scrolled() {
+    snapshot("detail_scrolled", open_scrolled_detail);
+    snapshot_no_color("detail_scrolled_no_color", open_scrolled_detail);
+}
+
 #[test]
 fn decision_dialog() {
     snapshot("decision", |app| {
@@ -168,17 +225,18 @@ fn start_dialog_with_preview_on_production() {
 }
 
 fn production_app() -> App {
-    let mut app = App::new(
-        vec![flightdeck::app::BackendInfo {
+    let mut app = App::new(flightdeck::app::Settings {
+        backends: vec![flightdeck::app::BackendInfo {
             name: BACKEND.into(),
             kind: flightdeck::domain::BackendKind::Harness,
             production: true,
             read_only: false,
             insecure: false,
         }],
-        flightdeck::service::Intervals::default(),
-        false,
-    );
+        intervals: flightdeck::service::Intervals::default(),
+        read_only: false,
+        ..Default::default()
+    });
     app.update(reply(Payload::Pipelines(Ok(pipelines()))), t0());
     app.update(reply(Payload::Executions(Ok(executions()))), t0());
     app
@@ -504,6 +562,48 @@ fn remapped_keys_show_in_the_footer_help_and_palette() {
     assert!(help.iter().any(|l| l.contains("C-p  command palette")));
 }
 
+/// A dialog key rebound in `[keys.dialog]` acts in the dialog, and help says so.
+#[test]
+fn a_rebound_dialog_key_works_and_help_shows_it() {
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let remap = |app: &mut App| {
+        configure(
+            app,
+            "[keys.dialog]\nfocus_next = \"ctrl-j\"\ncancel = \"ctrl-g\"\n",
+        );
+    };
+    let help = text_of(&drawn(120, 40, theme, &|app: &mut App| {
+        remap(app);
+        press(app, [ch('?')]);
+    }));
+    assert!(
+        help.iter()
+            .any(|l| l.contains("in dialogs: C-j moves · Enter on a button · C-g cancels")),
+        "{help:#?}"
+    );
+    let dialog = text_of(&drawn(120, 40, theme, &|app: &mut App| {
+        remap(app);
+        press(app, [key(KeyCode::Tab), ch('a')]);
+        // Tab no longer moves (it is typed, and a comment field ignores it); C-j does.
+        let ctrl_j = Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('j'),
+            crossterm::event::KeyModifiers::CONTROL,
+        ));
+        press(app, [key(KeyCode::Esc), ctrl_j]);
+        press(app, "ok".chars().map(ch));
+    }));
+    assert!(
+        dialog.iter().any(|l| l.contains("comment: ok")),
+        "Esc does not cancel any more and C-j moved to the comment: {dialog:#?}"
+    );
+    assert!(
+        dialog
+            .iter()
+            .any(|l| l.contains("C-j move · Enter on a button · C-g cancel")),
+        "the line beside the buttons names the keys as bound: {dialog:#?}"
+    );
+}
+
 #[test]
 fn the_data_age_stays_in_view_at_80_columns() {
     let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
@@ -515,15 +615,16 @@ fn the_data_age_stays_in_view_at_80_columns() {
             read_only: false,
             insecure: false,
         };
-        *app = App::new(
-            vec![
+        *app = App::new(flightdeck::app::Settings {
+            backends: vec![
                 info("payments-prod"),
                 info("checkout-staging"),
                 info(BACKEND),
             ],
-            flightdeck::service::Intervals::default(),
-            false,
-        );
+            intervals: flightdeck::service::Intervals::default(),
+            read_only: false,
+            ..Default::default()
+        });
         for name in ["payments-prod", "checkout-staging", BACKEND] {
             app.update(
                 Msg::Reply(flightdeck::service::Reply {

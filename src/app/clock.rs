@@ -2,8 +2,9 @@
 //! first moment one of the texts drawn against it will read differently. A clock tick
 //! before that moment changes nothing on screen, so it asks for no frame: a screen whose
 //! times move once a minute is drawn once a minute, not every second.
-
-use std::cell::Cell;
+//!
+//! Drawing finds out when its texts change (`ui::format::Times` records it while a frame
+//! is drawn) and says so in [`super::Msg::Drawn`]; nothing here is written by drawing.
 
 use jiff::Timestamp;
 
@@ -11,19 +12,15 @@ use jiff::Timestamp;
 pub struct Clock {
     now: Timestamp,
     /// The earliest change the last frame drawn will show, if any of its text moves.
-    next: Cell<Option<Timestamp>>,
+    next: Option<Timestamp>,
 }
 
 impl Clock {
     pub fn new(now: Timestamp) -> Self {
-        Clock {
-            now,
-            next: Cell::new(None),
-        }
+        Clock { now, next: None }
     }
 
-    /// The time on screen. Whoever draws text from it says when that text next changes
-    /// ([`Clock::changes_at`]); the helpers in `ui::format` do.
+    /// The time on screen.
     pub fn now(&self) -> Timestamp {
         self.now
     }
@@ -32,32 +29,19 @@ impl Clock {
         self.now = now;
     }
 
-    /// Some text drawn now reads differently from `at` on.
-    pub fn changes_at(&self, at: Timestamp) {
-        if at > self.now && self.next.get().is_none_or(|next| at < next) {
-            self.next.set(Some(at));
-        }
+    /// A frame was drawn; its texts next change at `next` (`None`: none of them moves).
+    pub(super) fn drawn(&mut self, next: Option<Timestamp>) {
+        self.next = next;
     }
 
-    /// Whether `at` has passed; one that has not will have, just after `at`.
-    pub fn is_past(&self, at: Timestamp) -> bool {
-        self.changes_at(at + std::time::Duration::from_nanos(1));
-        at < self.now
-    }
-
-    /// The earliest change recorded since the last [`Clock::forget`].
+    /// The earliest change the last frame drawn shows.
     pub fn next(&self) -> Option<Timestamp> {
-        self.next.get()
-    }
-
-    /// A new frame is being drawn: what it draws says again when it changes.
-    pub fn forget(&self) {
-        self.next.set(None);
+        self.next
     }
 
     /// Whether the last frame drawn shows a time that has moved since.
     pub fn moved(&self) -> bool {
-        self.next.get().is_some_and(|next| self.now >= next)
+        self.next.is_some_and(|next| self.now >= next)
     }
 }
 
@@ -66,20 +50,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_earliest_change_ahead_counts() {
+    fn a_frame_moves_once_its_earliest_change_has_come() {
         let t0: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
         let at = |s: i64| t0 + jiff::SignedDuration::from_secs(s);
         let mut clock = Clock::new(t0);
         assert!(!clock.moved(), "nothing drawn, nothing moves");
-        clock.changes_at(at(60));
-        clock.changes_at(at(5));
-        clock.changes_at(at(0));
-        clock.changes_at(at(-5));
+        clock.drawn(Some(at(5)));
         clock.set(at(4));
         assert!(!clock.moved());
         clock.set(at(5));
         assert!(clock.moved());
-        clock.forget();
+        clock.drawn(None);
         assert!(!clock.moved());
     }
 }

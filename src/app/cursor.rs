@@ -3,10 +3,18 @@
 
 use crate::domain::ItemKey;
 
+/// The identity of a shown row: a listed item, or an audit entry (entries are only ever
+/// appended, so an entry's position from the oldest is stable).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RowKey {
+    Item(ItemKey),
+    Audit(usize),
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Cursor {
     /// The selected item's identity; authoritative while that item exists.
-    key: Option<ItemKey>,
+    key: Option<RowKey>,
     /// Where the selection was last seen: used when the selected item disappears, so the
     /// cursor lands on its neighbour instead of jumping to the top.
     index: usize,
@@ -14,7 +22,7 @@ pub struct Cursor {
 
 impl Cursor {
     /// The selected row within `keys`, re-anchoring when the selected item is gone.
-    pub fn resolve(&mut self, keys: &[ItemKey]) -> Option<usize> {
+    pub fn resolve(&mut self, keys: &[RowKey]) -> Option<usize> {
         if keys.is_empty() {
             self.index = 0;
             return None;
@@ -36,12 +44,12 @@ impl Cursor {
         self.index
     }
 
-    pub fn key(&self) -> Option<&ItemKey> {
+    pub fn key(&self) -> Option<&RowKey> {
         self.key.as_ref()
     }
 
     /// Moves by `delta` rows (clamped); returns whether the selection changed.
-    pub fn step(&mut self, keys: &[ItemKey], delta: isize) -> bool {
+    pub fn step(&mut self, keys: &[RowKey], delta: isize) -> bool {
         let Some(i) = self.resolve(keys) else {
             return false;
         };
@@ -51,7 +59,7 @@ impl Cursor {
         i != j
     }
 
-    pub fn set(&mut self, keys: &[ItemKey], index: usize) {
+    pub fn set(&mut self, keys: &[RowKey], index: usize) {
         if let Some(key) = keys.get(index) {
             self.index = index;
             self.key = Some(key.clone());
@@ -63,8 +71,10 @@ impl Cursor {
 mod tests {
     use super::*;
 
-    fn keys(ids: &[&str]) -> Vec<ItemKey> {
-        ids.iter().map(|id| ItemKey::new("b", "p", id)).collect()
+    fn keys(ids: &[&str]) -> Vec<RowKey> {
+        ids.iter()
+            .map(|id| RowKey::Item(ItemKey::new("b", "p", id)))
+            .collect()
     }
 
     #[test]
@@ -76,7 +86,7 @@ mod tests {
         // A new row arrives on top: the cursor stays on "b".
         let after = keys(&["new", "a", "b", "c"]);
         assert_eq!(c.resolve(&after), Some(2));
-        assert_eq!(c.key(), Some(&ItemKey::new("b", "p", "b")));
+        assert_eq!(c.key(), Some(&RowKey::Item(ItemKey::new("b", "p", "b"))));
     }
 
     #[test]

@@ -154,6 +154,35 @@ impl Filter {
     }
 }
 
+impl super::App {
+    /// The `/` prompt: the filter applies as it is typed; confirm (Enter) keeps it, cancel
+    /// (Esc) drops it.
+    pub(super) fn on_filter_key(&mut self, key: crossterm::event::KeyEvent) {
+        use crossterm::event::Event;
+        use tui_input::backend::crossterm::EventHandler;
+        match self.keymap.action_in(super::Section::Prompt, &key) {
+            Some(super::Action::Confirm) => self.filter_input = None,
+            Some(super::Action::Cancel) => {
+                self.filter_input = None;
+                self.set_filter(String::new());
+            }
+            _ => {
+                if let Some(input) = self.filter_input.as_mut() {
+                    input.handle_event(&Event::Key(key));
+                    let text = input.value().to_string();
+                    self.set_filter(text);
+                }
+            }
+        }
+    }
+
+    pub(super) fn set_filter(&mut self, text: String) {
+        self.filter = super::Filter::parse_with(&text, &self.saved_filters);
+        self.filter_text = text;
+        self.mark_views_stale();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,9 +4,12 @@
 //! Enter in a field only moves on, and only Enter on the confirm button confirms — so a
 //! stray Enter can never send anything.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
+
+use super::keymap::Action;
+use crate::domain::{VarKind, VariableSpec};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldKind {
@@ -94,6 +97,34 @@ impl Field {
     }
 }
 
+/// Field label of the free-text notes every start offers.
+pub const NOTES: &str = "notes";
+
+/// The form field for one start variable.
+pub fn variable_field(v: &VariableSpec) -> Field {
+    let kind = match &v.kind {
+        VarKind::Text | VarKind::Entity(_) => FieldKind::Text,
+        VarKind::Number => FieldKind::Number,
+        VarKind::Secret => FieldKind::Secret,
+        VarKind::Choice(options) => FieldKind::Choice(options.clone()),
+    };
+    let default = match (&v.default, &kind) {
+        (Some(d), _) => d.clone(),
+        (None, FieldKind::Choice(options)) if v.required => {
+            options.first().cloned().unwrap_or_default()
+        }
+        _ => String::new(),
+    };
+    let mut field = Field::new(&v.name, kind, default);
+    field.required = v.required;
+    field.help = match (&v.kind, &v.description) {
+        (VarKind::Entity(entity), _) => Some(format!("{entity} (name or id)")),
+        (_, Some(d)) => Some(d.clone()),
+        _ => None,
+    };
+    field
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
     Field(usize),
@@ -149,34 +180,33 @@ impl Form {
             .map(Field::value)
     }
 
-    pub fn handle(&mut self, key: KeyEvent) -> FormEvent {
+    /// One key: `action` is what `[keys.dialog]` binds it to; a key bound to nothing is
+    /// typed into the focused field.
+    pub fn handle(&mut self, action: Option<Action>, key: KeyEvent) -> FormEvent {
         let focus = self.focus;
-        match (key.code, focus) {
-            (KeyCode::Esc, _) => return FormEvent::Cancel,
-            (KeyCode::Char('c'), _) if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                return FormEvent::Cancel;
-            }
-            (KeyCode::Tab | KeyCode::Down, _) => self.move_focus(1),
-            (KeyCode::BackTab | KeyCode::Up, _) => self.move_focus(-1),
-            (KeyCode::Enter, Focus::Field(_)) => self.move_focus(1),
-            (KeyCode::Enter, Focus::Cancel) => return FormEvent::Cancel,
-            (KeyCode::Enter, Focus::Confirm) => {
+        match (action, focus) {
+            (Some(Action::Cancel), _) => return FormEvent::Cancel,
+            (Some(Action::FocusNext), _) => self.move_focus(1),
+            (Some(Action::FocusPrev), _) => self.move_focus(-1),
+            (Some(Action::Confirm), Focus::Field(_)) => self.move_focus(1),
+            (Some(Action::Confirm), Focus::Cancel) => return FormEvent::Cancel,
+            (Some(Action::Confirm), Focus::Confirm) => {
                 self.problem = self.fields.iter().find_map(Field::problem);
                 if self.problem.is_none() {
                     return FormEvent::Confirm;
                 }
             }
-            (KeyCode::Left | KeyCode::Right, Focus::Cancel | Focus::Confirm) => {
+            (Some(Action::ChoicePrev | Action::ChoiceNext), Focus::Cancel | Focus::Confirm) => {
                 self.focus = if focus == Focus::Cancel {
                     Focus::Confirm
                 } else {
                     Focus::Cancel
                 };
             }
-            (KeyCode::Left | KeyCode::Right, Focus::Field(i))
+            (Some(a @ (Action::ChoicePrev | Action::ChoiceNext)), Focus::Field(i))
                 if matches!(self.fields[i].kind, FieldKind::Choice(_)) =>
             {
-                self.fields[i].cycle(if key.code == KeyCode::Left { -1 } else { 1 });
+                self.fields[i].cycle(if a == Action::ChoicePrev { -1 } else { 1 });
             }
             (_, Focus::Field(i)) => {
                 let field = &mut self.fields[i];
@@ -194,9 +224,19 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::keymap::{Keymap, Section};
+    use crossterm::event::{KeyCode, KeyModifiers};
 
-    fn key(code: KeyCode) -> KeyEvent {
-        KeyEvent::new(code, KeyModifiers::NONE)
+    /// A key as the dialog layer sees it with the default keymap.
+    fn key(code: KeyCode) -> (Option<Action>, KeyEvent) {
+        let ev = KeyEvent::new(code, KeyModifiers::NONE);
+        (Keymap::default().action_in(Section::Dialog, &ev), ev)
+    }
+
+    impl Form {
+        fn press(&mut self, (action, ev): (Option<Action>, KeyEvent)) -> FormEvent {
+            self.handle(action, ev)
+        }
     }
 
     fn form() -> Form {
@@ -214,29 +254,29 @@ mod tests {
     fn enter_alone_never_confirms() {
         let mut f = form();
         assert_eq!(f.focus, Focus::Cancel);
-        assert_eq!(f.handle(key(KeyCode::Enter)), FormEvent::Cancel);
+        assert_eq!(f.press(key(KeyCode::Enter)), FormEvent::Cancel);
     }
 
     #[test]
     fn required_fields_block_confirm_until_filled() {
         let mut f = form();
-        f.handle(key(KeyCode::Right));
+        f.press(key(KeyCode::Right));
         assert_eq!(f.focus, Focus::Confirm);
-        assert_eq!(f.handle(key(KeyCode::Enter)), FormEvent::None);
+        assert_eq!(f.press(key(KeyCode::Enter)), FormEvent::None);
         assert_eq!(f.problem.as_deref(), Some("tag is required"));
-        f.handle(key(KeyCode::Tab));
+        f.press(key(KeyCode::Tab));
         assert_eq!(f.focus, Focus::Cancel);
-        f.handle(key(KeyCode::Tab));
+        f.press(key(KeyCode::Tab));
         assert_eq!(f.focus, Focus::Field(0));
         for c in "1.2".chars() {
-            f.handle(key(KeyCode::Char(c)));
+            f.press(key(KeyCode::Char(c)));
         }
-        f.handle(key(KeyCode::Enter));
-        f.handle(key(KeyCode::Right));
+        f.press(key(KeyCode::Enter));
+        f.press(key(KeyCode::Right));
         assert_eq!(f.value("env"), Some("prod"));
-        f.handle(key(KeyCode::Tab));
+        f.press(key(KeyCode::Tab));
         assert_eq!(f.focus, Focus::Confirm);
-        assert_eq!(f.handle(key(KeyCode::Enter)), FormEvent::Confirm);
+        assert_eq!(f.press(key(KeyCode::Enter)), FormEvent::Confirm);
         assert_eq!(f.value("tag"), Some("1.2"));
     }
 }

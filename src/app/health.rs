@@ -149,6 +149,30 @@ impl BackendState {
     }
 }
 
+impl super::App {
+    /// Records how a read went in the backend's health; returns whether what the status
+    /// bar says of the backend changed.
+    pub(super) fn record_health(&mut self, reply: &crate::service::Reply) -> bool {
+        use crate::service::Payload;
+        let (read, result) = match &reply.payload {
+            Payload::Pipelines(r) => (Read::Pipelines, r.as_ref().map(|_| ())),
+            Payload::Executions(r) => (Read::Executions, r.as_ref().map(|_| ())),
+            Payload::Approvals(r) => (Read::Approvals, r.as_ref().map(|_| ())),
+            Payload::Execution(_, r) => (Read::Execution, r.as_ref().map(|_| ())),
+            _ => return false,
+        };
+        let (now, clock, period) = (self.now, self.clock.now(), self.intervals.lists);
+        let Some(b) = self.backends.iter_mut().find(|b| b.name == reply.backend) else {
+            return false;
+        };
+        let first = b.last_ok.is_none() && result.is_ok();
+        let before = b.shown(clock, period);
+        b.record(read, result, reply.elapsed, now);
+        self.draw_now |= first;
+        b.shown(clock, period) != before
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,110 +1,151 @@
 //! Keys to actions. The keymap is data, so the help overlay, the footer hints and the
 //! command palette are generated from the bindings actually in force, remapped ones included.
-//! `[keys]` in the config edits it (see `config/keys.rs`).
+//! Every layer that takes keys has its own section: `[keys]` for the panes, and
+//! `[keys.dialog]`, `[keys.log_view]`, `[keys.prompt]` (the `/` filter, the log search and
+//! the `:` palette) — see `config/keys.rs`. Typing into a field stays typing: only keys that
+//! act are bound here.
+//!
+//! Adding an action is one row in [`actions!`] below: its name in the config, its words in
+//! help and palette, its footer hint, and its default keys per section.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+/// Where a key is looked up: one keymap section per layer that takes keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
-    NextPane,
-    PrevPane,
-    Open,
-    Back,
-    Start,
-    Approve,
-    Reject,
-    Mark,
-    MarkRange,
-    MarkAll,
-    ClearMarks,
-    ApproveMarked,
-    RejectMarked,
-    Filter,
-    Palette,
-    Follow,
-    Logs,
-    Refresh,
-    Freeze,
-    Help,
-    Quit,
+pub enum Section {
+    /// The lists and the detail view: `[keys]`.
+    Panes,
+    /// Every dialog's form and buttons: `[keys.dialog]`.
+    Dialog,
+    /// The log view: `[keys.log_view]`.
+    LogView,
+    /// One-line prompts (the `/` filter, the log search) and the `:` palette: `[keys.prompt]`.
+    Prompt,
 }
 
-impl Action {
-    /// Every action, in the order help lists them.
-    pub const ALL: [Action; 27] = [
-        Action::Up,
-        Action::Down,
-        Action::PageUp,
-        Action::PageDown,
-        Action::Top,
-        Action::Bottom,
-        Action::NextPane,
-        Action::PrevPane,
-        Action::Open,
-        Action::Back,
-        Action::Start,
-        Action::Approve,
-        Action::Reject,
-        Action::Mark,
-        Action::MarkRange,
-        Action::MarkAll,
-        Action::ClearMarks,
-        Action::ApproveMarked,
-        Action::RejectMarked,
-        Action::Filter,
-        Action::Palette,
-        Action::Follow,
-        Action::Logs,
-        Action::Refresh,
-        Action::Freeze,
-        Action::Help,
-        Action::Quit,
+impl Section {
+    pub const ALL: [Section; 4] = [
+        Section::Panes,
+        Section::Dialog,
+        Section::LogView,
+        Section::Prompt,
     ];
 
-    /// The name `[keys]` in the config uses.
-    pub fn name(self) -> &'static str {
+    /// The table under `[keys]` that edits this section; `None` for `[keys]` itself.
+    pub fn table(self) -> Option<&'static str> {
         match self {
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::PageUp => "page_up",
-            Action::PageDown => "page_down",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::NextPane => "next_pane",
-            Action::PrevPane => "prev_pane",
-            Action::Open => "open",
-            Action::Back => "back",
-            Action::Start => "start",
-            Action::Approve => "approve",
-            Action::Reject => "reject",
-            Action::Mark => "mark",
-            Action::MarkRange => "mark_range",
-            Action::MarkAll => "mark_all",
-            Action::ClearMarks => "clear_marks",
-            Action::ApproveMarked => "approve_marked",
-            Action::RejectMarked => "reject_marked",
-            Action::Filter => "filter",
-            Action::Palette => "palette",
-            Action::Follow => "follow",
-            Action::Logs => "logs",
-            Action::Refresh => "refresh",
-            Action::Freeze => "freeze",
-            Action::Help => "help",
-            Action::Quit => "quit",
+            Section::Panes => None,
+            Section::Dialog => Some("dialog"),
+            Section::LogView => Some("log_view"),
+            Section::Prompt => Some("prompt"),
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.name() == name)
+    /// `[keys]` or `[keys.NAME]`, for messages.
+    pub fn title(self) -> String {
+        match self.table() {
+            None => "[keys]".into(),
+            Some(name) => format!("[keys.{name}]"),
+        }
+    }
+}
+
+/// One action: everything about it in one place.
+pub struct Row {
+    pub action: Action,
+    /// The name the config uses.
+    pub name: &'static str,
+    /// Help and palette text.
+    pub describe: &'static str,
+    /// Short footer label.
+    pub hint: &'static str,
+    /// Default keys, per section, as written in the config.
+    pub keys: &'static [(Section, &'static [&'static str])],
+}
+
+macro_rules! actions {
+    ($( $variant:ident $name:literal $describe:literal $hint:literal
+        { $( $section:ident: [$($key:literal),*] )* } )*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action { $($variant),* }
+
+        /// Every action, in the order help lists them.
+        pub const ROWS: &[Row] = &[$(
+            Row {
+                action: Action::$variant,
+                name: $name,
+                describe: $describe,
+                hint: $hint,
+                keys: &[$( (Section::$section, &[$($key),*]) ),*],
+            }
+        ),*];
+
+        impl Action {
+            pub const ALL: &[Action] = &[$(Action::$variant),*];
+        }
+    };
+}
+
+actions! {
+    Up "up" "move up" "move up" { Panes: ["k", "up"] LogView: ["k", "up"] Prompt: ["up", "backtab", "ctrl-p"] }
+    Down "down" "move down" "move down" { Panes: ["j", "down"] LogView: ["j", "down"] Prompt: ["down", "tab", "ctrl-n"] }
+    PageUp "page_up" "page up" "page up" { Panes: ["pgup", "ctrl-b"] LogView: ["pgup"] }
+    PageDown "page_down" "page down" "page down" { Panes: ["pgdn", "ctrl-f"] LogView: ["pgdn"] }
+    Top "top" "first row" "first row" { Panes: ["g", "home"] LogView: ["g", "home"] }
+    Bottom "bottom" "last row" "last row" { Panes: ["G", "end"] LogView: ["G", "end"] }
+    NextPane "next_pane" "next pane" "pane" { Panes: ["tab"] }
+    PrevPane "prev_pane" "previous pane" "previous pane" { Panes: ["backtab"] }
+    Open "open" "open detail" "detail" { Panes: ["enter"] }
+    Back "back" "back / close" "back" { Panes: ["esc"] }
+    Start "start" "start pipeline" "start" { Panes: ["s"] }
+    Approve "approve" "approve gate" "approve" { Panes: ["a"] }
+    Reject "reject" "reject gate" "reject" { Panes: ["x"] }
+    Mark "mark" "mark / unmark gate" "mark" { Panes: ["space"] }
+    MarkRange "mark_range" "mark from last mark to here" "mark from last mark to here" { Panes: ["V"] }
+    MarkAll "mark_all" "mark all shown gates" "mark all shown gates" { Panes: ["*"] }
+    ClearMarks "clear_marks" "clear marks" "clear marks" { Panes: ["u"] }
+    ApproveMarked "approve_marked" "approve marked gates" "approve marked" { Panes: ["A"] }
+    RejectMarked "reject_marked" "reject marked gates" "reject marked" { Panes: ["X"] }
+    Filter "filter" "filter (backend: project: status: env: @saved)" "filter" { Panes: ["/"] }
+    Palette "palette" "command palette" "commands" { Panes: [":"] }
+    Follow "follow" "follow: notify when it ends" "follow" { Panes: ["w"] }
+    Logs "logs" "logs of the execution" "logs" { Panes: ["l"] }
+    Refresh "refresh" "refresh now" "refresh" { Panes: ["r"] }
+    Freeze "freeze" "freeze updates" "freeze" { Panes: ["f"] }
+    Help "help" "help" "help" { Panes: ["?"] }
+    Quit "quit" "quit" "quit" { Panes: ["q", "ctrl-c"] }
+    Close "close" "close the log view" "close" { LogView: ["esc", "q"] }
+    Pause "pause" "pause / follow the end" "pause/follow" { LogView: ["space"] }
+    NextStep "next_step" "show one step at a time" "step" { LogView: ["s"] }
+    Search "search" "search the log" "search" { LogView: ["/"] }
+    NextMatch "next_match" "next match" "next" { LogView: ["n"] }
+    PrevMatch "prev_match" "previous match" "prev" { LogView: ["N"] }
+    FocusNext "focus_next" "next field or button" "moves" { Dialog: ["tab", "down"] }
+    FocusPrev "focus_prev" "previous field or button" "back" { Dialog: ["backtab", "up"] }
+    ChoicePrev "choice_prev" "previous choice / other button" "choice" { Dialog: ["left"] }
+    ChoiceNext "choice_next" "next choice / other button" "choice" { Dialog: ["right"] }
+    Confirm "confirm" "press the focused button (in a field: move on)" "on a button" { Dialog: ["enter"] Prompt: ["enter"] }
+    Cancel "cancel" "cancel / close" "cancels" { Dialog: ["esc", "ctrl-c"] Prompt: ["esc"] }
+    CopyRequest "copy_request" "copy the previewed request as curl" "copy as curl" { Dialog: ["ctrl-y"] }
+}
+
+impl Action {
+    fn row(self) -> &'static Row {
+        ROWS.iter()
+            .find(|r| r.action == self)
+            .expect("every action has a row")
     }
 
-    /// Starts and decisions: not offered under `--read-only`.
+    /// The name `[keys]` in the config uses.
+    pub fn name(self) -> &'static str {
+        self.row().name
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        ROWS.iter().find(|r| r.name == name).map(|r| r.action)
+    }
+
+    /// Starts and decisions: not offered where the backend is read-only.
     pub fn mutates(self) -> bool {
         matches!(
             self,
@@ -117,59 +158,17 @@ impl Action {
     }
 
     pub fn describe(self) -> &'static str {
-        match self {
-            Action::Up => "move up",
-            Action::Down => "move down",
-            Action::PageUp => "page up",
-            Action::PageDown => "page down",
-            Action::Top => "first row",
-            Action::Bottom => "last row",
-            Action::NextPane => "next pane",
-            Action::PrevPane => "previous pane",
-            Action::Open => "open detail",
-            Action::Back => "back / close",
-            Action::Start => "start pipeline",
-            Action::Approve => "approve gate",
-            Action::Reject => "reject gate",
-            Action::Mark => "mark / unmark gate",
-            Action::MarkRange => "mark from last mark to here",
-            Action::MarkAll => "mark all shown gates",
-            Action::ClearMarks => "clear marks",
-            Action::ApproveMarked => "approve marked gates",
-            Action::RejectMarked => "reject marked gates",
-            Action::Filter => "filter (backend: project: status: env: @saved)",
-            Action::Palette => "command palette",
-            Action::Follow => "follow: notify when it ends",
-            Action::Logs => "logs of the execution",
-            Action::Refresh => "refresh now",
-            Action::Freeze => "freeze updates",
-            Action::Help => "help",
-            Action::Quit => "quit",
-        }
+        self.row().describe
     }
 
     /// Short footer label.
     pub fn hint(self) -> &'static str {
-        match self {
-            Action::Open => "detail",
-            Action::Back => "back",
-            Action::Start => "start",
-            Action::Approve => "approve",
-            Action::Reject => "reject",
-            Action::Mark => "mark",
-            Action::ApproveMarked => "approve marked",
-            Action::RejectMarked => "reject marked",
-            Action::Filter => "filter",
-            Action::Palette => "commands",
-            Action::Follow => "follow",
-            Action::Logs => "logs",
-            Action::Refresh => "refresh",
-            Action::Freeze => "freeze",
-            Action::Help => "help",
-            Action::Quit => "quit",
-            Action::NextPane => "pane",
-            other => other.describe(),
-        }
+        self.row().hint
+    }
+
+    /// Whether `section` has this action at all (has default keys there).
+    pub fn in_section(self, section: Section) -> bool {
+        self.row().keys.iter().any(|(s, _)| *s == section)
     }
 }
 
@@ -323,114 +322,108 @@ fn named(name: &str) -> Option<KeyCode> {
     })
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Keymap {
-    bindings: Vec<(Key, Action)>,
+    bindings: Vec<(Section, Key, Action)>,
 }
 
 impl Default for Keymap {
     fn default() -> Self {
-        use KeyCode::*;
-        let c = |ch| Key::plain(Char(ch));
-        let bindings = vec![
-            (c('k'), Action::Up),
-            (Key::plain(Up), Action::Up),
-            (c('j'), Action::Down),
-            (Key::plain(Down), Action::Down),
-            (Key::plain(KeyCode::PageUp), Action::PageUp),
-            (Key::new(Char('b'), KeyModifiers::CONTROL), Action::PageUp),
-            (Key::plain(KeyCode::PageDown), Action::PageDown),
-            (Key::new(Char('f'), KeyModifiers::CONTROL), Action::PageDown),
-            (c('g'), Action::Top),
-            (Key::plain(Home), Action::Top),
-            (c('G'), Action::Bottom),
-            (Key::plain(End), Action::Bottom),
-            (Key::plain(Tab), Action::NextPane),
-            (Key::plain(BackTab), Action::PrevPane),
-            (Key::plain(Enter), Action::Open),
-            (Key::plain(Esc), Action::Back),
-            (c('s'), Action::Start),
-            (c('a'), Action::Approve),
-            (c('x'), Action::Reject),
-            (c(' '), Action::Mark),
-            (c('V'), Action::MarkRange),
-            (c('*'), Action::MarkAll),
-            (c('u'), Action::ClearMarks),
-            (c('A'), Action::ApproveMarked),
-            (c('X'), Action::RejectMarked),
-            (c('/'), Action::Filter),
-            (c(':'), Action::Palette),
-            (c('w'), Action::Follow),
-            (c('l'), Action::Logs),
-            (c('r'), Action::Refresh),
-            (c('f'), Action::Freeze),
-            (c('?'), Action::Help),
-            (c('q'), Action::Quit),
-            (Key::new(Char('c'), KeyModifiers::CONTROL), Action::Quit),
-        ];
+        let bindings = ROWS
+            .iter()
+            .flat_map(|row| {
+                row.keys.iter().flat_map(move |(section, keys)| {
+                    keys.iter().map(move |k| {
+                        let key = Key::parse(k).expect("default keys parse");
+                        (*section, key, row.action)
+                    })
+                })
+            })
+            .collect();
         Keymap { bindings }
     }
 }
 
 impl Keymap {
+    /// The action of a key in the panes (`[keys]`).
     pub fn action(&self, ev: &KeyEvent) -> Option<Action> {
-        self.lookup(Key::from_event(ev))
+        self.action_in(Section::Panes, ev)
+    }
+
+    /// The action of a key in `section`.
+    pub fn action_in(&self, section: Section, ev: &KeyEvent) -> Option<Action> {
+        self.lookup_in(section, Key::from_event(ev))
     }
 
     pub fn lookup(&self, key: Key) -> Option<Action> {
-        self.bindings
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, a)| *a)
+        self.lookup_in(Section::Panes, key)
     }
 
-    /// Every action `key` is bound to; more than one is a conflict.
-    pub fn actions_of(&self, key: Key) -> Vec<Action> {
+    pub fn lookup_in(&self, section: Section, key: Key) -> Option<Action> {
         self.bindings
             .iter()
-            .filter(|(k, _)| *k == key)
-            .map(|(_, a)| *a)
+            .find(|(s, k, _)| *s == section && *k == key)
+            .map(|(_, _, a)| *a)
+    }
+
+    /// Every action `key` is bound to in `section`; more than one is a conflict.
+    pub fn actions_of(&self, section: Section, key: Key) -> Vec<Action> {
+        self.bindings
+            .iter()
+            .filter(|(s, k, _)| *s == section && *k == key)
+            .map(|(_, _, a)| *a)
             .collect()
     }
 
-    /// Makes `keys` the only keys of `action` (none unbinds it). They take the place of the
-    /// old bindings, so help keeps listing actions in their usual order.
-    pub fn replace(&mut self, action: Action, keys: &[Key]) {
-        let at = self.bindings.iter().position(|(_, a)| *a == action);
-        self.bindings.retain(|(_, a)| *a != action);
+    /// Makes `keys` the only keys of `action` in `section` (none unbinds it). They take the
+    /// place of the old bindings, so help keeps listing actions in their usual order.
+    pub fn replace(&mut self, section: Section, action: Action, keys: &[Key]) {
+        let mine = |(s, _, a): &(Section, Key, Action)| *s == section && *a == action;
+        let at = self.bindings.iter().position(mine);
+        self.bindings.retain(|b| !mine(b));
         let at = at.unwrap_or(self.bindings.len()).min(self.bindings.len());
-        let new = keys.iter().map(|k| (*k, action));
+        let new = keys.iter().map(|k| (section, *k, action));
         self.bindings.splice(at..at, new);
     }
 
-    /// Binds `keys` to `action` as well as the keys it already has.
-    pub fn add(&mut self, action: Action, keys: &[Key]) {
+    /// Binds `keys` to `action` in `section` as well as the keys it already has.
+    pub fn add(&mut self, section: Section, action: Action, keys: &[Key]) {
         let at = self
             .bindings
             .iter()
-            .rposition(|(_, a)| *a == action)
+            .rposition(|(s, _, a)| *s == section && *a == action)
             .map_or(self.bindings.len(), |i| i + 1);
         let new = keys
             .iter()
-            .filter(|k| !self.bindings.contains(&(**k, action)))
-            .map(|k| (*k, action))
+            .filter(|k| !self.bindings.contains(&(section, **k, action)))
+            .map(|k| (section, *k, action))
             .collect::<Vec<_>>();
         self.bindings.splice(at..at, new);
     }
 
-    /// The first key bound to `action`, for hints.
+    /// The first key bound to `action` in the panes, for hints.
     pub fn key_for(&self, action: Action) -> Option<Key> {
-        self.bindings
-            .iter()
-            .find(|(_, a)| *a == action)
-            .map(|(k, _)| *k)
+        self.key_in(Section::Panes, action)
     }
 
-    /// Every action with the labels of all its keys, in binding order, for the help
-    /// overlay. A key listed twice for one action is shown once.
+    /// The first key bound to `action` in `section`.
+    pub fn key_in(&self, section: Section, action: Action) -> Option<Key> {
+        self.bindings
+            .iter()
+            .find(|(s, _, a)| *s == section && *a == action)
+            .map(|(_, k, _)| *k)
+    }
+
+    /// The panes' actions with their keys (see [`Keymap::help_in`]).
     pub fn help(&self) -> Vec<(Action, Vec<String>)> {
+        self.help_in(Section::Panes)
+    }
+
+    /// Every action of `section` with the labels of all its keys, in binding order, for
+    /// the help overlay. A key listed twice for one action is shown once.
+    pub fn help_in(&self, section: Section) -> Vec<(Action, Vec<String>)> {
         let mut out: Vec<(Action, Vec<String>)> = Vec::new();
-        for (key, action) in &self.bindings {
+        for (_, key, action) in self.bindings.iter().filter(|(s, _, _)| *s == section) {
             let label = key.label();
             match out.iter_mut().find(|(a, _)| a == action) {
                 Some((_, labels)) if labels.contains(&label) => {}
@@ -448,7 +441,7 @@ mod tests {
 
     #[test]
     fn every_label_reads_back_as_its_key() {
-        for (key, _) in &Keymap::default().bindings {
+        for (_, key, _) in &Keymap::default().bindings {
             assert_eq!(Key::parse(&key.label()), Ok(*key), "{}", key.label());
         }
     }
@@ -472,7 +465,7 @@ mod tests {
     fn replace_keeps_the_help_order_and_add_keeps_the_old_keys() {
         let mut map = Keymap::default();
         let y = Key::plain(KeyCode::Char('y'));
-        map.replace(Action::Approve, &[y]);
+        map.replace(Section::Panes, Action::Approve, &[y]);
         assert_eq!(map.lookup(y), Some(Action::Approve));
         assert_eq!(map.lookup(Key::plain(KeyCode::Char('a'))), None);
         let order: Vec<Action> = map.help().into_iter().map(|(a, _)| a).collect();
@@ -483,27 +476,37 @@ mod tests {
             .collect();
         assert_eq!(order, before);
 
-        map.add(Action::Refresh, &[Key::plain(KeyCode::F(5))]);
+        map.add(
+            Section::Panes,
+            Action::Refresh,
+            &[Key::plain(KeyCode::F(5))],
+        );
         assert_eq!(
             map.lookup(Key::plain(KeyCode::Char('r'))),
             Some(Action::Refresh)
         );
         assert_eq!(map.lookup(Key::plain(KeyCode::F(5))), Some(Action::Refresh));
 
-        map.replace(Action::Quit, &[]);
+        map.replace(Section::Panes, Action::Quit, &[]);
         assert_eq!(map.key_for(Action::Quit), None);
     }
 
     #[test]
     fn names_are_unique_and_every_action_has_a_default_key() {
         let map = Keymap::default();
-        for a in Action::ALL {
+        for &a in Action::ALL {
             assert_eq!(Action::from_name(a.name()), Some(a));
-            assert!(map.key_for(a).is_some(), "{a:?} has no default key");
+            let section = ROWS.iter().find(|r| r.action == a).unwrap().keys[0].0;
+            assert!(map.key_in(section, a).is_some(), "{a:?} has no default key");
         }
         // Config conflicts are reported against the defaults, which must have none.
-        for (key, _) in &map.bindings {
-            assert_eq!(map.actions_of(*key).len(), 1, "{} bound twice", key.label());
+        for (section, key, _) in &map.bindings {
+            assert_eq!(
+                map.actions_of(*section, *key).len(),
+                1,
+                "{} bound twice in {section:?}",
+                key.label()
+            );
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use crate::domain::{BackendName, ExecRef, LogLine};
 
@@ -160,6 +160,20 @@ impl LogView {
     }
 }
 
+/// What the log view offers, for the footer: each hint with the actions whose keys it
+/// shows (`n/N next/prev`).
+pub const OFFERS: &[(&[super::Action], &str)] = {
+    use super::Action as A;
+    &[
+        (&[A::Close], "close"),
+        (&[A::Pause], "pause/follow"),
+        (&[A::NextStep], "step"),
+        (&[A::Search], "search"),
+        (&[A::NextMatch, A::PrevMatch], "next/prev"),
+        (&[A::Top, A::Bottom], "top/end"),
+    ]
+};
+
 impl super::App {
     /// `l`: the log of the current execution, followed, in a view of its own.
     pub(super) fn open_logs(&mut self, effects: &mut Vec<super::Effect>) {
@@ -192,8 +206,9 @@ impl super::App {
         self.view = super::View::List;
     }
 
-    /// The log view's keys are fixed, like a pager's: scrolling, `space` to pause or
-    /// follow, `s` to cycle the step shown, `/` `n` `N` to search, `Esc` or `q` to close.
+    /// The log view's keys (`[keys.log_view]`), like a pager's: scrolling, `space` to pause
+    /// or follow, `s` to cycle the step shown, `/` `n` `N` to search, `Esc` or `q` to close;
+    /// help, palette and quit as in the panes.
     pub(super) fn on_logs_key(&mut self, key: KeyEvent, effects: &mut Vec<super::Effect>) {
         if self.log_search.is_some() {
             self.on_log_search_key(key);
@@ -204,24 +219,24 @@ impl super::App {
             return;
         };
         let page = height as isize;
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => self.close_logs(effects),
-            KeyCode::Char('j') | KeyCode::Down => view.scroll(1, height),
-            KeyCode::Char('k') | KeyCode::Up => view.scroll(-1, height),
-            KeyCode::PageDown => view.scroll(page, height),
-            KeyCode::PageUp => view.scroll(-page, height),
-            KeyCode::Char('g') | KeyCode::Home => view.scroll(isize::MIN / 2, height),
-            KeyCode::Char('G') | KeyCode::End => view.to_end(),
-            KeyCode::Char(' ') => view.toggle_follow(height),
-            KeyCode::Char('s') => view.next_step(),
-            KeyCode::Char('/') => {
+        use super::Action as A;
+        match self.keymap.action_in(super::Section::LogView, &key) {
+            Some(A::Close) => self.close_logs(effects),
+            Some(A::Down) => view.scroll(1, height),
+            Some(A::Up) => view.scroll(-1, height),
+            Some(A::PageDown) => view.scroll(page, height),
+            Some(A::PageUp) => view.scroll(-page, height),
+            Some(A::Top) => view.scroll(isize::MIN / 2, height),
+            Some(A::Bottom) => view.to_end(),
+            Some(A::Pause) => view.toggle_follow(height),
+            Some(A::NextStep) => view.next_step(),
+            Some(A::Search) => {
                 self.log_search = Some(tui_input::Input::new(
                     view.search.clone().unwrap_or_default(),
                 ));
             }
-            KeyCode::Char('n') | KeyCode::Char('N') => {
-                let forward = key.code == KeyCode::Char('n');
-                if !view.find(forward, height) {
+            Some(a @ (A::NextMatch | A::PrevMatch)) => {
+                if !view.find(a == A::NextMatch, height) {
                     self.flash(super::FlashLevel::Info, "no match");
                 }
             }
@@ -241,8 +256,8 @@ impl super::App {
         use crossterm::event::Event;
         use tui_input::backend::crossterm::EventHandler;
         let height = self.page.max(1);
-        match key.code {
-            KeyCode::Enter => {
+        match self.keymap.action_in(super::Section::Prompt, &key) {
+            Some(super::Action::Confirm) => {
                 let text = self.log_search.take().map(|i| i.value().to_owned());
                 if let Some(view) = self.logs.as_mut() {
                     view.search = text.filter(|t| !t.is_empty());
@@ -251,7 +266,7 @@ impl super::App {
                     }
                 }
             }
-            KeyCode::Esc => self.log_search = None,
+            Some(super::Action::Cancel) => self.log_search = None,
             _ => {
                 if let Some(input) = self.log_search.as_mut() {
                     input.handle_event(&Event::Key(key));

@@ -1,43 +1,46 @@
 //! Application state. `App::update` is pure: it takes a message and the current time and
 //! returns effects for the service; it never does I/O. Drawing reads `&App` only.
 
-mod batch;
-mod bulk_start;
 mod clock;
 mod cursor;
 mod dialog;
 mod filter;
 mod form;
 mod fuzzy;
+mod gates;
 mod health;
 mod keymap;
+mod lists;
 mod logs;
+mod marks;
 mod notify;
+mod offers;
 mod palette;
 mod update;
 
-use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use crossterm::event::KeyEvent;
 use jiff::Timestamp;
 
-pub use bulk_start::{BulkStartDialog, StartOutcome};
 pub use clock::Clock;
-pub use cursor::Cursor;
-pub use dialog::{BatchDialog, DecisionDialog, Dialog, GateResult, StartDialog, StartPhase};
+pub use cursor::{Cursor, RowKey};
+pub use dialog::{
+    Answer, BatchDialog, BulkStartDialog, DecisionDialog, Dialog, Outcome, StartDialog, StartPhase,
+};
 pub use filter::{Filter, SavedFilter};
 pub use form::{Field, FieldKind, Focus, Form};
+pub use gates::{Blocked, Gates, PendingStart, Settled};
 pub use health::{BackendState, Health, STALE_AFTER, fresh_bound, is_late};
-pub use keymap::{Action, Key, Keymap};
+pub use keymap::{Action, Key, Keymap, Section};
 pub use logs::LogView;
 pub use notify::Alerts;
+pub use offers::Offer;
 pub use palette::{Palette, Target as PaletteTarget};
 
 use crate::domain::{
-    Approval, BackendKind, BackendName, DecisionOutcome, ExecRef, Execution, ExecutionDetail,
-    ItemKey, Pipeline,
+    Approval, BackendKind, BackendName, ExecRef, Execution, ExecutionDetail, ItemKey, Pipeline,
 };
 use crate::service::{Command, Intervals, Reply};
 
@@ -84,6 +87,29 @@ pub enum View {
     Logs,
 }
 
+/// What takes keys now, topmost first: an open dialog, the palette, the `/` prompt, the
+/// log view, else the panes. Each takes its keys from its own keymap section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Dialog,
+    Palette,
+    Filter,
+    Logs,
+    Panes,
+}
+
+impl Layer {
+    /// The keymap section the layer's keys come from.
+    pub fn section(self) -> Section {
+        match self {
+            Layer::Dialog => Section::Dialog,
+            Layer::Palette | Layer::Filter => Section::Prompt,
+            Layer::Logs => Section::LogView,
+            Layer::Panes => Section::Panes,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
@@ -94,6 +120,24 @@ pub enum Msg {
         width: u16,
         height: u16,
     },
+    /// A frame was drawn; what drawing found out (see [`Drawn`]).
+    Drawn(Drawn),
+    /// An effect could not be carried out (the audit log or the terminal refused a write).
+    EffectFailed(String),
+}
+
+/// What drawing a frame found out, handed back to the app by the event loop: drawing reads
+/// `&App` only, and this is the one way its findings reach the model.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Drawn {
+    /// The first moment a time drawn in the frame reads differently.
+    pub next_change: Option<Timestamp>,
+    /// The first visible row of each pane's list, as drawn (the selection kept in view,
+    /// the window moved as little as possible).
+    pub scroll: [usize; 4],
+    /// The last line the detail view can scroll to, when the detail was drawn: its content
+    /// minus the lines that fit.
+    pub detail_bottom: Option<u16>,
 }
 
 /// Work for the outside world, produced by `update`.
@@ -148,6 +192,25 @@ pub struct BackendInfo {
     pub insecure: bool,
 }
 
+/// What the app is built with: the configuration in force and what was read at startup.
+/// `App::new` reads nothing itself.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub backends: Vec<BackendInfo>,
+    pub intervals: Intervals,
+    /// `--read-only`: every mutating action is removed.
+    pub read_only: bool,
+    pub keymap: Keymap,
+    /// `[filter.NAME]` from the config.
+    pub saved_filters: Vec<SavedFilter>,
+    pub alerts: Alerts,
+    /// The audit log's recent entries, oldest first.
+    pub audit: Vec<crate::audit::Entry>,
+    /// The local account, stamped on every audit entry (read once, at startup:
+    /// `write::local_user`).
+    pub user: String,
+}
+
 pub struct App {
     pub keymap: Keymap,
     pub intervals: Intervals,
@@ -165,32 +228,23 @@ pub struct App {
     pub pane: Pane,
     pub view: View,
     pub cursors: HashMap<Pane, Cursor>,
-    /// First visible row per pane; drawing keeps the selection in view and remembers the
-    /// window so scrolling moves it as little as possible.
-    pub scroll: [Cell<usize>; 4],
+    /// First visible row per pane, as last drawn ([`Msg::Drawn`]): the next frame moves
+    /// the window from there as little as possible to keep the selection in view.
+    pub scroll: [usize; 4],
     pub dialog: Option<Dialog>,
-    /// First line shown in the detail view; drawing clamps it to the content.
-    pub detail_scroll: Cell<u16>,
+    /// First line shown in the detail view; kept within `detail_bottom`.
+    pub detail_scroll: u16,
+    /// The last line the detail view can scroll to, as last drawn; `None` before the
+    /// detail was drawn (drawing clamps then).
+    pub detail_bottom: Option<u16>,
     pub flash: Option<Flash>,
-    /// Gates with a decision in flight: no second decision may be sent.
-    pub deciding: HashSet<ItemKey>,
-    /// Gates decided in this session, shown as such until the backend stops listing them.
-    pub decided: HashMap<ItemKey, DecisionOutcome>,
+    /// What this session did to each gate: marks, decisions in flight, decided, outcome
+    /// unknown, and starts awaiting their reply. Exactly-once lives there.
+    gates: Gates,
     /// Mutating actions, oldest first: loaded from the log at startup, then this session's.
     pub audit: Vec<crate::audit::Entry>,
-    /// Starts awaiting their reply, by dialog epoch and pipeline: pipeline name and
-    /// secret-typed inputs, for the audit entry.
-    pending_starts: HashMap<(u64, ItemKey), (String, Vec<String>)>,
     /// Pipelines marked for a bulk start (`space`, `V`, `*` on the Pipelines pane).
     pub pipeline_marks: HashSet<ItemKey>,
-    /// Gates marked for a batch decision (`space`, `V`, `*`); kept across refreshes and
-    /// filter changes while the gate still waits.
-    pub marks: HashSet<ItemKey>,
-    /// Where the last `space` was: `V` marks from here to the cursor.
-    mark_anchor: Option<ItemKey>,
-    /// Gates whose decision timed out or was cut off: the outcome is unknown, so no new
-    /// decision may be sent until a fresh read of the gates says whether they still wait.
-    pub unsure: HashSet<ItemKey>,
     /// The `/` filter in force, and its text.
     pub filter: Filter,
     pub filter_text: String,
@@ -237,7 +291,17 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(backends: Vec<BackendInfo>, intervals: Intervals, read_only: bool) -> App {
+    pub fn new(settings: Settings) -> App {
+        let Settings {
+            backends,
+            intervals,
+            read_only,
+            keymap,
+            saved_filters,
+            alerts,
+            audit,
+            user,
+        } = settings;
         let guards = backends
             .iter()
             .map(|b| crate::write::Guard {
@@ -246,15 +310,10 @@ impl App {
                 production: b.production,
             })
             .collect();
-        let writes = crate::write::Writes::new(
-            crate::write::local_user(),
-            crate::write::Source::Tui,
-            read_only,
-            guards,
-        );
+        let writes = crate::write::Writes::new(user, crate::write::Source::Tui, read_only, guards);
         App {
+            keymap,
             writes,
-            keymap: Keymap::default(),
             intervals,
             read_only,
             backends: backends.into_iter().map(BackendState::new).collect(),
@@ -269,22 +328,18 @@ impl App {
             cursors: HashMap::new(),
             scroll: Default::default(),
             dialog: None,
-            detail_scroll: Cell::new(0),
+            detail_scroll: 0,
+            detail_bottom: None,
             flash: None,
-            deciding: HashSet::new(),
-            decided: HashMap::new(),
-            audit: Vec::new(),
-            pending_starts: HashMap::new(),
+            gates: Gates::default(),
+            audit,
             pipeline_marks: HashSet::new(),
-            marks: HashSet::new(),
-            mark_anchor: None,
-            unsure: HashSet::new(),
             filter: Filter::default(),
             filter_text: String::new(),
             filter_input: None,
-            saved_filters: Vec::new(),
+            saved_filters,
             palette: None,
-            alerts: Alerts::default(),
+            alerts,
             followed: HashSet::new(),
             gates_seen: HashMap::new(),
             views: Default::default(),
@@ -301,6 +356,31 @@ impl App {
             selected_exec: None,
             selected_open: false,
         }
+    }
+
+    /// The layer that takes keys now.
+    pub fn layer(&self) -> Layer {
+        if self.dialog.is_some() {
+            Layer::Dialog
+        } else if self.palette.is_some() {
+            Layer::Palette
+        } else if self.filter_input.is_some() {
+            Layer::Filter
+        } else if self.view == View::Logs {
+            Layer::Logs
+        } else {
+            Layer::Panes
+        }
+    }
+
+    /// The gate ledger: what this session did to each gate.
+    pub fn gates(&self) -> &Gates {
+        &self.gates
+    }
+
+    /// The ledger to change directly: for tests and rigs that set marks up without keys.
+    pub fn gates_mut(&mut self) -> &mut Gates {
+        &mut self.gates
     }
 
     pub fn backend(&self, name: &str) -> Option<&BackendState> {
@@ -345,21 +425,31 @@ impl App {
     }
 
     /// Identity of every shown row of `pane`, in display order.
-    pub fn keys(&self, pane: Pane) -> Vec<ItemKey> {
+    pub fn keys(&self, pane: Pane) -> Vec<RowKey> {
         (0..self.view(pane).len())
             .filter_map(|row| self.key_at(pane, row))
             .collect()
     }
 
+    /// Identity of every shown item of `pane` (pipelines, executions, gates), in display order.
+    pub fn item_keys(&self, pane: Pane) -> Vec<ItemKey> {
+        self.keys(pane)
+            .into_iter()
+            .filter_map(|k| match k {
+                RowKey::Item(k) => Some(k),
+                RowKey::Audit(_) => None,
+            })
+            .collect()
+    }
+
     /// Identity of the shown row `row` of `pane`.
-    pub fn key_at(&self, pane: Pane, row: usize) -> Option<ItemKey> {
+    pub fn key_at(&self, pane: Pane, row: usize) -> Option<RowKey> {
         let i = *self.view(pane).get(row)?;
         Some(match pane {
-            Pane::Pipelines => self.pipelines[i].key(),
-            Pane::Executions => self.executions[i].key(),
-            Pane::Approvals => self.approvals[i].key(),
-            // Entries are only ever appended, so the position from the oldest is stable.
-            Pane::Audit => ItemKey(format!("audit\u{1f}{i}")),
+            Pane::Pipelines => RowKey::Item(self.pipelines[i].key()),
+            Pane::Executions => RowKey::Item(self.executions[i].key()),
+            Pane::Approvals => RowKey::Item(self.approvals[i].key()),
+            Pane::Audit => RowKey::Audit(i),
         })
     }
 
@@ -416,7 +506,11 @@ impl App {
             .iter()
             .map(|i| self.approvals[*i].key())
             .collect();
-        self.marks.iter().filter(|k| !shown.contains(*k)).count()
+        self.gates
+            .marks()
+            .iter()
+            .filter(|k| !shown.contains(*k))
+            .count()
     }
 
     /// The execution the current pane points at, if any.
@@ -453,10 +547,9 @@ impl App {
         });
     }
 
-    /// The flash message, while it is recent.
+    /// The flash message, while it is recent (drawing notes when it goes: at `at + FLASH_FOR`).
     pub fn visible_flash(&self) -> Option<&Flash> {
         self.flash.as_ref().filter(|f| {
-            self.clock.changes_at(f.at + FLASH_FOR);
             Duration::try_from(self.clock.now().duration_since(f.at)).is_ok_and(|d| d < FLASH_FOR)
         })
     }

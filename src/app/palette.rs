@@ -2,12 +2,12 @@
 //! and run with Enter. It lists what the keymap in force offers, with each action's key, so
 //! it doubles as a way to learn the keys.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::fuzzy::{self, Mode};
-use super::{Action, App, Effect, FlashLevel, Pane, View};
+use super::{Action, App, Effect, FlashLevel, Pane, Section, View};
 
 /// What choosing an entry does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,11 +130,17 @@ impl App {
                 key: None,
             });
         }
+        // What the panes offer now: starts and decisions only where the selected row's
+        // backend takes them.
+        let read_only =
+            self.read_only || self.current_backend().is_some_and(|b| self.is_read_only(b));
         entries.extend(
             Action::ALL
-                .into_iter()
+                .iter()
+                .copied()
+                .filter(|a| a.in_section(Section::Panes))
                 .filter(|a| !NOT_LISTED.contains(a))
-                .filter(|a| !(self.read_only && a.mutates()))
+                .filter(|a| !(read_only && a.mutates()))
                 .map(|a| Entry {
                     target: Target::Action(a),
                     label: a.describe().to_string(),
@@ -154,21 +160,18 @@ impl App {
         let Some(palette) = self.palette.as_mut() else {
             return;
         };
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let last = palette.hits.len().saturating_sub(1);
-        match key.code {
-            KeyCode::Esc => self.palette = None,
-            KeyCode::Enter => {
+        match self.keymap.action_in(Section::Prompt, &key) {
+            Some(Action::Cancel) => self.palette = None,
+            Some(Action::Confirm) => {
                 let target = palette.chosen().map(|e| e.target.clone());
                 self.palette = None;
                 if let Some(target) = target {
                     self.run_target(target, effects);
                 }
             }
-            KeyCode::Up | KeyCode::BackTab => palette.selected = palette.selected.saturating_sub(1),
-            KeyCode::Char('p') if ctrl => palette.selected = palette.selected.saturating_sub(1),
-            KeyCode::Down | KeyCode::Tab => palette.selected = (palette.selected + 1).min(last),
-            KeyCode::Char('n') if ctrl => palette.selected = (palette.selected + 1).min(last),
+            Some(Action::Up) => palette.selected = palette.selected.saturating_sub(1),
+            Some(Action::Down) => palette.selected = (palette.selected + 1).min(last),
             _ => {
                 if palette.input.handle_event(&Event::Key(key)).is_some() {
                     palette.refilter();

@@ -5,15 +5,10 @@ use std::time::Duration;
 use crossterm::event::{KeyEvent, KeyEventKind};
 use jiff::Timestamp;
 
-use super::dialog::{DecisionDialog, Dialog, StartDialog, StartPhase};
-use super::form::{FieldKind, Focus, FormEvent};
-use super::{App, DetailData, Effect, FlashLevel, Msg, Pane, View};
+use super::dialog::Dialog;
+use super::{App, DetailData, Effect, FlashLevel, Layer, Msg, Pane, View};
 use crate::audit;
-use crate::domain::{
-    Approval, BackendError, BackendName, DecisionAction, DecisionOutcome, Execution, Pipeline,
-    order,
-};
-use crate::sanitize::clean;
+use crate::domain::{Approval, BackendName, DecisionAction, order};
 use crate::service::{Command, Payload, Reply, Resource};
 
 use super::keymap::Action;
@@ -22,6 +17,12 @@ impl App {
     /// Applies one message at time `now`; returns the effects to run.
     pub fn update(&mut self, msg: Msg, now: Timestamp) -> Vec<Effect> {
         self.now = now;
+        // What a frame found out changes nothing on screen: it is noted, and the screen's
+        // clock is left where the frame was drawn.
+        if let Msg::Drawn(drawn) = msg {
+            self.on_drawn(drawn);
+            return Vec::new();
+        }
         // The screen's clock follows the ticks; without them (a stalled loop, a test) it
         // catches up once a tick's time has passed.
         let since = Duration::try_from(now.duration_since(self.clock.now())).ok();
@@ -42,6 +43,11 @@ impl App {
                 self.page = usize::from(height.saturating_sub(6)).max(1);
                 self.dirty = true;
             }
+            Msg::EffectFailed(text) => {
+                self.flash(FlashLevel::Error, text);
+                self.dirty = true;
+            }
+            Msg::Drawn(_) => {}
         }
         // List updates wait while a dialog is open, so what the dialog was opened on does
         // not move under the user; they land as soon as it closes.
@@ -57,25 +63,18 @@ impl App {
         effects
     }
 
+    /// A key goes to the topmost layer that is open (see [`super::Layer`]).
     fn on_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
-        if self.dialog.is_some() {
-            self.on_dialog_key(key, effects);
-            return;
-        }
-        if self.palette.is_some() {
-            self.on_palette_key(key, effects);
-            return;
-        }
-        if self.filter_input.is_some() {
-            self.on_filter_key(key);
-            return;
-        }
-        if self.view == View::Logs {
-            self.on_logs_key(key, effects);
-            return;
-        }
-        if let Some(action) = self.keymap.action(&key) {
-            self.run(action, effects);
+        match self.layer() {
+            Layer::Dialog => self.on_dialog_key(key, effects),
+            Layer::Palette => self.on_palette_key(key, effects),
+            Layer::Filter => self.on_filter_key(key),
+            Layer::Logs => self.on_logs_key(key, effects),
+            Layer::Panes => {
+                if let Some(action) = self.keymap.action(&key) {
+                    self.run(action, effects);
+                }
+            }
         }
     }
 
@@ -83,7 +82,10 @@ impl App {
     pub(super) fn run(&mut self, action: Action, effects: &mut Vec<Effect>) {
         match action {
             Action::Quit => self.should_quit = true,
-            Action::Help => self.dialog = Some(Dialog::Help { scroll: 0 }),
+            Action::Help => {
+                let section = self.layer().section();
+                self.dialog = Some(Dialog::Help { scroll: 0, section });
+            }
             Action::Up => self.step(-1),
             Action::Down => self.step(1),
             Action::PageUp => self.step(-(self.page as isize)),
@@ -97,7 +99,8 @@ impl App {
                     || self.current_exec().is_some()
                 {
                     self.view = View::Detail;
-                    self.detail_scroll.set(0);
+                    self.detail_scroll = 0;
+                    self.detail_bottom = None;
                 }
             }
             Action::Back => self.view = View::List,
@@ -121,41 +124,44 @@ impl App {
             Action::Palette => self.open_palette(),
             Action::Follow => self.toggle_follow(),
             Action::Logs => self.open_logs(effects),
+            // Other layers' actions: their layer runs them.
+            Action::Close
+            | Action::Pause
+            | Action::NextStep
+            | Action::Search
+            | Action::NextMatch
+            | Action::PrevMatch
+            | Action::FocusNext
+            | Action::FocusPrev
+            | Action::ChoicePrev
+            | Action::ChoiceNext
+            | Action::Confirm
+            | Action::Cancel
+            | Action::CopyRequest => {}
         }
     }
 
-    /// The `/` prompt: the filter applies as it is typed; Enter keeps it, Esc drops it.
-    fn on_filter_key(&mut self, key: KeyEvent) {
-        use crossterm::event::{Event, KeyCode};
-        use tui_input::backend::crossterm::EventHandler;
-        match key.code {
-            KeyCode::Enter => self.filter_input = None,
-            KeyCode::Esc => {
-                self.filter_input = None;
-                self.set_filter(String::new());
-            }
-            _ => {
-                if let Some(input) = self.filter_input.as_mut() {
-                    input.handle_event(&Event::Key(key));
-                    let text = input.value().to_string();
-                    self.set_filter(text);
-                }
+    /// The frame is on the terminal: nothing to draw until something changes, and what it
+    /// found out is kept for the next one.
+    fn on_drawn(&mut self, drawn: super::Drawn) {
+        self.dirty = false;
+        self.draw_now = false;
+        self.clock.drawn(drawn.next_change);
+        self.scroll = drawn.scroll;
+        if self.view == View::Detail {
+            self.detail_bottom = drawn.detail_bottom;
+            if let Some(bottom) = drawn.detail_bottom {
+                self.detail_scroll = self.detail_scroll.min(bottom);
             }
         }
-    }
-
-    pub(super) fn set_filter(&mut self, text: String) {
-        self.filter = super::Filter::parse_with(&text, &self.saved_filters);
-        self.filter_text = text;
-        self.mark_views_stale();
     }
 
     /// Moves the cursor in a list, or scrolls the detail view.
     pub(super) fn step(&mut self, delta: isize) {
         if self.view == View::Detail {
-            let to = self.detail_scroll.get() as isize + delta;
-            self.detail_scroll
-                .set(to.clamp(0, u16::MAX as isize) as u16);
+            let bottom = self.detail_bottom.unwrap_or(u16::MAX);
+            let to = self.detail_scroll as isize + delta;
+            self.detail_scroll = to.clamp(0, bottom as isize) as u16;
             return;
         }
         let keys = self.keys(self.pane);
@@ -205,205 +211,6 @@ impl App {
         }
     }
 
-    /// The pipeline `s` starts: the selected one, or the selected execution's pipeline.
-    fn pipeline_to_start(&self) -> Option<Pipeline> {
-        match self.pane {
-            Pane::Pipelines => self.selected_pipeline().cloned(),
-            Pane::Executions => {
-                let e = self.selected_execution()?;
-                self.pipelines
-                    .iter()
-                    .find(|p| {
-                        p.backend == e.backend && p.project == e.project && p.id == e.pipeline_id
-                    })
-                    .cloned()
-            }
-            Pane::Approvals | Pane::Audit => None,
-        }
-    }
-
-    fn open_start(&mut self, effects: &mut Vec<Effect>) {
-        let Some(pipeline) = self.pipeline_to_start() else {
-            self.flash(FlashLevel::Info, "select a pipeline to start");
-            return;
-        };
-        if self.is_read_only(&pipeline.backend) {
-            self.flash(
-                FlashLevel::Error,
-                format!("{} is read-only", pipeline.backend),
-            );
-            return;
-        }
-        let epoch = self.next_epoch();
-        effects.push(Effect::Send {
-            backend: pipeline.backend.clone(),
-            command: Command::LoadStartForm {
-                epoch,
-                project: pipeline.project.clone(),
-                pipeline_id: pipeline.id.clone(),
-            },
-        });
-        self.dialog = Some(Dialog::Start(Box::new(StartDialog::loading(
-            epoch, pipeline,
-        ))));
-    }
-
-    /// The gate `a`/`x` acts on: the selected gate, or the only gate of the selected execution.
-    fn gate_to_decide(&self) -> Result<Approval, &'static str> {
-        const NONE: &str = "no waiting gate selected";
-        match self.pane {
-            Pane::Approvals => self.selected_approval().cloned().ok_or(NONE),
-            Pane::Executions => {
-                let e = self.selected_execution().ok_or(NONE)?;
-                let mut gates = self
-                    .approvals
-                    .iter()
-                    .filter(|a| a.backend == e.backend && a.execution_id == e.id);
-                match (gates.next(), gates.next()) {
-                    (Some(one), None) => Ok(one.clone()),
-                    (None, _) => Err(NONE),
-                    (Some(_), Some(_)) => {
-                        Err("several gates wait in this execution: pick one in Approvals")
-                    }
-                }
-            }
-            Pane::Pipelines | Pane::Audit => Err(NONE),
-        }
-    }
-
-    fn open_decision(&mut self, action: DecisionAction) {
-        let gate = match self.gate_to_decide() {
-            Ok(gate) => gate,
-            Err(why) => return self.flash(FlashLevel::Info, why),
-        };
-        if let Some(why) = self.blocked(&gate) {
-            return self.flash(FlashLevel::Error, why);
-        }
-        let epoch = self.next_epoch();
-        self.dialog = Some(Dialog::Decision(Box::new(DecisionDialog::new(
-            epoch, gate, action,
-        ))));
-    }
-
-    fn on_dialog_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
-        let Some(dialog) = self.dialog.as_mut() else {
-            return;
-        };
-        match dialog {
-            Dialog::Help { scroll } => match self.keymap.action(&key) {
-                Some(Action::Down) => *scroll = scroll.saturating_add(1),
-                Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-                _ => self.dialog = None,
-            },
-            Dialog::Start(start) => match &mut start.phase {
-                StartPhase::Loading | StartPhase::LoadFailed(_) => {
-                    if matches!(
-                        key.code,
-                        crossterm::event::KeyCode::Esc | crossterm::event::KeyCode::Enter
-                    ) {
-                        self.dialog = None;
-                    }
-                }
-                StartPhase::Sending(_) => {}
-                StartPhase::Editing(form) => {
-                    if is_copy(&key) {
-                        let request = StartDialog::request(&start.pipeline, form);
-                        let curl = start
-                            .preview
-                            .as_ref()
-                            .filter(|(asked, _)| *asked == request)
-                            .and_then(|(_, p)| p.as_ref().ok())
-                            .map(|p| p.to_curl());
-                        match curl {
-                            Some(curl) => {
-                                effects.push(Effect::Clipboard(curl.text));
-                                self.flash(
-                                    FlashLevel::Info,
-                                    if curl.escaped {
-                                        "copied the request as curl (key as ***; hidden \
-                                         characters written as \\u escapes in $'…' quotes)"
-                                    } else {
-                                        "copied the request as curl (key as ***)"
-                                    },
-                                );
-                            }
-                            None => self.flash(
-                                FlashLevel::Info,
-                                "no preview yet: move to [Start] to see the request",
-                            ),
-                        }
-                        return;
-                    }
-                    match form.handle(key) {
-                        FormEvent::None => {
-                            // Reaching the confirm button shows the exact request first.
-                            let request = StartDialog::request(&start.pipeline, form);
-                            if form.focus == Focus::Confirm
-                                && start.preview_asked.as_ref() != Some(&request)
-                            {
-                                start.preview_asked = Some(request.clone());
-                                effects.push(Effect::Send {
-                                    backend: start.pipeline.backend.clone(),
-                                    command: Command::Preview {
-                                        epoch: start.epoch,
-                                        request,
-                                    },
-                                });
-                            }
-                        }
-                        FormEvent::Cancel => self.dialog = None,
-                        FormEvent::Confirm => {
-                            let request = StartDialog::request(&start.pipeline, form);
-                            // Remembered for the audit entry written when the reply arrives.
-                            let secrets = form
-                                .fields
-                                .iter()
-                                .filter(|f| f.kind == FieldKind::Secret)
-                                .map(|f| f.label.clone())
-                                .collect();
-                            self.pending_starts.insert(
-                                (start.epoch, start.pipeline.key()),
-                                (start.pipeline.name.clone(), secrets),
-                            );
-                            effects.push(Effect::Send {
-                                backend: start.pipeline.backend.clone(),
-                                command: Command::Start {
-                                    epoch: start.epoch,
-                                    request,
-                                },
-                            });
-                            start.error = None;
-                            start.phase = StartPhase::Sending(form.clone());
-                        }
-                    }
-                }
-            },
-            Dialog::Batch(_) => self.on_batch_key(key, effects),
-            Dialog::BulkStart(_) => self.on_bulk_key(key, effects),
-            Dialog::Decision(d) => {
-                if d.sending {
-                    return;
-                }
-                match d.form.handle(key) {
-                    FormEvent::None => {}
-                    FormEvent::Cancel => self.dialog = None,
-                    FormEvent::Confirm => {
-                        d.sending = true;
-                        self.deciding.insert(d.approval.key());
-                        effects.push(Effect::Send {
-                            backend: d.approval.backend.clone(),
-                            command: Command::Decide {
-                                epoch: d.epoch,
-                                approval: Box::new(d.approval.clone()),
-                                decision: d.decision(),
-                            },
-                        });
-                    }
-                }
-            }
-        }
-    }
-
     fn on_reply(&mut self, reply: Reply, effects: &mut Vec<Effect>) {
         let health_shown = self.record_health(&reply);
         let is_list = matches!(
@@ -436,7 +243,7 @@ impl App {
             ..
         } = reply;
         match payload {
-            Payload::Pipelines(Ok(list)) => replace_rows(
+            Payload::Pipelines(Ok(list)) => super::lists::replace_rows(
                 &mut self.pipelines,
                 list,
                 |p| p.backend == backend,
@@ -444,7 +251,7 @@ impl App {
             ),
             Payload::Executions(Ok(list)) => {
                 self.watch_executions(&list, effects);
-                replace_rows(
+                super::lists::replace_rows(
                     &mut self.executions,
                     list,
                     |e| e.backend == backend,
@@ -453,25 +260,26 @@ impl App {
             }
             Payload::Approvals(Ok(list)) => {
                 self.watch_gates(&backend, &list, effects);
-                let settled = (self.decided.len(), self.unsure.len(), self.marks.len());
-                let changed = replace_rows(
+                let listed: std::collections::HashSet<_> = list.iter().map(Approval::key).collect();
+                let changed = super::lists::replace_rows(
                     &mut self.approvals,
                     list,
                     |a| a.backend == backend,
                     order::approvals,
                 );
-                // A decided gate the backend no longer lists needs no marker any more.
-                let listed: std::collections::HashSet<_> =
-                    self.approvals.iter().map(Approval::key).collect();
-                self.decided.retain(|k, _| listed.contains(k));
-                // This read settles every unknown outcome of this backend: a gate still
-                // listed still waits and may be decided again; one gone is gone.
-                let prefix = crate::domain::ItemKey::new(&backend, "", "").0;
-                let prefix = &prefix[..backend.len() + 1];
-                self.unsure.retain(|k| !k.0.starts_with(prefix));
-                self.prune_marks();
-                // These sets only shrink here: a length tells whether one did.
-                changed || settled != (self.decided.len(), self.unsure.len(), self.marks.len())
+                // Settles unknown outcomes; drops decided markers and marks of gates gone.
+                let settled = self.gates.listed(&backend, &listed);
+                if settled.marks_dropped > 0 {
+                    // A mark must never silently point at nothing.
+                    self.flash(
+                        FlashLevel::Info,
+                        format!(
+                            "{} marked gate(s) no longer waiting: unmarked",
+                            settled.marks_dropped
+                        ),
+                    );
+                }
+                changed || settled.changed
             }
             Payload::Execution(exec, mut result) => {
                 if let Ok(detail) = &mut result {
@@ -530,32 +338,29 @@ impl App {
                     b.feed = Some(feed);
                 }
             }
+            // Dialogs' answers go to the dialog opened at their epoch (`dialog/mod.rs`).
             Payload::StartForm {
                 project,
                 pipeline_id,
                 result,
-            } => {
-                if !self.on_bulk_form(epoch, &backend, &project, &pipeline_id, &result) {
-                    self.on_start_form(epoch, result);
-                }
-            }
+            } => self.on_form_reply(epoch, &backend, &project, &pipeline_id, result),
             Payload::Preview { request, result } => {
                 let result = result.map(|p| *p).map_err(|e| e.to_string());
-                if let Some(Dialog::Start(start)) = &mut self.dialog
-                    && start.epoch == epoch
-                {
-                    start.preview = Some((request, result));
-                } else {
-                    self.on_bulk_preview(epoch, &backend, &request, result);
-                }
+                self.on_preview_reply(epoch, &backend, request, result);
             }
             Payload::Started { request, result } => {
                 let pipeline =
                     crate::domain::ItemKey::new(&backend, &request.project, &request.pipeline_id);
-                let (name, secrets) = self
-                    .pending_starts
-                    .remove(&(epoch, pipeline))
-                    .unwrap_or_else(|| (request.pipeline_id.clone(), Vec::new()));
+                let super::PendingStart {
+                    pipeline_name: name,
+                    secrets,
+                } = self
+                    .gates
+                    .start_answered(epoch, pipeline)
+                    .unwrap_or_else(|| super::PendingStart {
+                        pipeline_name: request.pipeline_id.clone(),
+                        secrets: Vec::new(),
+                    });
                 let entry = self
                     .writes
                     .start_entry(&backend, &name, &request, &secrets, &result, self.now);
@@ -566,78 +371,38 @@ impl App {
                 {
                     self.follow(&backend, &started.execution_id);
                 }
-                if !self.on_bulk_started(epoch, &backend, &request, &result) {
-                    self.on_started(epoch, request, result);
-                }
+                self.on_started_reply(epoch, &backend, request, result);
             }
             Payload::Decided {
                 approval,
                 decision,
                 result,
-            } => self.on_decided(epoch, &approval, &decision, result, effects),
+            } => {
+                // Every decision's answer reaches the audit log and the ledger, whether or
+                // not its dialog is still open.
+                let entry = self
+                    .writes
+                    .decision_entry(&approval, &decision, &result, self.now);
+                self.record_audit(entry, effects);
+                self.gates.answered(&approval.key(), &result);
+                // The backend may or may not have acted: no retry until the gate has been
+                // read again (the service re-reads the gates once its decisions in flight
+                // are answered, and delivers no gates list read before this decision
+                // ended). A read held back meanwhile predates the decision and settles
+                // nothing.
+                if matches!(&result, Err(e) if e.outcome_unknown()) {
+                    self.held.retain(|r| {
+                        !(r.backend == approval.backend
+                            && matches!(r.payload, Payload::Approvals(_)))
+                    });
+                }
+                self.on_decided_reply(epoch, &approval, &decision, result);
+            }
             // Reads, applied by `apply`.
             Payload::Pipelines(_)
             | Payload::Executions(_)
             | Payload::Approvals(_)
             | Payload::Execution(..) => {}
-        }
-    }
-
-    fn on_decided(
-        &mut self,
-        epoch: u64,
-        approval: &Approval,
-        decision: &crate::domain::Decision,
-        result: Result<DecisionOutcome, BackendError>,
-        effects: &mut Vec<Effect>,
-    ) {
-        let entry = self
-            .writes
-            .decision_entry(approval, decision, &result, self.now);
-        self.record_audit(entry, effects);
-        let key = approval.key();
-        self.deciding.remove(&key);
-        match &result {
-            Ok(outcome) => {
-                self.decided.insert(key.clone(), outcome.clone());
-                self.marks.remove(&key);
-            }
-            // The backend may or may not have acted: no retry until the gate has been read
-            // again (the service re-reads the gates once its decisions in flight are
-            // answered, and delivers no gates list read before this decision ended). A read
-            // held back meanwhile predates the decision and settles nothing.
-            Err(e) if e.outcome_unknown() => {
-                self.unsure.insert(key);
-                self.held.retain(|r| {
-                    !(r.backend == approval.backend && matches!(r.payload, Payload::Approvals(_)))
-                });
-            }
-            Err(_) => {}
-        }
-        self.on_batch_result(epoch, approval, &result);
-        if !matches!(&self.dialog, Some(Dialog::Decision(d)) if d.epoch == epoch) {
-            return;
-        }
-        self.dialog = None;
-        let what = format!(
-            "{} · {} / {}",
-            clean(&approval.pipeline_name),
-            clean(&approval.stage),
-            clean(&approval.step)
-        );
-        match result {
-            Ok(outcome) => self.flash(FlashLevel::Success, format!("{}: {what}", outcome.label())),
-            Err(err) => {
-                let hint = if self.unsure.contains(&approval.key()) {
-                    " — outcome unknown, re-reading the gate before any retry"
-                } else {
-                    ""
-                };
-                self.flash(
-                    FlashLevel::Error,
-                    format!("{} failed: {what}: {err}{hint}", decision.action.verb()),
-                );
-            }
         }
     }
 
@@ -657,189 +422,4 @@ impl App {
         self.held.retain(|r| !same(r));
         self.held.push(reply);
     }
-
-    /// Records how a read went in the backend's health; returns whether what the status
-    /// bar says of the backend changed.
-    fn record_health(&mut self, reply: &Reply) -> bool {
-        use super::health::Read;
-        let (read, result) = match &reply.payload {
-            Payload::Pipelines(r) => (Read::Pipelines, r.as_ref().map(|_| ())),
-            Payload::Executions(r) => (Read::Executions, r.as_ref().map(|_| ())),
-            Payload::Approvals(r) => (Read::Approvals, r.as_ref().map(|_| ())),
-            Payload::Execution(_, r) => (Read::Execution, r.as_ref().map(|_| ())),
-            _ => return false,
-        };
-        let (now, clock, period) = (self.now, self.clock.now(), self.intervals.lists);
-        let Some(b) = self.backends.iter_mut().find(|b| b.name == reply.backend) else {
-            return false;
-        };
-        let first = b.last_ok.is_none() && result.is_ok();
-        let before = b.shown(clock, period);
-        b.record(read, result, reply.elapsed, now);
-        self.draw_now |= first;
-        b.shown(clock, period) != before
-    }
-
-    /// A fresher read of one execution also updates its row in the list; returns whether
-    /// the row changed.
-    fn merge_execution(&mut self, fresh: &Execution) -> bool {
-        match self
-            .executions
-            .iter_mut()
-            .find(|e| e.backend == fresh.backend && e.id == fresh.id)
-        {
-            Some(row) if row != fresh => {
-                *row = fresh.clone();
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn on_start_form(
-        &mut self,
-        epoch: u64,
-        result: Result<crate::domain::StartForm, BackendError>,
-    ) {
-        let Some(Dialog::Start(start)) = &mut self.dialog else {
-            return;
-        };
-        if start.epoch != epoch {
-            return;
-        }
-        let production = self
-            .backends
-            .iter()
-            .any(|b| b.name == start.pipeline.backend && b.production);
-        match result {
-            Ok(form) => start.loaded(form, production),
-            Err(err) => start.phase = StartPhase::LoadFailed(err.to_string()),
-        }
-    }
-
-    fn on_started(
-        &mut self,
-        epoch: u64,
-        request: crate::domain::StartRequest,
-        result: Result<crate::domain::StartResult, BackendError>,
-    ) {
-        let open = matches!(&self.dialog, Some(Dialog::Start(s)) if s.epoch == epoch);
-        let name = self
-            .pipelines
-            .iter()
-            .find(|p| p.project == request.project && p.id == request.pipeline_id)
-            .map_or(&request.pipeline_id, |p| &p.name);
-        let name = clean(name).into_owned();
-        match result {
-            Ok(started) => {
-                if open {
-                    self.dialog = None;
-                }
-                self.flash(
-                    FlashLevel::Success,
-                    format!(
-                        "started {name} → {} ({})",
-                        clean(&started.execution_id),
-                        clean(&started.status.raw)
-                    ),
-                );
-            }
-            // The backend may have started it (a timeout, a broken answer): close the form
-            // so it is not resent blindly; the executions list is being re-read.
-            Err(err) if err.outcome_unknown() => {
-                if open {
-                    self.dialog = None;
-                }
-                self.flash(
-                    FlashLevel::Error,
-                    format!(
-                        "start of {name}: outcome unknown ({err}); check Executions before retrying"
-                    ),
-                );
-            }
-            Err(err) => match &mut self.dialog {
-                Some(Dialog::Start(s)) if s.epoch == epoch => {
-                    if let StartPhase::Sending(form) = &s.phase {
-                        s.phase = StartPhase::Editing(form.clone());
-                    }
-                    s.error = Some(err.to_string());
-                }
-                _ => self.flash(FlashLevel::Error, format!("start failed: {err}")),
-            },
-        }
-    }
-
-    /// Tells the service which execution the user is on, and whether its detail is open,
-    /// whenever either changes.
-    fn sync_selection(&mut self, effects: &mut Vec<Effect>) {
-        // Resolving here also re-anchors cursors whose item vanished. This runs on every
-        // message, so a cursor still on its item's row is left alone without building the
-        // keys of the whole list.
-        for pane in Pane::ALL {
-            let settled = self.cursors.get(&pane).is_some_and(|c| {
-                c.key()
-                    .is_some_and(|k| self.key_at(pane, c.index()).as_ref() == Some(k))
-            });
-            if !settled {
-                let keys = self.keys(pane);
-                self.cursors.entry(pane).or_default().resolve(&keys);
-            }
-        }
-        let current = self.current_exec();
-        let open = self.view == View::Detail;
-        if current == self.selected_exec && open == self.selected_open {
-            return;
-        }
-        if let Some((backend, _)) = &self.selected_exec
-            && current.as_ref().is_none_or(|(b, _)| b != backend)
-        {
-            effects.push(Effect::Send {
-                backend: backend.clone(),
-                command: Command::Select {
-                    exec: None,
-                    open: false,
-                },
-            });
-        }
-        if let Some((backend, exec)) = &current {
-            effects.push(Effect::Send {
-                backend: backend.clone(),
-                command: Command::Select {
-                    exec: Some(exec.clone()),
-                    open,
-                },
-            });
-        }
-        self.selected_exec = current;
-        self.selected_open = open;
-    }
-}
-
-/// Puts `fresh`, one backend's whole list, in place of that backend's rows in `all` (the
-/// rows `of_backend` picks) and sorts by `sort`; returns false, leaving `all` as it was,
-/// when those rows are the same as before.
-fn replace_rows<T: PartialEq>(
-    all: &mut Vec<T>,
-    mut fresh: Vec<T>,
-    of_backend: impl Fn(&T) -> bool,
-    sort: impl Fn(&mut [T]),
-) -> bool {
-    // The orders are total, so one backend's rows sorted alone come in the order they
-    // take among everyone's.
-    sort(&mut fresh);
-    if all.iter().filter(|r| of_backend(r)).eq(fresh.iter()) {
-        return false;
-    }
-    all.retain(|r| !of_backend(r));
-    all.append(&mut fresh);
-    sort(all);
-    true
-}
-
-/// Ctrl-Y: copy the previewed request as curl.
-fn is_copy(key: &KeyEvent) -> bool {
-    key.code == crossterm::event::KeyCode::Char('y')
-        && key
-            .modifiers
-            .contains(crossterm::event::KeyModifiers::CONTROL)
 }

@@ -74,7 +74,7 @@ pub async fn run(global: &Global, what: ListWhat, only: Option<&str>) -> Result<
 }
 
 fn ago(now: jiff::Timestamp, t: Option<jiff::Timestamp>) -> String {
-    crate::ui::format::ago(&crate::app::Clock::new(now), t)
+    crate::format::ago(now, t)
 }
 
 fn pipeline_table(list: &[Pipeline]) -> String {

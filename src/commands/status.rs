@@ -33,7 +33,7 @@ pub fn render(d: &ExecutionDetail) -> String {
         clean(&e.status.raw),
         clean(&e.project),
         e.backend,
-        crate::ui::format::ago(&crate::app::Clock::new(now), e.started),
+        crate::format::ago(now, e.started),
         clean(&e.triggered_by),
     );
     if let Some(m) = e.message.as_deref().filter(|m| !m.is_empty()) {

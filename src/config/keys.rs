@@ -8,23 +8,61 @@
 //! freeze = []                   # unbound
 //! ```
 //!
-//! A key left bound to two actions is an error naming the line, and the other line when
-//! both come from the file, so a remap never silently shadows another action.
+//! The other layers have sections of their own, written the same way:
+//!
+//! ```toml
+//! [keys.dialog]                 # every dialog's form and buttons
+//! confirm = ["enter", "ctrl-s"]
+//! cancel = ["esc", "ctrl-g"]
+//! [keys.log_view]               # the log view
+//! close = ["esc", "q", "h"]
+//! [keys.prompt]                 # the / filter, the log search, the : palette
+//! down = { add = "ctrl-j" }
+//! ```
+//!
+//! A key left bound to two actions of one section is an error naming the line, and the
+//! other line when both come from the file, so a remap never silently shadows another
+//! action. Sections are separate layers: `q` may quit in the panes and close the log view.
 
 use super::reader::{Item, Result, Table};
-use crate::app::{Action, Key, Keymap};
+use crate::app::{Action, Key, Keymap, Section};
 use toml::de::DeValue;
 
-/// The keymap in force: the defaults with every `[keys]` entry applied in file order.
+/// The keymap in force: the defaults with every `[keys]` entry (and every `[keys.NAME]`
+/// section's) applied in file order.
 pub(crate) fn parse(table: &Table<'_>) -> Result<Keymap> {
-    let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+    let mut names: Vec<&str> = Action::ALL
+        .iter()
+        .filter(|a| a.in_section(Section::Panes))
+        .map(|a| a.name())
+        .collect();
+    names.extend(Section::ALL.iter().filter_map(|s| s.table()));
     table.check_keys(&names, &|_| None)?;
     let mut map = Keymap::default();
+    section(&mut map, Section::Panes, table)?;
+    for (name, item) in table.entries() {
+        if let Some(sec) = Section::ALL.into_iter().find(|s| s.table() == Some(name)) {
+            section(&mut map, sec, &item.table()?)?;
+        }
+    }
+    Ok(map)
+}
+
+/// Applies one section's entries to `map`; checks its keys against each other.
+fn section(map: &mut Keymap, sec: Section, table: &Table<'_>) -> Result<()> {
+    if sec != Section::Panes {
+        let names: Vec<&str> = Action::ALL
+            .iter()
+            .filter(|a| a.in_section(sec))
+            .map(|a| a.name())
+            .collect();
+        table.check_keys(&names, &|_| None)?;
+    }
     // Every key the file binds, with where it was written, for conflict messages.
     let mut written: Vec<(Key, Action, Item<'_>)> = Vec::new();
     for (name, item) in table.entries() {
-        let Some(action) = Action::from_name(name) else {
-            continue; // check_keys above rejected it already
+        let Some(action) = Action::from_name(name).filter(|a| a.in_section(sec)) else {
+            continue; // a section, or rejected by check_keys already
         };
         let keys = match item.value {
             DeValue::Table(_) => {
@@ -32,22 +70,38 @@ pub(crate) fn parse(table: &Table<'_>) -> Result<Keymap> {
                 add.check_keys(&["add"], &|_| None)?;
                 let list = add.required("add", "the keys to bind as well as the default")?;
                 let keys = keys_of(&list)?;
-                map.add(action, &keys.iter().map(|(k, _)| *k).collect::<Vec<_>>());
+                map.add(
+                    sec,
+                    action,
+                    &keys.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+                );
                 keys
             }
             _ => {
                 let keys = keys_of(&item)?;
-                map.replace(action, &keys.iter().map(|(k, _)| *k).collect::<Vec<_>>());
+                map.replace(
+                    sec,
+                    action,
+                    &keys.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+                );
                 keys
             }
         };
-        if action == Action::Quit && map.key_for(Action::Quit).is_none() {
-            return Err(item.invalid("quit needs at least one key, or there is no way out"));
+        let way_out = match sec {
+            Section::Panes => Action::Quit,
+            Section::LogView => Action::Close,
+            Section::Dialog | Section::Prompt => Action::Cancel,
+        };
+        if action == way_out && map.key_in(sec, way_out).is_none() {
+            return Err(item.invalid(format!(
+                "{} needs at least one key, or there is no way out",
+                way_out.name()
+            )));
         }
         written.extend(keys.into_iter().map(|(key, at)| (key, action, at)));
     }
     for (i, (key, action, at)) in written.iter().enumerate() {
-        let Some(other) = map.actions_of(*key).into_iter().find(|a| a != action) else {
+        let Some(other) = map.actions_of(sec, *key).into_iter().find(|a| a != action) else {
             continue;
         };
         let label = key.label();
@@ -70,7 +124,7 @@ pub(crate) fn parse(table: &Table<'_>) -> Result<Keymap> {
         };
         return Err(at.invalid(message));
     }
-    Ok(map)
+    Ok(())
 }
 
 /// A key or a list of keys, each with where it was written; a key listed twice counts once.

@@ -22,7 +22,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::app::{App, Effect, FlashLevel, Msg, TICK};
+use crate::app::{App, Drawn, Effect, Msg, TICK};
 use crate::audit;
 use crate::service::{Command, Payload, Reply, Service};
 use crate::ui::{self, Theme};
@@ -159,9 +159,10 @@ async fn event_loop(
         }
         let draw_at = last_draw.map_or_else(Instant::now, |t| t + FRAME);
         if app.dirty && (app.draw_now || Instant::now() >= draw_at) {
-            if draw(terminal, app, &theme).is_err() {
+            match draw(terminal, app, &theme) {
+                Ok(drawn) => dispatch(app, outside, writes, Msg::Drawn(drawn)),
                 // Nothing to draw on: the terminal hung up.
-                return Ok(Exit::Signal("SIGHUP"));
+                Err(_) => return Ok(Exit::Signal("SIGHUP")),
             }
             last_draw = Some(Instant::now());
         }
@@ -197,6 +198,7 @@ fn dispatch(app: &mut App, outside: &Outside, writes: &mut usize, msg: Msg) {
     if let Msg::Reply(reply) = &msg {
         *writes = writes.saturating_sub(usize::from(is_write_answer(reply)));
     }
+    let mut failed = Vec::new();
     for effect in app.update(msg, Timestamp::now()) {
         match effect {
             Effect::Send { backend, command } => {
@@ -205,37 +207,44 @@ fn dispatch(app: &mut App, outside: &Outside, writes: &mut usize, msg: Msg) {
                 }
                 outside.service.send(&backend, command);
             }
-            Effect::Clipboard(text) => write_between_frames(app, &crate::clipboard::osc52(&text)),
-            Effect::Notify(notice) => write_between_frames(app, &crate::alert::sequence(&notice)),
+            Effect::Clipboard(text) => {
+                failed.extend(write_between_frames(&crate::clipboard::osc52(&text)));
+            }
+            Effect::Notify(notice) => {
+                failed.extend(write_between_frames(&crate::alert::sequence(&notice)));
+            }
             Effect::Audit(entry) => {
                 if let Some(path) = &outside.audit
                     && let Err(e) = audit::append(path, &entry)
                 {
-                    app.flash(
-                        FlashLevel::Error,
-                        format!("could not write the audit log {}: {e}", path.display()),
-                    );
+                    failed.push(format!(
+                        "could not write the audit log {}: {e}",
+                        path.display()
+                    ));
                 }
             }
         }
     }
-}
-
-/// Escape sequences that move no cursor and draw nothing (OSC 52 clipboard, bell, OSC 9/777
-/// notifications), written straight to the terminal between two frames.
-fn write_between_frames(app: &mut App, sequence: &str) {
-    let mut out = io::stdout();
-    if out
-        .write_all(sequence.as_bytes())
-        .and_then(|()| out.flush())
-        .is_err()
-    {
-        app.flash(FlashLevel::Error, "could not write to the terminal");
+    // Told to the app like anything else that happens; such a message has no effects.
+    for text in failed {
+        dispatch(app, outside, writes, Msg::EffectFailed(text));
     }
 }
 
-fn draw(terminal: &mut Screen, app: &mut App, theme: &Theme) -> io::Result<()> {
-    let frame = terminal.draw(|f| ui::draw(f, app, theme))?.count;
+/// Escape sequences that move no cursor and draw nothing (OSC 52 clipboard, bell, OSC 9/777
+/// notifications), written straight to the terminal between two frames; says what failed.
+fn write_between_frames(sequence: &str) -> Option<String> {
+    let mut out = io::stdout();
+    out.write_all(sequence.as_bytes())
+        .and_then(|()| out.flush())
+        .err()
+        .map(|_| "could not write to the terminal".to_string())
+}
+
+/// Draws a frame; returns what it found out, for `Msg::Drawn`.
+fn draw(terminal: &mut Screen, app: &App, theme: &Theme) -> io::Result<Drawn> {
+    let mut drawn = Drawn::default();
+    let frame = terminal.draw(|f| drawn = ui::draw(f, app, theme))?.count;
     // With `--log`, how often frames reach the terminal and how often drawing found nothing
     // changed (benches/terminal.rs counts both).
     if terminal.backend_mut().take_wrote() {
@@ -243,7 +252,5 @@ fn draw(terminal: &mut Screen, app: &mut App, theme: &Theme) -> io::Result<()> {
     } else {
         tracing::debug!(frame, "frame unchanged");
     }
-    app.dirty = false;
-    app.draw_now = false;
-    Ok(())
+    Ok(drawn)
 }

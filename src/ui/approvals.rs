@@ -6,14 +6,15 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell};
 
+use super::Screen;
 use super::format::{ago, countdown};
 use super::table::{Column, ListView};
 use super::theme::Theme;
-use crate::app::{App, Pane};
+use crate::app::Pane;
 use crate::domain::{Approval, DecisionOutcome, ExecStatus};
 use crate::sanitize::clean;
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
+pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block) {
     let wide = area.width >= 110;
     // The message is long prose: it gets a column only when there is room for it, and is
     // always in the detail view and the decision dialog.
@@ -55,12 +56,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
 
 /// What the gate is doing from this session's point of view: waiting, a decision in
 /// flight, or decided here (until the backend stops listing it).
-pub fn gate_state(app: &App, theme: &Theme, a: &Approval) -> (&'static str, Style) {
+pub fn gate_state(app: &Screen, theme: &Theme, a: &Approval) -> (&'static str, Style) {
     let key = a.key();
-    if app.deciding.contains(&key) {
+    if app.gates().is_in_flight(&key) {
         ("… sending", theme.status(ExecStatus::Running))
     } else {
-        match app.decided.get(&key) {
+        match app.gates().decided(&key) {
             Some(DecisionOutcome::Rejected) => ("⊘ rejected", theme.status(ExecStatus::Rejected)),
             Some(_) => ("✓ approved", theme.status(ExecStatus::Succeeded)),
             None => ("◆ waiting", theme.status(ExecStatus::Waiting)),
@@ -69,7 +70,7 @@ pub fn gate_state(app: &App, theme: &Theme, a: &Approval) -> (&'static str, Styl
 }
 
 fn row<'a>(
-    app: &App,
+    app: &Screen,
     theme: &Theme,
     a: &'a Approval,
     wide: bool,
@@ -85,7 +86,7 @@ fn row<'a>(
             theme.base()
         },
     );
-    let mark = if app.marks.contains(&a.key()) {
+    let mark = if app.gates().is_marked(&a.key()) {
         "●"
     } else {
         " "

@@ -5,13 +5,14 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell};
 
+use super::Screen;
 use super::format::ago;
 use super::table::{Column, ListView};
 use super::theme::Theme;
-use crate::app::{App, FlashLevel, Pane};
+use crate::app::{FlashLevel, Pane};
 use crate::sanitize::clean;
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
+pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block) {
     let wide = area.width >= 110;
     let mut columns = vec![
         Column::new("WHEN", Constraint::Length(11)),
@@ -60,7 +61,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
     });
 }
 
-pub fn detail_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
+pub fn detail_lines<'a>(app: &Screen, theme: &Theme) -> Vec<Line<'a>> {
     let Some(e) = app.selected_audit() else {
         return vec![Line::styled("nothing selected", theme.dim())];
     };

@@ -1,6 +1,7 @@
 //! The frame around the panes: tab header, status bar (backend health, data age, flash) and
 //! the key-hint footer generated from the keymap.
 
+use super::Screen;
 use std::time::Duration;
 
 use ratatui::Frame;
@@ -11,11 +12,11 @@ use ratatui::widgets::Paragraph;
 
 use super::format::{Age, age_of_data, data_age};
 use super::theme::Theme;
-use crate::app::{Action, App, BackendState, Health, Pane, View, is_late};
+use crate::app::{Action, BackendState, Health, Pane, is_late};
 use crate::sanitize::clean;
 use crate::service::Feed;
 
-pub fn header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub fn header(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
     let mut spans = vec![Span::styled(" flightdeck ", theme.title()), Span::raw(" ")];
     for pane in Pane::ALL {
         let count = match pane {
@@ -27,7 +28,7 @@ pub fn header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let active = pane == app.pane;
         let marker = if active { "▸" } else { " " };
         let marked = match pane {
-            Pane::Approvals => app.marks.len(),
+            Pane::Approvals => app.gates().marks().len(),
             Pane::Pipelines => app.pipeline_marks.len(),
             _ => 0,
         };
@@ -61,7 +62,7 @@ pub fn header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-pub fn status_bar(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub fn status_bar(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
     // The age of the data is always shown, at the right, whatever else the line holds.
     let age = updated(app, theme);
     let age_width = age.width() as u16;
@@ -128,7 +129,7 @@ enum Detail {
     Compact,
 }
 
-fn backends_line<'a>(app: &App, theme: &Theme, detail: Detail) -> Line<'a> {
+fn backends_line<'a>(app: &Screen, theme: &Theme, detail: Detail) -> Line<'a> {
     let mut spans = Vec::new();
     for b in &app.backends {
         let health = b.health();
@@ -179,14 +180,14 @@ fn backends_line<'a>(app: &App, theme: &Theme, detail: Detail) -> Line<'a> {
 }
 
 /// How old a backend's data is, once it answered (see [`age_of_data`]).
-fn data_age_of(app: &App, b: &BackendState) -> Option<Duration> {
+fn data_age_of(app: &Screen, b: &BackendState) -> Option<Duration> {
     b.last_ok
         .map(|read| age_of_data(&app.clock, read, app.intervals.lists))
 }
 
 /// `updated <20s ago`: the age of the oldest data on screen (a backend that has not
 /// answered yet does not count), so it is never fresher than what it describes.
-fn updated<'a>(app: &App, theme: &Theme) -> Line<'a> {
+fn updated<'a>(app: &Screen, theme: &Theme) -> Line<'a> {
     let oldest = app
         .backends
         .iter()
@@ -209,66 +210,26 @@ fn updated<'a>(app: &App, theme: &Theme) -> Line<'a> {
     }
 }
 
-/// The actions worth hinting in the current context, most important first.
-fn hinted(app: &App) -> Vec<Action> {
-    let mut actions = Vec::new();
-    if app.view == View::Detail {
-        actions.push(Action::Back);
-    } else {
-        actions.extend([Action::NextPane, Action::Open]);
-    }
-    let writable = !app.read_only;
-    match app.pane {
-        Pane::Pipelines if writable => actions.extend([Action::Start, Action::Mark]),
-        Pane::Executions if writable => actions.extend([
-            Action::Approve,
-            Action::Reject,
-            Action::Start,
-            Action::Follow,
-        ]),
-        Pane::Executions => actions.push(Action::Follow),
-        Pane::Approvals if writable => actions.extend([
-            Action::Approve,
-            Action::Reject,
-            Action::Mark,
-            Action::ApproveMarked,
-        ]),
-        _ => {}
-    }
-    actions.extend([
-        Action::Palette,
-        Action::Filter,
-        Action::Refresh,
-        Action::Freeze,
-        Action::Help,
-        Action::Quit,
-    ]);
-    actions
-}
-
-pub fn footer(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    if app.view == View::Logs {
-        let spans: Vec<Span> = super::logs::HINTS
-            .iter()
-            .flat_map(|(key, hint)| {
-                [
-                    Span::styled(*key, theme.key()),
-                    Span::styled(format!(" {hint}  "), theme.dim()),
-                ]
-            })
-            .collect();
-        f.render_widget(Paragraph::new(Line::from(spans)), area);
-        return;
-    }
-    let mut hints: Vec<(Action, String)> = hinted(app)
+pub fn footer(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
+    // What the layer offers now, each with its keys as bound (`n/N` for two actions).
+    let mut hints: Vec<(Action, String, &str)> = app
+        .offers()
         .into_iter()
-        .filter_map(|a| app.keymap.key_for(a).map(|k| (a, k.label())))
+        .filter(|o| o.enabled)
+        .filter_map(|o| {
+            let keys: Vec<String> = o
+                .actions
+                .iter()
+                .filter_map(|a| app.keymap.key_in(o.section, *a).map(|k| k.label()))
+                .collect();
+            (!keys.is_empty()).then(|| (o.actions[0], keys.join("/"), o.hint))
+        })
         .collect();
     // On narrow screens drop the least important hints, never help and quit. Each hint is
     // "key hint" and two spaces before the next.
-    let width = |h: &[(Action, String)]| -> usize {
+    let width = |h: &[(Action, String, &str)]| -> usize {
         h.iter()
-            .map(|(a, k)| k.chars().count() + a.hint().chars().count() + 3)
+            .map(|(_, k, hint)| k.chars().count() + hint.chars().count() + 3)
             .sum::<usize>()
             .saturating_sub(2)
     };
@@ -287,12 +248,12 @@ pub fn footer(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         if width(&hints) <= usize::from(area.width) {
             break;
         }
-        hints.retain(|(a, _)| *a != expendable);
+        hints.retain(|(a, _, _)| *a != expendable);
     }
     let mut spans = Vec::new();
-    for (action, key) in hints {
+    for (_, key, hint) in hints {
         spans.push(Span::styled(key, theme.key()));
-        spans.push(Span::styled(format!(" {}  ", action.hint()), theme.dim()));
+        spans.push(Span::styled(format!(" {hint}  "), theme.dim()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -6,13 +6,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use super::Screen;
 use super::format::{ago, countdown, duration};
 use super::theme::Theme;
-use crate::app::{App, Pane};
+use crate::app::Pane;
 use crate::domain::{Approval, Execution, Pipeline, Stage, Status};
 use crate::sanitize::clean;
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
+pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block) {
     let lines = match app.pane {
         Pane::Pipelines => app
             .selected_pipeline()
@@ -21,10 +22,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
         Pane::Executions | Pane::Approvals => execution_lines(app, theme),
         Pane::Audit => super::audit::detail_lines(app, theme),
     };
-    let text = Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(block);
-    f.render_widget(text, area);
+    // Scrolled with the movement keys, within the content: the frame says how far it can
+    // go (`Drawn::detail_bottom`), and the border says when more lies above or below.
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let inner = block.inner(area);
+    let total = u16::try_from(text.line_count(inner.width)).unwrap_or(u16::MAX);
+    let bottom = total.saturating_sub(inner.height);
+    app.detail_bottom.set(Some(bottom));
+    let top = app.detail_scroll.min(bottom);
+    let mut block = block;
+    if top > 0 {
+        block =
+            block.title_top(Line::styled(format!(" ↑ {top} more "), theme.dim()).right_aligned());
+    }
+    if top < bottom {
+        let below = bottom - top;
+        block = block
+            .title_bottom(Line::styled(format!(" ↓ {below} more "), theme.dim()).right_aligned());
+    }
+    f.render_widget(text.scroll((top, 0)).block(block), area);
 }
 
 fn field<'a>(theme: &Theme, name: &'a str, value: impl Into<Span<'a>>) -> Line<'a> {
@@ -41,7 +57,7 @@ fn status_span(theme: &Theme, s: &Status) -> Span<'static> {
     )
 }
 
-fn pipeline_lines<'a>(app: &'a App, theme: &Theme, p: &'a Pipeline) -> Vec<Line<'a>> {
+fn pipeline_lines<'a>(app: &'a Screen, theme: &Theme, p: &'a Pipeline) -> Vec<Line<'a>> {
     let mut lines = vec![
         field(
             theme,
@@ -97,7 +113,7 @@ fn pipeline_lines<'a>(app: &'a App, theme: &Theme, p: &'a Pipeline) -> Vec<Line<
     lines
 }
 
-fn execution_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
+fn execution_lines<'a>(app: &'a Screen, theme: &Theme) -> Vec<Line<'a>> {
     let Some((backend, exec)) = app.current_exec() else {
         return vec![Line::styled("nothing selected", theme.dim())];
     };
@@ -139,7 +155,7 @@ fn execution_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
     lines
 }
 
-fn header_lines<'a>(app: &App, theme: &Theme, e: &'a Execution) -> Vec<Line<'a>> {
+fn header_lines<'a>(app: &Screen, theme: &Theme, e: &'a Execution) -> Vec<Line<'a>> {
     let mut lines = vec![
         field(
             theme,
@@ -223,7 +239,7 @@ fn tree_row<'a>(
     Line::from(spans)
 }
 
-fn stage_lines<'a>(app: &App, theme: &Theme, stages: &'a [Stage], lines: &mut Vec<Line<'a>>) {
+fn stage_lines<'a>(app: &Screen, theme: &Theme, stages: &'a [Stage], lines: &mut Vec<Line<'a>>) {
     let name_width = stages
         .iter()
         .flat_map(|st| {
@@ -269,7 +285,7 @@ fn stage_lines<'a>(app: &App, theme: &Theme, stages: &'a [Stage], lines: &mut Ve
     }
 }
 
-fn gate_lines<'a>(app: &App, theme: &Theme, a: &'a Approval, lines: &mut Vec<Line<'a>>) {
+fn gate_lines<'a>(app: &Screen, theme: &Theme, a: &'a Approval, lines: &mut Vec<Line<'a>>) {
     let (state, style) = super::approvals::gate_state(app, theme, a);
     lines.push(Line::from(vec![
         Span::styled("Gate  ", theme.header()),

@@ -5,14 +5,15 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell};
 
+use super::Screen;
 use super::format::{ago, duration, status_text};
 use super::table::{Column, ListView};
 use super::theme::Theme;
-use crate::app::{App, Pane};
+use crate::app::Pane;
 use crate::domain::Execution;
 use crate::sanitize::clean;
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
+pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block) {
     let wide = area.width >= 110;
     let many = app.backends.len() > 1;
     let mut columns = vec![
@@ -45,7 +46,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
     });
 }
 
-fn empty_text(app: &App) -> &'static str {
+fn empty_text(app: &Screen) -> &'static str {
     if app.backends.iter().all(|b| b.last_ok.is_none()) {
         "loading…"
     } else {
@@ -53,7 +54,7 @@ fn empty_text(app: &App) -> &'static str {
     }
 }
 
-fn row<'a>(app: &App, theme: &Theme, e: &'a Execution, wide: bool, many: bool) -> Vec<Cell<'a>> {
+fn row<'a>(app: &Screen, theme: &Theme, e: &'a Execution, wide: bool, many: bool) -> Vec<Cell<'a>> {
     let s = e.status.status;
     let status = Span::styled(status_text(&e.status, wide), theme.status(s));
     let mut cells = vec![

@@ -1,18 +1,57 @@
 //! Text helpers shared by the panes: relative times, durations, fitting text to a width.
+//! The time texts note, on the frame's [`Times`], when they next read differently.
 
 use std::borrow::Cow;
-use std::fmt;
+use std::cell::Cell;
 use std::time::Duration;
 
 use jiff::Timestamp;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::app::{Clock, STALE_AFTER, fresh_bound, is_late};
+use crate::app::{STALE_AFTER, fresh_bound, is_late};
 use crate::domain::{Compact, Status};
+pub use crate::format::Age;
+use crate::format::between;
 use crate::sanitize::clean;
 
-fn between(from: Timestamp, to: Timestamp) -> Duration {
-    Duration::try_from(to.duration_since(from)).unwrap_or(Duration::ZERO)
+/// The screen's time while one frame is drawn, and the first moment a text drawn in that
+/// frame reads differently. It belongs to the frame being drawn; the event loop hands the
+/// moment back to the app (`Msg::Drawn`), which asks for no frame before it.
+#[derive(Debug)]
+pub struct Times {
+    now: Timestamp,
+    next: Cell<Option<Timestamp>>,
+}
+
+impl Times {
+    pub fn new(now: Timestamp) -> Self {
+        Times {
+            now,
+            next: Cell::new(None),
+        }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// Some text drawn now reads differently from `at` on.
+    pub fn changes_at(&self, at: Timestamp) {
+        if at > self.now && self.next.get().is_none_or(|next| at < next) {
+            self.next.set(Some(at));
+        }
+    }
+
+    /// Whether `at` has passed; one that has not will have, just after `at`.
+    pub fn is_past(&self, at: Timestamp) -> bool {
+        self.changes_at(at + Duration::from_nanos(1));
+        at < self.now
+    }
+
+    /// The earliest change noted so far.
+    pub fn next(&self) -> Option<Timestamp> {
+        self.next.get()
+    }
 }
 
 /// The steps, in seconds, in which an [`Age`] of `s` seconds reads: it shows seconds, then
@@ -36,7 +75,7 @@ fn compact_step(s: u64) -> u64 {
 
 /// The time from `from` to the clock, telling the clock when a text that shows it in
 /// `step`s next reads differently: at the next whole step.
-fn since(clock: &Clock, from: Timestamp, step: fn(u64) -> u64) -> Duration {
+fn since(clock: &Times, from: Timestamp, step: fn(u64) -> u64) -> Duration {
     let elapsed = between(from, clock.now());
     let s = elapsed.as_secs();
     let next = (s / step(s) + 1) * step(s);
@@ -46,7 +85,7 @@ fn since(clock: &Clock, from: Timestamp, step: fn(u64) -> u64) -> Duration {
 
 /// The time from the clock to `to`, telling the clock when a text that shows it in
 /// `step`s next reads differently: once less than its whole steps are left.
-fn until(clock: &Clock, to: Timestamp, step: fn(u64) -> u64) -> Duration {
+fn until(clock: &Times, to: Timestamp, step: fn(u64) -> u64) -> Duration {
     let left = between(clock.now(), to);
     let s = left.as_secs();
     let whole = s / step(s) * step(s);
@@ -55,32 +94,16 @@ fn until(clock: &Clock, to: Timestamp, step: fn(u64) -> u64) -> Duration {
 }
 
 /// `45s ago`, `12m ago`, `3h05m ago`, or `-` when unknown.
-pub fn ago(clock: &Clock, at: Option<Timestamp>) -> String {
-    match at {
-        Some(at) => format!("{} ago", Age(since(clock, at, age_step))),
-        None => "-".into(),
+pub fn ago(clock: &Times, at: Option<Timestamp>) -> String {
+    if let Some(at) = at {
+        since(clock, at, age_step);
     }
-}
-
-/// How far a moment is from now, to the second within a minute and to the minute beyond.
-/// The seconds of something long past tell nobody anything, and a text that changes every
-/// second redraws the screen (and costs an SSH link) every second.
-pub struct Age(pub Duration);
-
-impl fmt::Display for Age {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.0.as_secs();
-        match s {
-            0..60 => write!(f, "{s}s"),
-            60..3600 => write!(f, "{}m", s / 60),
-            _ => Compact(self.0).fmt(f),
-        }
-    }
+    crate::format::ago(clock.now(), at)
 }
 
 /// How old data read at `read` is, telling the clock when what the status bar says of it
 /// moves: when it turns late, when it turns stale, and, once late, as its age reads.
-pub fn age_of_data(clock: &Clock, read: Timestamp, period: Duration) -> Duration {
+pub fn age_of_data(clock: &Times, read: Timestamp, period: Duration) -> Duration {
     clock.changes_at(read + fresh_bound(period));
     clock.changes_at(read + STALE_AFTER * period + Duration::from_nanos(1));
     let age = between(read, clock.now());
@@ -102,7 +125,7 @@ pub fn data_age(age: Duration, period: Duration) -> String {
 }
 
 /// Run time: to the end, or to now while still running.
-pub fn duration(clock: &Clock, start: Option<Timestamp>, end: Option<Timestamp>) -> String {
+pub fn duration(clock: &Times, start: Option<Timestamp>, end: Option<Timestamp>) -> String {
     match (start, end) {
         (Some(start), Some(end)) => Compact(between(start, end)).to_string(),
         (Some(start), None) => Compact(since(clock, start, compact_step)).to_string(),
@@ -112,7 +135,7 @@ pub fn duration(clock: &Clock, start: Option<Timestamp>, end: Option<Timestamp>)
 
 /// Time left before a deadline, to the second only in its last minute: `in 23h59m`,
 /// `in 12m`, `in 45s`, or `overdue 2m`.
-pub fn countdown(clock: &Clock, deadline: Option<Timestamp>) -> String {
+pub fn countdown(clock: &Times, deadline: Option<Timestamp>) -> String {
     match deadline {
         Some(d) if d >= clock.now() => format!("in {}", Age(until(clock, d, age_step))),
         Some(d) => format!("overdue {}", Age(since(clock, d, age_step))),
@@ -168,7 +191,7 @@ mod tests {
     fn relative_times() {
         let t0: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
         let t1 = t0 + jiff::SignedDuration::from_secs(192);
-        let (c0, c1) = (Clock::new(t0), Clock::new(t1));
+        let (c0, c1) = (Times::new(t0), Times::new(t1));
         assert_eq!(ago(&c1, Some(t0)), "3m ago");
         assert_eq!(duration(&c1, Some(t0), None), "3m12s");
         assert_eq!(countdown(&c0, Some(t1)), "in 3m");
@@ -185,7 +208,7 @@ mod tests {
     #[test]
     fn each_time_text_says_exactly_when_it_next_changes() {
         let origin: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
-        type Text<'a> = &'a dyn Fn(&Clock) -> String;
+        type Text<'a> = &'a dyn Fn(&Times) -> String;
         let texts: [(&str, Text); 4] = [
             ("ago", &|c| ago(c, Some(origin))),
             ("running", &|c| duration(c, Some(origin), None)),
@@ -201,13 +224,13 @@ mod tests {
                 for sign in [1, -1] {
                     let offset = jiff::SignedDuration::new(s, nanos) * sign;
                     for (what, text) in texts {
-                        let clock = Clock::new(origin + offset);
+                        let clock = Times::new(origin + offset);
                         let shown = text(&clock);
                         let Some(next) = clock.next() else {
                             assert_eq!(what, "ended", "{what} at {offset:?} never changes");
                             continue;
                         };
-                        let at = |t: Timestamp| text(&Clock::new(t));
+                        let at = |t: Timestamp| text(&Times::new(t));
                         let just_before = next - jiff::SignedDuration::from_nanos(1);
                         assert_eq!(
                             at(just_before),

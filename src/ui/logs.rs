@@ -7,24 +7,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
+use super::Screen;
 use super::theme::Theme;
-use crate::app::{App, LogView};
+use crate::app::LogView;
 use crate::sanitize::clean;
 
 /// Widest step column; longer step names are cut.
 const MAX_SOURCE: usize = 18;
 
-/// The fixed keys, shown in the footer while the view is open.
-pub const HINTS: &[(&str, &str)] = &[
-    ("esc", "close"),
-    ("space", "pause/follow"),
-    ("s", "step"),
-    ("/", "search"),
-    ("n/N", "next/prev"),
-    ("g/G", "top/end"),
-];
-
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
+pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block) {
     let Some(view) = &app.logs else {
         return;
     };
@@ -57,7 +48,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
     f.render_widget(Paragraph::new(status_line(view, app, theme)), status);
 }
 
-fn status_line<'a>(view: &LogView, app: &App, theme: &Theme) -> Line<'a> {
+fn status_line<'a>(view: &LogView, app: &Screen, theme: &Theme) -> Line<'a> {
     if let Some(input) = &app.log_search {
         return Line::from(vec![
             Span::styled("search: ", theme.key()),

@@ -1,13 +1,14 @@
-//! Drawing. Reads `&App` only; one function per pane or dialog.
+//! Drawing. Reads `&App` only; one function per pane or dialog. What a frame finds out
+//! while it is drawn (when its times next change, where each list's window sits, how far
+//! the detail can scroll) is collected on the frame's [`Screen`] and returned as
+//! [`Drawn`], which the event loop hands back to the app as `Msg::Drawn`.
 
 mod approvals;
 mod audit;
-mod batch;
-mod bulk_start;
 mod chrome;
 pub mod depth;
 mod detail;
-mod dialogs;
+mod dialog;
 mod executions;
 pub mod format;
 mod logs;
@@ -16,18 +17,73 @@ mod pipelines;
 mod table;
 pub mod theme;
 
+use std::cell::Cell;
+use std::ops::Deref;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 
-use crate::app::{App, Pane, View};
+use crate::app::{App, Drawn, FLASH_FOR, Flash, Pane, View};
 use crate::sanitize::clean;
 pub use theme::Theme;
 
-pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
-    // What this frame draws says again when its times move (see `app::Clock`).
-    app.clock.forget();
+/// One frame being drawn: the app, read only, and what the frame finds out. It reads as
+/// the app (`Deref`), so drawing code writes `app.pipelines`; `clock` and `scroll` are the
+/// frame's own.
+pub struct Screen<'a> {
+    app: &'a App,
+    /// The time texts are drawn against; notes when one next changes.
+    pub clock: format::Times,
+    /// Each list's first visible row, starting from where the last frame left it.
+    pub scroll: [Cell<usize>; 4],
+    /// The last line the detail view can scroll to, once drawn.
+    pub detail_bottom: Cell<Option<u16>>,
+}
+
+impl<'a> Screen<'a> {
+    fn new(app: &'a App) -> Self {
+        Screen {
+            app,
+            clock: format::Times::new(app.clock.now()),
+            scroll: app.scroll.map(Cell::new),
+            detail_bottom: Cell::new(None),
+        }
+    }
+
+    fn drawn(self) -> Drawn {
+        Drawn {
+            next_change: self.clock.next(),
+            scroll: self.scroll.map(Cell::into_inner),
+            detail_bottom: self.detail_bottom.into_inner(),
+        }
+    }
+
+    /// The flash message, while it is recent; the frame changes when it goes.
+    pub fn visible_flash(&self) -> Option<&'a Flash> {
+        let flash = self.app.visible_flash()?;
+        self.clock.changes_at(flash.at + FLASH_FOR);
+        Some(flash)
+    }
+}
+
+impl Deref for Screen<'_> {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        self.app
+    }
+}
+
+/// Draws the whole screen; returns what the frame found out, for `Msg::Drawn`.
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Drawn {
+    let screen = Screen::new(app);
+    draw_screen(f, &screen, theme);
+    screen.drawn()
+}
+
+fn draw_screen(f: &mut Frame, app: &Screen, theme: &Theme) {
     let [head, body, status, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
@@ -74,5 +130,5 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     chrome::status_bar(f, status, app, theme);
     chrome::footer(f, keys, app, theme);
     palette::draw(f, app, theme);
-    dialogs::draw(f, app, theme);
+    dialog::draw(f, app, theme);
 }

@@ -8,15 +8,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::dialogs::frame;
+use super::Screen;
+use super::dialog::frame::frame;
 use super::format::fit;
 use super::theme::Theme;
-use crate::app::{App, Palette};
+use crate::app::Palette;
 
 /// Most entries shown at once; the list scrolls to keep the choice in view.
 const ROWS: usize = 12;
 
-pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
+pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme) {
     let Some(palette) = &app.palette else {
         return;
     };

@@ -5,14 +5,15 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell};
 
+use super::Screen;
 use super::format::{ago, status_text};
 use super::table::{Column, ListView};
 use super::theme::Theme;
-use crate::app::{App, Pane};
+use crate::app::Pane;
 use crate::domain::Pipeline;
 use crate::sanitize::clean;
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
+pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block) {
     let wide = area.width >= 110;
     let many = app.backends.len() > 1;
     let mut columns = vec![
@@ -49,7 +50,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, block: Block) {
     });
 }
 
-fn row<'a>(app: &App, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool) -> Vec<Cell<'a>> {
+fn row<'a>(app: &Screen, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool) -> Vec<Cell<'a>> {
     let last = match &p.last_status {
         Some(s) => Span::styled(status_text(s, wide), theme.status(s.status)),
         None => Span::styled("never run", theme.dim()),

@@ -220,17 +220,24 @@ pub fn ch(c: char) -> Msg {
 
 /// An app holding the fixture world, as if every list had just been read at t0.
 pub fn loaded_app() -> App {
-    let mut app = App::new(
-        vec![BackendInfo {
+    loaded_app_as("")
+}
+
+/// [`loaded_app`], with `user` as the local account its audit entries name.
+pub fn loaded_app_as(user: &str) -> App {
+    let mut app = App::new(flightdeck::app::Settings {
+        user: user.into(),
+        backends: vec![BackendInfo {
             name: BACKEND.into(),
             kind: BackendKind::Harness,
             production: false,
             read_only: false,
             insecure: false,
         }],
-        Intervals::default(),
-        false,
-    );
+        intervals: Intervals::default(),
+        read_only: false,
+        ..Default::default()
+    });
     app.update(reply(Payload::Pipelines(Ok(pipelines()))), t0());
     app.update(reply(Payload::Executions(Ok(executions()))), t0());
     app.update(

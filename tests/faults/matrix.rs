@@ -178,7 +178,7 @@ async fn run(fault: Fault) {
         if matches!(write, Write::Unknown { .. }) {
             let key = ItemKey::new(backend, &gate_project(&rig, backend, gate), gate);
             assert!(
-                rig.app.unsure.contains(&key),
+                rig.app.gates().is_unknown(&key),
                 "{backend}: blocked until re-read"
             );
         }
@@ -269,7 +269,7 @@ async fn run(fault: Fault) {
         app.backends
             .iter()
             .all(|b| b.error.is_none() && !b.is_stale(app.now, app.intervals.lists))
-            && app.unsure.is_empty()
+            && app.gates().unknown().next().is_none()
     })
     .await;
     rig.fresh_gates().await;

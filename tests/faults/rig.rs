@@ -173,7 +173,12 @@ impl Rig {
         let mut rig = Rig {
             sim,
             _control: control,
-            app: App::new(infos, intervals, false),
+            app: App::new(flightdeck::app::Settings {
+                backends: infos,
+                intervals,
+                read_only: false,
+                ..Default::default()
+            }),
             service,
             replies,
             started: Vec::new(),
@@ -291,7 +296,11 @@ impl Rig {
             flightdeck::config::Theme::Dark,
             flightdeck::ui::depth::Depth::None,
         );
-        terminal.draw(|f| ui::draw(f, &self.app, &theme)).unwrap();
+        terminal
+            .draw(|f| {
+                ui::draw(f, &self.app, &theme);
+            })
+            .unwrap();
         self.app.flash = flash;
         let buffer = terminal.backend().buffer();
         let row = |y| -> String {
@@ -309,7 +318,7 @@ impl Rig {
     /// Marks exactly `gates` (backend, approval id) and confirms a batch approval of them
     /// up to the last key: `send` then presses it.
     pub fn prepare_batch(&mut self, gates: &[(String, String)]) {
-        self.app.marks = gates
+        let marks: Vec<_> = gates
             .iter()
             .filter_map(|(backend, id)| {
                 self.app
@@ -319,7 +328,14 @@ impl Rig {
                     .map(|a| a.key())
             })
             .collect();
-        assert_eq!(self.app.marks.len(), gates.len(), "every gate is listed");
+        let ledger = self.app.gates_mut();
+        ledger.clear_marks();
+        ledger.mark(marks);
+        assert_eq!(
+            self.app.gates().marks().len(),
+            gates.len(),
+            "every gate is listed"
+        );
         self.app.pane = Pane::Approvals;
         self.key(KeyCode::Char('A'));
         assert!(matches!(self.app.dialog, Some(Dialog::Batch(_))));

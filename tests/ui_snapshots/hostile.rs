@@ -79,17 +79,18 @@ fn world(
 
 fn loaded(text: &dyn Fn(&str) -> String, w: u16, h: u16) -> App {
     let (pipelines, executions, gates, detail) = world(text);
-    let mut app = App::new(
-        vec![flightdeck::app::BackendInfo {
+    let mut app = App::new(flightdeck::app::Settings {
+        backends: vec![flightdeck::app::BackendInfo {
             name: BACKEND.into(),
             kind: BackendKind::Harness,
             production: false,
             read_only: false,
             insecure: false,
         }],
-        flightdeck::service::Intervals::default(),
-        false,
-    );
+        intervals: flightdeck::service::Intervals::default(),
+        read_only: false,
+        ..Default::default()
+    });
     app.update(
         Msg::Resize {
             width: w,

@@ -6,13 +6,14 @@ use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::dialogs::{centered, form, frame};
-use super::theme::Theme;
-use crate::app::{App, BatchDialog, FlashLevel, GateResult};
-use crate::domain::{DecisionAction, ExecStatus};
+use super::frame::{self, centered, form};
+use crate::app::BatchDialog;
+use crate::domain::DecisionAction;
 use crate::sanitize::clean;
+use crate::ui::Screen;
+use crate::ui::theme::Theme;
 
-pub fn draw(f: &mut Frame, app: &App, theme: &Theme, d: &BatchDialog) {
+pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &BatchDialog) {
     let production = d
         .gates
         .iter()
@@ -34,7 +35,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, d: &BatchDialog) {
         if n == 1 { "" } else { "s" },
         if production { " — PRODUCTION" } else { "" }
     );
-    let block = frame(theme, title, production);
+    let block = frame::frame(theme, title, production);
     let inner = block.inner(area);
     f.render_widget(Clear, area);
     f.render_widget(block, area);
@@ -82,15 +83,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, d: &BatchDialog) {
                 g.backend
             )));
             if let Some(result) = d.results.as_ref().and_then(|r| r.get(i)) {
-                let style = match result {
-                    GateResult::Sent => theme.status(ExecStatus::Running),
-                    r if r.is_ok() => theme.flash(FlashLevel::Success),
-                    _ => theme.flash(FlashLevel::Error),
-                };
-                spans.insert(
-                    0,
-                    Span::styled(format!("{:<32} ", clean(&result.label())), style),
-                );
+                let (label, style) = frame::outcome(theme, result);
+                spans.insert(0, Span::styled(format!("{label:<32} "), style));
             }
             Line::from(spans)
         })
@@ -104,7 +98,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, d: &BatchDialog) {
     f.render_widget(Paragraph::new(lines), list);
 
     if d.results.is_none()
-        && let Some(pos) = form(f, bottom, theme, &d.form, false)
+        && let Some(pos) = form(f, bottom, app, theme, &d.form, false)
     {
         f.set_cursor_position(pos);
     }

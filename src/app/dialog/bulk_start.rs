@@ -4,42 +4,19 @@
 
 use std::collections::HashMap;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
-use super::dialog::{Dialog, NOTES, variable_field};
-use super::form::{Field, FieldKind, Focus, Form, FormEvent};
-use super::{App, Effect, FlashLevel};
+use crate::app::keymap::Action;
+
+use super::Outcome;
+use crate::app::Dialog;
+use crate::app::form::{Field, FieldKind, Focus, Form, FormEvent, NOTES, variable_field};
+use crate::app::{App, Effect, FlashLevel};
 use crate::domain::RequestPreview;
 use crate::domain::{
     BackendError, ItemKey, Pipeline, StartForm, StartRequest, StartResult, VarKind,
 };
 use crate::service::Command;
-
-/// Where one pipeline of a bulk start stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StartOutcome {
-    Skipped(String),
-    Sent,
-    Done(Result<StartResult, BackendError>),
-}
-
-impl StartOutcome {
-    pub fn label(&self) -> String {
-        match self {
-            StartOutcome::Skipped(why) => format!("skipped: {why}"),
-            StartOutcome::Sent => "starting…".into(),
-            StartOutcome::Done(Ok(r)) => format!("started {} ({})", r.execution_id, r.status.raw),
-            StartOutcome::Done(Err(e)) if e.outcome_unknown() => {
-                format!("unknown, check Executions: {e}")
-            }
-            StartOutcome::Done(Err(e)) => format!("failed: {e}"),
-        }
-    }
-
-    pub fn is_ok(&self) -> bool {
-        matches!(self, StartOutcome::Done(Ok(_)))
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct BulkStartDialog {
@@ -52,7 +29,7 @@ pub struct BulkStartDialog {
     /// Each pipeline's exact request, asked when the confirm button gets focus.
     pub previews: Vec<Option<Result<RequestPreview, String>>>,
     previews_for: Option<Vec<(String, String)>>,
-    pub results: Option<Vec<StartOutcome>>,
+    pub results: Option<Vec<Outcome<StartResult>>>,
 }
 
 fn key(p: &Pipeline) -> ItemKey {
@@ -168,13 +145,13 @@ impl BulkStartDialog {
     pub fn finished(&self) -> bool {
         self.results
             .as_ref()
-            .is_some_and(|r| !r.contains(&StartOutcome::Sent))
+            .is_some_and(|r| !r.iter().any(Outcome::is_sent))
     }
 }
 
 impl App {
     /// `s` with pipelines marked: one form for all of them.
-    pub(super) fn open_bulk_start(&mut self, effects: &mut Vec<Effect>) {
+    pub(in crate::app) fn open_bulk_start(&mut self, effects: &mut Vec<Effect>) {
         let pipelines: Vec<Pipeline> = self
             .pipelines
             .iter()
@@ -263,7 +240,7 @@ impl App {
             return true;
         };
         if let Some(results) = bulk.results.as_mut() {
-            results[i] = StartOutcome::Done(result.clone());
+            results[i] = Outcome::Done(result.clone());
         }
         // Started pipelines leave the marks, and so do those that may have started (their
         // outcome is unknown: another try could start them twice); failed ones stay marked
@@ -293,12 +270,17 @@ impl App {
         true
     }
 
-    pub(super) fn on_bulk_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+    pub(super) fn on_bulk_key(
+        &mut self,
+        action: Option<Action>,
+        key: KeyEvent,
+        effects: &mut Vec<Effect>,
+    ) {
         let Some(Dialog::BulkStart(bulk)) = self.dialog.as_mut() else {
             return;
         };
         if bulk.results.is_some() || bulk.form.is_none() {
-            if matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
+            if matches!(action, Some(Action::Cancel | Action::Confirm)) {
                 self.dialog = None;
             }
             return;
@@ -306,7 +288,7 @@ impl App {
         let Some(form) = bulk.form.as_mut() else {
             return;
         };
-        match form.handle(key) {
+        match form.handle(action, key) {
             FormEvent::Cancel => self.dialog = None,
             FormEvent::None => {
                 let values = BulkStartDialog::values(form);
@@ -340,21 +322,24 @@ impl App {
         let mut pending = Vec::new();
         for (i, p) in bulk.pipelines.iter().enumerate() {
             if self.is_read_only(&p.backend) {
-                results.push(StartOutcome::Skipped(format!("{} is read-only", p.backend)));
+                results.push(Outcome::Skipped(format!("{} is read-only", p.backend)));
                 continue;
             }
             if let Some(Err(e)) = &bulk.forms[i] {
-                results.push(StartOutcome::Skipped(format!("inputs did not load: {e}")));
+                results.push(Outcome::Skipped(format!("inputs did not load: {e}")));
                 continue;
             }
             let request = bulk.request(i, form);
-            results.push(StartOutcome::Sent);
+            results.push(Outcome::Sent);
             pending.push((p.clone(), request, bulk.secrets(i)));
         }
         let epoch = bulk.epoch;
         for (p, request, secrets) in pending {
-            self.pending_starts
-                .insert((epoch, key(&p)), (p.name.clone(), secrets));
+            let pending = crate::app::PendingStart {
+                pipeline_name: p.name.clone(),
+                secrets,
+            };
+            self.gates.start_sent(epoch, key(&p), pending);
             effects.push(Effect::Send {
                 backend: p.backend.clone(),
                 command: Command::Start { epoch, request },

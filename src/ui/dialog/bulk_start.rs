@@ -6,13 +6,13 @@ use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::dialogs::{centered, form, frame};
-use super::theme::Theme;
-use crate::app::{App, BulkStartDialog, FlashLevel, StartOutcome};
-use crate::domain::ExecStatus;
+use super::frame::{self, centered, form};
+use crate::app::{BulkStartDialog, FlashLevel};
 use crate::sanitize::clean;
+use crate::ui::Screen;
+use crate::ui::theme::Theme;
 
-pub fn draw(f: &mut Frame, app: &App, theme: &Theme, d: &BulkStartDialog) {
+pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &BulkStartDialog) {
     let n = d.pipelines.len();
     let production = d
         .pipelines
@@ -28,7 +28,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, d: &BulkStartDialog) {
         if n == 1 { "" } else { "s" },
         if production { " — PRODUCTION" } else { "" }
     );
-    let block = frame(theme, title, production);
+    let block = frame::frame(theme, title, production);
     let inner = block.inner(area);
     f.render_widget(Clear, area);
     f.render_widget(block, area);
@@ -64,13 +64,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, d: &BulkStartDialog) {
             );
             let status = match (&d.results, &d.previews[i], &d.forms[i]) {
                 (Some(results), _, _) => {
-                    let r = &results[i];
-                    let style = match r {
-                        StartOutcome::Sent => theme.status(ExecStatus::Running),
-                        r if r.is_ok() => theme.flash(FlashLevel::Success),
-                        _ => theme.flash(FlashLevel::Error),
-                    };
-                    Span::styled(format!("  {}", clean(&r.label())), style)
+                    let (label, style) = frame::outcome(theme, &results[i]);
+                    Span::styled(format!("  {label}"), style)
                 }
                 (None, _, Some(Err(e))) => Span::styled(
                     format!("  inputs did not load: {}", clean(e)),
@@ -91,7 +86,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, d: &BulkStartDialog) {
     f.render_widget(Paragraph::new(lines), list);
 
     if let (Some(fm), None) = (&d.form, &d.results)
-        && let Some(pos) = form(f, bottom, theme, fm, false)
+        && let Some(pos) = form(f, bottom, app, theme, fm, false)
     {
         f.set_cursor_position(pos);
     }

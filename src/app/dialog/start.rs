@@ -1,0 +1,308 @@
+//! The start dialog (`s`): the pipeline's inputs as a form, the exact request shown before
+//! the confirm button, and the reply. State, keys and replies; drawn by `ui/dialog/start.rs`.
+
+use crossterm::event::KeyEvent;
+
+use crate::app::keymap::Action;
+
+use crate::app::form::{Field, FieldKind, Focus, Form, FormEvent, NOTES, variable_field};
+use crate::app::{App, Dialog, Effect, FlashLevel, Pane, PendingStart};
+use crate::domain::{BackendError, Pipeline, RequestPreview, StartForm, StartRequest};
+use crate::sanitize::clean;
+use crate::service::Command;
+
+#[derive(Debug, Clone)]
+pub enum StartPhase {
+    Loading,
+    /// The form could not be loaded; only closing is possible.
+    LoadFailed(String),
+    Editing(Form),
+    /// Sent; keys are ignored until the reply arrives.
+    Sending(Form),
+}
+
+#[derive(Debug, Clone)]
+pub struct StartDialog {
+    pub epoch: u64,
+    pub pipeline: Pipeline,
+    pub phase: StartPhase,
+    /// The last start attempt failed with this (the form stays open to fix inputs).
+    pub error: Option<String>,
+    /// The exact request the form would send, as the backend renders it, and the request it
+    /// was rendered for (asked when the confirm button gets focus).
+    pub preview: Option<(StartRequest, Result<RequestPreview, String>)>,
+    pub preview_asked: Option<StartRequest>,
+}
+
+impl StartDialog {
+    pub fn loading(epoch: u64, pipeline: Pipeline) -> Self {
+        StartDialog {
+            epoch,
+            pipeline,
+            phase: StartPhase::Loading,
+            error: None,
+            preview: None,
+            preview_asked: None,
+        }
+    }
+
+    /// Builds the form. On a production backend the pipeline's name must be typed to
+    /// confirm, so a start there is never one keystroke away.
+    pub fn loaded(&mut self, form: StartForm, production: bool) {
+        let mut fields: Vec<Field> = form.variables.iter().map(variable_field).collect();
+        if production {
+            fields.push(Field::confirmation(
+                "type the pipeline name",
+                &self.pipeline.name,
+            ));
+        }
+        fields.push(Field::new(NOTES, FieldKind::Text, ""));
+        self.phase = StartPhase::Editing(Form::new(fields, "Start"));
+    }
+
+    /// The preview for the form's current values, once it has arrived.
+    pub fn current_preview(&self, form: &Form) -> Option<&Result<RequestPreview, String>> {
+        let request = Self::request(&self.pipeline, form);
+        self.preview
+            .as_ref()
+            .filter(|(asked, _)| *asked == request)
+            .map(|(_, preview)| preview)
+    }
+
+    /// The request the confirmed form describes; empty optional fields are left out so the
+    /// backend applies its own defaults.
+    pub fn request(pipeline: &Pipeline, form: &Form) -> StartRequest {
+        // The notes field is always last, so a variable that happens to be called "notes"
+        // cannot be confused with it.
+        let (notes, variables) = match form.fields.split_last() {
+            Some((notes, variables)) => (Some(notes), variables),
+            None => (None, &[][..]),
+        };
+        let values = variables
+            .iter()
+            // Typed confirmations are for the user, not the backend.
+            .filter(|f| f.expect.is_none() && !f.value().is_empty())
+            .map(|f| (f.label.clone(), f.value().to_string()))
+            .collect();
+        let notes = notes.map(Field::value).filter(|n| !n.trim().is_empty());
+        StartRequest {
+            project: pipeline.project.clone(),
+            pipeline_id: pipeline.id.clone(),
+            values,
+            notes: notes.map(str::to_string),
+        }
+    }
+}
+
+impl App {
+    /// The pipeline `s` starts: the selected one, or the selected execution's pipeline.
+    fn pipeline_to_start(&self) -> Option<Pipeline> {
+        match self.pane {
+            Pane::Pipelines => self.selected_pipeline().cloned(),
+            Pane::Executions => {
+                let e = self.selected_execution()?;
+                self.pipelines
+                    .iter()
+                    .find(|p| {
+                        p.backend == e.backend && p.project == e.project && p.id == e.pipeline_id
+                    })
+                    .cloned()
+            }
+            Pane::Approvals | Pane::Audit => None,
+        }
+    }
+
+    pub(in crate::app) fn open_start(&mut self, effects: &mut Vec<Effect>) {
+        let Some(pipeline) = self.pipeline_to_start() else {
+            self.flash(FlashLevel::Info, "select a pipeline to start");
+            return;
+        };
+        if self.is_read_only(&pipeline.backend) {
+            self.flash(
+                FlashLevel::Error,
+                format!("{} is read-only", pipeline.backend),
+            );
+            return;
+        }
+        let epoch = self.next_epoch();
+        effects.push(Effect::Send {
+            backend: pipeline.backend.clone(),
+            command: Command::LoadStartForm {
+                epoch,
+                project: pipeline.project.clone(),
+                pipeline_id: pipeline.id.clone(),
+            },
+        });
+        self.dialog = Some(Dialog::Start(Box::new(StartDialog::loading(
+            epoch, pipeline,
+        ))));
+    }
+
+    pub(super) fn on_start_key(
+        &mut self,
+        action: Option<Action>,
+        key: KeyEvent,
+        effects: &mut Vec<Effect>,
+    ) {
+        let Some(Dialog::Start(start)) = self.dialog.as_mut() else {
+            return;
+        };
+        match &mut start.phase {
+            StartPhase::Loading | StartPhase::LoadFailed(_) => {
+                if matches!(action, Some(Action::Cancel | Action::Confirm)) {
+                    self.dialog = None;
+                }
+            }
+            StartPhase::Sending(_) => {}
+            StartPhase::Editing(form) => {
+                if action == Some(Action::CopyRequest) {
+                    let request = StartDialog::request(&start.pipeline, form);
+                    let curl = start
+                        .preview
+                        .as_ref()
+                        .filter(|(asked, _)| *asked == request)
+                        .and_then(|(_, p)| p.as_ref().ok())
+                        .map(|p| p.to_curl());
+                    match curl {
+                        Some(curl) => {
+                            effects.push(Effect::Clipboard(curl.text));
+                            self.flash(
+                                FlashLevel::Info,
+                                if curl.escaped {
+                                    "copied the request as curl (key as ***; hidden characters \
+                                     written as \\u escapes in $'…' quotes)"
+                                } else {
+                                    "copied the request as curl (key as ***)"
+                                },
+                            );
+                        }
+                        None => self.flash(
+                            FlashLevel::Info,
+                            "no preview yet: move to [Start] to see the request",
+                        ),
+                    }
+                    return;
+                }
+                match form.handle(action, key) {
+                    FormEvent::None => {
+                        // Reaching the confirm button shows the exact request first.
+                        let request = StartDialog::request(&start.pipeline, form);
+                        if form.focus == Focus::Confirm
+                            && start.preview_asked.as_ref() != Some(&request)
+                        {
+                            start.preview_asked = Some(request.clone());
+                            effects.push(Effect::Send {
+                                backend: start.pipeline.backend.clone(),
+                                command: Command::Preview {
+                                    epoch: start.epoch,
+                                    request,
+                                },
+                            });
+                        }
+                    }
+                    FormEvent::Cancel => self.dialog = None,
+                    FormEvent::Confirm => {
+                        let request = StartDialog::request(&start.pipeline, form);
+                        // Remembered for the audit entry written when the reply arrives.
+                        let secrets = form
+                            .fields
+                            .iter()
+                            .filter(|f| f.kind == FieldKind::Secret)
+                            .map(|f| f.label.clone())
+                            .collect();
+                        self.gates.start_sent(
+                            start.epoch,
+                            start.pipeline.key(),
+                            PendingStart {
+                                pipeline_name: start.pipeline.name.clone(),
+                                secrets,
+                            },
+                        );
+                        effects.push(Effect::Send {
+                            backend: start.pipeline.backend.clone(),
+                            command: Command::Start {
+                                epoch: start.epoch,
+                                request,
+                            },
+                        });
+                        start.error = None;
+                        start.phase = StartPhase::Sending(form.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_start_form(
+        &mut self,
+        epoch: u64,
+        result: Result<crate::domain::StartForm, BackendError>,
+    ) {
+        let Some(Dialog::Start(start)) = &mut self.dialog else {
+            return;
+        };
+        if start.epoch != epoch {
+            return;
+        }
+        let production = self
+            .backends
+            .iter()
+            .any(|b| b.name == start.pipeline.backend && b.production);
+        match result {
+            Ok(form) => start.loaded(form, production),
+            Err(err) => start.phase = StartPhase::LoadFailed(err.to_string()),
+        }
+    }
+
+    pub(super) fn on_started(
+        &mut self,
+        epoch: u64,
+        request: crate::domain::StartRequest,
+        result: Result<crate::domain::StartResult, BackendError>,
+    ) {
+        let open = matches!(&self.dialog, Some(Dialog::Start(s)) if s.epoch == epoch);
+        let name = self
+            .pipelines
+            .iter()
+            .find(|p| p.project == request.project && p.id == request.pipeline_id)
+            .map_or(&request.pipeline_id, |p| &p.name);
+        let name = clean(name).into_owned();
+        match result {
+            Ok(started) => {
+                if open {
+                    self.dialog = None;
+                }
+                self.flash(
+                    FlashLevel::Success,
+                    format!(
+                        "started {name} → {} ({})",
+                        clean(&started.execution_id),
+                        clean(&started.status.raw)
+                    ),
+                );
+            }
+            // The backend may have started it (a timeout, a broken answer): close the form
+            // so it is not resent blindly; the executions list is being re-read.
+            Err(err) if err.outcome_unknown() => {
+                if open {
+                    self.dialog = None;
+                }
+                self.flash(
+                    FlashLevel::Error,
+                    format!(
+                        "start of {name}: outcome unknown ({err}); check Executions before retrying"
+                    ),
+                );
+            }
+            Err(err) => match &mut self.dialog {
+                Some(Dialog::Start(s)) if s.epoch == epoch => {
+                    if let StartPhase::Sending(form) = &s.phase {
+                        s.phase = StartPhase::Editing(form.clone());
+                    }
+                    s.error = Some(err.to_string());
+                }
+                _ => self.flash(FlashLevel::Error, format!("start failed: {err}")),
+            },
+        }
+    }
+}

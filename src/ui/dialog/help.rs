@@ -1,0 +1,47 @@
+//! The `?` help overlay (`app/dialog/help.rs`).
+
+use ratatui::Frame;
+
+use crate::app::{Action, Section};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::frame::{centered, frame};
+use crate::ui::Screen;
+use crate::ui::theme::Theme;
+
+pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, scroll: u16, section: Section) {
+    let area = centered(f.area(), 68, 29);
+    let lines: Vec<Line> = app
+        .keymap
+        .help_in(section)
+        .into_iter()
+        .map(|(action, keys)| {
+            Line::from(vec![
+                Span::styled(format!("{:>16}  ", keys.join(" ")), theme.key()),
+                Span::raw(action.describe()),
+            ])
+        })
+        .collect();
+    let block = frame(theme, " Keys — any other key closes ".into(), false);
+    // The keys of the layer it was opened from; dialogs' own keys, as bound, at the foot.
+    let key = |a| {
+        app.keymap
+            .key_in(Section::Dialog, a)
+            .map_or_else(|| "(unbound)".to_string(), |k| k.label())
+    };
+    let block = block.title_bottom(Line::styled(
+        format!(
+            " in dialogs: {} {} · {} {} · {} {} ",
+            key(Action::FocusNext),
+            Action::FocusNext.hint(),
+            key(Action::Confirm),
+            Action::Confirm.hint(),
+            key(Action::Cancel),
+            Action::Cancel.hint(),
+        ),
+        theme.dim(),
+    ));
+    f.render_widget(Clear, area);
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block), area);
+}
