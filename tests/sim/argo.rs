@@ -4,7 +4,7 @@
 //! cut and resumed) and logs. Every body is checked against the official swagger, strictly
 //! (`common/swagger.rs`). Time only moves through `advance`.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

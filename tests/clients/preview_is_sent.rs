@@ -3,7 +3,7 @@
 //! backend talks to the simulator through a small recording proxy, which keeps every
 //! request exactly as it arrived, headers included, and forwards it unchanged.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -7,7 +7,7 @@
 //! a frame (the event loop draws only then) exactly when the screen would change: a poll
 //! that brought the same data, or a tick that moved no time on screen, draws nothing.
 
-mod common;
+use crate::common;
 
 use std::cell::Cell;
 use std::io::{self, Write};

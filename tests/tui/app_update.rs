@@ -1,6 +1,6 @@
 //! Pure `App::update` tests: keys and replies in, state and effects out. No I/O.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

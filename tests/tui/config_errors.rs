@@ -495,7 +495,7 @@ mod any_text {
     use flightdeck::config::Config;
     use proptest::prelude::*;
 
-    const EXAMPLE: &str = include_str!("../config.example.toml");
+    const EXAMPLE: &str = include_str!("../../config.example.toml");
 
     #[derive(Debug, Clone)]
     enum Damage {

@@ -2,7 +2,7 @@
 //! and start forms from config, synchronous and asynchronous starts, in-band and HTTP errors,
 //! the token header, and that nothing secret or unchecked ever leaves the client.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! world through the real update path. Text-only snapshots pin the layout; the NO_COLOR
 //! checks pin that nothing depends on colour.
 
-mod common;
+use crate::common;
 #[path = "ui_snapshots/hostile.rs"]
 mod hostile;
 

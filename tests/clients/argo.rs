@@ -3,7 +3,7 @@
 //! stream through a reconnect, and step logs. Every request body the client sends is
 //! checked against the official swagger.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

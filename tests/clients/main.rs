@@ -1,0 +1,14 @@
+//! Every backend client against the simulator (or a small test server where the wire must be exact)
+//! over real HTTP on loopback, and the service's scheduling on a paused clock.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod argo;
+mod batch;
+mod harness;
+mod harness_fg;
+mod harness_wire;
+mod infraxys;
+mod preview_is_sent;
+mod service;
