@@ -40,7 +40,8 @@ impl<'a> Frames<'a> {
     pub async fn next<T: DeserializeOwned>(&mut self) -> Result<Option<T>, BackendError> {
         loop {
             while let Some(end) = self.buf.iter().position(|b| *b == b'\n') {
-                let line: Vec<u8> = self.buf.drain(..=end).collect();
+                // Scrubbed whole: a secret split across chunks is whole in its line.
+                let line = self.http.redactor().bytes(self.buf.drain(..=end).collect());
                 if let Some(payload) = payload(&line) {
                     return decode_json(payload).map(Some);
                 }
@@ -63,7 +64,7 @@ impl<'a> Frames<'a> {
             };
             if !more {
                 // A last line without its newline still counts.
-                let rest = std::mem::take(&mut self.buf);
+                let rest = self.http.redactor().bytes(std::mem::take(&mut self.buf));
                 return match payload(&rest) {
                     Some(p) => decode_json(p).map(Some),
                     None => Ok(None),
