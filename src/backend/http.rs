@@ -97,6 +97,9 @@ pub struct HttpClient {
 /// secret already scrubbed from the body and every header value. Only
 /// [`HttpClient::response`] makes one (the private field), so no server text reaches an
 /// error message without passing the client's [`Redactor`].
+// `#[non_exhaustive]` would still let the rest of the crate build one unscrubbed; the private
+// field keeps construction inside this module.
+#[allow(clippy::manual_non_exhaustive)]
 #[derive(Debug, Clone)]
 pub struct Response {
     pub status: StatusCode,
