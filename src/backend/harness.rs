@@ -412,6 +412,12 @@ impl HarnessBackend {
         let response = self.send(&call).await?;
         let decode = || {
             let page: Page<ExecutionSummary> = legacy_data(&response)?;
+            if page.content.len() as u64 > EXECUTION_PAGE_SIZE {
+                return Err(BackendError::Decode(format!(
+                    "the executions page holds {} items, more than the {EXECUTION_PAGE_SIZE} asked for (refused)",
+                    page.content.len()
+                )));
+            }
             Ok(page
                 .content
                 .iter()
