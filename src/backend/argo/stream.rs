@@ -98,6 +98,30 @@ fn payload(line: &[u8]) -> Option<&[u8]> {
 mod tests {
     use super::payload;
 
+    #[tokio::test]
+    async fn a_secret_echoed_in_a_stream_is_scrubbed_even_across_chunks() {
+        use crate::backend::http::{HttpClient, HttpOptions, Redactor};
+        use secrecy::SecretString;
+        let http = HttpClient::new(
+            &HttpOptions::new(std::time::Duration::from_secs(1)),
+            Redactor::of(Some(&SecretString::from("ARGOSECRET-0123"))),
+        )
+        .unwrap();
+        // The secret split between two chunks of the body.
+        let pieces = futures::stream::iter(
+            ["data: {\"m\":\"Bearer ARGOSEC", "RET-0123\"}\n"]
+                .map(|p| Ok::<_, std::io::Error>(axum::body::Bytes::from_static(p.as_bytes()))),
+        );
+        let response = axum::http::Response::builder()
+            .header("content-type", "text/event-stream")
+            .body(reqwest::Body::wrap_stream(pieces))
+            .unwrap();
+        let mut frames =
+            super::Frames::new(&http, response.into(), std::time::Duration::from_secs(5));
+        let message: serde_json::Value = frames.next().await.unwrap().unwrap();
+        assert_eq!(message["m"], "Bearer ***");
+    }
+
     #[test]
     fn sse_and_ndjson_lines() {
         assert_eq!(payload(b"data: {\"a\":1} \n"), Some(&b"{\"a\":1}"[..]));
