@@ -60,7 +60,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 use url::Url;
 
-use crate::backend::http::{self, Call, HttpClient, HttpOptions};
+use crate::backend::http::{self, Call, HttpClient, HttpOptions, Redactor};
 use crate::backend::{Backend, Budget, Result};
 use crate::domain::RequestPreview;
 use crate::domain::{
@@ -75,8 +75,9 @@ use wire::{Workflow, WorkflowList, WorkflowTemplate, WorkflowTemplateList};
 
 /// Page size of workflow and template lists.
 const PAGE: usize = 500;
-/// Most workflows one list returns; the dashboard's budget is 10,000 executions.
-const MAX_WORKFLOWS: usize = 10_000;
+/// Most workflows one list returns, and the watch keeps; the dashboard's budget is 10,000
+/// executions. One page past it fails while decoding ([`crate::backend::capped`]).
+const MAX_WORKFLOWS: usize = crate::backend::capped::MAX_EXECUTIONS;
 /// The server sends a keep-alive every 15 s on streams; three missed mean a dead connection.
 const STREAM_IDLE: Duration = Duration::from_secs(45);
 /// Compressed-node workflows read one by one at most this many at a time.
@@ -170,12 +171,15 @@ impl ArgoBackend {
                     .to_owned(),
             ));
         }
-        let http = HttpClient::new(&HttpOptions {
-            ca_file: options.ca_file,
-            insecure_skip_verify: options.insecure_skip_verify,
-            plain_http: base.scheme() == "http",
-            ..HttpOptions::new(options.timeout)
-        })?;
+        let http = HttpClient::new(
+            &HttpOptions {
+                ca_file: options.ca_file,
+                insecure_skip_verify: options.insecure_skip_verify,
+                plain_http: base.scheme() == "http",
+                ..HttpOptions::new(options.timeout)
+            },
+            Redactor::of(options.token.as_ref()),
+        )?;
         Ok(ArgoBackend {
             name: options.name,
             base,
@@ -318,7 +322,10 @@ impl ArgoBackend {
                 _ => break,
             }
         }
-        all.truncate(MAX_WORKFLOWS);
+        if all.len() > MAX_WORKFLOWS {
+            tracing::warn!(backend = %self.name, "more than {MAX_WORKFLOWS} workflows listed; keeping the first {MAX_WORKFLOWS}");
+            all.truncate(MAX_WORKFLOWS);
+        }
         Ok((all, version))
     }
 

@@ -46,8 +46,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use crate::backend::capped;
 use crate::backend::decoded::Decoded;
-use crate::backend::http::{self, Call, HttpClient, HttpOptions};
+use crate::backend::http::{self, Call, HttpClient, HttpOptions, Redactor};
 use crate::backend::{Backend, Budget, Result};
 use crate::domain::RequestPreview;
 use crate::domain::{
@@ -137,12 +138,15 @@ impl HarnessBackend {
                 "the Harness account contains characters not allowed in an HTTP header".to_owned(),
             ));
         }
-        let http = HttpClient::new(&HttpOptions {
-            ca_file: options.ca_file,
-            insecure_skip_verify: options.insecure_skip_verify,
-            plain_http: base.scheme() == "http",
-            ..HttpOptions::new(options.timeout)
-        })?;
+        let http = HttpClient::new(
+            &HttpOptions {
+                ca_file: options.ca_file,
+                insecure_skip_verify: options.insecure_skip_verify,
+                plain_http: base.scheme() == "http",
+                ..HttpOptions::new(options.timeout)
+            },
+            Redactor::of(Some(&options.api_key)),
+        )?;
         Ok(HarnessBackend {
             name: options.name,
             base,
@@ -286,7 +290,7 @@ impl HarnessBackend {
     async fn pipelines_of(&self, project: &str) -> Result<Vec<Pipeline>> {
         let body = serde_json::json!({"filterType": "PipelineSetup"});
         let summaries: Vec<PipelineSummary> = self
-            .all_pages(PIPELINE_PAGE_SIZE, |page, size| {
+            .all_pages(PIPELINE_PAGE_SIZE, capped::MAX_PIPELINES, |page, size| {
                 let url = self.legacy_url(
                     &["pipelines", "list"],
                     project,
@@ -334,15 +338,30 @@ impl HarnessBackend {
         )
     }
 
-    /// Every page of a paged legacy list, up to [`MAX_PAGES`].
+    /// Every page of a paged legacy list, up to [`MAX_PAGES`] pages and `max` items in all.
+    /// A page with more items than the `size` asked for, or a walk past `max` items (pages
+    /// that never say `last`), is an error that says so: memory is bounded by items, not only
+    /// by the byte cap of each page.
     async fn all_pages<T: DeserializeOwned>(
         &self,
         size: u64,
+        max: usize,
         call_for: impl Fn(u64, u64) -> Call,
     ) -> Result<Vec<T>> {
         let mut items = Vec::new();
         for page in 0..MAX_PAGES {
             let result: Page<T> = self.legacy(&call_for(page, size)).await?;
+            let got = result.content.len();
+            if got as u64 > size {
+                return Err(BackendError::Decode(format!(
+                    "page {page} holds {got} items, more than the {size} asked for (refused)"
+                )));
+            }
+            if items.len() + got > max {
+                return Err(BackendError::Decode(format!(
+                    "the list goes past {max} items, flightdeck's limit for one read (refused)"
+                )));
+            }
             let last = result.is_last(page);
             items.extend(result.content);
             if last {
@@ -393,6 +412,12 @@ impl HarnessBackend {
         let response = self.send(&call).await?;
         let decode = || {
             let page: Page<ExecutionSummary> = legacy_data(&response)?;
+            if page.content.len() as u64 > EXECUTION_PAGE_SIZE {
+                return Err(BackendError::Decode(format!(
+                    "the executions page holds {} items, more than the {EXECUTION_PAGE_SIZE} asked for (refused)",
+                    page.content.len()
+                )));
+            }
             Ok(page
                 .content
                 .iter()
@@ -551,7 +576,7 @@ impl HarnessBackend {
 
     async fn waiting_in(&self, project: &str) -> Result<Vec<Approval>> {
         let executions: Vec<ExecutionSummary> = self
-            .all_pages(EXECUTION_PAGE_SIZE, |page, size| {
+            .all_pages(EXECUTION_PAGE_SIZE, capped::MAX_EXECUTIONS, |page, size| {
                 self.executions_call(project, page, size, Some("ApprovalWaiting"))
             })
             .await?;
@@ -875,13 +900,13 @@ mod tests {
 
     #[test]
     fn only_the_data_of_an_answer_tells_whether_it_changed() {
-        let answer = |status: &str, correlation: &str| http::Response {
-            status: reqwest::StatusCode::OK,
-            headers: reqwest::header::HeaderMap::new(),
-            body: format!(
-                r#"{{"status":"{status}","data":{{"content":[]}},"correlationId":"{correlation}"}}"#
+        let answer = |status: &str, correlation: &str| {
+            http::Response::for_test(
+                200,
+                &format!(
+                    r#"{{"status":"{status}","data":{{"content":[]}},"correlationId":"{correlation}"}}"#
+                ),
             )
-            .into_bytes(),
         };
         let (one, two) = (answer("SUCCESS", "c-1"), answer("SUCCESS", "c-2"));
         assert_eq!(raw_data(&one), Some(r#"{"content":[]}"#));

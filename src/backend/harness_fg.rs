@@ -61,7 +61,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::backend::http::{self, Call, HttpClient, HttpOptions};
+use crate::backend::http::{self, Call, HttpClient, HttpOptions, Redactor};
 use crate::backend::{Backend, Budget, Result};
 use crate::domain::{
     Approval, ApproverInput, BackendError, BackendKind, BackendName, Decision, DecisionAction,
@@ -173,12 +173,15 @@ impl HarnessFgBackend {
         }
         url.query_pairs_mut()
             .append_pair("accountId", &options.account);
-        let http = HttpClient::new(&HttpOptions {
-            ca_file: options.ca_file,
-            insecure_skip_verify: options.insecure_skip_verify,
-            plain_http: url.scheme() == "http",
-            ..HttpOptions::new(options.timeout)
-        })?;
+        let http = HttpClient::new(
+            &HttpOptions {
+                ca_file: options.ca_file,
+                insecure_skip_verify: options.insecure_skip_verify,
+                plain_http: url.scheme() == "http",
+                ..HttpOptions::new(options.timeout)
+            },
+            Redactor::of(Some(&options.api_key)),
+        )?;
         Ok(HarnessFgBackend {
             name: options.name,
             url,

@@ -15,6 +15,13 @@
 //! Secrets never pass through this module as text: a [`Call`] names where the credential
 //! goes ([`HeaderText::Secret`]) but never holds it; [`HttpClient::build`] puts it into a
 //! header value marked sensitive, and previews show `***` in its place.
+//!
+//! Nor do they come back through it: a server, proxy or WAF page may echo the credential it
+//! was sent (in a 401 message, an HTML error page, a redirect's `Location`). Each client is
+//! built with a [`Redactor`] made from its backend's secret, and a [`Response`] can only be
+//! made through it ([`HttpClient::response`]): its body and header values have every
+//! occurrence of the secret replaced by `***` before any error mapper, excerpt or decoder
+//! sees them. Stream messages are scrubbed the same way ([`HttpClient::redactor`]).
 
 use std::error::Error as _;
 use std::path::{Path, PathBuf};
@@ -83,14 +90,123 @@ pub struct HttpClient {
     client: reqwest::Client,
     timeout: Duration,
     body_limit: usize,
+    redact: Redactor,
 }
 
-/// A complete response: status, headers and the whole (capped) body.
+/// A complete response: status, headers and the whole (capped) body, with the client's
+/// secret already scrubbed from the body and every header value. Only
+/// [`HttpClient::response`] makes one (the private field), so no server text reaches an
+/// error message without passing the client's [`Redactor`].
+// `#[non_exhaustive]` would still let the rest of the crate build one unscrubbed; the private
+// field keeps construction inside this module.
+#[allow(clippy::manual_non_exhaustive)]
 #[derive(Debug, Clone)]
 pub struct Response {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    _scrubbed: (),
+}
+
+/// What a client scrubs from everything a server says: its backend's secret, as sent
+/// (which covers `Bearer <secret>` and `token <secret>`), percent-encoded (a redirect's
+/// query) and JSON-escaped. `Debug` never shows the secret.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    patterns: std::sync::Arc<[SecretString]>,
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redactor({} patterns)", self.patterns.len())
+    }
+}
+
+/// What stands where a secret was.
+pub const REDACTED: &str = "***";
+
+impl Redactor {
+    /// Scrubs nothing: for clients that send no credential.
+    pub fn none() -> Self {
+        Redactor::default()
+    }
+
+    /// Scrubs `secret` (if any) in every form a server might echo it.
+    pub fn of(secret: Option<&SecretString>) -> Self {
+        let mut patterns: Vec<String> = Vec::new();
+        if let Some(secret) = secret {
+            let raw = secret.expose_secret().trim();
+            if !raw.is_empty() {
+                let percent: String =
+                    url::form_urlencoded::byte_serialize(raw.as_bytes()).collect();
+                let json = serde_json::to_string(raw).unwrap_or_default();
+                let json = json.trim_matches('"').to_owned();
+                for p in [raw.to_owned(), percent, json] {
+                    if !p.is_empty() && !patterns.contains(&p) {
+                        patterns.push(p);
+                    }
+                }
+            }
+        }
+        // Longest first, so a longer form is never half-replaced by a shorter one.
+        patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        Redactor {
+            patterns: patterns.into_iter().map(SecretString::from).collect(),
+        }
+    }
+
+    /// `bytes` with every secret replaced by `***`.
+    pub fn bytes(&self, bytes: Vec<u8>) -> Vec<u8> {
+        self.patterns.iter().fold(bytes, |bytes, p| {
+            replace_all(&bytes, p.expose_secret().as_bytes()).unwrap_or(bytes)
+        })
+    }
+
+    /// `text` with every secret replaced by `***`.
+    pub fn text(&self, text: String) -> String {
+        if self.patterns.is_empty() {
+            return text;
+        }
+        String::from_utf8(self.bytes(text.into_bytes()))
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    fn headers(&self, headers: HeaderMap) -> HeaderMap {
+        if self.patterns.is_empty() {
+            return headers;
+        }
+        headers
+            .into_iter()
+            .filter_map(|(name, value)| Some((name?, value)))
+            .fold(HeaderMap::new(), |mut map, (name, value)| {
+                let scrubbed = self.bytes(value.as_bytes().to_vec());
+                let value = HeaderValue::from_bytes(&scrubbed).unwrap_or(value);
+                map.append(name, value);
+                map
+            })
+    }
+}
+
+/// `haystack` with every `needle` replaced by [`REDACTED`]; `None` when there is none.
+fn replace_all(haystack: &[u8], needle: &[u8]) -> Option<Vec<u8>> {
+    let first = *needle.first()?;
+    let mut out: Option<Vec<u8>> = None;
+    let (mut from, mut copied) = (0, 0);
+    while let Some(offset) = haystack[from..].iter().position(|b| *b == first) {
+        let at = from + offset;
+        if haystack[at..].starts_with(needle) {
+            let out = out.get_or_insert_with(|| Vec::with_capacity(haystack.len()));
+            out.extend_from_slice(&haystack[copied..at]);
+            out.extend_from_slice(REDACTED.as_bytes());
+            from = at + needle.len();
+            copied = from;
+        } else {
+            from = at + 1;
+        }
+    }
+    let mut out = out?;
+    out.extend_from_slice(&haystack[copied..]);
+    Some(out)
 }
 
 /// One request, fully described before anything is sent, so a preview and the real call
@@ -187,7 +303,9 @@ pub fn check_base_url(base: &Url, example: &str) -> Result<(), BackendError> {
 }
 
 impl HttpClient {
-    pub fn new(options: &HttpOptions) -> Result<Self, BackendError> {
+    /// A client for one backend; `redact` is made from that backend's secret
+    /// ([`Redactor::of`]) and scrubs it from every response.
+    pub fn new(options: &HttpOptions, redact: Redactor) -> Result<Self, BackendError> {
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .timeout(options.timeout)
@@ -215,7 +333,25 @@ impl HttpClient {
             client,
             timeout: options.timeout,
             body_limit: options.body_limit,
+            redact,
         })
+    }
+
+    /// What this client scrubs from server text; for stream messages, which do not come as
+    /// a [`Response`].
+    pub fn redactor(&self) -> &Redactor {
+        &self.redact
+    }
+
+    /// A response as received, its secret scrubbed from body and headers: the only way to
+    /// make a [`Response`].
+    pub fn response(&self, status: StatusCode, headers: HeaderMap, body: Vec<u8>) -> Response {
+        Response {
+            status,
+            headers: self.redact.headers(headers),
+            body: self.redact.bytes(body),
+            _scrubbed: (),
+        }
     }
 
     pub fn request(&self, method: Method, url: Url) -> reqwest::RequestBuilder {
@@ -347,11 +483,7 @@ impl HttpClient {
                 ReadError::TooLarge => body_too_large(self.body_limit),
                 ReadError::Transport(e) => self.transport_error(&e, host),
             })?;
-        Ok(Response {
-            status,
-            headers,
-            body,
-        })
+        Ok(self.response(status, headers, body))
     }
 
     /// Appends the next chunk of a stream opened by [`Self::open_stream`] to `buf`; `false`
@@ -424,6 +556,7 @@ impl Response {
             status: StatusCode::from_u16(status).expect("a valid status"),
             headers: HeaderMap::new(),
             body: body.as_bytes().to_vec(),
+            _scrubbed: (),
         }
     }
 }
@@ -706,10 +839,13 @@ mod tests {
     }
 
     fn client(limit: usize, timeout: Duration) -> HttpClient {
-        HttpClient::new(&HttpOptions {
-            body_limit: limit,
-            ..HttpOptions::new(timeout)
-        })
+        HttpClient::new(
+            &HttpOptions {
+                body_limit: limit,
+                ..HttpOptions::new(timeout)
+            },
+            Redactor::none(),
+        )
         .unwrap()
     }
 
@@ -848,10 +984,13 @@ mod tests {
 
     #[test]
     fn missing_ca_file_is_reported() {
-        let err = HttpClient::new(&HttpOptions {
-            ca_file: Some(PathBuf::from("/nonexistent/flightdeck-ca.pem")),
-            ..HttpOptions::new(Duration::from_secs(1))
-        })
+        let err = HttpClient::new(
+            &HttpOptions {
+                ca_file: Some(PathBuf::from("/nonexistent/flightdeck-ca.pem")),
+                ..HttpOptions::new(Duration::from_secs(1))
+            },
+            Redactor::none(),
+        )
         .unwrap_err();
         assert!(
             matches!(&err, BackendError::BadRequest(m) if m.starts_with("cannot read ca_file")),
@@ -864,10 +1003,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ca.pem");
         std::fs::write(&path, "not a certificate").unwrap();
-        let err = HttpClient::new(&HttpOptions {
-            ca_file: Some(path),
-            ..HttpOptions::new(Duration::from_secs(1))
-        })
+        let err = HttpClient::new(
+            &HttpOptions {
+                ca_file: Some(path),
+                ..HttpOptions::new(Duration::from_secs(1))
+            },
+            Redactor::none(),
+        )
         .unwrap_err();
         assert!(
             matches!(&err, BackendError::BadRequest(m) if m.contains("no PEM or DER certificate")),
@@ -881,10 +1023,13 @@ mod tests {
             b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".to_vec(),
         ))
         .await;
-        let c = HttpClient::new(&HttpOptions {
-            plain_http: true,
-            ..HttpOptions::new(Duration::from_secs(5))
-        })
+        let c = HttpClient::new(
+            &HttpOptions {
+                plain_http: true,
+                ..HttpOptions::new(Duration::from_secs(5))
+            },
+            Redactor::none(),
+        )
         .unwrap();
         let r = c.send(get(&c, url)).await.unwrap();
         assert_eq!(r.body, b"hello");
@@ -892,10 +1037,13 @@ mod tests {
 
     #[test]
     fn insecure_client_builds() {
-        HttpClient::new(&HttpOptions {
-            insecure_skip_verify: true,
-            ..HttpOptions::new(Duration::from_secs(1))
-        })
+        HttpClient::new(
+            &HttpOptions {
+                insecure_skip_verify: true,
+                ..HttpOptions::new(Duration::from_secs(1))
+            },
+            Redactor::none(),
+        )
         .unwrap();
     }
 
@@ -911,7 +1059,63 @@ mod tests {
             status: StatusCode::from_u16(status).unwrap(),
             headers: map,
             body: body.as_bytes().to_vec(),
+            _scrubbed: (),
         }
+    }
+
+    const SECRET: &str = "pat.acct42.tok1.HX/SECRET+9f8e";
+
+    fn scrubbing_client() -> HttpClient {
+        HttpClient::new(
+            &HttpOptions::new(Duration::from_secs(1)),
+            Redactor::of(Some(&SecretString::from(SECRET))),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_response_has_the_secret_scrubbed_from_body_and_headers() {
+        let c = scrubbing_client();
+        let mut headers = HeaderMap::new();
+        let encoded: String = url::form_urlencoded::byte_serialize(SECRET.as_bytes()).collect();
+        headers.insert(
+            LOCATION,
+            format!("http://x/login?key={encoded}&raw={SECRET}")
+                .parse()
+                .unwrap(),
+        );
+        let body = format!(
+            "<html><body>502: Bearer {SECRET} / token {SECRET} / {}</body></html>",
+            serde_json::to_string(SECRET).unwrap()
+        );
+        let r = c.response(StatusCode::FOUND, headers, body.into_bytes());
+        let body = String::from_utf8(r.body.clone()).unwrap();
+        assert_eq!(
+            body,
+            "<html><body>502: Bearer *** / token *** / \"***\"</body></html>"
+        );
+        let error = status_error(&r).to_string();
+        assert!(!error.contains("SECRET"), "{error}");
+        assert!(error.contains("key=***&raw=***"), "{error}");
+        let r = c.response(
+            StatusCode::UNAUTHORIZED,
+            HeaderMap::new(),
+            format!("token not valid: Bearer {SECRET}").into_bytes(),
+        );
+        assert_eq!(
+            status_error(&r).to_string(),
+            "authentication failed: HTTP 401: token not valid: Bearer ***"
+        );
+        assert_eq!(c.redactor().text(format!("a{SECRET}{SECRET}b")), "a******b");
+        assert!(!format!("{c:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn without_a_secret_nothing_changes() {
+        let r = Redactor::of(None);
+        assert_eq!(r.text("abc ***".to_owned()), "abc ***");
+        assert_eq!(replace_all(b"aaa", b"aa"), Some(b"***a".to_vec()));
+        assert_eq!(replace_all(b"abc", b"x"), None);
     }
 
     #[test]

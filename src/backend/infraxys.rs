@@ -65,7 +65,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use url::Url;
 
-use crate::backend::http::{Call, HttpClient, HttpOptions};
+use crate::backend::http::{Call, HttpClient, HttpOptions, Redactor};
 use crate::backend::{Backend, Budget, Result};
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionOutcome, ExecRef,
@@ -221,12 +221,15 @@ impl InfraxysBackend {
                 )));
             }
         }
-        let http = HttpClient::new(&HttpOptions {
-            ca_file: options.ca_file,
-            insecure_skip_verify: options.insecure_skip_verify,
-            plain_http: base.scheme() == "http",
-            ..HttpOptions::new(options.timeout)
-        })?;
+        let http = HttpClient::new(
+            &HttpOptions {
+                ca_file: options.ca_file,
+                insecure_skip_verify: options.insecure_skip_verify,
+                plain_http: base.scheme() == "http",
+                ..HttpOptions::new(options.timeout)
+            },
+            Redactor::of(options.token.as_ref()),
+        )?;
         Ok(InfraxysBackend {
             name: options.name,
             base,

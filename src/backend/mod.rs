@@ -3,6 +3,7 @@
 
 pub mod argo;
 pub mod budget;
+pub mod capped;
 mod decoded;
 pub mod harness;
 pub mod harness_fg;

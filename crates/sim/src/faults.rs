@@ -91,7 +91,15 @@ pub enum Fault {
     HugeBody,
     /// Handles the request and sends the body in small pieces spread over this long.
     SlowBody(Duration),
+    /// Handles the request and answers with [`POISON`] put before every display-only string
+    /// (names, display names, descriptions, messages; Infraxys status words), as a hostile
+    /// server or a pipeline author would. Ids stay intact, so a client can follow them.
+    Poison,
 }
+
+/// What [`Fault::Poison`] puts into display strings: an OSC 52 clipboard write, 8-bit CSI
+/// and OSC, C1 NEL, bidi overrides and isolates, a zero-width space and DEL.
+pub const POISON: &str = "\u{1b}]52;c;T1dORUQtQlktT1NDNTI=\u{7}\u{9b}2J\u{9d}0;C1\u{9c}\u{85}\u{202e}gnp.exe\u{202c}\u{2066}x\u{2069}\u{200b}\u{7f}";
 
 impl Fault {
     /// Whether a request hit by this fault was handled (a write took effect) even though
@@ -106,6 +114,7 @@ impl Fault {
                 | Fault::UnknownEnum
                 | Fault::HugeBody
                 | Fault::SlowBody(_)
+                | Fault::Poison
         )
     }
 }
@@ -260,7 +269,7 @@ pub(crate) async fn inject(
             abort()
         }
         // (`plan` never returns latency: it only adds up.)
-        handled => spoil(next.run(req).await, handled).await,
+        handled => spoil(next.run(req).await, handled, face).await,
     }
 }
 
@@ -331,7 +340,7 @@ fn huge() -> Response {
 }
 
 /// Spoils the answer of a handled request.
-async fn spoil(response: Response, fault: Fault) -> Response {
+async fn spoil(response: Response, fault: Fault, face: Face) -> Response {
     if fault == Fault::HugeBody {
         return huge();
     }
@@ -361,6 +370,14 @@ async fn spoil(response: Response, fault: Fault) -> Response {
         Fault::TruncatedJson => Body::from(bytes.slice(..bytes.len() / 2)),
         Fault::WrongTypes => Body::from(rewrite_json(bytes, wrong_types)),
         Fault::UnknownEnum => Body::from(rewrite_json(bytes, unknown_enums)),
+        Fault::Poison => Body::from(rewrite_json(
+            bytes,
+            match face {
+                Face::Harness | Face::HarnessFg => poison_harness,
+                Face::Argo => poison_argo,
+                Face::Infraxys => poison_infraxys,
+            },
+        )),
         Fault::SlowBody(over) => trickle(bytes, over),
         _ => Body::from(bytes),
     };
@@ -399,6 +416,44 @@ fn rewrite_json(bytes: Bytes, change: fn(&mut Value)) -> Bytes {
         }
         Err(_) => bytes,
     }
+}
+
+/// Puts [`POISON`] before every string under one of `keys` (compared without case).
+fn poison(value: &mut Value, keys: &[&str]) {
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(|v| poison(v, keys)),
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match v {
+                    Value::String(text)
+                        if keys.iter().any(|k| k.eq_ignore_ascii_case(key)) && !text.is_empty() =>
+                    {
+                        *text = format!("{POISON}{text}");
+                    }
+                    other => poison(other, keys),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Harness (both generations): names of pipelines, executions, stages and steps, users,
+/// descriptions and messages. Status words stay: the envelope's `status` says whether the
+/// answer is one.
+fn poison_harness(value: &mut Value) {
+    poison(value, &["name", "description", "message", "errorMessage"]);
+}
+
+/// Argo: node display names and messages. `metadata.name` is the workflow's id and a
+/// parameter's `name` is what a decision sets, so both stay.
+fn poison_argo(value: &mut Value) {
+    poison(value, &["displayName", "message"]);
+}
+
+/// Infraxys: the status word and messages of its answers.
+fn poison_infraxys(value: &mut Value) {
+    poison(value, &["status", "message", "statusMessage"]);
 }
 
 fn wrong_types(value: &mut Value) {

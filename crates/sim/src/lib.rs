@@ -66,7 +66,7 @@ pub use argo::ArgoRequest;
 pub use client_config::SimEndpoints;
 pub use clock::{ClockMode, MANUAL_EPOCH_MS};
 pub use control::{Gate, SimWorld};
-pub use faults::{Face, Fault, Faults, Rule};
+pub use faults::{Face, Fault, Faults, POISON, Rule};
 pub use infraxys::{
     Argument, ArgumentKind, InfraxysAction, InfraxysAlias, InfraxysCatalogue, InfraxysWorkflow,
 };

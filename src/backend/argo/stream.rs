@@ -40,7 +40,8 @@ impl<'a> Frames<'a> {
     pub async fn next<T: DeserializeOwned>(&mut self) -> Result<Option<T>, BackendError> {
         loop {
             while let Some(end) = self.buf.iter().position(|b| *b == b'\n') {
-                let line: Vec<u8> = self.buf.drain(..=end).collect();
+                // Scrubbed whole: a secret split across chunks is whole in its line.
+                let line = self.http.redactor().bytes(self.buf.drain(..=end).collect());
                 if let Some(payload) = payload(&line) {
                     return decode_json(payload).map(Some);
                 }
@@ -63,7 +64,7 @@ impl<'a> Frames<'a> {
             };
             if !more {
                 // A last line without its newline still counts.
-                let rest = std::mem::take(&mut self.buf);
+                let rest = self.http.redactor().bytes(std::mem::take(&mut self.buf));
                 return match payload(&rest) {
                     Some(p) => decode_json(p).map(Some),
                     None => Ok(None),
@@ -96,6 +97,30 @@ fn payload(line: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::payload;
+
+    #[tokio::test]
+    async fn a_secret_echoed_in_a_stream_is_scrubbed_even_across_chunks() {
+        use crate::backend::http::{HttpClient, HttpOptions, Redactor};
+        use secrecy::SecretString;
+        let http = HttpClient::new(
+            &HttpOptions::new(std::time::Duration::from_secs(1)),
+            Redactor::of(Some(&SecretString::from("ARGOSECRET-0123"))),
+        )
+        .unwrap();
+        // The secret split between two chunks of the body.
+        let pieces = futures::stream::iter(
+            ["data: {\"m\":\"Bearer ARGOSEC", "RET-0123\"}\n"]
+                .map(|p| Ok::<_, std::io::Error>(axum::body::Bytes::from_static(p.as_bytes()))),
+        );
+        let response = axum::http::Response::builder()
+            .header("content-type", "text/event-stream")
+            .body(reqwest::Body::wrap_stream(pieces))
+            .unwrap();
+        let mut frames =
+            super::Frames::new(&http, response.into(), std::time::Duration::from_secs(5));
+        let message: serde_json::Value = frames.next().await.unwrap().unwrap();
+        assert_eq!(message["m"], "Bearer ***");
+    }
 
     #[test]
     fn sse_and_ndjson_lines() {

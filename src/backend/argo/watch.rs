@@ -21,7 +21,7 @@ use tokio::time::Instant;
 
 use super::stream::Frames;
 use super::wire::{StreamMessage, Workflow};
-use super::{ArgoBackend, LIST_FIELDS};
+use super::{ArgoBackend, LIST_FIELDS, MAX_WORKFLOWS};
 use crate::backend::Result;
 use crate::domain::{BackendError, Execution};
 
@@ -47,14 +47,16 @@ pub async fn run(
         let opened = Instant::now();
         let mut frames = open(backend, &version).await?;
         let mut events = 0usize;
-        let mut pending = false;
+        // When the first change not yet sent on arrived: a batch is sent BATCH after its
+        // first change, however busy the stream (a steady flood must not hold it forever).
+        let mut pending: Option<Instant> = None;
         let end = loop {
-            let next = if pending {
-                match tokio::time::timeout(BATCH, frames.next::<StreamMessage>()).await {
+            let next = if let Some(first) = pending {
+                match tokio::time::timeout_at(first + BATCH, frames.next::<StreamMessage>()).await {
                     Ok(next) => next,
                     Err(_) => {
                         send(backend, lists, &workflows)?;
-                        pending = false;
+                        pending = None;
                         continue;
                     }
                 }
@@ -65,7 +67,16 @@ pub async fn run(
                 Ok(Some(message)) => match apply(message, &mut workflows, &mut version)? {
                     Applied::Changed => {
                         events += 1;
-                        pending = true;
+                        pending.get_or_insert_with(Instant::now);
+                        if workflows.len() > MAX_WORKFLOWS {
+                            // Memory is bounded by items too: an endless stream of new names
+                            // must not grow the map without limit. The service polls (one
+                            // bounded list) and relists when it watches again.
+                            return Err(BackendError::Decode(format!(
+                                "the watch stream named more than {MAX_WORKFLOWS} workflows, \
+                                 flightdeck's limit; polling instead"
+                            )));
+                        }
                     }
                     Applied::Nothing => {}
                     Applied::StreamEnded => break Ok(()),
@@ -74,7 +85,7 @@ pub async fn run(
                 Err(e) => break Err(e),
             }
         };
-        if pending {
+        if pending.is_some() {
             send(backend, lists, &workflows)?;
         }
         match end {

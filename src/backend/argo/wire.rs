@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use crate::backend::capped;
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ObjectMeta {
@@ -102,7 +104,10 @@ pub struct Workflow {
 #[serde(default)]
 pub struct WorkflowList {
     pub metadata: ListMeta,
-    /// `null` when nothing matches.
+    /// `null` when nothing matches. Decoding stops with an error past
+    /// [`capped::MAX_EXECUTIONS`] items: `{}` is a valid item, and a page of a million of them
+    /// fits in the body cap.
+    #[serde(deserialize_with = "capped::at_most_opt::<_, _, { capped::MAX_EXECUTIONS }>")]
     pub items: Option<Vec<Workflow>>,
 }
 

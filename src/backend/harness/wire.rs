@@ -12,6 +12,12 @@ use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use crate::backend::capped;
+
+/// The most items one page may hold, whatever size was asked for (flightdeck asks for 100
+/// at most); checked while decoding.
+pub const MAX_PAGE_ITEMS: usize = 1_000;
+
 /// `ResponseDTO<T>` of the legacy `/pipeline/api` endpoints.
 #[derive(Debug, Deserialize)]
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
@@ -26,7 +32,12 @@ pub struct Envelope<T> {
 #[derive(Debug, Deserialize)]
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub struct Page<T> {
-    #[serde(default = "Vec::new", deserialize_with = "null_default")]
+    /// At most [`MAX_PAGE_ITEMS`], checked while decoding (a page of a million `{}` items
+    /// fits in the body cap); the caller checks it against the size it asked for.
+    #[serde(
+        default = "Vec::new",
+        deserialize_with = "capped::at_most::<_, _, MAX_PAGE_ITEMS>"
+    )]
     pub content: Vec<T>,
     #[serde(default, deserialize_with = "lenient_u64")]
     pub number: Option<u64>,

@@ -21,7 +21,7 @@ use base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT;
 
 use super::{Run, Runs, authorized, lock, response};
 use crate::backend::Result;
-use crate::backend::http::{self, Call, HttpClient, MAX_SERVER_TEXT, truncate};
+use crate::backend::http::{Call, HttpClient, MAX_SERVER_TEXT, truncate};
 use crate::domain::{BackendError, ExecStatus, Status};
 
 /// Longest a progress stream is read. Actions time out after an hour by default
@@ -107,11 +107,7 @@ impl Follower {
             {
                 body.extend_from_slice(&chunk);
             }
-            let response = http::Response {
-                status,
-                headers,
-                body,
-            };
+            let response = self.http.response(status, headers, body);
             return Err(response::map_error(
                 &response,
                 &format!("the progress stream of run {}", self.run),
@@ -121,6 +117,12 @@ impl Follower {
         let mut lines = Lines::default();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             for progress in lines.push(&chunk) {
+                // Decoded from base64, so scrubbed only now.
+                let redact = self.http.redactor();
+                let progress = Progress {
+                    output: redact.text(progress.output),
+                    status_message: progress.status_message.map(|m| redact.text(m)),
+                };
                 let known = self.update(|run| {
                     if let Some(message) = progress.status_message {
                         run.message = Some(message);
