@@ -1,5 +1,6 @@
 //! The real binary: the scriptable subcommands against the simulator, bulk starts with their
-//! results file, and the dashboard driven by keys in tmux.
+//! results file, hostile servers (poisoned text, echoed credentials, memory bombs), and the
+//! dashboard driven by keys in tmux.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -7,3 +8,6 @@ mod common;
 mod bulk;
 mod commands;
 mod e2e_tmux;
+mod hostile_memory;
+mod hostile_output;
+mod hostile_secrets;
