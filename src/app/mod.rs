@@ -214,8 +214,6 @@ pub struct Settings {
 pub struct App {
     pub keymap: Keymap,
     pub intervals: Intervals,
-    /// `--read-only`: every mutating action is removed.
-    pub read_only: bool,
     pub backends: Vec<BackendState>,
     pub pipelines: Vec<Pipeline>,
     pub executions: Vec<Execution>,
@@ -315,7 +313,6 @@ impl App {
             keymap,
             writes,
             intervals,
-            read_only,
             backends: backends.into_iter().map(BackendState::new).collect(),
             pipelines: Vec::new(),
             executions: Vec::new(),
@@ -390,6 +387,15 @@ impl App {
     /// Mutations are off globally or for this backend.
     pub fn is_read_only(&self, backend: &str) -> bool {
         self.writes.is_read_only(backend)
+    }
+
+    /// Starts and decisions can be offered here: not under `--read-only`, and not when the
+    /// selected row's backend is read-only. The footer and the palette both ask this.
+    pub fn writable_here(&self) -> bool {
+        !self.writes.all_read_only()
+            && self
+                .current_backend()
+                .is_none_or(|backend| !self.is_read_only(backend))
     }
 
     /// The rows `pane` shows: indices into its list, filtered, in display order.

@@ -61,10 +61,7 @@ impl App {
         ]);
         // Writes are offered where the selected row's backend takes them; marks only
         // matter for writes.
-        let writable = !self.read_only
-            && self
-                .current_backend()
-                .is_none_or(|backend| !self.is_read_only(backend));
+        let writable = self.writable_here();
         actions
             .into_iter()
             .map(|action| Offer {

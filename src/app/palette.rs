@@ -132,8 +132,7 @@ impl App {
         }
         // What the panes offer now: starts and decisions only where the selected row's
         // backend takes them.
-        let read_only =
-            self.read_only || self.current_backend().is_some_and(|b| self.is_read_only(b));
+        let read_only = !self.writable_here();
         entries.extend(
             Action::ALL
                 .iter()

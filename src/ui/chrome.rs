@@ -56,7 +56,7 @@ pub fn header(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
         ));
         spans.push(Span::raw(" "));
     }
-    if app.read_only {
+    if app.writes.all_read_only() {
         spans.push(Span::styled(" READ-ONLY ", theme.warn()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -220,13 +220,17 @@ pub fn ch(c: char) -> Msg {
 
 /// An app holding the fixture world, as if every list had just been read at t0.
 pub fn loaded_app() -> App {
-    loaded_app_as("")
+    loaded_app_with(|_| {})
 }
 
 /// [`loaded_app`], with `user` as the local account its audit entries name.
 pub fn loaded_app_as(user: &str) -> App {
-    let mut app = App::new(flightdeck::app::Settings {
-        user: user.into(),
+    loaded_app_with(|s| s.user = user.into())
+}
+
+/// [`loaded_app`], built from the fixture's settings as `tweak` changes them.
+pub fn loaded_app_with(tweak: impl FnOnce(&mut flightdeck::app::Settings)) -> App {
+    let mut settings = flightdeck::app::Settings {
         backends: vec![BackendInfo {
             name: BACKEND.into(),
             kind: BackendKind::Harness,
@@ -237,7 +241,9 @@ pub fn loaded_app_as(user: &str) -> App {
         intervals: Intervals::default(),
         read_only: false,
         ..Default::default()
-    });
+    };
+    tweak(&mut settings);
+    let mut app = App::new(settings);
     app.update(reply(Payload::Pipelines(Ok(pipelines()))), t0());
     app.update(reply(Payload::Executions(Ok(executions()))), t0());
     app.update(

@@ -1064,8 +1064,7 @@ fn the_palette_matches_fuzzily_and_runs_the_choice() {
 
 #[test]
 fn the_palette_leaves_mutations_out_when_read_only_and_lets_updates_land() {
-    let mut app = loaded_app();
-    app.read_only = true;
+    let mut app = loaded_app_with(|s| s.read_only = true);
     press(&mut app, [ch(':')]);
     let labels: Vec<&str> = app
         .palette
