@@ -2,11 +2,10 @@
 //! result line per gate.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
-use super::frame::{self, centered, form};
+use super::frame::{self, form};
 use crate::app::BatchDialog;
 use crate::domain::DecisionAction;
 use crate::sanitize::clean;
@@ -28,23 +27,14 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &BatchDialog) {
     } else {
         d.form.fields.len() as u16 + 3
     };
-    let wanted = n as u16 + form_rows + 4;
-    let area = centered(f.area(), 100, wanted);
-    let title = format!(
-        " {verb} {n} marked gate{}{} ",
-        if n == 1 { "" } else { "s" },
-        if production { " — PRODUCTION" } else { "" }
+    let [summary, list, bottom] = frame::marked_list(
+        f,
+        theme,
+        &format!("{verb} {n} marked gate"),
+        n,
+        form_rows,
+        production,
     );
-    let block = frame::frame(theme, title, production);
-    let inner = block.inner(area);
-    f.render_widget(Clear, area);
-    f.render_widget(block, area);
-    let [summary, list, bottom] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(form_rows),
-    ])
-    .areas(inner);
 
     let hidden = d.hidden();
     let head = match &d.results {

@@ -2,11 +2,10 @@
 //! one shared form, then one result line per pipeline.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
-use super::frame::{self, centered, form};
+use super::frame::{self, form};
 use crate::app::{BulkStartDialog, FlashLevel};
 use crate::sanitize::clean;
 use crate::ui::Screen;
@@ -22,22 +21,14 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &BulkStartDialog) {
         (Some(form), None) => form.fields.len() as u16 + 3,
         _ => 1,
     };
-    let area = centered(f.area(), 100, n as u16 + form_rows + 4);
-    let title = format!(
-        " Start {n} marked pipeline{}{} ",
-        if n == 1 { "" } else { "s" },
-        if production { " — PRODUCTION" } else { "" }
+    let [summary, list, bottom] = frame::marked_list(
+        f,
+        theme,
+        &format!("Start {n} marked pipeline"),
+        n,
+        form_rows,
+        production,
     );
-    let block = frame::frame(theme, title, production);
-    let inner = block.inner(area);
-    f.render_widget(Clear, area);
-    f.render_widget(block, area);
-    let [summary, list, bottom] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(form_rows),
-    ])
-    .areas(inner);
 
     let head = match (&d.form, &d.results) {
         (None, _) => format!("loading the inputs of {} of {n} pipelines…", d.loading()),

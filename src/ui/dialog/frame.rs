@@ -68,6 +68,35 @@ fn dialog_keys(app: &Screen) -> String {
     )
 }
 
+/// The box of a dialog over a marked list (a batch of gates, a bulk start): centred, sized
+/// for `rows` list rows and `form_rows` of form below, titled with the count; returns the
+/// summary line, the list and the form's area.
+pub fn marked_list(
+    f: &mut Frame,
+    theme: &Theme,
+    what: &str,
+    rows: usize,
+    form_rows: u16,
+    production: bool,
+) -> [Rect; 3] {
+    let area = centered(f.area(), 100, rows as u16 + form_rows + 4);
+    let title = format!(
+        " {what}{}{} ",
+        if rows == 1 { "" } else { "s" },
+        if production { " — PRODUCTION" } else { "" }
+    );
+    let block = frame(theme, title, production);
+    let inner = block.inner(area);
+    f.render_widget(ratatui::widgets::Clear, area);
+    f.render_widget(block, area);
+    ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(1),
+        ratatui::layout::Constraint::Fill(1),
+        ratatui::layout::Constraint::Length(form_rows),
+    ])
+    .areas(inner)
+}
+
 /// Renders the form fields and buttons into `area`; returns where the text cursor goes.
 pub fn form(
     f: &mut Frame,
