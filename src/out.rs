@@ -21,6 +21,12 @@ pub fn text(s: &str) {
     stdout(crate::sanitize::clean_lines(s).as_bytes());
 }
 
+/// Prints bytes of our own making (a shell completion script, a man page), which hold no
+/// server text, as they are.
+pub fn raw(bytes: &[u8]) {
+    stdout(bytes);
+}
+
 /// Prints one JSON document on stdout.
 pub fn json<T: serde::Serialize + ?Sized>(value: &T, pretty: bool) {
     match crate::sanitize::to_json(value, pretty) {
@@ -28,7 +34,11 @@ pub fn json<T: serde::Serialize + ?Sized>(value: &T, pretty: bool) {
             doc.push('\n');
             stdout(doc.as_bytes());
         }
-        Err(e) => note(&format!("cannot encode the result: {e}")),
+        // Exit code 1: nothing was printed, so no script may read success.
+        Err(e) => {
+            note(&format!("cannot encode the result: {e}"));
+            std::process::exit(1);
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 //! - the read-only rule: `--read-only`, `[ui] read_only` or a backend's `read_only = true`
 //!   refuses every mutating action before anything is sent ([`Writes::check`]);
 //! - the confirmation rule: what a person must type before a dialog confirms
-//!   ([`Writes::confirmation`]; scripts confirm by running the command);
+//!   ([`Writes::confirmation`], which the start, batch and bulk-start dialogs build their
+//!   confirmation field from; scripts confirm by running the command);
 //! - the audit entry: who did what, with which inputs (secrets masked), and how it ended
 //!   ([`Writes::start_entry`], [`Writes::decision_entry`]); the outcome words are the
 //!   domain's ([`DecisionOutcome::label`]).

@@ -52,6 +52,14 @@ impl Field {
         field
     }
 
+    /// The field the confirmation rule asks for, if any (`crate::write::Writes::confirmation`).
+    pub fn confirming(confirm: crate::write::Confirm) -> Option<Self> {
+        match confirm {
+            crate::write::Confirm::Button => None,
+            crate::write::Confirm::Type { label, text } => Some(Field::confirmation(label, text)),
+        }
+    }
+
     pub fn value(&self) -> &str {
         self.input.value()
     }

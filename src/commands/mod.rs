@@ -101,16 +101,22 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
         Commands::Config {
             action: crate::cli::ConfigAction::Check { connect },
         } => check::run(global, connect).await,
+        // Rendered first, then printed through `out`, so a closed stdout exits 141 here too.
         Commands::Completions { shell } => {
             let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "flightdeck", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "flightdeck", &mut script);
+            out::raw(&script);
             Ok(())
         }
         Commands::Man => {
             let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            let mut page = Vec::new();
             clap_mangen::Man::new(cmd)
-                .render(&mut std::io::stdout())
-                .map_err(|e| Failure::new(failure::BACKEND, "io", e.to_string()))
+                .render(&mut page)
+                .map_err(|e| Failure::new(failure::BACKEND, "io", e.to_string()))?;
+            out::raw(&page);
+            Ok(())
         }
         Commands::Demo { .. } => Err(Failure::bad_input("demo is not a scriptable subcommand")),
         Commands::Sim(_) => Err(Failure::bad_input("sim is not a scriptable subcommand")),

@@ -462,3 +462,27 @@ async fn config_check_completions_and_man_page() {
         "exit codes are in the man page"
     );
 }
+
+/// `flightdeck list … | head -c 1`: stdout closes before the JSON is written. The run ends
+/// with the documented 141 and a quiet stderr, not a panic (exit 101 and a backtrace).
+#[tokio::test]
+async fn a_closed_stdout_exits_141_quietly() {
+    let env = env().await;
+    let mut child = tokio::process::Command::new(BIN)
+        .arg("--config")
+        .arg(&env.config)
+        .args(["list", "executions", "-o", "json"])
+        .env("FD_TEST_KEY", env.sim.harness_token())
+        .env("FLIGHTDECK_AUDIT_LOG", &env.audit)
+        .env_remove("FLIGHTDECK_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The read end closes before anything is written: the first write fails.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -696,6 +696,25 @@ fn batch_results_per_gate_and_failed_gates_stay_marked() {
     assert!(matches!(app.dialog, Some(Dialog::Decision(_))));
 }
 
+#[test]
+fn a_gate_listed_twice_is_sent_once_in_a_batch() {
+    // Offset paging can list a gate twice while executions shift under it.
+    let mut twice = gates(2);
+    twice.push(twice[0].clone());
+    let mut app = loaded_app();
+    app.update(reply(Payload::Approvals(Ok(twice))), t0());
+    to_approvals(&mut app);
+    press(
+        &mut app,
+        [ch('*'), ch('A'), key(KeyCode::Tab), key(KeyCode::Tab)],
+    );
+    press(&mut app, "yes".chars().map(ch));
+    let effects = press(&mut app, [key(KeyCode::Tab), key(KeyCode::Enter)]);
+    let mut sent: Vec<String> = decides(&effects).into_iter().map(|(id, _)| id).collect();
+    sent.sort();
+    assert_eq!(sent, ["gate-0", "gate-1"], "each gate once");
+}
+
 /// Approves every gate of `app_with_gates` in one batch; returns the batch's epoch.
 fn send_batch(app: &mut App) -> u64 {
     press(

@@ -9,6 +9,7 @@
 use crossterm::event::KeyEvent;
 
 use crate::app::keymap::Action;
+use crate::write::{Confirm, Confirming};
 
 use super::{COMMENT, Outcome};
 use crate::app::form::{Field, FieldKind, Form, FormEvent};
@@ -29,12 +30,14 @@ pub struct BatchDialog {
 }
 
 impl BatchDialog {
-    pub fn new(epoch: u64, action: DecisionAction, gates: Vec<(Approval, bool)>) -> Self {
+    pub fn new(
+        epoch: u64,
+        action: DecisionAction,
+        gates: Vec<(Approval, bool)>,
+        confirm: Confirm,
+    ) -> Self {
         let mut fields = vec![Field::new(COMMENT, FieldKind::Text, "")];
-        // One gate confirms like a single decision; more need a typed "yes".
-        if gates.len() > 1 {
-            fields.push(Field::confirmation("type yes", "yes"));
-        }
+        fields.extend(Field::confirming(confirm));
         let verb = match action {
             DecisionAction::Approve => "Approve",
             DecisionAction::Reject => "Reject",
@@ -106,8 +109,11 @@ impl App {
             .map(|(i, a)| (a.clone(), !shown.contains(&i)))
             .collect();
         let epoch = self.next_epoch();
+        let confirm = self
+            .writes
+            .confirmation(Confirming::Batch { gates: gates.len() });
         self.dialog = Some(Dialog::Batch(Box::new(BatchDialog::new(
-            epoch, action, gates,
+            epoch, action, gates, confirm,
         ))));
     }
 
@@ -144,6 +150,8 @@ impl App {
             match self.blocked(gate) {
                 Some(why) => results.push(Outcome::Skipped(why)),
                 None => {
+                    // In flight from here on, so a gate listed twice is sent once.
+                    self.gates.sent(gate.key());
                     results.push(Outcome::Sent);
                     sends.push((gate.clone(), batch.decision(gate)));
                 }
@@ -151,7 +159,6 @@ impl App {
         }
         let epoch = batch.epoch;
         for (gate, decision) in sends {
-            self.gates.sent(gate.key());
             effects.push(Effect::Send {
                 backend: gate.backend.clone(),
                 command: Command::Decide {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use crossterm::event::KeyEvent;
 
 use crate::app::keymap::Action;
+use crate::write::{Confirm, Confirming};
 
 use super::Outcome;
 use crate::app::Dialog;
@@ -56,7 +57,7 @@ impl BulkStartDialog {
 
     /// One field per variable name across all pipelines: required if any pipeline requires
     /// it without a default, prefilled only where every pipeline declaring it agrees.
-    fn build_form(&mut self) {
+    fn build_form(&mut self, confirm: Confirm) {
         let mut order: Vec<String> = Vec::new();
         let mut specs: HashMap<String, Vec<&crate::domain::VariableSpec>> = HashMap::new();
         for form in self.forms.iter().flatten().flatten() {
@@ -87,9 +88,7 @@ impl BulkStartDialog {
                 field
             })
             .collect();
-        if self.pipelines.len() > 1 {
-            fields.push(Field::confirmation("type yes", "yes"));
-        }
+        fields.extend(Field::confirming(confirm));
         fields.push(Field::new(NOTES, FieldKind::Text, ""));
         self.form = Some(Form::new(fields, format!("Start {}", self.pipelines.len())));
     }
@@ -201,7 +200,13 @@ impl App {
         };
         bulk.forms[i] = Some(result.clone().map_err(|e| e.to_string()));
         if bulk.loading() == 0 && bulk.form.is_none() {
-            bulk.build_form();
+            let pipelines = bulk.pipelines.len();
+            let confirm = self
+                .writes
+                .confirmation(Confirming::BulkStart { pipelines });
+            if let Some(bulk) = self.bulk(epoch) {
+                bulk.build_form(confirm);
+            }
         }
         true
     }

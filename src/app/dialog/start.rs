@@ -4,6 +4,7 @@
 use crossterm::event::KeyEvent;
 
 use crate::app::keymap::Action;
+use crate::write::{Confirm, Confirming};
 
 use crate::app::form::{Field, FieldKind, Focus, Form, FormEvent, NOTES, variable_field};
 use crate::app::{App, Dialog, Effect, FlashLevel, Pane, PendingStart};
@@ -46,16 +47,11 @@ impl StartDialog {
         }
     }
 
-    /// Builds the form. On a production backend the pipeline's name must be typed to
-    /// confirm, so a start there is never one keystroke away.
-    pub fn loaded(&mut self, form: StartForm, production: bool) {
+    /// Builds the form, with the typed confirmation the write rules ask for (on a
+    /// production backend, the pipeline's name).
+    pub fn loaded(&mut self, form: StartForm, confirm: Confirm) {
         let mut fields: Vec<Field> = form.variables.iter().map(variable_field).collect();
-        if production {
-            fields.push(Field::confirmation(
-                "type the pipeline name",
-                &self.pipeline.name,
-            ));
-        }
+        fields.extend(Field::confirming(confirm));
         fields.push(Field::new(NOTES, FieldKind::Text, ""));
         self.phase = StartPhase::Editing(Form::new(fields, "Start"));
     }
@@ -244,12 +240,12 @@ impl App {
         if start.epoch != epoch {
             return;
         }
-        let production = self
-            .backends
-            .iter()
-            .any(|b| b.name == start.pipeline.backend && b.production);
+        let confirm = self.writes.confirmation(Confirming::Start {
+            backend: &start.pipeline.backend,
+            pipeline_name: &start.pipeline.name,
+        });
         match result {
-            Ok(form) => start.loaded(form, production),
+            Ok(form) => start.loaded(form, confirm),
             Err(err) => start.phase = StartPhase::LoadFailed(err.to_string()),
         }
     }
