@@ -38,9 +38,18 @@ pub(crate) struct PageInfo {
 pub(crate) struct Connection<T> {
     #[serde(default)]
     pub(crate) page_info: Option<PageInfo>,
-    #[serde(default = "Vec::new", deserialize_with = "null_list")]
+    /// Pages ask for 100 nodes; a page of more than [`MAX_PAGE_NODES`] fails while decoding
+    /// (every field of a node has a default, so `{}` is a node and a small body could hold
+    /// millions), which with at most 50 pages bounds a read by items.
+    #[serde(
+        default = "Vec::new",
+        deserialize_with = "crate::backend::capped::at_most::<_, _, MAX_PAGE_NODES>"
+    )]
     pub(crate) nodes: Vec<T>,
 }
+
+/// The most nodes one page of a First Gen connection may hold.
+pub(crate) const MAX_PAGE_NODES: usize = 1_000;
 
 impl<T> Connection<T> {
     /// Whether another page follows `offset + nodes`.
@@ -217,5 +226,22 @@ mod tests {
                 .unwrap();
         // A server claiming more while sending nothing cannot keep us paging.
         assert!(!c.has_more(0));
+    }
+
+    #[test]
+    fn a_page_of_too_many_nodes_fails_while_decoding_and_null_is_empty() {
+        let nodes = vec!["{}"; MAX_PAGE_NODES + 1].join(",");
+        let err = serde_json::from_str::<Connection<serde_json::Value>>(&format!(
+            r#"{{"nodes": [{nodes}]}}"#
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("more than 1000 items"), "{err}");
+        let full = vec!["{}"; MAX_PAGE_NODES].join(",");
+        let ok: Connection<serde_json::Value> =
+            serde_json::from_str(&format!(r#"{{"nodes": [{full}]}}"#)).unwrap();
+        assert_eq!(ok.nodes.len(), MAX_PAGE_NODES);
+        let empty: Connection<serde_json::Value> =
+            serde_json::from_str(r#"{"nodes": null}"#).unwrap();
+        assert!(empty.nodes.is_empty());
     }
 }
