@@ -154,6 +154,8 @@ async fn demo(
     // The demo acts on a simulator: it stays out of the real audit log unless a log is
     // named explicitly.
     let audit = flightdeck::audit::path_from_env();
+    // The config's `[ui] read_only` holds in the demo too: it is a safety setting.
+    let read_only = read_only || config.ui.read_only;
     let exit = launch::dashboard(backends, Intervals::default(), read_only, audit, &config)
         .await
         .map_err(|e| e.to_string())?;
