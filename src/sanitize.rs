@@ -66,7 +66,10 @@ fn is_clean(s: &str) -> bool {
     })
 }
 
-fn is_plain(c: char) -> bool {
+/// A character that shows as itself: not a control (C0, DEL, C1), a bidi control, an
+/// invisible character, or a line or paragraph separator. What is not plain is dropped or
+/// shown as `�` on screen, written as `\uXXXX` in JSON, and escaped in a copied command.
+pub fn is_plain(c: char) -> bool {
     // (The line and paragraph separators are not controls, but break lines as `\n` does.)
     !c.is_control()
         && !is_bidi_control(c)
@@ -116,18 +119,9 @@ pub fn clean_lines(s: &str) -> Cow<'_, str> {
     Cow::Owned(lines.join("\n"))
 }
 
-/// Characters that are valid in JSON and in a shell's quotes but that a terminal acts on or
-/// a reader cannot see: DEL and the C1 controls (8-bit CSI and OSC among them), bidi
-/// controls, the line and paragraph separators and invisible characters. JSON escapes only
-/// U+0000 to U+001F, so these would otherwise pass raw.
-pub fn is_hidden_hazard(c: char) -> bool {
-    matches!(c, '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}')
-        || is_bidi_control(c)
-        || is_invisible(c)
-}
-
-/// `value` as JSON whose strings are inert on a terminal: besides what JSON requires, every
-/// [`is_hidden_hazard`] character is written as `\uXXXX`. The data stays exact for a
+/// `value` as JSON whose strings are inert on a terminal: every character that is not
+/// [`is_plain`] is written as `\uXXXX` (JSON itself escapes only U+0000 to U+001F, so DEL,
+/// C1, bidi, separators and invisible characters would otherwise pass raw). The data stays exact for a
 /// script (any JSON reader decodes the escapes back), and a person who `cat`s it sees
 /// escapes instead of a moved cursor or reordered text. Stdout's JSON and the audit log are
 /// written through here.
@@ -147,7 +141,7 @@ pub fn to_json<T: serde::Serialize + ?Sized>(
     Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
 }
 
-/// A JSON formatter that escapes [`is_hidden_hazard`] characters inside strings and leaves
+/// A JSON formatter that escapes characters that are not [`is_plain`] inside strings and leaves
 /// the rest of the layout to the formatter it wraps.
 struct Inert<F>(F);
 
@@ -166,7 +160,7 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for Inert<F> {
         fragment: &str,
     ) -> std::io::Result<()> {
         let mut rest = fragment;
-        while let Some((at, c)) = rest.char_indices().find(|(_, c)| is_hidden_hazard(*c)) {
+        while let Some((at, c)) = rest.char_indices().find(|(_, c)| !is_plain(*c)) {
             w.write_all(&rest.as_bytes()[..at])?;
             // Every hazard is in the Basic Multilingual Plane except the tag characters,
             // which JSON writes as a surrogate pair.
@@ -244,11 +238,7 @@ mod tests {
         let hostile = "a\u{7f}b\u{9b}2J\u{9d}0;t\u{9c}\u{202e}gnp.exe\u{2066}x\u{200b}\u{2028}\u{e0041}\u{1b}[31m é ✓";
         for pretty in [false, true] {
             let text = to_json(&serde_json::json!({ "name": hostile }), pretty).unwrap();
-            assert!(
-                text.chars()
-                    .all(|c| c == '\n' || !(c.is_control() || is_hidden_hazard(c))),
-                "{text:?}"
-            );
+            assert!(text.chars().all(|c| c == '\n' || is_plain(c)), "{text:?}");
             assert!(
                 text.contains("\\u007f") && text.contains("\\u009b") && text.contains("\\u202e")
             );

@@ -50,7 +50,7 @@ impl RequestPreview {
 /// `s` quoted for a POSIX shell: plain single quotes when every character shows as itself,
 /// else bash/zsh `$'…'` quotes with hidden characters as `\uXXXX` (true when so).
 fn shell_quote(s: &str) -> (String, bool) {
-    let hidden = |c: char| (c.is_control() && c != '\n') || crate::sanitize::is_hidden_hazard(c);
+    let hidden = |c: char| c != '\n' && !crate::sanitize::is_plain(c);
     if !s.chars().any(hidden) {
         return (format!("'{}'", s.replace('\'', r"'\''")), false);
     }
@@ -90,7 +90,7 @@ mod tests {
             !curl
                 .text
                 .chars()
-                .any(|c| c != '\n' && (c.is_control() || crate::sanitize::is_hidden_hazard(c))),
+                .any(|c| c != '\n' && !crate::sanitize::is_plain(c)),
             "{}",
             curl.text
         );
