@@ -560,7 +560,7 @@ impl Run {
             .output()
             .expect("flightdeck list");
         let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-        let mut matching: Vec<&serde_json::Value> = list
+        let mut matching: Vec<&serde_json::Value> = list["items"]
             .as_array()
             .expect("executions")
             .iter()

@@ -33,7 +33,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub log: Option<PathBuf>,
 
-    /// Output format of the scriptable subcommands.
+    /// Output format of the scriptable subcommands. json: one document on one line; a list is
+    /// {"items": [...], "failed": [{backend, kind, code, message}]}, failed always present.
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = Output::Table)]
     pub output: Output,
 
@@ -45,16 +46,20 @@ pub struct Cli {
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0   success (for --wait: the execution succeeded)
-  1   failure talking to a backend (network, server error, unreadable response)
-  2   bad input: usage, config, unknown variable, missing required input
+  1   failure talking to a backend (network, server error, unreadable response); list:
+      some backends could not be read (each is named, with its error, in the JSON's 'failed')
+  2   bad input: usage, config, unknown or repeated variable, missing required input
   3   not authorized: the credentials were refused or lack permission
-  4   not found: no such backend, pipeline, execution or gate
+  4   not found: no such backend, pipeline, execution or gate (a mistyped --gate or
+      --callback-id)
   5   conflict: several gates waiting (pick one), or the gate was already decided
   6   timed out
   7   rate limited by the backend
   8   the gate expired before the decision
   9   refused: read-only mode
   10  --wait: the execution finished unsuccessfully (failed, aborted, rejected, expired)
+  11  --wait: the execution ended, but its backend does not report how (an asynchronous
+      Infraxys run)
   130 start --records: stopped by SIGINT (143: SIGTERM); run again with the same --results
   141 stdout was closed before everything was written (`| head`): nothing more is printed";
 
@@ -160,7 +165,8 @@ pub struct StartArgs {
     /// Notes recorded with the execution.
     #[arg(long)]
     pub notes: Option<String>,
-    /// Follow the execution to its end; the exit code tells the outcome.
+    /// Follow the execution to its end; the exit code tells the outcome. A gate it stops at
+    /// is named on stderr with the commands that decide it (in JSON: `waited_at`).
     #[arg(long)]
     pub wait: bool,
     /// With --wait: give up after this long ("30m", "2h"; default: never).
@@ -232,7 +238,8 @@ pub struct DecideArgs {
     /// The gate to decide, by its id (see `flightdeck list approvals`); needed when several wait.
     #[arg(long, value_name = "ID", conflicts_with = "callback_id")]
     pub gate: Option<String>,
-    /// Harness: the approval step's callback id, to pick one of several waiting gates.
+    /// Harness: the approval step's callback id, to pick one of several waiting gates (listed
+    /// as `callback_id` by `list approvals -o json`).
     #[arg(long, value_name = "ID")]
     pub callback_id: Option<String>,
     /// Comment recorded with the decision.
@@ -247,7 +254,9 @@ pub struct DecideArgs {
 pub enum ConfigAction {
     /// Load the config, resolve every secret, print warnings; exit 0 when usable.
     Check {
-        /// Also list each backend's pipelines to prove the URL and credentials work.
+        /// Also send each backend one read that needs its URL and credentials (its pipelines;
+        /// Infraxys, which cannot list: a run that does not exist, answered 404) and say what
+        /// it proved.
         #[arg(long)]
         connect: bool,
     },

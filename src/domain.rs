@@ -329,6 +329,8 @@ pub struct Approval {
     pub deadline: Option<Timestamp>,
     pub triggered_by: String,
     pub environment: Option<String>,
+    /// Harness: the approval step's author-chosen `callbackId`, which `--callback-id` names.
+    pub callback_id: Option<String>,
 }
 
 impl Approval {

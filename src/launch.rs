@@ -141,7 +141,7 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
             api_key,
         } => {
             let api_key = api_key
-                .resolve()
+                .resolve_as(&format!("backend {}'s api_key", config.name))
                 .map_err(|e| format!("backend {}: api_key: {e}", config.name))?;
             HarnessBackend::new(HarnessOptions {
                 name: config.name.clone(),
@@ -186,7 +186,7 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
             api_key,
         } => {
             let api_key = api_key
-                .resolve()
+                .resolve_as(&format!("backend {}'s api_key", config.name))
                 .map_err(|e| format!("backend {}: api_key: {e}", config.name))?;
             HarnessFgBackend::new(HarnessFgOptions {
                 name: config.name.clone(),
@@ -209,7 +209,7 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
             reject,
             events,
         } => {
-            let token = optional_token(config, token.as_ref())?;
+            let token = optional_token(config, token.as_ref())?.map(argo_token);
             ArgoBackend::new(ArgoOptions {
                 name: config.name.clone(),
                 base_url: config.base_url.clone(),
@@ -234,13 +234,29 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
     Ok(prepared)
 }
 
+/// An Argo token as the argo CLI takes it: `ARGO_TOKEN='Bearer v2:…'` (what `argo auth
+/// token` prints) or the bare token. One leading `Bearer ` is removed, since the client adds
+/// its own.
+fn argo_token(token: secrecy::SecretString) -> secrecy::SecretString {
+    use secrecy::ExposeSecret;
+    let text = token.expose_secret();
+    let bare = text
+        .get(..7)
+        .filter(|p| p.eq_ignore_ascii_case("bearer "))
+        .map(|_| text[7..].trim_start());
+    match bare {
+        Some(bare) => secrecy::SecretString::from(bare.to_owned()),
+        None => token,
+    }
+}
+
 /// An optional `token`, resolved now; an error names the backend.
 fn optional_token(
     config: &BackendConfig,
     token: Option<&crate::config::SecretSource>,
 ) -> Result<Option<secrecy::SecretString>, String> {
     token
-        .map(|t| t.resolve())
+        .map(|t| t.resolve_as(&format!("backend {}'s token", config.name)))
         .transpose()
         .map_err(|e| format!("backend {}: token: {e}", config.name))
 }

@@ -418,6 +418,7 @@ mod tests {
             deadline: None,
             triggered_by: String::new(),
             environment: None,
+            callback_id: None,
         };
         let decision = Decision {
             action: DecisionAction::Approve,

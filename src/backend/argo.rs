@@ -661,6 +661,15 @@ impl Backend for ArgoBackend {
         })
     }
 
+    async fn gate_history(
+        &self,
+        exec: &ExecRef,
+    ) -> Result<Option<Vec<crate::backend::GateRecord>>> {
+        self.check_project(&exec.project)?;
+        let workflow = self.workflow(&exec.id, DETAIL_FIELDS).await?;
+        Ok(Some(map::gate_records(&workflow)))
+    }
+
     async fn waiting_approvals(&self) -> Result<Vec<Approval>> {
         let running = "workflows.argoproj.io/phase=Running";
         let (workflows, _) = self.list_workflows(GATE_FIELDS, Some(running)).await?;

@@ -49,12 +49,12 @@ use url::Url;
 use crate::backend::capped;
 use crate::backend::decoded::Decoded;
 use crate::backend::http::{self, Call, HttpClient, HttpOptions, Redactor};
-use crate::backend::{Backend, Budget, Result};
+use crate::backend::{Backend, Budget, GateRecord, Result};
 use crate::domain::RequestPreview;
 use crate::domain::{
     Approval, ApproverInput, BackendError, BackendKind, BackendName, Decision, DecisionAction,
-    DecisionOutcome, ExecRef, Execution, ExecutionDetail, Pipeline, StartForm, StartRequest,
-    StartResult,
+    DecisionOutcome, ExecRef, ExecStatus, Execution, ExecutionDetail, Pipeline, StartForm,
+    StartRequest, StartResult, Status,
 };
 
 pub use inputs::RuntimeTemplate;
@@ -493,6 +493,7 @@ impl HarnessBackend {
             deadline: millis(instance.deadline),
             triggered_by: triggered_by(execution),
             environment: stage_env.or_else(|| graph::pipeline_environment(execution)),
+            callback_id: gate.and_then(|g| g.callback_id.clone()),
         }
     }
 
@@ -733,6 +734,53 @@ impl Backend for HarnessBackend {
         self.start_request_preview(&template, request)
     }
 
+    /// Every approval of the execution: the graph names each HarnessApproval step (instance
+    /// id, callback id, stage and step), and the v1 instance list (spec 3.5) says what each
+    /// instance became. The instance's status is the one trusted: a step's `ApprovalWaiting`
+    /// changes only after the decision (spec 3.6).
+    async fn gate_history(&self, exec: &ExecRef) -> Result<Option<Vec<GateRecord>>> {
+        let url = self.legacy_url(
+            &["pipelines", "execution", "v2", &exec.id],
+            &exec.project,
+            &[("renderFullBottomGraph", "true")],
+        );
+        let detail: wire::ExecutionDetail = self.legacy(&self.call(Method::GET, url)).await?;
+        let tree = graph::build(
+            &detail.pipeline_execution_summary,
+            detail.execution_graph.as_ref(),
+        );
+        let mut url = self.v1_url(&exec.project, &["approvals", "execution", &exec.id]);
+        url.query_pairs_mut()
+            .append_pair("approval_type", "HarnessApproval");
+        let instances: Vec<ApprovalInstance> = self.v1(&self.call(Method::GET, url)).await?;
+        let mut records: Vec<GateRecord> = tree
+            .approval_steps
+            .into_iter()
+            .map(|a| GateRecord {
+                id: a.instance_id,
+                callback_id: a.callback_id,
+                stage: a.stage,
+                step: a.step,
+                status: a.status,
+            })
+            .collect();
+        for instance in instances {
+            let raw = instance.status.clone().unwrap_or_default();
+            let status = Status::new(instance_status(&raw), raw);
+            match records.iter_mut().find(|r| r.id == instance.id) {
+                Some(record) => record.status = status,
+                None => records.push(GateRecord {
+                    id: instance.id,
+                    callback_id: None,
+                    stage: String::new(),
+                    step: String::new(),
+                    status,
+                }),
+            }
+        }
+        Ok(Some(records))
+    }
+
     async fn decide_by_callback(
         &self,
         exec: &ExecRef,
@@ -804,6 +852,19 @@ fn decision_outcome(instance: &ApprovalInstance) -> Result<DecisionOutcome> {
                 format!("unknown ({})", http::truncate(raw, 40))
             }
         ))),
+    }
+}
+
+/// An approval instance's `ApprovalStatus` (spec 3.1) as the step status it leads to.
+fn instance_status(raw: &str) -> ExecStatus {
+    match raw.to_ascii_uppercase().as_str() {
+        "WAITING" => ExecStatus::Waiting,
+        "APPROVED" => ExecStatus::Succeeded,
+        "REJECTED" => ExecStatus::Rejected,
+        "EXPIRED" => ExecStatus::Expired,
+        "ABORTED" => ExecStatus::Aborted,
+        "FAILED" => ExecStatus::Failed,
+        _ => ExecStatus::Unknown,
     }
 }
 

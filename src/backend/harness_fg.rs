@@ -584,6 +584,7 @@ impl HarnessFgBackend {
                 .and_then(|u| u.name.or(u.email))
                 .unwrap_or_else(|| e.triggered_by.clone()),
             environment: None,
+            callback_id: None,
         }
     }
 

@@ -66,7 +66,7 @@ use serde_json::json;
 use url::Url;
 
 use crate::backend::http::{Call, HttpClient, HttpOptions, Redactor};
-use crate::backend::{Backend, Budget, Result};
+use crate::backend::{Backend, Budget, Probe, Result};
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionOutcome, ExecRef,
     ExecStatus, Execution, ExecutionDetail, Pipeline, RequestPreview, Stage, StartForm,
@@ -75,6 +75,12 @@ use crate::domain::{
 
 pub use argument::{ARGUMENT_JSON, ArgumentField, ArgumentType};
 use response::Answer;
+
+/// The run and runner id `probe` asks the progress stream for: a GUID no run has.
+const PROBE_RUN: &str = "00000000-0000-0000-0000-000000000000";
+
+/// What approving or rejecting on Infraxys gets.
+pub const NO_GATES: &str = "Infraxys has no approval gates: there is nothing to approve or reject";
 
 /// Runs kept in memory; the oldest are forgotten beyond this.
 const MAX_RUNS: usize = 200;
@@ -172,14 +178,12 @@ enum Target {
 /// The runs started by this process, newest first.
 #[derive(Debug, Default)]
 struct Runs {
-    next: u64,
     list: VecDeque<Run>,
 }
 
 #[derive(Debug, Clone)]
 struct Run {
     id: String,
-    number: u64,
     project: &'static str,
     entry: String,
     /// `workflow`, `action` or `alias`: the step type shown in the detail.
@@ -325,13 +329,10 @@ impl InfraxysBackend {
     /// Records a run the server has seen (or may have seen) and returns its id.
     fn record(&self, entry: &Entry, started: Timestamp, status: Status, texts: RunTexts) -> String {
         let mut runs = self.runs();
-        runs.next += 1;
-        let number = runs.next;
-        let id = format!("run-{number}");
+        let id = run_id(started);
         let ended = status.status.is_terminal().then(Timestamp::now);
         runs.list.push_front(Run {
             id: id.clone(),
-            number,
             project: entry.project(),
             entry: entry.name.clone(),
             kind: entry.kind(),
@@ -357,13 +358,25 @@ impl InfraxysBackend {
             ended: run.ended,
             // Runs are started with the token owner's identity, which the API does not name.
             triggered_by: "flightdeck".to_owned(),
-            run_number: Some(run.number),
+            // A per-process count would repeat across processes; the id names the run.
+            run_number: None,
             // The one step is done once the run ended, even when its outcome is unknown.
             stages_done: u32::from(run.ended.is_some()),
             stages_total: 1,
             message: run.message.clone(),
         }
     }
+}
+
+/// A run id no other flightdeck process will also give: the second it started and 32 random
+/// bits (`run-20260301T120005-9f3a61c2`). Infraxys has no id of its own for a synchronous
+/// call, and an asynchronous run's GUID is kept in its message.
+fn run_id(started: Timestamp) -> String {
+    format!(
+        "run-{}-{:08x}",
+        started.strftime("%Y%m%dT%H%M%S"),
+        rand::random::<u32>()
+    )
 }
 
 /// What is shown about a run.
@@ -615,7 +628,8 @@ impl Backend for InfraxysBackend {
             .find(|r| r.id == exec.id && r.project == exec.project)
             .ok_or_else(|| {
                 BackendError::NotFound(format!(
-                    "run {} was not started by this flightdeck session; Infraxys has no API to read past runs",
+                    "run {} was not started by this flightdeck process, and Infraxys has no API to read past runs: \
+                     only the process that started a run can follow it (the dashboard, or `start --wait`)",
                     exec.id
                 ))
             })?;
@@ -639,14 +653,46 @@ impl Backend for InfraxysBackend {
         })
     }
 
+    /// Infraxys has no read API, so nothing lists the configured entries back. What can be
+    /// checked without starting anything: the progress stream of a run that does not exist
+    /// must answer 404 (server reached, token not refused), not 401/403 or a network error.
+    async fn probe(&self) -> Result<Probe> {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty()
+                .extend(["api", "v1", "actions", "stream2", PROBE_RUN, PROBE_RUN]);
+        }
+        let call = authorized(Call::new(Method::GET, url), self.token.as_ref());
+        let response = self.http.send_call(&call, self.token.as_ref()).await?;
+        if response.is_success() || response.status.as_u16() == 404 {
+            let token = if self.token.is_some() {
+                "the token was not refused"
+            } else {
+                "no token is configured"
+            };
+            Ok(Probe {
+                pipelines: self.entries.len(),
+                checked: format!(
+                    "reached the server ({token}: GET of a run that does not exist answered {}); \
+                     Infraxys cannot list entries, so the configured ids are not checked",
+                    response.status.as_u16()
+                ),
+            })
+        } else {
+            Err(response::map_error(
+                &response,
+                "the progress stream",
+                self.token.is_some(),
+            ))
+        }
+    }
+
     async fn waiting_approvals(&self) -> Result<Vec<Approval>> {
         Ok(Vec::new())
     }
 
     async fn decide(&self, _approval: &Approval, _decision: &Decision) -> Result<DecisionOutcome> {
-        Err(BackendError::Unsupported(
-            "Infraxys has no approval gates".to_owned(),
-        ))
+        Err(BackendError::Unsupported(NO_GATES.to_owned()))
     }
 }
 

@@ -22,6 +22,28 @@ use crate::domain::{
 
 pub type Result<T> = std::result::Result<T, BackendError>;
 
+/// What `config check --connect` proved about a backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub pipelines: usize,
+    /// What was sent and what its answer proves, for the person reading the check.
+    pub checked: String,
+}
+
+/// A gate of an execution in whatever state the backend reports it: waiting, decided,
+/// expired. Read when a decision finds no waiting gate, to tell "already decided" (exit 5)
+/// and "expired" (exit 8) from an id that names no gate (exit 4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateRecord {
+    pub id: String,
+    /// Harness: the step's `callbackId`.
+    pub callback_id: Option<String>,
+    pub stage: String,
+    pub step: String,
+    /// The gate step's status: `waiting`, `success` (approved), `rejected`, `expired`...
+    pub status: crate::domain::Status,
+}
+
 /// A CI/CD backend as the rest of flightdeck sees it. Every method is one logical read or
 /// write; implementations do their own paging and never retry writes.
 #[async_trait]
@@ -97,6 +119,23 @@ pub trait Backend: Send + Sync {
             "{} backends offer no logs through flightdeck",
             self.kind().as_str()
         )))
+    }
+
+    /// One read that needs the URL and the credentials to work, for `config check --connect`.
+    /// By default: every pipeline, all pages.
+    async fn probe(&self) -> Result<Probe> {
+        let pipelines = self.list_pipelines().await?.len();
+        Ok(Probe {
+            pipelines,
+            checked: "listed the pipelines".to_owned(),
+        })
+    }
+
+    /// Every gate of `exec`, waiting or not, as far as the backend reports past gates; `None`
+    /// when it reports only the waiting ones (`execution` has those).
+    async fn gate_history(&self, exec: &ExecRef) -> Result<Option<Vec<GateRecord>>> {
+        let _ = exec;
+        Ok(None)
     }
 
     /// Decides the gate of `exec` whose step carries `callback_id` (Harness's approval-step

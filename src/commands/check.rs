@@ -18,20 +18,20 @@ pub async fn run(global: &Global, connect: bool) -> Result<(), Failure> {
         if !connect {
             return (p, None);
         }
-        (p, Some(p.backend.list_pipelines().await))
+        (p, Some(p.backend.probe().await))
     });
     let mut first_failure = None;
     let mut backends = Vec::new();
     for (p, read) in join_all(reads).await {
         let name = p.backend.name().to_string();
-        let (state, pipelines, error) = match read {
-            None => ("skipped", None, None),
-            Some(Ok(list)) => ("ok", Some(list.len()), None),
+        let (state, pipelines, checked, error) = match read {
+            None => ("skipped", None, None, None),
+            Some(Ok(probe)) => ("ok", Some(probe.pipelines), Some(probe.checked), None),
             Some(Err(e)) => {
                 let failure = Failure::backend(&name, &e);
                 let message = failure.message.clone();
                 first_failure.get_or_insert(failure);
-                ("error", None, Some(message))
+                ("error", None, None, Some(message))
             }
         };
         backends.push(CheckedBackend {
@@ -39,6 +39,7 @@ pub async fn run(global: &Global, connect: bool) -> Result<(), Failure> {
             kind: p.backend.kind().as_str().into(),
             state: state.into(),
             pipelines,
+            checked,
             error,
         });
     }
@@ -47,6 +48,7 @@ pub async fn run(global: &Global, connect: bool) -> Result<(), Failure> {
         warnings: loaded.config.warnings(),
         backends,
     };
+    let failed = out.backends.iter().filter(|b| b.state == "error").count();
     global.print(&out, || {
         let rows: Vec<Vec<String>> = out
             .backends
@@ -57,13 +59,26 @@ pub async fn run(global: &Global, connect: bool) -> Result<(), Failure> {
                     b.kind.clone(),
                     b.state.clone(),
                     b.pipelines.map(|n| n.to_string()).unwrap_or_default(),
-                    b.error.clone().unwrap_or_default(),
+                    b.error
+                        .clone()
+                        .or_else(|| b.checked.clone())
+                        .unwrap_or_default(),
                 ]
             })
             .collect();
+        let verdict = match failed {
+            0 => "ok".to_owned(),
+            n => format!(
+                "read, but {n} of {} backends failed the check",
+                out.backends.len()
+            ),
+        };
         format!(
-            "config {source}: ok\n{}",
-            table::render(&["BACKEND", "KIND", "STATE", "PIPELINES", "ERROR"], &rows)
+            "config {source}: {verdict}\n{}",
+            table::render(
+                &["BACKEND", "KIND", "STATE", "PIPELINES", "CHECKED OR ERROR"],
+                &rows
+            )
         )
     });
     first_failure.map_or(Ok(()), Err)

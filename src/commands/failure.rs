@@ -9,6 +9,9 @@ pub struct Failure {
     /// Stable word for scripts: `bad_input`, `not_authorized`, ...
     pub kind: &'static str,
     pub message: String,
+    /// The message is already on stderr (a list prints each failed backend's error as it
+    /// goes): reporting must not print it a second time.
+    pub noted: bool,
 }
 
 pub const BACKEND: u8 = 1;
@@ -21,6 +24,7 @@ pub const RATE_LIMITED: u8 = 7;
 pub const EXPIRED: u8 = 8;
 pub const READ_ONLY: u8 = 9;
 pub const UNSUCCESSFUL: u8 = 10;
+pub const OUTCOME_UNKNOWN: u8 = 11;
 
 impl Failure {
     pub fn new(code: u8, kind: &'static str, message: impl Into<String>) -> Self {
@@ -28,6 +32,7 @@ impl Failure {
             code,
             kind,
             message: message.into(),
+            noted: false,
         }
     }
 

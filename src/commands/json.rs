@@ -8,6 +8,16 @@ use serde::Serialize;
 
 use crate::domain::{Approval, Execution, ExecutionDetail, Pipeline, Stage, Status, Step};
 
+/// Every time in the JSON documents: RFC 3339 UTC in whole seconds, `2026-03-01T12:00:05Z`,
+/// the one form every reader takes (jq 1.6's `fromdateiso8601` refuses fractions). Backends
+/// report milliseconds or nanoseconds; the fraction is dropped, never rounded up.
+fn whole_seconds<S: serde::Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        None => s.serialize_none(),
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct StatusJson {
     /// Normalized: waiting, running, queued, paused, not_started, success, failed, aborted,
@@ -35,6 +45,7 @@ pub struct PipelineJson {
     pub description: String,
     pub tags: BTreeMap<String, String>,
     pub last_status: Option<StatusJson>,
+    #[serde(serialize_with = "whole_seconds")]
     pub last_run: Option<Timestamp>,
     pub stages: Option<u32>,
 }
@@ -63,7 +74,9 @@ pub struct ExecutionJson {
     pub pipeline_id: String,
     pub pipeline_name: String,
     pub status: StatusJson,
+    #[serde(serialize_with = "whole_seconds")]
     pub started: Option<Timestamp>,
+    #[serde(serialize_with = "whole_seconds")]
     pub ended: Option<Timestamp>,
     pub triggered_by: String,
     pub run_number: Option<u64>,
@@ -113,10 +126,14 @@ pub struct GateJson {
     pub approvers: Vec<String>,
     pub min_count: u32,
     pub inputs: Vec<InputJson>,
+    #[serde(serialize_with = "whole_seconds")]
     pub created: Option<Timestamp>,
+    #[serde(serialize_with = "whole_seconds")]
     pub deadline: Option<Timestamp>,
     pub triggered_by: String,
     pub environment: Option<String>,
+    /// Harness: the approval step's `callbackId` (for `--callback-id`); `null` elsewhere.
+    pub callback_id: Option<String>,
 }
 
 impl From<&Approval> for GateJson {
@@ -146,6 +163,7 @@ impl From<&Approval> for GateJson {
             deadline: a.deadline,
             triggered_by: a.triggered_by.clone(),
             environment: a.environment.clone(),
+            callback_id: a.callback_id.clone(),
         }
     }
 }
@@ -155,7 +173,9 @@ pub struct StepJson {
     pub name: String,
     pub kind: String,
     pub status: StatusJson,
+    #[serde(serialize_with = "whole_seconds")]
     pub started: Option<Timestamp>,
+    #[serde(serialize_with = "whole_seconds")]
     pub ended: Option<Timestamp>,
     pub message: Option<String>,
 }
@@ -164,7 +184,9 @@ pub struct StepJson {
 pub struct StageJson {
     pub name: String,
     pub status: StatusJson,
+    #[serde(serialize_with = "whole_seconds")]
     pub started: Option<Timestamp>,
+    #[serde(serialize_with = "whole_seconds")]
     pub ended: Option<Timestamp>,
     pub steps: Vec<StepJson>,
 }
@@ -218,14 +240,29 @@ pub struct StartJson {
     pub pipeline_id: String,
     pub execution_id: String,
     pub status: StatusJson,
-    /// With `--wait`: how the execution ended.
+    /// With `--wait`: how the execution ended; `null` when the wait stopped before the end.
     pub final_status: Option<StatusJson>,
+    /// With `--wait`: each gate the execution stopped at, with the commands that decide it.
+    pub waited_at: Vec<WaitedGate>,
+    /// Why the run did not end in success (`--wait` timed out, the execution failed...);
+    /// the exit code is `error.code`.
+    pub error: Option<ErrorJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WaitedGate {
+    pub id: String,
+    pub stage: String,
+    pub step: String,
+    pub approve: String,
+    pub reject: String,
 }
 
 #[derive(Debug, Serialize)]
 pub struct DecisionJson {
     pub backend: String,
     pub gate: Option<String>,
+    pub callback_id: Option<String>,
     pub execution_id: String,
     /// approve or reject.
     pub action: String,
@@ -233,11 +270,40 @@ pub struct DecisionJson {
     pub outcome: String,
 }
 
+/// Every `list` document: the rows read, and each backend that could not be read. `failed`
+/// is always present, so `jq '.failed == []'` tells "none waiting" from "unknown".
+#[derive(Debug, Serialize)]
+pub struct ListJson<T: Serialize> {
+    pub items: Vec<T>,
+    pub failed: Vec<FailedJson>,
+}
+
+/// A backend whose part of a document could not be read, and why.
+#[derive(Debug, Serialize)]
+pub struct FailedJson {
+    pub backend: String,
+    /// As in `error.kind`: `not_authorized`, `backend`, `timeout`, ...
+    pub kind: String,
+    /// The exit code this failure alone would have given.
+    pub code: u8,
+    pub message: String,
+}
+
 #[derive(Debug, Serialize)]
 pub struct ErrorJson {
     pub kind: String,
     pub code: u8,
     pub message: String,
+}
+
+impl ErrorJson {
+    pub fn of(f: &super::Failure) -> ErrorJson {
+        ErrorJson {
+            kind: f.kind.to_string(),
+            code: f.code,
+            message: f.message.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -254,5 +320,22 @@ pub struct CheckedBackend {
     /// ok, skipped (not connected), or error.
     pub state: String,
     pub pipelines: Option<usize>,
+    /// With `--connect`: what was sent and what its answer proves.
+    pub checked: Option<String>,
     pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_are_whole_seconds_in_utc() {
+        #[derive(serde::Serialize)]
+        struct T(#[serde(serialize_with = "super::whole_seconds")] Option<jiff::Timestamp>);
+        let t: jiff::Timestamp = "2026-03-01T12:00:05.999+02:00".parse().unwrap();
+        assert_eq!(
+            serde_json::to_string(&T(Some(t))).unwrap(),
+            "\"2026-03-01T10:00:05Z\""
+        );
+        assert_eq!(serde_json::to_string(&T(None)).unwrap(), "null");
+    }
 }

@@ -3,8 +3,8 @@
 use crate::out;
 use futures::future::join_all;
 
-use super::json::{ExecutionJson, GateJson, PipelineJson};
-use super::{Failure, Global, table, target};
+use super::json::{ExecutionJson, FailedJson, GateJson, ListJson, PipelineJson};
+use super::{Failure, Global, failure, table, target};
 use crate::cli::ListWhat;
 use crate::domain::{Approval, Compact, Execution, Pipeline};
 use crate::launch::Prepared;
@@ -26,8 +26,9 @@ async fn read(p: &Prepared, what: ListWhat) -> Result<Rows, Failure> {
     rows.map_err(|e| Failure::backend(&name, &e))
 }
 
-/// Lists every backend at once. A failing backend is reported and sets the exit code, but
-/// the others' rows are still printed.
+/// Lists every backend at once. A failing backend is reported (once, on stderr; in JSON in
+/// the document's `failed`) and sets the exit code, but the others' rows are still printed:
+/// rows that could not be read are unknown, never "none".
 pub async fn run(global: &Global, what: ListWhat, only: Option<&str>) -> Result<(), Failure> {
     let loaded = global.load()?;
     let chosen: Vec<&Prepared> = match only {
@@ -35,42 +36,80 @@ pub async fn run(global: &Global, what: ListWhat, only: Option<&str>) -> Result<
         None => loaded.backends.iter().collect(),
     };
     let results = join_all(chosen.iter().map(|p| read(p, what))).await;
-    let mut first_failure = None;
+    let mut failed: Vec<(String, Failure)> = Vec::new();
     let (mut pipelines, mut executions, mut approvals) = (Vec::new(), Vec::new(), Vec::new());
-    for result in results {
+    for (p, result) in chosen.iter().zip(results) {
         match result {
             Ok(Rows::Pipelines(mut v)) => pipelines.append(&mut v),
             Ok(Rows::Executions(mut v)) => executions.append(&mut v),
             Ok(Rows::Approvals(mut v)) => approvals.append(&mut v),
-            Err(f) => {
-                out::note(&f.message);
-                first_failure.get_or_insert(f);
-            }
+            Err(f) => failed.push((p.backend.name().to_string(), f)),
         }
     }
-    if let Some(failure) = first_failure.take_if(|_| chosen.len() == 1) {
+    if chosen.len() == 1
+        && let Some((_, failure)) = failed.pop()
+    {
         // Nothing to show from the only backend asked: the error is the whole answer.
         return Err(failure);
     }
+    for (_, f) in &failed {
+        out::note(&f.message);
+    }
+    let failed_json: Vec<FailedJson> = failed
+        .iter()
+        .map(|(backend, f)| FailedJson {
+            backend: backend.clone(),
+            kind: f.kind.to_string(),
+            code: f.code,
+            message: f.message.clone(),
+        })
+        .collect();
     let now = jiff::Timestamp::now();
     match what {
         ListWhat::Pipelines => {
             crate::domain::order::pipelines(&mut pipelines);
-            let json: Vec<PipelineJson> = pipelines.iter().map(Into::into).collect();
-            global.print(&json, || pipeline_table(&pipelines));
+            let items: Vec<PipelineJson> = pipelines.iter().map(Into::into).collect();
+            let doc = ListJson {
+                items,
+                failed: failed_json,
+            };
+            global.print(&doc, || pipeline_table(&pipelines));
         }
         ListWhat::Executions => {
             crate::domain::order::executions(&mut executions);
-            let json: Vec<ExecutionJson> = executions.iter().map(Into::into).collect();
-            global.print(&json, || execution_table(&executions, now));
+            let items: Vec<ExecutionJson> = executions.iter().map(Into::into).collect();
+            let doc = ListJson {
+                items,
+                failed: failed_json,
+            };
+            global.print(&doc, || execution_table(&executions, now));
         }
         ListWhat::Approvals => {
             crate::domain::order::approvals(&mut approvals);
-            let json: Vec<GateJson> = approvals.iter().map(Into::into).collect();
-            global.print(&json, || approval_table(&approvals, now));
+            let items: Vec<GateJson> = approvals.iter().map(Into::into).collect();
+            let doc = ListJson {
+                items,
+                failed: failed_json,
+            };
+            global.print(&doc, || approval_table(&approvals, now));
         }
     }
-    first_failure.map_or(Ok(()), Err)
+    match failed.len() {
+        0 => Ok(()),
+        n => {
+            let names: Vec<&str> = failed.iter().map(|(b, _)| b.as_str()).collect();
+            // Exit code 1 whatever each backend's own error was: the run was partial.
+            Err(Failure::new(
+                failure::BACKEND,
+                "backend",
+                format!(
+                    "{n} of {} backends could not be read ({}): their rows are unknown",
+                    chosen.len(),
+                    names.join(", ")
+                ),
+            ))
+        }
+    }
 }
 
 fn ago(now: jiff::Timestamp, t: Option<jiff::Timestamp>) -> String {

@@ -77,7 +77,7 @@ impl Global {
     fn print<T: Serialize>(&self, value: &T, table: impl FnOnce() -> String) {
         self.printed.set(true);
         match self.output {
-            Output::Json => out::json(value, true),
+            Output::Json => out::json(value, false),
             Output::Table => out::text(&table()),
         }
     }
@@ -127,7 +127,9 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
 /// carries exactly one document: the result if one was printed (a partial list), else the
 /// error.
 pub fn report(global: &Global, failure: &Failure) -> u8 {
-    out::note(&failure.message);
+    if !failure.noted {
+        out::note(&failure.message);
+    }
     if global.output == Output::Json && !global.printed.get() {
         let body = serde_json::json!({
             "error": json::ErrorJson {

@@ -3,7 +3,7 @@
 use crate::out;
 use std::time::Duration;
 
-use super::json::{StartJson, StatusJson};
+use super::json::{ErrorJson, StartJson, StatusJson, WaitedGate};
 use super::{Failure, Global, failure, target};
 use crate::cli::StartArgs;
 use crate::domain::{ExecStatus, StartForm, StartRequest, VarKind};
@@ -115,6 +115,8 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
         execution_id: started.execution_id.clone(),
         status: (&started.status).into(),
         final_status: None,
+        waited_at: Vec::new(),
+        error: None,
     };
     if !args.wait {
         global.print(&out, || {
@@ -136,6 +138,8 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
         exec.project,
         crate::sanitize::clean(&exec.id)
     ));
+    // Infraxys never learns more about a run than it knew: its unknown is final.
+    let unknown_is_final = backend.kind() == crate::domain::BackendKind::Infraxys;
     let begun = tokio::time::Instant::now();
     let mut last = String::new();
     let status = loop {
@@ -154,7 +158,25 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
                     ));
                     last = progress;
                 }
-                if s.status.is_terminal() {
+                for gate in &detail.approvals {
+                    if out.waited_at.iter().any(|w| w.id == gate.id) {
+                        continue;
+                    }
+                    let waited = WaitedGate::new(global, &t.backend, gate);
+                    out::note(&format!(
+                        "{}: waiting at gate {} ({} / {}); decide it with:\n  {}\n  {}",
+                        crate::sanitize::clean(&exec.id),
+                        waited.id,
+                        waited.stage,
+                        waited.step,
+                        waited.approve,
+                        waited.reject
+                    ));
+                    out.waited_at.push(waited);
+                }
+                let ended_unknown = s.status == ExecStatus::Unknown
+                    && (unknown_is_final || detail.execution.ended.is_some());
+                if s.status.is_terminal() || ended_unknown {
                     break s;
                 }
             }
@@ -164,10 +186,10 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
                 crate::sanitize::clean(&exec.id),
                 crate::sanitize::clean(&e.to_string())
             )),
-            Err(e) => return Err(Failure::backend(&t.backend, &e)),
+            Err(e) => return Err(keep_id(global, out, Failure::backend(&t.backend, &e))),
         }
         if timeout.is_some_and(|limit| begun.elapsed() >= limit) {
-            return Err(Failure::new(
+            let failure = Failure::new(
                 failure::TIMEOUT,
                 "timeout",
                 format!(
@@ -176,24 +198,81 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
                     last,
                     timeout.unwrap_or_default()
                 ),
-            ));
+            );
+            return Err(keep_id(global, out, failure));
         }
         tokio::time::sleep(poll).await;
     };
     out.final_status = Some(StatusJson::from(&status));
+    let failure = match status.status {
+        ExecStatus::Succeeded => None,
+        ExecStatus::Unknown => Some(Failure::new(
+            failure::OUTCOME_UNKNOWN,
+            "outcome_unknown",
+            format!(
+                "{} ended ({}), but {} does not report how: check the run on the server",
+                exec.id,
+                status.raw,
+                backend.kind().as_str()
+            ),
+        )),
+        _ => Some(Failure::new(
+            failure::UNSUCCESSFUL,
+            "unsuccessful",
+            format!("{} ended {}", exec.id, status.raw),
+        )),
+    };
+    out.error = failure.as_ref().map(ErrorJson::of);
     global.print(&out, || {
         format!(
             "{}/{}/{} finished: {}\n",
             t.backend, exec.project, exec.id, status.raw
         )
     });
-    if status.status == ExecStatus::Succeeded {
-        Ok(())
+    failure.map_or(Ok(()), Err)
+}
+
+/// A `--wait` that stops early still prints the start document, with the error beside the
+/// execution id, so a script can follow up on the execution it started.
+fn keep_id(global: &Global, mut out: StartJson, failure: Failure) -> Failure {
+    out.error = Some(ErrorJson::of(&failure));
+    if global.output == crate::cli::Output::Json {
+        global.print(&out, String::new);
+    }
+    failure
+}
+
+impl WaitedGate {
+    /// The gate and the exact commands that decide it, with this run's `--config`.
+    fn new(global: &Global, backend: &str, gate: &crate::domain::Approval) -> WaitedGate {
+        let config = global
+            .config
+            .as_ref()
+            .map(|p| format!(" --config {}", shell_word(&p.display().to_string())))
+            .unwrap_or_default();
+        let target = shell_word(&format!("{backend}/{}/{}", gate.project, gate.execution_id));
+        let command = |verb: &str| {
+            format!(
+                "flightdeck{config} {verb} {target} --gate {}",
+                shell_word(&gate.id)
+            )
+        };
+        WaitedGate {
+            id: gate.id.clone(),
+            stage: gate.stage.clone(),
+            step: gate.step.clone(),
+            approve: command("approve"),
+            reject: command("reject"),
+        }
+    }
+}
+
+/// `s` as one shell word: as is when it holds only safe characters, else single-quoted.
+fn shell_word(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_owned()
     } else {
-        Err(Failure::new(
-            failure::UNSUCCESSFUL,
-            "unsuccessful",
-            format!("{} ended {}", exec.id, status.raw),
-        ))
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }

@@ -124,6 +124,7 @@ pub async fn execution(backend: &Arc<dyn Backend>, target: &Target) -> Result<Ex
     let mut projects: Vec<&str> = pipelines.iter().map(|p| p.project.as_str()).collect();
     projects.sort_unstable();
     projects.dedup();
+    let mut not_found = None;
     for project in projects {
         let exec = ExecRef {
             project: project.to_string(),
@@ -131,9 +132,15 @@ pub async fn execution(backend: &Arc<dyn Backend>, target: &Target) -> Result<Ex
         };
         match backend.execution(&exec).await {
             Ok(_) => return Ok(exec),
-            Err(BackendError::NotFound(_)) => continue,
+            Err(e @ BackendError::NotFound(_)) => not_found = Some(e),
             Err(e) => return Err(Failure::backend(&name, &e)),
         }
+    }
+    // Infraxys cannot read runs back: its own answer says why, "not in any project" would not.
+    if backend.kind() == crate::domain::BackendKind::Infraxys
+        && let Some(e) = not_found
+    {
+        return Err(Failure::backend(&name, &e));
     }
     Err(Failure::not_found(format!(
         "{name}: no execution {:?} in any project",
@@ -141,9 +148,10 @@ pub async fn execution(backend: &Arc<dyn Backend>, target: &Target) -> Result<Ex
     )))
 }
 
-/// `name=value` pairs from repeated flags.
+/// `name=value` pairs from repeated flags. A name given twice is refused: which value was
+/// meant is not for flightdeck to guess.
 pub fn pairs(flag: &str, items: &[String]) -> Result<Vec<(String, String)>, Failure> {
-    items
+    let pairs: Vec<(String, String)> = items
         .iter()
         .map(|item| match item.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
@@ -151,7 +159,15 @@ pub fn pairs(flag: &str, items: &[String]) -> Result<Vec<(String, String)>, Fail
                 "--{flag} {item:?}: expected name=value"
             ))),
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    for (i, (name, _)) in pairs.iter().enumerate() {
+        if pairs[..i].iter().any(|(n, _)| n == name) {
+            return Err(Failure::bad_input(format!(
+                "--{flag} {name} is given more than once; give each {flag} once"
+            )));
+        }
+    }
+    Ok(pairs)
 }
 
 #[cfg(test)]
@@ -188,5 +204,10 @@ mod tests {
         );
         assert_eq!(pairs("var", &["=x".into()]).unwrap_err().code, 2);
         assert_eq!(pairs("var", &["x".into()]).unwrap_err().code, 2);
+        let twice = pairs("var", &["a=1".into(), "a=2".into()]).unwrap_err();
+        assert_eq!(
+            (twice.code, twice.message.as_str()),
+            (2, "--var a is given more than once; give each var once")
+        );
     }
 }

@@ -281,7 +281,22 @@ fn parse_name(table: &Table<'_>) -> Result<BackendName> {
 
 /// The URL itself is never echoed: it might carry a password.
 fn parse_url(item: &Item<'_>) -> Result<Url> {
-    let url = Url::parse(item.string()?).map_err(|e| item.invalid(format!("invalid URL: {e}")))?;
+    let text = item.string()?;
+    // `127.0.0.1:7400` fails to parse and `localhost:7400` parses with the scheme
+    // `localhost`: both lack the scheme.
+    let no_scheme = || {
+        item.invalid(format!(
+            "{text:?} has no scheme; add http:// or https:// in front (https://{text})"
+        ))
+    };
+    let url = match Url::parse(text) {
+        Ok(url) => url,
+        Err(_) if !text.contains("://") => return Err(no_scheme()),
+        Err(e) => return Err(item.invalid(format!("invalid URL: {e}"))),
+    };
+    if !text.contains("://") && !matches!(url.scheme(), "http" | "https") {
+        return Err(no_scheme());
+    }
     if !matches!(url.scheme(), "http" | "https") {
         return Err(item.invalid(format!(
             "URL scheme must be http or https, not {:?}",
@@ -294,6 +309,17 @@ fn parse_url(item: &Item<'_>) -> Result<Url> {
         ));
     }
     Ok(url)
+}
+
+/// Whether `url` names this machine (`localhost`, 127.0.0.0/8, `::1`): plain http there
+/// never leaves it.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 fn parse_projects(table: &Table<'_>) -> Result<Vec<String>> {

@@ -106,6 +106,16 @@ impl Config {
                 }
                 _ => {}
             }
+            if let Some((key, _)) = b.credential()
+                && b.base_url.scheme() == "http"
+                && !backend::is_loopback(&b.base_url)
+            {
+                warnings.push(format!(
+                    "backend {}: base_url is plain http:// to another machine, so the {key} \
+                     crosses the network in cleartext; use https://",
+                    b.name
+                ));
+            }
             if b.insecure_skip_verify {
                 warnings.push(format!(
                     "backend {}: insecure_skip_verify is set; TLS certificates are not verified",

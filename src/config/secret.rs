@@ -7,6 +7,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 use secrecy::zeroize::Zeroize;
@@ -31,7 +32,16 @@ pub enum SecretSource {
 impl SecretSource {
     /// Fetches the secret now. Errors name the variable, file or command, never the value.
     pub fn resolve(&self) -> std::result::Result<SecretString, ConfigError> {
-        self.resolve_with(&|name| std::env::var_os(name))
+        self.resolve_as("a secret")
+    }
+
+    /// `resolve`, naming what is fetched (`backend prod's api_key`) in the note printed while
+    /// a slow command is waited for.
+    pub fn resolve_as(&self, what: &str) -> std::result::Result<SecretString, ConfigError> {
+        match self {
+            SecretSource::Cmd(cmd) => run(cmd, what),
+            _ => self.resolve_with(&|name| std::env::var_os(name)),
+        }
     }
 
     /// `resolve` with the environment passed in, so tests need not mutate the process env.
@@ -57,7 +67,7 @@ impl SecretSource {
                 text.zeroize();
                 nonempty(value, || format!("secret file {} is empty", path.display()))
             }
-            SecretSource::Cmd(cmd) => run(cmd),
+            SecretSource::Cmd(cmd) => run(cmd, "a secret"),
         }
     }
 }
@@ -77,27 +87,108 @@ fn nonempty(
     }
 }
 
-/// Runs the command with no stdin (a prompt would hang a dashboard) and captures both
-/// streams; stderr is dropped unseen because a failing helper may echo what it read.
-fn run(cmd: &str) -> std::result::Result<SecretString, ConfigError> {
-    let output = Command::new("sh")
+/// How long a secret command may take before it is stopped: long enough for a `pass` or
+/// `vault` round trip, or a graphical pinentry, short enough that a hung helper is reported
+/// instead of freezing startup.
+pub const CMD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// After this long, a note says which command is being waited for.
+const CMD_NOTE_AFTER: Duration = Duration::from_secs(1);
+
+/// Runs the command with no stdin (a prompt would hang a dashboard) in a process group of its
+/// own, for at most [`CMD_TIMEOUT`]. On failure the first line of its stderr is shown,
+/// cleaned and cut, because that is what tells a `pass` or `vault` problem; stdout (which
+/// may hold the secret) never is.
+fn run(cmd: &str, what: &str) -> std::result::Result<SecretString, ConfigError> {
+    run_bounded(cmd, what, CMD_TIMEOUT)
+}
+
+fn run_bounded(
+    cmd: &str,
+    what: &str,
+    limit: Duration,
+) -> std::result::Result<SecretString, ConfigError> {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    let mut child = Command::new("sh")
         .arg("-c")
         .arg(cmd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .output()
+        .process_group(0)
+        .spawn()
         .map_err(|e| fail(format!("command `{cmd}` could not be run: {e}")))?;
-    let mut stdout = output.stdout;
-    let mut stderr = output.stderr;
-    stderr.zeroize();
-    if !output.status.success() {
+    // Read both pipes while waiting, so a chatty command cannot block on a full pipe.
+    let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(pipe) = pipe {
+                let _ = pipe.take(1 << 20).read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let out = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let begun = Instant::now();
+    let mut noted = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => {
+                return Err(fail(format!(
+                    "command `{cmd}` could not be waited for: {e}"
+                )));
+            }
+        }
+        if begun.elapsed() >= limit {
+            // The whole group: `sh -c` may have started the process that hangs.
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(format!("-{}", child.id()))
+                .stderr(Stdio::null())
+                .status();
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(fail(format!(
+                "command `{cmd}` did not finish within {limit:?} and was stopped"
+            )));
+        }
+        if !noted && begun.elapsed() >= CMD_NOTE_AFTER {
+            noted = true;
+            crate::out::note(&format!(
+                "fetching {what}: waiting for `{cmd}` (stopped after {limit:?})"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stdout = out.join().unwrap_or_default();
+    let mut stderr = err.join().unwrap_or_default();
+    if !status.success() {
         stdout.zeroize();
+        let first = first_line(&stderr);
+        stderr.zeroize();
         return Err(fail(format!(
-            "command `{cmd}` failed ({}); its output is not shown",
-            output.status
+            "command `{cmd}` failed ({status}){}",
+            match first {
+                Some(line) => format!(": {line}"),
+                None => "; it printed nothing on stderr".to_owned(),
+            }
         )));
     }
+    stderr.zeroize();
     let text = match std::str::from_utf8(&stdout) {
         Ok(text) => text.trim().to_owned(),
         Err(_) => {
@@ -109,6 +200,19 @@ fn run(cmd: &str) -> std::result::Result<SecretString, ConfigError> {
     };
     stdout.zeroize();
     nonempty(text, || format!("command `{cmd}` printed nothing"))
+}
+
+/// The first non-blank line of a command's stderr, made safe for a terminal and cut to 200
+/// characters.
+fn first_line(stderr: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(stderr);
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let clean = crate::sanitize::clean(line);
+    let mut cut: String = clean.chars().take(200).collect();
+    if clean.chars().count() > 200 {
+        cut.push('…');
+    }
+    Some(cut)
 }
 
 /// Reads `api_key = ...` / `token = ...`: a literal string or a one-key table.
@@ -155,6 +259,37 @@ mod tests {
         let env = |name: &str| (name == "KEY").then(|| OsString::from("s3cr3t-env"));
         let got = SecretSource::Env("KEY".into()).resolve_with(&env).unwrap();
         assert_eq!(got.expose_secret(), "s3cr3t-env");
+    }
+
+    #[test]
+    fn a_hanging_command_is_stopped_and_said_so() {
+        let begun = Instant::now();
+        let err = run_bounded("sleep 30", "x", Duration::from_millis(300)).unwrap_err();
+        assert!(
+            begun.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            begun.elapsed()
+        );
+        assert_eq!(
+            err.to_string(),
+            "command `sleep 30` did not finish within 300ms and was stopped"
+        );
+    }
+
+    #[test]
+    fn a_failing_command_shows_its_first_stderr_line_cleaned() {
+        let err = run_bounded(
+            "printf '\\n  gpg: decryption failed: No secret key\\033[31m\\nmore\\n' >&2; echo s3c''ret; exit 2",
+            "x",
+            CMD_TIMEOUT,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.ends_with("failed (exit status: 2): gpg: decryption failed: No secret key"),
+            "{err}"
+        );
+        assert!(!err.contains("s3cret"), "{err}");
     }
 
     #[test]

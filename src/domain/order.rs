@@ -118,6 +118,7 @@ mod tests {
             deadline: None,
             triggered_by: String::new(),
             environment: None,
+            callback_id: None,
         };
         let mut gates = vec![
             gate("b", "2", at(50)),

@@ -132,7 +132,8 @@ async fn list_pipelines_executions_and_approvals() {
     let run = env.run(&["list", "pipelines", "-o", "json"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let pipelines = run.json();
-    let pipelines = pipelines.as_array().unwrap();
+    assert_eq!(pipelines["failed"], serde_json::json!([]));
+    let pipelines = pipelines["items"].as_array().unwrap();
     assert_eq!(pipelines.len(), 14);
     let ledger = pipelines
         .iter()
@@ -156,7 +157,7 @@ async fn list_pipelines_executions_and_approvals() {
         .run(&["list", "approvals", "--output", "json"])
         .await
         .json();
-    let mut listed: Vec<&str> = gates
+    let mut listed: Vec<&str> = gates["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -174,7 +175,7 @@ async fn list_pipelines_executions_and_approvals() {
     assert_eq!(listed, waiting);
 
     let executions = env.run(&["list", "executions", "-o", "json"]).await.json();
-    let first = &executions.as_array().unwrap()[0];
+    let first = &executions["items"].as_array().unwrap()[0];
     for field in [
         "backend",
         "project",

@@ -156,7 +156,7 @@ async fn lists_and_status_show_poisoned_names_inert() {
 
     // Status of an execution of each backend that lists some.
     let mut seen = std::collections::BTreeSet::new();
-    for e in executions.as_array().unwrap() {
+    for e in executions["items"].as_array().unwrap() {
         let backend = e["backend"].as_str().unwrap().to_owned();
         if !seen.insert(backend.clone()) {
             continue;
@@ -188,7 +188,13 @@ async fn decisions_and_starts_print_and_audit_poisoned_names_inert() {
     };
     let mut decided = 0;
     let mut shown = String::new();
-    for (i, a) in approvals.as_array().unwrap().iter().enumerate().take(6) {
+    for (i, a) in approvals["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .take(6)
+    {
         let verb = if i % 2 == 0 { "approve" } else { "reject" };
         let gate = a["id"].as_str().unwrap();
         let mut args = vec![verb, "--gate", gate, "--comment", "ok"];
@@ -232,7 +238,7 @@ async fn decisions_and_starts_print_and_audit_poisoned_names_inert() {
     // Infraxys: its status words are poisoned.
     let pipelines = env.run(&["list", "pipelines", "-o", "json"]).await;
     let pipelines: Value = serde_json::from_str(&pipelines.stdout).unwrap();
-    let infraxys = pipelines
+    let infraxys = pipelines["items"]
         .as_array()
         .unwrap()
         .iter()

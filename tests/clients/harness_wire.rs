@@ -622,6 +622,7 @@ fn gate() -> Approval {
         deadline: None,
         triggered_by: "Jane".into(),
         environment: None,
+        callback_id: None,
     }
 }
 

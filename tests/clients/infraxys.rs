@@ -389,7 +389,14 @@ async fn executions_are_the_runs_of_this_process_newest_first() {
         Some("ingress-nginx restarted (forced)")
     );
     assert_eq!(listed[1].status.raw, "completed");
-    assert_eq!(listed[1].run_number, Some(1));
+    // Ids are unique across processes: no per-process counter, no run number.
+    assert_eq!(listed[1].run_number, None);
+    assert_ne!(first.execution_id, second.execution_id);
+    assert!(
+        first.execution_id.starts_with("run-"),
+        "{}",
+        first.execution_id
+    );
     // Another client (another process) knows nothing of these runs.
     let other = client(&sim);
     assert!(matches!(
@@ -647,6 +654,7 @@ async fn there_are_no_approval_gates() {
         deadline: None,
         triggered_by: String::new(),
         environment: None,
+        callback_id: None,
     };
     let decision = Decision {
         action: DecisionAction::Approve,

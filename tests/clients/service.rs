@@ -209,6 +209,7 @@ fn approval(id: &str) -> Approval {
         deadline: None,
         triggered_by: String::new(),
         environment: None,
+        callback_id: None,
     }
 }
 

@@ -150,6 +150,7 @@ pub fn approval(id: &str, exec: &str) -> Approval {
         deadline: Some(at(86_160)),
         triggered_by: "jane@example.com".into(),
         environment: Some("prod".into()),
+        callback_id: None,
     }
 }
 

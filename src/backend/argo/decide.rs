@@ -150,6 +150,7 @@ mod tests {
             deadline: None,
             triggered_by: String::new(),
             environment: None,
+            callback_id: None,
         }
     }
 

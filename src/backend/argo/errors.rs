@@ -16,7 +16,11 @@ pub fn error(response: &Response) -> BackendError {
     };
     let message = truncate(&message, MAX_SERVER_TEXT);
     match code {
-        16 => BackendError::Unauthenticated(format!("{message} (check the backend's token)")),
+        16 => BackendError::Unauthenticated(format!(
+            "{message} (check the backend's token: it is sent as `Authorization: Bearer <token>`, \
+             so give a service account token or `argo auth token`'s output, with or without its \
+             `Bearer ` prefix)"
+        )),
         7 => BackendError::NotAuthorized(message),
         5 => BackendError::NotFound(message),
         6 | 10 => BackendError::Conflict(message),

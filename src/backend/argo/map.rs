@@ -330,9 +330,40 @@ pub fn approvals(backend: &BackendName, workflow: &Workflow) -> Vec<Approval> {
                 deadline: None,
                 triggered_by: creator(workflow),
                 environment: environment.clone(),
+                callback_id: None,
             }
         })
         .collect()
+}
+
+/// Every Suspend node of a workflow, waiting or resumed, with its node status: a resumed
+/// gate (`Succeeded`) was decided.
+pub fn gate_records(workflow: &Workflow) -> Vec<crate::backend::GateRecord> {
+    let Some(nodes) = &workflow.status.nodes else {
+        return Vec::new();
+    };
+    let mut records: Vec<crate::backend::GateRecord> = nodes
+        .values()
+        .filter(|n| n.type_ == "Suspend")
+        .map(|node| crate::backend::GateRecord {
+            id: node.id.clone(),
+            callback_id: None,
+            stage: node
+                .boundary_id
+                .as_ref()
+                .and_then(|b| nodes.get(b))
+                .map(|b| {
+                    b.template_name
+                        .clone()
+                        .unwrap_or_else(|| b.display_name.clone())
+                })
+                .unwrap_or_default(),
+            step: node.display_name.clone(),
+            status: node_status(node),
+        })
+        .collect();
+    records.sort_by(|a, b| a.id.cmp(&b.id));
+    records
 }
 
 /// What the gate asks: its parameters' descriptions, else its message, else its template.

@@ -58,6 +58,19 @@ pub struct WaitingGate {
     pub stage: String,
     pub step: String,
     pub environment: Option<String>,
+    /// The step's `spec.callbackId`, when its author gave one.
+    pub callback_id: Option<String>,
+}
+
+/// A HarnessApproval step in any state (waiting, approved, rejected, expired), so a decision
+/// can tell a gate decided or expired from an id that names none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalStep {
+    pub instance_id: String,
+    pub callback_id: Option<String>,
+    pub stage: String,
+    pub step: String,
+    pub status: crate::domain::Status,
 }
 
 /// Stages in pipeline order with their steps, plus the gates waiting among them.
@@ -65,6 +78,8 @@ pub struct WaitingGate {
 pub struct Tree {
     pub stages: Vec<Stage>,
     pub gates: Vec<WaitingGate>,
+    /// Every approval step with an instance, the waiting ones included.
+    pub approval_steps: Vec<ApprovalStep>,
 }
 
 /// The layout stages in pipeline order, as (layout key, node).
@@ -133,6 +148,7 @@ pub fn build(summary: &ExecutionSummary, graph: Option<&ExecutionGraph>) -> Tree
         .map(|(_, node)| stage_environment(node))
         .collect();
     let mut gates = Vec::new();
+    let mut approval_steps = Vec::new();
 
     if let Some(graph) = graph {
         let index = StageIndex::new(&layout);
@@ -154,18 +170,28 @@ pub fn build(summary: &ExecutionSummary, graph: Option<&ExecutionGraph>) -> Tree
                     .and_then(|f| f.message.clone())
                     .filter(|m| !m.is_empty()),
             };
-            if node
+            let approval = node
                 .step_type
                 .as_deref()
-                .is_some_and(|t| t.eq_ignore_ascii_case("HarnessApproval"))
-                && is_approval_waiting(node.status.as_deref())
-                && let Some(instance_id) = node.callback_id()
-            {
-                gates.push(WaitingGate {
+                .is_some_and(|t| t.eq_ignore_ascii_case("HarnessApproval"));
+            if approval && let Some(instance_id) = node.callback_id() {
+                let stage_name = stage.map(|i| stages[i].name.clone()).unwrap_or_default();
+                let callback_id = node.spec_callback_id().map(str::to_owned);
+                if is_approval_waiting(node.status.as_deref()) {
+                    gates.push(WaitingGate {
+                        instance_id: instance_id.to_owned(),
+                        stage: stage_name.clone(),
+                        step: step.name.clone(),
+                        environment: stage.and_then(|i| environments[i].clone()),
+                        callback_id: callback_id.clone(),
+                    });
+                }
+                approval_steps.push(ApprovalStep {
                     instance_id: instance_id.to_owned(),
-                    stage: stage.map(|i| stages[i].name.clone()).unwrap_or_default(),
+                    callback_id,
+                    stage: stage_name,
                     step: step.name.clone(),
-                    environment: stage.and_then(|i| environments[i].clone()),
+                    status: step.status.clone(),
                 });
             }
             match stage {
@@ -174,7 +200,11 @@ pub fn build(summary: &ExecutionSummary, graph: Option<&ExecutionGraph>) -> Tree
             }
         }
     }
-    Tree { stages, gates }
+    Tree {
+        stages,
+        gates,
+        approval_steps,
+    }
 }
 
 /// Names of the stages waiting for an approval, for gates whose step is not known.
@@ -386,6 +416,7 @@ mod tests {
                 stage: "Approve".into(),
                 step: "Approval".into(),
                 environment: None,
+                callback_id: None,
             }]
         );
     }
@@ -484,6 +515,7 @@ mod tests {
                 stage: "Deploy US".into(),
                 step: "Prod gate".into(),
                 environment: Some("prod_us".into()),
+                callback_id: None,
             }]
         );
     }

@@ -234,6 +234,9 @@ pub struct GraphNode {
     /// A protobuf `oneof` per entry; read by path (`[0].async.callbackIds[0]`).
     #[serde(default = "Vec::new", deserialize_with = "null_default")]
     pub executable_responses: Vec<Value>,
+    /// The step's resolved spec; read by path (`spec.callbackId`).
+    #[serde(default)]
+    pub step_parameters: Option<Value>,
 }
 
 impl GraphNode {
@@ -244,6 +247,17 @@ impl GraphNode {
             .get("async")?
             .get("callbackIds")?
             .get(0)?
+            .as_str()
+            .filter(|id| !id.is_empty())
+    }
+
+    /// The author-chosen `callbackId` of a HarnessApproval step's spec (spec 3.1), which the
+    /// v1 approve-by-execution call filters on; not the instance id above.
+    pub fn spec_callback_id(&self) -> Option<&str> {
+        self.step_parameters
+            .as_ref()?
+            .get("spec")?
+            .get("callbackId")?
             .as_str()
             .filter(|id| !id.is_empty())
     }
