@@ -115,8 +115,14 @@ pub enum Commands {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or with --dir write every page: flightdeck(1) and one
+    /// flightdeck-<subcommand>(1) per subcommand.
+    Man {
+        /// Write flightdeck.1 and every flightdeck-*.1 into this directory (created if
+        /// missing) and print their paths.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `flightdeck sim` (README, "Simulator").

@@ -109,13 +109,20 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
             out::raw(&script);
             Ok(())
         }
-        Commands::Man => {
-            let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
-            let mut page = Vec::new();
-            clap_mangen::Man::new(cmd)
-                .render(&mut page)
-                .map_err(|e| Failure::new(failure::BACKEND, "io", e.to_string()))?;
-            out::raw(&page);
+        Commands::Man { dir: None } => {
+            out::raw(&crate::man::root());
+            Ok(())
+        }
+        Commands::Man { dir: Some(dir) } => {
+            let io = |e: std::io::Error| {
+                Failure::new(failure::BACKEND, "io", format!("{}: {e}", dir.display()))
+            };
+            std::fs::create_dir_all(&dir).map_err(io)?;
+            for page in crate::man::pages() {
+                let path = dir.join(&page.file);
+                std::fs::write(&path, &page.roff).map_err(io)?;
+                out::text(&format!("{}\n", path.display()));
+            }
             Ok(())
         }
         Commands::Demo { .. } => Err(Failure::bad_input("demo is not a scriptable subcommand")),

@@ -11,3 +11,4 @@ mod e2e_tmux;
 mod hostile_memory;
 mod hostile_output;
 mod hostile_secrets;
+mod man;
