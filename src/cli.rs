@@ -257,6 +257,27 @@ pub enum ConfigAction {
         #[arg(long)]
         connect: bool,
     },
+    /// Write a commented starter config for the backend kinds named (all four when none
+    /// is), secrets read from environment variables. An existing file is never replaced.
+    Init {
+        #[arg(value_enum)]
+        kinds: Vec<InitKind>,
+        /// Where to write (`-`: stdout). Default: the config file this run would read
+        /// (--config, $FLIGHTDECK_CONFIG, or the XDG config dir's flightdeck/config.toml).
+        #[arg(long, value_name = "PATH")]
+        to: Option<String>,
+    },
+    /// Print where the config file, the audit log and the debug log are.
+    Path,
+}
+
+/// A backend kind `config init` writes a starter block for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitKind {
+    Harness,
+    HarnessFg,
+    Argo,
+    Infraxys,
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {

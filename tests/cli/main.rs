@@ -12,3 +12,4 @@ mod hostile_memory;
 mod hostile_output;
 mod hostile_secrets;
 mod man;
+mod setup;
