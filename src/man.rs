@@ -131,6 +131,12 @@ fn environment(roff: &mut Roff) {
             "Where the default config file and audit log live.",
         ),
         (
+            "ARGO_SERVER, ARGO_TOKEN, ARGO_NAMESPACE, ARGO_SECURE, ARGO_INSECURE_SKIP_VERIFY, \
+             ARGO_BASE_HREF, ARGO_HTTP1",
+            "With no config file: one Argo backend, as the argo CLI reads them (ARGO_TOKEN with \
+             or without Bearer; namespace default). Ignored when a config file is found.",
+        ),
+        (
             "NO_COLOR",
             "When set and not empty, the dashboard draws without colour (reverse video and \
              glyphs keep every state readable).",
