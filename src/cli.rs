@@ -46,20 +46,17 @@ pub struct Cli {
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0   success (for --wait: the execution succeeded)
-  1   failure talking to a backend (network, server error, unreadable response); list:
-      some backends could not be read (each is named, with its error, in the JSON's 'failed')
+  1   failure talking to a backend (network, server error, unreadable response); list: some backends could not be read (each named in the JSON's failed)
   2   bad input: usage, config, unknown or repeated variable, missing required input
   3   not authorized: the credentials were refused or lack permission
-  4   not found: no such backend, pipeline, execution or gate (a mistyped --gate or
-      --callback-id)
+  4   not found: no such backend, pipeline, execution or gate (a mistyped --gate or --callback-id)
   5   conflict: several gates waiting (pick one), or the gate was already decided
   6   timed out
   7   rate limited by the backend
   8   the gate expired before the decision
   9   refused: read-only mode
   10  --wait: the execution finished unsuccessfully (failed, aborted, rejected, expired)
-  11  --wait: the execution ended, but its backend does not report how (an asynchronous
-      Infraxys run)
+  11  --wait: the execution ended, but its backend does not report how (asynchronous Infraxys)
   130 start --records: stopped by SIGINT (143: SIGTERM); run again with the same --results
   141 stdout was closed before everything was written (`| head`): nothing more is printed";
 
@@ -120,8 +117,14 @@ pub enum Commands {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or with --dir write every page: flightdeck(1) and one
+    /// flightdeck-<subcommand>(1) per subcommand.
+    Man {
+        /// Write flightdeck.1 and every flightdeck-*.1 into this directory (created if
+        /// missing) and print their paths.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `flightdeck sim` (README, "Simulator").
@@ -260,6 +263,27 @@ pub enum ConfigAction {
         #[arg(long)]
         connect: bool,
     },
+    /// Write a commented starter config for the backend kinds named (all four when none
+    /// is), secrets read from environment variables. An existing file is never replaced.
+    Init {
+        #[arg(value_enum)]
+        kinds: Vec<InitKind>,
+        /// Where to write (`-`: stdout). Default: the config file this run would read
+        /// (--config, $FLIGHTDECK_CONFIG, or the XDG config dir's flightdeck/config.toml).
+        #[arg(long, value_name = "PATH")]
+        to: Option<String>,
+    },
+    /// Print where the config file, the audit log and the debug log are.
+    Path,
+}
+
+/// A backend kind `config init` writes a starter block for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitKind {
+    Harness,
+    HarnessFg,
+    Argo,
+    Infraxys,
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {

@@ -56,15 +56,19 @@ pub struct Loaded {
 /// Finds and loads the config, prints its warnings (literal secrets, loose permissions,
 /// skipped TLS verification) to stderr, and builds every backend it names.
 pub fn load(explicit: Option<&Path>) -> Result<Loaded, String> {
-    let path = Config::discover(explicit)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| {
-            "no config file: pass --config PATH, set $FLIGHTDECK_CONFIG, or create \
-             ~/.config/flightdeck/config.toml (see config.example.toml); \
-             `flightdeck demo` runs without one"
-                .to_string()
-        })?;
-    let config = Config::load(&path).map_err(|e| e.to_string())?;
+    let config = match Config::discover(explicit).map_err(|e| e.to_string())? {
+        Some(path) => Config::load(&path).map_err(|e| e.to_string())?,
+        // Without a config file, the argo CLI's variables may describe one Argo backend.
+        None => Config::from_argo_env()
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| {
+                "no config file: pass --config PATH, set $FLIGHTDECK_CONFIG, or write \
+                 ~/.config/flightdeck/config.toml (`flightdeck config init`); with ARGO_SERVER \
+                 set, the argo CLI's variables are used instead; `flightdeck demo` runs \
+                 without any"
+                    .to_string()
+            })?,
+    };
     for warning in config.warnings() {
         crate::out::note(&format!("warning: {warning}"));
     }
@@ -76,7 +80,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, String> {
     if backends.is_empty() {
         return Err(format!(
             "{}: no usable [[backend]] configured",
-            path.display()
+            config.origin()
         ));
     }
     Ok(Loaded { config, backends })

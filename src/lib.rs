@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod format;
 pub mod launch;
+pub mod man;
 pub mod out;
 pub mod sanitize;
 pub mod service;

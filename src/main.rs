@@ -54,6 +54,7 @@ fn main() -> ExitCode {
                 read_only: cli.read_only,
                 output: cli.output,
                 audit: flightdeck::audit::path(),
+                log: cli.log.clone(),
                 printed: Default::default(),
             };
             match runtime.block_on(commands::run(command, &global)) {

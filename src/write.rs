@@ -68,9 +68,12 @@ pub enum Confirming<'a> {
         pipeline_name: &'a str,
     },
     /// One gate decided from the decision dialog.
-    Decision { backend: &'a str },
-    /// Marked gates decided as one batch.
-    Batch { gates: usize },
+    Decision {
+        backend: &'a str,
+        pipeline_name: &'a str,
+    },
+    /// Marked gates decided as one batch, `production` of them on production backends.
+    Batch { gates: usize, production: usize },
     /// Marked pipelines started as one batch.
     BulkStart { pipelines: usize },
 }
@@ -134,24 +137,29 @@ impl Writes {
         self.guard(backend).is_some_and(|g| g.production)
     }
 
-    /// What a person must do to confirm: a start on a production backend needs the
-    /// pipeline's name typed, a batch of more than one needs `yes`, so that neither is ever
-    /// one keystroke away; anything else confirms on its button.
+    /// What a person must do to confirm: a start or a decision on a production backend
+    /// needs the pipeline's name typed, and a batch of more than one, or one that touches a
+    /// production backend, needs `yes`, so that none of these is ever one keystroke away;
+    /// anything else confirms on its button.
     pub fn confirmation(&self, what: Confirming<'_>) -> Confirm {
+        let yes = || Confirm::Type {
+            label: "type yes",
+            text: "yes".into(),
+        };
         match what {
             Confirming::Start {
+                backend,
+                pipeline_name,
+            }
+            | Confirming::Decision {
                 backend,
                 pipeline_name,
             } if self.is_production(backend) => Confirm::Type {
                 label: "type the pipeline name",
                 text: pipeline_name.into(),
             },
-            Confirming::Batch { gates: n } | Confirming::BulkStart { pipelines: n } if n > 1 => {
-                Confirm::Type {
-                    label: "type yes",
-                    text: "yes".into(),
-                }
-            }
+            Confirming::Batch { gates, production } if gates > 1 || production > 0 => yes(),
+            Confirming::BulkStart { pipelines } if pipelines > 1 => yes(),
             _ => Confirm::Button,
         }
     }
@@ -334,7 +342,7 @@ mod tests {
     }
 
     #[test]
-    fn production_starts_and_batches_need_typing() {
+    fn production_starts_decisions_and_batches_need_typing() {
         let w = writes(false);
         let start = |backend| Confirming::Start {
             backend,
@@ -352,19 +360,43 @@ mod tests {
             label: "type yes",
             text: "yes".into(),
         };
-        assert_eq!(w.confirmation(Confirming::Batch { gates: 2 }), yes);
+        assert_eq!(
+            w.confirmation(Confirming::Batch {
+                gates: 2,
+                production: 0
+            }),
+            yes
+        );
+        assert_eq!(
+            w.confirmation(Confirming::Batch {
+                gates: 1,
+                production: 1
+            }),
+            yes
+        );
         assert_eq!(w.confirmation(Confirming::BulkStart { pipelines: 3 }), yes);
         assert_eq!(
-            w.confirmation(Confirming::Batch { gates: 1 }),
+            w.confirmation(Confirming::Batch {
+                gates: 1,
+                production: 0
+            }),
             Confirm::Button
         );
         assert_eq!(
             w.confirmation(Confirming::BulkStart { pipelines: 1 }),
             Confirm::Button
         );
+        let decide = |backend| Confirming::Decision {
+            backend,
+            pipeline_name: "Deploy API",
+        };
+        assert_eq!(w.confirmation(decide("dev")), Confirm::Button);
         assert_eq!(
-            w.confirmation(Confirming::Decision { backend: "dev" }),
-            Confirm::Button
+            w.confirmation(decide("prod")),
+            Confirm::Type {
+                label: "type the pipeline name",
+                text: "Deploy API".into()
+            }
         );
     }
 

@@ -8,12 +8,7 @@ use super::{Failure, Global, table};
 pub async fn run(global: &Global, connect: bool) -> Result<(), Failure> {
     // Loading resolves every secret and prints the warnings; any problem is a bad config.
     let loaded = global.load()?;
-    let source = loaded
-        .config
-        .source
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
+    let source = loaded.config.origin();
     let reads = loaded.backends.iter().map(|p| async move {
         if !connect {
             return (p, None);

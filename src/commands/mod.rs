@@ -11,6 +11,7 @@ mod decide;
 pub mod failure;
 pub mod json;
 mod list;
+mod setup;
 mod start;
 mod status;
 mod table;
@@ -33,6 +34,8 @@ pub struct Global {
     pub output: Output,
     /// Where mutating actions are recorded; `None` when no state dir can be found.
     pub audit: Option<PathBuf>,
+    /// `--log`: where this run writes its debug log, if anywhere.
+    pub log: Option<PathBuf>,
     /// A result went to stdout: an error must not add a second JSON document after it.
     pub printed: std::cell::Cell<bool>,
 }
@@ -101,6 +104,12 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
         Commands::Config {
             action: crate::cli::ConfigAction::Check { connect },
         } => check::run(global, connect).await,
+        Commands::Config {
+            action: crate::cli::ConfigAction::Init { kinds, to },
+        } => setup::init(global, &kinds, to.as_deref()),
+        Commands::Config {
+            action: crate::cli::ConfigAction::Path,
+        } => setup::path(global),
         // Rendered first, then printed through `out`, so a closed stdout exits 141 here too.
         Commands::Completions { shell } => {
             let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
@@ -109,13 +118,20 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
             out::raw(&script);
             Ok(())
         }
-        Commands::Man => {
-            let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
-            let mut page = Vec::new();
-            clap_mangen::Man::new(cmd)
-                .render(&mut page)
-                .map_err(|e| Failure::new(failure::BACKEND, "io", e.to_string()))?;
-            out::raw(&page);
+        Commands::Man { dir: None } => {
+            out::raw(&crate::man::root());
+            Ok(())
+        }
+        Commands::Man { dir: Some(dir) } => {
+            let io = |e: std::io::Error| {
+                Failure::new(failure::BACKEND, "io", format!("{}: {e}", dir.display()))
+            };
+            std::fs::create_dir_all(&dir).map_err(io)?;
+            for page in crate::man::pages() {
+                let path = dir.join(&page.file);
+                std::fs::write(&path, &page.roff).map_err(io)?;
+                out::text(&format!("{}\n", path.display()));
+            }
             Ok(())
         }
         Commands::Demo { .. } => Err(Failure::bad_input("demo is not a scriptable subcommand")),

@@ -19,6 +19,10 @@ pub enum ConfigError {
         source: std::io::Error,
     },
 
+    /// A variable that stands in for a config file (`ARGO_SECURE=maybe`) is unusable.
+    #[error("{0}")]
+    Environment(String),
+
     /// The text is not valid TOML.
     #[error("{file}:{line}:{column}: invalid TOML: {message}")]
     Syntax {

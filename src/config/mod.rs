@@ -5,6 +5,7 @@
 //! `config.example.toml` at the top of the repository documents every option.
 
 mod argo;
+pub mod argo_env;
 mod backend;
 mod duration;
 mod error;
@@ -35,6 +36,8 @@ use reader::{Doc, Table};
 pub struct Config {
     /// The file this was loaded from; `None` for built-in or in-memory configs.
     pub source: Option<PathBuf>,
+    /// Built from the argo CLI's variables because there was no config file.
+    pub from_argo_env: bool,
     pub ui: UiConfig,
     /// The default keymap with `[keys]` applied.
     pub keys: Keymap,
@@ -55,6 +58,26 @@ impl Config {
             std::env::var_os(CONFIG_ENV).as_deref(),
             default.as_deref(),
         )
+    }
+
+    /// With no config file: the one Argo backend the argo CLI's variables describe
+    /// (`ARGO_SERVER`, …), or `None` when `ARGO_SERVER` is not set.
+    pub fn from_argo_env() -> Result<Option<Config>, ConfigError> {
+        let text = argo_env::config_text(|name| std::env::var(name).ok())
+            .map_err(ConfigError::Environment)?;
+        let Some(text) = text else { return Ok(None) };
+        let mut config = parse(&text, argo_env::ORIGIN, None)?;
+        config.from_argo_env = true;
+        Ok(Some(config))
+    }
+
+    /// Where this config came from, for people: its file, or the argo CLI's variables.
+    pub fn origin(&self) -> String {
+        match (&self.source, self.from_argo_env) {
+            (Some(path), _) => path.display().to_string(),
+            (None, true) => "the argo CLI's variables ($ARGO_SERVER …; no config file)".into(),
+            (None, false) => "built in".into(),
+        }
     }
 
     /// Reads and validates a config file. Relative paths inside it are taken relative to
@@ -174,6 +197,7 @@ fn parse(text: &str, origin: &str, base_dir: Option<&Path>) -> Result<Config, Co
     }
     Ok(Config {
         source: None,
+        from_argo_env: false,
         ui,
         keys,
         filters,

@@ -5,10 +5,13 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod argo_env;
 mod bulk;
 mod commands;
 mod e2e_tmux;
 mod hostile_memory;
 mod hostile_output;
 mod hostile_secrets;
+mod man;
+mod setup;
 mod truth;

@@ -11,4 +11,5 @@ mod config_load;
 #[cfg(unix)]
 mod config_secrets;
 mod idle_frames;
+mod production;
 mod ui_snapshots;

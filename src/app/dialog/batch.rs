@@ -109,9 +109,14 @@ impl App {
             .map(|(i, a)| (a.clone(), !shown.contains(&i)))
             .collect();
         let epoch = self.next_epoch();
-        let confirm = self
-            .writes
-            .confirmation(Confirming::Batch { gates: gates.len() });
+        let production = gates
+            .iter()
+            .filter(|(a, _)| self.writes.is_production(&a.backend))
+            .count();
+        let confirm = self.writes.confirmation(Confirming::Batch {
+            gates: gates.len(),
+            production,
+        });
         self.dialog = Some(Dialog::Batch(Box::new(BatchDialog::new(
             epoch, action, gates, confirm,
         ))));

@@ -12,6 +12,7 @@ use crate::app::{App, Dialog, Effect, FlashLevel, Pane};
 use crate::domain::{Approval, BackendError, Decision, DecisionAction, DecisionOutcome};
 use crate::sanitize::clean;
 use crate::service::Command;
+use crate::write::{Confirm, Confirming};
 
 #[derive(Debug, Clone)]
 pub struct DecisionDialog {
@@ -26,7 +27,9 @@ pub struct DecisionDialog {
 pub const COMMENT: &str = "comment";
 
 impl DecisionDialog {
-    pub fn new(epoch: u64, approval: Approval, action: DecisionAction) -> Self {
+    /// `confirm` is the write rule's word (`Writes::confirmation`): on a production backend
+    /// the pipeline's name must be typed before the button confirms.
+    pub fn new(epoch: u64, approval: Approval, action: DecisionAction, confirm: Confirm) -> Self {
         let mut fields = vec![Field::new(COMMENT, FieldKind::Text, "")];
         if action == DecisionAction::Approve {
             fields.extend(approval.inputs.iter().map(|i| {
@@ -38,6 +41,7 @@ impl DecisionDialog {
                 Field::new(&i.name, kind, &i.default)
             }));
         }
+        fields.extend(Field::confirming(confirm));
         let label = match action {
             DecisionAction::Approve => "Approve",
             DecisionAction::Reject => "Reject",
@@ -58,6 +62,8 @@ impl DecisionDialog {
             comment: self.form.fields[0].value().to_string(),
             inputs: self.form.fields[1..]
                 .iter()
+                // Typed confirmations are for the user, not the backend.
+                .filter(|f| f.expect.is_none())
                 .map(|f| (f.label.clone(), f.value().to_string()))
                 .collect(),
         }
@@ -97,8 +103,12 @@ impl App {
             return self.flash(FlashLevel::Error, why);
         }
         let epoch = self.next_epoch();
+        let confirm = self.writes.confirmation(Confirming::Decision {
+            backend: &gate.backend,
+            pipeline_name: &gate.pipeline_name,
+        });
         self.dialog = Some(Dialog::Decision(Box::new(DecisionDialog::new(
-            epoch, gate, action,
+            epoch, gate, action, confirm,
         ))));
     }
 
