@@ -63,6 +63,8 @@ struct BulkJson {
     failed: usize,
     unknown: usize,
     not_sent: usize,
+    /// Of the records above, those taken from an earlier run's results file (not sent now).
+    resumed: usize,
     /// SIGINT/SIGTERM stopped the run before every record was sent.
     interrupted: bool,
     results: Vec<RowJson>,
@@ -430,15 +432,39 @@ pub async fn run(global: &Global, args: StartArgs, source: String) -> Result<(),
         failed: count("failed"),
         unknown: count("unknown"),
         not_sent: count("not_sent"),
+        resumed: rows.iter().filter(|r| r.resumed).count(),
         interrupted: signal.is_some() || halted,
         results: rows,
     };
     global.print(&summary, || table(&summary, args.wait));
-    out::note(&format!(
-        "{} records: {} started, {} failed, {} unknown, {} not sent",
-        summary.records, summary.started, summary.failed, summary.unknown, summary.not_sent
-    ));
+    out::note(&summary_line(&summary));
     exit_status(&summary, signal, halted, args.wait, wait_timed_out)
+}
+
+/// The run in one line; what an earlier run did (read back from `--results`) is told apart
+/// from what this one sent.
+fn summary_line(s: &BulkJson) -> String {
+    let now = |status: &str| {
+        s.results
+            .iter()
+            .filter(|r| r.status == status && !r.resumed)
+            .count()
+    };
+    let mut line = format!(
+        "{} records: {} started, {} failed, {} unknown, {} not sent",
+        s.records,
+        now("started"),
+        now("failed"),
+        now("unknown"),
+        s.not_sent
+    );
+    if s.resumed > 0 {
+        line.push_str(&format!(
+            "; {} skipped, as an earlier run (--results) started them or may have",
+            s.resumed
+        ));
+    }
+    line
 }
 
 /// The exit code, most urgent first: interrupted, a start that failed or may have, the wait

@@ -377,7 +377,23 @@ async fn preview_sends_nothing_and_test_one_sends_one() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(env.sim.stats().starts, 5);
     assert_eq!(run.json()["results"][0]["resumed"], true);
+    assert_eq!(run.json()["resumed"], 1);
     assert_eq!(started_by_line(&results).len(), 5);
+    // The summary counts what this run sent, apart from what the earlier run started.
+    assert!(
+        run.stderr
+            .contains("5 records: 4 started, 0 failed, 0 unknown, 0 not sent; 1 skipped"),
+        "{}",
+        run.stderr
+    );
+    let again = env.run(&rest).await;
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(env.sim.stats().starts, 5, "nothing is sent again");
+    assert!(
+        again.stderr.contains("5 records: 0 started") && again.stderr.contains("5 skipped"),
+        "{}",
+        again.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
