@@ -42,6 +42,41 @@ pub struct Cli {
     pub command: Option<Commands>,
 }
 
+/// The global flags each of these subcommands would silently ignore: given there, they are
+/// refused (exit 2) rather than accepted and dropped.
+const IGNORED: &[(&str, &[&str])] = &[
+    ("completions", &["config", "read_only", "log", "output"]),
+    ("man", &["config", "read_only", "log", "output"]),
+    ("sim", &["config", "read_only", "output"]),
+    ("demo", &["output"]),
+];
+
+impl Cli {
+    /// Parses the command line like `Cli::parse`, and refuses a global flag given to a
+    /// subcommand that does not use it (`flightdeck man -o json`).
+    pub fn parse_checked() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let mut command = Cli::command();
+        let matches = command.clone().get_matches();
+        if let Some((sub, _)) = matches.subcommand()
+            && let Some((_, flags)) = IGNORED.iter().find(|(name, _)| *name == sub)
+        {
+            for flag in *flags {
+                if matches.value_source(flag) == Some(clap::parser::ValueSource::CommandLine) {
+                    let long = flag.replace('_', "-");
+                    command
+                        .error(
+                            clap::error::ErrorKind::ArgumentConflict,
+                            format!("--{long} has no effect on `flightdeck {sub}`; leave it out"),
+                        )
+                        .exit();
+                }
+            }
+        }
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
 /// Documented in `--help` and the man page; scripts rely on these numbers.
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -130,10 +165,10 @@ pub enum Commands {
 /// `flightdeck sim` (README, "Simulator").
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
-    /// IP address and port of the Harness face; Argo Workflows listens on the next port and
-    /// Infraxys on the one after. Port 0 picks free ports. A non-loopback address is warned
-    /// about.
-    #[arg(long, value_name = "IP:PORT")]
+    /// Address and port of the Harness face (`127.0.0.1:7400`, `localhost:7400`, `[::1]:7400`);
+    /// Argo Workflows listens on the next port and Infraxys on the one after. Port 0 picks
+    /// free ports. A non-loopback address is warned about.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_listen)]
     pub listen: std::net::SocketAddr,
     /// Seed of the simulated world: the same seed gives the same pipelines, history and
     /// account.
@@ -227,6 +262,22 @@ pub struct BulkArgs {
     pub retry_unknown: bool,
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn listen_takes_a_host_name() {
+        assert_eq!(
+            super::parse_listen("localhost:7600").unwrap(),
+            "127.0.0.1:7600".parse().unwrap()
+        );
+        assert_eq!(
+            super::parse_listen("[::1]:0").unwrap(),
+            "[::1]:0".parse().unwrap()
+        );
+        assert!(super::parse_listen("7600").is_err());
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListWhat {
     Pipelines,
@@ -284,6 +335,25 @@ pub enum InitKind {
     HarnessFg,
     Argo,
     Infraxys,
+}
+
+/// `IP:PORT`, or `HOST:PORT` resolved now (`localhost:7400`), preferring IPv4 as the printed
+/// URLs do.
+fn parse_listen(s: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(addr) = s.parse() {
+        return Ok(addr);
+    }
+    let addrs: Vec<std::net::SocketAddr> = s
+        .to_socket_addrs()
+        .map_err(|e| format!("expected HOST:PORT such as 127.0.0.1:7400 or localhost:7400 ({e})"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("{s} resolves to no address"))
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {

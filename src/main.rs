@@ -1,6 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use flightdeck::cli::{Cli, Commands};
 use flightdeck::commands::{self, Global};
 use flightdeck::config::Config;
@@ -11,7 +10,7 @@ use flightdeck_sim::client_config::{TokenSource, backends_toml};
 use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_checked();
     // Kept alive for the whole run: dropping it flushes and stops the log writer.
     let _log = match cli.log.as_deref().map(start_log).transpose() {
         Ok(guard) => guard,

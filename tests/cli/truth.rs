@@ -668,3 +668,29 @@ async fn config_hints_for_urls_cleartext_and_secret_commands() {
         "{stderr}"
     );
 }
+
+/// A global flag a subcommand would ignore is refused there, not accepted and dropped; the
+/// documented exit codes, 11 included, are in `--help`.
+#[test]
+fn ignored_global_flags_are_refused_and_help_lists_every_code() {
+    for args in [
+        &["man", "-o", "json"][..],
+        &["completions", "bash", "--read-only"],
+        &["--config", "x.toml", "sim", "--listen", "127.0.0.1:0"],
+        &["demo", "--output", "json"],
+    ] {
+        let out = std::process::Command::new(BIN).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("has no effect on `flightdeck"), "{stderr}");
+    }
+    let help = std::process::Command::new(BIN)
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("11  --wait: the execution ended, but its backend does not report how"),
+        "{help}"
+    );
+}
