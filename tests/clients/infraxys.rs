@@ -664,7 +664,7 @@ async fn there_are_no_approval_gates() {
     assert_eq!(
         ix.decide(&approval, &decision).await,
         Err(BackendError::Unsupported(
-            "Infraxys has no approval gates".into()
+            flightdeck::backend::infraxys::NO_GATES.into()
         ))
     );
     assert_eq!(sim.stats().total_requests, 0);
