@@ -667,6 +667,20 @@ async fn config_hints_for_urls_cleartext_and_secret_commands() {
             && stderr.contains("failed (exit status: 3): vault: permission denied"),
         "{stderr}"
     );
+
+    // A slow command is named while it is waited for (before a dashboard would start).
+    let slow = env.config_with(
+        "slow.toml",
+        "api_key = { env = \"FD_TRUTH_TOKEN\" }",
+        "api_key = { cmd = \"sleep 1.3; echo pat.x.y.z\" }",
+    );
+    let out = check(slow).await;
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("fetching backend harness's api_key: waiting for `sleep 1.3; echo pat.x.y.z` (stopped after 30s)"),
+        "{stderr}"
+    );
 }
 
 /// A global flag a subcommand would ignore is refused there, not accepted and dropped; the
