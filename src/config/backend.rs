@@ -291,7 +291,9 @@ fn parse_url(item: &Item<'_>) -> Result<Url> {
     };
     let url = match Url::parse(text) {
         Ok(url) => url,
-        Err(_) if !text.contains("://") => return Err(no_scheme()),
+        Err(_) if !text.contains("://") && !text.contains(char::is_whitespace) => {
+            return Err(no_scheme());
+        }
         Err(e) => return Err(item.invalid(format!("invalid URL: {e}"))),
     };
     if !text.contains("://") && !matches!(url.scheme(), "http" | "https") {

@@ -177,8 +177,19 @@ fn run_bounded(
     let mut stdout = out.join().unwrap_or_default();
     let mut stderr = err.join().unwrap_or_default();
     if !status.success() {
+        let mut first = first_line(&stderr);
+        // A helper that echoes what it read to stderr would put the secret in the message.
+        let echoed = String::from_utf8_lossy(&stdout).trim().to_owned();
+        if !echoed.is_empty()
+            && first
+                .as_deref()
+                .is_some_and(|line| line.contains(echoed.as_str()))
+        {
+            first = Some("its stderr repeats its output, which is never shown".to_owned());
+        }
+        let mut echoed = echoed;
+        echoed.zeroize();
         stdout.zeroize();
-        let first = first_line(&stderr);
         stderr.zeroize();
         return Err(fail(format!(
             "command `{cmd}` failed ({status}){}",

@@ -88,7 +88,9 @@ fn cmd_failure_names_the_command_but_never_its_output() {
     let message = resolve_err(&SecretSource::Cmd(cmd.clone()));
     assert_eq!(
         message,
-        format!("command `{cmd}` failed (exit status: 3); its output is not shown")
+        format!(
+            "command `{cmd}` failed (exit status: 3): its stderr repeats its output, which is never shown"
+        )
     );
     assert!(!message.contains(&printed), "{message}");
 }
@@ -114,7 +116,7 @@ fn resolve_credential_errors_name_the_backend_and_key() {
         .to_string();
     assert_eq!(
         message,
-        "backend argo: token: command `exit 1` failed (exit status: 1); its output is not shown"
+        "backend argo: token: command `exit 1` failed (exit status: 1); it printed nothing on stderr"
     );
 }
 
