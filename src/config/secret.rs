@@ -155,9 +155,12 @@ fn run_bounded(
         }
         if begun.elapsed() >= limit {
             // The whole group: `sh -c` may have started the process that hangs.
+            // `--` makes the negative number a process group, never an option.
             let _ = Command::new("kill")
-                .arg("-KILL")
+                .args(["-s", "KILL", "--"])
                 .arg(format!("-{}", child.id()))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status();
             let _ = child.kill();
