@@ -373,15 +373,24 @@ impl HarnessBackend {
     }
 
     fn execution_of(&self, project: &str, summary: &ExecutionSummary) -> Execution {
-        // Stage progress counts finished stages, failed ones included; the status says how
-        // the run is doing.
-        let done = summary
-            .successful_stages_count
-            .unwrap_or(0)
-            .saturating_add(summary.failed_stages_count.unwrap_or(0));
-        let total = summary
-            .total_stages_count
-            .unwrap_or_else(|| graph::ordered_stages(summary).len() as u64);
+        // Stage progress follows the one rule (`domain::stage_progress`) over the layout's
+        // stages, the same the detail's stage tree shows; a summary without a layout
+        // falls back to its counts of finished stages, failed ones included.
+        let layout = graph::ordered_stages(summary);
+        let (done, total) = if layout.is_empty() {
+            let done = summary
+                .successful_stages_count
+                .unwrap_or(0)
+                .saturating_add(summary.failed_stages_count.unwrap_or(0));
+            (done, summary.total_stages_count.unwrap_or(0))
+        } else {
+            let (done, total) = crate::domain::stage_progress(
+                layout
+                    .iter()
+                    .map(|(_, node)| status(node.status.as_deref()).status),
+            );
+            (u64::from(done), u64::from(total))
+        };
         let message = [&summary.failure_info, &summary.execution_error_info]
             .into_iter()
             .flatten()
@@ -701,6 +710,8 @@ impl Backend for HarnessBackend {
             execution: self.execution_of(&exec.project, summary),
             stages: tree.stages,
             approvals: approvals.into_iter().flatten().collect(),
+            // ApprovalRejected says it itself.
+            rejection: None,
         })
     }
 

@@ -442,10 +442,9 @@ impl HarnessFgBackend {
             ),
         };
         let stages = &e.pipeline_stage_executions;
-        let done = stages
-            .iter()
-            .filter(|s| status(s.status.as_deref()).status.is_terminal())
-            .count();
+        let (done, total) = crate::domain::stage_progress(
+            stages.iter().map(|s| status(s.status.as_deref()).status),
+        );
         let mut st = status(e.status.as_deref());
         // A PAUSED run whose approval stage is paused waits for a person (spec 4.4).
         if st.status == ExecStatus::Paused
@@ -474,8 +473,8 @@ impl HarnessFgBackend {
             ended: millis(e.ended_at),
             triggered_by: triggered_by(e.cause.as_ref()),
             run_number: None,
-            stages_done: u32::try_from(done).unwrap_or(u32::MAX),
-            stages_total: u32::try_from(stages.len()).unwrap_or(u32::MAX),
+            stages_done: done,
+            stages_total: total,
             message: e.failure_details.clone().filter(|m| !m.trim().is_empty()),
         }
     }
@@ -896,6 +895,7 @@ impl Backend for HarnessFgBackend {
             execution,
             stages,
             approvals,
+            rejection: None,
         })
     }
 
