@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod argo_rejected;
 mod bulk;
 mod commands;
 mod e2e_tmux;
