@@ -887,6 +887,33 @@ mod tests {
         .unwrap()
     }
 
+    /// The one progress rule over the layout's stages: the summary's own counts leave out
+    /// stages that ended otherwise than success or failure, and a running or waiting stage
+    /// is never done. Without a layout the counts are all there is.
+    #[test]
+    fn stage_progress_counts_the_layouts_ended_stages() {
+        let summary: ExecutionSummary = serde_json::from_str(
+            r#"{"planExecutionId":"p1","status":"ApprovalWaiting","startingNodeId":"a",
+            "successfulStagesCount":1,"failedStagesCount":0,"totalStagesCount":4,
+            "layoutNodeMap":{
+             "a":{"nodeGroup":"STAGE","name":"Build","status":"Success","edgeLayoutList":{"currentNodeChildren":[],"nextIds":["b"]}},
+             "b":{"nodeGroup":"STAGE","name":"Lint","status":"Skipped","edgeLayoutList":{"currentNodeChildren":[],"nextIds":["c"]}},
+             "c":{"nodeGroup":"STAGE","name":"Approve","status":"ApprovalWaiting","edgeLayoutList":{"currentNodeChildren":[],"nextIds":["d"]}},
+             "d":{"nodeGroup":"STAGE","name":"Deploy","status":"NotStarted","edgeLayoutList":{"currentNodeChildren":[],"nextIds":[]}}}}"#,
+        )
+        .unwrap();
+        let b = backend("https://h.example", &["p"]);
+        let e = b.execution_of("p", &summary);
+        assert_eq!(e.status.status, crate::domain::ExecStatus::Waiting);
+        assert_eq!((e.stages_done, e.stages_total), (2, 4));
+        let bare: ExecutionSummary = serde_json::from_str(
+            r#"{"planExecutionId":"p2","status":"Running","successfulStagesCount":1,"failedStagesCount":1,"totalStagesCount":3}"#,
+        )
+        .unwrap();
+        let e = b.execution_of("p", &bare);
+        assert_eq!((e.stages_done, e.stages_total), (2, 3));
+    }
+
     #[test]
     fn urls_append_to_the_base_as_given() {
         for base in ["https://h.example/gateway", "https://h.example/gateway/"] {

@@ -196,10 +196,7 @@ async fn a_soft_rejected_release_ends_wait_with_10_and_status_names_the_gate() {
     );
     let (code, table, _) = env.run(&["status", &target]).await;
     assert_eq!(code, 0);
-    assert!(
-        table.contains("status   rejected (Succeeded)"),
-        "{table}"
-    );
+    assert!(table.contains("status   rejected (Succeeded)"), "{table}");
     assert!(
         table.contains(&format!(
             "rejected gate {}  release / approval by system:serviceaccount:argo:flightdeck",
