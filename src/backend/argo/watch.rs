@@ -170,7 +170,9 @@ fn apply(
 }
 
 /// Sends the list on, after reading the nodes of workflows whose phase moved past what
-/// was last read of them (a failed read is the watch's failure: the service polls).
+/// was last read of them. A failed read is the watch's failure: the service then polls
+/// the list, which carries every node, rather than show a row mapped from its phase alone
+/// (an Argo run rejected at its gate would read `success`) with nothing to correct it.
 async fn send(
     backend: &ArgoBackend,
     lists: &mpsc::UnboundedSender<Vec<Execution>>,
