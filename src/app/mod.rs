@@ -32,7 +32,9 @@ pub use dialog::{
 pub use filter::{Filter, SavedFilter};
 pub use form::{Field, FieldKind, Focus, Form};
 pub use gates::{Blocked, Gates, PendingStart, Settled};
-pub use health::{BackendState, Health, STALE_AFTER, fresh_bound, is_late};
+pub use health::{
+    BackendState, Health, Known, Read, STALE_AFTER, Unknown, fresh_bound, is_late, reason,
+};
 pub use keymap::{Action, Key, Keymap, Section};
 pub use logs::LogView;
 pub use notify::Alerts;

@@ -124,6 +124,7 @@ impl App {
             Action::Palette => self.open_palette(),
             Action::Follow => self.toggle_follow(),
             Action::Logs => self.open_logs(effects),
+            Action::Backends => self.dialog = Some(Dialog::Backends { scroll: 0 }),
             // Other layers' actions: their layer runs them.
             Action::Close
             | Action::Pause

@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 
 use super::format::{Age, age_of_data, data_age};
 use super::theme::Theme;
-use crate::app::{Action, BackendState, Health, Pane, is_late};
+use crate::app::{Action, BackendState, Health, Known, Pane, Read, Section, is_late, reason};
 use crate::sanitize::clean;
 use crate::service::Feed;
 
@@ -105,13 +105,15 @@ pub fn status_bar(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
         }
         line = backends_line(app, theme, detail);
     }
+    // The reason in a few words, and where the whole error is: the server's text rarely
+    // fits beside the backends.
     if let Some((b, err)) = app
         .backends
         .iter()
         .find_map(|b| b.error.as_ref().map(|e| (b, e)))
     {
         line.spans.push(Span::styled(
-            format!("{}: {}", b.name, clean(&err.to_string())),
+            format!("{}: {}{}", b.name, reason(err), backends_hint(app)),
             theme.flash(crate::app::FlashLevel::Error),
         ));
     }
@@ -186,27 +188,62 @@ fn data_age_of(app: &Screen, b: &BackendState) -> Option<Duration> {
 }
 
 /// `updated <20s ago`: the age of the oldest data on screen (a backend that has not
-/// answered yet does not count), so it is never fresher than what it describes.
+/// answered yet does not count), so it is never fresher than what it describes. A backend
+/// with a list never read is counted apart (`2 of 5 never read`): data that was never read
+/// has no age to claim.
 fn updated<'a>(app: &Screen, theme: &Theme) -> Line<'a> {
     let oldest = app
         .backends
         .iter()
         .filter_map(|b| data_age_of(app, b))
         .max();
+    let unread = app
+        .backends
+        .iter()
+        .filter(|b| {
+            Read::LISTS
+                .into_iter()
+                .any(|r| matches!(b.known(r), Known::Failed(_)))
+        })
+        .count();
     let frozen = if app.frozen { "frozen · " } else { "" };
-    match oldest {
-        Some(age) => Line::styled(
+    let style = if app.frozen {
+        theme.warn()
+    } else {
+        theme.dim()
+    };
+    let all = app.backends.len();
+    let unread_text = (unread > 0).then(|| format!("{unread} of {all} unknown"));
+    match (oldest, unread_text) {
+        (Some(_), Some(text)) if unread == all => Line::styled(
+            format!(" {frozen}{text}"),
+            theme.flash(crate::app::FlashLevel::Error),
+        ),
+        (Some(age), Some(unread)) => Line::from(vec![
+            Span::styled(
+                format!(" {frozen}{unread}"),
+                theme.flash(crate::app::FlashLevel::Error),
+            ),
+            Span::styled(
+                format!(
+                    " · others updated {} ago",
+                    data_age(age, app.intervals.lists)
+                ),
+                style,
+            ),
+        ]),
+        (Some(age), None) => Line::styled(
             format!(
                 " {frozen}updated {} ago",
                 data_age(age, app.intervals.lists)
             ),
-            if app.frozen {
-                theme.warn()
-            } else {
-                theme.dim()
-            },
+            style,
         ),
-        None => Line::styled(format!(" {frozen}connecting…"), theme.dim()),
+        (None, Some(unread)) => Line::styled(
+            format!(" {frozen}{unread}"),
+            theme.flash(crate::app::FlashLevel::Error),
+        ),
+        (None, None) => Line::styled(format!(" {frozen}connecting…"), theme.dim()),
     }
 }
 
@@ -256,4 +293,51 @@ pub fn footer(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
         spans.push(Span::styled(format!(" {hint}  "), theme.dim()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// ` · b backends`: where the whole story is, with the key as bound (nothing when unbound).
+pub fn backends_hint(app: &Screen) -> String {
+    app.keymap
+        .key_in(Section::Panes, Action::Backends)
+        .map(|k| format!(" · {} backends", k.label()))
+        .unwrap_or_default()
+}
+
+/// The line a pane shows above its rows while some backends' part of its list is unknown:
+/// their reads failed before any succeeded. Those rows are not "none".
+pub fn unknown_notice<'a>(app: &Screen, theme: &Theme, read: Read) -> Option<Line<'a>> {
+    let unknown = app.unknown(read);
+    if unknown.failed.is_empty() {
+        return None;
+    }
+    Some(Line::styled(
+        format!(
+            "⚠ {} unknown — {}{}",
+            read.noun(),
+            unknown.by_reason(),
+            backends_hint(app)
+        ),
+        theme.flash(crate::app::FlashLevel::Error),
+    ))
+}
+
+/// What an empty pane says: "none" only when every backend's part was read; which
+/// backends are unknown (and why) or still loading otherwise.
+pub fn empty_lines<'a>(app: &Screen, theme: &Theme, read: Read, none: &str) -> Vec<Line<'a>> {
+    let unknown = app.unknown(read);
+    let mut lines: Vec<Line> = unknown_notice(app, theme, read).into_iter().collect();
+    let loading: Vec<&str> = unknown.loading.iter().map(|n| n.as_ref()).collect();
+    let text = match (unknown.read, loading.is_empty(), lines.is_empty()) {
+        (0, true, _) => None,
+        (0, false, true) => Some("loading…".to_string()),
+        (0, false, false) => Some(format!("still reading {}", loading.join(", "))),
+        (_, true, true) => Some(none.to_string()),
+        (_, true, false) => Some(format!("{none} on the other backends")),
+        (_, false, _) => Some(format!(
+            "{none} so far; still reading {}",
+            loading.join(", ")
+        )),
+    };
+    lines.extend(text.map(|t| Line::styled(t, theme.dim())));
+    lines
 }

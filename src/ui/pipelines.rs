@@ -6,10 +6,11 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell};
 
 use super::Screen;
+use super::chrome::{empty_lines, unknown_notice};
 use super::format::{ago, status_text};
 use super::table::{Column, ListView};
 use super::theme::Theme;
-use crate::app::Pane;
+use crate::app::{Pane, Read};
 use crate::domain::Pipeline;
 use crate::sanitize::clean;
 
@@ -39,11 +40,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
         len: view.len(),
         selected: app.selected_index(Pane::Pipelines),
         scroll: &app.scroll[Pane::Pipelines.index()],
-        empty: if app.backends.iter().all(|b| b.last_ok.is_none()) {
-            "loading…"
-        } else {
-            "no pipelines"
-        },
+        empty: empty_lines(app, theme, Read::Pipelines, "no pipelines"),
+        notice: unknown_notice(app, theme, Read::Pipelines),
     }
     .render(f, area, theme, |i| {
         row(app, theme, &list[view[i]], wide, many)

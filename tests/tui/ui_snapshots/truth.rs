@@ -1,0 +1,195 @@
+//! What the screen says is true: data never read is unknown, never "none"; the detail opened
+//! from a gate shows the gate; statuses read the same at every width; text that matters is
+//! not cut away at 80x24.
+
+use super::*;
+use flightdeck::app::BackendInfo;
+use flightdeck::domain::{BackendError, BackendKind};
+use flightdeck::service::Reply;
+
+fn info(name: &str, kind: BackendKind) -> BackendInfo {
+    BackendInfo {
+        name: name.into(),
+        kind,
+        production: false,
+        read_only: false,
+        insecure: false,
+    }
+}
+
+fn from(backend: &str, payload: Payload) -> Msg {
+    Msg::Reply(Reply {
+        backend: backend.into(),
+        epoch: 0,
+        elapsed: std::time::Duration::from_millis(20),
+        payload,
+    })
+}
+
+/// The refusal a wrong token gets, long enough that only a view of its own shows it all.
+fn refused() -> BackendError {
+    BackendError::Unauthenticated(
+        "Unauthorized: the bearer token was refused by the Argo server (token has expired); \
+         check the service account token and the namespace's RBAC"
+            .into(),
+    )
+}
+
+/// `payments` read as usual; `argo` refusing every read since the start; `argo-data`
+/// with its pipelines read and its gates unreachable since.
+fn failing_world(app: &mut App) {
+    *app = App::new(flightdeck::app::Settings {
+        backends: vec![
+            info(BACKEND, BackendKind::Harness),
+            info("argo", BackendKind::Argo),
+            info("argo-data", BackendKind::Argo),
+        ],
+        ..Default::default()
+    });
+    app.update(reply(Payload::Pipelines(Ok(pipelines()))), t0());
+    app.update(reply(Payload::Executions(Ok(executions()))), t0());
+    app.update(
+        reply(Payload::Approvals(Ok(vec![approval(
+            "gate-1",
+            "exec-waiting",
+        )]))),
+        t0(),
+    );
+    for payload in [
+        Payload::Pipelines(Err(refused())),
+        Payload::Executions(Err(refused())),
+        Payload::Approvals(Err(refused())),
+    ] {
+        app.update(from("argo", payload), t0());
+    }
+    app.update(from("argo-data", Payload::Pipelines(Ok(vec![]))), t0());
+    app.update(from("argo-data", Payload::Executions(Ok(vec![]))), t0());
+    app.update(
+        from(
+            "argo-data",
+            Payload::Approvals(Err(BackendError::Network(
+                "connection refused (os error 111)".into(),
+            ))),
+        ),
+        at(5),
+    );
+}
+
+/// Every backend refusing the token from the start: nothing was ever read.
+fn all_failing(app: &mut App) {
+    *app = App::new(flightdeck::app::Settings {
+        backends: vec![
+            info(BACKEND, BackendKind::Harness),
+            info("argo", BackendKind::Argo),
+        ],
+        ..Default::default()
+    });
+    for backend in [BACKEND, "argo"] {
+        for payload in [
+            Payload::Pipelines(Err(refused())),
+            Payload::Executions(Err(refused())),
+            Payload::Approvals(Err(refused())),
+        ] {
+            app.update(from(backend, payload), t0());
+        }
+    }
+}
+
+/// A failing backend never reads as an empty inbox, and the status bar claims no age for
+/// data it never read.
+#[test]
+fn gates_never_read_are_unknown_not_none() {
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    for (w, h) in SIZES {
+        let lines = text_of(&drawn(w, h, theme, &|app: &mut App| {
+            all_failing(app);
+            press(app, [key(KeyCode::Tab)]);
+        }));
+        let screen = lines.join("\n");
+        assert!(!screen.contains("no gates waiting"), "{screen}");
+        assert!(
+            screen.contains("gates unknown — payments, argo: authentication failed"),
+            "{screen}"
+        );
+        let status = &lines[usize::from(h) - 2];
+        assert!(!status.contains("updated"), "{status}");
+        assert!(status.contains("2 of 2 unknown"), "{status}");
+    }
+    snapshot("approvals_all_failing", |app| {
+        all_failing(app);
+        press(app, [key(KeyCode::Tab)]);
+    });
+}
+
+/// Some backends read, some not: the rows that were read are shown, and a line above them
+/// says whose are unknown and why.
+#[test]
+fn a_pane_names_the_backends_it_could_not_read() {
+    snapshot("approvals_partly_unknown", |app| {
+        failing_world(app);
+        press(app, [key(KeyCode::Tab)]);
+    });
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let lines = text_of(&drawn(80, 24, theme, &|app: &mut App| {
+        failing_world(app);
+        press(app, [key(KeyCode::Tab)]);
+    }));
+    assert!(
+        lines[2].contains("⚠ gates unknown — argo: authentication failed; argo-data: unreach"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[22].contains("2 of 3 unknown · others updated"),
+        "{}",
+        lines[22]
+    );
+}
+
+fn backends_view(app: &mut App) {
+    failing_world(app);
+    press(app, [ch('b')]);
+}
+
+/// `b`: each backend's kind, health, when each list was last read, and its whole last
+/// error, wrapped.
+#[test]
+fn the_backends_view_shows_every_error_in_full() {
+    snapshot("backends", backends_view);
+    snapshot_no_color("backends_no_color", backends_view);
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let screen = text_of(&drawn(120, 40, theme, &backends_view))
+        .iter()
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' ').to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        screen.contains("check the service account token and the namespace's RBAC"),
+        "{screen}"
+    );
+}
+
+/// The view is in the palette and in help.
+#[test]
+fn the_backends_view_is_in_the_palette_and_help() {
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let palette = text_of(&drawn(80, 24, theme, &|app: &mut App| {
+        failing_world(app);
+        press(app, [ch(':')]);
+        press(app, "backends".chars().map(ch));
+        press(app, [key(KeyCode::Enter)]);
+    }))
+    .join("\n");
+    assert!(
+        palette.contains("Backends — any other key closes"),
+        "{palette}"
+    );
+    let help = text_of(&drawn(120, 40, theme, &|app: &mut App| {
+        press(app, [ch('?')]);
+    }))
+    .join("\n");
+    assert!(
+        help.contains("backends: health, data ages, full errors"),
+        "{help}"
+    );
+}
