@@ -90,10 +90,10 @@ impl Filter {
         self.terms.iter().all(|term| match term {
             Term::Backend(v) => has(f.backend, v),
             Term::Project(v) => has(f.project, v),
-            // The normalized word (`waiting`, `failed`) or the backend's own (`ApprovalWaiting`).
-            Term::Status(v) => f
-                .status
-                .is_some_and(|s| has(s.status.label(), v) || has(&s.raw, v)),
+            // The normalized word the STATUS column shows (`waiting`, `failed`), never the
+            // backend's own: an Argo workflow stopped at a gate is `Running` to Argo but
+            // `waiting` on screen, and `status:running` must not keep it.
+            Term::Status(v) => f.status.is_some_and(|s| has(s.status.label(), v)),
             Term::Env(v) => f.env.is_some_and(|e| has(e, v)),
             Term::Text(v) => {
                 word_matches(v, f.backend)
@@ -205,7 +205,12 @@ mod tests {
         assert!(Filter::parse("").matches(&f));
         assert!(Filter::parse("deploy").matches(&f));
         assert!(Filter::parse("DEPLOY backend:prod status:waiting env:prod").matches(&f));
-        assert!(Filter::parse("status:approvalwait").matches(&f));
+        assert!(
+            !Filter::parse("status:approvalwait").matches(&f),
+            "the backend's own word is not what the screen shows"
+        );
+        let suspended = Status::new(ExecStatus::Waiting, "Running");
+        assert!(!Filter::parse("status:running").matches(&fields(&suspended, &[])));
         assert!(!Filter::parse("deploy status:failed").matches(&f));
         assert!(!Filter::parse("project:payments").matches(&f));
         assert!(

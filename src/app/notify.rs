@@ -68,7 +68,7 @@ impl App {
                 "{}{run} ({}): {}",
                 clean(&e.pipeline_name),
                 e.backend,
-                clean(&e.status.raw)
+                e.status.status.label()
             );
             let (level, title) = match e.status.status {
                 ExecStatus::Succeeded => (FlashLevel::Success, "finished"),

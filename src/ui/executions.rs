@@ -18,7 +18,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
     let wide = area.width >= 110;
     let many = app.backends.len() > 1;
     let mut columns = vec![
-        Column::new("STATUS", Constraint::Length(if wide { 19 } else { 13 })),
+        Column::new("STATUS", Constraint::Length(13)),
         Column::new("PIPELINE", Constraint::Fill(2)),
         Column::new("RUN", Constraint::Length(5)),
         Column::new("STAGES", Constraint::Length(6)),
@@ -50,7 +50,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
 
 fn row<'a>(app: &Screen, theme: &Theme, e: &'a Execution, wide: bool, many: bool) -> Vec<Cell<'a>> {
     let s = e.status.status;
-    let status = Span::styled(status_text(&e.status, wide), theme.status(s));
+    let status = Span::styled(status_text(&e.status), theme.status(s));
     let mut cells = vec![
         Cell::from(status),
         // A followed execution (`w`, or started here) is flagged: its end will be notified.

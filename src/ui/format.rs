@@ -143,14 +143,11 @@ pub fn countdown(clock: &Times, deadline: Option<Timestamp>) -> String {
     }
 }
 
-/// A status as glyph plus text: the backend's own word where there is room, the short
-/// normalized label where there is not.
-pub fn status_text(status: &Status, wide: bool) -> String {
-    if wide {
-        format!("{} {}", status.status.glyph(), clean(&status.raw))
-    } else {
-        format!("{} {}", status.status.glyph(), status.status.label())
-    }
+/// A status as glyph plus the one normalized word, the same at every width and for every
+/// backend (and the word `status:` filters on); the backend's own word is shown only in
+/// the detail, labelled raw.
+pub fn status_text(status: &Status) -> String {
+    format!("{} {}", status.status.glyph(), status.status.label())
 }
 
 /// Server text made safe and cut to `width` display cells, with `…` when cut.

@@ -22,7 +22,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
         Column::new("", Constraint::Length(1)),
         Column::new("PIPELINE", Constraint::Fill(2)),
         Column::new("PROJECT", Constraint::Fill(1)),
-        Column::new("LAST RUN", Constraint::Length(if wide { 19 } else { 13 })),
+        Column::new("LAST RUN", Constraint::Length(13)),
         Column::new("WHEN", Constraint::Length(11)),
     ];
     if wide {
@@ -50,7 +50,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
 
 fn row<'a>(app: &Screen, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool) -> Vec<Cell<'a>> {
     let last = match &p.last_status {
-        Some(s) => Span::styled(status_text(s, wide), theme.status(s.status)),
+        Some(s) => Span::styled(status_text(s), theme.status(s.status)),
         None => Span::styled("never run", theme.dim()),
     };
     let mark = if app.pipeline_marks.contains(&p.key()) {

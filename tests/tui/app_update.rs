@@ -1297,7 +1297,7 @@ fn a_followed_execution_that_fails_notifies_once() {
     let sent = notices(&effects);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].title, "failed");
-    assert_eq!(sent[0].body, "Build #52 (payments): Failed");
+    assert_eq!(sent[0].body, "Build #52 (payments): failed");
     assert_eq!(
         app.visible_flash().unwrap().level,
         flightdeck::app::FlashLevel::Error

@@ -193,3 +193,70 @@ fn the_backends_view_is_in_the_palette_and_help() {
         "{help}"
     );
 }
+
+/// Enter on a gate with a long stage tree above it: the gate comes first.
+fn detail_from_gate(app: &mut App) {
+    press(app, [key(KeyCode::Tab), key(KeyCode::Enter)]);
+    let d = long_detail();
+    app.update(
+        reply(Payload::Execution(d.execution.exec_ref(), Ok(Box::new(d)))),
+        at(20),
+    );
+}
+
+/// At 80x24 the gate's message, approvers and deadline are in view, and the border says
+/// that more lies below.
+#[test]
+fn the_detail_opened_from_a_gate_shows_the_gate() {
+    snapshot("detail_from_gate", detail_from_gate);
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let lines = text_of(&drawn(80, 24, theme, &detail_from_gate));
+    let screen = lines.join("\n");
+    for seen in [
+        "Ship payments-api 1.4.2 to production?",
+        "approvers  release-managers  (needs 1)",
+        "deadline  in 23h55m",
+    ] {
+        assert!(screen.contains(seen), "{seen}: {screen}");
+    }
+    assert!(lines[21].contains("↓"), "{}", lines[21]);
+}
+
+/// The STATUS column says the one normalized word at every width; the backend's own word
+/// is only in the detail, labelled raw.
+#[test]
+fn statuses_read_the_same_at_every_width() {
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    for (w, h) in SIZES {
+        let screen = text_of(&drawn(w, h, theme, &|_: &mut App| {})).join("\n");
+        for word in ["◆ waiting", "↻ running", "✗ failed", "✓ success"] {
+            assert!(screen.contains(word), "{word} at {w}x{h}: {screen}");
+        }
+        assert!(!screen.contains("ApprovalWaiting"), "{w}x{h}: {screen}");
+    }
+    let detail = text_of(&drawn(80, 24, theme, &|app: &mut App| {
+        press(app, [ch('j'), key(KeyCode::Enter)]);
+    }))
+    .join("\n");
+    assert!(
+        detail.contains("status  ◆ waiting  (raw: ApprovalWaiting)"),
+        "{detail}"
+    );
+}
+
+/// An execution that has not ended never "took" anything.
+#[test]
+fn a_running_execution_did_not_take_its_time_yet() {
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let open = |rows: usize| {
+        move |app: &mut App| {
+            press(app, (0..rows).map(|_| ch('j')));
+            press(app, [key(KeyCode::Enter)]);
+        }
+    };
+    let running = text_of(&drawn(80, 24, theme, &open(0))).join("\n");
+    assert!(running.contains("·  1m30s so far"), "{running}");
+    assert!(!running.contains("took"), "{running}");
+    let ended = text_of(&drawn(80, 24, theme, &open(2))).join("\n");
+    assert!(ended.contains("·  took 1m35s"), "{ended}");
+}
