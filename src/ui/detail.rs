@@ -65,7 +65,10 @@ fn status_span(theme: &Theme, s: &Status) -> Span<'static> {
 fn status_with_raw(theme: &Theme, s: &Status) -> Line<'static> {
     let mut spans = vec![status_span(theme, s)];
     if !s.raw.eq_ignore_ascii_case(s.status.label()) {
-        spans.push(Span::styled(format!("  (raw: {})", clean(&s.raw)), theme.dim()));
+        spans.push(Span::styled(
+            format!("  (raw: {})", clean(&s.raw)),
+            theme.dim(),
+        ));
     }
     Line::from(spans)
 }
