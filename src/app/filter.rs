@@ -114,14 +114,15 @@ impl Filter {
         })
     }
 
-    pub fn pipeline(&self, p: &Pipeline) -> bool {
+    /// `last`: the status the LAST RUN column shows.
+    pub fn pipeline(&self, p: &Pipeline, last: Option<&Status>) -> bool {
         let tags: Vec<String> = p.tags.iter().map(|(k, v)| format!("{k}:{v}")).collect();
         let mut text = vec![p.name.as_str(), p.id.as_str(), p.description.as_str()];
         text.extend(tags.iter().map(String::as_str));
         self.matches(&Fields {
             backend: &p.backend,
             project: &p.project,
-            status: p.last_status.as_ref(),
+            status: last,
             env: None,
             text: &text,
         })

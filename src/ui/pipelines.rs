@@ -49,9 +49,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
 }
 
 fn row<'a>(app: &Screen, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool) -> Vec<Cell<'a>> {
-    let last = match &p.last_status {
-        Some(s) => Span::styled(status_text(s), theme.status(s.status)),
-        None => Span::styled("never run", theme.dim()),
+    // What the backend reports of the last run; else the newest run in the executions list
+    // (Argo, First Gen and Infraxys report none); else nothing is known: "-", never "never
+    // run", since the list holds only recent executions.
+    let seen = app.last_seen_run(p);
+    let (last, when) = match (&p.last_status, seen) {
+        (Some(s), _) => (
+            Span::styled(status_text(s), theme.status(s.status)),
+            ago(&app.clock, p.last_run),
+        ),
+        (None, Some(e)) => (
+            Span::styled(status_text(&e.status), theme.status(e.status.status)),
+            ago(&app.clock, e.started),
+        ),
+        (None, None) => (Span::styled("-", theme.dim()), "-".to_string()),
     };
     let mark = if app.pipeline_marks.contains(&p.key()) {
         "●"
@@ -63,7 +74,7 @@ fn row<'a>(app: &Screen, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool)
         Cell::from(clean(&p.name).into_owned()),
         Cell::from(clean(&p.project).into_owned()),
         Cell::from(last),
-        Cell::from(ago(&app.clock, p.last_run)),
+        Cell::from(when),
     ];
     if wide {
         if many {

@@ -260,3 +260,51 @@ fn a_running_execution_did_not_take_its_time_yet() {
     let ended = text_of(&drawn(80, 24, theme, &open(2))).join("\n");
     assert!(ended.contains("·  took 1m35s"), "{ended}");
 }
+
+/// A pipeline whose backend does not report its last run shows the newest run in the
+/// executions list, or "-": never "never run", which nobody knows.
+#[test]
+fn the_last_run_is_what_was_seen_or_nothing() {
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let unreported = |app: &mut App| {
+        let mut list = pipelines();
+        for p in &mut list {
+            p.last_status = None;
+            p.last_run = None;
+        }
+        app.update(reply(Payload::Pipelines(Ok(list))), t0());
+        press(app, [key(KeyCode::BackTab)]);
+    };
+    for (w, h) in SIZES {
+        let lines = text_of(&drawn(w, h, theme, &unreported));
+        let screen = lines.join("\n");
+        assert!(!screen.contains("never run"), "{screen}");
+        let row = |name: &str| lines.iter().find(|l| l.contains(name)).unwrap().clone();
+        // Build's newest listed run is the one running, started a minute and a half ago.
+        assert!(
+            row("Build").contains("↻ running     1m ago"),
+            "{}",
+            row("Build")
+        );
+        assert!(
+            row("Deploy API").contains("◆ waiting"),
+            "{}",
+            row("Deploy API")
+        );
+        // Its runs are in another project: nothing seen.
+        let web = row("Deploy Web");
+        assert!(web.contains(" -  ") && !web.contains("ago"), "{web}");
+        let rotate = row("Rotate Certificates");
+        assert!(!rotate.contains("ago"), "{rotate}");
+    }
+    // `status:` sees the same word.
+    let filtered = text_of(&drawn(80, 24, theme, &|app: &mut App| {
+        unreported(app);
+        press(app, [ch('/')]);
+        press(app, "status:running".chars().map(ch));
+        press(app, [key(KeyCode::Enter)]);
+    }))
+    .join("\n");
+    assert!(filtered.contains("Build"), "{filtered}");
+    assert!(!filtered.contains("Deploy API"), "{filtered}");
+}
