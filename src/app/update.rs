@@ -80,6 +80,22 @@ impl App {
 
     /// Does what `action` means here: from its key, or from the palette.
     pub(super) fn run(&mut self, action: Action, effects: &mut Vec<Effect>) {
+        // Acting on a row chooses it: from now on the cursor follows that item as rows
+        // arrive (until then it rests on the first row).
+        if matches!(
+            action,
+            Action::Open
+                | Action::Start
+                | Action::Approve
+                | Action::Reject
+                | Action::Mark
+                | Action::MarkRange
+                | Action::Follow
+                | Action::Logs
+        ) && let Some(cursor) = self.cursors.get_mut(&self.pane)
+        {
+            cursor.hold();
+        }
         match action {
             Action::Quit => self.should_quit = true,
             Action::Help => {
@@ -409,6 +425,13 @@ impl App {
 
     /// Every mutating action ends here: shown in the Audit pane and appended to the log.
     fn record_audit(&mut self, entry: audit::Entry, effects: &mut Vec<Effect>) {
+        // A cursor on the newest entry stays on the newest, as a log's tail does: what was
+        // just done is what the user wants to see. One moved down to an older entry stays
+        // on it, and so does one whose detail is open.
+        let reading = self.pane == Pane::Audit && self.view == View::Detail;
+        if !reading && self.selected_index(Pane::Audit).is_none_or(|i| i == 0) {
+            self.cursors.remove(&Pane::Audit);
+        }
         self.audit.push(entry.clone());
         self.mark_views_stale();
         effects.push(Effect::Audit(Box::new(entry)));

@@ -10,5 +10,6 @@ mod config_errors;
 mod config_load;
 #[cfg(unix)]
 mod config_secrets;
+mod cursor_truth;
 mod idle_frames;
 mod ui_snapshots;
