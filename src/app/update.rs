@@ -287,14 +287,17 @@ impl App {
                 // Settles unknown outcomes; drops decided markers and marks of gates gone.
                 let settled = self.gates.listed(&backend, &listed);
                 if settled.marks_dropped > 0 {
-                    // A mark must never silently point at nothing.
-                    self.flash(
-                        FlashLevel::Info,
-                        format!(
-                            "{} marked gate(s) no longer waiting: unmarked",
-                            settled.marks_dropped
-                        ),
+                    // A mark must never silently point at nothing. Said after the notice of
+                    // the gates gone, if this read brought one.
+                    let unmarked = format!(
+                        "{} marked gate(s) no longer waiting: unmarked",
+                        settled.marks_dropped
                     );
+                    let text = match self.flash.take() {
+                        Some(f) if f.at == self.now => format!("{} · {unmarked}", f.text),
+                        _ => unmarked,
+                    };
+                    self.flash(FlashLevel::Info, text);
                 }
                 changed || settled.changed
             }

@@ -167,3 +167,54 @@ fn the_detail_stays_on_its_execution_after_a_decision() {
     assert_eq!(app.current_exec().unwrap().1.id, "exec-waiting");
     assert_eq!(app.pane, Pane::Executions);
 }
+
+/// A gate that leaves the list without a decision from here is told, with the bell when
+/// `[ui] bell` is on: it expired, or someone else decided it. A gate decided here is not.
+#[test]
+fn a_gate_that_goes_away_is_told() {
+    let alerts = flightdeck::app::Alerts {
+        bell: true,
+        desktop: None,
+    };
+    let mut app = loaded_app_with(|s| s.alerts = alerts);
+    let effects = app.update(reply(Payload::Approvals(Ok(vec![]))), at(10));
+    let flash = &app.flash.as_ref().unwrap().text;
+    assert_eq!(
+        flash,
+        "gate no longer waiting (decided elsewhere, or its run ended): \
+         Deploy API · Approve prod / Release sign-off (payments)"
+    );
+    assert!(
+        effects.iter().any(
+            |e| matches!(e, Effect::Notify(n) if n.bell && n.title.starts_with("gate no longer"))
+        ),
+        "{effects:?}"
+    );
+
+    // Past its deadline: it expired.
+    let mut app = loaded_app_with(|s| s.alerts = alerts);
+    let mut short = approval("gate-1", "exec-waiting");
+    short.deadline = Some(at(5));
+    app.update(reply(Payload::Approvals(Ok(vec![short]))), at(1));
+    app.update(reply(Payload::Approvals(Ok(vec![]))), at(10));
+    assert!(
+        app.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("gate expired: Deploy API"),
+        "{:?}",
+        app.flash
+    );
+
+    // Decided here: the decision's own result is the news.
+    let mut app = loaded_app();
+    press(&mut app, [key(KeyCode::Tab)]);
+    decide(&mut app, Ok(DecisionOutcome::Approved));
+    app.update(reply(Payload::Approvals(Ok(vec![]))), at(10));
+    assert!(
+        app.flash.as_ref().unwrap().text.starts_with("approved: "),
+        "{:?}",
+        app.flash
+    );
+}
