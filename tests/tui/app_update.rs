@@ -1254,11 +1254,13 @@ fn a_new_gate_notifies_once() {
         flash.text,
         "gate waiting: Build · QA sign-off / Release sign-off (payments)"
     );
-    // The same list again, or a gate leaving, is not news.
+    // The same list again is not news; a gate leaving is, once (`a_gate_that_goes_away_is_told`).
     let again = app.update(reply(Payload::Approvals(Ok(list))), at(20));
     assert!(notices(&again).is_empty());
     let fewer = vec![approval("gate-1", "exec-waiting")];
-    assert!(notices(&app.update(reply(Payload::Approvals(Ok(fewer))), at(30))).is_empty());
+    let gone = app.update(reply(Payload::Approvals(Ok(fewer.clone()))), at(30));
+    assert_eq!(notices(&gone).len(), 1);
+    assert!(notices(&app.update(reply(Payload::Approvals(Ok(fewer))), at(40))).is_empty());
 }
 
 #[test]
