@@ -19,11 +19,18 @@ use crate::service::Feed;
 pub fn header(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
     let mut spans = vec![Span::styled(" flightdeck ", theme.title()), Span::raw(" ")];
     for pane in Pane::ALL {
-        let count = match pane {
+        let total = match pane {
             Pane::Pipelines => app.pipelines.len(),
             Pane::Executions => app.executions.len(),
             Pane::Approvals => app.approvals.len(),
             Pane::Audit => app.audit.len(),
+        };
+        // While the filter hides rows, the count says so: `3/297`.
+        let shown = app.view(pane).len();
+        let count = if shown < total {
+            format!("{shown}/{total}")
+        } else {
+            total.to_string()
         };
         let active = pane == app.pane;
         let marker = if active { "▸" } else { " " };
@@ -42,12 +49,6 @@ pub fn header(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
             theme.tab(active),
         ));
         spans.push(Span::raw(" "));
-    }
-    if !app.filter_text.is_empty() && app.filter_input.is_none() {
-        spans.push(Span::styled(
-            format!(" /{} ", clean(&app.filter_text)),
-            theme.key(),
-        ));
     }
     if app.frozen {
         spans.push(Span::styled(

@@ -308,3 +308,82 @@ fn the_last_run_is_what_was_seen_or_nothing() {
     assert!(filtered.contains("Build"), "{filtered}");
     assert!(!filtered.contains("Deploy API"), "{filtered}");
 }
+
+/// At 80x24: a long gate message wraps in the decision dialog; the filter in force is shown
+/// whole; tab counts say how many rows the filter leaves of how many.
+#[test]
+fn nothing_that_matters_is_cut_at_80x24() {
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let long_message = |app: &mut App| {
+        let mut gate = approval("gate-1", "exec-waiting");
+        gate.message = "Promote payments-api to production? Check the staging dashboard \
+                        for error rates and the canary's latency first"
+            .into();
+        app.update(reply(Payload::Approvals(Ok(vec![gate]))), t0());
+        press(app, [key(KeyCode::Tab), ch('a')]);
+    };
+    snapshot("decision_long_message", long_message);
+    let screen = text_of(&drawn(80, 24, theme, &long_message)).join("\n");
+    assert!(screen.contains("canary's latency first"), "{screen}");
+
+    let filtered = text_of(&drawn(80, 24, theme, &|app: &mut App| {
+        press(app, [ch('/')]);
+        press(app, "status:waiting".chars().map(ch));
+        press(app, [key(KeyCode::Enter)]);
+    }));
+    assert!(
+        filtered[0].contains("Pipelines 1/4  ▸Executions 1/4   Approvals 1   Audit 0"),
+        "{}",
+        filtered[0]
+    );
+    assert!(
+        filtered[1].contains("Executions  /status:waiting "),
+        "{}",
+        filtered[1]
+    );
+}
+
+/// A failed decision says why first, so a narrow status line keeps the reason.
+#[test]
+fn a_failed_decision_says_why() {
+    let mut app = loaded_app();
+    press(
+        &mut app,
+        [key(KeyCode::Tab), ch('a'), key(KeyCode::Tab), ch('o')],
+    );
+    let effects = press(
+        &mut app,
+        [
+            key(KeyCode::BackTab),
+            key(KeyCode::Right),
+            key(KeyCode::Enter),
+        ],
+    );
+    let Some(flightdeck::service::Command::Decide {
+        epoch,
+        approval,
+        decision,
+    }) = effects.into_iter().find_map(|e| match e {
+        flightdeck::app::Effect::Send { command, .. } => Some(command),
+        _ => None,
+    })
+    else {
+        panic!("a decision is sent")
+    };
+    app.update(
+        reply_to(
+            epoch,
+            Payload::Decided {
+                approval,
+                decision,
+                result: Err(BackendError::Conflict("Approval already completed".into())),
+            },
+        ),
+        t0(),
+    );
+    let flash = &app.flash.as_ref().unwrap().text;
+    assert!(
+        flash.starts_with("approve failed (already decided by someone else): Deploy API"),
+        "{flash}"
+    );
+}
