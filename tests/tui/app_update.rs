@@ -1403,7 +1403,7 @@ fn log_lines(range: std::ops::Range<usize>) -> Vec<LogLine> {
 
 #[test]
 fn the_log_view_streams_pauses_searches_and_stops_its_stream_on_close() {
-    let mut app = loaded_app();
+    let mut app = loaded_app_with(|s| s.backends[0].kind = BackendKind::Argo);
     let selected = app.selected_execution().unwrap().id.clone();
     let effects = press(&mut app, [ch('l')]);
     assert_eq!(app.view, View::Logs);
@@ -1449,6 +1449,31 @@ fn the_log_view_streams_pauses_searches_and_stops_its_stream_on_close() {
     assert_eq!(app.logs.as_ref().unwrap().top, 70);
     press(&mut app, [ch('s')]);
     assert_eq!(app.logs.as_ref().unwrap().step.as_deref(), Some("build"));
+    // A new search starts empty: it never appends to the last one.
+    press(&mut app, [ch('/')]);
+    assert_eq!(app.log_search.as_ref().unwrap().value(), "");
+    press(&mut app, "line 8".chars().map(ch));
+    press(&mut app, [key(KeyCode::Enter)]);
+    let view = app.logs.as_ref().unwrap();
+    assert_eq!(view.search.as_deref(), Some("line 8"));
+    // `line 8` and `line 80`..`line 89` of step `build` (even lines): 1 + 5.
+    assert_eq!(view.matches, 6);
+    // Lines arriving later are counted: "no match" is never stale.
+    press(&mut app, [ch('/')]);
+    press(&mut app, "later".chars().map(ch));
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(app.logs.as_ref().unwrap().matches, 0);
+    app.update(
+        reply_to(
+            epoch,
+            Payload::LogLines(vec![LogLine {
+                source: "build".into(),
+                text: "LATER it matched".into(),
+            }]),
+        ),
+        t0(),
+    );
+    assert_eq!(app.logs.as_ref().unwrap().matches, 1);
 
     // Keys that act elsewhere do nothing here: `a` does not open a decision.
     press(&mut app, [ch('a')]);

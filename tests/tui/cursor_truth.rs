@@ -218,3 +218,17 @@ fn a_gate_that_goes_away_is_told() {
         app.flash
     );
 }
+
+/// `l` where the backend offers no logs says so in a line, instead of opening an empty view.
+#[test]
+fn logs_of_a_backend_without_logs_are_a_flash_not_a_view() {
+    let mut app = loaded_app();
+    let effects = press(&mut app, [ch('l')]);
+    assert_eq!(app.view, View::List);
+    assert!(app.logs.is_none());
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(
+        app.flash.as_ref().unwrap().text,
+        "no logs: harness backends offer none through flightdeck"
+    );
+}

@@ -212,6 +212,8 @@ fn screen(name: &str, text: &dyn Fn(&str) -> String, w: u16, h: u16) -> App {
         }
         "start_preview" => start_preview(&mut app, text),
         "logs" => {
+            // Logs are Argo's.
+            app.backends[0].kind = BackendKind::Argo;
             press(&mut app, [ch('l')]);
             let epoch = app.logs.as_ref().expect("the log view").epoch;
             let lines = (0..30)
