@@ -15,7 +15,6 @@ use crate::ui::theme::Theme;
 
 pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, scroll: u16) {
     let screen = f.area();
-    let area = centered(screen, 100, screen.height.saturating_sub(2));
     let mut lines: Vec<Line> = Vec::new();
     for (i, b) in app.backends.iter().enumerate() {
         if i > 0 {
@@ -99,8 +98,15 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, scroll: u16) {
     }
     let block = frame(theme, " Backends — any other key closes ".into(), false);
     let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    // As tall as its text, up to the screen less a line above and below.
+    let width = screen.width.min(100);
+    let total = u16::try_from(text.line_count(width.saturating_sub(2))).unwrap_or(u16::MAX);
+    let area = centered(
+        screen,
+        width,
+        total.saturating_add(2).min(screen.height.saturating_sub(2)),
+    );
     let inner = block.inner(area);
-    let total = u16::try_from(text.line_count(inner.width)).unwrap_or(u16::MAX);
     let bottom = total.saturating_sub(inner.height);
     let top = scroll.min(bottom);
     let mut block = block;
