@@ -70,10 +70,11 @@ pub async fn stream(
         };
         // A step that started after the stream opened ran a pod the map does not know yet:
         // read the pods again. A line is never labelled with its pod's name.
-        if !steps.contains_key(&entry.pod_name) && unknown.insert(entry.pod_name.clone()) {
-            if let Ok(fresh) = steps_by_pod(backend, &exec.id).await {
-                steps = fresh;
-            }
+        if !steps.contains_key(&entry.pod_name)
+            && unknown.insert(entry.pod_name.clone())
+            && let Ok(fresh) = steps_by_pod(backend, &exec.id).await
+        {
+            steps = fresh;
         }
         let source = match steps.get(&entry.pod_name) {
             Some(step) => step.name.clone(),
