@@ -188,64 +188,65 @@ fn data_age_of(app: &Screen, b: &BackendState) -> Option<Duration> {
         .map(|read| age_of_data(&app.clock, read, app.intervals.lists))
 }
 
-/// `updated <20s ago`: the age of the oldest data on screen (a backend that has not
-/// answered yet does not count), so it is never fresher than what it describes. A backend
-/// with a list never read is counted apart (`2 of 5 never read`): data that was never read
-/// has no age to claim.
+/// `updated <20s ago`: the age of the oldest data on screen, so it is never fresher than
+/// what it describes. Only backends whose every list was read count: one with a list never
+/// read has no age to claim, and is counted apart, as unknown (its reads failed: `2 of 5
+/// unknown · others updated <20s ago`) or connecting (not answered yet).
 fn updated<'a>(app: &Screen, theme: &Theme) -> Line<'a> {
-    let oldest = app
-        .backends
-        .iter()
-        .filter_map(|b| data_age_of(app, b))
-        .max();
-    let unread = app
-        .backends
-        .iter()
-        .filter(|b| {
-            Read::LISTS
-                .into_iter()
-                .any(|r| matches!(b.known(r), Known::Failed(_)))
-        })
-        .count();
-    let frozen = if app.frozen { "frozen · " } else { "" };
+    let (mut unknown, mut connecting, mut oldest) = (0, 0, None::<Duration>);
+    for b in &app.backends {
+        let known = Read::LISTS.map(|r| b.known(r));
+        if known.iter().any(|k| matches!(k, Known::Failed(_))) {
+            unknown += 1;
+        } else if known.iter().any(|k| matches!(k, Known::Loading)) {
+            connecting += 1;
+        } else if let Some(age) = data_age_of(app, b) {
+            oldest = oldest.max(Some(age));
+        }
+    }
+    let all = app.backends.len();
     let style = if app.frozen {
         theme.warn()
     } else {
         theme.dim()
     };
-    let all = app.backends.len();
-    let unread_text = (unread > 0).then(|| format!("{unread} of {all} unknown"));
-    match (oldest, unread_text) {
-        (Some(_), Some(text)) if unread == all => Line::styled(
-            format!(" {frozen}{text}"),
+    let mut parts: Vec<Span> = Vec::new();
+    if unknown > 0 {
+        parts.push(Span::styled(
+            format!("{unknown} of {all} unknown"),
             theme.flash(crate::app::FlashLevel::Error),
-        ),
-        (Some(age), Some(unread)) => Line::from(vec![
-            Span::styled(
-                format!(" {frozen}{unread}"),
-                theme.flash(crate::app::FlashLevel::Error),
-            ),
-            Span::styled(
-                format!(
-                    " · others updated {} ago",
-                    data_age(age, app.intervals.lists)
-                ),
-                style,
-            ),
-        ]),
-        (Some(age), None) => Line::styled(
-            format!(
-                " {frozen}updated {} ago",
-                data_age(age, app.intervals.lists)
-            ),
-            style,
-        ),
-        (None, Some(unread)) => Line::styled(
-            format!(" {frozen}{unread}"),
-            theme.flash(crate::app::FlashLevel::Error),
-        ),
-        (None, None) => Line::styled(format!(" {frozen}connecting…"), theme.dim()),
+        ));
     }
+    if connecting > 0 && (unknown > 0 || oldest.is_some()) {
+        parts.push(Span::styled(
+            format!("{connecting} of {all} connecting"),
+            style,
+        ));
+    }
+    match oldest {
+        Some(age) => {
+            let others = if unknown + connecting > 0 {
+                "others "
+            } else {
+                ""
+            };
+            parts.push(Span::styled(
+                format!("{others}updated {} ago", data_age(age, app.intervals.lists)),
+                style,
+            ));
+        }
+        None if parts.is_empty() => parts.push(Span::styled("connecting…", theme.dim())),
+        None => {}
+    }
+    let frozen = if app.frozen { "frozen · " } else { "" };
+    let mut spans = vec![Span::styled(format!(" {frozen}"), style)];
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", style));
+        }
+        spans.push(part);
+    }
+    Line::from(spans)
 }
 
 pub fn footer(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {

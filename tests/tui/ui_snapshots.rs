@@ -241,6 +241,7 @@ fn production_app() -> App {
     });
     app.update(reply(Payload::Pipelines(Ok(pipelines()))), t0());
     app.update(reply(Payload::Executions(Ok(executions()))), t0());
+    app.update(reply(Payload::Approvals(Ok(vec![]))), t0());
     app
 }
 
@@ -628,15 +629,21 @@ fn the_data_age_stays_in_view_at_80_columns() {
             ..Default::default()
         });
         for name in ["payments-prod", "checkout-staging", BACKEND] {
-            app.update(
-                Msg::Reply(flightdeck::service::Reply {
-                    backend: name.into(),
-                    epoch: 0,
-                    elapsed: std::time::Duration::ZERO,
-                    payload: Payload::Executions(Ok(executions())),
-                }),
-                t0(),
-            );
+            for payload in [
+                Payload::Pipelines(Ok(vec![])),
+                Payload::Executions(Ok(executions())),
+                Payload::Approvals(Ok(vec![])),
+            ] {
+                app.update(
+                    Msg::Reply(flightdeck::service::Reply {
+                        backend: name.into(),
+                        epoch: 0,
+                        elapsed: std::time::Duration::ZERO,
+                        payload,
+                    }),
+                    t0(),
+                );
+            }
         }
     };
     let lines = text_of(&drawn(80, 24, theme, &crowded));

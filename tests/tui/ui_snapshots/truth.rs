@@ -387,3 +387,32 @@ fn a_failed_decision_says_why() {
         "{flash}"
     );
 }
+
+/// A backend that has not answered yet has no age either: it is counted as connecting.
+#[test]
+fn a_backend_not_read_yet_is_not_counted_as_updated() {
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let lines = text_of(&drawn(80, 24, theme, &|app: &mut App| {
+        *app = App::new(flightdeck::app::Settings {
+            backends: vec![
+                info(BACKEND, BackendKind::Harness),
+                info("argo", BackendKind::Argo),
+            ],
+            ..Default::default()
+        });
+        app.update(reply(Payload::Pipelines(Ok(pipelines()))), t0());
+        app.update(reply(Payload::Executions(Ok(executions()))), t0());
+        app.update(reply(Payload::Approvals(Ok(vec![]))), t0());
+        press(app, [key(KeyCode::Tab)]);
+    }));
+    assert!(
+        lines[22].ends_with("1 of 2 connecting · others updated 30s ago"),
+        "{}",
+        lines[22]
+    );
+    assert!(
+        lines[2].contains("no gates waiting so far; still reading argo"),
+        "{}",
+        lines[2]
+    );
+}
