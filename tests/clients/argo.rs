@@ -723,3 +723,48 @@ async fn step_logs_stream_with_step_names() {
     assert!(!narrowed.is_empty() && narrowed.iter().all(|l| l.source == one));
     assert!(narrowed.len() < lines.len());
 }
+
+/// A followed log whose steps start after the stream opened: their lines carry the step's
+/// name too, never the pod's (the client reads the workflow's pods again when a line names
+/// one it does not know).
+#[tokio::test]
+async fn a_followed_log_names_steps_that_start_later() {
+    let sim = sim().await;
+    sim.world().set_failures(false);
+    let argo = std::sync::Arc::new(client(&sim, "data"));
+    let workflow = sim.world().start("data", "nightly-etl").unwrap();
+    let exec = ExecRef {
+        project: "data".into(),
+        id: workflow,
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let stream = {
+        let (argo, exec) = (argo.clone(), exec.clone());
+        tokio::spawn(async move { argo.logs(&exec, None, true, &tx).await })
+    };
+    let mut lines = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            tokio::select! {
+                line = rx.recv() => match line {
+                    Some(l) => lines.push(l),
+                    None => break,
+                },
+                _ = tokio::time::sleep(Duration::from_millis(50)) => {
+                    sim.advance(Duration::from_secs(120));
+                }
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the followed log never ended");
+    stream.await.unwrap().unwrap();
+    let steps: std::collections::BTreeSet<&str> = lines.iter().map(|l| l.source.as_str()).collect();
+    assert!(steps.len() > 1, "{steps:?}");
+    assert!(
+        steps
+            .iter()
+            .all(|s| !s.starts_with(&exec.id) && *s != "(unknown step)"),
+        "pod names, not steps: {steps:?}"
+    );
+}
