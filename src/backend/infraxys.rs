@@ -650,6 +650,7 @@ impl Backend for InfraxysBackend {
                 }],
             }],
             approvals: Vec::new(),
+            rejection: None,
         })
     }
 

@@ -219,14 +219,25 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
         _ => Some(Failure::new(
             failure::UNSUCCESSFUL,
             "unsuccessful",
-            format!("{} ended {}", exec.id, status.raw),
+            // The normalized word first: an Argo run whose gate was rejected ends with the
+            // phase `Succeeded`.
+            format!(
+                "{} ended {} ({})",
+                exec.id,
+                status.status.label(),
+                status.raw
+            ),
         )),
     };
     out.error = failure.as_ref().map(ErrorJson::of);
     global.print(&out, || {
         format!(
-            "{}/{}/{} finished: {}\n",
-            t.backend, exec.project, exec.id, status.raw
+            "{}/{}/{} finished: {} ({})\n",
+            t.backend,
+            exec.project,
+            exec.id,
+            status.status.label(),
+            status.raw
         )
     });
     failure.map_or(Ok(()), Err)

@@ -194,6 +194,7 @@ pub fn detail() -> ExecutionDetail {
             },
         ],
         approvals: vec![approval("gate-1", "exec-waiting")],
+        rejection: None,
     }
 }
 
