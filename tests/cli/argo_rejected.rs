@@ -209,7 +209,7 @@ async fn a_soft_rejected_release_ends_wait_with_10_and_status_names_the_gate() {
         .run(&["-o", "json", "list", "executions", "--backend", "argo"])
         .await;
     let list: Value = serde_json::from_str(&list).unwrap();
-    let row = list
+    let row = list["items"]
         .as_array()
         .unwrap()
         .iter()
