@@ -351,8 +351,12 @@ fn main() {
         .args(["list", "executions", "-o", "json"])
         .output()
         .expect("list");
-    let running = String::from_utf8_lossy(&listed.stdout)
-        .matches(r#""status": "running""#)
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("list json");
+    let running = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["status"]["status"] == "running")
         .count();
     let pid = tmux
         .run(&["display-message", "-p", "-t", "bench", "#{pane_pid}"])
