@@ -195,6 +195,17 @@ pub async fn run(global: &Global, action: DecisionAction, args: DecideArgs) -> R
             format!("{}: {}", t.backend, crate::backend::infraxys::NO_GATES),
         ));
     }
+    if args.callback_id.is_some() && backend.kind() != crate::domain::BackendKind::Harness {
+        return Err(Failure::new(
+            failure::BAD_INPUT,
+            "unsupported",
+            format!(
+                "{}: {} backends have no callback ids; pick the gate with --gate",
+                t.backend,
+                backend.kind().as_str()
+            ),
+        ));
+    }
     let given = target::pairs("input", &args.inputs)?;
     let exec = target::execution(backend, &t).await?;
     let detail = backend

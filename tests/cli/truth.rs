@@ -197,6 +197,10 @@ async fn decisions_tell_decided_expired_and_mistyped_gates_apart() {
     let run = env.run(&["approve", &target, "--comment", "ok"]).await;
     assert_eq!(run.code, 5, "{}", run.stderr);
     assert!(run.stderr.contains("already decided"), "{}", run.stderr);
+    // Argo steps have no callback ids: refused as such, not looked for.
+    let run = env.run(&["approve", &target, "--callback-id", "x"]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("no callback ids"), "{}", run.stderr);
 }
 
 /// `--callback-id` reads the gate first: the table names its stage and step, the audit
