@@ -8,6 +8,7 @@ mod common;
 mod argo_env;
 mod bulk;
 mod commands;
+mod control;
 mod e2e_tmux;
 mod hostile_memory;
 mod hostile_output;
