@@ -15,6 +15,8 @@ use flightdeck::backend::{Control, ControlOutcome};
 use flightdeck::domain::{BackendError, ExecRef, ExecStatus};
 use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 
+use crate::common::swagger;
+
 const INTERRUPT: &str = "/pipeline/api/pipeline/execute/interrupt/{planExecutionId}";
 const STAGE_INTERRUPT: &str =
     "/pipeline/api/pipeline/execute/interrupt/{planExecutionId}/{nodeExecutionId}";
@@ -302,6 +304,17 @@ async fn argo_retry_resubmit_suspend_resume_follow_the_phase_rules() {
         refused.contains("cannot suspend completed workflows"),
         "{refused}"
     );
+    // Every body sent fits the official swagger's request schema.
+    for r in sim.argo_requests() {
+        if r.method != "PUT" || r.body.is_null() {
+            continue;
+        }
+        let path = r.path.split('?').next().unwrap();
+        let schema = swagger::request_schema(&r.method, path)
+            .unwrap_or_else(|| panic!("{path}: no request schema"));
+        swagger::validate_schema(&schema, &r.body)
+            .unwrap_or_else(|p| panic!("{path}: {p:?}\n{}", r.body));
+    }
     // Argo has no stage-level abort or retry: refused before sending.
     let before = sim.argo_requests().len();
     let err = b

@@ -179,3 +179,91 @@ async fn argo_stop_of_a_suspended_workflow_is_recorded_but_not_acted_on() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(sim.stats().controls_of("argo", "Resubmit"), 1);
 }
+
+#[tokio::test]
+async fn harness_retry_makes_a_new_run_in_the_chain_with_its_history() {
+    let sim = sim().await;
+    let exec = sim.world().start("payments", "ledger_migrations").unwrap();
+    sim.advance(Duration::from_secs(1));
+    let scope = format!(
+        "accountIdentifier={}&orgIdentifier=default&projectIdentifier=payments",
+        sim.account()
+    );
+    let (status, _) = harness_put(
+        &sim,
+        &format!("/pipeline/api/pipeline/execute/interrupt/{exec}?{scope}&interruptType=AbortAll"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    sim.advance(Duration::from_secs(5));
+    let post = |query: String| {
+        let sim = &sim;
+        async move {
+            let r = Client::new()
+                .post(format!(
+                    "{}/pipeline/api/pipeline/execute/retry/ledger_migrations?{query}",
+                    sim.harness_url()
+                ))
+                .header("x-api-key", sim.harness_token())
+                .header("content-type", "application/yaml")
+                .body("")
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = post(format!("{scope}&planExecutionId={exec}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["message"],
+        "Invalid request: You need to select the stage to retry!!"
+    );
+    let (status, body) = post(format!(
+        "{scope}&planExecutionId={exec}&retryStages=plan&runAllStages=true"
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let new = body["data"]["planExecution"]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(new, exec);
+    let retry = &body["data"]["planExecution"]["metadata"]["retryInfo"];
+    assert_eq!(retry["isRetry"], true);
+    assert_eq!(retry["rootExecutionId"], exec.as_str());
+    assert_eq!(retry["parentRetryId"], exec.as_str());
+
+    let stages = harness_get(
+        &sim,
+        &format!("/pipeline/api/pipeline/execute/{exec}/retryStages?{scope}&pipelineIdentifier=ledger_migrations"),
+    )
+    .await;
+    assert_eq!(stages["data"]["resumable"], false);
+    assert_eq!(
+        stages["data"]["errorMessage"],
+        "This execution is not the latest of all retried execution. You can only retry the latest execution."
+    );
+    let history = harness_get(
+        &sim,
+        &format!("/pipeline/api/pipeline/execute/retryHistory/{new}?{scope}&pipelineIdentifier=ledger_migrations"),
+    )
+    .await;
+    assert_eq!(history["data"]["latestExecutionId"], new.as_str());
+    let infos = history["data"]["executionInfos"].as_array().unwrap();
+    assert_eq!(infos.len(), 2);
+    assert_eq!(infos[0]["uuid"], new.as_str(), "the latest first");
+    let summary = harness_get(
+        &sim,
+        &format!("/pipeline/api/pipelines/execution/v2/{exec}?{scope}"),
+    )
+    .await;
+    assert_eq!(
+        summary["data"]["pipelineExecutionSummary"]["canRetry"],
+        false
+    );
+    assert_eq!(
+        summary["data"]["pipelineExecutionSummary"]["showRetryHistory"],
+        true
+    );
+}
