@@ -100,11 +100,13 @@ async fn act(
     let writes = global.writable(&loaded, &t.backend)?;
     let backend = &p.backend;
     let exec = target::execution(backend, &t).await?;
-    let detail = backend
-        .execution(&exec)
-        .await
-        .map_err(|e| Failure::backend(&t.backend, &e))?;
-    let pipeline_name = detail.execution.pipeline_name.clone();
+    // The pipeline's name, for the audit entry; a backend that cannot show one execution
+    // still gets to say whether it offers the action.
+    let pipeline_name = match backend.execution(&exec).await {
+        Ok(detail) => detail.execution.pipeline_name,
+        Err(BackendError::Unsupported(_)) => String::new(),
+        Err(e) => return Err(Failure::backend(&t.backend, &e)),
+    };
 
     let result = backend.control(&exec, &action).await;
     if let Err(e @ BackendError::Unsupported(_)) = &result {

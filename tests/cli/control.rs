@@ -32,9 +32,13 @@ impl Run {
 }
 
 async fn env(extra: &str) -> Env {
+    env_with(ClockMode::Manual, extra).await
+}
+
+async fn env_with(clock: ClockMode, extra: &str) -> Env {
     let sim = SimHandle::start(SimOptions {
         seed: 42,
-        clock: ClockMode::Manual,
+        clock,
         ..SimOptions::default()
     })
     .await
@@ -254,4 +258,31 @@ async fn argo_stop_terminate_suspend_resume_retry_and_rerun() {
             "suspend"
         ]
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rerun_wait_follows_the_new_run_to_its_end() {
+    let env = env_with(ClockMode::Real { speed: 300.0 }, "").await;
+    let id = env
+        .sim
+        .world()
+        .start("platform", "dns_record_sync")
+        .unwrap();
+    let run = env
+        .run(&[
+            "-o",
+            "json",
+            "rerun",
+            &format!("h/platform/{id}"),
+            "--wait",
+            "--poll",
+            "100ms",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let json = run.json();
+    assert_eq!(json["new_run"], true);
+    assert_ne!(json["result_execution_id"], id.as_str());
+    assert_eq!(json["final_status"]["status"], "success", "{json}");
+    assert!(run.stderr.contains("waiting for"), "{}", run.stderr);
 }
