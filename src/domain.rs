@@ -60,7 +60,8 @@ pub enum ExecStatus {
 }
 
 impl ExecStatus {
-    /// Finished executions are never polled again.
+    /// Finished executions are never polled again. For a stage this is what "done" means
+    /// in [`stage_progress`]: it has ended, however it ended.
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
@@ -124,6 +125,25 @@ impl ExecStatus {
             ExecStatus::Unknown => "unknown",
         }
     }
+}
+
+/// The one progress rule of every backend, the TUI, the CLI table and JSON alike:
+/// `(stages done, stages known)`. A stage is done once it has ended, however it ended
+/// (succeeded, failed, skipped, aborted, rejected, expired: [`ExecStatus::is_terminal`]); a
+/// stage that runs, waits for a person, is queued, paused, not started or unknown is not.
+///
+/// What a stage is, per backend: Harness NextGen, a pipeline stage (the summary's layout
+/// nodes); First Gen, a pipeline stage execution (a workflow's run is one stage); Argo, a
+/// top-level step group of a Steps workflow, or the whole DAG or single template as one
+/// stage (Argo creates a group's nodes only when the workflow reaches it, so its total grows
+/// as the workflow runs, like Argo's own pod progress); Infraxys, the one run.
+pub fn stage_progress(stages: impl IntoIterator<Item = ExecStatus>) -> (u32, u32) {
+    let (mut done, mut total) = (0u32, 0u32);
+    for status in stages {
+        total = total.saturating_add(1);
+        done = done.saturating_add(u32::from(status.is_terminal()));
+    }
+    (done, total)
 }
 
 /// A status as normalized plus the backend's own spelling (e.g. `ApprovalWaiting`).
@@ -291,6 +311,22 @@ pub struct ExecutionDetail {
     pub execution: Execution,
     pub stages: Vec<Stage>,
     pub approvals: Vec<Approval>,
+    /// The gate whose rejection made the execution `Rejected`, where the backend's own
+    /// status does not say it (an Argo gate whose verdict was set to its reject value).
+    pub rejection: Option<Rejection>,
+}
+
+/// A gate that was rejected, and what the backend recorded about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Backend id of the gate (the Argo node id).
+    pub gate: String,
+    pub stage: String,
+    pub step: String,
+    /// Who rejected it, when the backend recorded it; `None` means nobody can tell.
+    pub by: Option<String>,
+    /// The gate's message as the server has it (the comment, or Argo's `Resumed by: …`).
+    pub message: Option<String>,
 }
 
 /// One line of a step's log, as the server sent it (sanitized only when drawn).
@@ -477,6 +513,28 @@ impl fmt::Display for Compact {
             60..3600 => write!(f, "{}m{:02}s", s / 60, s % 60),
             3600..86400 => write!(f, "{}h{:02}m", s / 3600, (s % 3600) / 60),
             _ => write!(f, "{}d{:02}h", s / 86400, (s % 86400) / 3600),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ExecStatus::*;
+
+    #[test]
+    fn a_stage_is_done_once_it_ended_however_it_ended() {
+        assert_eq!(stage_progress([]), (0, 0));
+        assert_eq!(
+            stage_progress([Succeeded, Failed, Skipped, Aborted, Rejected, Expired]),
+            (6, 6)
+        );
+        for unfinished in [Waiting, Running, Queued, Paused, NotStarted, Unknown] {
+            assert_eq!(
+                stage_progress([Succeeded, unfinished]),
+                (1, 2),
+                "{unfinished:?}"
+            );
         }
     }
 }

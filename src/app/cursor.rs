@@ -18,6 +18,10 @@ pub struct Cursor {
     /// Where the selection was last seen: used when the selected item disappears, so the
     /// cursor lands on its neighbour instead of jumping to the top.
     index: usize,
+    /// The user put the cursor on its item (moved it, or acted on it). Until then it stays
+    /// on the first row in display order as rows arrive: which backend answers first must
+    /// not decide where it rests.
+    chosen: bool,
 }
 
 impl Cursor {
@@ -26,6 +30,11 @@ impl Cursor {
         if keys.is_empty() {
             self.index = 0;
             return None;
+        }
+        if !self.chosen {
+            self.index = 0;
+            self.key = Some(keys[0].clone());
+            return Some(0);
         }
         if let Some(key) = &self.key
             && let Some(i) = keys.iter().position(|k| k == key)
@@ -63,7 +72,23 @@ impl Cursor {
         if let Some(key) = keys.get(index) {
             self.index = index;
             self.key = Some(key.clone());
+            self.chosen = true;
         }
+    }
+
+    /// Keeps the cursor on the item it is on from now on, wherever its row goes.
+    pub fn hold(&mut self) {
+        self.chosen = self.key.is_some();
+    }
+
+    /// Puts the cursor on `key`, wherever that row is (found at the next resolve).
+    pub fn select(&mut self, key: RowKey) {
+        self.key = Some(key);
+        self.chosen = true;
+    }
+
+    pub fn is_chosen(&self) -> bool {
+        self.chosen
     }
 }
 
@@ -75,6 +100,19 @@ mod tests {
         ids.iter()
             .map(|id| RowKey::Item(ItemKey::new("b", "p", id)))
             .collect()
+    }
+
+    #[test]
+    fn rests_on_the_first_row_until_chosen() {
+        let mut c = Cursor::default();
+        assert_eq!(c.resolve(&keys(&["late"])), Some(0));
+        // Rows of a slower backend arrive above: still the first row.
+        let after = keys(&["early", "late"]);
+        assert_eq!(c.resolve(&after), Some(0));
+        assert_eq!(c.key(), Some(&after[0]));
+        c.hold();
+        let more = keys(&["new", "early", "late"]);
+        assert_eq!(c.resolve(&more), Some(1), "held: it follows its item");
     }
 
     #[test]

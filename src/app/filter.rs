@@ -1,5 +1,6 @@
 //! The `/` filter: free words matched fuzzily in a row, plus `backend:`, `project:`,
-//! `status:` and `env:` terms (case-insensitive substrings), and `@name` for a saved filter
+//! `status:` and `env:` terms (case-insensitive: `backend:` a name exactly, or a prefix with
+//! `*`; `status:` the normalized word; the others substrings), and `@name` for a saved filter
 //! (`[filter.NAME]` in the config). Every term must match.
 
 use super::Pane;
@@ -47,6 +48,16 @@ fn has(haystack: &str, needle: &str) -> bool {
     haystack.to_lowercase().contains(needle)
 }
 
+/// `backend:NAME` names one backend exactly (`argo` is not `argo-data`); `backend:argo*`
+/// names every backend whose name starts with `argo`.
+fn backend_is(name: &str, wanted: &str) -> bool {
+    let name = name.to_lowercase();
+    match wanted.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => name == wanted,
+    }
+}
+
 fn term(word: &str) -> Term {
     let lower = word.to_lowercase();
     match lower.split_once(':') {
@@ -88,12 +99,12 @@ impl Filter {
             return false;
         }
         self.terms.iter().all(|term| match term {
-            Term::Backend(v) => has(f.backend, v),
+            Term::Backend(v) => backend_is(f.backend, v),
             Term::Project(v) => has(f.project, v),
-            // The normalized word (`waiting`, `failed`) or the backend's own (`ApprovalWaiting`).
-            Term::Status(v) => f
-                .status
-                .is_some_and(|s| has(s.status.label(), v) || has(&s.raw, v)),
+            // The normalized word the STATUS column shows (`waiting`, `failed`), never the
+            // backend's own: an Argo workflow stopped at a gate is `Running` to Argo but
+            // `waiting` on screen, and `status:running` must not keep it.
+            Term::Status(v) => f.status.is_some_and(|s| has(s.status.label(), v)),
             Term::Env(v) => f.env.is_some_and(|e| has(e, v)),
             Term::Text(v) => {
                 word_matches(v, f.backend)
@@ -103,14 +114,15 @@ impl Filter {
         })
     }
 
-    pub fn pipeline(&self, p: &Pipeline) -> bool {
+    /// `last`: the status the LAST RUN column shows.
+    pub fn pipeline(&self, p: &Pipeline, last: Option<&Status>) -> bool {
         let tags: Vec<String> = p.tags.iter().map(|(k, v)| format!("{k}:{v}")).collect();
         let mut text = vec![p.name.as_str(), p.id.as_str(), p.description.as_str()];
         text.extend(tags.iter().map(String::as_str));
         self.matches(&Fields {
             backend: &p.backend,
             project: &p.project,
-            status: p.last_status.as_ref(),
+            status: last,
             env: None,
             text: &text,
         })
@@ -204,8 +216,20 @@ mod tests {
         let f = fields(&s, &["Deploy Web", "jane"]);
         assert!(Filter::parse("").matches(&f));
         assert!(Filter::parse("deploy").matches(&f));
-        assert!(Filter::parse("DEPLOY backend:prod status:waiting env:prod").matches(&f));
-        assert!(Filter::parse("status:approvalwait").matches(&f));
+        assert!(Filter::parse("DEPLOY backend:payments-prod status:waiting env:prod").matches(&f));
+        assert!(
+            !Filter::parse("backend:payments").matches(&f),
+            "a backend is named exactly"
+        );
+        assert!(Filter::parse("backend:payments*").matches(&f));
+        assert!(Filter::parse("backend:PAYMENTS-*").matches(&f));
+        assert!(!Filter::parse("backend:prod*").matches(&f));
+        assert!(
+            !Filter::parse("status:approvalwait").matches(&f),
+            "the backend's own word is not what the screen shows"
+        );
+        let suspended = Status::new(ExecStatus::Waiting, "Running");
+        assert!(!Filter::parse("status:running").matches(&fields(&suspended, &[])));
         assert!(!Filter::parse("deploy status:failed").matches(&f));
         assert!(!Filter::parse("project:payments").matches(&f));
         assert!(

@@ -48,12 +48,55 @@ impl Health {
 
 /// The reads a backend's health is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Read {
+pub enum Read {
     Pipelines,
     Executions,
     Approvals,
     /// The selected execution's detail.
     Execution,
+}
+
+impl Read {
+    /// The lists the panes show, in the order the backends view lists them.
+    pub const LISTS: [Read; 3] = [Read::Pipelines, Read::Executions, Read::Approvals];
+
+    /// What the read brings, as the screen names it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Read::Pipelines => "pipelines",
+            Read::Executions => "executions",
+            Read::Approvals => "gates",
+            Read::Execution => "detail",
+        }
+    }
+}
+
+/// What is known of one backend's list: read (and when), not read yet, or never read
+/// because every attempt failed. A list that was never read is unknown, never empty.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Known<'a> {
+    Read(Timestamp),
+    Loading,
+    Failed(&'a BackendError),
+}
+
+/// A few words for why reads fail, for places with no room for the server's text (the
+/// panes, the status bar); the backends view shows the whole error.
+pub fn reason(e: &BackendError) -> String {
+    match e {
+        BackendError::Unauthenticated(_) => "authentication failed".into(),
+        BackendError::NotAuthorized(_) => "not authorized".into(),
+        BackendError::NotFound(_) => "not found".into(),
+        BackendError::Conflict(_) => "conflict".into(),
+        BackendError::Expired(_) => "expired".into(),
+        BackendError::RateLimited { .. } => "rate limited".into(),
+        BackendError::BadRequest(_) => "bad request".into(),
+        BackendError::Timeout(d) => format!("timed out after {}s", d.as_secs()),
+        BackendError::Network(_) => "unreachable".into(),
+        BackendError::Server { status, .. } => format!("server error {status}"),
+        BackendError::Decode(_) => "unreadable answer".into(),
+        BackendError::Unsupported(_) => "not supported".into(),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +109,11 @@ pub struct BackendState {
     pub insecure: bool,
     /// When a read last succeeded.
     pub last_ok: Option<Timestamp>,
+    /// When each read last succeeded.
+    read_ok: BTreeMap<Read, Timestamp>,
+    /// The latest error of any read, with when and which read: kept after the backend
+    /// recovers, so the backends view can still say what went wrong.
+    pub last_error: Option<(Timestamp, Read, BackendError)>,
     /// A read error while any read's last attempt failed (the latest one's when it is still
     /// failing); `None` once every read succeeded again.
     pub error: Option<BackendError>,
@@ -86,6 +134,8 @@ impl BackendState {
             read_only: info.read_only,
             insecure: info.insecure,
             last_ok: None,
+            read_ok: BTreeMap::new(),
+            last_error: None,
             error: None,
             failing: BTreeMap::new(),
             slow: false,
@@ -104,6 +154,7 @@ impl BackendState {
         match result {
             Ok(()) => {
                 self.last_ok = Some(at);
+                self.read_ok.insert(read, at);
                 self.failing.remove(&read);
                 // The detail is read only while its execution is selected, so its failure
                 // would otherwise last forever: any good read ends it.
@@ -111,10 +162,25 @@ impl BackendState {
                 self.error = self.failing.values().next().cloned();
             }
             Err(e) => {
+                self.last_error = Some((at, read, e.clone()));
                 self.failing.insert(read, e.clone());
                 self.error = Some(e.clone());
             }
         }
+    }
+
+    /// What is known of one of the backend's lists.
+    pub fn known(&self, read: Read) -> Known<'_> {
+        match (self.read_ok.get(&read), self.failing.get(&read)) {
+            (Some(at), _) => Known::Read(*at),
+            (None, Some(e)) => Known::Failed(e),
+            (None, None) => Known::Loading,
+        }
+    }
+
+    /// When `read` last succeeded, and the error of its last attempt if that failed.
+    pub fn read_state(&self, read: Read) -> (Option<Timestamp>, Option<&BackendError>) {
+        (self.read_ok.get(&read).copied(), self.failing.get(&read))
     }
 
     pub fn health(&self) -> Health {
@@ -149,7 +215,50 @@ impl BackendState {
     }
 }
 
+/// Which backends' part of a list is not on screen: never read because their reads fail
+/// (with the error), or not read yet.
+#[derive(Debug, Default)]
+pub struct Unknown<'a> {
+    pub failed: Vec<(&'a BackendName, &'a BackendError)>,
+    pub loading: Vec<&'a BackendName>,
+    /// Backends whose part of the list has been read.
+    pub read: usize,
+}
+
+impl Unknown<'_> {
+    /// The failed backends grouped by reason, for one line: `harness, argo: authentication
+    /// failed; argo-data: unreachable`.
+    pub fn by_reason(&self) -> String {
+        let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+        for (name, e) in &self.failed {
+            let why = reason(e);
+            match groups.iter_mut().find(|(r, _)| *r == why) {
+                Some((_, names)) => names.push(name),
+                None => groups.push((why, vec![name])),
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(why, names)| format!("{}: {why}", names.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 impl super::App {
+    /// What of `read`'s list is unknown, backend by backend.
+    pub fn unknown(&self, read: Read) -> Unknown<'_> {
+        let mut unknown = Unknown::default();
+        for b in &self.backends {
+            match b.known(read) {
+                Known::Read(_) => unknown.read += 1,
+                Known::Loading => unknown.loading.push(&b.name),
+                Known::Failed(e) => unknown.failed.push((&b.name, e)),
+            }
+        }
+        unknown
+    }
+
     /// Records how a read went in the backend's health; returns whether what the status
     /// bar says of the backend changed.
     pub(super) fn record_health(&mut self, reply: &crate::service::Reply) -> bool {

@@ -110,6 +110,7 @@ actions! {
     Palette "palette" "command palette" "commands" { Panes: [":"] }
     Follow "follow" "follow: notify when it ends" "follow" { Panes: ["w"] }
     Logs "logs" "logs of the execution" "logs" { Panes: ["l"] }
+    Backends "backends" "backends: health, data ages, full errors" "backends" { Panes: ["b"] }
     Refresh "refresh" "refresh now" "refresh" { Panes: ["r"] }
     Freeze "freeze" "freeze updates" "freeze" { Panes: ["f"] }
     Help "help" "help" "help" { Panes: ["?"] }

@@ -1,7 +1,7 @@
 //! The lists on screen: merging one backend's fresh list into everyone's, in the one
 //! display order (`domain::order`), and telling the service which row the user is on.
 
-use super::{App, Effect, Pane, View};
+use super::{App, Effect, Pane, RowKey, View};
 use crate::domain::Execution;
 use crate::service::Command;
 
@@ -9,6 +9,7 @@ impl App {
     /// Tells the service which execution the user is on, and whether its detail is open,
     /// whenever either changes.
     pub(super) fn sync_selection(&mut self, effects: &mut Vec<Effect>) {
+        self.keep_detail_on_its_execution();
         // Resolving here also re-anchors cursors whose item vanished. This runs on every
         // message, so a cursor still on its item's row is left alone without building the
         // keys of the whole list.
@@ -49,6 +50,41 @@ impl App {
         }
         self.selected_exec = current;
         self.selected_open = open;
+    }
+
+    /// The detail opened from a gate stays on that gate's execution when the gate leaves
+    /// the Approvals list (decided here or elsewhere, expired): it moves to the execution's
+    /// row in Executions rather than to whichever gate took the vanished one's row.
+    fn keep_detail_on_its_execution(&mut self) {
+        if self.view != View::Detail || self.pane != Pane::Approvals {
+            return;
+        }
+        let Some(Some(RowKey::Item(gate))) = self.cursors.get(&Pane::Approvals).map(|c| c.key())
+        else {
+            return;
+        };
+        let index = self.cursors[&Pane::Approvals].index();
+        if self.key_at(Pane::Approvals, index) == Some(RowKey::Item(gate.clone()))
+            || self.item_keys(Pane::Approvals).contains(gate)
+        {
+            return;
+        }
+        let Some((backend, exec)) = self.selected_exec.clone() else {
+            return;
+        };
+        let Some(row) = self
+            .executions
+            .iter()
+            .find(|e| e.backend == backend && e.id == exec.id)
+        else {
+            return;
+        };
+        let key = RowKey::Item(row.key());
+        self.cursors
+            .entry(Pane::Executions)
+            .or_default()
+            .select(key);
+        self.pane = Pane::Executions;
     }
 
     /// A fresher read of one execution also updates its row in the list; returns whether

@@ -5,7 +5,20 @@ use std::collections::VecDeque;
 
 use crossterm::event::KeyEvent;
 
-use crate::domain::{BackendName, ExecRef, LogLine};
+use crate::domain::{BackendKind, BackendName, ExecRef, LogLine};
+use crate::sanitize::clean;
+
+/// Whether a backend's client streams logs: only Argo's does (`backend/argo/logs.rs`); the
+/// others answer "not supported", which is said in a flash rather than an empty view.
+pub fn offers_logs(kind: BackendKind) -> bool {
+    kind == BackendKind::Argo
+}
+
+/// Whether a line holds the search text: the text as drawn (cleaned), case-insensitively, so
+/// what is counted and found is what is highlighted.
+fn line_matches(text: &str, needle: &str) -> bool {
+    clean(text).to_lowercase().contains(needle)
+}
 
 /// Lines kept; older ones are dropped (and counted) so a chatty step cannot grow memory
 /// without bound.
@@ -27,6 +40,9 @@ pub struct LogView {
     /// Show only the lines of this step.
     pub step: Option<String>,
     pub search: Option<String>,
+    /// Shown lines holding the search text, kept as lines arrive, leave and the step
+    /// changes: the status line says "no match" from it, so it is never stale.
+    pub matches: usize,
     /// Set once the stream ended: `Err` says why.
     pub ended: Option<Result<(), String>>,
 }
@@ -43,17 +59,43 @@ impl LogView {
             top: 0,
             step: None,
             search: None,
+            matches: 0,
             ended: None,
         }
+    }
+
+    fn counts(&self, line: &LogLine) -> bool {
+        self.step.as_ref().is_none_or(|s| &line.source == s)
+            && self
+                .search
+                .as_ref()
+                .is_some_and(|n| line_matches(&line.text, &n.to_lowercase()))
+    }
+
+    /// Sets the search text (`None` clears it) and counts its matches.
+    pub fn set_search(&mut self, search: Option<String>) {
+        self.search = search;
+        self.recount();
+    }
+
+    fn recount(&mut self) {
+        self.matches = self.lines.iter().filter(|l| self.counts(l)).count();
     }
 
     pub fn push(&mut self, lines: Vec<LogLine>) {
         for line in lines {
             if self.lines.len() == MAX_LINES {
-                self.lines.pop_front();
+                if let Some(old) = self.lines.pop_front()
+                    && self.counts(&old)
+                {
+                    self.matches -= 1;
+                }
                 self.dropped += 1;
                 // Keep a paused view on the same text while its lines move up.
                 self.top = self.top.saturating_sub(1);
+            }
+            if self.counts(&line) {
+                self.matches += 1;
             }
             self.lines.push_back(line);
         }
@@ -129,6 +171,7 @@ impl LogView {
         };
         self.step = next;
         self.top = 0;
+        self.recount();
     }
 
     /// Moves the view to the next (or previous) shown line containing the search text,
@@ -141,7 +184,7 @@ impl LogView {
         let matches: Vec<usize> = self
             .shown()
             .enumerate()
-            .filter(|(_, l)| l.text.to_lowercase().contains(&needle))
+            .filter(|(_, l)| line_matches(&l.text, &needle))
             .map(|(i, _)| i)
             .collect();
         let hit = if forward {
@@ -180,6 +223,15 @@ impl super::App {
         let Some((backend, exec)) = self.current_exec() else {
             return;
         };
+        if let Some(b) = self.backend(&backend)
+            && !offers_logs(b.kind)
+        {
+            let text = format!(
+                "no logs: {} backends offer none through flightdeck",
+                b.kind.as_str()
+            );
+            return self.flash(super::FlashLevel::Info, text);
+        }
         let epoch = self.next_epoch();
         self.logs = Some(LogView::new(epoch, backend.clone(), exec.clone()));
         self.log_search = None;
@@ -230,15 +282,12 @@ impl super::App {
             Some(A::Bottom) => view.to_end(),
             Some(A::Pause) => view.toggle_follow(height),
             Some(A::NextStep) => view.next_step(),
-            Some(A::Search) => {
-                self.log_search = Some(tui_input::Input::new(
-                    view.search.clone().unwrap_or_default(),
-                ));
-            }
+            // A new search starts empty: typing never appends to the last one (shown in
+            // the status line until replaced).
+            Some(A::Search) => self.log_search = Some(tui_input::Input::default()),
+            // Whether anything matches is on the status line (`LogView::matches`).
             Some(a @ (A::NextMatch | A::PrevMatch)) => {
-                if !view.find(a == A::NextMatch, height) {
-                    self.flash(super::FlashLevel::Info, "no match");
-                }
+                view.find(a == A::NextMatch, height);
             }
             _ => {
                 // The few global keys that make sense here: help, palette, quit.
@@ -260,9 +309,9 @@ impl super::App {
             Some(super::Action::Confirm) => {
                 let text = self.log_search.take().map(|i| i.value().to_owned());
                 if let Some(view) = self.logs.as_mut() {
-                    view.search = text.filter(|t| !t.is_empty());
-                    if view.search.is_some() && !view.find(true, height) {
-                        self.flash(super::FlashLevel::Info, "no match");
+                    view.set_search(text.filter(|t| !t.is_empty()));
+                    if view.search.is_some() {
+                        view.find(true, height);
                     }
                 }
             }
@@ -340,7 +389,8 @@ mod tests {
     #[test]
     fn search_wraps_around_in_both_directions() {
         let mut v = view_with(100);
-        v.search = Some("LINE 1".into());
+        v.set_search(Some("LINE 1".into()));
+        assert_eq!(v.matches, 11);
         // From the bottom window (top 90), forward wraps to the first match.
         assert!(v.find(true, 10));
         assert_eq!(v.top, 1);
@@ -350,7 +400,14 @@ mod tests {
         assert_eq!(v.top, 1);
         assert!(v.find(false, 10));
         assert_eq!(v.top, 19);
-        v.search = Some("absent".into());
+        v.set_search(Some("absent".into()));
         assert!(!v.find(true, 10));
+        assert_eq!(v.matches, 0);
+        // Lines that arrive later are counted as they come.
+        v.push(vec![LogLine {
+            source: "build".into(),
+            text: "now ABSENT no more".into(),
+        }]);
+        assert_eq!(v.matches, 1);
     }
 }

@@ -32,7 +32,9 @@ pub use dialog::{
 pub use filter::{Filter, SavedFilter};
 pub use form::{Field, FieldKind, Focus, Form};
 pub use gates::{Blocked, Gates, PendingStart, Settled};
-pub use health::{BackendState, Health, STALE_AFTER, fresh_bound, is_late};
+pub use health::{
+    BackendState, Health, Known, Read, STALE_AFTER, Unknown, fresh_bound, is_late, reason,
+};
 pub use keymap::{Action, Key, Keymap, Section};
 pub use logs::LogView;
 pub use notify::Alerts;
@@ -261,6 +263,9 @@ pub struct App {
     /// Rows shown per pane: indices into the pane's list, filtered and in display order.
     /// Rebuilt when data or the filter change, never per frame.
     views: [Vec<usize>; 4],
+    /// Each pipeline's newest execution in the executions list (an index into it): the
+    /// last run seen, for backends whose pipelines list does not report their last run.
+    last_seen: HashMap<ItemKey, usize>,
     views_stale: bool,
     /// `f`: list updates are held back while reading.
     pub frozen: bool,
@@ -340,6 +345,7 @@ impl App {
             followed: HashSet::new(),
             gates_seen: HashMap::new(),
             views: Default::default(),
+            last_seen: HashMap::new(),
             views_stale: true,
             frozen: false,
             held: Vec::new(),
@@ -409,11 +415,25 @@ impl App {
             return;
         }
         self.views_stale = false;
+        // The list is newest first (queued on top), so a pipeline's first row is its last run.
+        self.last_seen.clear();
+        for (i, e) in self.executions.iter().enumerate() {
+            self.last_seen
+                .entry(ItemKey::new(&e.backend, &e.project, &e.pipeline_id))
+                .or_insert(i);
+        }
         let f = &self.filter;
         let waiting = crate::domain::Status::new(crate::domain::ExecStatus::Waiting, "waiting");
         let pick = |n: usize, keep: &dyn Fn(usize) -> bool| (0..n).filter(|i| keep(*i)).collect();
-        self.views[Pane::Pipelines.index()] =
-            pick(self.pipelines.len(), &|i| f.pipeline(&self.pipelines[i]));
+        self.views[Pane::Pipelines.index()] = pick(self.pipelines.len(), &|i| {
+            let p = &self.pipelines[i];
+            // `status:` sees what the LAST RUN column shows.
+            let last = p.last_status.as_ref().or_else(|| {
+                let seen = self.last_seen.get(&p.key())?;
+                Some(&self.executions[*seen].status)
+            });
+            f.pipeline(p, last)
+        });
         self.views[Pane::Executions.index()] =
             pick(self.executions.len(), &|i| f.execution(&self.executions[i]));
         self.views[Pane::Approvals.index()] = pick(self.approvals.len(), &|i| {
@@ -428,6 +448,11 @@ impl App {
 
     pub(crate) fn mark_views_stale(&mut self) {
         self.views_stale = true;
+    }
+
+    /// The newest execution of `p` in the executions list, if any is listed.
+    pub fn last_seen_run(&self, p: &Pipeline) -> Option<&Execution> {
+        self.executions.get(*self.last_seen.get(&p.key())?)
     }
 
     /// Identity of every shown row of `pane`, in display order.

@@ -33,26 +33,61 @@ impl App {
         effects: &mut Vec<Effect>,
     ) {
         let fresh: HashSet<ItemKey> = list.iter().map(Approval::key).collect();
-        let Some(before) = self.gates_seen.insert(backend.clone(), fresh) else {
+        let Some(before) = self.gates_seen.insert(backend.clone(), fresh.clone()) else {
             return;
         };
+        self.watch_gates_gone(&before, &fresh, effects);
         let new: Vec<&Approval> = list.iter().filter(|a| !before.contains(&a.key())).collect();
         let Some(first) = new.first() else {
             return;
         };
-        let what = format!(
-            "{} · {} / {} ({})",
-            clean(&first.pipeline_name),
-            clean(&first.stage),
-            clean(&first.step),
-            first.backend
-        );
+        let what = gate_name(first);
         let (title, body) = match new.len() {
             1 => ("gate waiting".to_string(), what),
             n => (
                 format!("{n} gates waiting"),
                 format!("{what} and {} more", n - 1),
             ),
+        };
+        self.notify(FlashLevel::Info, title, body, effects);
+    }
+
+    /// A gate that leaves the list without a decision from here is news too: it expired, or
+    /// someone else decided it (or its run was aborted). It must not just vanish. Called
+    /// before the fresh list replaces the shown one, which still holds the gates gone.
+    fn watch_gates_gone(
+        &mut self,
+        before: &HashSet<ItemKey>,
+        fresh: &HashSet<ItemKey>,
+        effects: &mut Vec<Effect>,
+    ) {
+        let now = self.now;
+        let gone: Vec<(String, bool, bool)> = self
+            .approvals
+            .iter()
+            .filter(|a| {
+                let key = a.key();
+                before.contains(&key) && !fresh.contains(&key) && self.gates.decided(&key).is_none()
+            })
+            .map(|a| {
+                let key = a.key();
+                let ours = self.gates.is_in_flight(&key) || self.gates.is_unknown(&key);
+                let expired = a.deadline.is_some_and(|d| d <= now);
+                (gate_name(a), expired, ours)
+            })
+            .collect();
+        let Some((what, expired, ours)) = gone.first().cloned() else {
+            return;
+        };
+        let title = match (gone.len(), expired, ours) {
+            (1, _, true) => "gate no longer waiting (your decision's outcome was unclear)".into(),
+            (1, true, _) => "gate expired".to_string(),
+            (1, false, _) => "gate no longer waiting (decided elsewhere, or its run ended)".into(),
+            (n, _, _) => format!("{n} gates no longer waiting (expired or decided elsewhere)"),
+        };
+        let body = match gone.len() {
+            1 => what,
+            n => format!("{what} and {} more", n - 1),
         };
         self.notify(FlashLevel::Info, title, body, effects);
     }
@@ -68,7 +103,7 @@ impl App {
                 "{}{run} ({}): {}",
                 clean(&e.pipeline_name),
                 e.backend,
-                clean(&e.status.raw)
+                e.status.status.label()
             );
             let (level, title) = match e.status.status {
                 ExecStatus::Succeeded => (FlashLevel::Success, "finished"),
@@ -134,6 +169,17 @@ impl App {
             }));
         }
     }
+}
+
+/// `Deploy API · Approve prod / Release sign-off (payments)`
+fn gate_name(a: &Approval) -> String {
+    format!(
+        "{} · {} / {} ({})",
+        clean(&a.pipeline_name),
+        clean(&a.stage),
+        clean(&a.step),
+        a.backend
+    )
 }
 
 fn followed(e: &Execution) -> Followed {

@@ -80,6 +80,22 @@ impl App {
 
     /// Does what `action` means here: from its key, or from the palette.
     pub(super) fn run(&mut self, action: Action, effects: &mut Vec<Effect>) {
+        // Acting on a row chooses it: from now on the cursor follows that item as rows
+        // arrive (until then it rests on the first row).
+        if matches!(
+            action,
+            Action::Open
+                | Action::Start
+                | Action::Approve
+                | Action::Reject
+                | Action::Mark
+                | Action::MarkRange
+                | Action::Follow
+                | Action::Logs
+        ) && let Some(cursor) = self.cursors.get_mut(&self.pane)
+        {
+            cursor.hold();
+        }
         match action {
             Action::Quit => self.should_quit = true,
             Action::Help => {
@@ -124,6 +140,7 @@ impl App {
             Action::Palette => self.open_palette(),
             Action::Follow => self.toggle_follow(),
             Action::Logs => self.open_logs(effects),
+            Action::Backends => self.dialog = Some(Dialog::Backends { scroll: 0 }),
             // Other layers' actions: their layer runs them.
             Action::Close
             | Action::Pause
@@ -270,14 +287,17 @@ impl App {
                 // Settles unknown outcomes; drops decided markers and marks of gates gone.
                 let settled = self.gates.listed(&backend, &listed);
                 if settled.marks_dropped > 0 {
-                    // A mark must never silently point at nothing.
-                    self.flash(
-                        FlashLevel::Info,
-                        format!(
-                            "{} marked gate(s) no longer waiting: unmarked",
-                            settled.marks_dropped
-                        ),
+                    // A mark must never silently point at nothing. Said after the notice of
+                    // the gates gone, if this read brought one.
+                    let unmarked = format!(
+                        "{} marked gate(s) no longer waiting: unmarked",
+                        settled.marks_dropped
                     );
+                    let text = match self.flash.take() {
+                        Some(f) if f.at == self.now => format!("{} · {unmarked}", f.text),
+                        _ => unmarked,
+                    };
+                    self.flash(FlashLevel::Info, text);
                 }
                 changed || settled.changed
             }
@@ -408,6 +428,13 @@ impl App {
 
     /// Every mutating action ends here: shown in the Audit pane and appended to the log.
     fn record_audit(&mut self, entry: audit::Entry, effects: &mut Vec<Effect>) {
+        // A cursor on the newest entry stays on the newest, as a log's tail does: what was
+        // just done is what the user wants to see. One moved down to an older entry stays
+        // on it, and so does one whose detail is open.
+        let reading = self.pane == Pane::Audit && self.view == View::Detail;
+        if !reading && self.selected_index(Pane::Audit).is_none_or(|i| i == 0) {
+            self.cursors.remove(&Pane::Audit);
+        }
         self.audit.push(entry.clone());
         self.mark_views_stale();
         effects.push(Effect::Audit(Box::new(entry)));

@@ -18,17 +18,24 @@
 //! which makes the server count; and when a full page still comes back without `continue`
 //! or a count, the next offset is probed anyway (spec §4.2).
 //!
-//! Gates need nodes, so `waiting_approvals` lists only Running workflows with
-//! `items.status.nodes` in the projection (one request), and reads the rare workflow whose
-//! nodes the server left compressed one by one. The gates found are remembered per
-//! workflow, so the executions list (which has no nodes) can show which Running workflows
-//! wait for a person.
+//! An execution's status and stage progress come from its nodes (`map::execution`, the one
+//! function for every read): a Running workflow with a waiting Suspend node is `waiting`, a
+//! Succeeded one whose gate verdict was set to reject is `rejected`, and stages are counted
+//! from the node tree, never from `status.progress` (which counts pods). So
+//! `list_executions` keeps `items.status.nodes` in its projection (spec §13: needed to show
+//! approval state in a list), and reads the rare workflow whose nodes the server left
+//! compressed one by one. Gates need nodes too: `waiting_approvals` lists only Running
+//! workflows with their nodes. What every read with nodes found is remembered per workflow
+//! ([`map::Facts`]), for the watch, whose events leave nodes out.
 //!
 //! # Live status
 //!
-//! [`Backend::watch_executions`] lists once, then follows `GET /api/v1/workflow-events/{ns}`
-//! from the list's `resourceVersion` with a projection that keeps `result.type`
-//! (`argo/watch.rs`). The service falls back to polling whenever the watch is down.
+//! [`Backend::watch_executions`] lists once (with nodes), then follows
+//! `GET /api/v1/workflow-events/{ns}` from the list's `resourceVersion` with a projection
+//! that keeps `result.type` and leaves nodes out (`argo/watch.rs`): the server would send a
+//! big workflow's every node on each of its changes. A workflow whose phase moved past the
+//! facts last read for it is read once more with its nodes. The service falls back to
+//! polling whenever the watch is down.
 //!
 //! # Writes
 //!
@@ -84,13 +91,24 @@ const STREAM_IDLE: Duration = Duration::from_secs(45);
 /// Compressed-node workflows read one by one at most this many at a time.
 const DETAIL_CONCURRENCY: usize = 4;
 
-/// The projection of workflow lists: what the executions table shows, no nodes. Public for
-/// the benchmark that weighs it against an unprojected list.
+/// The projection of the watch: what the executions table shows, no nodes. Public for the
+/// benchmark that weighs it against an unprojected list.
 pub const LIST_FIELDS: &str = "metadata.resourceVersion,metadata.continue,metadata.remainingItemCount,\
 items.metadata.name,items.metadata.namespace,items.metadata.uid,items.metadata.resourceVersion,\
 items.metadata.creationTimestamp,items.metadata.labels,items.status.phase,items.status.message,\
 items.status.startedAt,items.status.finishedAt,items.status.progress,items.spec.suspend,\
 items.spec.shutdown,items.spec.workflowTemplateRef";
+
+/// The projection of executions lists: the watch's, plus the nodes their status and stage
+/// progress are read from (still no templates or managed fields).
+const LIST_NODE_FIELDS: &str = "metadata.resourceVersion,metadata.continue,metadata.remainingItemCount,\
+items.metadata.name,items.metadata.namespace,items.metadata.uid,items.metadata.resourceVersion,\
+items.metadata.creationTimestamp,items.metadata.labels,items.status.phase,items.status.message,\
+items.status.startedAt,items.status.finishedAt,items.status.progress,items.spec.suspend,\
+items.spec.shutdown,items.spec.workflowTemplateRef,items.status.nodes,items.status.compressedNodes";
+
+/// One workflow's phase and nodes: what [`map::Facts`] are read from.
+const FACT_FIELDS: &str = "metadata.name,metadata.resourceVersion,status.phase,status.nodes";
 
 /// The list projection plus what gates need: nodes and the workflow's arguments.
 const GATE_FIELDS: &str = "metadata.resourceVersion,metadata.continue,metadata.remainingItemCount,\
@@ -143,14 +161,7 @@ pub struct ArgoBackend {
     reject: RejectMode,
     events: Vec<ArgoEvent>,
     http: HttpClient,
-    gates: Arc<Mutex<Gates>>,
-}
-
-/// How many gates each Running workflow had when last read, by workflow name: the
-/// executions list, which has no nodes, shows a workflow as waiting from this.
-#[derive(Debug, Default)]
-struct Gates {
-    by_workflow: HashMap<String, usize>,
+    facts: Arc<Mutex<HashMap<String, map::Facts>>>,
 }
 
 impl ArgoBackend {
@@ -191,7 +202,7 @@ impl ArgoBackend {
             reject: options.reject,
             events: options.events,
             http,
-            gates: Arc::default(),
+            facts: Arc::default(),
         })
     }
 
@@ -255,9 +266,65 @@ impl ArgoBackend {
         self.get(url).await
     }
 
-    fn gates(&self) -> MutexGuard<'_, Gates> {
+    fn facts(&self) -> MutexGuard<'_, HashMap<String, map::Facts>> {
         // Every change is applied whole, so a poisoned lock still holds good data.
-        self.gates.lock().unwrap_or_else(|e| e.into_inner())
+        self.facts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Remembers what the nodes of each workflow read with them say.
+    fn remember<'a>(&self, workflows: impl IntoIterator<Item = &'a Workflow>) {
+        let mut known = self.facts();
+        for w in workflows {
+            if let Some(f) = map::facts(w) {
+                known.insert(w.metadata.name.clone(), f);
+            }
+        }
+    }
+
+    /// Replaces list items whose nodes the server left compressed (lists do not expand
+    /// them, spec §4.2) by the workflow read alone, which does.
+    async fn expand(&self, workflows: Vec<Workflow>, fields: &str) -> Result<Vec<Workflow>> {
+        let (complete, compressed): (Vec<Workflow>, Vec<Workflow>) = workflows
+            .into_iter()
+            .partition(|w| w.status.nodes.is_some() || w.status.compressed_nodes.is_none());
+        let expanded: Vec<Workflow> = futures::stream::iter(compressed)
+            .map(|w| async move { self.workflow(&w.metadata.name, fields).await })
+            .buffer_unordered(DETAIL_CONCURRENCY)
+            .try_collect()
+            .await?;
+        Ok(complete.into_iter().chain(expanded).collect())
+    }
+
+    /// Reads with their nodes the workflows whose phase moved past the facts last read for
+    /// them (a workflow started, or ended), so a row never shows facts of another phase for
+    /// longer than one read. Pending workflows have no nodes worth reading.
+    async fn refresh_facts<'a>(&self, workflows: impl Iterator<Item = &'a Workflow>) -> Result<()> {
+        let stale: Vec<String> = {
+            let known = self.facts();
+            workflows
+                .filter(|w| {
+                    let phase = w.status.phase.as_deref().unwrap_or("");
+                    !matches!(phase, "" | "Pending")
+                        && w.status.nodes.is_none()
+                        && known.get(&w.metadata.name).is_none_or(|f| f.phase != phase)
+                })
+                .map(|w| w.metadata.name.clone())
+                .collect()
+        };
+        let read: Vec<Result<Workflow>> = futures::stream::iter(stale)
+            .map(|name| async move { self.workflow(&name, FACT_FIELDS).await })
+            .buffer_unordered(DETAIL_CONCURRENCY)
+            .collect()
+            .await;
+        for w in read {
+            match w {
+                Ok(w) => self.remember([&w]),
+                // Deleted meanwhile: the next event says so.
+                Err(BackendError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     // ----- workflows ---------------------------------------------------------------------
@@ -330,29 +397,13 @@ impl ArgoBackend {
         Ok((all, version))
     }
 
-    /// Executions marked waiting where gates were last seen (unsorted: the display order is
-    /// `domain::order`'s).
+    /// Executions from workflows with or without their nodes, the latter mapped with the
+    /// facts last read for them (unsorted: the display order is `domain::order`'s).
     fn executions_of<'a>(&self, workflows: impl Iterator<Item = &'a Workflow>) -> Vec<Execution> {
-        let gates = self.gates();
+        let known = self.facts();
         workflows
-            .map(|w| {
-                let waiting = gates
-                    .by_workflow
-                    .get(&w.metadata.name)
-                    .copied()
-                    .unwrap_or(0);
-                map::execution(&self.name, w, waiting)
-            })
+            .map(|w| map::execution(&self.name, w, known.get(&w.metadata.name)))
             .collect()
-    }
-
-    /// Remembers which Running workflows have gates; all others have none.
-    fn remember_gates(&self, approvals: &[Approval]) {
-        let mut by_workflow = HashMap::new();
-        for a in approvals {
-            *by_workflow.entry(a.execution_id.clone()).or_insert(0) += 1;
-        }
-        self.gates().by_workflow = by_workflow;
     }
 
     // ----- starts --------------------------------------------------------------------------
@@ -627,7 +678,7 @@ impl Backend for ArgoBackend {
         let workflow: Workflow = self.call(&call).await?;
         Ok(StartResult {
             execution_id: workflow.metadata.name.clone(),
-            status: map::workflow_status(&workflow, 0),
+            status: map::workflow_status(&workflow, None),
         })
     }
 
@@ -637,7 +688,9 @@ impl Backend for ArgoBackend {
     }
 
     async fn list_executions(&self) -> Result<Vec<Execution>> {
-        let (workflows, _) = self.list_workflows(LIST_FIELDS, None).await?;
+        let (workflows, _) = self.list_workflows(LIST_NODE_FIELDS, None).await?;
+        let workflows = self.expand(workflows, DETAIL_FIELDS).await?;
+        self.remember(&workflows);
         Ok(self.executions_of(workflows.iter()))
     }
 
@@ -651,36 +704,24 @@ impl Backend for ArgoBackend {
             ));
         }
         let workflow = self.workflow(&exec.id, DETAIL_FIELDS).await?;
-        let approvals = map::approvals(&self.name, &workflow);
-        self.gates()
-            .by_workflow
-            .insert(workflow.metadata.name.clone(), approvals.len());
+        self.remember([&workflow]);
         Ok(ExecutionDetail {
-            execution: map::execution(&self.name, &workflow, approvals.len()),
+            execution: map::execution(&self.name, &workflow, None),
             stages: map::stages(&workflow),
-            approvals,
+            approvals: map::approvals(&self.name, &workflow),
+            rejection: map::rejection(&workflow),
         })
     }
 
     async fn waiting_approvals(&self) -> Result<Vec<Approval>> {
         let running = "workflows.argoproj.io/phase=Running";
         let (workflows, _) = self.list_workflows(GATE_FIELDS, Some(running)).await?;
-        let (complete, compressed): (Vec<Workflow>, Vec<Workflow>) = workflows
-            .into_iter()
-            .partition(|w| w.status.nodes.is_some() || w.status.compressed_nodes.is_none());
-        // Lists do not expand compressed nodes (spec §4.2); a GET does.
-        let expanded: Vec<Workflow> = futures::stream::iter(compressed)
-            .map(|w| async move { self.workflow(&w.metadata.name, DETAIL_FIELDS).await })
-            .buffer_unordered(DETAIL_CONCURRENCY)
-            .try_collect()
-            .await?;
-        let approvals: Vec<Approval> = complete
+        let workflows = self.expand(workflows, DETAIL_FIELDS).await?;
+        self.remember(&workflows);
+        Ok(workflows
             .iter()
-            .chain(&expanded)
             .flat_map(|w| map::approvals(&self.name, w))
-            .collect();
-        self.remember_gates(&approvals);
-        Ok(approvals)
+            .collect())
     }
 
     async fn decide(&self, approval: &Approval, decision: &Decision) -> Result<DecisionOutcome> {
@@ -689,10 +730,9 @@ impl Backend for ArgoBackend {
         for step in &plan {
             let _: Workflow = self.call(&self.decision_call(approval, step)).await?;
         }
-        self.gates()
-            .by_workflow
-            .entry(approval.execution_id.clone())
-            .and_modify(|n| *n = n.saturating_sub(1));
+        if let Some(f) = self.facts().get_mut(&approval.execution_id) {
+            f.gates = f.gates.saturating_sub(1);
+        }
         Ok(match decision.action {
             DecisionAction::Approve => DecisionOutcome::Approved,
             DecisionAction::Reject => DecisionOutcome::Rejected,

@@ -375,15 +375,24 @@ impl HarnessBackend {
     }
 
     fn execution_of(&self, project: &str, summary: &ExecutionSummary) -> Execution {
-        // Stage progress counts finished stages, failed ones included; the status says how
-        // the run is doing.
-        let done = summary
-            .successful_stages_count
-            .unwrap_or(0)
-            .saturating_add(summary.failed_stages_count.unwrap_or(0));
-        let total = summary
-            .total_stages_count
-            .unwrap_or_else(|| graph::ordered_stages(summary).len() as u64);
+        // Stage progress follows the one rule (`domain::stage_progress`) over the layout's
+        // stages, the same the detail's stage tree shows; a summary without a layout
+        // falls back to its counts of finished stages, failed ones included.
+        let layout = graph::ordered_stages(summary);
+        let (done, total) = if layout.is_empty() {
+            let done = summary
+                .successful_stages_count
+                .unwrap_or(0)
+                .saturating_add(summary.failed_stages_count.unwrap_or(0));
+            (done, summary.total_stages_count.unwrap_or(0))
+        } else {
+            let (done, total) = crate::domain::stage_progress(
+                layout
+                    .iter()
+                    .map(|(_, node)| status(node.status.as_deref()).status),
+            );
+            (u64::from(done), u64::from(total))
+        };
         let message = [&summary.failure_info, &summary.execution_error_info]
             .into_iter()
             .flatten()
@@ -703,6 +712,8 @@ impl Backend for HarnessBackend {
             execution: self.execution_of(&exec.project, summary),
             stages: tree.stages,
             approvals: approvals.into_iter().flatten().collect(),
+            // ApprovalRejected says it itself.
+            rejection: None,
         })
     }
 
@@ -888,6 +899,33 @@ mod tests {
             insecure_skip_verify: false,
         })
         .unwrap()
+    }
+
+    /// The one progress rule over the layout's stages: the summary's own counts leave out
+    /// stages that ended otherwise than success or failure, and a running or waiting stage
+    /// is never done. Without a layout the counts are all there is.
+    #[test]
+    fn stage_progress_counts_the_layouts_ended_stages() {
+        let summary: ExecutionSummary = serde_json::from_str(
+            r#"{"planExecutionId":"p1","status":"ApprovalWaiting","startingNodeId":"a",
+            "successfulStagesCount":1,"failedStagesCount":0,"totalStagesCount":4,
+            "layoutNodeMap":{
+             "a":{"nodeGroup":"STAGE","name":"Build","status":"Success","edgeLayoutList":{"currentNodeChildren":[],"nextIds":["b"]}},
+             "b":{"nodeGroup":"STAGE","name":"Lint","status":"Skipped","edgeLayoutList":{"currentNodeChildren":[],"nextIds":["c"]}},
+             "c":{"nodeGroup":"STAGE","name":"Approve","status":"ApprovalWaiting","edgeLayoutList":{"currentNodeChildren":[],"nextIds":["d"]}},
+             "d":{"nodeGroup":"STAGE","name":"Deploy","status":"NotStarted","edgeLayoutList":{"currentNodeChildren":[],"nextIds":[]}}}}"#,
+        )
+        .unwrap();
+        let b = backend("https://h.example", &["p"]);
+        let e = b.execution_of("p", &summary);
+        assert_eq!(e.status.status, crate::domain::ExecStatus::Waiting);
+        assert_eq!((e.stages_done, e.stages_total), (2, 4));
+        let bare: ExecutionSummary = serde_json::from_str(
+            r#"{"planExecutionId":"p2","status":"Running","successfulStagesCount":1,"failedStagesCount":1,"totalStagesCount":3}"#,
+        )
+        .unwrap();
+        let e = b.execution_of("p", &bare);
+        assert_eq!((e.stages_done, e.stages_total), (2, 3));
     }
 
     #[test]

@@ -443,17 +443,14 @@ impl HarnessFgBackend {
             ),
         };
         let stages = &e.pipeline_stage_executions;
-        let done = stages
-            .iter()
-            .filter(|s| status(s.status.as_deref()).status.is_terminal())
-            .count();
+        let (done, total) =
+            crate::domain::stage_progress(stages.iter().map(|s| stage_status(s).status));
         let mut st = status(e.status.as_deref());
         // A PAUSED run whose approval stage is paused waits for a person (spec 4.4).
         if st.status == ExecStatus::Paused
-            && stages.iter().any(|s| {
-                s.typename.as_deref() == Some("ApprovalStageExecution")
-                    && s.status.as_deref() == Some("PAUSED")
-            })
+            && stages
+                .iter()
+                .any(|s| stage_status(s).status == ExecStatus::Waiting)
         {
             st.status = ExecStatus::Waiting;
         }
@@ -475,8 +472,8 @@ impl HarnessFgBackend {
             ended: millis(e.ended_at),
             triggered_by: triggered_by(e.cause.as_ref()),
             run_number: None,
-            stages_done: u32::try_from(done).unwrap_or(u32::MAX),
-            stages_total: u32::try_from(stages.len()).unwrap_or(u32::MAX),
+            stages_done: done,
+            stages_total: total,
             message: e.failure_details.clone().filter(|m| !m.trim().is_empty()),
         }
     }
@@ -731,6 +728,18 @@ fn status(raw: Option<&str>) -> Status {
     Status::new(s, raw)
 }
 
+/// A pipeline stage's status: an approval stage that is PAUSED waits for a person, as the
+/// run it stops does (spec 4.4); the raw text stays `PAUSED`.
+fn stage_status(stage: &wire::StageExecution) -> Status {
+    let mut st = status(stage.status.as_deref());
+    if st.status == ExecStatus::Paused
+        && stage.typename.as_deref() == Some("ApprovalStageExecution")
+    {
+        st.status = ExecStatus::Waiting;
+    }
+    st
+}
+
 fn triggered_by(cause: Option<&wire::Cause>) -> String {
     let Some(c) = cause else {
         return String::new();
@@ -895,7 +904,7 @@ impl Backend for HarnessFgBackend {
                     .clone()
                     .or_else(|| s.pipeline_stage_name.clone())
                     .unwrap_or_default(),
-                status: status(s.status.as_deref()),
+                status: stage_status(s),
                 started: None,
                 ended: None,
                 steps: Vec::new(),
@@ -905,6 +914,7 @@ impl Backend for HarnessFgBackend {
             execution,
             stages,
             approvals,
+            rejection: None,
         })
     }
 
@@ -984,6 +994,36 @@ mod tests {
             insecure_skip_verify: false,
         })
         .unwrap()
+    }
+
+    /// The one progress rule over First Gen stage executions, and a paused approval stage
+    /// is waiting, in the stage and in the run, the same in lists and the detail.
+    #[test]
+    fn stage_executions_follow_the_progress_rule_and_a_paused_approval_waits() {
+        let e: wire::Execution = serde_json::from_value(json!({
+            "__typename": "PipelineExecution", "id": "x", "status": "PAUSED",
+            "pipelineStageExecutions": [
+                {"__typename": "WorkflowStageExecution", "pipelineStageName": "Build", "status": "SUCCESS"},
+                {"__typename": "ApprovalStageExecution", "pipelineStageName": "Approve", "status": "PAUSED"},
+                {"__typename": "WorkflowStageExecution", "pipelineStageName": "Deploy", "status": "QUEUED"}
+            ]
+        }))
+        .unwrap();
+        let exec = backend("https://app.harness.io/gateway").execution_of(&e, "app");
+        assert_eq!(
+            (exec.status.status, exec.status.raw.as_str()),
+            (ExecStatus::Waiting, "PAUSED")
+        );
+        assert_eq!((exec.stages_done, exec.stages_total), (1, 3));
+        let approval = &e.pipeline_stage_executions[1];
+        assert_eq!(stage_status(approval).status, ExecStatus::Waiting);
+        // A paused workflow stage is paused, not waiting for a person.
+        let paused = wire::StageExecution {
+            typename: Some("WorkflowStageExecution".into()),
+            status: Some("PAUSED".into()),
+            ..wire::StageExecution::default()
+        };
+        assert_eq!(stage_status(&paused).status, ExecStatus::Paused);
     }
 
     #[test]

@@ -636,6 +636,7 @@ impl Backend for InfraxysBackend {
                 }],
             }],
             approvals: Vec::new(),
+            rejection: None,
         })
     }
 

@@ -194,11 +194,23 @@ impl From<&Stage> for StageJson {
     }
 }
 
+/// The gate whose rejection made an execution `rejected` (an Argo verdict set to its
+/// reject value); `by` is `null` when the backend recorded nobody.
+#[derive(Debug, Serialize)]
+pub struct RejectionJson {
+    pub gate: String,
+    pub stage: String,
+    pub step: String,
+    pub by: Option<String>,
+    pub message: Option<String>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct DetailJson {
     pub execution: ExecutionJson,
     pub stages: Vec<StageJson>,
     pub gates: Vec<GateJson>,
+    pub rejection: Option<RejectionJson>,
 }
 
 impl From<&ExecutionDetail> for DetailJson {
@@ -207,6 +219,13 @@ impl From<&ExecutionDetail> for DetailJson {
             execution: (&d.execution).into(),
             stages: d.stages.iter().map(Into::into).collect(),
             gates: d.approvals.iter().map(Into::into).collect(),
+            rejection: d.rejection.as_ref().map(|r| RejectionJson {
+                gate: r.gate.clone(),
+                stage: r.stage.clone(),
+                step: r.step.clone(),
+                by: r.by.clone(),
+                message: r.message.clone(),
+            }),
         }
     }
 }

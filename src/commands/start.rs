@@ -183,8 +183,12 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
     out.final_status = Some(StatusJson::from(&status));
     global.print(&out, || {
         format!(
-            "{}/{}/{} finished: {}\n",
-            t.backend, exec.project, exec.id, status.raw
+            "{}/{}/{} finished: {} ({})\n",
+            t.backend,
+            exec.project,
+            exec.id,
+            status.status.label(),
+            status.raw
         )
     });
     if status.status == ExecStatus::Succeeded {
@@ -193,7 +197,14 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
         Err(Failure::new(
             failure::UNSUCCESSFUL,
             "unsuccessful",
-            format!("{} ended {}", exec.id, status.raw),
+            // The normalized word first: an Argo run whose gate was rejected ends with the
+            // phase `Succeeded`.
+            format!(
+                "{} ended {} ({})",
+                exec.id,
+                status.status.label(),
+                status.raw
+            ),
         ))
     }
 }

@@ -2,6 +2,8 @@
 
 use super::json::DetailJson;
 use super::{Failure, Global, target};
+use std::borrow::Cow;
+
 use crate::domain::ExecutionDetail;
 
 pub async fn run(global: &Global, text: &str) -> Result<(), Failure> {
@@ -38,6 +40,15 @@ pub fn render(d: &ExecutionDetail) -> String {
     );
     if let Some(m) = e.message.as_deref().filter(|m| !m.is_empty()) {
         out.push_str(&format!("message  {}\n", clean(m)));
+    }
+    if let Some(r) = &d.rejection {
+        out.push_str(&format!(
+            "rejected gate {}  {} / {} by {}\n",
+            clean(&r.gate),
+            clean(&r.stage),
+            clean(&r.step),
+            r.by.as_deref().map_or(Cow::Borrowed("unknown"), clean),
+        ));
     }
     for stage in &d.stages {
         out.push_str(&format!(

@@ -7,10 +7,11 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell};
 
 use super::Screen;
+use super::chrome::{empty_lines, unknown_notice};
 use super::format::{ago, countdown};
 use super::table::{Column, ListView};
 use super::theme::Theme;
-use crate::app::Pane;
+use crate::app::{Pane, Read};
 use crate::domain::{Approval, DecisionOutcome, ExecStatus};
 use crate::sanitize::clean;
 
@@ -43,11 +44,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
         len: view.len(),
         selected: app.selected_index(Pane::Approvals),
         scroll: &app.scroll[Pane::Approvals.index()],
-        empty: if app.backends.iter().all(|b| b.last_ok.is_none()) {
-            "loading…"
-        } else {
-            "no gates waiting"
-        },
+        empty: empty_lines(app, theme, Read::Approvals, "no gates waiting"),
+        notice: unknown_notice(app, theme, Read::Approvals),
     }
     .render(f, area, theme, |i| {
         row(app, theme, &list[view[i]], wide, very_wide)

@@ -31,7 +31,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
         len: app.view(Pane::Audit).len(),
         selected: app.selected_index(Pane::Audit),
         scroll: &app.scroll[Pane::Audit.index()],
-        empty: "no starts or decisions recorded yet",
+        empty: vec![Line::styled(
+            "no starts or decisions recorded yet",
+            theme.dim(),
+        )],
+        notice: None,
     }
     .render(f, area, theme, |i| {
         let Some(e) = app.view(Pane::Audit).get(i).and_then(|j| app.audit.get(*j)) else {

@@ -12,18 +12,25 @@ use ratatui::widgets::Paragraph;
 
 use super::format::{Age, age_of_data, data_age};
 use super::theme::Theme;
-use crate::app::{Action, BackendState, Health, Pane, is_late};
+use crate::app::{Action, BackendState, Health, Known, Pane, Read, Section, is_late, reason};
 use crate::sanitize::clean;
 use crate::service::Feed;
 
 pub fn header(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
     let mut spans = vec![Span::styled(" flightdeck ", theme.title()), Span::raw(" ")];
     for pane in Pane::ALL {
-        let count = match pane {
+        let total = match pane {
             Pane::Pipelines => app.pipelines.len(),
             Pane::Executions => app.executions.len(),
             Pane::Approvals => app.approvals.len(),
             Pane::Audit => app.audit.len(),
+        };
+        // While the filter hides rows, the count says so: `3/297`.
+        let shown = app.view(pane).len();
+        let count = if shown < total {
+            format!("{shown}/{total}")
+        } else {
+            total.to_string()
         };
         let active = pane == app.pane;
         let marker = if active { "▸" } else { " " };
@@ -42,12 +49,6 @@ pub fn header(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
             theme.tab(active),
         ));
         spans.push(Span::raw(" "));
-    }
-    if !app.filter_text.is_empty() && app.filter_input.is_none() {
-        spans.push(Span::styled(
-            format!(" /{} ", clean(&app.filter_text)),
-            theme.key(),
-        ));
     }
     if app.frozen {
         spans.push(Span::styled(
@@ -105,13 +106,15 @@ pub fn status_bar(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
         }
         line = backends_line(app, theme, detail);
     }
+    // The reason in a few words, and where the whole error is: the server's text rarely
+    // fits beside the backends.
     if let Some((b, err)) = app
         .backends
         .iter()
         .find_map(|b| b.error.as_ref().map(|e| (b, e)))
     {
         line.spans.push(Span::styled(
-            format!("{}: {}", b.name, clean(&err.to_string())),
+            format!("{}: {}{}", b.name, reason(err), backends_hint(app)),
             theme.flash(crate::app::FlashLevel::Error),
         ));
     }
@@ -185,29 +188,65 @@ fn data_age_of(app: &Screen, b: &BackendState) -> Option<Duration> {
         .map(|read| age_of_data(&app.clock, read, app.intervals.lists))
 }
 
-/// `updated <20s ago`: the age of the oldest data on screen (a backend that has not
-/// answered yet does not count), so it is never fresher than what it describes.
+/// `updated <20s ago`: the age of the oldest data on screen, so it is never fresher than
+/// what it describes. Only backends whose every list was read count: one with a list never
+/// read has no age to claim, and is counted apart, as unknown (its reads failed: `2 of 5
+/// unknown · others updated <20s ago`) or connecting (not answered yet).
 fn updated<'a>(app: &Screen, theme: &Theme) -> Line<'a> {
-    let oldest = app
-        .backends
-        .iter()
-        .filter_map(|b| data_age_of(app, b))
-        .max();
-    let frozen = if app.frozen { "frozen · " } else { "" };
-    match oldest {
-        Some(age) => Line::styled(
-            format!(
-                " {frozen}updated {} ago",
-                data_age(age, app.intervals.lists)
-            ),
-            if app.frozen {
-                theme.warn()
-            } else {
-                theme.dim()
-            },
-        ),
-        None => Line::styled(format!(" {frozen}connecting…"), theme.dim()),
+    let (mut unknown, mut connecting, mut oldest) = (0, 0, None::<Duration>);
+    for b in &app.backends {
+        let known = Read::LISTS.map(|r| b.known(r));
+        if known.iter().any(|k| matches!(k, Known::Failed(_))) {
+            unknown += 1;
+        } else if known.iter().any(|k| matches!(k, Known::Loading)) {
+            connecting += 1;
+        } else if let Some(age) = data_age_of(app, b) {
+            oldest = oldest.max(Some(age));
+        }
     }
+    let all = app.backends.len();
+    let style = if app.frozen {
+        theme.warn()
+    } else {
+        theme.dim()
+    };
+    let mut parts: Vec<Span> = Vec::new();
+    if unknown > 0 {
+        parts.push(Span::styled(
+            format!("{unknown} of {all} unknown"),
+            theme.flash(crate::app::FlashLevel::Error),
+        ));
+    }
+    if connecting > 0 && (unknown > 0 || oldest.is_some()) {
+        parts.push(Span::styled(
+            format!("{connecting} of {all} connecting"),
+            style,
+        ));
+    }
+    match oldest {
+        Some(age) => {
+            let others = if unknown + connecting > 0 {
+                "others "
+            } else {
+                ""
+            };
+            parts.push(Span::styled(
+                format!("{others}updated {} ago", data_age(age, app.intervals.lists)),
+                style,
+            ));
+        }
+        None if parts.is_empty() => parts.push(Span::styled("connecting…", theme.dim())),
+        None => {}
+    }
+    let frozen = if app.frozen { "frozen · " } else { "" };
+    let mut spans = vec![Span::styled(format!(" {frozen}"), style)];
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", style));
+        }
+        spans.push(part);
+    }
+    Line::from(spans)
 }
 
 pub fn footer(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
@@ -256,4 +295,51 @@ pub fn footer(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
         spans.push(Span::styled(format!(" {hint}  "), theme.dim()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// ` · b backends`: where the whole story is, with the key as bound (nothing when unbound).
+pub fn backends_hint(app: &Screen) -> String {
+    app.keymap
+        .key_in(Section::Panes, Action::Backends)
+        .map(|k| format!(" · {} backends", k.label()))
+        .unwrap_or_default()
+}
+
+/// The line a pane shows above its rows while some backends' part of its list is unknown:
+/// their reads failed before any succeeded. Those rows are not "none".
+pub fn unknown_notice<'a>(app: &Screen, theme: &Theme, read: Read) -> Option<Line<'a>> {
+    let unknown = app.unknown(read);
+    if unknown.failed.is_empty() {
+        return None;
+    }
+    Some(Line::styled(
+        format!(
+            "⚠ {} unknown — {}{}",
+            read.noun(),
+            unknown.by_reason(),
+            backends_hint(app)
+        ),
+        theme.flash(crate::app::FlashLevel::Error),
+    ))
+}
+
+/// What an empty pane says: "none" only when every backend's part was read; which
+/// backends are unknown (and why) or still loading otherwise.
+pub fn empty_lines<'a>(app: &Screen, theme: &Theme, read: Read, none: &str) -> Vec<Line<'a>> {
+    let unknown = app.unknown(read);
+    let mut lines: Vec<Line> = unknown_notice(app, theme, read).into_iter().collect();
+    let loading: Vec<&str> = unknown.loading.iter().map(|n| n.as_ref()).collect();
+    let text = match (unknown.read, loading.is_empty(), lines.is_empty()) {
+        (0, true, _) => None,
+        (0, false, true) => Some("loading…".to_string()),
+        (0, false, false) => Some(format!("still reading {}", loading.join(", "))),
+        (_, true, true) => Some(none.to_string()),
+        (_, true, false) => Some(format!("{none} on the other backends")),
+        (_, false, _) => Some(format!(
+            "{none} so far; still reading {}",
+            loading.join(", ")
+        )),
+    };
+    lines.extend(text.map(|t| Line::styled(t, theme.dim())));
+    lines
 }

@@ -50,11 +50,27 @@ fn field<'a>(theme: &Theme, name: &'a str, value: impl Into<Span<'a>>) -> Line<'
     ])
 }
 
+fn field_line<'a>(theme: &Theme, name: &'a str, value: Line<'a>) -> Line<'a> {
+    let mut spans = vec![Span::styled(format!("{name:>12}  "), theme.dim())];
+    spans.extend(value.spans);
+    Line::from(spans)
+}
+
+/// The normalized word, as everywhere.
 fn status_span(theme: &Theme, s: &Status) -> Span<'static> {
-    Span::styled(
-        format!("{} {}", s.status.glyph(), clean(&s.raw)),
-        theme.status(s.status),
-    )
+    Span::styled(super::format::status_text(s), theme.status(s.status))
+}
+
+/// The normalized word, then the backend's own, labelled raw (when it says more).
+fn status_with_raw(theme: &Theme, s: &Status) -> Line<'static> {
+    let mut spans = vec![status_span(theme, s)];
+    if !s.raw.eq_ignore_ascii_case(s.status.label()) {
+        spans.push(Span::styled(
+            format!("  (raw: {})", clean(&s.raw)),
+            theme.dim(),
+        ));
+    }
+    Line::from(spans)
 }
 
 fn pipeline_lines<'a>(app: &'a Screen, theme: &Theme, p: &'a Pipeline) -> Vec<Line<'a>> {
@@ -84,7 +100,7 @@ fn pipeline_lines<'a>(app: &'a Screen, theme: &Theme, p: &'a Pipeline) -> Vec<Li
         lines.push(field(theme, "tags", tags.join(" ")));
     }
     if let Some(s) = &p.last_status {
-        lines.push(field(theme, "last run", status_span(theme, s)));
+        lines.push(field_line(theme, "last run", status_with_raw(theme, s)));
     }
     lines.push(Line::default());
     lines.push(Line::styled("Recent executions", theme.header()));
@@ -129,6 +145,23 @@ fn execution_lines<'a>(app: &'a Screen, theme: &Theme) -> Vec<Line<'a>> {
         None => vec![field(theme, "execution", clean(&exec.id).into_owned())],
     };
     lines.push(Line::default());
+    // Opened from a gate, the gate comes first: what it asks, who may decide and how long is
+    // left are what the user came for, and a long stage tree would push them off a small
+    // screen.
+    let opened_gate = (app.pane == Pane::Approvals)
+        .then(|| app.selected_approval())
+        .flatten()
+        .map(|sel| {
+            // The detail's read of the gate is the fresher one.
+            fresh
+                .and_then(|d| d.approvals.iter().find(|g| g.id == sel.id))
+                .unwrap_or(sel)
+        });
+    if let Some(gate) = opened_gate {
+        gate_lines(app, theme, gate, &mut lines);
+        lines.push(Line::default());
+    }
+    let is_opened = |a: &Approval| opened_gate.is_some_and(|g| g.id == a.id);
     match (detail.map(|d| &d.result), fresh) {
         (_, Some(d)) => {
             lines.push(Line::styled("Stages", theme.header()));
@@ -141,7 +174,7 @@ fn execution_lines<'a>(app: &'a Screen, theme: &Theme) -> Vec<Line<'a>> {
                         && !d.approvals.iter().any(|g| g.id == a.id)
                 }),
             );
-            for gate in gates {
+            for gate in gates.filter(|g| !is_opened(g)) {
                 lines.push(Line::default());
                 gate_lines(app, theme, gate, &mut lines);
             }
@@ -173,7 +206,7 @@ fn header_lines<'a>(app: &Screen, theme: &Theme, e: &'a Execution) -> Vec<Line<'
                     .unwrap_or_default()
             ),
         ),
-        field(theme, "status", status_span(theme, &e.status)),
+        field_line(theme, "status", status_with_raw(theme, &e.status)),
         field(
             theme,
             "project",
@@ -183,10 +216,10 @@ fn header_lines<'a>(app: &Screen, theme: &Theme, e: &'a Execution) -> Vec<Line<'
             theme,
             "started",
             format!(
-                "{}  by {}  ·  took {}",
+                "{}  by {}{}",
                 ago(&app.clock, e.started),
                 clean(&e.triggered_by),
-                duration(&app.clock, e.started, e.ended)
+                took(app, e)
             ),
         ),
     ];
@@ -205,6 +238,18 @@ fn header_lines<'a>(app: &Screen, theme: &Theme, e: &'a Execution) -> Vec<Line<'
         ));
     }
     lines
+}
+
+/// How long it took, once ended; how long so far while it is not (never "took" for an
+/// execution that has not ended); nothing for one that ended at a time not reported.
+fn took(app: &Screen, e: &Execution) -> String {
+    match (e.started, e.ended) {
+        (Some(_), Some(_)) => format!("  ·  took {}", duration(&app.clock, e.started, e.ended)),
+        (Some(_), None) if !e.status.status.is_terminal() => {
+            format!("  ·  {} so far", duration(&app.clock, e.started, None))
+        }
+        _ => String::new(),
+    }
 }
 
 /// One row of the stage/step tree: the name indented by depth and padded into a column,
@@ -227,10 +272,7 @@ fn tree_row<'a>(
     let mut spans = vec![
         Span::styled(format!("{name:<name_width$}  "), name_style),
         Span::styled(
-            format!(
-                "{:<20}",
-                format!("{} {}", status.status.glyph(), clean(&status.raw))
-            ),
+            format!("{:<14}", super::format::status_text(status)),
             theme.status(status.status),
         ),
         Span::styled(format!(" {time:>7}"), theme.dim()),

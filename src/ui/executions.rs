@@ -6,10 +6,11 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell};
 
 use super::Screen;
+use super::chrome::{empty_lines, unknown_notice};
 use super::format::{ago, duration, status_text};
 use super::table::{Column, ListView};
 use super::theme::Theme;
-use crate::app::Pane;
+use crate::app::{Pane, Read};
 use crate::domain::Execution;
 use crate::sanitize::clean;
 
@@ -17,7 +18,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
     let wide = area.width >= 110;
     let many = app.backends.len() > 1;
     let mut columns = vec![
-        Column::new("STATUS", Constraint::Length(if wide { 19 } else { 13 })),
+        Column::new("STATUS", Constraint::Length(13)),
         Column::new("PIPELINE", Constraint::Fill(2)),
         Column::new("RUN", Constraint::Length(5)),
         Column::new("STAGES", Constraint::Length(6)),
@@ -39,24 +40,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
         len: view.len(),
         selected: app.selected_index(Pane::Executions),
         scroll: &app.scroll[Pane::Executions.index()],
-        empty: empty_text(app),
+        empty: empty_lines(app, theme, Read::Executions, "no executions"),
+        notice: unknown_notice(app, theme, Read::Executions),
     }
     .render(f, area, theme, |i| {
         row(app, theme, &list[view[i]], wide, many)
     });
 }
 
-fn empty_text(app: &Screen) -> &'static str {
-    if app.backends.iter().all(|b| b.last_ok.is_none()) {
-        "loading…"
-    } else {
-        "no executions"
-    }
-}
-
 fn row<'a>(app: &Screen, theme: &Theme, e: &'a Execution, wide: bool, many: bool) -> Vec<Cell<'a>> {
     let s = e.status.status;
-    let status = Span::styled(status_text(&e.status, wide), theme.status(s));
+    let status = Span::styled(status_text(&e.status), theme.status(s));
     let mut cells = vec![
         Cell::from(status),
         // A followed execution (`w`, or started here) is flagged: its end will be notified.

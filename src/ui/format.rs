@@ -143,14 +143,11 @@ pub fn countdown(clock: &Times, deadline: Option<Timestamp>) -> String {
     }
 }
 
-/// A status as glyph plus text: the backend's own word where there is room, the short
-/// normalized label where there is not.
-pub fn status_text(status: &Status, wide: bool) -> String {
-    if wide {
-        format!("{} {}", status.status.glyph(), clean(&status.raw))
-    } else {
-        format!("{} {}", status.status.glyph(), status.status.label())
-    }
+/// A status as glyph plus the one normalized word, the same at every width and for every
+/// backend (and the word `status:` filters on); the backend's own word is shown only in
+/// the detail, labelled raw.
+pub fn status_text(status: &Status) -> String {
+    format!("{} {}", status.status.glyph(), status.status.label())
 }
 
 /// Server text made safe and cut to `width` display cells, with `…` when cut.
@@ -175,9 +172,49 @@ pub fn fit(s: &str, width: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Cleaned text broken into lines of at most `width` display cells, at spaces where it can
+/// and inside a word longer than a line: for values that must be read whole (a gate's
+/// message) beside a label column.
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in clean(s).split(' ') {
+        let w = word.width();
+        if used > 0 && used + 1 + w > width {
+            lines.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        if used > 0 {
+            line.push(' ');
+            used += 1;
+        }
+        for c in word.chars() {
+            let cw = c.width().unwrap_or(0);
+            if used + cw > width && used > 0 {
+                lines.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            line.push(c);
+            used += cw;
+        }
+    }
+    lines.push(line);
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_inside_long_words() {
+        assert_eq!(wrap("ship it now", 7), ["ship it", "now"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+        assert_eq!(wrap("漢字漢字", 5), ["漢字", "漢字"]);
+    }
 
     #[test]
     fn fit_cuts_by_display_width() {

@@ -68,7 +68,11 @@ fn status_line<'a>(view: &LogView, app: &Screen, theme: &Theme) -> Line<'a> {
         parts.push(format!("step {}", clean(step)));
     }
     if let Some(search) = &view.search {
-        parts.push(format!("/{}", clean(search)));
+        parts.push(match view.matches {
+            0 => format!("/{}: no match", clean(search)),
+            1 => format!("/{}: 1 match", clean(search)),
+            n => format!("/{}: {n} matches", clean(search)),
+        });
     }
     let (ended, style) = match &view.ended {
         None => (None, theme.dim()),

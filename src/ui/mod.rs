@@ -104,6 +104,14 @@ fn draw_screen(f: &mut Frame, app: &Screen, theme: &Theme) {
         },
     };
     let mut title = vec![Span::styled(title, theme.title())];
+    // The filter in force, whole, in the pane's own title, where there is room for it (the
+    // header's tabs left it a few cells at 80 columns).
+    if !app.filter_text.is_empty() && app.filter_input.is_none() && app.view != View::Logs {
+        title.push(Span::styled(
+            format!(" /{} ", clean(&app.filter_text)),
+            theme.key(),
+        ));
+    }
     if let Some(backend) = production {
         title.push(Span::styled(
             format!(" PRODUCTION: {backend} "),

@@ -6,10 +6,11 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell};
 
 use super::Screen;
+use super::chrome::{empty_lines, unknown_notice};
 use super::format::{ago, status_text};
 use super::table::{Column, ListView};
 use super::theme::Theme;
-use crate::app::Pane;
+use crate::app::{Pane, Read};
 use crate::domain::Pipeline;
 use crate::sanitize::clean;
 
@@ -21,7 +22,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
         Column::new("", Constraint::Length(1)),
         Column::new("PIPELINE", Constraint::Fill(2)),
         Column::new("PROJECT", Constraint::Fill(1)),
-        Column::new("LAST RUN", Constraint::Length(if wide { 19 } else { 13 })),
+        Column::new("LAST RUN", Constraint::Length(13)),
         Column::new("WHEN", Constraint::Length(11)),
     ];
     if wide {
@@ -39,11 +40,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
         len: view.len(),
         selected: app.selected_index(Pane::Pipelines),
         scroll: &app.scroll[Pane::Pipelines.index()],
-        empty: if app.backends.iter().all(|b| b.last_ok.is_none()) {
-            "loading…"
-        } else {
-            "no pipelines"
-        },
+        empty: empty_lines(app, theme, Read::Pipelines, "no pipelines"),
+        notice: unknown_notice(app, theme, Read::Pipelines),
     }
     .render(f, area, theme, |i| {
         row(app, theme, &list[view[i]], wide, many)
@@ -51,9 +49,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
 }
 
 fn row<'a>(app: &Screen, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool) -> Vec<Cell<'a>> {
-    let last = match &p.last_status {
-        Some(s) => Span::styled(status_text(s, wide), theme.status(s.status)),
-        None => Span::styled("never run", theme.dim()),
+    // What the backend reports of the last run; else the newest run in the executions list
+    // (Argo, First Gen and Infraxys report none); else nothing is known: "-", never "never
+    // run", since the list holds only recent executions.
+    let seen = app.last_seen_run(p);
+    let (last, when) = match (&p.last_status, seen) {
+        (Some(s), _) => (
+            Span::styled(status_text(s), theme.status(s.status)),
+            ago(&app.clock, p.last_run),
+        ),
+        (None, Some(e)) => (
+            Span::styled(status_text(&e.status), theme.status(e.status.status)),
+            ago(&app.clock, e.started),
+        ),
+        (None, None) => (Span::styled("-", theme.dim()), "-".to_string()),
     };
     let mark = if app.pipeline_marks.contains(&p.key()) {
         "●"
@@ -65,7 +74,7 @@ fn row<'a>(app: &Screen, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool)
         Cell::from(clean(&p.name).into_owned()),
         Cell::from(clean(&p.project).into_owned()),
         Cell::from(last),
-        Cell::from(ago(&app.clock, p.last_run)),
+        Cell::from(when),
     ];
     if wide {
         if many {

@@ -4,9 +4,9 @@
 use std::cell::Cell as ScrollCell;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 
 use super::theme::Theme;
 
@@ -49,7 +49,9 @@ pub struct ListView<'a> {
     pub selected: Option<usize>,
     pub scroll: &'a ScrollCell<usize>,
     /// Shown instead of rows when the list is empty.
-    pub empty: &'a str,
+    pub empty: Vec<Line<'a>>,
+    /// A line above the rows: what the list is missing (backends whose part is unknown).
+    pub notice: Option<Line<'a>>,
 }
 
 impl ListView<'_> {
@@ -60,11 +62,20 @@ impl ListView<'_> {
         theme: &Theme,
         mut cells: impl FnMut(usize) -> Vec<Cell<'r>>,
     ) {
-        let inner = self.block.inner(area);
+        let mut inner = self.block.inner(area);
         if self.len == 0 {
-            let msg = Paragraph::new(Line::styled(self.empty, theme.dim())).block(self.block);
+            let msg = Paragraph::new(self.empty)
+                .wrap(Wrap { trim: false })
+                .block(self.block);
             f.render_widget(msg, area);
             return;
+        }
+        f.render_widget(self.block, area);
+        if let Some(notice) = self.notice {
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+            f.render_widget(Paragraph::new(notice), top);
+            inner = rest;
         }
         let height = usize::from(inner.height.saturating_sub(1));
         let first = window(self.len, height, self.selected, self.scroll);
@@ -83,10 +94,7 @@ impl ListView<'_> {
             .collect::<Vec<_>>();
         let header = Row::new(std::iter::once("").chain(self.columns.iter().map(|c| c.title)))
             .style(theme.header());
-        let table = Table::new(rows, widths)
-            .header(header)
-            .column_spacing(1)
-            .block(self.block);
-        f.render_widget(table, area);
+        let table = Table::new(rows, widths).header(header).column_spacing(1);
+        f.render_widget(table, inner);
     }
 }

@@ -6,6 +6,7 @@
 mod common;
 
 mod argo_env;
+mod argo_rejected;
 mod bulk;
 mod commands;
 mod control;

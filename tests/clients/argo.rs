@@ -224,7 +224,10 @@ async fn lists_are_projected_and_paged_past_the_v4_continue_bug() {
     assert_eq!(lists.len(), listed.len().div_ceil(500), "{lists:?}");
     for path in &lists {
         assert!(path.contains("fields="), "{path}");
-        assert!(!path.contains("items.status.nodes"), "{path}");
+        // Nodes are kept (status and stage progress are read from them, spec §13), the
+        // templates and managed fields are not.
+        assert!(path.contains("items.status.nodes"), "{path}");
+        assert!(!path.contains("-"), "include mode: {path}");
         assert!(path.contains("ext.showRemainingItemCount"), "{path}");
     }
     // Unsorted: the display order is `domain::order`'s, for every backend alike.
@@ -361,6 +364,134 @@ async fn approve_sets_the_verdict_then_resumes_and_the_guarded_deploy_runs() {
         }
     }
     panic!("the release never finished");
+}
+
+/// The audit's case: a workflow stopped at a gate was `waiting` in the detail and the TUI
+/// but `running` in `list executions` (the list only knew gates from an earlier gate read),
+/// and its stages said `1/1` done (pods, from `status.progress`) while the approval stage
+/// ran. Every read now says the same, from the nodes.
+#[tokio::test]
+async fn a_workflow_at_a_gate_is_waiting_in_every_read_and_its_running_stage_is_not_done() {
+    let sim = sim().await;
+    sim.world().set_failures(false);
+    let gate = release_gate(&sim, &client(&sim, "argo")).await;
+    // Fresh clients: nothing remembered from the gate read above.
+    let listed = client(&sim, "argo").list_executions().await.unwrap();
+    let row = listed.iter().find(|e| e.id == gate.execution_id).unwrap();
+    let detail = client(&sim, "argo")
+        .execution(&gate.exec_ref())
+        .await
+        .unwrap();
+    let (tx, mut lists) = mpsc::unbounded_channel();
+    let watcher = {
+        let argo = std::sync::Arc::new(client(&sim, "argo"));
+        tokio::spawn(async move { argo.watch_executions(&tx).await })
+    };
+    let watched = until(&mut lists, |l| l.iter().any(|e| e.id == gate.execution_id)).await;
+    let watched = watched
+        .into_iter()
+        .find(|e| e.id == gate.execution_id)
+        .unwrap();
+    watcher.abort();
+    for e in [row, &detail.execution, &watched] {
+        assert_eq!(
+            (e.status.status, e.status.raw.as_str()),
+            (ExecStatus::Waiting, "Suspended")
+        );
+        // [0] build done, [1] approval waiting: one of the two stages reached is done.
+        assert_eq!((e.stages_done, e.stages_total), (1, 2), "{e:?}");
+    }
+    assert_eq!(detail.stages.len(), 2);
+    assert_eq!(detail.stages[1].status.status, ExecStatus::Waiting);
+}
+
+/// A soft reject (the verdict set to NO, then resume) lets the release go on, skip its
+/// deploy and end `Succeeded`: the run is `rejected` (Argo's phase is the raw status) in
+/// the detail, the list and the watch alike, and the detail names the gate and who
+/// resumed it, as argo-server wrote it into the node's message.
+#[tokio::test]
+async fn a_soft_rejected_release_is_rejected_everywhere_with_its_gate_and_who() {
+    let sim = sim().await;
+    sim.world().set_failures(false);
+    let argo = std::sync::Arc::new(client(&sim, "argo"));
+    let gate = release_gate(&sim, &argo).await;
+    let (tx, mut lists) = mpsc::unbounded_channel();
+    let watcher = {
+        let argo = argo.clone();
+        tokio::spawn(async move { argo.watch_executions(&tx).await })
+    };
+    until(&mut lists, |l| {
+        l.iter()
+            .any(|e| e.id == gate.execution_id && e.status.status == ExecStatus::Waiting)
+    })
+    .await;
+    argo.decide(
+        &gate,
+        &Decision {
+            action: DecisionAction::Reject,
+            comment: "not today".into(),
+            inputs: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let detail = loop {
+        sim.advance(Duration::from_secs(60));
+        let detail = argo.execution(&gate.exec_ref()).await.unwrap();
+        if detail.execution.status.status.is_terminal() {
+            break detail;
+        }
+    };
+    let e = &detail.execution;
+    assert_eq!(
+        (e.status.status, e.status.raw.as_str()),
+        (ExecStatus::Rejected, "Succeeded")
+    );
+    assert_eq!((e.stages_done, e.stages_total), (3, 3));
+    let rejection = detail
+        .rejection
+        .clone()
+        .expect("the rejected gate is named");
+    assert_eq!(rejection.gate, gate.id);
+    assert_eq!(
+        (rejection.stage.as_str(), rejection.step.as_str()),
+        ("release", "approval")
+    );
+    assert_eq!(
+        rejection.by.as_deref(),
+        Some("system:serviceaccount:argo:flightdeck")
+    );
+    let deploy = &detail.stages[2].steps[0];
+    assert_eq!(
+        (
+            deploy.name.as_str(),
+            deploy.kind.as_str(),
+            deploy.status.status
+        ),
+        ("deploy", "Skipped", ExecStatus::Skipped)
+    );
+    // The list (a fresh client) and the running watch agree.
+    let listed = client(&sim, "argo").list_executions().await.unwrap();
+    let row = listed.iter().find(|r| r.id == gate.execution_id).unwrap();
+    assert_eq!(row, e);
+    let watched = until(&mut lists, |l| {
+        l.iter()
+            .any(|r| r.id == gate.execution_id && r.status.status.is_terminal())
+    })
+    .await;
+    let watched = watched.iter().find(|r| r.id == gate.execution_id).unwrap();
+    assert_eq!(watched.status, e.status);
+    assert_eq!((watched.stages_done, watched.stages_total), (3, 3));
+    watcher.abort();
+    // Approved releases stay successes: only the reject verdict makes a run rejected.
+    let approved = client(&sim, "argo").list_executions().await.unwrap();
+    assert!(
+        approved
+            .iter()
+            .filter(|r| r.pipeline_id == "release" && r.id != gate.execution_id)
+            .all(|r| r.status.status != ExecStatus::Rejected)
+    );
+    requests_conform(&sim);
 }
 
 #[tokio::test]
@@ -591,4 +722,49 @@ async fn step_logs_stream_with_step_names() {
     }
     assert!(!narrowed.is_empty() && narrowed.iter().all(|l| l.source == one));
     assert!(narrowed.len() < lines.len());
+}
+
+/// A followed log whose steps start after the stream opened: their lines carry the step's
+/// name too, never the pod's (the client reads the workflow's pods again when a line names
+/// one it does not know).
+#[tokio::test]
+async fn a_followed_log_names_steps_that_start_later() {
+    let sim = sim().await;
+    sim.world().set_failures(false);
+    let argo = std::sync::Arc::new(client(&sim, "data"));
+    let workflow = sim.world().start("data", "nightly-etl").unwrap();
+    let exec = ExecRef {
+        project: "data".into(),
+        id: workflow,
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let stream = {
+        let (argo, exec) = (argo.clone(), exec.clone());
+        tokio::spawn(async move { argo.logs(&exec, None, true, &tx).await })
+    };
+    let mut lines = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            tokio::select! {
+                line = rx.recv() => match line {
+                    Some(l) => lines.push(l),
+                    None => break,
+                },
+                _ = tokio::time::sleep(Duration::from_millis(50)) => {
+                    sim.advance(Duration::from_secs(120));
+                }
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the followed log never ended");
+    stream.await.unwrap().unwrap();
+    let steps: std::collections::BTreeSet<&str> = lines.iter().map(|l| l.source.as_str()).collect();
+    assert!(steps.len() > 1, "{steps:?}");
+    assert!(
+        steps
+            .iter()
+            .all(|s| !s.starts_with(&exec.id) && *s != "(unknown step)"),
+        "pod names, not steps: {steps:?}"
+    );
 }

@@ -449,6 +449,7 @@ impl Backend for Steady {
             execution: Self::waiting(),
             stages: vec![],
             approvals: vec![],
+            rejection: None,
         })
     }
     async fn waiting_approvals(&self) -> Result<Vec<Approval>> {

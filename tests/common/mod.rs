@@ -193,6 +193,7 @@ pub fn detail() -> ExecutionDetail {
             },
         ],
         approvals: vec![approval("gate-1", "exec-waiting")],
+        rejection: None,
     }
 }
 

@@ -985,7 +985,17 @@ async fn soft_reject_skips_the_guarded_step_and_hard_reject_fails() {
     let wf = s.until("argo", &soft, waiting).await;
     let id = node(&wf, "approval")["id"].as_str().unwrap().to_string();
     let path = format!("/api/v1/workflows/argo/{soft}");
-    s.put(&format!("{path}/set"), json!({"nodeFieldSelector": format!("id={id}"), "outputParameters": "{\"approve\":\"NO\"}"})).await;
+    let set = s.put(&format!("{path}/set"), json!({"nodeFieldSelector": format!("id={id}"), "outputParameters": "{\"approve\":\"NO\"}", "message": "not this week"})).await;
+    // `set` writes the value and the message into the node at once; it still waits.
+    let gate = &set.body["status"]["nodes"][id.as_str()];
+    assert_eq!(
+        (gate["phase"].as_str(), gate["message"].as_str()),
+        (Some("Running"), Some("not this week"))
+    );
+    assert_eq!(
+        gate["outputs"]["parameters"],
+        json!([{"name": "approve", "value": "NO"}])
+    );
     s.put(
         &format!("{path}/resume"),
         json!({"nodeFieldSelector": format!("id={id}")}),
@@ -995,6 +1005,17 @@ async fn soft_reject_skips_the_guarded_step_and_hard_reject_fails() {
         .until("argo", &soft, |w| w["status"]["phase"] != "Running")
         .await;
     assert_eq!(done["status"]["phase"], "Succeeded");
+    // The resumed gate keeps its verdict; the resume, made with user claims, wrote who.
+    let gate = node(&done, "approval");
+    assert_eq!(gate["phase"], "Succeeded");
+    assert_eq!(
+        gate["outputs"]["parameters"],
+        json!([{"name": "approve", "value": "NO"}])
+    );
+    assert_eq!(
+        gate["message"],
+        "Resumed by: map[User:system:serviceaccount:argo:flightdeck]"
+    );
     let deploy = node(&done, "deploy");
     assert_eq!(
         (deploy["type"].as_str(), deploy["phase"].as_str()),

@@ -1254,11 +1254,13 @@ fn a_new_gate_notifies_once() {
         flash.text,
         "gate waiting: Build · QA sign-off / Release sign-off (payments)"
     );
-    // The same list again, or a gate leaving, is not news.
+    // The same list again is not news; a gate leaving is, once (`a_gate_that_goes_away_is_told`).
     let again = app.update(reply(Payload::Approvals(Ok(list))), at(20));
     assert!(notices(&again).is_empty());
     let fewer = vec![approval("gate-1", "exec-waiting")];
-    assert!(notices(&app.update(reply(Payload::Approvals(Ok(fewer))), at(30))).is_empty());
+    let gone = app.update(reply(Payload::Approvals(Ok(fewer.clone()))), at(30));
+    assert_eq!(notices(&gone).len(), 1);
+    assert!(notices(&app.update(reply(Payload::Approvals(Ok(fewer))), at(40))).is_empty());
 }
 
 #[test]
@@ -1297,7 +1299,7 @@ fn a_followed_execution_that_fails_notifies_once() {
     let sent = notices(&effects);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].title, "failed");
-    assert_eq!(sent[0].body, "Build #52 (payments): Failed");
+    assert_eq!(sent[0].body, "Build #52 (payments): failed");
     assert_eq!(
         app.visible_flash().unwrap().level,
         flightdeck::app::FlashLevel::Error
@@ -1401,7 +1403,7 @@ fn log_lines(range: std::ops::Range<usize>) -> Vec<LogLine> {
 
 #[test]
 fn the_log_view_streams_pauses_searches_and_stops_its_stream_on_close() {
-    let mut app = loaded_app();
+    let mut app = loaded_app_with(|s| s.backends[0].kind = BackendKind::Argo);
     let selected = app.selected_execution().unwrap().id.clone();
     let effects = press(&mut app, [ch('l')]);
     assert_eq!(app.view, View::Logs);
@@ -1447,6 +1449,31 @@ fn the_log_view_streams_pauses_searches_and_stops_its_stream_on_close() {
     assert_eq!(app.logs.as_ref().unwrap().top, 70);
     press(&mut app, [ch('s')]);
     assert_eq!(app.logs.as_ref().unwrap().step.as_deref(), Some("build"));
+    // A new search starts empty: it never appends to the last one.
+    press(&mut app, [ch('/')]);
+    assert_eq!(app.log_search.as_ref().unwrap().value(), "");
+    press(&mut app, "line 8".chars().map(ch));
+    press(&mut app, [key(KeyCode::Enter)]);
+    let view = app.logs.as_ref().unwrap();
+    assert_eq!(view.search.as_deref(), Some("line 8"));
+    // `line 8` and `line 80`..`line 89` of step `build` (even lines): 1 + 5.
+    assert_eq!(view.matches, 6);
+    // Lines arriving later are counted: "no match" is never stale.
+    press(&mut app, [ch('/')]);
+    press(&mut app, "later".chars().map(ch));
+    press(&mut app, [key(KeyCode::Enter)]);
+    assert_eq!(app.logs.as_ref().unwrap().matches, 0);
+    app.update(
+        reply_to(
+            epoch,
+            Payload::LogLines(vec![LogLine {
+                source: "build".into(),
+                text: "LATER it matched".into(),
+            }]),
+        ),
+        t0(),
+    );
+    assert_eq!(app.logs.as_ref().unwrap().matches, 1);
 
     // Keys that act elsewhere do nothing here: `a` does not open a decision.
     press(&mut app, [ch('a')]);

@@ -5,6 +5,8 @@
 use crate::common;
 #[path = "ui_snapshots/hostile.rs"]
 mod hostile;
+#[path = "ui_snapshots/truth.rs"]
+mod truth;
 
 use common::*;
 use crossterm::event::KeyCode;
@@ -239,6 +241,7 @@ fn production_app() -> App {
     });
     app.update(reply(Payload::Pipelines(Ok(pipelines()))), t0());
     app.update(reply(Payload::Executions(Ok(executions()))), t0());
+    app.update(reply(Payload::Approvals(Ok(vec![]))), t0());
     app
 }
 
@@ -626,15 +629,21 @@ fn the_data_age_stays_in_view_at_80_columns() {
             ..Default::default()
         });
         for name in ["payments-prod", "checkout-staging", BACKEND] {
-            app.update(
-                Msg::Reply(flightdeck::service::Reply {
-                    backend: name.into(),
-                    epoch: 0,
-                    elapsed: std::time::Duration::ZERO,
-                    payload: Payload::Executions(Ok(executions())),
-                }),
-                t0(),
-            );
+            for payload in [
+                Payload::Pipelines(Ok(vec![])),
+                Payload::Executions(Ok(executions())),
+                Payload::Approvals(Ok(vec![])),
+            ] {
+                app.update(
+                    Msg::Reply(flightdeck::service::Reply {
+                        backend: name.into(),
+                        epoch: 0,
+                        elapsed: std::time::Duration::ZERO,
+                        payload,
+                    }),
+                    t0(),
+                );
+            }
         }
     };
     let lines = text_of(&drawn(80, 24, theme, &crowded));
@@ -673,6 +682,8 @@ fn followed_executions_are_flagged() {
 /// The log view with a step column, a search hit, a paused position and server text full
 /// of escape sequences, bidi overrides and wide characters.
 fn log_view(app: &mut App) {
+    // Logs are Argo's.
+    app.backends[0].kind = flightdeck::domain::BackendKind::Argo;
     press(app, [ch('l')]);
     let epoch = app.logs.as_ref().unwrap().epoch;
     let mut lines: Vec<LogLine> = (0..60)

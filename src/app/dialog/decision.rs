@@ -166,9 +166,18 @@ impl App {
                 } else {
                     ""
                 };
+                // Why first, in the batch results' words, so a narrow status line keeps it;
+                // the backend's whole text follows (and is in Audit).
+                let why = match <DecisionOutcome as super::Answer>::done(&Err(err.clone())) {
+                    words if words.starts_with("failed") => crate::app::reason(&err),
+                    words => words,
+                };
                 self.flash(
                     FlashLevel::Error,
-                    format!("{} failed: {what}: {err}{hint}", decision.action.verb()),
+                    format!(
+                        "{} failed ({why}): {what}: {err}{hint}",
+                        decision.action.verb()
+                    ),
                 );
             }
         }

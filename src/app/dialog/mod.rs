@@ -3,6 +3,7 @@
 //! its replies; each carries the epoch it was opened at, and a reply goes to the dialog
 //! opened at the reply's epoch, so a late answer never lands in the wrong dialog.
 
+mod backends;
 mod batch;
 mod bulk_start;
 mod decision;
@@ -30,6 +31,10 @@ pub enum Dialog {
         scroll: u16,
         section: Section,
     },
+    /// `b`: every backend's health, data ages and full last error.
+    Backends {
+        scroll: u16,
+    },
     Start(Box<StartDialog>),
     Decision(Box<DecisionDialog>),
     Batch(Box<BatchDialog>),
@@ -40,7 +45,7 @@ impl Dialog {
     /// The epoch the dialog was opened at; help asks the backends nothing.
     pub fn epoch(&self) -> Option<u64> {
         match self {
-            Dialog::Help { .. } => None,
+            Dialog::Help { .. } | Dialog::Backends { .. } => None,
             Dialog::Start(d) => Some(d.epoch),
             Dialog::Decision(d) => Some(d.epoch),
             Dialog::Batch(d) => Some(d.epoch),
@@ -68,7 +73,7 @@ impl App {
             Some(Dialog::Decision(_)) => Owner::Decision,
             Some(Dialog::Batch(_)) => Owner::Batch,
             Some(Dialog::BulkStart(_)) => Owner::BulkStart,
-            Some(Dialog::Help { .. }) | None => Owner::Gone,
+            Some(Dialog::Help { .. } | Dialog::Backends { .. }) | None => Owner::Gone,
         }
     }
 
@@ -80,6 +85,7 @@ impl App {
         match &self.dialog {
             None => {}
             Some(Dialog::Help { .. }) => self.on_help_key(key),
+            Some(Dialog::Backends { .. }) => self.on_backends_key(key),
             Some(Dialog::Start(_)) => self.on_start_key(action, key, effects),
             Some(Dialog::Decision(_)) => self.on_decision_key(action, key, effects),
             Some(Dialog::Batch(_)) => self.on_batch_key(action, key, effects),

@@ -45,7 +45,7 @@ impl Answer for StartResult {
 
     fn done(result: &Result<Self, BackendError>) -> String {
         match result {
-            Ok(r) => format!("started {} ({})", r.execution_id, r.status.raw),
+            Ok(r) => format!("started {} ({})", r.execution_id, r.status.status.label()),
             Err(e) if e.outcome_unknown() => format!("unknown, check Executions: {e}"),
             Err(e) => format!("failed: {e}"),
         }

@@ -273,7 +273,7 @@ impl App {
                     format!(
                         "started {name} → {} ({})",
                         clean(&started.execution_id),
-                        clean(&started.status.raw)
+                        started.status.status.label()
                     ),
                 );
             }

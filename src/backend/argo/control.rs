@@ -43,7 +43,10 @@ fn outcome(workflow: &Workflow, new_run: bool) -> ControlOutcome {
     ControlOutcome {
         execution_id: workflow.metadata.name.clone(),
         new_run,
-        status: Some(map::workflow_status(workflow, gates(workflow))),
+        status: Some(map::workflow_status(
+            workflow,
+            map::facts(workflow).as_ref(),
+        )),
         pending: None,
     }
 }

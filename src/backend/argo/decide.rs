@@ -3,14 +3,16 @@
 //! Approve: `set` the supplied output parameters (and the comment as the node's message)
 //! when there are any, then `resume` that node only (`nodeFieldSelector=id=<node>`).
 //! Reject: when the gate has a verdict parameter (an enum offering an approve-like and a
-//! reject-like value, e.g. `approve: YES|NO`; the action always decides its value), `set`
-//! it to the reject value and resume, so
+//! reject-like value, e.g. `approve: YES|NO`; the action decides its value, and a value
+//! given for it that says the opposite is refused), `set` it to the reject value and
+//! resume, so
 //! the workflow's `when:` conditions skip the guarded steps ("soft" reject, as the Argo docs
 //! do it). Without one, the node is failed as configured: `stop` with a message, or `set`
 //! with `phase=Failed`.
 
 use serde_json::{Map, Value};
 
+use super::map;
 use crate::domain::{Approval, BackendError, Decision, DecisionAction};
 
 /// What rejecting a gate without a verdict parameter does (`reject = "stop" | "fail"`).
@@ -37,28 +39,6 @@ pub enum Call {
     },
 }
 
-const APPROVE_WORDS: &[&str] = &[
-    "yes", "y", "approve", "approved", "true", "ok", "go", "proceed", "allow", "accept",
-];
-const REJECT_WORDS: &[&str] = &[
-    "no", "n", "reject", "rejected", "false", "deny", "denied", "abort", "stop", "cancel",
-];
-
-fn find_word<'a>(options: &'a [String], words: &[&str]) -> Option<&'a String> {
-    options
-        .iter()
-        .find(|o| words.iter().any(|w| o.eq_ignore_ascii_case(w)))
-}
-
-/// The gate's verdict parameter and its (approve, reject) values.
-fn verdict(approval: &Approval) -> Option<(&str, &str, &str)> {
-    approval.inputs.iter().find_map(|input| {
-        let yes = find_word(&input.options, APPROVE_WORDS)?;
-        let no = find_word(&input.options, REJECT_WORDS)?;
-        Some((input.name.as_str(), yes.as_str(), no.as_str()))
-    })
-}
-
 pub fn plan(
     approval: &Approval,
     decision: &Decision,
@@ -77,7 +57,7 @@ pub fn plan(
             )));
         }
     }
-    let verdict = verdict(approval);
+    let verdict = map::verdict(&approval.inputs);
     let comment = Some(decision.comment.trim().to_owned()).filter(|c| !c.is_empty());
     let rejecting = decision.action == DecisionAction::Reject;
     if rejecting && verdict.is_none() {
@@ -99,10 +79,18 @@ pub fn plan(
             .find(|(n, _)| n == &input.name)
             .map(|(_, v)| v.clone());
         let value = match verdict {
-            // The action is the verdict: a form sends every input with its default (often
-            // the reject value), so what was given for this one is not a choice to honour.
+            // The action is the verdict. A value given for it that says the opposite
+            // (`approve` with approve=NO) is refused: sending either would make the record
+            // of the decision say something other than what the gate got.
             Some((name, yes, no)) if name == input.name => {
-                if rejecting { no } else { yes }.to_owned()
+                let sent = if rejecting { no } else { yes };
+                if let Some(other) = given.filter(|g| g != sent) {
+                    let doing = if rejecting { "rejecting" } else { "approving" };
+                    return Err(BackendError::BadRequest(format!(
+                        "{name}={other} contradicts {doing}; the action sets {name}={sent}"
+                    )));
+                }
+                sent.to_owned()
             }
             _ => given.unwrap_or_else(|| input.default.clone()),
         };
@@ -156,7 +144,7 @@ mod tests {
     fn verdict_input() -> ApproverInput {
         ApproverInput {
             name: "approve".into(),
-            default: "NO".into(),
+            default: "YES".into(),
             options: vec!["YES".into(), "NO".into()],
         }
     }
@@ -263,13 +251,26 @@ mod tests {
                 Err(BackendError::BadRequest(_))
             ));
         }
-        // The form's default for the verdict (NO) does not override approving.
+        // A verdict that contradicts the action is refused, nothing is sent; the one that
+        // agrees is sent as given.
+        for (action, value) in [
+            (DecisionAction::Approve, "NO"),
+            (DecisionAction::Reject, "YES"),
+        ] {
+            let err = plan(
+                &g,
+                &decision(action, "", &[("approve", value)]),
+                RejectMode::Stop,
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains("contradicts"), "{err}");
+        }
         let ok = plan(
             &g,
             &decision(
                 DecisionAction::Approve,
                 "",
-                &[("approve", "NO"), ("region", "us")],
+                &[("approve", "YES"), ("region", "us")],
             ),
             RejectMode::Stop,
         )

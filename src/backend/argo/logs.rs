@@ -24,7 +24,10 @@ pub async fn stream(
     lines: &mpsc::UnboundedSender<LogLine>,
 ) -> Result<()> {
     // Lines name their pod; the view names steps, so map one to the other first.
-    let steps = steps_by_pod(backend, &exec.id).await?;
+    let mut steps = steps_by_pod(backend, &exec.id).await?;
+    // Pods already looked for after the map was read: a pod still unknown then is not
+    // looked for again on each of its lines.
+    let mut unknown: std::collections::HashSet<String> = std::collections::HashSet::new();
     let pod = match step {
         Some(step) => Some(
             steps
@@ -65,9 +68,17 @@ pub async fn stream(
         let Some(entry) = message.result else {
             continue;
         };
+        // A step that started after the stream opened ran a pod the map does not know yet:
+        // read the pods again. A line is never labelled with its pod's name.
+        if !steps.contains_key(&entry.pod_name)
+            && unknown.insert(entry.pod_name.clone())
+            && let Ok(fresh) = steps_by_pod(backend, &exec.id).await
+        {
+            steps = fresh;
+        }
         let source = match steps.get(&entry.pod_name) {
             Some(step) => step.name.clone(),
-            None => entry.pod_name,
+            None => "(unknown step)".to_string(),
         };
         let line = LogLine {
             source,

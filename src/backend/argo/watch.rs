@@ -1,8 +1,11 @@
 //! Live executions from the workflow watch stream (spec §10).
 //!
-//! List once (all pages), then watch from the list's `resourceVersion`, so nothing that
-//! changed in between is missed and nothing listed is sent again. Every event carries the
-//! whole (projected) workflow, which replaces the listed one; `DELETED` removes it. Events
+//! List once (all pages, with nodes), then watch from the list's `resourceVersion`, so
+//! nothing that changed in between is missed and nothing listed is sent again. Every event
+//! carries the whole (projected, node-less) workflow, which replaces the listed one;
+//! `DELETED` removes it. Rows are mapped with the facts last read with nodes
+//! (`map::Facts`); a workflow whose phase moved past them is read once with its nodes
+//! before the list is sent on. Events
 //! arriving together are applied as one batch before the list is sent on, so a burst of
 //! changes costs one redraw.
 //!
@@ -21,7 +24,7 @@ use tokio::time::Instant;
 
 use super::stream::Frames;
 use super::wire::{StreamMessage, Workflow};
-use super::{ArgoBackend, LIST_FIELDS, MAX_WORKFLOWS};
+use super::{ArgoBackend, DETAIL_FIELDS, LIST_FIELDS, LIST_NODE_FIELDS, MAX_WORKFLOWS};
 use crate::backend::Result;
 use crate::domain::{BackendError, Execution};
 
@@ -36,12 +39,19 @@ pub async fn run(
     backend: &ArgoBackend,
     lists: &mpsc::UnboundedSender<Vec<Execution>>,
 ) -> Result<()> {
-    let (listed, mut version) = backend.list_workflows(LIST_FIELDS, None).await?;
+    let (listed, mut version) = backend.list_workflows(LIST_NODE_FIELDS, None).await?;
+    let listed = backend.expand(listed, DETAIL_FIELDS).await?;
+    backend.remember(&listed);
+    // The facts are kept; the nodes, which can be large, are not.
     let mut workflows: HashMap<String, Workflow> = listed
         .into_iter()
-        .map(|w| (w.metadata.name.clone(), w))
+        .map(|mut w| {
+            w.status.nodes = None;
+            w.status.compressed_nodes = None;
+            (w.metadata.name.clone(), w)
+        })
         .collect();
-    send(backend, lists, &workflows)?;
+    send(backend, lists, &workflows).await?;
     let mut empty_streams = 0;
     loop {
         let opened = Instant::now();
@@ -55,7 +65,7 @@ pub async fn run(
                 match tokio::time::timeout_at(first + BATCH, frames.next::<StreamMessage>()).await {
                     Ok(next) => next,
                     Err(_) => {
-                        send(backend, lists, &workflows)?;
+                        send(backend, lists, &workflows).await?;
                         pending = None;
                         continue;
                     }
@@ -86,7 +96,7 @@ pub async fn run(
             }
         };
         if pending.is_some() {
-            send(backend, lists, &workflows)?;
+            send(backend, lists, &workflows).await?;
         }
         match end {
             Ok(()) => {
@@ -159,11 +169,16 @@ fn apply(
     Ok(Applied::Changed)
 }
 
-fn send(
+/// Sends the list on, after reading the nodes of workflows whose phase moved past what
+/// was last read of them. A failed read is the watch's failure: the service then polls
+/// the list, which carries every node, rather than show a row mapped from its phase alone
+/// (an Argo run rejected at its gate would read `success`) with nothing to correct it.
+async fn send(
     backend: &ArgoBackend,
     lists: &mpsc::UnboundedSender<Vec<Execution>>,
     workflows: &HashMap<String, Workflow>,
 ) -> Result<()> {
+    backend.refresh_facts(workflows.values()).await?;
     lists
         .send(backend.executions_of(workflows.values()))
         .map_err(|_| BackendError::Network("nobody is listening to the watch".to_owned()))

@@ -4,6 +4,7 @@
 use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 use super::frame::{self, form};
 use crate::app::BatchDialog;
@@ -49,6 +50,16 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &BatchDialog) {
     f.render_widget(Paragraph::new(Line::from(head)), summary);
 
     let rows = usize::from(list.height);
+    // Results line up in a column as wide as the longest one shown, not a fixed 32
+    // cells: on a narrow screen the gate names after them must survive.
+    let pad = d
+        .results
+        .iter()
+        .flatten()
+        .map(|r| frame::outcome(theme, r).0.width())
+        .max()
+        .unwrap_or(0)
+        .min(32);
     let mut lines: Vec<Line> = d
         .gates
         .iter()
@@ -74,7 +85,7 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &BatchDialog) {
             )));
             if let Some(result) = d.results.as_ref().and_then(|r| r.get(i)) {
                 let (label, style) = frame::outcome(theme, result);
-                spans.insert(0, Span::styled(format!("{label:<32} "), style));
+                spans.insert(0, Span::styled(format!("{label:<pad$} "), style));
             }
             Line::from(spans)
         })

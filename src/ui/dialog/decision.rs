@@ -10,11 +10,12 @@ use crate::app::DecisionDialog;
 use crate::domain::DecisionAction;
 use crate::sanitize::clean;
 use crate::ui::Screen;
-use crate::ui::format::{ago, countdown};
+use crate::ui::format::{ago, countdown, fit, wrap};
 use crate::ui::theme::Theme;
 
 pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &DecisionDialog) {
     let a = &d.approval;
+    let width = f.area().width.min(78);
     let production = app.backend(&a.backend).is_some_and(|b| b.production);
     let verb = match d.action {
         DecisionAction::Approve => "Approve",
@@ -66,15 +67,36 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &DecisionDialog) {
         ),
     ]
     .into_iter()
-    .map(|(k, v)| {
-        Line::from(vec![
-            Span::styled(format!("{k:>11}  "), theme.dim()),
-            Span::raw(v),
-        ])
+    // The message is what the gate asks: it wraps under its column, in as many lines as
+    // the screen has beside the other fields and the form (which always stay in view);
+    // the other values take a line each.
+    .flat_map(|(k, v)| {
+        let value_width = usize::from(width.saturating_sub(2 + 13));
+        let parts = if k == "message" {
+            let room = usize::from(f.area().height)
+                .saturating_sub(8 + 6 + d.form.fields.len())
+                .max(1);
+            let mut parts = wrap(&v, value_width);
+            if parts.len() > room {
+                parts.truncate(room);
+                let last = parts.pop().unwrap_or_default();
+                parts.push(fit(&format!("{last} …"), value_width).into_owned());
+            }
+            parts
+        } else {
+            vec![v]
+        };
+        parts.into_iter().enumerate().map(move |(i, part)| {
+            let label = if i == 0 { k } else { "" };
+            Line::from(vec![
+                Span::styled(format!("{label:>11}  "), theme.dim()),
+                Span::raw(part),
+            ])
+        })
     })
     .collect();
     let height = info.len() as u16 + d.form.fields.len() as u16 + 6;
-    let area = centered(f.area(), 78, height);
+    let area = centered(f.area(), width, height);
     let title = format!(
         " {verb} gate{} ",
         if production { " — PRODUCTION" } else { "" }

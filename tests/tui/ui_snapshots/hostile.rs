@@ -137,8 +137,9 @@ fn answer(app: &mut App, epoch: u64, payload: Payload) {
 }
 
 /// Every screen worth drawing, by name.
-const SCREENS: [&str; 10] = [
+const SCREENS: [&str; 11] = [
     "executions",
+    "backends",
     "execution_detail",
     "pipelines",
     "pipeline_detail",
@@ -155,6 +156,10 @@ fn screen(name: &str, text: &dyn Fn(&str) -> String, w: u16, h: u16) -> App {
     let mut app = loaded(text, w, h);
     match name {
         "executions" => {}
+        // The failing read's whole error, which only this view shows.
+        "backends" => {
+            press(&mut app, [ch('b')]);
+        }
         "execution_detail" => {
             press(&mut app, [key(KeyCode::Enter)]);
         }
@@ -207,6 +212,8 @@ fn screen(name: &str, text: &dyn Fn(&str) -> String, w: u16, h: u16) -> App {
         }
         "start_preview" => start_preview(&mut app, text),
         "logs" => {
+            // Logs are Argo's.
+            app.backends[0].kind = BackendKind::Argo;
             press(&mut app, [ch('l')]);
             let epoch = app.logs.as_ref().expect("the log view").epoch;
             let lines = (0..30)

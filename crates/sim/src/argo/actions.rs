@@ -407,7 +407,11 @@ pub(crate) async fn set(
             if phase == "Error" {
                 meta.errored.insert(g.approval.clone());
             }
-            set.clone()
+            let set = set.clone();
+            if !message.is_empty() {
+                meta.noted.insert(g.approval.clone(), message.clone());
+            }
+            set
         };
         let user = &caller.0.user;
         match phase.as_str() {

@@ -56,6 +56,9 @@ pub(crate) struct WfMeta {
     pub(crate) supplied: BTreeMap<String, Vec<(String, String)>>,
     /// Gates set to `Error` rather than `Failed`, by approval id.
     pub(crate) errored: BTreeSet<String>,
+    /// Messages `set` on gates not decided yet, by approval id: the node shows them at once,
+    /// as the server writes them into the node (a resume then writes its own).
+    pub(crate) noted: BTreeMap<String, String>,
     /// Bumped whenever the face changes this record, so a settled workflow renders again.
     pub(crate) version: u64,
 }

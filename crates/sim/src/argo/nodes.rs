@@ -336,7 +336,13 @@ fn leaf_state(s: &Subject, step: &StepRun) -> Option<(Phase, Ms, Option<Ms>, Opt
                 (Phase::Error, start, Some(at), noted)
             }
             Some((ApprovalStatus::Rejected, at)) => (Phase::Failed, start, Some(at), noted),
-            _ => (Phase::Running, start, None, None),
+            // A message `set` on a gate still waiting is on its node at once.
+            _ => (
+                Phase::Running,
+                start,
+                None,
+                approval.and_then(|a| s.meta.noted.get(&a.id).cloned()),
+            ),
         },
         RunStatus::Success => (
             Phase::Succeeded,
