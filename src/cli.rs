@@ -24,7 +24,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
-    /// Remove and block every mutating action (start, approve, reject).
+    /// Remove and block every mutating action (start, approve, reject, abort, retry, rerun,
+    /// suspend, resume).
     #[arg(long, global = true)]
     pub read_only: bool,
 
@@ -85,13 +86,14 @@ Exit codes:
   2   bad input: usage, config, unknown or repeated variable, missing required input
   3   not authorized: the credentials were refused or lack permission
   4   not found: no such backend, pipeline, execution or gate (a mistyped --gate or --callback-id)
-  5   conflict: several gates waiting (pick one), or the gate was already decided
+  5   conflict: several gates waiting (pick one), the gate was already decided, or the run is not in a state for the action
   6   timed out
   7   rate limited by the backend
   8   the gate expired before the decision
   9   refused: read-only mode
   10  --wait: the execution finished unsuccessfully (failed, aborted, rejected, expired)
-  11  --wait: the execution ended, but its backend does not report how (asynchronous Infraxys)
+  11  not supported: the backend has no API for this action; nothing was sent
+  12  --wait: the execution ended, but its backend does not report how (asynchronous Infraxys)
   130 start --records: stopped by SIGINT (143: SIGTERM); run again with the same --results
   141 stdout was closed before everything was written (`| head`): nothing more is printed";
 
@@ -142,6 +144,25 @@ pub enum Commands {
     Approve(DecideArgs),
     /// Reject a waiting gate of an execution.
     Reject(DecideArgs),
+    /// Abort an execution: Harness NextGen AbortAll (of one stage with --stage), Argo stop
+    /// (exit handlers still run) or with --terminate Argo terminate (they do not).
+    Abort(AbortArgs),
+    /// Run again what failed: Harness NextGen retries from the failed stages (a new run in the
+    /// same retry chain), First Gen resumes the pipeline from a stage, Argo retries the same
+    /// workflow (Failed or Error only).
+    Retry(RetryArgs),
+    /// Start a new run with the original run's inputs: Harness NextGen rerun, Argo resubmit.
+    Rerun(RerunArgs),
+    /// Argo: suspend a whole workflow (running pods go on; nothing new starts).
+    Suspend {
+        /// `backend/execution` or `backend/project/execution`.
+        target: String,
+    },
+    /// Argo: resume a workflow suspended as a whole (not its gates: approve or reject those).
+    Resume {
+        /// `backend/execution` or `backend/project/execution`.
+        target: String,
+    },
     /// Check the config file: syntax, secrets, and (with --connect) each backend.
     Config {
         #[command(subcommand)]
@@ -302,6 +323,50 @@ pub struct DecideArgs {
     /// An approver input, `name=value`; repeat for several.
     #[arg(long = "input", value_name = "NAME=VALUE")]
     pub inputs: Vec<String>,
+}
+
+/// `flightdeck abort`.
+#[derive(Debug, clap::Args)]
+pub struct AbortArgs {
+    /// `backend/execution` or `backend/project/execution`.
+    pub target: String,
+    /// Harness NextGen: abort only this stage (its identifier, name or node execution id).
+    #[arg(long, value_name = "ID", conflicts_with = "terminate")]
+    pub stage: Option<String>,
+    /// Argo: terminate (no exit handlers) instead of stop.
+    #[arg(long)]
+    pub terminate: bool,
+}
+
+/// `flightdeck retry`.
+#[derive(Debug, clap::Args)]
+pub struct RetryArgs {
+    /// `backend/execution` or `backend/project/execution`.
+    pub target: String,
+    /// Harness: the stage to retry from (repeat for each stage of a parallel group); default:
+    /// the first group with a stage that did not succeed, as retryStages lists it. First Gen:
+    /// the stage name to resume from (required).
+    #[arg(long = "stage", value_name = "ID")]
+    pub stages: Vec<String>,
+    /// Follow the retried run to its end; the exit code tells the outcome.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: how often to read the execution's status.
+    #[arg(long, value_name = "DURATION", default_value = "2s", requires = "wait")]
+    pub poll: String,
+}
+
+/// `flightdeck rerun`.
+#[derive(Debug, clap::Args)]
+pub struct RerunArgs {
+    /// `backend/execution` or `backend/project/execution`.
+    pub target: String,
+    /// Follow the new run to its end; the exit code tells the outcome.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: how often to read the execution's status.
+    #[arg(long, value_name = "DURATION", default_value = "2s", requires = "wait")]
+    pub poll: String,
 }
 
 #[derive(Debug, Subcommand)]

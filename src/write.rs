@@ -76,6 +76,16 @@ pub enum Confirming<'a> {
     Batch { gates: usize, production: usize },
     /// Marked pipelines started as one batch.
     BulkStart { pipelines: usize },
+    /// One control action (abort, retry, rerun, suspend, resume) on one execution.
+    Control {
+        backend: &'a str,
+        pipeline_name: &'a str,
+    },
+    /// One control action on marked executions, `production` of them on production backends.
+    ControlBatch {
+        executions: usize,
+        production: usize,
+    },
 }
 
 /// The write rules for one process: who acts, from where, and each backend's guard.
@@ -154,11 +164,19 @@ impl Writes {
             | Confirming::Decision {
                 backend,
                 pipeline_name,
+            }
+            | Confirming::Control {
+                backend,
+                pipeline_name,
             } if self.is_production(backend) => Confirm::Type {
                 label: "type the pipeline name",
                 text: pipeline_name.into(),
             },
-            Confirming::Batch { gates, production } if gates > 1 || production > 0 => yes(),
+            Confirming::Batch { gates, production }
+            | Confirming::ControlBatch {
+                executions: gates,
+                production,
+            } if gates > 1 || production > 0 => yes(),
             Confirming::BulkStart { pipelines } if pipelines > 1 => yes(),
             _ => Confirm::Button,
         }
@@ -256,6 +274,101 @@ impl Writes {
             },
             request_id: None,
         }
+    }
+}
+
+impl Writes {
+    /// The audit entry of a control action (abort, retry, rerun, suspend, resume) on one
+    /// execution. A result that may have acted although it failed (timeout, 5xx) says so,
+    /// with what the run read afterwards (`after`), if it could be read.
+    #[allow(clippy::too_many_arguments)]
+    pub fn control_entry(
+        &self,
+        backend: &str,
+        exec: &crate::domain::ExecRef,
+        pipeline_name: &str,
+        action: &crate::backend::Control,
+        result: &Result<crate::backend::ControlOutcome, BackendError>,
+        after: Option<&str>,
+        now: Timestamp,
+    ) -> Entry {
+        use crate::backend::Control;
+        let values = match action {
+            Control::Abort { stage: Some(s), .. } => vec![Value {
+                name: "stage".into(),
+                value: s.clone(),
+            }],
+            Control::Retry { stages } => stages
+                .iter()
+                .map(|s| Value {
+                    name: "stage".into(),
+                    value: s.clone(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Entry {
+            time: now,
+            user: self.user.clone(),
+            source: self.source.as_str().into(),
+            backend: backend.into(),
+            identity: None,
+            action: action.verb().into(),
+            target: Target {
+                project: exec.project.clone(),
+                id: exec.id.clone(),
+                name: pipeline_name.into(),
+                execution: Some(match result {
+                    Ok(o) => o.execution_id.clone(),
+                    Err(_) => exec.id.clone(),
+                }),
+            },
+            inputs: Inputs {
+                values,
+                notes: None,
+                comment: None,
+            },
+            result: match result {
+                Ok(o) => Outcome::ok(control_label(action, o)),
+                Err(e) if e.outcome_unknown() => Outcome {
+                    ok: false,
+                    status: "unknown".into(),
+                    error: Some(format!(
+                        "{e}; the run read again: {}",
+                        after.unwrap_or("could not be read")
+                    )),
+                },
+                Err(e) => Outcome::error(e),
+            },
+            request_id: None,
+        }
+    }
+}
+
+/// What a control action that the backend accepted did, in words for the audit log, the
+/// CLI and the TUI.
+pub fn control_label(
+    action: &crate::backend::Control,
+    outcome: &crate::backend::ControlOutcome,
+) -> String {
+    use crate::backend::Control;
+    if outcome.pending.is_some() {
+        return format!("{} recorded, not acted on", action.verb());
+    }
+    let status = outcome
+        .status
+        .as_ref()
+        .map(|s| format!(" ({})", s.raw))
+        .unwrap_or_default();
+    match action {
+        Control::Abort { .. } => format!("{} requested{status}", action.verb()),
+        Control::Rerun => format!("re-run as {}{status}", outcome.execution_id),
+        Control::Retry { .. } if outcome.new_run => {
+            format!("retried as {}{status}", outcome.execution_id)
+        }
+        Control::Retry { .. } => format!("retried{status}"),
+        Control::Suspend => format!("suspended{status}"),
+        Control::Resume => format!("resumed{status}"),
     }
 }
 
@@ -468,5 +581,75 @@ mod tests {
         );
         assert!(!failed.result.ok);
         assert_eq!(failed.action, "approve");
+    }
+
+    #[test]
+    fn control_actions_confirm_as_decisions_and_are_audited_with_their_outcome() {
+        use crate::backend::{Control, ControlOutcome};
+        use crate::domain::ExecRef;
+        let w = writes(false);
+        let one = |backend| Confirming::Control {
+            backend,
+            pipeline_name: "Deploy API",
+        };
+        assert_eq!(w.confirmation(one("dev")), Confirm::Button);
+        assert_eq!(
+            w.confirmation(one("prod")),
+            Confirm::Type {
+                label: "type the pipeline name",
+                text: "Deploy API".into()
+            }
+        );
+        let batch = |executions, production| Confirming::ControlBatch {
+            executions,
+            production,
+        };
+        let yes = Confirm::Type {
+            label: "type yes",
+            text: "yes".into(),
+        };
+        assert_eq!(w.confirmation(batch(2, 0)), yes);
+        assert_eq!(w.confirmation(batch(1, 1)), yes);
+        assert_eq!(w.confirmation(batch(1, 0)), Confirm::Button);
+
+        let now: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
+        let exec = ExecRef {
+            project: "payments".into(),
+            id: "exec-1".into(),
+        };
+        let retry = Control::Retry {
+            stages: vec!["deploy".into()],
+        };
+        let ok = Ok(ControlOutcome {
+            execution_id: "exec-2".into(),
+            new_run: true,
+            status: Some(Status::new(ExecStatus::Running, "Running")),
+            pending: None,
+        });
+        let entry = w.control_entry("dev", &exec, "Deploy", &retry, &ok, None, now);
+        assert_eq!(entry.action, "retry");
+        assert_eq!(entry.result.status, "retried as exec-2 (Running)");
+        assert_eq!(entry.target.execution.as_deref(), Some("exec-2"));
+        assert_eq!(entry.inputs.values[0].value, "deploy");
+        let lost = Err(BackendError::Timeout(std::time::Duration::from_secs(30)));
+        let abort = Control::Abort {
+            stage: None,
+            terminate: false,
+        };
+        let entry = w.control_entry(
+            "dev",
+            &exec,
+            "Deploy",
+            &abort,
+            &lost,
+            Some("Discontinuing"),
+            now,
+        );
+        assert_eq!(entry.result.status, "unknown");
+        assert!(entry.result.error.unwrap().contains("Discontinuing"));
+        let refused = Err(BackendError::Conflict("already finished".into()));
+        let entry = w.control_entry("dev", &exec, "Deploy", &abort, &refused, None, now);
+        assert!(!entry.result.ok);
+        assert_eq!(entry.result.status, "error");
     }
 }

@@ -45,6 +45,7 @@
 //! a token is configured (servers in `server` auth mode need none); the value is marked
 //! sensitive and never appears in previews, logs or errors.
 
+mod control;
 mod decide;
 mod errors;
 mod logs;
@@ -745,6 +746,14 @@ impl Backend for ArgoBackend {
             DecisionAction::Approve => DecisionOutcome::Approved,
             DecisionAction::Reject => DecisionOutcome::Rejected,
         })
+    }
+
+    async fn control(
+        &self,
+        exec: &ExecRef,
+        action: &crate::backend::Control,
+    ) -> Result<crate::backend::ControlOutcome> {
+        self.control_exec(exec, action).await
     }
 
     fn can_watch(&self) -> bool {

@@ -27,8 +27,10 @@
 //! | `execution` | `GET /pipeline/api/pipelines/execution/v2/{id}` with the full graph, then `GET /pipeline/api/approvals/{instance}` per waiting gate |
 //! | `waiting_approvals` | the summary list filtered on `ApprovalWaiting` (all pages), then per execution `GET /v1/.../approvals/execution/{id}` and the waiting stage's graph |
 //! | `decide` | `POST /pipeline/api/approvals/{instance}/harness/activity` |
+//! | `control` | abort, retry, rerun: see `harness/control.rs` |
 //! | [`HarnessBackend::decide_by_execution`] | `POST /v1/.../approvals/execution/{id}[?callback_id=]` |
 
+mod control;
 mod errors;
 mod graph;
 mod inputs;
@@ -800,6 +802,18 @@ impl Backend for HarnessBackend {
     ) -> Result<DecisionOutcome> {
         self.decide_by_execution(&exec.project, &exec.id, Some(callback_id), decision)
             .await
+    }
+
+    async fn control(
+        &self,
+        exec: &ExecRef,
+        action: &crate::backend::Control,
+    ) -> Result<crate::backend::ControlOutcome> {
+        self.control_exec(exec, action).await
+    }
+
+    async fn retry_stages(&self, exec: &ExecRef) -> Result<crate::backend::RetryStages> {
+        self.retryable(exec).await
     }
 }
 

@@ -44,6 +44,7 @@
 //! | `waiting_approvals` | `executions` filtered on PAUSED, then `approvalDetails` per execution |
 //! | `decide` | `approveOrRejectApprovals` |
 
+mod control;
 mod errors;
 mod queries;
 mod wire;
@@ -852,6 +853,14 @@ impl Backend for HarnessFgBackend {
             status: status(e.status.as_deref()),
             execution_id: e.id,
         })
+    }
+
+    async fn control(
+        &self,
+        exec: &ExecRef,
+        action: &crate::backend::Control,
+    ) -> Result<crate::backend::ControlOutcome> {
+        self.control_exec(exec, action).await
     }
 
     async fn list_executions(&self) -> Result<Vec<Execution>> {

@@ -4,6 +4,7 @@
 pub mod argo;
 pub mod budget;
 pub mod capped;
+pub mod control;
 mod decoded;
 pub mod harness;
 pub mod harness_fg;
@@ -14,6 +15,7 @@ use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 pub use budget::Budget;
+pub use control::{Control, ControlOutcome, RetryStages};
 
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionOutcome, ExecRef,
@@ -136,6 +138,27 @@ pub trait Backend: Send + Sync {
     async fn gate_history(&self, exec: &ExecRef) -> Result<Option<Vec<GateRecord>>> {
         let _ = exec;
         Ok(None)
+    }
+
+    /// Aborts, retries, re-runs, suspends or resumes one execution (see `backend::control`).
+    /// Sent at most once: the caller never retries this. A backend with no API for the
+    /// action says why ([`control::not_offered`]) and sends nothing.
+    async fn control(&self, exec: &ExecRef, action: &Control) -> Result<ControlOutcome> {
+        let _ = exec;
+        Err(BackendError::Unsupported(control::not_offered(
+            self.kind(),
+            action,
+        )))
+    }
+
+    /// Which stages of a finished execution a retry may start from, or why none (Harness
+    /// NextGen's `retryStages`).
+    async fn retry_stages(&self, exec: &ExecRef) -> Result<RetryStages> {
+        let _ = exec;
+        Err(BackendError::Unsupported(format!(
+            "{} backends do not list retryable stages",
+            self.kind().as_str()
+        )))
     }
 
     /// Decides the gate of `exec` whose step carries `callback_id` (Harness's approval-step

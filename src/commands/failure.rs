@@ -24,7 +24,7 @@ pub const RATE_LIMITED: u8 = 7;
 pub const EXPIRED: u8 = 8;
 pub const READ_ONLY: u8 = 9;
 pub const UNSUCCESSFUL: u8 = 10;
-pub const OUTCOME_UNKNOWN: u8 = 11;
+pub const OUTCOME_UNKNOWN: u8 = 12;
 
 impl Failure {
     pub fn new(code: u8, kind: &'static str, message: impl Into<String>) -> Self {

@@ -7,6 +7,7 @@
 
 mod bulk;
 mod check;
+mod control;
 mod decide;
 pub mod failure;
 pub mod json;
@@ -101,6 +102,11 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
         Commands::Reject(args) => {
             decide::run(global, crate::domain::DecisionAction::Reject, args).await
         }
+        Commands::Abort(args) => control::abort(global, args).await,
+        Commands::Retry(args) => control::retry(global, args).await,
+        Commands::Rerun(args) => control::rerun(global, args).await,
+        Commands::Suspend { target } => control::suspend(global, &target).await,
+        Commands::Resume { target } => control::resume(global, &target).await,
         Commands::Config {
             action: crate::cli::ConfigAction::Check { connect },
         } => check::run(global, connect).await,

@@ -9,6 +9,7 @@ mod argo_env;
 mod argo_rejected;
 mod bulk;
 mod commands;
+mod control;
 mod e2e_tmux;
 mod hostile_memory;
 mod hostile_output;

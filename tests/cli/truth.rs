@@ -309,7 +309,7 @@ async fn list_json_names_each_failed_backend() {
 }
 
 /// An asynchronous Infraxys run ends without an outcome: `--wait` stops there with the
-/// documented 11 instead of polling "ended" forever.
+/// documented 12 instead of polling "ended" forever.
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_ends_on_an_infraxys_run_whose_outcome_cannot_be_known() {
     let env = env().await;
@@ -326,11 +326,11 @@ async fn wait_ends_on_an_infraxys_run_whose_outcome_cannot_be_known() {
             "json",
         ])
         .await;
-    assert_eq!(run.code, 11, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 12, "{}\n{}", run.stdout, run.stderr);
     let doc = run.json();
     assert_eq!(doc["final_status"]["status"], "unknown", "{doc}");
     assert_eq!(doc["error"]["kind"], "outcome_unknown");
-    assert_eq!(doc["error"]["code"], 11);
+    assert_eq!(doc["error"]["code"], 12);
 }
 
 /// `--wait --timeout`: the start document is still printed, its id beside the error.
@@ -688,7 +688,7 @@ async fn config_hints_for_urls_cleartext_and_secret_commands() {
 }
 
 /// A global flag a subcommand would ignore is refused there, not accepted and dropped; the
-/// documented exit codes, 11 included, are in `--help`.
+/// documented exit codes, 12 included, are in `--help`.
 #[test]
 fn ignored_global_flags_are_refused_and_help_lists_every_code() {
     for args in [
@@ -708,7 +708,7 @@ fn ignored_global_flags_are_refused_and_help_lists_every_code() {
         .unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(
-        help.contains("11  --wait: the execution ended, but its backend does not report how"),
+        help.contains("12  --wait: the execution ended, but its backend does not report how"),
         "{help}"
     );
 }

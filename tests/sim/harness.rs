@@ -1470,11 +1470,21 @@ async fn abort_interrupt() {
     assert_success(&r);
     assert_eq!(r.body["data"]["type"], "AbortAll");
     assert_eq!(r.body["data"]["planExecutionId"], exec.as_str());
+    // Asynchronous: `Discontinuing` until the running task winds down.
+    let e = s.execution("checkout", &exec).await;
+    assert_eq!(e["status"], "Discontinuing");
+    let again = s.legacy(Method::PUT, &path, None).await;
+    assert_eq!(again.body["code"], "ABORT_ALL_ALREADY_NG");
+    s.sim.advance(Duration::from_secs(5));
     let e = s.execution("checkout", &exec).await;
     assert_eq!(e["status"], "Aborted");
     assert_eq!(e["abortedBy"]["email"], "demo.admin@example.com");
     let again = s.legacy(Method::PUT, &path, None).await;
     assert_eq!(again.body["code"], "INVALID_REQUEST");
+    assert_eq!(
+        again.body["message"],
+        "Invalid request: Execution is already finished with status: [ABORTED]"
+    );
     let pause = s
         .legacy(Method::PUT, &path.replace("AbortAll", "Pause"), None)
         .await;

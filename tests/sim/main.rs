@@ -7,6 +7,7 @@ mod common;
 
 mod argo;
 mod config;
+mod control;
 mod harness;
 mod standalone;
 mod state;

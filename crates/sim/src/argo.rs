@@ -39,6 +39,7 @@
 
 mod actions;
 mod auth;
+mod control;
 mod errors;
 mod events;
 mod fields;
@@ -107,6 +108,8 @@ pub(crate) struct ArgoFace {
     control: signal::Sender<StreamControl>,
     keepalive_ms: AtomicU64,
     continue_bug: AtomicBool,
+    /// argo-workflows#17041 (see `argo/control.rs`).
+    pub(crate) shutdown_bug: AtomicBool,
     requests: Mutex<VecDeque<ArgoRequest>>,
 }
 
@@ -120,6 +123,7 @@ impl ArgoFace {
             control: signal::channel(StreamControl::default()).0,
             keepalive_ms: AtomicU64::new(KEEPALIVE.as_millis() as u64),
             continue_bug: AtomicBool::new(true),
+            shutdown_bug: AtomicBool::new(true),
             requests: Mutex::default(),
         }
     }

@@ -30,6 +30,7 @@
 
 mod approvals;
 mod auth;
+mod control;
 mod errors;
 mod executions;
 mod graph;
@@ -258,7 +259,33 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             )
             .route(
                 &format!("{p}/pipeline/execute/interrupt/{{planExecutionId}}"),
-                put(executions::interrupt),
+                put(control::interrupt),
+            )
+            .route(
+                &format!("{p}/pipeline/execute/interrupt/{{planExecutionId}}/{{nodeExecutionId}}"),
+                put(control::stage_interrupt),
+            )
+            .route(
+                &format!("{p}/pipeline/execute/{{identifier}}/retryStages"),
+                get(control::retry_stages),
+            )
+            .route(
+                &format!("{p}/pipeline/execute/retry/{{pipelineIdentifier}}"),
+                post(control::retry),
+            )
+            .route(
+                &format!("{p}/pipeline/execute/retryHistory/{{planExecutionId}}"),
+                get(control::retry_history),
+            )
+            .route(
+                &format!("{p}/pipelines/execution/{{planExecutionId}}/inputsetV2"),
+                get(control::inputset),
+            )
+            .route(
+                &format!(
+                    "{p}/pipeline/execute/rerun/{{originalExecutionId}}/{{pipelineIdentifier}}"
+                ),
+                post(control::rerun),
             )
             .route(
                 &format!("{p}/pipelines/execution/summary"),

@@ -631,6 +631,16 @@ impl SimHandle {
         self.shared.argo.set_continue_bug(on);
     }
 
+    /// `true` (the default, as the open argo-workflows#17041 behaves): stop and terminate of
+    /// a workflow suspended as a whole (`spec.suspend`) answer 200 and record
+    /// `spec.shutdown`, but nothing stops until it is resumed. `false`: they stop it at once.
+    pub fn set_argo_shutdown_bug(&self, on: bool) {
+        self.shared
+            .argo
+            .shutdown_bug
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The last 500 requests the Argo face received, oldest first.
     pub fn argo_requests(&self) -> Vec<ArgoRequest> {
         self.shared.argo.requests()

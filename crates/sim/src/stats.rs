@@ -55,6 +55,9 @@ pub struct SimStats {
     /// Argo and Infraxys faces share route prefixes, so `requests` alone cannot tell them
     /// apart. Inspection requests themselves are not counted.
     pub faces: BTreeMap<String, FaceRequests>,
+    /// Control actions accepted (abort, retry, rerun, suspend, ...) per (face, action);
+    /// refused attempts are not counted.
+    pub controls: BTreeMap<(String, String), u64>,
 }
 
 /// The route template under which requests to unknown paths are counted.
@@ -96,6 +99,22 @@ impl SimStats {
     pub(crate) fn count_start(&mut self, project: &str) {
         self.starts += 1;
         *self.starts_in.entry(project.to_string()).or_default() += 1;
+    }
+
+    /// Counts one accepted control action.
+    pub(crate) fn count_control(&mut self, face: &str, action: &str) {
+        *self
+            .controls
+            .entry((face.to_string(), action.to_string()))
+            .or_default() += 1;
+    }
+
+    /// Control actions accepted for one face and action.
+    pub fn controls_of(&self, face: &str, action: &str) -> u64 {
+        self.controls
+            .get(&(face.to_string(), action.to_string()))
+            .copied()
+            .unwrap_or(0)
     }
 
     pub(crate) fn count_decision(&mut self, approval_id: &str, approve: bool) {

@@ -11,8 +11,11 @@
 //! by a gate's input (and is then skipped), may be retried, and an execution may be held
 //! (nothing new starts) and retried after it ended.
 
+mod control;
 mod decisions;
 mod progress;
+
+pub use control::{Discontinue, Lineage};
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -367,6 +370,10 @@ pub struct Execution {
     pub held: bool,
     /// Steps whose start was put off while held, (stage, step), in the order they were due.
     pub(crate) deferred: Vec<(usize, usize)>,
+    /// An abort accepted but not yet done (Harness's `Discontinuing`; see `world/control.rs`).
+    pub discontinuing: Option<Discontinue>,
+    /// Retries and reruns this execution is part of (see `world/control.rs`).
+    pub lineage: Lineage,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

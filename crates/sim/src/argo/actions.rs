@@ -166,6 +166,7 @@ pub(crate) async fn suspend(
         return Err(ApiError::invalid("cannot suspend completed workflows"));
     }
     bump_generation(&mut st, &t.name);
+    s.stats().count_control("argo", "Suspend");
     label_actor(&w, &mut st, &caller, &t.name, "Suspend");
     answer(&s, &w, &mut st, &t.name)
 }
@@ -241,6 +242,9 @@ pub(crate) async fn resume(
             m.supplied.remove(&g.approval);
         }
     }
+    let shutdown = st.metas.get(&t.name).and_then(|m| m.shutdown);
+    super::control::shutdown_after_resume(&mut w, &t.name, shutdown, &caller.0.user);
+    s.stats().count_control("argo", "Resume");
     label_actor(&w, &mut st, &caller, &t.name, "Resume");
     answer(&s, &w, &mut st, &t.name)
 }
@@ -267,7 +271,10 @@ fn shut_down(
     }
     bump_generation(&mut st, &t.name);
     label_actor(&w, &mut st, caller, &t.name, strategy);
-    let _ = w.abort(&t.name, &caller.0.user);
+    s.stats().count_control("argo", strategy);
+    if !super::control::shutdown_ignored(s, &w, &t.name) {
+        let _ = w.abort(&t.name, &caller.0.user);
+    }
     s.argo.settle(&w, &mut st, w.now());
     let now = st
         .object(&t.name)
@@ -504,6 +511,7 @@ pub(crate) async fn retry(
         }
     }
     bump_generation(&mut st, &t.name);
+    s.stats().count_control("argo", "Retry");
     label_actor(&w, &mut st, &caller, &t.name, "Retry");
     answer(&s, &w, &mut st, &t.name)
 }
@@ -519,6 +527,16 @@ pub(crate) async fn resubmit(
     let (mut w, mut st) = handler::lock(&s);
     let t = target(&st, &caller, &ns, &name)?;
     caller.may("create", "workflows", &ns)?;
+    if body["memoized"] == true
+        && !matches!(
+            t.before["status"]["phase"].as_str(),
+            Some("Failed" | "Error")
+        )
+    {
+        return Err(ApiError::invalid(
+            "workflow must be Failed/Error to resubmit in memoized mode",
+        ));
+    }
     let Some(e) = w.execution(&t.name).cloned() else {
         return Err(ApiError::not_found("workflows", &t.name));
     };
@@ -574,5 +592,6 @@ pub(crate) async fn resubmit(
             dry_run: false,
         },
     )?;
+    s.stats().count_control("argo", "Resubmit");
     Ok(ok(launched))
 }

@@ -129,7 +129,8 @@ impl Subject<'_> {
 
 /// `Stopped with strategy '<X>'` once shut down, else `child '<id>' failed` for a failure.
 pub(super) fn workflow_message(s: &Subject, failed: &Option<String>) -> Option<String> {
-    if let Some(strategy) = s.shutdown() {
+    // A shutdown the controller has not acted on yet (see `argo/control.rs`) says nothing.
+    if let Some(strategy) = s.shutdown().filter(|_| s.exec.status.is_terminal()) {
         return Some(format!("Stopped with strategy '{strategy}'"));
     }
     if s.exec.status.is_bad() {

@@ -44,6 +44,9 @@ pub(crate) enum ApiError {
     TooManyRequests,
     /// A body that could not be read (too large, broken stream): the status to answer with.
     Body(StatusCode, String),
+    /// 400 ErrorDTO with an ErrorCode of its own and its message template, e.g.
+    /// `ABORT_ALL_ALREADY_NG`.
+    Coded(&'static str, String),
     /// 500 `UNKNOWN_ERROR`, as GenericExceptionMapperV2 answers an unexpected exception.
     Unknown,
 }
@@ -114,6 +117,7 @@ impl ApiError {
                 &format!("Invalid request: {text}"),
                 cid,
             ),
+            ApiError::Coded(code, text) => error_dto(StatusCode::BAD_REQUEST, code, &text, cid),
             ApiError::Unknown => error_dto(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "UNKNOWN_ERROR",

@@ -21,7 +21,7 @@ use super::render::{execution_summary, status_filter, status_matches, trigger_ty
 use super::yaml::parse_inputs;
 use super::{Cid, Outcome, Params, Reply, finish, page_json, slice};
 use crate::Shared;
-use crate::world::{AbortError, Execution, InputProblem, StartOpts, Trigger, TriggerKind, World};
+use crate::world::{Execution, InputProblem, StartOpts, Trigger, TriggerKind, World};
 
 const PAGE_SIZE_ERROR: &str = "Please Verify Executions list parameters for page and size, page should be >= 0 and size should be > 0 and <=1000";
 
@@ -56,7 +56,7 @@ fn input_error(problems: Vec<InputProblem>) -> ApiError {
 }
 
 /// Validates runtime inputs and starts a run for `caller`. Returns the new execution's id.
-fn start(
+pub(crate) fn start(
     s: &Shared,
     w: &mut World,
     caller: &Caller,
@@ -373,52 +373,4 @@ pub(crate) async fn detail_v1(
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
     finish(&cid, detail(&s, &params, id, true))
-}
-
-/// `PUT /pipeline/api/pipeline/execute/interrupt/{planExecutionId}?interruptType=AbortAll`
-pub(crate) async fn interrupt(
-    State(s): State<Arc<Shared>>,
-    cid: Cid,
-    caller: Caller,
-    params: Params,
-    id: Result<Path<String>, PathRejection>,
-) -> Response {
-    let outcome = (|| -> Outcome {
-        let id = path(id)?;
-        let [account, org, project, kind] = params.required([
-            "accountIdentifier",
-            "orgIdentifier",
-            "projectIdentifier",
-            "interruptType",
-        ])?;
-        // `AbortAll` is the only pipeline-level interrupt; the upper-case spelling some docs
-        // show is accepted too.
-        if kind.replace('_', "").to_lowercase() != "abortall" {
-            return Err(ApiError::NoRoute(errors::NOT_FOUND));
-        }
-        let mut w = s.world();
-        let e = w
-            .execution(&id)
-            .filter(|e| e.project == project && in_scope(&s, &w, &account, &org, &project))
-            .ok_or_else(|| summary_not_found(&id))?;
-        let (pipeline, status) = (e.pipeline.clone(), e.status);
-        caller.require_execute(&w, &org, &project, Some(&pipeline))?;
-        match w.abort(&id, &caller.user) {
-            Ok(()) => {}
-            Err(AbortError::NotFound) => return Err(summary_not_found(&id)),
-            Err(AbortError::Finished) => {
-                return Err(ApiError::Invalid(format!(
-                    "Execution {id} has already finished with status {}; it cannot be aborted",
-                    super::render::status_name(status)
-                )));
-            }
-        }
-        let interrupt_id = w.new_id();
-        Ok(Reply::Envelope(json!({
-            "id": interrupt_id,
-            "type": "AbortAll",
-            "planExecutionId": id,
-        })))
-    })();
-    finish(&cid, outcome)
 }

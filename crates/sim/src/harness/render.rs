@@ -182,7 +182,7 @@ pub(crate) fn pipeline_summary(w: &World, p: &Pipeline) -> Value {
             let mut r = json!({
                 "executorInfo": {"triggerType": trigger_type(e.trigger.kind), "username": username, "email": email},
                 "planExecutionId": e.id,
-                "status": status_name(e.status),
+                "status": super::control::execution_status(e),
                 "startTs": e.start_ms,
                 "runSequence": e.run_seq,
             });
@@ -231,7 +231,7 @@ pub(crate) fn v1_pipeline(w: &World, p: &Pipeline) -> Value {
             json!({
                 "executor_info": {"trigger_type": trigger_type(e.trigger.kind), "username": username, "email": email},
                 "execution_id": e.id,
-                "execution_status": status_name(e.status),
+                "execution_status": super::control::execution_status(e),
                 "started": e.start_ms,
                 "ended": e.end_ms,
                 "run_number": e.run_seq,
@@ -274,7 +274,13 @@ pub(crate) fn trigger_info(w: &World, account: &str, org: &str, e: &Execution) -
             "triggerName": "",
         }),
     };
-    json!({"triggerType": trigger_type(t.kind), "triggeredBy": by, "isRerun": false})
+    let mut info =
+        json!({"triggerType": trigger_type(t.kind), "triggeredBy": by, "isRerun": false});
+    if let Some(original) = &e.lineage.rerun_of {
+        info["isRerun"] = json!(true);
+        info["rerunInfo"] = json!({"rootExecutionId": original, "prevExecutionId": original});
+    }
+    info
 }
 
 fn failure_info(message: Option<&str>) -> Value {
@@ -415,7 +421,7 @@ fn layout(p: &Pipeline, e: &Execution) -> (Value, Option<String>) {
 /// `PipelineExecutionSummaryDTO` (spec 2.7).
 pub(crate) fn execution_summary(w: &World, account: &str, org: &str, e: &Execution) -> Value {
     let Some(p) = w.pipeline(&e.project, &e.pipeline) else {
-        return json!({"planExecutionId": e.id, "status": status_name(e.status)});
+        return json!({"planExecutionId": e.id, "status": super::control::execution_status(e)});
     };
     let (layout_map, start) = layout(p, e);
     let count = |f: fn(RunStatus) -> bool| e.stages.iter().filter(|s| f(s.status)).count();
@@ -449,7 +455,7 @@ pub(crate) fn execution_summary(w: &World, account: &str, org: &str, e: &Executi
         "planExecutionId": e.id,
         "name": e.pipeline_name,
         "yamlVersion": "0",
-        "status": status_name(e.status),
+        "status": super::control::execution_status(e),
         "tags": p.tags.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
         "executionTriggerInfo": trigger_info(w, account, org, e),
         "failureInfo": failure_info(failure.as_deref()),
@@ -459,8 +465,8 @@ pub(crate) fn execution_summary(w: &World, account: &str, org: &str, e: &Executi
         "startingNodeId": start,
         "startTs": e.start_ms,
         "createdAt": e.start_ms,
-        "canRetry": e.status.is_bad(),
-        "showRetryHistory": false,
+        "canRetry": e.status.is_bad() && e.lineage.retried_by.is_none(),
+        "showRetryHistory": e.lineage.retry_of.is_some() || e.lineage.retried_by.is_some(),
         "runSequence": e.run_seq,
         "successfulStagesCount": count(|s| s == RunStatus::Success),
         "runningStagesCount": count(|s| matches!(s, RunStatus::Running | RunStatus::Waiting)),

@@ -26,6 +26,9 @@ use crate::world::{
     RunStatus, StageKind, StartOpts, Trigger, TriggerKind, VarValue, World,
 };
 
+#[path = "control.rs"]
+mod control;
+
 pub(crate) const NO_EXECUTION: &str = "Execution does not exist or access is denied";
 
 /// A stable opaque id for a world object, shaped like First Gen's url-safe uuids.
@@ -857,7 +860,10 @@ impl Resolver for Schema<'_> {
                     | "approvalDetails"
                     | "executionInputs"
             ),
-            OpKind::Mutation => matches!(name, "startExecution" | "approveOrRejectApprovals"),
+            OpKind::Mutation => matches!(
+                name,
+                "startExecution" | "approveOrRejectApprovals" | "resumeExecution"
+            ),
         }
     }
 
@@ -923,6 +929,7 @@ impl Resolver for Schema<'_> {
             "executionInputs" => self.execution_inputs(args),
             "startExecution" => self.start(&input()),
             "approveOrRejectApprovals" => self.decide(&input()),
+            "resumeExecution" => self.resume(&input()),
             _ => Err(format!("Unknown field {name}")),
         }
     }

@@ -53,6 +53,7 @@ enum Event {
     BotDecision(String),
     BotAbort(String),
     AutoStart(usize),
+    Discontinued(String),
 }
 
 impl World {
@@ -90,6 +91,9 @@ impl World {
             };
             if let Some(at) = exec.bot_abort_at {
                 offer(at, Event::BotAbort(id.clone()));
+            }
+            if let Some(d) = &exec.discontinuing {
+                offer(d.at, Event::Discontinued(id.clone()));
             }
             for (si, stage) in exec.stages.iter().enumerate() {
                 for (ti, step) in stage.steps.iter().enumerate() {
@@ -179,6 +183,7 @@ impl World {
                 }
             }
             Event::AutoStart(i) => self.auto_start(i),
+            Event::Discontinued(exec) => self.discontinued(&exec),
         }
     }
 
@@ -361,6 +366,8 @@ impl World {
             wave: 0,
             bot_abort_at,
             held: false,
+            discontinuing: None,
+            lineage: Default::default(),
             deferred: Vec::new(),
         };
         self.executions.insert(id.clone(), exec);
@@ -502,7 +509,7 @@ impl World {
         }
     }
 
-    fn finish_step(&mut self, exec_id: &str, si: usize, ti: usize, status: RunStatus) {
+    pub(super) fn finish_step(&mut self, exec_id: &str, si: usize, ti: usize, status: RunStatus) {
         let now = self.now;
         let Some(e) = self.executions.get_mut(exec_id) else {
             return;

@@ -1,0 +1,129 @@
+//! Execution control: abort (Argo: stop or terminate), retry what failed, re-run with the
+//! same inputs, suspend and resume. What each backend offers is in the feature × backend
+//! table of the README ("Execution control"); where a backend has no API for an action,
+//! [`not_offered`] says why, and nothing is sent.
+
+use crate::domain::{BackendKind, Status};
+
+/// One control action on one execution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    /// Stop the run. Harness NextGen: `AbortAll`, of the whole run or (with `stage`) of one
+    /// stage. Argo: `stop` (exit handlers still run), or `terminate` (they do not).
+    Abort {
+        stage: Option<String>,
+        terminate: bool,
+    },
+    /// Run again what failed. Harness NextGen: a new execution in the same retry chain,
+    /// from `stages` (default: what `retryStages` says failed). Argo: the same workflow.
+    Retry { stages: Vec<String> },
+    /// A new run with the original run's inputs.
+    Rerun,
+    /// Argo: hold the whole workflow (running pods go on; nothing new starts).
+    Suspend,
+    /// Argo: release a suspended workflow.
+    Resume,
+}
+
+impl Control {
+    /// The word of the audit log, the JSON output and the simulator's counters.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Control::Abort {
+                terminate: true, ..
+            } => "terminate",
+            Control::Abort {
+                stage: Some(_),
+                terminate: false,
+            } => "abort-stage",
+            Control::Abort { .. } => "abort",
+            Control::Retry { .. } => "retry",
+            Control::Rerun => "rerun",
+            Control::Suspend => "suspend",
+            Control::Resume => "resume",
+        }
+    }
+}
+
+/// What a control action did, as far as the backend's answer tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControlOutcome {
+    /// The execution acted on, or the new one (rerun, Harness retry).
+    pub execution_id: String,
+    /// A new execution resulted.
+    pub new_run: bool,
+    /// The status as the answer gave it; `None` when it does not say (read the run).
+    pub status: Option<Status>,
+    /// The backend accepted the action but did not act on it (yet), and why: the caller
+    /// must not report it as done.
+    pub pending: Option<String>,
+}
+
+/// One stage `retryStages` lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryStage {
+    pub identifier: String,
+    pub name: String,
+    /// The backend's raw status word (`Failed`, `Success`, ...).
+    pub status: String,
+}
+
+/// Harness NextGen's answer to "which stages can be retried".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryStages {
+    pub resumable: bool,
+    /// The server's refusal, verbatim, when not resumable.
+    pub error: Option<String>,
+    /// Sequential groups; a group of several stages ran in parallel.
+    pub groups: Vec<Vec<RetryStage>>,
+}
+
+impl RetryStages {
+    /// Where a retry starts by default: the first group holding a stage that did not
+    /// succeed (all its stages, as the Harness UI offers a parallel group).
+    pub fn default_stages(&self) -> Vec<String> {
+        self.groups
+            .iter()
+            .find(|g| g.iter().any(|s| !s.status.eq_ignore_ascii_case("success")))
+            .map(|g| g.iter().map(|s| s.identifier.clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Why `kind` offers no `action`, in words for the help, the key hint and the CLI.
+pub fn not_offered(kind: BackendKind, action: &Control) -> String {
+    let verb = action.verb();
+    match (kind, action) {
+        (BackendKind::HarnessFg, Control::Abort { .. }) => {
+            "Harness First Gen's GraphQL API has no abort mutation (the REST interrupt its web UI \
+             uses is undocumented for API keys); abort it in the Harness UI"
+                .into()
+        }
+        (BackendKind::HarnessFg, Control::Suspend | Control::Resume)
+        | (BackendKind::Harness, Control::Suspend | Control::Resume) => format!(
+            "Harness has no {verb} for pipelines through its API (NextGen removed pause and \
+             resume in 2023; First Gen's GraphQL has none)"
+        ),
+        (BackendKind::HarnessFg, Control::Rerun) => {
+            "Harness First Gen's GraphQL API has no rerun: start the pipeline again (flightdeck \
+             start) with its inputs"
+                .into()
+        }
+        (BackendKind::Infraxys, _) => format!(
+            "Infraxys has no API to {verb} a run (no cancel, abort, pause or retry endpoint \
+             exists); start the action again instead"
+        ),
+        (BackendKind::Argo, Control::Abort { stage: Some(_), .. }) => {
+            "Argo stops only a whole workflow (a node selector targets suspend nodes only): \
+             leave out --stage"
+                .into()
+        }
+        (BackendKind::Argo, Control::Retry { stages }) if !stages.is_empty() => {
+            "Argo retries the failed nodes of the whole workflow: leave out --stage".into()
+        }
+        (kind, _) => format!(
+            "{} backends cannot {verb} through flightdeck",
+            kind.as_str()
+        ),
+    }
+}
