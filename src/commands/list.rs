@@ -125,7 +125,7 @@ fn pipeline_table(list: &[Pipeline]) -> String {
                 p.name.clone(),
                 p.last_status
                     .as_ref()
-                    .map(|s| s.raw.clone())
+                    .map(|s| s.status.label().to_string())
                     .unwrap_or_else(|| "-".into()),
             ]
         })
@@ -140,7 +140,9 @@ pub fn execution_table(list: &[Execution], now: jiff::Timestamp) -> String {
             vec![
                 format!("{}/{}/{}", e.backend, e.project, e.id),
                 e.pipeline_name.clone(),
-                e.status.raw.clone(),
+                // The one vocabulary of the dashboard, the filter and JSON's `status`;
+                // the vendor's own word is in JSON's `raw` and in `status`.
+                e.status.status.label().into(),
                 format!("{}/{}", e.stages_done, e.stages_total),
                 ago(now, e.started),
                 e.triggered_by.clone(),

@@ -43,10 +43,11 @@ async fn run(
 async fn the_argo_cli_variables_are_a_backend_without_a_config() {
     let sim = SimHandle::start(SimOptions::default()).await.unwrap();
     let home = tempfile::tempdir().unwrap();
+    // The argo CLI's convention: the token with its `Bearer ` prefix.
     let (code, checked, stderr) = run(
         &sim,
         home.path(),
-        &sim.argo_token(),
+        &format!("Bearer {}", sim.argo_token()),
         &[],
         &["-o", "json", "config", "check", "--connect"],
     )

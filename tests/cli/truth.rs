@@ -712,3 +712,47 @@ fn ignored_global_flags_are_refused_and_help_lists_every_code() {
         "{help}"
     );
 }
+
+/// The table's STATUS and LAST RUN columns speak the dashboard's one vocabulary, the words
+/// JSON's `status` and the `status:` filter use, whichever backend answered; the vendor's
+/// own word stays in JSON's `raw`.
+#[tokio::test(flavor = "multi_thread")]
+async fn tables_say_the_normalized_status_word() {
+    let env = env().await;
+    let words = [
+        "waiting",
+        "running",
+        "queued",
+        "paused",
+        "not started",
+        "success",
+        "failed",
+        "aborted",
+        "rejected",
+        "expired",
+        "skipped",
+        "unknown",
+    ];
+    let json = env.run(&["-o", "json", "list", "executions"]).await.json();
+    let raws: Vec<String> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"]["raw"].as_str().unwrap().to_string())
+        .filter(|raw| !words.contains(&raw.as_str()))
+        .collect();
+    assert!(!raws.is_empty(), "the vendors' words differ from ours");
+    for (what, column) in [("executions", "STATUS"), ("pipelines", "LAST RUN")] {
+        let table = env.run(&["list", what]).await;
+        assert_eq!(table.code, 0, "{}", table.stderr);
+        let header = table.stdout.lines().next().unwrap();
+        let at = header.find(column).unwrap();
+        for line in table.stdout.lines().skip(1) {
+            let cell = line[at..].split("  ").next().unwrap().trim();
+            assert!(
+                cell == "-" || words.contains(&cell),
+                "{what}: {cell:?} is not one of our words in {line:?}"
+            );
+        }
+    }
+}
