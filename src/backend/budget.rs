@@ -1,14 +1,18 @@
-//! What a backend allows: its request budget ([`Budget`], from [`super::Backend::budget`]),
-//! the client-side [`Limiter`] that keeps a run of requests within it, and the one rule for
+//! What a backend allows and what flightdeck takes of it: the vendor's documented request
+//! budget ([`Budget`], from [`super::Backend::budget`]), flightdeck's own share of it
+//! ([`default_share`], overridden by a backend's `max_requests_per_minute`), the [`Pace`]
+//! every HTTP request of a backend passes through (so the dashboard and every CLI command
+//! keep to that share alike), the CLI's [`Limiter`] for bulk starts, and the one rule for
 //! when a failed start may be sent again ([`start_retry_delay`]).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::domain::BackendError;
+use crate::domain::{BackendError, BackendKind};
 
 /// A backend's documented request budget and what it means for flightdeck. The dashboard
 /// polls no faster than `min_poll_interval`; the CLI's bulk start books `per_start` requests
@@ -38,44 +42,284 @@ impl Budget {
     }
 }
 
+/// The requests a minute one flightdeck process sends a backend of `kind` unless its
+/// `max_requests_per_minute` says otherwise. Each default leaves most of the vendor's limit
+/// to the people, scripts and CI jobs sharing it:
+/// - Harness First Gen: 6 of the account's 30 GraphQL calls a minute, so four dashboards
+///   still leave the account's own deployments (Jenkins starting them through the same API)
+///   six calls a minute.
+/// - Harness NextGen: 100 of the key's 400 external API calls a minute: a release manager,
+///   two on-call engineers and the key's own scripts fit on one key.
+/// - Argo Workflows: 120 (2 a second). The server allows 1,000 a second per IP; what a
+///   dashboard needs is one watch, the gates every 10 s, templates every minute and the
+///   open detail every second (about 70 a minute, see the README): 120 covers it with room
+///   for starts and log streams and is 0.2% of the server's limit.
+/// - Infraxys: 60 (1 a second). Its Nginx allows 100 a second; flightdeck polls nothing
+///   there (the config lists the workflows), so requests are starts and their status reads.
+pub fn default_share(kind: BackendKind) -> usize {
+    match kind {
+        BackendKind::HarnessFg => 6,
+        BackendKind::Harness => 100,
+        BackendKind::Argo => 120,
+        BackendKind::Infraxys => 60,
+    }
+}
+
+/// Most requests a minute a backend's `max_requests_per_minute` may ask for.
+pub const MAX_SHARE: usize = 10_000;
+
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// A sliding one-minute window of send times, the arithmetic both [`Pace`] and [`Limiter`]
+/// keep to: at most `cap` sends in any 60 s.
+#[derive(Debug, Default)]
+struct Window {
+    sent: VecDeque<Instant>,
+}
+
+impl Window {
+    fn prune(&mut self, now: Instant) {
+        while self
+            .sent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+        {
+            self.sent.pop_front();
+        }
+    }
+
+    /// How long until `cost` more sends fit under `cap`, or `None` when they fit now.
+    fn wait(&mut self, now: Instant, cap: usize, cost: usize) -> Option<Duration> {
+        self.prune(now);
+        let cost = cost.min(cap.max(1));
+        if self.sent.len() + cost <= cap {
+            return None;
+        }
+        // The oldest booking that must leave the window for `cost` to fit.
+        let blocking = self.sent[self.sent.len() + cost - cap.max(1) - 1];
+        Some(blocking + WINDOW - now)
+    }
+
+    fn book(&mut self, now: Instant, cost: usize) {
+        self.sent.extend(std::iter::repeat_n(now, cost));
+    }
+}
+
 /// Client-side limiter: the same sliding one-minute window the backend applies, so a run
 /// stays under the limit instead of bouncing off it.
 #[derive(Debug)]
 pub struct Limiter {
     per_minute: usize,
-    sent: Mutex<VecDeque<Instant>>,
+    sent: Mutex<Window>,
 }
 
 impl Limiter {
     pub fn new(per_minute: usize) -> Self {
         Limiter {
             per_minute,
-            sent: Mutex::new(VecDeque::new()),
+            sent: Mutex::new(Window::default()),
         }
     }
 
     /// Waits until `cost` more requests fit in the window, then books them.
     pub async fn acquire(&self, cost: usize) {
-        let cost = cost.min(self.per_minute);
         loop {
             let wait = {
                 let mut sent = self.sent.lock().await;
                 let now = Instant::now();
-                while sent
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
-                {
-                    sent.pop_front();
+                match sent.wait(now, self.per_minute, cost) {
+                    None => {
+                        sent.book(now, cost.min(self.per_minute));
+                        return;
+                    }
+                    Some(wait) => wait,
                 }
-                if sent.len() + cost <= self.per_minute {
-                    sent.extend(std::iter::repeat_n(now, cost));
-                    return;
-                }
-                // The oldest booking that must leave the window for `cost` to fit.
-                let blocking = sent[sent.len() + cost - self.per_minute - 1];
-                blocking + Duration::from_secs(60) - now
             };
             tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// After a 429, the rate drops to this fraction of what it was...
+const LOWERED_TO: f64 = 0.5;
+/// ...and climbs back by this fraction of the share per minute without another 429.
+const RECOVERY_PER_MINUTE: f64 = 0.1;
+
+/// The pace of one backend's requests: at most its share in any sliding minute, lowered
+/// after the server refuses a request (429) and recovering slowly. Every request an
+/// [`super::http::HttpClient`] sends waits here first ([`Pace::acquire`]), whoever asked:
+/// the dashboard's polls, its writes, any CLI command.
+#[derive(Debug, Default)]
+pub struct Pace {
+    state: std::sync::Mutex<PaceState>,
+    sent_total: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct PaceState {
+    /// The share; `None` sends as fast as asked (until a 429 lowers it).
+    share: Option<usize>,
+    window: Window,
+    /// Nothing is sent before this (the server's `Retry-After`, or a back-off).
+    hold_until: Option<Instant>,
+    /// The rate a 429 lowered the pace to, and when.
+    lowered: Option<(f64, Instant)>,
+    /// 429s in a row with no success between: the back-off without `Retry-After` grows.
+    refusals: u32,
+    /// Why the pace is held back, for the status bar.
+    why: Option<String>,
+}
+
+/// What the status bar says of a backend's pace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaceStatus {
+    /// Within its share, nothing held back.
+    Free,
+    /// Sending slower than its share since the server refused a request; `until` is when
+    /// sends resume (a `Retry-After` or a back-off) if it is still ahead.
+    HoldingBack {
+        per_minute: usize,
+        share: Option<usize>,
+        why: String,
+        until: Option<Instant>,
+    },
+}
+
+tokio::task_local! {
+    /// Counts the requests one read sends (see [`count_requests`]).
+    static READ_COST: std::sync::Arc<std::sync::atomic::AtomicUsize>;
+}
+
+/// Runs `op` and says how many requests it sent through any [`Pace`]: how the scheduler
+/// learns what each kind of read costs.
+pub async fn count_requests<T>(op: impl Future<Output = T>) -> (T, usize) {
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let out = READ_COST.scope(counter.clone(), op).await;
+    (out, counter.load(Ordering::Relaxed))
+}
+
+impl Pace {
+    pub fn new(share: Option<usize>) -> Self {
+        let pace = Pace::default();
+        pace.set_share(share);
+        pace
+    }
+
+    pub fn set_share(&self, share: Option<usize>) {
+        self.lock().share = share.map(|s| s.max(1));
+    }
+
+    pub fn share(&self) -> Option<usize> {
+        self.lock().share
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PaceState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Requests sent through this pace since it was made.
+    pub fn sent(&self) -> u64 {
+        self.sent_total.load(Ordering::Relaxed)
+    }
+
+    /// Waits until one more request fits (the share, any lowered rate, any hold), then
+    /// books it.
+    pub async fn acquire(&self) {
+        loop {
+            let wait = {
+                let mut s = self.lock();
+                let now = Instant::now();
+                match s.wait(now) {
+                    None => {
+                        s.window.book(now, 1);
+                        break;
+                    }
+                    Some(wait) => wait,
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+        self.sent_total.fetch_add(1, Ordering::Relaxed);
+        let _ = READ_COST.try_with(|c| c.fetch_add(1, Ordering::Relaxed));
+    }
+
+    /// The server refused a request (429): hold every send for its `Retry-After` (or a
+    /// back-off growing with each refusal in a row), and halve the rate.
+    pub fn refused(&self, retry_after: Option<Duration>) {
+        let mut s = self.lock();
+        let now = Instant::now();
+        s.window.prune(now);
+        let current = s
+            .rate(now)
+            .unwrap_or_else(|| s.window.sent.len().max(1) as f64);
+        let lowered = (current * LOWERED_TO).max(1.0);
+        s.lowered = Some((lowered, now));
+        let hold = retry_after.unwrap_or_else(|| backoff(s.refusals + 2));
+        s.refusals = s.refusals.saturating_add(1);
+        s.hold_until = Some(s.hold_until.map_or(now + hold, |h| h.max(now + hold)));
+        s.why = Some(match retry_after {
+            Some(after) => format!(
+                "the server refused a request (429, retry after {}s)",
+                after.as_secs()
+            ),
+            None => "the server refused a request (429)".to_owned(),
+        });
+    }
+
+    /// A request got through: the next 429's back-off starts afresh.
+    pub fn answered(&self) {
+        self.lock().refusals = 0;
+    }
+
+    pub fn status(&self) -> PaceStatus {
+        let mut s = self.lock();
+        let now = Instant::now();
+        let until = s.hold_until.filter(|h| *h > now);
+        match s.rate(now) {
+            Some(rate) if s.lowered.is_some() => PaceStatus::HoldingBack {
+                per_minute: rate.floor() as usize,
+                share: s.share,
+                why: s.why.clone().unwrap_or_default(),
+                until,
+            },
+            _ => PaceStatus::Free,
+        }
+    }
+}
+
+impl PaceState {
+    /// The rate allowed at `now`: the share, or the lowered rate climbing back to it.
+    /// Once back at the share (or, with no share, after as long as it takes to double),
+    /// the 429 is forgotten.
+    fn rate(&mut self, now: Instant) -> Option<f64> {
+        let Some((lowered, at)) = self.lowered else {
+            return self.share.map(|s| s as f64);
+        };
+        let minutes = now.duration_since(at).as_secs_f64() / 60.0;
+        let top = self.share.map_or(lowered * 2.0, |s| s as f64);
+        let rate = lowered + top * RECOVERY_PER_MINUTE * minutes;
+        if rate >= top {
+            self.lowered = None;
+            self.why = None;
+            return self.share.map(|s| s as f64);
+        }
+        Some(rate)
+    }
+
+    fn wait(&mut self, now: Instant) -> Option<Duration> {
+        if let Some(hold) = self.hold_until {
+            if hold > now {
+                return Some(hold - now);
+            }
+            self.hold_until = None;
+        }
+        let rate = self.rate(now)?;
+        let cap = (rate.floor() as usize).max(1);
+        match self.window.wait(now, cap, 1) {
+            // A lowered rate climbs back over time: look again within a few seconds
+            // rather than waiting out a whole window computed at the lower rate.
+            Some(wait) if self.lowered.is_some() => Some(wait.min(Duration::from_secs(5))),
+            other => other,
         }
     }
 }
@@ -125,6 +369,136 @@ mod tests {
         assert_eq!(begun.elapsed(), Duration::ZERO);
         limiter.acquire(2).await;
         assert_eq!(begun.elapsed(), Duration::from_secs(60));
+    }
+
+    /// Sends `n` requests as fast as `pace` lets them through; returns when each went.
+    async fn send(pace: &Pace, n: usize) -> Vec<Duration> {
+        let begun = Instant::now();
+        let mut at = Vec::new();
+        for _ in 0..n {
+            pace.acquire().await;
+            at.push(begun.elapsed());
+        }
+        at
+    }
+
+    /// The most sends in any sliding minute of `at`.
+    fn busiest_minute(at: &[Duration]) -> usize {
+        at.iter()
+            .map(|start| {
+                at.iter()
+                    .filter(|t| **t >= *start && **t - *start < WINDOW)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pace_keeps_its_share_over_every_sliding_minute() {
+        let pace = Pace::new(Some(6));
+        let at = send(&pace, 30).await;
+        assert_eq!(
+            &at[..6],
+            &[Duration::ZERO; 6],
+            "a burst up to the share goes at once"
+        );
+        assert_eq!(
+            at[6],
+            Duration::from_secs(60),
+            "the seventh waits for the first to age out"
+        );
+        assert_eq!(busiest_minute(&at), 6);
+        assert_eq!(pace.sent(), 30);
+        assert_eq!(pace.status(), PaceStatus::Free);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_steady_caller_is_spaced_not_bunched_after_the_first_minute() {
+        let pace = Pace::new(Some(100));
+        let begun = Instant::now();
+        let mut at = Vec::new();
+        // Someone asking every 200 ms (300 a minute) for five minutes.
+        for _ in 0..1500 {
+            pace.acquire().await;
+            at.push(begun.elapsed());
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(busiest_minute(&at) <= 100);
+        let last_minute = at
+            .iter()
+            .filter(|t| **t >= at[at.len() - 1] - WINDOW + Duration::from_millis(1))
+            .count();
+        assert!(last_minute >= 99, "the whole share is used: {last_minute}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_holds_for_retry_after_halves_the_rate_then_recovers_slowly() {
+        let pace = Pace::new(Some(100));
+        send(&pace, 100).await;
+        tokio::time::sleep(WINDOW).await;
+        pace.refused(Some(Duration::from_secs(20)));
+        let PaceStatus::HoldingBack {
+            per_minute,
+            until,
+            why,
+            ..
+        } = pace.status()
+        else {
+            panic!("holding back");
+        };
+        assert_eq!(per_minute, 50);
+        assert!(why.contains("429") && why.contains("20s"), "{why}");
+        assert!(until.is_some());
+        let begun = Instant::now();
+        let at = send(&pace, 60).await;
+        assert_eq!(at[0], Duration::from_secs(20), "Retry-After is honoured");
+        let first_minute = at.iter().filter(|t| **t < Duration::from_secs(80)).count();
+        assert!(
+            (50..=62).contains(&first_minute),
+            "about half the share in the minute after: {first_minute}"
+        );
+        // Ten quiet minutes later it is back to its share, and says nothing.
+        tokio::time::sleep(Duration::from_secs(600) - begun.elapsed()).await;
+        assert_eq!(pace.status(), PaceStatus::Free);
+        let at = send(&pace, 100).await;
+        assert!(at.iter().all(|t| *t == Duration::ZERO));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_retry_after_the_hold_backs_off_and_an_answer_resets_it() {
+        let pace = Pace::new(None);
+        send(&pace, 10).await;
+        tokio::time::sleep(WINDOW).await;
+        pace.refused(None);
+        let first = send(&pace, 1).await[0];
+        assert!(
+            first >= Duration::from_secs(1) && first <= Duration::from_secs(3),
+            "{first:?}"
+        );
+        pace.refused(None);
+        let second = send(&pace, 1).await[0];
+        assert!(second >= Duration::from_secs(2), "{second:?}");
+        pace.answered();
+        assert_eq!(pace.lock().refusals, 0);
+        assert!(
+            matches!(pace.status(), PaceStatus::HoldingBack { .. }),
+            "unlimited, yet lowered after a 429"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reads_learn_their_cost() {
+        let pace = Pace::new(None);
+        let ((), n) = count_requests(async {
+            let (a, b) = tokio::join!(pace.acquire(), pace.acquire());
+            let _ = (a, b);
+            pace.acquire().await;
+        })
+        .await;
+        assert_eq!(n, 3);
+        pace.acquire().await;
+        assert_eq!(pace.sent(), 4);
     }
 
     #[test]

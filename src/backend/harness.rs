@@ -622,6 +622,10 @@ impl Backend for HarnessBackend {
         &self.name
     }
 
+    fn pace(&self) -> Option<&std::sync::Arc<super::budget::Pace>> {
+        Some(self.http.pace())
+    }
+
     fn kind(&self) -> BackendKind {
         BackendKind::Harness
     }
