@@ -186,16 +186,91 @@ pub enum PaceStatus {
 }
 
 tokio::task_local! {
-    /// Counts the requests one read sends (see [`count_requests`]).
-    static READ_COST: std::sync::Arc<std::sync::atomic::AtomicUsize>;
+    /// What the paces saw of one operation (see [`metered`]).
+    static METER: std::sync::Arc<Meter>;
+}
+
+/// The requests one operation sent, and how long it waited for its pace.
+#[derive(Debug, Default)]
+struct Meter {
+    requests: std::sync::atomic::AtomicUsize,
+    waits: std::sync::Mutex<Waits>,
+}
+
+#[derive(Debug, Default)]
+struct Waits {
+    /// Requests of the operation waiting in a pace now (a fan-out sends several at once).
+    now: usize,
+    /// Since when one has been waiting.
+    since: Option<Instant>,
+    /// Time spent waiting before that.
+    total: Duration,
+}
+
+impl Meter {
+    fn waits(&self) -> std::sync::MutexGuard<'_, Waits> {
+        self.waits.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn begin_wait(&self, now: Instant) {
+        let mut w = self.waits();
+        if w.now == 0 {
+            w.since = Some(now);
+        }
+        w.now += 1;
+    }
+
+    fn end_wait(&self, now: Instant) {
+        let mut w = self.waits();
+        w.now = w.now.saturating_sub(1);
+        if w.now == 0
+            && let Some(since) = w.since.take()
+        {
+            w.total += now.duration_since(since);
+        }
+    }
+
+    /// Time the operation has spent waiting for its pace, up to `now`.
+    fn waited(&self, now: Instant) -> Duration {
+        let w = self.waits();
+        w.total + w.since.map_or(Duration::ZERO, |s| now.duration_since(s))
+    }
 }
 
 /// Runs `op` and says how many requests it sent through any [`Pace`]: how the scheduler
-/// learns what each kind of read costs.
-pub async fn count_requests<T>(op: impl Future<Output = T>) -> (T, usize) {
-    let counter = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let out = READ_COST.scope(counter.clone(), op).await;
-    (out, counter.load(Ordering::Relaxed))
+/// learns what each kind of read costs. Inside it, [`bounded`] does not count the time
+/// spent waiting for a pace.
+pub async fn counted<T>(op: impl Future<Output = T>) -> (T, usize) {
+    let meter = std::sync::Arc::new(Meter::default());
+    let out = METER.scope(meter.clone(), op).await;
+    (out, meter.requests.load(Ordering::Relaxed))
+}
+
+/// Runs one backend operation with a time `limit` that, inside [`counted`], does not count
+/// the time it waits for its backend's [`Pace`]: a read queued behind the budget is not a
+/// slow server.
+pub async fn bounded<T>(
+    limit: Duration,
+    op: impl Future<Output = Result<T, BackendError>>,
+) -> Result<T, BackendError> {
+    let meter = METER.try_with(|m| m.clone()).ok();
+    tokio::pin!(op);
+    let mut deadline = Instant::now() + limit;
+    let mut credited = Duration::ZERO;
+    loop {
+        tokio::select! {
+            out = &mut op => return out,
+            _ = tokio::time::sleep_until(deadline) => {
+                let waited = meter.as_ref().map_or(Duration::ZERO, |m| m.waited(Instant::now()));
+                if waited > credited {
+                    deadline += waited - credited;
+                    credited = waited;
+                } else {
+                    return Err(BackendError::Timeout(limit));
+                }
+            }
+        }
+    }
 }
 
 impl Pace {
@@ -225,6 +300,8 @@ impl Pace {
     /// Waits until one more request fits (the share, any lowered rate, any hold), then
     /// books it.
     pub async fn acquire(&self) {
+        let meter = METER.try_with(|m| m.clone()).ok();
+        let mut waiting = false;
         loop {
             let wait = {
                 let mut s = self.lock();
@@ -237,10 +314,31 @@ impl Pace {
                     Some(wait) => wait,
                 }
             };
+            if !waiting && let Some(m) = &meter {
+                m.begin_wait(Instant::now());
+                waiting = true;
+            }
             tokio::time::sleep(wait).await;
         }
         self.sent_total.fetch_add(1, Ordering::Relaxed);
-        let _ = READ_COST.try_with(|c| c.fetch_add(1, Ordering::Relaxed));
+        if let Some(m) = &meter {
+            if waiting {
+                m.end_wait(Instant::now());
+            }
+            m.requests.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// How many requests fit now; `None` when any number does (no share, no 429).
+    pub fn room(&self) -> Option<usize> {
+        let mut s = self.lock();
+        let now = Instant::now();
+        if s.hold_until.is_some_and(|h| h > now) {
+            return Some(0);
+        }
+        let cap = (s.rate(now)?.floor() as usize).max(1);
+        s.window.prune(now);
+        Some(cap.saturating_sub(s.window.sent.len()))
     }
 
     /// The server refused a request (429): hold every send for its `Retry-After` (or a
@@ -258,11 +356,8 @@ impl Pace {
         s.refusals = s.refusals.saturating_add(1);
         s.hold_until = Some(s.hold_until.map_or(now + hold, |h| h.max(now + hold)));
         s.why = Some(match retry_after {
-            Some(after) => format!(
-                "the server refused a request (429, retry after {}s)",
-                after.as_secs()
-            ),
-            None => "the server refused a request (429)".to_owned(),
+            Some(after) => format!("after a 429 (Retry-After {}s)", after.as_secs()),
+            None => "after a 429".to_owned(),
         });
     }
 
@@ -448,7 +543,7 @@ mod tests {
             panic!("holding back");
         };
         assert_eq!(per_minute, 50);
-        assert!(why.contains("429") && why.contains("20s"), "{why}");
+        assert_eq!(why, "after a 429 (Retry-After 20s)");
         assert!(until.is_some());
         let begun = Instant::now();
         let at = send(&pace, 60).await;
@@ -488,17 +583,31 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn reads_learn_their_cost() {
-        let pace = Pace::new(None);
-        let ((), n) = count_requests(async {
-            let (a, b) = tokio::join!(pace.acquire(), pace.acquire());
-            let _ = (a, b);
+    async fn an_operation_counts_its_requests_and_its_limit_excludes_pacing() {
+        let pace = Pace::new(Some(2));
+        let limit = Duration::from_secs(10);
+        let (out, n) = counted(bounded(limit, async {
+            tokio::join!(pace.acquire(), pace.acquire());
+            // Waits 60 s for room: not the server's fault, not a timeout.
             pace.acquire().await;
-        })
+            tokio::time::sleep(Duration::from_secs(9)).await;
+            Ok(())
+        }))
         .await;
-        assert_eq!(n, 3);
-        pace.acquire().await;
-        assert_eq!(pace.sent(), 4);
+        assert_eq!((out, n), (Ok(()), 3));
+        assert_eq!(pace.sent(), 3);
+        assert_eq!(pace.room(), Some(1), "the first two left the window");
+        let (out, n) = counted(bounded(limit, async {
+            pace.acquire().await;
+            tokio::time::sleep(Duration::from_secs(11)).await;
+            Ok(())
+        }))
+        .await;
+        assert_eq!(
+            (out, n),
+            (Err(BackendError::Timeout(limit)), 1),
+            "the server's time still counts"
+        );
     }
 
     #[test]
