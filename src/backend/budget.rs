@@ -65,6 +65,10 @@ pub fn default_share(kind: BackendKind) -> usize {
     }
 }
 
+/// Of a pace's share, what polls may fill; the rest is kept for what a person does (starts,
+/// decisions, the log view, a CLI command), which never waits behind polls.
+pub const POLL_SHARE: f64 = 0.8;
+
 /// Most requests a minute a backend's `max_requests_per_minute` may ask for.
 pub const MAX_SHARE: usize = 10_000;
 
@@ -193,6 +197,9 @@ tokio::task_local! {
 /// The requests one operation sent, and how long it waited for its pace.
 #[derive(Debug, Default)]
 struct Meter {
+    /// A poll: it may fill only [`POLL_SHARE`] of a pace's window, so what a person does
+    /// (a start, a decision) never waits behind polls.
+    poll: bool,
     requests: std::sync::atomic::AtomicUsize,
     waits: std::sync::Mutex<Waits>,
 }
@@ -240,8 +247,11 @@ impl Meter {
 /// Runs `op` and says how many requests it sent through any [`Pace`]: how the scheduler
 /// learns what each kind of read costs. Inside it, [`bounded`] does not count the time
 /// spent waiting for a pace.
-pub async fn counted<T>(op: impl Future<Output = T>) -> (T, usize) {
-    let meter = std::sync::Arc::new(Meter::default());
+pub async fn counted<T>(poll: bool, op: impl Future<Output = T>) -> (T, usize) {
+    let meter = std::sync::Arc::new(Meter {
+        poll,
+        ..Meter::default()
+    });
     let out = METER.scope(meter.clone(), op).await;
     (out, meter.requests.load(Ordering::Relaxed))
 }
@@ -301,12 +311,13 @@ impl Pace {
     /// books it.
     pub async fn acquire(&self) {
         let meter = METER.try_with(|m| m.clone()).ok();
+        let poll = meter.as_ref().is_some_and(|m| m.poll);
         let mut waiting = false;
         loop {
             let wait = {
                 let mut s = self.lock();
                 let now = Instant::now();
-                match s.wait(now) {
+                match s.wait(now, poll) {
                     None => {
                         s.window.book(now, 1);
                         break;
@@ -329,14 +340,14 @@ impl Pace {
         }
     }
 
-    /// How many requests fit now; `None` when any number does (no share, no 429).
+    /// How many polls fit now; `None` when any number does (no share, no 429).
     pub fn room(&self) -> Option<usize> {
         let mut s = self.lock();
         let now = Instant::now();
         if s.hold_until.is_some_and(|h| h > now) {
             return Some(0);
         }
-        let cap = (s.rate(now)?.floor() as usize).max(1);
+        let cap = ((s.rate(now)? * POLL_SHARE).floor() as usize).max(1);
         s.window.prune(now);
         Some(cap.saturating_sub(s.window.sent.len()))
     }
@@ -401,7 +412,7 @@ impl PaceState {
         Some(rate)
     }
 
-    fn wait(&mut self, now: Instant) -> Option<Duration> {
+    fn wait(&mut self, now: Instant, poll: bool) -> Option<Duration> {
         if let Some(hold) = self.hold_until {
             if hold > now {
                 return Some(hold - now);
@@ -409,6 +420,7 @@ impl PaceState {
             self.hold_until = None;
         }
         let rate = self.rate(now)?;
+        let rate = if poll { rate * POLL_SHARE } else { rate };
         let cap = (rate.floor() as usize).max(1);
         match self.window.wait(now, cap, 1) {
             // A lowered rate climbs back over time: look again within a few seconds
@@ -583,25 +595,65 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn polls_leave_a_fifth_of_the_share_to_what_a_person_does() {
+        let pace = Pace::new(Some(10));
+        let (_, polled) = counted(true, async {
+            for _ in 0..8 {
+                pace.acquire().await;
+            }
+        })
+        .await;
+        assert_eq!(polled, 8);
+        assert_eq!(pace.room(), Some(0), "polls are full");
+        let begun = Instant::now();
+        let ((), _) = counted(false, async {
+            pace.acquire().await;
+            pace.acquire().await;
+        })
+        .await;
+        assert_eq!(
+            begun.elapsed(),
+            Duration::ZERO,
+            "a decision does not wait behind polls"
+        );
+        let (_, _) = counted(true, pace.acquire()).await;
+        assert_eq!(
+            begun.elapsed(),
+            WINDOW,
+            "the next poll waits for the window"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn an_operation_counts_its_requests_and_its_limit_excludes_pacing() {
         let pace = Pace::new(Some(2));
         let limit = Duration::from_secs(10);
-        let (out, n) = counted(bounded(limit, async {
-            tokio::join!(pace.acquire(), pace.acquire());
-            // Waits 60 s for room: not the server's fault, not a timeout.
-            pace.acquire().await;
-            tokio::time::sleep(Duration::from_secs(9)).await;
-            Ok(())
-        }))
+        let (out, n) = counted(
+            false,
+            bounded(limit, async {
+                tokio::join!(pace.acquire(), pace.acquire());
+                // Waits 60 s for room: not the server's fault, not a timeout.
+                pace.acquire().await;
+                tokio::time::sleep(Duration::from_secs(9)).await;
+                Ok(())
+            }),
+        )
         .await;
         assert_eq!((out, n), (Ok(()), 3));
         assert_eq!(pace.sent(), 3);
-        assert_eq!(pace.room(), Some(1), "the first two left the window");
-        let (out, n) = counted(bounded(limit, async {
-            pace.acquire().await;
-            tokio::time::sleep(Duration::from_secs(11)).await;
-            Ok(())
-        }))
+        assert_eq!(
+            pace.room(),
+            Some(0),
+            "polls may fill 1 of 2, and one is there"
+        );
+        let (out, n) = counted(
+            false,
+            bounded(limit, async {
+                pace.acquire().await;
+                tokio::time::sleep(Duration::from_secs(11)).await;
+                Ok(())
+            }),
+        )
         .await;
         assert_eq!(
             (out, n),

@@ -64,12 +64,15 @@ impl Default for Intervals {
 const PIPELINES_FACTOR: u32 = 6;
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
-/// Of a backend's budget, what polling may spend; the rest is for what a person does (starts,
-/// decisions, the log view) and never waits behind polls.
-pub const READ_SHARE: f64 = 0.8;
+// Of a backend's budget, what polling may spend (the pace holds polls to it).
+use crate::backend::budget::POLL_SHARE as READ_SHARE;
 /// However short the budget, every kind of read polled gets at least this part of what reads
 /// may spend.
 pub const FLOOR_SHARE: f64 = 0.05;
+/// A kind's floor also covers reading it this many times less often than its interval.
+pub const MAX_STRETCH: f64 = 4.0;
+/// The open detail, first in line, takes at most this part of what reads may spend.
+pub const DETAIL_SHARE: f64 = 0.25;
 /// A deferred read looks for room again this soon.
 const ROOM_RETRY: Duration = Duration::from_millis(500);
 
@@ -88,22 +91,36 @@ pub enum Kind {
 }
 
 /// Periods that spend at most `budget` requests a minute on `demands` (kind, requests one
-/// read costs, the period wanted), in the order given (highest priority first). Each kind
-/// first gets the smaller of what it wants and [`FLOOR_SHARE`] of the budget; what is left
-/// goes down the order. A kind is never read more often than it wants.
+/// read costs, the period wanted), in the order given (highest priority first).
+///
+/// Each kind first gets its floor: what it wants, up to the larger of [`FLOOR_SHARE`] of the
+/// budget and what reading it [`MAX_STRETCH`] times less often costs (floors shrink together
+/// when they do not fit). What is left goes down the order, the open detail taking no more
+/// than [`DETAIL_SHARE`] of the budget: a detail read every second must not leave the gates
+/// and running executions at their floors. A kind is never read more often than it wants.
 pub fn plan(budget: f64, demands: &[(Kind, f64, Duration)]) -> Vec<(Kind, Duration)> {
     let wants: Vec<f64> = demands
         .iter()
         .map(|(_, cost, period)| cost.max(0.01) * 60.0 / period.as_secs_f64().max(0.001))
         .collect();
-    let floor = budget * FLOOR_SHARE;
-    let floors: Vec<f64> = wants.iter().map(|w| w.min(floor)).collect();
+    let mut floors: Vec<f64> = wants
+        .iter()
+        .map(|w| w.min((budget * FLOOR_SHARE).max(w / MAX_STRETCH)))
+        .collect();
+    let sum: f64 = floors.iter().sum();
+    if sum > budget {
+        floors.iter_mut().for_each(|f| *f *= budget / sum);
+    }
     let mut left = (budget - floors.iter().sum::<f64>()).max(0.0);
     demands
         .iter()
         .zip(wants.iter().zip(&floors))
         .map(|((kind, cost, period), (want, floor))| {
-            let extra = (want - floor).min(left);
+            let top = match kind {
+                Kind::Detail => want.min(floor.max(budget * DETAIL_SHARE)),
+                _ => *want,
+            };
+            let extra = (top - floor).max(0.0).min(left);
             left -= extra;
             let given = floor + extra;
             let planned = if given >= *want {
@@ -610,17 +627,19 @@ mod tests {
             (Kind::Pipelines, 3.0, secs(60)),
         ];
         let planned = plan(80.0, &demands);
-        // Floors of 4 (5% of 80) each, pipelines need only 3: 15; the remaining 65 go down
-        // the order: the detail its whole 60, the gates 9 more.
-        assert_eq!(planned[0], (Kind::Detail, secs(1)));
+        // Floors: a quarter of what each wants (15, 15, 15) or 4, pipelines need only 3:
+        // 48. Of the 32 left, the detail takes up to a quarter of the budget (5 more, 20 in
+        // all: every 3 s), the gates the other 27 (42: every 14.3 s); the running
+        // executions keep their floor (every 12 s).
+        assert_eq!(planned[0], (Kind::Detail, secs(3)));
         assert_eq!(planned[1].0, Kind::Gates);
         assert!(
-            (planned[1].1.as_secs_f64() - 600.0 / 13.0).abs() < 1e-6,
+            (planned[1].1.as_secs_f64() - 600.0 / 42.0).abs() < 1e-6,
             "{planned:?}"
         );
         assert_eq!(
             planned[2],
-            (Kind::Running, secs(45)),
+            (Kind::Running, secs(12)),
             "the floor, not nothing"
         );
         assert_eq!(planned[3], (Kind::Pipelines, secs(60)));
@@ -675,18 +694,24 @@ mod tests {
         s.learn(&Resource::Approvals, 4);
         s.learn(&Resource::Executions, 1);
         s.learn(&Resource::Pipelines, 1);
-        s.completed(&Resource::Approvals, None, t0, 0.0);
-        s.completed(&Resource::Executions, None, t0, 0.0);
-        s.completed(&Resource::Pipelines, None, t0, 0.0);
-        // Floors 0.4 each (1.2); gates want 24 a minute and get 0.4 + 6.8 = 7.2: every 33 s.
-        let gates = s.next[&Resource::Approvals] - t0;
-        assert!(
-            (gates.as_secs_f64() - 240.0 / 7.2).abs() < 0.01,
-            "{gates:?}"
-        );
-        // The running list gets its floor: every 150 s, not never.
-        assert_eq!(s.next[&Resource::Executions] - t0, Duration::from_secs(150));
-        assert_eq!(s.next[&Resource::Pipelines] - t0, Duration::from_secs(150));
+        for r in [
+            Resource::Approvals,
+            Resource::Executions,
+            Resource::Pipelines,
+        ] {
+            s.completed(&r, None, t0, 0.0);
+        }
+        // Gates want 24 a minute, the running list 20, pipelines 1: only floors fit (6, 5
+        // and 0.4, shrunk together to 8).
+        let period = |r: &Resource| (s.next[r] - t0).as_secs_f64();
+        let spent = 4.0 * 60.0 / period(&Resource::Approvals)
+            + 60.0 / period(&Resource::Executions)
+            + 60.0 / period(&Resource::Pipelines);
+        assert!((spent - 8.0).abs() < 1e-6, "{spent}");
+        let shrink = 8.0 / 11.4;
+        assert!((period(&Resource::Approvals) - 40.0 / shrink).abs() < 1e-6);
+        assert!((period(&Resource::Executions) - 12.0 / shrink).abs() < 1e-6);
+        assert!((period(&Resource::Pipelines) - 150.0 / shrink).abs() < 1e-6);
     }
 
     #[test]

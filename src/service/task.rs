@@ -351,7 +351,7 @@ impl TaskState {
                 return;
             };
             let started = Instant::now();
-            let (payload, cost) = counted(op(backend, limit)).await;
+            let (payload, cost) = counted(resource.is_some(), op(backend, limit)).await;
             let _ = done.send(Done {
                 resource,
                 epoch,

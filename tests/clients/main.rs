@@ -6,6 +6,7 @@ mod common;
 
 mod argo;
 mod batch;
+mod budget;
 mod harness;
 mod harness_fg;
 mod harness_wire;
