@@ -74,10 +74,10 @@ pub(super) async fn run(
         for resource in state.schedule.take_due_within(now, room, share) {
             state.start_read(resource);
         }
-        if let Some(reply) = state.pace_changed() {
-            if replies.send(reply).is_err() {
-                return;
-            }
+        if let Some(reply) = state.pace_changed()
+            && replies.send(reply).is_err()
+        {
+            return;
         }
         let wake = state
             .schedule
