@@ -248,3 +248,74 @@ async fn after_429s_the_dashboard_slows_says_so_and_recovers_slowly() {
     assert_eq!(last, &None, "back to its budget: {paces:?}");
     assert_eq!(sim.stats().rate_limited, first_minute + refused);
 }
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn harness_reads_a_waiting_executions_gates_again_only_when_its_summary_changed() {
+    let (sim, token) = sim().await;
+    sim.world().waiting_gate().expect("a gate");
+    let backends = prepared(&sim, &token, &["harness"], None);
+    let harness = &backends[0].backend;
+    let sent = || sim.stats().total_requests;
+    let before = sent();
+    let first = harness.waiting_approvals().await.expect("gates");
+    let full = sent() - before;
+    assert!(
+        full > 3,
+        "a page per project, then each waiting execution: {full}"
+    );
+    // Nothing changed: one page of waiting executions per project (three), nothing else.
+    let before = sent();
+    let mut again = harness.waiting_approvals().await.expect("gates");
+    assert_eq!(sent() - before, 3);
+    let mut first = first;
+    first.sort_by(|a, b| a.id.cmp(&b.id));
+    again.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(again, first, "the same gates, from the cache");
+    // A new gate opens: its execution's approvals and stage graph are read, no other's.
+    let gate = sim.world().waiting_gate().expect("another gate");
+    let before = sent();
+    let after = harness.waiting_approvals().await.expect("gates");
+    assert_eq!(sent() - before, 3 + 2);
+    assert_eq!(after.len(), first.len() + 1);
+    assert!(after.iter().any(|a| a.id == gate.approval));
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn the_simulator_enforces_the_vendors_limits_when_asked() {
+    let (sim, token) = sim().await;
+    sim.set_vendor_limits(true);
+    let unbudgeted = Some(flightdeck::backend::budget::MAX_SHARE);
+    let fg = prepared(&sim, &token, &["harness-fg"], unbudgeted);
+    for _ in 0..30 {
+        fg[0]
+            .backend
+            .list_executions()
+            .await
+            .expect("within 30 a minute");
+    }
+    assert_eq!(
+        fg[0].backend.list_executions().await.unwrap_err(),
+        flightdeck::domain::BackendError::RateLimited { retry_after: None }
+    );
+    // Per key: NextGen's 400 a minute are its own.
+    let ng = prepared(&sim, &token, &["harness"], unbudgeted);
+    let (before, refused_before) = (sim.stats().total_requests, sim.stats().rate_limited);
+    let mut refused = None;
+    while refused.is_none() {
+        if let Err(e) = ng[0].backend.list_executions().await {
+            refused = Some(e);
+        }
+    }
+    let stats = sim.stats();
+    assert_eq!(
+        stats.total_requests - before - (stats.rate_limited - refused_before),
+        400,
+        "400 answered, then refused"
+    );
+    assert_eq!(
+        refused,
+        Some(flightdeck::domain::BackendError::RateLimited { retry_after: None })
+    );
+    sim.set_vendor_limits(false);
+    fg[0].backend.list_executions().await.expect("no limit");
+}
