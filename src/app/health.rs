@@ -150,9 +150,13 @@ impl BackendState {
     /// the gates, each by its own last good read, so the age shown is never fresher than
     /// either (pipelines, read every 6·L by design, and the detail on screen do not count);
     /// the last good read of any kind until one of those answered.
+    /// A live watch keeps the executions list current (it pushes only when something
+    /// changes), so only the gates date the data of a watching backend.
     pub fn data_read(&self) -> Option<Timestamp> {
+        let watching = matches!(self.feed, Some(Feed::Watching));
         [Read::Executions, Read::Approvals]
             .iter()
+            .filter(|r| !(watching && **r == Read::Executions))
             .filter_map(|r| self.read_ok.get(r))
             .min()
             .copied()

@@ -353,17 +353,20 @@ impl Pace {
     }
 
     /// The server refused a request (429): hold every send for its `Retry-After` (or a
-    /// back-off growing with each refusal in a row), and halve the rate.
+    /// back-off growing with each refusal in a row), and halve the rate (a pace with a
+    /// share; one without has no rate to lower).
     pub fn refused(&self, retry_after: Option<Duration>) {
         let mut s = self.lock();
         let now = Instant::now();
         s.window.prune(now);
-        let current = s
-            .rate(now)
-            .unwrap_or_else(|| s.window.sent.len().max(1) as f64);
-        let lowered = (current * LOWERED_TO).max(1.0);
-        s.lowered = Some((lowered, now));
-        let hold = retry_after.unwrap_or_else(|| backoff(s.refusals + 2));
+        // Without a share there is no rate to lower: the hold alone backs off.
+        if let Some(current) = s.rate(now) {
+            let lowered = (current * LOWERED_TO).max(1.0);
+            s.lowered = Some((lowered, now));
+        }
+        // Short and capped (1 s, 2 s, then 4 s, jittered): several reads refused at once
+        // count as several refusals, and the halved rate is what slows down for long.
+        let hold = retry_after.unwrap_or_else(|| backoff((s.refusals + 1).min(3)));
         s.refusals = s.refusals.saturating_add(1);
         s.hold_until = Some(s.hold_until.map_or(now + hold, |h| h.max(now + hold)));
         s.why = Some(match retry_after {
@@ -588,9 +591,10 @@ mod tests {
         assert!(second >= Duration::from_secs(2), "{second:?}");
         pace.answered();
         assert_eq!(pace.lock().refusals, 0);
-        assert!(
-            matches!(pace.status(), PaceStatus::HoldingBack { .. }),
-            "unlimited, yet lowered after a 429"
+        assert_eq!(
+            pace.status(),
+            PaceStatus::Free,
+            "no share, no rate to lower"
         );
     }
 

@@ -232,6 +232,7 @@ impl HarnessBackend {
         callback_id: Option<&str>,
         decision: &Decision,
     ) -> Result<DecisionOutcome> {
+        self.forget_gates();
         let mut url = self.v1_url(project, &["approvals", "execution", execution_id]);
         if let Some(callback_id) = callback_id {
             url.query_pairs_mut()
@@ -556,6 +557,17 @@ impl HarnessBackend {
         Ok(gates)
     }
 
+    /// A decision sent from here may end a gate before its execution's summary shows it
+    /// (Harness moves the run on after answering): the next gates read asks afresh, which
+    /// settles a decision of unknown outcome.
+    fn forget_gates(&self) {
+        self.gates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .by_execution
+            .clear();
+    }
+
     async fn read_gates_of(
         &self,
         project: &str,
@@ -786,6 +798,7 @@ impl Backend for HarnessBackend {
     }
 
     async fn decide(&self, approval: &Approval, decision: &Decision) -> Result<DecisionOutcome> {
+        self.forget_gates();
         let mut url = self.url(&[
             "pipeline",
             "api",
