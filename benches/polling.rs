@@ -126,6 +126,8 @@ async fn main() {
     };
     let harness = simulator().await.expect("simulator");
     let argo = simulator().await.expect("simulator");
+    // The vendors' documented limits, as a team sharing them would meet them.
+    harness.set_vendor_limits(true);
     let http = Client::new();
     let argo_gates = moving_world(&argo, &http).await;
     let selected = still_world(&harness, &http, WAITING_GATES - argo_gates).await;
@@ -202,6 +204,126 @@ async fn main() {
         &sizes,
         &selected,
     );
+    ages_table(&seen);
+    println!(
+        "\n429s from the simulator's vendor limits during the run: {}",
+        harness.stats().rate_limited
+    );
+    for kind in ["harness-fg", "harness"] {
+        dashboards_that_fit(&harness, &configs, kind, &selected).await;
+    }
+}
+
+/// The worst and typical data age per backend and kind over the window: the longest and the
+/// median gap between two good answers (a read's data is as old as the time since the last
+/// good one, at most).
+fn ages_table(seen: &[Seen]) {
+    let edges = WINDOW_START..WINDOW_START + WINDOW;
+    println!("\ndata ages at the default budgets (median | worst gap between good reads)");
+    println!("  backend      pipelines      executions     gates          detail");
+    for b in BACKENDS {
+        if projects_of(b).is_empty() {
+            continue;
+        }
+        let cells: Vec<String> = KINDS
+            .iter()
+            .map(|kind| {
+                let at: Vec<Duration> = seen
+                    .iter()
+                    .filter(|s| s.backend == b && s.kind == *kind && s.ok && edges.contains(&s.at))
+                    .map(|s| s.at)
+                    .collect();
+                let mut gaps: Vec<Duration> = at.windows(2).map(|w| w[1] - w[0]).collect();
+                if gaps.is_empty() {
+                    return "-".to_string();
+                }
+                gaps.sort();
+                let median = gaps[gaps.len() / 2];
+                let worst = gaps[gaps.len() - 1];
+                format!(
+                    "{:.0} s | {:.0} s",
+                    median.as_secs_f64(),
+                    worst.as_secs_f64()
+                )
+            })
+            .collect();
+        println!(
+            "  {b:<11}  {:<13}  {:<13}  {:<13}  {}",
+            cells[0], cells[1], cells[2], cells[3]
+        );
+    }
+}
+
+/// How many dashboards of `kind` (independent service instances, each with its own clients
+/// and budget, the default one) run side by side against one account or key with the
+/// simulator enforcing the vendor's limit, before any request gets a 429: each count runs
+/// four simulated minutes, the detail of a running execution open on every dashboard.
+async fn dashboards_that_fit(
+    sim: &SimHandle,
+    configs: &[flightdeck::config::BackendConfig],
+    kind: &str,
+    selected: &ExecRef,
+) {
+    let config = configs
+        .iter()
+        .find(|b| b.name.to_string() == kind)
+        .expect("backend");
+    let mut fit = 0;
+    for n in 1..=12 {
+        sim.set_vendor_limits(false);
+        sim.set_vendor_limits(true);
+        let refused = sim.stats().rate_limited;
+        let sent = sim.stats().total_requests;
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut services = Vec::new();
+        for _ in 0..n {
+            let p = launch::prepare(config).expect("backend");
+            let service = Service::spawn(
+                vec![(p.backend, p.limits)],
+                Intervals::default(),
+                tx.clone(),
+            );
+            if kind == "harness" {
+                service.send(
+                    kind,
+                    Command::Select {
+                        exec: Some(selected.clone()),
+                        open: true,
+                    },
+                );
+            }
+            services.push(service);
+        }
+        let until = Instant::now() + Duration::from_secs(240);
+        loop {
+            tokio::select! {
+                _ = rx.recv() => {}
+                _ = tokio::time::sleep_until(until) => break,
+            }
+        }
+        drop(services);
+        // Let reads in flight finish before the next count.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        let stats = sim.stats();
+        let per_minute = (stats.total_requests - sent) as f64 / 4.5;
+        let refusals = stats.rate_limited - refused;
+        println!(
+            "  {kind}: {n} dashboard(s): {per_minute:.0} requests a minute in all, {refusals} 429s"
+        );
+        if refusals > 0 {
+            break;
+        }
+        fit = n;
+    }
+    println!(
+        "{kind}: {fit} dashboards fit one {} before any 429",
+        if kind == "harness" {
+            "key (400 a minute)"
+        } else {
+            "account (30 a minute)"
+        }
+    );
+    sim.set_vendor_limits(true);
 }
 
 /// Moves the Argo world on a second at a time, in step with the service's clock.

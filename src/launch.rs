@@ -231,6 +231,13 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
             .map_err(|e| format!("backend {}: {e}", config.name))?
         }
     };
+    if let Some(pace) = backend.pace() {
+        pace.set_share(Some(
+            config
+                .max_requests_per_minute
+                .unwrap_or_else(|| crate::backend::budget::default_share(config.kind)),
+        ));
+    }
     let mut prepared = Prepared::new(backend, config.concurrency, config.timeout);
     prepared.production = config.production;
     prepared.read_only = config.read_only;

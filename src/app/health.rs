@@ -109,7 +109,8 @@ pub struct BackendState {
     pub insecure: bool,
     /// When a read last succeeded.
     pub last_ok: Option<Timestamp>,
-    /// When each read last succeeded.
+    /// When each kind of read last succeeded: a budget that reads the gates every 10 s
+    /// and the lists every 45 s must not show the lists as 10 s old.
     read_ok: BTreeMap<Read, Timestamp>,
     /// The latest error of any read, with when and which read: kept after the backend
     /// recovers, so the backends view can still say what went wrong.
@@ -123,6 +124,8 @@ pub struct BackendState {
     pub slow: bool,
     /// Watched or polled, for backends that can watch; `None` for the others (always polled).
     pub feed: Option<Feed>,
+    /// Why its requests are held back below its budget (a 429), while they are.
+    pub holding_back: Option<String>,
 }
 
 impl BackendState {
@@ -140,6 +143,7 @@ impl BackendState {
             failing: BTreeMap::new(),
             slow: false,
             feed: None,
+            holding_back: None,
         }
     }
 
@@ -204,8 +208,25 @@ impl BackendState {
         (self.health(), self.error.clone(), late)
     }
 
+    /// When the data the status bar dates was read: the older of the executions list and
+    /// the gates, each by its own last good read, so the age shown is never fresher than
+    /// either (pipelines, read every 6·L by design, and the detail on screen do not count);
+    /// the last good read of any kind until one of those answered.
+    /// A live watch keeps the executions list current (it pushes only when something
+    /// changes), so only the gates date the data of a watching backend.
+    pub fn data_read(&self) -> Option<Timestamp> {
+        let watching = matches!(self.feed, Some(Feed::Watching));
+        [Read::Executions, Read::Approvals]
+            .iter()
+            .filter(|r| !(watching && **r == Read::Executions))
+            .filter_map(|r| self.read_ok.get(r))
+            .min()
+            .copied()
+            .or(self.last_ok)
+    }
+
     pub fn age(&self, now: Timestamp) -> Option<Duration> {
-        let last = self.last_ok?;
+        let last = self.data_read()?;
         Some(Duration::try_from(now.duration_since(last)).unwrap_or(Duration::ZERO))
     }
 
@@ -308,5 +329,44 @@ mod tests {
         let later = t0 + jiff::SignedDuration::from_secs(31);
         assert!(b.is_stale(later, Duration::from_secs(10)));
         assert_eq!(b.age(later), Some(Duration::from_secs(31)));
+    }
+
+    #[test]
+    fn the_age_is_the_older_of_the_lists_and_the_gates() {
+        let t0: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
+        let at = |s: i64| t0 + jiff::SignedDuration::from_secs(s);
+        let mut b = BackendState::new(super::super::BackendInfo {
+            name: "h".into(),
+            kind: BackendKind::Harness,
+            production: false,
+            read_only: false,
+            insecure: false,
+        });
+        let ms = Duration::from_millis(30);
+        b.record(Read::Pipelines, Ok(()), ms, t0);
+        assert_eq!(
+            b.age(at(5)),
+            Some(Duration::from_secs(5)),
+            "any read, at first"
+        );
+        b.record(Read::Executions, Ok(()), ms, at(1));
+        b.record(Read::Approvals, Ok(()), ms, at(2));
+        // The gates are read every 10 s, the list less often under a short budget.
+        for s in [12, 22, 32, 42] {
+            b.record(Read::Approvals, Ok(()), ms, at(s));
+            b.record(Read::Execution, Ok(()), ms, at(s));
+            b.record(Read::Pipelines, Ok(()), ms, at(s));
+        }
+        assert_eq!(
+            b.age(at(45)),
+            Some(Duration::from_secs(44)),
+            "the list's age"
+        );
+        b.record(Read::Executions, Ok(()), ms, at(46));
+        assert_eq!(
+            b.age(at(47)),
+            Some(Duration::from_secs(5)),
+            "now the gates'"
+        );
     }
 }

@@ -358,6 +358,11 @@ impl App {
                     b.feed = Some(feed);
                 }
             }
+            Payload::Pace(why) => {
+                if let Some(b) = self.backends.iter_mut().find(|b| b.name == backend) {
+                    b.holding_back = why;
+                }
+            }
             // Dialogs' answers go to the dialog opened at their epoch (`dialog/mod.rs`).
             Payload::StartForm {
                 project,

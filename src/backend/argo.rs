@@ -601,6 +601,10 @@ impl Backend for ArgoBackend {
         &self.name
     }
 
+    fn pace(&self) -> Option<&std::sync::Arc<super::budget::Pace>> {
+        Some(self.http.pace())
+    }
+
     fn kind(&self) -> BackendKind {
         BackendKind::Argo
     }

@@ -110,6 +110,36 @@ pub struct HarnessBackend {
     http: HttpClient,
     /// Each project's executions list as last read (see [`Decoded`]).
     executions: Decoded<Vec<Execution>>,
+    /// The gates of each waiting execution as last read, by execution id, with the
+    /// fingerprint of the summary they were read for (see [`HarnessBackend::gates_of`]).
+    gates: std::sync::Mutex<GateCache>,
+}
+
+/// Gates read for waiting executions, kept while their summaries stay the same.
+#[derive(Debug, Default)]
+struct GateCache {
+    /// Counts reads of the gates; an entry not used by the latest read is dropped.
+    read: u64,
+    by_execution: std::collections::HashMap<String, (u64, String, Vec<Approval>)>,
+}
+
+/// What of an execution summary changes when a gate opens, is decided or expires: the
+/// execution's and each stage's status and times, and the stage counts.
+fn gates_fingerprint(summary: &ExecutionSummary) -> String {
+    let mut nodes: Vec<String> = summary
+        .layout_node_map
+        .iter()
+        .map(|(key, n)| format!("{key}={:?}/{:?}/{:?}", n.status, n.start_ts, n.end_ts))
+        .collect();
+    nodes.sort_unstable();
+    format!(
+        "{:?}|{:?}|{:?}|{:?}|{}",
+        summary.status,
+        summary.end_ts,
+        summary.successful_stages_count,
+        summary.failed_stages_count,
+        nodes.join(",")
+    )
 }
 
 impl HarnessBackend {
@@ -158,6 +188,7 @@ impl HarnessBackend {
             api_key: options.api_key,
             http,
             executions: Decoded::default(),
+            gates: Default::default(),
         })
     }
 
@@ -203,6 +234,7 @@ impl HarnessBackend {
         callback_id: Option<&str>,
         decision: &Decision,
     ) -> Result<DecisionOutcome> {
+        self.forget_gates();
         let mut url = self.v1_url(project, &["approvals", "execution", execution_id]);
         if let Some(callback_id) = callback_id {
             url.query_pairs_mut()
@@ -510,7 +542,49 @@ impl HarnessBackend {
 
     /// The gates of one execution found by `waiting_approvals`: the v1 instance list plus,
     /// for stage and step names, the graph of each stage waiting for approval.
+    /// The gates of one waiting execution. They are read again only when its summary changed
+    /// since the last read: a gate opening, decided or expiring changes the status of the
+    /// execution or of a stage, and nothing else of a gate flightdeck shows can change
+    /// while it waits. So a steady world costs one list page per project, not an approvals
+    /// call and a graph per waiting execution.
     async fn gates_of(&self, project: &str, summary: &ExecutionSummary) -> Result<Vec<Approval>> {
+        let fingerprint = gates_fingerprint(summary);
+        {
+            let mut cache = self.gates.lock().unwrap_or_else(|e| e.into_inner());
+            let read = cache.read;
+            if let Some(entry) = cache.by_execution.get_mut(&summary.plan_execution_id)
+                && entry.1 == fingerprint
+            {
+                entry.0 = read;
+                return Ok(entry.2.clone());
+            }
+        }
+        let gates = self.read_gates_of(project, summary).await?;
+        let mut cache = self.gates.lock().unwrap_or_else(|e| e.into_inner());
+        let read = cache.read;
+        cache.by_execution.insert(
+            summary.plan_execution_id.clone(),
+            (read, fingerprint, gates.clone()),
+        );
+        Ok(gates)
+    }
+
+    /// A decision sent from here may end a gate before its execution's summary shows it
+    /// (Harness moves the run on after answering): the next gates read asks afresh, which
+    /// settles a decision of unknown outcome.
+    fn forget_gates(&self) {
+        self.gates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .by_execution
+            .clear();
+    }
+
+    async fn read_gates_of(
+        &self,
+        project: &str,
+        summary: &ExecutionSummary,
+    ) -> Result<Vec<Approval>> {
         let url = {
             let mut url = self.v1_url(
                 project,
@@ -634,6 +708,10 @@ impl Backend for HarnessBackend {
         &self.name
     }
 
+    fn pace(&self) -> Option<&std::sync::Arc<super::budget::Pace>> {
+        Some(self.http.pace())
+    }
+
     fn kind(&self) -> BackendKind {
         BackendKind::Harness
     }
@@ -719,10 +797,22 @@ impl Backend for HarnessBackend {
     }
 
     async fn waiting_approvals(&self) -> Result<Vec<Approval>> {
-        self.per_project(|project| self.waiting_in(project)).await
+        let read = {
+            let mut cache = self.gates.lock().unwrap_or_else(|e| e.into_inner());
+            cache.read += 1;
+            cache.read
+        };
+        let result = self.per_project(|project| self.waiting_in(project)).await;
+        if result.is_ok() {
+            // Executions no longer waiting leave the cache.
+            let mut cache = self.gates.lock().unwrap_or_else(|e| e.into_inner());
+            cache.by_execution.retain(|_, (used, ..)| *used == read);
+        }
+        result
     }
 
     async fn decide(&self, approval: &Approval, decision: &Decision) -> Result<DecisionOutcome> {
+        self.forget_gates();
         let mut url = self.url(&[
             "pipeline",
             "api",

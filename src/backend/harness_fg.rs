@@ -768,6 +768,10 @@ impl Backend for HarnessFgBackend {
         &self.name
     }
 
+    fn pace(&self) -> Option<&std::sync::Arc<super::budget::Pace>> {
+        Some(self.http.pace())
+    }
+
     fn kind(&self) -> BackendKind {
         BackendKind::HarnessFg
     }

@@ -34,6 +34,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use crate::backend::budget::Pace;
 use crate::domain::{BackendError, RequestPreview};
 
 /// Bodies larger than this are refused: no dashboard response is legitimately this big, and a
@@ -91,6 +92,8 @@ pub struct HttpClient {
     timeout: Duration,
     body_limit: usize,
     redact: Redactor,
+    /// Every request waits here first: the backend's request budget, whoever sends.
+    pace: std::sync::Arc<Pace>,
 }
 
 /// A complete response: status, headers and the whole (capped) body, with the client's
@@ -334,7 +337,27 @@ impl HttpClient {
             timeout: options.timeout,
             body_limit: options.body_limit,
             redact,
+            pace: Default::default(),
         })
+    }
+
+    /// The pace every request of this client (and its clones) keeps to; unlimited until
+    /// its share is set ([`Pace::set_share`]).
+    pub fn pace(&self) -> &std::sync::Arc<Pace> {
+        &self.pace
+    }
+
+    /// Tells the pace how the server took a request: a 429 lowers it.
+    fn paced(&self, status: StatusCode, headers: &HeaderMap) {
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            let retry_after = headers
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, Timestamp::now()));
+            self.pace.refused(retry_after);
+        } else {
+            self.pace.answered();
+        }
     }
 
     /// What this client scrubs from server text; for stream messages, which do not come as
@@ -417,6 +440,7 @@ impl HttpClient {
         // token there and logs must never hold one.
         let path = request.url().path().to_owned();
         let host = host_of(request.url());
+        self.pace.acquire().await;
         let started = Instant::now();
 
         let result = async {
@@ -430,6 +454,9 @@ impl HttpClient {
         .await;
 
         let elapsed_ms = started.elapsed().as_millis();
+        if let Ok(r) = &result {
+            self.paced(r.status, &r.headers);
+        }
         match &result {
             Ok(r) => {
                 tracing::debug!(%method, host, path, status = r.status.as_u16(), bytes = r.body.len(), elapsed_ms, "http")
@@ -453,6 +480,7 @@ impl HttpClient {
         })?;
         let host = host_of(request.url());
         let path = request.url().path().to_owned();
+        self.pace.acquire().await;
         let response = tokio::time::timeout(self.timeout, self.client.execute(request))
             .await
             .map_err(|_| BackendError::Timeout(self.timeout))?
@@ -463,6 +491,7 @@ impl HttpClient {
             status = response.status().as_u16(),
             "stream opened"
         );
+        self.paced(response.status(), response.headers());
         if response.status().is_success() {
             return Ok(Ok(response));
         }

@@ -492,6 +492,10 @@ impl Backend for InfraxysBackend {
         &self.name
     }
 
+    fn pace(&self) -> Option<&std::sync::Arc<super::budget::Pace>> {
+        Some(self.http.pace())
+    }
+
     fn kind(&self) -> BackendKind {
         BackendKind::Infraxys
     }

@@ -59,6 +59,12 @@ pub trait Backend: Send + Sync {
         Budget::UNLIMITED
     }
 
+    /// The pace every request to this backend keeps to (see [`budget::Pace`]); `None` for
+    /// backends that send no HTTP requests of their own.
+    fn pace(&self) -> Option<&std::sync::Arc<budget::Pace>> {
+        None
+    }
+
     /// Every pipeline visible to the configured credentials, all pages.
     async fn list_pipelines(&self) -> Result<Vec<Pipeline>>;
 

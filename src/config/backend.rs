@@ -32,6 +32,10 @@ pub struct BackendConfig {
     pub timeout: Duration,
     /// Most requests in flight at once against this backend.
     pub concurrency: usize,
+    /// Most requests a minute flightdeck sends this backend (any sliding minute, reads and
+    /// writes alike); `None` takes the kind's default share of the vendor's limit
+    /// ([`crate::backend::budget::default_share`]).
+    pub max_requests_per_minute: Option<usize>,
     /// Extra CA certificate (PEM) to trust, for servers with a private CA.
     pub ca_file: Option<PathBuf>,
     /// Skip TLS verification; always shown as a warning.
@@ -113,6 +117,7 @@ const COMMON_KEYS: &[&str] = &[
     "read_only",
     "timeout",
     "concurrency",
+    "max_requests_per_minute",
     "ca_file",
     "insecure_skip_verify",
 ];
@@ -204,6 +209,10 @@ pub(crate) fn parse(table: &Table<'_>, global_read_only: bool) -> Result<Backend
             Some(item) => parse_concurrency(&item)?,
             None => DEFAULT_CONCURRENCY,
         },
+        max_requests_per_minute: table
+            .item("max_requests_per_minute")
+            .map(|item| parse_per_minute(&item))
+            .transpose()?,
         ca_file: table.item("ca_file").map(|item| item.path()).transpose()?,
         insecure_skip_verify: table.bool_or("insecure_skip_verify", false)?,
         settings,
@@ -349,6 +358,15 @@ fn parse_concurrency(item: &Item<'_>) -> Result<usize> {
             CONCURRENCY.start(),
             CONCURRENCY.end()
         )));
+    }
+    usize::try_from(n).map_err(|_| item.invalid("out of range"))
+}
+
+fn parse_per_minute(item: &Item<'_>) -> Result<usize> {
+    let n = item.integer()?;
+    let max = crate::backend::budget::MAX_SHARE;
+    if !(1..=max as i64).contains(&n) {
+        return Err(item.invalid(format!("must be between 1 and {max} (got {n})")));
     }
     usize::try_from(n).map_err(|_| item.invalid("out of range"))
 }

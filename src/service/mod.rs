@@ -114,6 +114,9 @@ pub enum Payload {
     },
     /// How the executions list is kept fresh changed (backends that can watch only).
     Feed(Feed),
+    /// The backend's requests are held back below its budget, and why (the server refused
+    /// some: 429); `None` once they are back to the budget.
+    Pace(Option<String>),
     /// Lines of the log streaming for the view opened at the reply's epoch.
     LogLines(Vec<LogLine>),
     /// That log ended: the step finished, or it failed.

@@ -13,6 +13,7 @@ use super::schedule::{Intervals, Schedule};
 use super::watch::{self, Note};
 use super::{Command, Feed, Limits, Payload, Reply, Resource};
 use crate::backend::Backend;
+use crate::backend::budget::{PaceStatus, bounded, counted};
 use crate::domain::{BackendError, ExecRef, ExecStatus};
 
 /// Most log lines forwarded in one reply.
@@ -24,6 +25,8 @@ struct Done {
     resource: Option<Resource>,
     epoch: u64,
     elapsed: Duration,
+    /// Requests it sent.
+    cost: usize,
     payload: Payload,
 }
 
@@ -40,15 +43,18 @@ pub(super) async fn run(
     if watches {
         tokio::spawn(watch::supervise(backend.clone(), notes_tx));
     }
+    let mut schedule = Schedule::new(
+        intervals.at_least(limits.min_interval),
+        Instant::now().into_std(),
+        watches,
+    );
+    schedule.set_budget(backend.pace().and_then(|p| p.share()));
     let mut state = TaskState {
         backend,
         permits: Arc::new(Semaphore::new(limits.concurrency.max(1))),
         timeout: limits.operation_timeout,
-        schedule: Schedule::new(
-            intervals.at_least(limits.min_interval),
-            Instant::now().into_std(),
-            watches,
-        ),
+        schedule,
+        pace_said: None,
         in_flight: HashMap::new(),
         waiting: None,
         done: mpsc::unbounded_channel(),
@@ -62,8 +68,16 @@ pub(super) async fn run(
     };
     loop {
         let now = Instant::now().into_std();
-        for resource in state.schedule.take_due(now) {
+        let pace = state.backend.pace().cloned();
+        let room = pace.as_ref().and_then(|p| p.room());
+        let share = pace.as_ref().and_then(|p| p.share()).unwrap_or(usize::MAX);
+        for resource in state.schedule.take_due_within(now, room, share) {
             state.start_read(resource);
+        }
+        if let Some(reply) = state.pace_changed()
+            && replies.send(reply).is_err()
+        {
+            return;
         }
         let wake = state
             .schedule
@@ -99,6 +113,8 @@ struct TaskState {
     permits: Arc<Semaphore>,
     timeout: Duration,
     schedule: Schedule,
+    /// What the status bar was last told of the backend's pace.
+    pace_said: Option<String>,
     /// Reads queued or in flight; `true` = asked again meanwhile, run once more after.
     in_flight: HashMap<Resource, bool>,
     /// Ids of executions waiting for a person, to notice when the gate list changed; `None`
@@ -194,6 +210,7 @@ impl TaskState {
                 resource: None,
                 epoch,
                 elapsed: Duration::ZERO,
+                cost: 0,
                 payload,
             })
             .is_ok()
@@ -247,6 +264,7 @@ impl TaskState {
                     resource: None,
                     epoch: 0,
                     elapsed: Duration::ZERO,
+                    cost: 0,
                     payload: Payload::Executions(Ok(list)),
                 }));
             }
@@ -260,6 +278,28 @@ impl TaskState {
             }
         }
         replies
+    }
+
+    /// A reply when what the status bar should say of the pace changed: why it holds back,
+    /// or nothing once it is back to its share.
+    fn pace_changed(&mut self) -> Option<Reply> {
+        let now = match self.backend.pace().map(|p| p.status()) {
+            Some(PaceStatus::HoldingBack {
+                per_minute,
+                share,
+                why,
+                ..
+            }) => Some(match share {
+                Some(share) => format!("{why}, {per_minute}/min of {share}"),
+                None => format!("{why}, {per_minute}/min"),
+            }),
+            _ => None,
+        };
+        if now == self.pace_said {
+            return None;
+        }
+        self.pace_said = now.clone();
+        Some(self.reply(0, Duration::ZERO, Payload::Pace(now)))
     }
 
     fn reply(&self, epoch: u64, elapsed: Duration, payload: Payload) -> Reply {
@@ -311,11 +351,12 @@ impl TaskState {
                 return;
             };
             let started = Instant::now();
-            let payload = op(backend, limit).await;
+            let (payload, cost) = counted(resource.is_some(), op(backend, limit)).await;
             let _ = done.send(Done {
                 resource,
                 epoch,
                 elapsed: started.elapsed(),
+                cost,
                 payload,
             });
         });
@@ -390,8 +431,12 @@ impl TaskState {
                 read = read_name(resource),
                 ok = read_error(&done.payload).is_none(),
                 elapsed_ms = done.elapsed.as_millis(),
+                requests = done.cost,
                 "read done"
             );
+            if done.cost > 0 {
+                self.schedule.learn(resource, done.cost);
+            }
             self.schedule
                 .completed(resource, read_error(&done.payload), now, jitter);
             if self.in_flight.remove(resource) == Some(true) {
@@ -420,14 +465,4 @@ fn read_error(payload: &Payload) -> Option<&BackendError> {
         | Payload::Execution(_, Err(e)) => Some(e),
         _ => None,
     }
-}
-
-/// Caps one whole backend operation; the HTTP timeout inside only bounds single requests.
-async fn bounded<T>(
-    limit: Duration,
-    op: impl Future<Output = Result<T, BackendError>>,
-) -> Result<T, BackendError> {
-    tokio::time::timeout(limit, op)
-        .await
-        .unwrap_or(Err(BackendError::Timeout(limit)))
 }

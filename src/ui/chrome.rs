@@ -117,6 +117,15 @@ pub fn status_bar(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
             format!("{}: {}{}", b.name, reason(err), backends_hint(app)),
             theme.flash(crate::app::FlashLevel::Error),
         ));
+    } else if let Some((b, why)) = app
+        .backends
+        .iter()
+        .find_map(|b| b.holding_back.as_ref().map(|w| (b, w)))
+    {
+        line.spans.push(Span::styled(
+            format!("{} holding back {}", b.name, clean(why)),
+            theme.warn(),
+        ));
     }
     f.render_widget(Paragraph::new(line), left);
 }
@@ -159,6 +168,9 @@ fn backends_line<'a>(app: &Screen, theme: &Theme, detail: Detail) -> Line<'a> {
             Some(Feed::Polling { .. }) => spans.push(Span::styled(" polling", theme.warn())),
             _ => {}
         }
+        if b.holding_back.is_some() {
+            spans.push(Span::styled(" holding back", theme.warn()));
+        }
         if b.insecure {
             spans.push(Span::styled(
                 " ⚠ TLS UNVERIFIED",
@@ -184,7 +196,7 @@ fn backends_line<'a>(app: &Screen, theme: &Theme, detail: Detail) -> Line<'a> {
 
 /// How old a backend's data is, once it answered (see [`age_of_data`]).
 fn data_age_of(app: &Screen, b: &BackendState) -> Option<Duration> {
-    b.last_ok
+    b.data_read()
         .map(|read| age_of_data(&app.clock, read, app.intervals.lists))
 }
 

@@ -6,6 +6,7 @@ mod common;
 
 mod argo;
 mod batch;
+mod budget;
 mod control;
 mod harness;
 mod harness_fg;

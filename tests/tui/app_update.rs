@@ -422,7 +422,11 @@ fn the_same_data_asks_for_a_frame_only_when_the_status_bar_moves() {
     app.update(flightdeck::app::Msg::Tick, at(19));
     assert!(!asks(&mut app, same(), 19));
     app.update(flightdeck::app::Msg::Tick, at(40));
-    assert!(asks(&mut app, same(), 40), "late, then read");
+    assert!(
+        !asks(&mut app, same(), 40),
+        "the gates are still 40 s old: the age shown stays"
+    );
+    assert!(asks(&mut app, gates(), 40), "late, then read");
 }
 
 /// An Argo watch pushes fresh executions while the gates poll fails: the backend stays

@@ -233,6 +233,10 @@ fn duration_and_number_limits() {
         err(&with("concurrency = 33")),
         "flightdeck.toml:7:15: backend[0].concurrency: must be between 1 and 32 (got 33)"
     );
+    assert_eq!(
+        err(&with("max_requests_per_minute = 0")),
+        "flightdeck.toml:7:27: backend[0].max_requests_per_minute: must be between 1 and 10000 (got 0)"
+    );
 }
 
 #[test]

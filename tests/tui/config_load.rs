@@ -67,6 +67,7 @@ fn example_config_documents_every_key() {
         "production",
         "timeout",
         "concurrency",
+        "max_requests_per_minute",
         "ca_file",
         "insecure_skip_verify",
         "account",

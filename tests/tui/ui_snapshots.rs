@@ -670,6 +670,37 @@ fn the_data_age_stays_in_view_at_80_columns() {
 }
 
 #[test]
+fn the_status_bar_says_when_a_backend_holds_back_and_why() {
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let pace = |why: Option<&str>| {
+        Msg::Reply(flightdeck::service::Reply {
+            backend: BACKEND.into(),
+            epoch: 0,
+            elapsed: std::time::Duration::ZERO,
+            payload: Payload::Pace(why.map(str::to_owned)),
+        })
+    };
+    let why = "after a 429, 50/min of 100";
+    let lines = text_of(&drawn(120, 40, theme, &|app: &mut App| {
+        app.update(pace(Some(why)), at(20));
+    }));
+    assert!(
+        lines[38].starts_with(&format!(
+            "● payments ok holding back · 30s ago  payments holding back {why}"
+        )),
+        "{}",
+        lines[38]
+    );
+    assert!(lines[38].ends_with("updated 30s ago"), "{}", lines[38]);
+    // Back to its budget: the words go.
+    let lines = text_of(&drawn(120, 40, theme, &|app: &mut App| {
+        app.update(pace(Some(why)), at(20));
+        app.update(pace(None), at(25));
+    }));
+    assert!(!lines[38].contains("holding back"), "{}", lines[38]);
+}
+
+#[test]
 fn followed_executions_are_flagged() {
     let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
     let lines = text_of(&drawn(80, 24, theme, &|app: &mut App| {

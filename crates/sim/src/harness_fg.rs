@@ -29,7 +29,7 @@ mod graphql;
 mod schema;
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use tokio::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;

@@ -506,6 +506,15 @@ impl SimHandle {
             .set(per_minute);
     }
 
+    /// Sets the vendors' documented request limits (`true`) or turns every limit off:
+    /// Harness NextGen 400 requests a minute per API key, First Gen 30 GraphQL calls a
+    /// minute per account, each in a sliding minute, answered beyond it with the vendor's
+    /// 429. Off by default, so the demo polls freely; the benchmarks turn it on.
+    pub fn set_vendor_limits(&self, on: bool) {
+        self.set_harness_rate_limit(on.then_some(limit::HARNESS_PER_KEY));
+        self.set_harness_fg_rate_limit(on.then_some(limit::HARNESS_FG_PER_ACCOUNT));
+    }
+
     /// Replaces the injected faults (see [`Fault`]); `Faults::default()` clears them, and
     /// releases every hung request.
     pub fn set_faults(&self, faults: Faults) {

@@ -8,7 +8,7 @@
 //! issued for that account.
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use tokio::time::Instant;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
