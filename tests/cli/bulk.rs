@@ -11,7 +11,7 @@ use flightdeck_sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
+use super::run::{BIN, Run};
 /// Ledger migrations: `migration_version` is required, `db_admin_password` is a secret.
 const LEDGER: &str = "h/payments/ledger_migrations";
 const SECRET_REF: &str = "account.ledger_db_admin";
@@ -21,23 +21,6 @@ struct Env {
     dir: tempfile::TempDir,
     config: PathBuf,
     audit: PathBuf,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
 }
 
 async fn env_with(clock: ClockMode) -> Env {
@@ -55,8 +38,12 @@ async fn env_with(clock: ClockMode) -> Env {
     std::fs::write(
         &config,
         format!(
+            // These tests are about exactly-once across kills and resumes, with hundreds of
+            // records: a budget far above the default's 100 a minute keeps them to seconds
+            // (tests/clients/budget.rs shows a CLI caller paced by its budget).
             "[[backend]]\nname = \"h\"\nkind = \"harness\"\nbase_url = \"{}\"\naccount = \"{}\"\n\
-             org = \"{}\"\nprojects = [{}]\napi_key = {{ env = \"FD_TEST_KEY\" }}\n",
+             org = \"{}\"\nprojects = [{}]\napi_key = {{ env = \"FD_TEST_KEY\" }}\n\
+             max_requests_per_minute = 10000\n",
             sim.harness_url(),
             sim.account(),
             sim.org(),
@@ -98,11 +85,7 @@ impl Env {
         input.write_all(stdin.as_bytes()).await.unwrap();
         drop(input);
         let out = child.wait_with_output().await.unwrap();
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+        let run = Run::of(out);
         self.assert_no_secrets(&run.stdout);
         self.assert_no_secrets(&run.stderr);
         run

@@ -7,30 +7,13 @@ use std::path::PathBuf;
 use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
+use super::run::{BIN, Run};
 
 struct Env {
     sim: SimHandle,
     dir: tempfile::TempDir,
     config: PathBuf,
     audit: PathBuf,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
 }
 
 /// A simulator and a config naming it; `backend_extra` is appended to the backend table.
@@ -85,11 +68,7 @@ impl Env {
             .output()
             .await
             .unwrap();
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+        let run = Run::of(out);
         self.assert_no_secrets(&run.stdout);
         self.assert_no_secrets(&run.stderr);
         // The debug log records every request, never a credential.
@@ -456,11 +435,7 @@ async fn config_check_completions_and_man_page() {
             .output()
             .await
             .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::of(out)
     };
     let bash = plain(&["completions", "bash"]).await;
     assert_eq!(bash.code, 0, "{}", bash.stderr);

@@ -8,7 +8,7 @@ use std::time::Duration;
 use flightdeck_sim::{ClockMode, Face, Fault, Faults, Rule, SimHandle, SimOptions};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
+use super::run::{BIN, Run};
 const INTERRUPT: &str = "/pipeline/api/pipeline/execute/interrupt/{planExecutionId}";
 
 struct Env {
@@ -16,19 +16,6 @@ struct Env {
     dir: tempfile::TempDir,
     config: PathBuf,
     audit: PathBuf,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
-    }
 }
 
 async fn env(extra: &str) -> Env {
@@ -85,11 +72,7 @@ impl Env {
             .output()
             .await
             .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::of(out)
     }
 
     fn audit(&self) -> Vec<Value> {

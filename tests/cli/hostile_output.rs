@@ -10,19 +10,13 @@ use flightdeck_sim::client_config::{TokenSource, backends_toml};
 use flightdeck_sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
+use super::run::{BIN, Run};
 
 struct Env {
     sim: SimHandle,
     _dir: tempfile::TempDir,
     config: PathBuf,
     audit: PathBuf,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 async fn env(clock: ClockMode) -> Env {

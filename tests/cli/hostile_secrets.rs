@@ -12,7 +12,7 @@ use axum::Router;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
+use super::run::{BIN, Run};
 
 /// What the server answers; it gets the request's method and path.
 type Answer = dyn Fn(&Method, &str) -> (u16, Vec<(&'static str, String)>, String) + Send + Sync;
@@ -42,11 +42,6 @@ struct Env {
     secret: &'static str,
 }
 
-struct Run {
-    stdout: String,
-    stderr: String,
-}
-
 impl Env {
     fn new(backend: &str, secret: &'static str) -> Env {
         let dir = tempfile::tempdir().unwrap();
@@ -72,16 +67,8 @@ impl Env {
             .output()
             .await
             .unwrap();
-        let run = Run {
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        assert_ne!(
-            out.status.code(),
-            Some(0),
-            "{args:?} should fail: {}",
-            run.stdout
-        );
+        let run = Run::of(out);
+        assert_ne!(run.code, 0, "{args:?} should fail: {}", run.stdout);
         self.clean(&run.stdout, "stdout");
         self.clean(&run.stderr, "stderr");
         self.clean(&self.file("debug.log"), "the debug log");

@@ -15,5 +15,6 @@ mod hostile_memory;
 mod hostile_output;
 mod hostile_secrets;
 mod man;
+mod run;
 mod setup;
 mod truth;

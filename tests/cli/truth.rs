@@ -9,7 +9,7 @@ use flightdeck_sim::client_config::{TokenSource, backends_toml};
 use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
+use super::run::{BIN, Run};
 const TOKEN_ENV: &str = "FD_TRUTH_TOKEN";
 
 struct Env {
@@ -17,23 +17,6 @@ struct Env {
     dir: tempfile::TempDir,
     config: PathBuf,
     token: String,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
 }
 
 /// Every backend of the simulator, configured as `flightdeck sim --print-config` does;
@@ -79,11 +62,7 @@ impl Env {
             cmd.env(k, v);
         }
         let out = cmd.output().await.unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::of(out)
     }
 
     async fn run(&self, args: &[&str]) -> Run {
