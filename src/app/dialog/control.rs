@@ -371,16 +371,18 @@ impl App {
         if d.sending {
             return;
         }
+        // Before the form's own checks: the backend's refusal says more than "required".
+        if action == Some(Action::Confirm)
+            && d.form.focus == crate::app::Focus::Confirm
+            && let Some(why) = d.not_ready()
+        {
+            d.form.problem = Some(why);
+            return;
+        }
         match d.form.handle(action, key) {
             FormEvent::None => {}
             FormEvent::Cancel => self.dialog = None,
-            FormEvent::Confirm => {
-                if let Some(why) = d.not_ready() {
-                    d.form.problem = Some(why);
-                    return;
-                }
-                self.send_control(effects);
-            }
+            FormEvent::Confirm => self.send_control(effects),
         }
     }
 
