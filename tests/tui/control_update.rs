@@ -281,7 +281,14 @@ fn harness_retry_asks_which_stages_and_shows_a_refusal_verbatim() {
     let Some(Dialog::Control(d)) = &app.dialog else {
         panic!("open")
     };
-    assert_eq!(d.form.problem.as_deref(), Some(refusal));
+    assert_eq!(
+        d.form.problem.as_deref(),
+        Some("Harness refuses this retry (its words above)")
+    );
+    assert!(matches!(
+        &d.stages,
+        Some(flightdeck::app::Stages::Loaded(s)) if s.error.as_deref() == Some(refusal)
+    ));
 
     press(&mut app, [key(KeyCode::Esc), ch('R')]);
     let epoch = self::epoch(&app);

@@ -88,8 +88,8 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &ControlDialog) {
     .collect();
     info.push(Line::raw(""));
     for text in explain(d, run) {
-        for part in wrap(&clean(&text), usize::from(width.saturating_sub(4))) {
-            info.push(Line::raw(part));
+        for part in wrap(&clean(&text), usize::from(width.saturating_sub(6))) {
+            info.push(Line::raw(format!("  {part}")));
         }
     }
     let form_rows = d.form.fields.len() as u16 + 3;
