@@ -29,7 +29,10 @@ impl App {
             return self.step(1);
         }
         let Some(key) = self.selected_gate_key() else {
-            return self.flash(FlashLevel::Info, "marks are for gates, executions and pipelines");
+            return self.flash(
+                FlashLevel::Info,
+                "marks are for gates, executions and pipelines",
+            );
         };
         self.gates.toggle_mark(key);
         self.step(1);
@@ -65,7 +68,10 @@ impl App {
             return self.runs.mark(keys);
         }
         if self.pane != Pane::Approvals {
-            return self.flash(FlashLevel::Info, "marks are for gates, executions and pipelines");
+            return self.flash(
+                FlashLevel::Info,
+                "marks are for gates, executions and pipelines",
+            );
         }
         let keys = self.item_keys(Pane::Approvals);
         self.gates.mark(keys);

@@ -60,7 +60,13 @@ impl Runs {
 
     /// The action was answered: `unknown` if it may have acted and the run could not be
     /// read after it. Returns the pipeline's name it was sent with.
-    pub fn answered(&mut self, key: &ItemKey, action: &Control, done: bool, unknown: bool) -> String {
+    pub fn answered(
+        &mut self,
+        key: &ItemKey,
+        action: &Control,
+        done: bool,
+        unknown: bool,
+    ) -> String {
         let k = (key.clone(), class(action));
         let name = match self.acting.remove(&k) {
             Some(Acting::InFlight(name)) => name,
@@ -130,7 +136,11 @@ mod tests {
             terminate: true,
         };
         runs.sent(key.clone(), &abort, "Deploy");
-        assert!(runs.may_act(&key, &terminate).unwrap_err().contains("in flight"));
+        assert!(
+            runs.may_act(&key, &terminate)
+                .unwrap_err()
+                .contains("in flight")
+        );
         assert_eq!(runs.may_act(&key, &Control::Rerun), Ok(()));
         assert_eq!(runs.answered(&key, &abort, false, true), "Deploy");
         assert!(runs.may_act(&key, &abort).unwrap_err().contains("unknown"));

@@ -161,7 +161,9 @@ pub fn offered(kind: BackendKind, action: &Control, status: ExecStatus) -> Resul
         Control::Abort { .. } => format!("the run has already ended ({label}): nothing to abort"),
         Control::Retry { .. } => format!("only a failed run can be retried; this one is {label}"),
         Control::Rerun => format!("the run is still {label}: re-run it once it has ended"),
-        Control::Suspend => format!("only a running workflow can be suspended; this one is {label}"),
+        Control::Suspend => {
+            format!("only a running workflow can be suspended; this one is {label}")
+        }
         Control::Resume => format!("only a suspended workflow can be resumed; this one is {label}"),
     })
 }

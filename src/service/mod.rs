@@ -81,7 +81,10 @@ pub enum Command {
         action: Control,
     },
     /// Which stages a retry of `exec` may start from (Harness NextGen's `retryStages`).
-    RetryStages { epoch: u64, exec: ExecRef },
+    RetryStages {
+        epoch: u64,
+        exec: ExecRef,
+    },
 }
 
 /// A typed answer, tagged with the backend and the epoch of the dialog that asked (0 for

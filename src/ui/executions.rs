@@ -57,7 +57,11 @@ fn row<'a>(app: &Screen, theme: &Theme, e: &'a Execution, wide: bool, many: bool
         // Marked for a batch (`space`): a glyph, so marks show without colour too.
         Cell::from(format!(
             "{}{}{}",
-            if app.runs().is_marked(&e.key()) { "● " } else { "" },
+            if app.runs().is_marked(&e.key()) {
+                "● "
+            } else {
+                ""
+            },
             if app.is_followed(e) { "⚑ " } else { "" },
             clean(&e.pipeline_name)
         )),

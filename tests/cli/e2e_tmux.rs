@@ -275,7 +275,11 @@ fn batch_abort_two_marked_executions_with_keys() {
     // At least two running workflows shown (the header reads "Executions N/M").
     let shown = |s: &str| -> Option<usize> {
         let header = s.lines().next()?;
-        let count = header.split("Executions ").nth(1)?.split_whitespace().next()?;
+        let count = header
+            .split("Executions ")
+            .nth(1)?
+            .split_whitespace()
+            .next()?;
         count.split('/').next()?.parse().ok()
     };
     t.wait_until("two running Harness executions", |s| {
@@ -295,8 +299,8 @@ fn batch_abort_two_marked_executions_with_keys() {
     t.wait_for("▶[ Abort 2 ]");
     t.keys(&["Enter"]);
     let screen = t.wait_for("done — Enter or Esc closes");
-    let accepted = screen.matches("│abort requested").count()
-        + screen.matches("│abort recorded").count();
+    let accepted =
+        screen.matches("│abort requested").count() + screen.matches("│abort recorded").count();
     t.keys(&["Enter"]);
     t.wait_until("the dialog to close", |s| !s.contains("marked executions"));
     t.keys(&["q"]);

@@ -161,7 +161,10 @@ fn harness_retry_refused_shows_the_reason_verbatim() {
                     groups: Vec::new(),
                 },
             );
-            press(app, [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Enter)]);
+            press(
+                app,
+                [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Enter)],
+            );
         },
     );
 }

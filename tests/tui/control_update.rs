@@ -49,7 +49,9 @@ fn epoch(app: &App) -> u64 {
 }
 
 fn flash(app: &App) -> String {
-    app.visible_flash().map(|f| f.text.clone()).unwrap_or_default()
+    app.visible_flash()
+        .map(|f| f.text.clone())
+        .unwrap_or_default()
 }
 
 const ABORT: Control = Control::Abort {
@@ -112,7 +114,10 @@ fn abort_opens_on_cancel_and_sends_once_with_one_audit_entry() {
         ),
         at(1),
     );
-    assert_eq!(audits(&effects), [("abort".into(), "abort requested".into())]);
+    assert_eq!(
+        audits(&effects),
+        [("abort".into(), "abort requested".into())]
+    );
     assert!(effects.iter().any(|e| matches!(
         e,
         Effect::Send {
@@ -352,7 +357,12 @@ fn marked_executions_are_aborted_as_one_batch_and_never_twice_at_once() {
     // Cancel -> how -> type yes -> Abort 2.
     let effects = press(
         &mut app,
-        [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Enter)],
+        [
+            key(KeyCode::Tab),
+            key(KeyCode::Tab),
+            key(KeyCode::Tab),
+            key(KeyCode::Enter),
+        ],
     );
     assert!(controls(&effects).is_empty(), "two need a typed yes");
     press(&mut app, [key(KeyCode::BackTab)]);

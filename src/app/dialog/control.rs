@@ -470,9 +470,7 @@ impl App {
         if d.epoch != epoch {
             return;
         }
-        let words = result
-            .clone()
-            .map(|o| Done(control_label(action, &o)));
+        let words = result.clone().map(|o| Done(control_label(action, &o)));
         let unknown = |e: &BackendError| {
             let now = match after {
                 Some(Ok(status)) => format!("it now reads {}", clean(status)),

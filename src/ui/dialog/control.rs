@@ -22,9 +22,9 @@ fn explain(d: &ControlDialog, run: &ControlRun) -> Vec<String> {
             "stop: the workflow's exit handlers still run (clean-up, notifications).".into(),
             "terminate: ends it at once; exit handlers do not run.".into(),
         ],
-        (Verb::Abort, _) => vec![
-            "Harness aborts asynchronously: the run reads Discontinuing, then Aborted.".into(),
-        ],
+        (Verb::Abort, _) => {
+            vec!["Harness aborts asynchronously: the run reads Discontinuing, then Aborted.".into()]
+        }
         (Verb::Retry, BackendKind::Argo) => {
             vec!["Argo retries the failed nodes of this same workflow.".into()]
         }
@@ -52,9 +52,9 @@ fn explain(d: &ControlDialog, run: &ControlRun) -> Vec<String> {
         (Verb::SuspendResume, _) if run.status.status == ExecStatus::Paused => {
             vec!["Resume: the suspended workflow goes on.".into()]
         }
-        (Verb::SuspendResume, _) => vec![
-            "Suspend: nothing new starts; pods already running go on. Resume with p.".into(),
-        ],
+        (Verb::SuspendResume, _) => {
+            vec!["Suspend: nothing new starts; pods already running go on. Resume with p.".into()]
+        }
     }
 }
 
@@ -104,8 +104,8 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &ControlDialog) {
     let inner = block.inner(area);
     f.render_widget(Clear, area);
     f.render_widget(block, area);
-    let [top, body] = Layout::vertical([Constraint::Fill(1), Constraint::Length(form_rows)])
-        .areas(inner);
+    let [top, body] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(form_rows)]).areas(inner);
     f.render_widget(Paragraph::new(info), top);
     if let Some(pos) = form(f, body, app, theme, &d.form, d.sending)
         && !d.sending
