@@ -378,3 +378,34 @@ fn marked_executions_are_aborted_as_one_batch_and_never_twice_at_once() {
     assert!(app.dialog.is_none());
     assert!(flash(&app).contains("already in flight"), "{}", flash(&app));
 }
+
+#[test]
+fn p_suspends_a_running_workflow_and_resumes_a_suspended_one() {
+    let mut app = app_of(BackendKind::Argo, false);
+    press(&mut app, [ch('p')]);
+    let effects = press(&mut app, [key(KeyCode::Tab), key(KeyCode::Enter)]);
+    assert_eq!(
+        controls(&effects),
+        [("exec-running".to_string(), Control::Suspend)]
+    );
+
+    let mut app = app_of(BackendKind::Argo, false);
+    let mut list = executions();
+    list[1].status = Status::new(ExecStatus::Paused, "Suspended");
+    app.update(reply(Payload::Executions(Ok(list))), at(1));
+    let effects = press(&mut app, [ch('p'), key(KeyCode::Tab), key(KeyCode::Enter)]);
+    assert_eq!(
+        controls(&effects),
+        [("exec-running".to_string(), Control::Resume)]
+    );
+
+    // A finished run is neither.
+    let mut app = app_of(BackendKind::Argo, false);
+    press(&mut app, [ch('j'), ch('j'), ch('p')]);
+    assert!(app.dialog.is_none());
+    assert!(
+        flash(&app).contains("only a running workflow can be suspended"),
+        "{}",
+        flash(&app)
+    );
+}

@@ -44,6 +44,15 @@ impl Verb {
             Verb::SuspendResume => "Suspend / resume",
         }
     }
+
+    /// The title on one run: suspend/resume says which it is.
+    pub fn title_for(self, run: &Run) -> &'static str {
+        match self {
+            Verb::SuspendResume if run.status.status == ExecStatus::Paused => "Resume",
+            Verb::SuspendResume => "Suspend",
+            other => other.title(),
+        }
+    }
 }
 
 /// One execution the dialog acts on.
@@ -126,7 +135,7 @@ impl ControlDialog {
         let label = if batch {
             format!("{} {}", verb.title(), runs.len())
         } else {
-            verb.title().into()
+            verb.title_for(&runs[0]).into()
         };
         ControlDialog {
             epoch,

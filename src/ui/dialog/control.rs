@@ -97,7 +97,7 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &ControlDialog) {
     let area = centered(f.area(), width, height);
     let title = format!(
         " {} execution{} ",
-        d.verb.title(),
+        d.verb.title_for(run),
         if production { " — PRODUCTION" } else { "" }
     );
     let block = frame::frame(theme, title, production);
