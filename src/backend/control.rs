@@ -128,10 +128,9 @@ pub fn not_offered(kind: BackendKind, action: &Control) -> String {
     }
 }
 
-/// Whether `kind` offers `action` on a run in `status`, else why not. The TUI offers a key
-/// only where this says yes; the reasons a backend has no API for an action are
-/// [`not_offered`]'s, the words the backend's own refusal carries.
-pub fn offered(kind: BackendKind, action: &Control, status: ExecStatus) -> Result<(), String> {
+/// Whether `kind` has an API for `action` at all, whatever the run's state; else why not
+/// ([`not_offered`]'s words). The help lists these reasons.
+pub fn has_api(kind: BackendKind, action: &Control) -> Result<(), String> {
     let api = match (kind, action) {
         (BackendKind::Harness, Control::Abort { terminate, .. }) => !terminate,
         (BackendKind::Harness, Control::Retry { .. } | Control::Rerun) => true,
@@ -141,9 +140,18 @@ pub fn offered(kind: BackendKind, action: &Control, status: ExecStatus) -> Resul
         (BackendKind::Argo, Control::Rerun | Control::Suspend | Control::Resume) => true,
         _ => false,
     };
-    if !api {
-        return Err(not_offered(kind, action));
+    if api {
+        Ok(())
+    } else {
+        Err(not_offered(kind, action))
     }
+}
+
+/// Whether `kind` offers `action` on a run in `status`, else why not. The TUI offers a key
+/// only where this says yes; the reasons a backend has no API for an action are
+/// [`not_offered`]'s, the words the backend's own refusal carries.
+pub fn offered(kind: BackendKind, action: &Control, status: ExecStatus) -> Result<(), String> {
+    has_api(kind, action)?;
     let fits = match action {
         Control::Abort { .. } => status.is_active(),
         // Argo retries Failed and Error workflows only (both read as failed).

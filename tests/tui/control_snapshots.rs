@@ -181,3 +181,31 @@ fn a_batch_abort_lists_every_marked_execution() {
         },
     );
 }
+
+#[test]
+fn help_says_which_control_keys_a_backend_does_not_offer_and_why() {
+    let mut app = loaded_app_with(|s| s.backends[0].kind = BackendKind::Infraxys);
+    app.dialog = Some(Dialog::Help {
+        scroll: 30,
+        section: flightdeck::app::Section::Panes,
+    });
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal
+        .draw(|f| {
+            ui::draw(f, &app, &Theme::new(ThemeName::Dark, Depth::None));
+        })
+        .unwrap();
+    let text: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(text.contains("not offered:"), "{text}");
+    assert!(
+        text.contains("infraxys abort: Infraxys has no API to abort a run"),
+        "{text}"
+    );
+    assert!(text.contains("infraxys suspend:"), "{text}");
+}
