@@ -8,8 +8,12 @@
 //! | [`Runs::sent`] | set | — | — |
 //! | [`Runs::answered`] answered, or unknown and the run read again | cleared | — | cleared if done |
 //! | [`Runs::answered`] unknown, the run not readable | cleared | set | kept |
-//! | [`Runs::read`] (the run read again) | — | cleared | — |
+//! | [`Runs::read`], [`Runs::listed`] (the run read again) | — | cleared at the second | — |
 //! | [`Runs::listed`] (not listed) | — | — | cleared |
+//!
+//! The first read of the run after an unknown answer may have been sent before the action
+//! ended (reads and writes run side by side in the service), so it settles nothing: the
+//! second one does.
 
 use std::collections::{HashMap, HashSet};
 
@@ -31,7 +35,8 @@ fn class(action: &Control) -> &'static str {
 enum Acting {
     /// Sent, not answered: the pipeline's name, for the audit entry.
     InFlight(String),
-    Unknown,
+    /// `true` until the first read after the answer, which may predate the action.
+    Unknown(bool),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -46,7 +51,7 @@ impl Runs {
         match self.acting.get(&(key.clone(), class(action))) {
             None => Ok(()),
             Some(Acting::InFlight(_)) => Err(format!("a {} is already in flight", action.verb())),
-            Some(Acting::Unknown) => Err(format!(
+            Some(Acting::Unknown(_)) => Err(format!(
                 "the last {}'s outcome is unknown; waiting for a fresh read of the run",
                 class(action)
             )),
@@ -73,7 +78,7 @@ impl Runs {
             _ => String::new(),
         };
         if unknown {
-            self.acting.insert(k, Acting::Unknown);
+            self.acting.insert(k, Acting::Unknown(true));
         }
         if done {
             self.marks.remove(key);
@@ -81,19 +86,24 @@ impl Runs {
         name
     }
 
-    /// The run was read again: unknown outcomes on it are settled.
+    /// The run was read again: unknown outcomes on it are settled (at the second read).
     pub fn read(&mut self, key: &ItemKey) {
-        self.acting
-            .retain(|(k, _), a| !(k == key && *a == Acting::Unknown));
+        self.settle(|k| k == key);
+    }
+
+    fn settle(&mut self, read: impl Fn(&ItemKey) -> bool) {
+        self.acting.retain(|(k, _), a| match a {
+            Acting::Unknown(first) if read(k) => std::mem::replace(first, false),
+            _ => true,
+        });
     }
 
     /// `backend` listed its executions: marks of runs no longer listed go, and unknown
-    /// outcomes of the listed ones are settled.
+    /// outcomes of the listed ones are settled (at the second read).
     pub fn listed(&mut self, backend: &str, listed: &HashSet<ItemKey>) {
         self.marks
             .retain(|k| &*k.backend != backend || listed.contains(k));
-        self.acting
-            .retain(|(k, _), a| *a != Acting::Unknown || !listed.contains(k));
+        self.settle(|k| listed.contains(k));
     }
 
     pub fn toggle_mark(&mut self, key: ItemKey) {
@@ -144,6 +154,9 @@ mod tests {
         assert_eq!(runs.may_act(&key, &Control::Rerun), Ok(()));
         assert_eq!(runs.answered(&key, &abort, false, true), "Deploy");
         assert!(runs.may_act(&key, &abort).unwrap_err().contains("unknown"));
+        // The first read may have left before the action ended.
+        runs.read(&key);
+        assert!(runs.may_act(&key, &abort).is_err());
         runs.read(&key);
         assert_eq!(runs.may_act(&key, &abort), Ok(()));
     }
