@@ -29,7 +29,7 @@ pub use clock::Clock;
 pub use cursor::{Cursor, RowKey};
 pub use dialog::{
     Answer, BatchDialog, BulkStartDialog, ControlDialog, ControlDone, ControlRun, DecisionDialog,
-    Dialog, Outcome, Stages, StartDialog, StartPhase, Verb,
+    Dialog, Outcome, Stages, StartDialog, StartPhase, Verb, WHAT as ABORT_WHAT,
 };
 pub use filter::{Filter, SavedFilter};
 pub use form::{Field, FieldKind, Focus, Form};

@@ -413,3 +413,41 @@ fn p_suspends_a_running_workflow_and_resumes_a_suspended_one() {
         flash(&app)
     );
 }
+
+#[test]
+fn a_harness_abort_can_stop_one_running_stage_alone() {
+    let mut app = app_of(BackendKind::Harness, false);
+    press(&mut app, [ch('j')]);
+    app.update(
+        reply(Payload::Execution(
+            exec("exec-waiting"),
+            Ok(Box::new(detail())),
+        )),
+        at(1),
+    );
+    press(&mut app, [ch('K')]);
+    let Some(Dialog::Control(d)) = &app.dialog else {
+        panic!("open")
+    };
+    assert_eq!(d.form.value("abort"), Some("the whole run"));
+    // Cancel -> abort (→ the running stage) -> Abort.
+    let effects = press(
+        &mut app,
+        [
+            key(KeyCode::Tab),
+            key(KeyCode::Right),
+            key(KeyCode::Tab),
+            key(KeyCode::Enter),
+        ],
+    );
+    assert_eq!(
+        controls(&effects),
+        [(
+            "exec-waiting".to_string(),
+            Control::Abort {
+                stage: Some("Approve prod".into()),
+                terminate: false
+            }
+        )]
+    );
+}

@@ -25,6 +25,10 @@ use crate::write::{Confirm, Confirming, control_label};
 pub const HOW: &str = "how";
 /// Field label of the Harness retry's starting stages.
 pub const FROM: &str = "retry from";
+/// Field label of a Harness abort's target: the whole run, or one running stage.
+pub const WHAT: &str = "abort";
+/// The choice of `abort` that stops the whole run.
+pub const WHOLE_RUN: &str = "the whole run";
 
 /// Which key opened the dialog; each run's own action follows from it and the run's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,8 +117,29 @@ pub struct ControlDialog {
 }
 
 impl ControlDialog {
-    pub fn new(epoch: u64, verb: Verb, runs: Vec<Run>, batch: bool, confirm: Confirm) -> Self {
+    /// `running_stages`: the stages of a single Harness run that are running now (from its
+    /// detail, when read), each of which can be aborted alone.
+    pub fn new(
+        epoch: u64,
+        verb: Verb,
+        runs: Vec<Run>,
+        batch: bool,
+        running_stages: Vec<String>,
+        confirm: Confirm,
+    ) -> Self {
         let mut fields = Vec::new();
+        if verb == Verb::Abort
+            && !batch
+            && runs[0].kind == BackendKind::Harness
+            && !running_stages.is_empty()
+        {
+            let options = std::iter::once(WHOLE_RUN.to_string())
+                .chain(running_stages)
+                .collect();
+            let mut what = Field::new(WHAT, FieldKind::Choice(options), WHOLE_RUN);
+            what.help = Some("←/→: the whole run, or one running stage only".into());
+            fields.push(what);
+        }
         if verb == Verb::Abort && runs.iter().any(|r| r.kind == BackendKind::Argo) {
             let mut how = Field::new(
                 HOW,
@@ -152,7 +177,13 @@ impl ControlDialog {
     /// The action for `run`, from the key, the run's state and the form.
     pub fn action(&self, run: &Run) -> Control {
         let terminate = self.form.value(HOW) == Some("terminate");
-        Self::action_for(self.verb, run, terminate, self.chosen_stages())
+        let mut action = Self::action_for(self.verb, run, terminate, self.chosen_stages());
+        if let (Control::Abort { stage, .. }, Some(what)) = (&mut action, self.form.value(WHAT))
+            && what != WHOLE_RUN
+        {
+            *stage = Some(what.to_string());
+        }
+        action
     }
 
     fn action_for(verb: Verb, run: &Run, terminate: bool, stages: Vec<String>) -> Control {
@@ -258,7 +289,26 @@ impl App {
             backend: &run.backend,
             pipeline_name: &run.pipeline_name,
         });
-        let dialog = ControlDialog::new(epoch, verb, vec![run.clone()], false, confirm);
+        // The stages running now, as the run's detail (when read) shows them.
+        let running_stages = self
+            .current_detail()
+            .and_then(|d| d.result.as_ref().ok())
+            .map(|d| {
+                d.stages
+                    .iter()
+                    .filter(|s| s.status.status.is_active())
+                    .map(|s| s.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let dialog = ControlDialog::new(
+            epoch,
+            verb,
+            vec![run.clone()],
+            false,
+            running_stages,
+            confirm,
+        );
         // Argo's stop is checked as an abort: terminate is offered where stop is.
         if let Some(why) = self.control_blocked(&run, &dialog.action(&run)) {
             return self.flash(
@@ -297,7 +347,7 @@ impl App {
             production,
         });
         let epoch = self.next_epoch();
-        let dialog = ControlDialog::new(epoch, verb, runs, true, confirm);
+        let dialog = ControlDialog::new(epoch, verb, runs, true, Vec::new(), confirm);
         if dialog
             .runs
             .iter()

@@ -14,7 +14,7 @@ mod start;
 
 pub use batch::BatchDialog;
 pub use bulk_start::BulkStartDialog;
-pub use control::{ControlDialog, Done as ControlDone, Run as ControlRun, Stages, Verb};
+pub use control::{ControlDialog, Done as ControlDone, Run as ControlRun, Stages, Verb, WHAT};
 use decision::COMMENT;
 pub use decision::DecisionDialog;
 pub use outcome::{Answer, Outcome};

@@ -23,7 +23,15 @@ fn explain(d: &ControlDialog, run: &ControlRun) -> Vec<String> {
             "terminate: ends it at once; exit handlers do not run.".into(),
         ],
         (Verb::Abort, _) => {
-            vec!["Harness aborts asynchronously: the run reads Discontinuing, then Aborted.".into()]
+            let mut lines = vec![
+                "Harness aborts asynchronously: the run reads Discontinuing, then Aborted.".into(),
+            ];
+            if d.form.value(crate::app::ABORT_WHAT).is_some() {
+                lines.push(
+                    "A running stage can be aborted alone; the rest of the run goes on.".into(),
+                );
+            }
+            lines
         }
         (Verb::Retry, BackendKind::Argo) => {
             vec!["Argo retries the failed nodes of this same workflow.".into()]
