@@ -174,6 +174,18 @@ async fn demo(
             "decisions": stats.decisions.iter().map(|(id, d)| {
                 (id.clone(), serde_json::json!({"approve": d.approve, "reject": d.reject}))
             }).collect::<serde_json::Map<_, _>>(),
+            // Accepted control actions by "face action" (`harness AbortAll`, `argo Stop`),
+            // and every abort request (Harness interrupts, Argo stop and terminate),
+            // accepted or not.
+            "controls": stats.controls.iter().map(|((face, action), n)| {
+                (format!("{face} {action}"), serde_json::json!(n))
+            }).collect::<serde_json::Map<_, _>>(),
+            "abort_requests": stats.requests.iter().filter(|((method, route), _)| {
+                method == "PUT"
+                    && (route.contains("/execute/interrupt/")
+                        || route.ends_with("/stop")
+                        || route.ends_with("/terminate"))
+            }).map(|(_, n)| n).sum::<u64>(),
         });
         std::fs::write(&path, json.to_string())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;

@@ -100,12 +100,16 @@ actions! {
     Start "start" "start pipeline" "start" { Panes: ["s"] }
     Approve "approve" "approve gate" "approve" { Panes: ["a"] }
     Reject "reject" "reject gate" "reject" { Panes: ["x"] }
-    Mark "mark" "mark / unmark gate" "mark" { Panes: ["space"] }
+    Mark "mark" "mark / unmark gate, execution, pipeline" "mark" { Panes: ["space"] }
     MarkRange "mark_range" "mark from last mark to here" "mark from last mark to here" { Panes: ["V"] }
-    MarkAll "mark_all" "mark all shown gates" "mark all shown gates" { Panes: ["*"] }
+    MarkAll "mark_all" "mark all shown rows" "mark all shown rows" { Panes: ["*"] }
     ClearMarks "clear_marks" "clear marks" "clear marks" { Panes: ["u"] }
     ApproveMarked "approve_marked" "approve marked gates" "approve marked" { Panes: ["A"] }
     RejectMarked "reject_marked" "reject marked gates" "reject marked" { Panes: ["X"] }
+    Abort "abort" "abort the execution, or the marked ones" "abort" { Panes: ["K"] }
+    Retry "retry" "retry what failed" "retry" { Panes: ["R"] }
+    Rerun "rerun" "re-run with the same inputs" "re-run" { Panes: ["E"] }
+    SuspendResume "suspend_resume" "suspend / resume the workflow (Argo)" "suspend/resume" { Panes: ["p"] }
     Filter "filter" "filter (backend: project: status: env: @saved)" "filter" { Panes: ["/"] }
     Palette "palette" "command palette" "commands" { Panes: [":"] }
     Follow "follow" "follow: notify when it ends" "follow" { Panes: ["w"] }
@@ -146,7 +150,7 @@ impl Action {
         ROWS.iter().find(|r| r.name == name).map(|r| r.action)
     }
 
-    /// Starts and decisions: not offered where the backend is read-only.
+    /// Starts, decisions and execution control: not offered where the backend is read-only.
     pub fn mutates(self) -> bool {
         matches!(
             self,
@@ -155,6 +159,10 @@ impl Action {
                 | Action::Reject
                 | Action::ApproveMarked
                 | Action::RejectMarked
+                | Action::Abort
+                | Action::Retry
+                | Action::Rerun
+                | Action::SuspendResume
         )
     }
 

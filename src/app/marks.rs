@@ -1,5 +1,6 @@
-//! Marks: gates for a batch decision, pipelines for a bulk start (`space`, `V`, `*`, `u`).
-//! Gate marks live in the ledger (`gates.rs`), so refreshes and filters never move them.
+//! Marks: gates for a batch decision, pipelines for a bulk start, executions for a batch
+//! control action (`space`, `V`, `*`, `u`). Gate marks live in the gate ledger (`gates.rs`),
+//! execution marks in the run ledger (`runs.rs`), so refreshes and filters never move them.
 
 use super::{App, FlashLevel, Pane};
 use crate::domain::{Approval, ItemKey};
@@ -21,8 +22,17 @@ impl App {
             }
             return self.step(1);
         }
+        if self.pane == Pane::Executions {
+            if let Some(key) = self.selected_execution().map(|e| e.key()) {
+                self.runs.toggle_mark(key);
+            }
+            return self.step(1);
+        }
         let Some(key) = self.selected_gate_key() else {
-            return self.flash(FlashLevel::Info, "marks are for gates: Tab to Approvals");
+            return self.flash(
+                FlashLevel::Info,
+                "marks are for gates, executions and pipelines",
+            );
         };
         self.gates.toggle_mark(key);
         self.step(1);
@@ -53,8 +63,15 @@ impl App {
             let keys = self.item_keys(Pane::Pipelines);
             return self.pipeline_marks.extend(keys);
         }
+        if self.pane == Pane::Executions {
+            let keys = self.item_keys(Pane::Executions);
+            return self.runs.mark(keys);
+        }
         if self.pane != Pane::Approvals {
-            return self.flash(FlashLevel::Info, "marks are for gates: Tab to Approvals");
+            return self.flash(
+                FlashLevel::Info,
+                "marks are for gates, executions and pipelines",
+            );
         }
         let keys = self.item_keys(Pane::Approvals);
         self.gates.mark(keys);
@@ -63,6 +80,9 @@ impl App {
     pub(super) fn clear_marks(&mut self) {
         if self.pane == Pane::Pipelines {
             return self.pipeline_marks.clear();
+        }
+        if self.pane == Pane::Executions {
+            return self.runs.clear_marks();
         }
         self.gates.clear_marks();
     }

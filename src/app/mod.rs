@@ -16,6 +16,7 @@ mod marks;
 mod notify;
 mod offers;
 mod palette;
+mod runs;
 mod update;
 
 use std::collections::{HashMap, HashSet};
@@ -27,7 +28,8 @@ use jiff::Timestamp;
 pub use clock::Clock;
 pub use cursor::{Cursor, RowKey};
 pub use dialog::{
-    Answer, BatchDialog, BulkStartDialog, DecisionDialog, Dialog, Outcome, StartDialog, StartPhase,
+    Answer, BatchDialog, BulkStartDialog, ControlDialog, ControlDone, ControlRun, DecisionDialog,
+    Dialog, Outcome, Stages, StartDialog, StartPhase, Verb, WHAT as ABORT_WHAT,
 };
 pub use filter::{Filter, SavedFilter};
 pub use form::{Field, FieldKind, Focus, Form};
@@ -40,6 +42,7 @@ pub use logs::LogView;
 pub use notify::Alerts;
 pub use offers::Offer;
 pub use palette::{Palette, Target as PaletteTarget};
+pub use runs::Runs;
 
 use crate::domain::{
     Approval, BackendKind, BackendName, ExecRef, Execution, ExecutionDetail, ItemKey, Pipeline,
@@ -241,6 +244,8 @@ pub struct App {
     /// What this session did to each gate: marks, decisions in flight, decided, outcome
     /// unknown, and starts awaiting their reply. Exactly-once lives there.
     gates: Gates,
+    /// The run ledger: control actions in flight or unknown, and execution marks.
+    runs: Runs,
     /// Mutating actions, oldest first: loaded from the log at startup, then this session's.
     pub audit: Vec<crate::audit::Entry>,
     /// Pipelines marked for a bulk start (`space`, `V`, `*` on the Pipelines pane).
@@ -334,6 +339,7 @@ impl App {
             detail_bottom: None,
             flash: None,
             gates: Gates::default(),
+            runs: Runs::default(),
             audit,
             pipeline_marks: HashSet::new(),
             filter: Filter::default(),
@@ -384,6 +390,10 @@ impl App {
     /// The ledger to change directly: for tests and rigs that set marks up without keys.
     pub fn gates_mut(&mut self) -> &mut Gates {
         &mut self.gates
+    }
+
+    pub fn runs(&self) -> &Runs {
+        &self.runs
     }
 
     pub fn backend(&self, name: &str) -> Option<&BackendState> {

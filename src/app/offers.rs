@@ -37,12 +37,12 @@ impl App {
         }
         match self.pane {
             Pane::Pipelines => actions.extend([Action::Start, Action::Mark]),
-            Pane::Executions => actions.extend([
-                Action::Approve,
-                Action::Reject,
-                Action::Start,
-                Action::Follow,
-            ]),
+            Pane::Executions => {
+                actions.extend([Action::Approve, Action::Reject, Action::Start]);
+                // Control keys only where the backend and the run's state allow them.
+                actions.extend(self.control_offers());
+                actions.push(Action::Follow);
+            }
             Pane::Approvals => actions.extend([
                 Action::Approve,
                 Action::Reject,

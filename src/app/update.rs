@@ -92,6 +92,10 @@ impl App {
                 | Action::MarkRange
                 | Action::Follow
                 | Action::Logs
+                | Action::Abort
+                | Action::Retry
+                | Action::Rerun
+                | Action::SuspendResume
         ) && let Some(cursor) = self.cursors.get_mut(&self.pane)
         {
             cursor.hold();
@@ -134,6 +138,10 @@ impl App {
             Action::ClearMarks => self.clear_marks(),
             Action::ApproveMarked => self.open_batch(DecisionAction::Approve),
             Action::RejectMarked => self.open_batch(DecisionAction::Reject),
+            Action::Abort => self.open_control(super::Verb::Abort, effects),
+            Action::Retry => self.open_control(super::Verb::Retry, effects),
+            Action::Rerun => self.open_control(super::Verb::Rerun, effects),
+            Action::SuspendResume => self.open_control(super::Verb::SuspendResume, effects),
             Action::Filter => {
                 self.filter_input = Some(tui_input::Input::new(self.filter_text.clone()));
             }
@@ -268,6 +276,9 @@ impl App {
             ),
             Payload::Executions(Ok(list)) => {
                 self.watch_executions(&list, effects);
+                // Settles unknown control outcomes; drops marks of runs gone.
+                let listed: std::collections::HashSet<_> = list.iter().map(|e| e.key()).collect();
+                self.runs.listed(&backend, &listed);
                 super::lists::replace_rows(
                     &mut self.executions,
                     list,
@@ -307,6 +318,7 @@ impl App {
                 }
                 let mut changed = true;
                 if let Ok(detail) = &result {
+                    self.runs.read(&detail.execution.key());
                     self.watch_executions(std::slice::from_ref(&detail.execution), effects);
                     let row = self.merge_execution(&detail.execution);
                     let same = self.detail.as_ref().is_some_and(|d| {
@@ -423,6 +435,49 @@ impl App {
                 }
                 self.on_decided_reply(epoch, &approval, &decision, result);
             }
+            Payload::Controlled {
+                exec,
+                action,
+                result,
+                after,
+            } => {
+                // Every answer reaches the audit log and the ledger, whether or not its
+                // dialog is still open.
+                let key = crate::domain::ItemKey::new(&backend, &exec.project, &exec.id);
+                let may_have_acted = matches!(&result, Err(e) if e.outcome_unknown());
+                // Unknown until the run is read again: the service read it right after
+                // such an answer; if that failed, the next read of the run settles it.
+                let unknown = may_have_acted && !matches!(after, Some(Ok(_)));
+                let done = matches!(&result, Ok(o) if o.pending.is_none());
+                let name = self.runs.answered(&key, &action, done, unknown);
+                let after_words = after
+                    .as_ref()
+                    .map(|a| a.as_deref().unwrap_or("could not be read"));
+                let entry = self.writes.control_entry(
+                    &backend,
+                    &exec,
+                    &name,
+                    &action,
+                    &result,
+                    after_words,
+                    self.now,
+                );
+                self.record_audit(entry, effects);
+                if unknown {
+                    // A read held back meanwhile predates the action and settles nothing.
+                    self.held.retain(|r| {
+                        !(r.backend == backend
+                            && matches!(r.payload, Payload::Executions(_) | Payload::Execution(..)))
+                    });
+                }
+                // What the action did shows in the list at once, not at the next poll.
+                effects.push(Effect::Send {
+                    backend: backend.clone(),
+                    command: Command::Refresh(Resource::Executions),
+                });
+                self.on_controlled_reply(epoch, &exec, &action, &result, after.as_ref());
+            }
+            Payload::RetryStages { result, .. } => self.on_retry_stages_reply(epoch, result),
             // Reads, applied by `apply`.
             Payload::Pipelines(_)
             | Payload::Executions(_)

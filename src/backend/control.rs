@@ -3,7 +3,7 @@
 //! table of the README ("Execution control"); where a backend has no API for an action,
 //! [`not_offered`] says why, and nothing is sent.
 
-use crate::domain::{BackendKind, Status};
+use crate::domain::{BackendKind, ExecStatus, Status};
 
 /// One control action on one execution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,5 +125,90 @@ pub fn not_offered(kind: BackendKind, action: &Control) -> String {
             "{} backends cannot {verb} through flightdeck",
             kind.as_str()
         ),
+    }
+}
+
+/// Whether `kind` has an API for `action` at all, whatever the run's state; else why not
+/// ([`not_offered`]'s words). The help lists these reasons.
+pub fn has_api(kind: BackendKind, action: &Control) -> Result<(), String> {
+    let api = match (kind, action) {
+        (BackendKind::Harness, Control::Abort { terminate, .. }) => !terminate,
+        (BackendKind::Harness, Control::Retry { .. } | Control::Rerun) => true,
+        (BackendKind::HarnessFg, Control::Retry { stages }) => stages.len() <= 1,
+        (BackendKind::Argo, Control::Abort { stage, .. }) => stage.is_none(),
+        (BackendKind::Argo, Control::Retry { stages }) => stages.is_empty(),
+        (BackendKind::Argo, Control::Rerun | Control::Suspend | Control::Resume) => true,
+        _ => false,
+    };
+    if api {
+        Ok(())
+    } else {
+        Err(not_offered(kind, action))
+    }
+}
+
+/// Whether `kind` offers `action` on a run in `status`, else why not. The TUI offers a key
+/// only where this says yes; the reasons a backend has no API for an action are
+/// [`not_offered`]'s, the words the backend's own refusal carries.
+pub fn offered(kind: BackendKind, action: &Control, status: ExecStatus) -> Result<(), String> {
+    has_api(kind, action)?;
+    let fits = match action {
+        Control::Abort { .. } => status.is_active(),
+        // Argo retries Failed and Error workflows only (both read as failed).
+        Control::Retry { .. } if kind == BackendKind::Argo => status == ExecStatus::Failed,
+        Control::Retry { .. } => status.is_bad(),
+        Control::Rerun => status.is_terminal(),
+        Control::Suspend => status.is_active() && status != ExecStatus::Paused,
+        Control::Resume => status == ExecStatus::Paused,
+    };
+    if fits {
+        return Ok(());
+    }
+    let label = status.label();
+    Err(match action {
+        Control::Abort { .. } => format!("the run has already ended ({label}): nothing to abort"),
+        Control::Retry { .. } => format!("only a failed run can be retried; this one is {label}"),
+        Control::Rerun => format!("the run is still {label}: re-run it once it has ended"),
+        Control::Suspend => {
+            format!("only a running workflow can be suspended; this one is {label}")
+        }
+        Control::Resume => format!("only a suspended workflow can be resumed; this one is {label}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offered_follows_the_backend_and_the_run_state() {
+        let abort = Control::Abort {
+            stage: None,
+            terminate: false,
+        };
+        assert_eq!(
+            offered(BackendKind::Argo, &abort, ExecStatus::Running),
+            Ok(())
+        );
+        assert_eq!(
+            offered(BackendKind::Infraxys, &abort, ExecStatus::Running),
+            Err(not_offered(BackendKind::Infraxys, &abort))
+        );
+        assert_eq!(
+            offered(BackendKind::HarnessFg, &abort, ExecStatus::Running),
+            Err(not_offered(BackendKind::HarnessFg, &abort))
+        );
+        assert!(
+            offered(BackendKind::Harness, &abort, ExecStatus::Succeeded)
+                .unwrap_err()
+                .contains("already ended")
+        );
+        let retry = Control::Retry { stages: Vec::new() };
+        assert!(offered(BackendKind::Harness, &retry, ExecStatus::Aborted).is_ok());
+        assert!(offered(BackendKind::Argo, &retry, ExecStatus::Aborted).is_err());
+        assert!(offered(BackendKind::Argo, &Control::Resume, ExecStatus::Paused).is_ok());
+        assert!(offered(BackendKind::Argo, &Control::Suspend, ExecStatus::Paused).is_err());
+        assert!(offered(BackendKind::Harness, &Control::Suspend, ExecStatus::Running).is_err());
+        assert!(offered(BackendKind::Argo, &Control::Rerun, ExecStatus::Running).is_err());
     }
 }

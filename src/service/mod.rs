@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Control, ControlOutcome, RetryStages};
 use crate::domain::{
     Approval, BackendError, BackendName, Decision, DecisionOutcome, ExecRef, Execution,
     ExecutionDetail, LogLine, Pipeline, StartForm, StartRequest, StartResult,
@@ -73,6 +73,18 @@ pub enum Command {
     },
     /// The log view closed: stop streaming.
     StopLogs,
+    /// One control action on one execution, sent once; an answer that may have acted is
+    /// followed by a read of the run, so its reply says what the run reads now.
+    Control {
+        epoch: u64,
+        exec: ExecRef,
+        action: Control,
+    },
+    /// Which stages a retry of `exec` may start from (Harness NextGen's `retryStages`).
+    RetryStages {
+        epoch: u64,
+        exec: ExecRef,
+    },
 }
 
 /// A typed answer, tagged with the backend and the epoch of the dialog that asked (0 for
@@ -121,6 +133,18 @@ pub enum Payload {
     LogLines(Vec<LogLine>),
     /// That log ended: the step finished, or it failed.
     LogEnded(Res<()>),
+    Controlled {
+        exec: ExecRef,
+        action: Control,
+        result: Res<ControlOutcome>,
+        /// The run's status read right after an answer that may have acted (else `None`),
+        /// or why it could not be read.
+        after: Option<Result<String, String>>,
+    },
+    RetryStages {
+        exec: ExecRef,
+        result: Res<RetryStages>,
+    },
 }
 
 /// How a backend's executions list is kept fresh.

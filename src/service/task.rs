@@ -194,6 +194,34 @@ impl TaskState {
                     log.abort();
                 }
             }
+            Command::Control {
+                epoch,
+                exec,
+                action,
+            } => self.spawn(None, epoch, move |b, limit| async move {
+                let result = bounded(limit, b.control(&exec, &action)).await;
+                let after = match &result {
+                    Err(e) if e.outcome_unknown() => Some(
+                        bounded(limit, b.execution(&exec))
+                            .await
+                            .map(|d| d.execution.status.raw)
+                            .map_err(|e| e.to_string()),
+                    ),
+                    _ => None,
+                };
+                Payload::Controlled {
+                    exec,
+                    action,
+                    result,
+                    after,
+                }
+            }),
+            Command::RetryStages { epoch, exec } => {
+                self.spawn(None, epoch, move |b, limit| async move {
+                    let result = bounded(limit, b.retry_stages(&exec)).await;
+                    Payload::RetryStages { exec, result }
+                })
+            }
         }
     }
 

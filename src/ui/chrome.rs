@@ -37,7 +37,8 @@ pub fn header(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
         let marked = match pane {
             Pane::Approvals => app.gates().marks().len(),
             Pane::Pipelines => app.pipeline_marks.len(),
-            _ => 0,
+            Pane::Executions => app.runs().marks().len(),
+            Pane::Audit => 0,
         };
         let marks = if marked > 0 {
             format!(" ●{marked}")

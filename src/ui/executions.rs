@@ -54,11 +54,17 @@ fn row<'a>(app: &Screen, theme: &Theme, e: &'a Execution, wide: bool, many: bool
     let mut cells = vec![
         Cell::from(status),
         // A followed execution (`w`, or started here) is flagged: its end will be notified.
-        Cell::from(if app.is_followed(e) {
-            format!("⚑ {}", clean(&e.pipeline_name))
-        } else {
-            clean(&e.pipeline_name).into_owned()
-        }),
+        // Marked for a batch (`space`): a glyph, so marks show without colour too.
+        Cell::from(format!(
+            "{}{}{}",
+            if app.runs().is_marked(&e.key()) {
+                "● "
+            } else {
+                ""
+            },
+            if app.is_followed(e) { "⚑ " } else { "" },
+            clean(&e.pipeline_name)
+        )),
         Cell::from(e.run_number.map(|n| format!("#{n}")).unwrap_or_default()),
         Cell::from(if e.stages_total > 0 {
             format!("{}/{}", e.stages_done, e.stages_total)

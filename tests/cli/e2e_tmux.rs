@@ -252,6 +252,82 @@ fn batch_approve_every_marked_gate_with_keys() {
     }
 }
 
+/// Two running Harness NextGen executions marked and aborted as one batch: one
+/// confirmation (typed `yes`), exactly one abort request per execution, one audit entry
+/// each.
+#[test]
+fn batch_abort_two_marked_executions_with_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("stats.json");
+    let rc = dir.path().join("rc");
+    let audit = dir.path().join("audit.jsonl");
+    let command = format!(
+        "FLIGHTDECK_AUDIT_LOG='{}' '{BIN}' demo --seed 42 --stats-out '{}'; echo $? > '{}'",
+        audit.display(),
+        stats.display(),
+        rc.display()
+    );
+    let t = Tmux::start(120, 40, &command);
+    t.wait_for("Executions");
+    t.keys(&["/"]);
+    t.literal("backend:harness status:running");
+    t.keys(&["Enter"]);
+    // At least two running workflows shown (the header reads "Executions N/M").
+    let shown = |s: &str| -> Option<usize> {
+        let header = s.lines().next()?;
+        let count = header
+            .split("Executions ")
+            .nth(1)?
+            .split_whitespace()
+            .next()?;
+        count.split('/').next()?.parse().ok()
+    };
+    t.wait_until("two running Harness executions", |s| {
+        shown(s).is_some_and(|n| n >= 2) && s.contains("↻ running")
+    });
+    t.keys(&["Space", "Space"]);
+    t.wait_until("two marks in the header", |s| {
+        s.lines().next().is_some_and(|h| h.contains("●2"))
+    });
+    t.keys(&["K"]);
+    t.wait_for("Abort 2 marked executions");
+    // Cancel is focused: Tab reaches the typed confirmation.
+    t.keys(&["Tab"]);
+    t.literal("yes");
+    t.wait_for("type yes: yes");
+    t.keys(&["Tab"]);
+    t.wait_for("▶[ Abort 2 ]");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("done — Enter or Esc closes");
+    let accepted =
+        screen.matches("│abort requested").count() + screen.matches("│abort recorded").count();
+    t.keys(&["Enter"]);
+    t.wait_until("the dialog to close", |s| !s.contains("marked executions"));
+    t.keys(&["q"]);
+    assert_eq!(wait_for_file(&rc).trim(), "0");
+
+    let stats: serde_json::Value = serde_json::from_str(&wait_for_file(&stats)).unwrap();
+    assert_eq!(
+        stats["abort_requests"], 2,
+        "one abort request per marked execution, none sent twice: {stats}\n{screen}"
+    );
+    let controls = stats["controls"].as_object().unwrap();
+    assert_eq!(
+        controls.get("harness AbortAll").and_then(|n| n.as_u64()),
+        Some(accepted as u64),
+        "every row reported aborted is one accepted abort, and nothing else: {stats}\n{screen}"
+    );
+    assert_eq!(controls.len(), 1, "{stats}");
+    assert_eq!(accepted, 2, "both were running when marked: {screen}");
+
+    let log = std::fs::read_to_string(&audit).expect("the TUI wrote the audit log");
+    let actions: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["action"].to_string())
+        .collect();
+    assert_eq!(actions, ["\"abort\"", "\"abort\""], "{log}");
+}
+
 /// A dropped SSH session hangs up the terminal: flightdeck must leave the alternate screen
 /// and exit with 128 + SIGHUP, not hang or leave the terminal in raw mode.
 #[test]

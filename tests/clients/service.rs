@@ -19,6 +19,7 @@ struct Counts {
     running: AtomicUsize,
     max_running: AtomicUsize,
     decisions: AtomicUsize,
+    controls: AtomicUsize,
 }
 
 /// Answers every read after `delay`, counting calls and how many ran at once.
@@ -82,6 +83,20 @@ impl Backend for Counting {
         self.counts.decisions.fetch_add(1, Ordering::SeqCst);
         self.work().await;
         Ok(DecisionOutcome::Approved)
+    }
+    async fn control(
+        &self,
+        exec: &ExecRef,
+        _: &flightdeck::backend::Control,
+    ) -> Result<flightdeck::backend::ControlOutcome> {
+        self.counts.controls.fetch_add(1, Ordering::SeqCst);
+        self.work().await;
+        Ok(flightdeck::backend::ControlOutcome {
+            execution_id: exec.id.clone(),
+            new_run: false,
+            status: None,
+            pending: None,
+        })
     }
 }
 
@@ -643,4 +658,40 @@ async fn a_batch_of_decisions_reads_the_gates_once_after_its_last_answer() {
     // No read per decision came after it either (the next is the periodic one).
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(gate_reads.load(Ordering::SeqCst), 2);
+}
+
+/// A control action whose answer is lost is never sent again, and the run is read right
+/// after it, so the reply says what the run reads now (or why it could not be read).
+#[tokio::test(start_paused = true)]
+async fn a_control_action_is_sent_once_and_a_lost_answer_reads_the_run() {
+    let (backend, counts) = Counting::spawn("a", Duration::from_secs(60));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let service = Service::spawn(
+        vec![(backend, limits(4, Duration::from_secs(5)))],
+        Intervals::default(),
+        tx,
+    );
+    service.send(
+        "a",
+        Command::Control {
+            epoch: 9,
+            exec: ExecRef {
+                project: "p".into(),
+                id: "run-1".into(),
+            },
+            action: flightdeck::backend::Control::Rerun,
+        },
+    );
+    loop {
+        let reply = next(&mut rx).await;
+        if let Payload::Controlled { result, after, .. } = reply.payload {
+            assert_eq!(reply.epoch, 9);
+            assert!(matches!(result, Err(BackendError::Timeout(_))));
+            // The read after it timed out too: why is said, not a status.
+            assert!(matches!(after, Some(Err(_))), "{after:?}");
+            break;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert_eq!(counts.controls.load(Ordering::SeqCst), 1, "never retried");
 }

@@ -10,6 +10,8 @@ mod config_errors;
 mod config_load;
 #[cfg(unix)]
 mod config_secrets;
+mod control_snapshots;
+mod control_update;
 mod cursor_truth;
 mod idle_frames;
 mod production;

@@ -6,6 +6,7 @@
 mod backends;
 mod batch;
 mod bulk_start;
+mod control;
 mod decision;
 mod help;
 mod outcome;
@@ -13,6 +14,7 @@ mod start;
 
 pub use batch::BatchDialog;
 pub use bulk_start::BulkStartDialog;
+pub use control::{ControlDialog, Done as ControlDone, Run as ControlRun, Stages, Verb, WHAT};
 use decision::COMMENT;
 pub use decision::DecisionDialog;
 pub use outcome::{Answer, Outcome};
@@ -39,6 +41,8 @@ pub enum Dialog {
     Decision(Box<DecisionDialog>),
     Batch(Box<BatchDialog>),
     BulkStart(Box<BulkStartDialog>),
+    /// `K`/`R`/`E`/`p`: a control action on one execution or the marked ones.
+    Control(Box<ControlDialog>),
 }
 
 impl Dialog {
@@ -50,6 +54,7 @@ impl Dialog {
             Dialog::Decision(d) => Some(d.epoch),
             Dialog::Batch(d) => Some(d.epoch),
             Dialog::BulkStart(d) => Some(d.epoch),
+            Dialog::Control(d) => Some(d.epoch),
         }
     }
 }
@@ -61,6 +66,7 @@ enum Owner {
     Decision,
     Batch,
     BulkStart,
+    Control,
     /// The dialog that asked is closed (or another is open).
     Gone,
 }
@@ -73,6 +79,7 @@ impl App {
             Some(Dialog::Decision(_)) => Owner::Decision,
             Some(Dialog::Batch(_)) => Owner::Batch,
             Some(Dialog::BulkStart(_)) => Owner::BulkStart,
+            Some(Dialog::Control(_)) => Owner::Control,
             Some(Dialog::Help { .. } | Dialog::Backends { .. }) | None => Owner::Gone,
         }
     }
@@ -90,6 +97,7 @@ impl App {
             Some(Dialog::Decision(_)) => self.on_decision_key(action, key, effects),
             Some(Dialog::Batch(_)) => self.on_batch_key(action, key, effects),
             Some(Dialog::BulkStart(_)) => self.on_bulk_key(action, key, effects),
+            Some(Dialog::Control(_)) => self.on_control_key(action, key, effects),
         }
     }
 
@@ -107,7 +115,7 @@ impl App {
             Owner::BulkStart => {
                 self.on_bulk_form(epoch, backend, project, pipeline_id, &result);
             }
-            Owner::Decision | Owner::Batch | Owner::Gone => {}
+            Owner::Decision | Owner::Batch | Owner::Control | Owner::Gone => {}
         }
     }
 
@@ -128,7 +136,7 @@ impl App {
             Owner::BulkStart => {
                 self.on_bulk_preview(epoch, backend, &request, result);
             }
-            Owner::Decision | Owner::Batch | Owner::Gone => {}
+            Owner::Decision | Owner::Batch | Owner::Control | Owner::Gone => {}
         }
     }
 
@@ -160,7 +168,32 @@ impl App {
         match self.owner(epoch) {
             Owner::Batch => self.on_batch_result(epoch, approval, &result),
             Owner::Decision => self.on_decision_reply(approval, decision, result),
-            Owner::Start | Owner::BulkStart | Owner::Gone => {}
+            Owner::Start | Owner::BulkStart | Owner::Control | Owner::Gone => {}
+        }
+    }
+
+    /// A control action was answered (the audit log and the ledger have it already).
+    pub(super) fn on_controlled_reply(
+        &mut self,
+        epoch: u64,
+        exec: &crate::domain::ExecRef,
+        action: &crate::backend::Control,
+        result: &Result<crate::backend::ControlOutcome, BackendError>,
+        after: Option<&Result<String, String>>,
+    ) {
+        if self.owner(epoch) == Owner::Control {
+            self.on_control_result(epoch, exec, action, result, after);
+        }
+    }
+
+    /// Which stages a retry may start from, for the dialog opened at `epoch`.
+    pub(super) fn on_retry_stages_reply(
+        &mut self,
+        epoch: u64,
+        result: Result<crate::backend::RetryStages, BackendError>,
+    ) {
+        if self.owner(epoch) == Owner::Control {
+            self.on_retry_stages(result);
         }
     }
 }

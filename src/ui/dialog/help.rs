@@ -11,7 +11,7 @@ use crate::ui::Screen;
 use crate::ui::theme::Theme;
 
 pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, scroll: u16, section: Section) {
-    let area = centered(f.area(), 68, 31);
+    let area = centered(f.area(), 68, 35);
     let lines: Vec<Line> = app
         .keymap
         .help_in(section)
@@ -23,6 +23,10 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, scroll: u16, section: Se
             ])
         })
         .collect();
+    let mut lines = lines;
+    if section == Section::Panes {
+        lines.extend(not_offered(app, theme));
+    }
     let block = frame(theme, " Keys — any other key closes ".into(), false);
     // The keys of the layer it was opened from; dialogs' own keys, as bound, at the foot.
     let key = |a| {
@@ -44,4 +48,42 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, scroll: u16, section: Se
     ));
     f.render_widget(Clear, area);
     f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block), area);
+}
+
+/// The control keys a configured backend has no API for, with the reason (the same words
+/// the key flashes and the CLI prints).
+fn not_offered<'a>(app: &Screen, theme: &Theme) -> Vec<Line<'a>> {
+    use crate::backend::Control;
+    use crate::backend::control::has_api;
+    let mut kinds: Vec<crate::domain::BackendKind> = Vec::new();
+    for b in app.backends.iter() {
+        if !kinds.contains(&b.kind) {
+            kinds.push(b.kind);
+        }
+    }
+    let actions = [
+        Control::Abort {
+            stage: None,
+            terminate: false,
+        },
+        Control::Retry { stages: Vec::new() },
+        Control::Rerun,
+        Control::Suspend,
+    ];
+    let mut lines = Vec::new();
+    for kind in kinds {
+        for action in &actions {
+            if let Err(why) = has_api(kind, action) {
+                if lines.is_empty() {
+                    lines.push(Line::raw(""));
+                    lines.push(Line::styled("  not offered:", theme.dim()));
+                }
+                let text = format!("{} {}: {why}", kind.as_str(), action.verb());
+                for part in crate::ui::format::wrap(&text, 62) {
+                    lines.push(Line::styled(format!("    {part}"), theme.dim()));
+                }
+            }
+        }
+    }
+    lines
 }

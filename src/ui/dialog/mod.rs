@@ -4,6 +4,7 @@
 mod backends;
 mod batch;
 mod bulk_start;
+mod control;
 mod decision;
 pub(super) mod frame;
 mod help;
@@ -24,5 +25,6 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme) {
         Some(Dialog::Decision(d)) => decision::draw(f, app, theme, d),
         Some(Dialog::Batch(d)) => batch::draw(f, app, theme, d),
         Some(Dialog::BulkStart(d)) => bulk_start::draw(f, app, theme, d),
+        Some(Dialog::Control(d)) => control::draw(f, app, theme, d),
     }
 }
