@@ -84,7 +84,15 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &ControlDialog) {
             ),
         ),
         ("execution", clean(&run.exec.id).into_owned()),
-        ("status", clean(&run.status.raw).into_owned()),
+        // The one status word, with the vendor's own beside it as the detail shows it.
+        (
+            "status",
+            format!(
+                "{}  (raw: {})",
+                run.status.status.label(),
+                clean(&run.status.raw)
+            ),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| {
@@ -192,7 +200,7 @@ fn draw_batch(f: &mut Frame, app: &Screen, theme: &Theme, d: &ControlDialog) {
                     "{} · {} · {} ({} on {})",
                     clean(&r.pipeline_name),
                     clean(&r.exec.id),
-                    clean(&r.status.raw),
+                    r.status.status.label(),
                     clean(&r.exec.project),
                     r.backend
                 )));
