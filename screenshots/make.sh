@@ -93,6 +93,11 @@ shot demo-help-80x24 80 24 "● argo-data" '?' "wait:Keys"
 shot demo-argo-detail-120x40 120 40 "argo-data ok" / m i g r a t e Enter "wait:/migrate" Enter "wait:Stages"
 shot demo-logs-120x40 120 40 "argo-data ok" / c i b u i l d Enter "wait:/cibuild" l "wait:Cloning"
 shot demo-help-120x40 120 40 "argo-data ok" '?' "wait:Keys"
+shot demo-backends-120x40 120 40 "argo-data ok" b "wait:Backends"
+shot demo-approvals-80x24 80 24 "● argo-data" Tab "wait:waiting" g
+shot demo-detail-from-gate-80x24 80 24 "● argo-data" Tab "wait:waiting" g Enter "wait:Gate"
+shot demo-abort-120x40 120 40 "argo-data ok" / b a c k e n d : h a r n e s s Space s t a t u s : r u n n i n g Enter "wait:/backend:harness" g K "wait:Abort"
+shot demo-batch-abort-80x24 80 24 "● argo-data" / b a c k e n d : h a r n e s s Space s t a t u s : r u n n i n g Enter "wait:/backend:harness" g Space j Space K "wait:Abort"
 shot demo-bulk-start-120x40 120 40 "argo-data ok" BTab "wait:Pipelines" g Space j Space s "wait:marked pipelines"
 CONFIG=$configs/saved.toml shot demo-palette-120x40 120 40 "argo-data ok" : "wait:Commands" a p
 CONFIG=$configs/saved.toml shot demo-saved-filter-120x40 120 40 "argo-data ok" : "wait:Commands" @ p r o d Enter "wait:/@prod-gates"
