@@ -581,14 +581,18 @@ mod tests {
         send(&pace, 10).await;
         tokio::time::sleep(WINDOW).await;
         pace.refused(None);
+        // 1 s, then 2 s, each jittered by ±50% (`backoff`).
         let first = send(&pace, 1).await[0];
         assert!(
-            first >= Duration::from_secs(1) && first <= Duration::from_secs(3),
+            first >= Duration::from_millis(500) && first <= Duration::from_millis(1500),
             "{first:?}"
         );
         pace.refused(None);
         let second = send(&pace, 1).await[0];
-        assert!(second >= Duration::from_secs(2), "{second:?}");
+        assert!(
+            second >= Duration::from_secs(1) && second <= Duration::from_secs(3),
+            "{second:?}"
+        );
         pace.answered();
         assert_eq!(pace.lock().refusals, 0);
         assert_eq!(
