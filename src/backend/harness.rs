@@ -120,6 +120,9 @@ pub struct HarnessBackend {
 struct GateCache {
     /// Counts reads of the gates; an entry not used by the latest read is dropped.
     read: u64,
+    /// Moves when a decision is sent and when its answer (or its failure) comes back: a
+    /// read that overlapped a decision may hold the gate as it was before, so it is not kept.
+    decisions: u64,
     by_execution: std::collections::HashMap<String, (u64, String, Vec<Approval>)>,
 }
 
@@ -241,8 +244,10 @@ impl HarnessBackend {
                 .append_pair("callback_id", callback_id);
         }
         let body = activity_body(decision, "approver_inputs");
-        let instance: ApprovalInstance = self.v1(&self.json_call(Method::POST, url, body)).await?;
-        decision_outcome(&instance)
+        let answer: Result<ApprovalInstance> =
+            self.v1(&self.json_call(Method::POST, url, body)).await;
+        self.forget_gates();
+        decision_outcome(&answer?)
     }
 
     // ----- URLs and requests -------------------------------------------------------------
@@ -549,7 +554,7 @@ impl HarnessBackend {
     /// call and a graph per waiting execution.
     async fn gates_of(&self, project: &str, summary: &ExecutionSummary) -> Result<Vec<Approval>> {
         let fingerprint = gates_fingerprint(summary);
-        {
+        let decisions = {
             let mut cache = self.gates.lock().unwrap_or_else(|e| e.into_inner());
             let read = cache.read;
             if let Some(entry) = cache.by_execution.get_mut(&summary.plan_execution_id)
@@ -558,26 +563,28 @@ impl HarnessBackend {
                 entry.0 = read;
                 return Ok(entry.2.clone());
             }
-        }
+            cache.decisions
+        };
         let gates = self.read_gates_of(project, summary).await?;
         let mut cache = self.gates.lock().unwrap_or_else(|e| e.into_inner());
-        let read = cache.read;
-        cache.by_execution.insert(
-            summary.plan_execution_id.clone(),
-            (read, fingerprint, gates.clone()),
-        );
+        if cache.decisions == decisions {
+            let read = cache.read;
+            cache.by_execution.insert(
+                summary.plan_execution_id.clone(),
+                (read, fingerprint, gates.clone()),
+            );
+        }
         Ok(gates)
     }
 
     /// A decision sent from here may end a gate before its execution's summary shows it
     /// (Harness moves the run on after answering): the next gates read asks afresh, which
-    /// settles a decision of unknown outcome.
+    /// settles a decision of unknown outcome. Called as a decision is sent and again when
+    /// it ends, so a read that ran alongside it is never kept either.
     fn forget_gates(&self) {
-        self.gates
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .by_execution
-            .clear();
+        let mut cache = self.gates.lock().unwrap_or_else(|e| e.into_inner());
+        cache.decisions += 1;
+        cache.by_execution.clear();
     }
 
     async fn read_gates_of(
@@ -824,10 +831,10 @@ impl Backend for HarnessBackend {
         url.query_pairs_mut()
             .append_pair("accountIdentifier", &self.account);
         let body = activity_body(decision, "approverInputs");
-        let instance: ApprovalInstance = self
-            .legacy(&self.json_call(Method::POST, url, body))
-            .await?;
-        decision_outcome(&instance)
+        let answer: Result<ApprovalInstance> =
+            self.legacy(&self.json_call(Method::POST, url, body)).await;
+        self.forget_gates();
+        decision_outcome(&answer?)
     }
 
     async fn start_preview(&self, request: &StartRequest) -> Result<RequestPreview> {
