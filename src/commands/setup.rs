@@ -8,20 +8,8 @@ use serde::Serialize;
 
 use super::{Failure, Global, failure};
 use crate::cli::InitKind;
-use crate::config::CONFIG_ENV;
+use crate::config::Config;
 use crate::out;
-
-/// The config file this run reads, whether or not it exists, and what named it.
-pub fn config_path(explicit: Option<&Path>) -> Option<(PathBuf, &'static str)> {
-    if let Some(path) = explicit {
-        return Some((path.to_path_buf(), "--config"));
-    }
-    if let Some(path) = std::env::var_os(CONFIG_ENV).filter(|v| !v.is_empty()) {
-        return Some((PathBuf::from(path), "$FLIGHTDECK_CONFIG"));
-    }
-    directories::ProjectDirs::from("", "", "flightdeck")
-        .map(|dirs| (dirs.config_dir().join("config.toml"), "default"))
-}
 
 #[derive(Serialize)]
 struct Paths {
@@ -34,7 +22,7 @@ struct Paths {
 
 /// `config path`.
 pub fn path(global: &Global) -> Result<(), Failure> {
-    let config = config_path(global.config.as_deref());
+    let config = Config::named(global.config.as_deref());
     let shown = |p: &Path| p.display().to_string();
     let paths = Paths {
         config_exists: config.as_ref().is_some_and(|(p, _)| p.exists()),
@@ -73,7 +61,7 @@ pub fn init(global: &Global, kinds: &[InitKind], to: Option<&str>) -> Result<(),
             return Ok(());
         }
         Some(path) => PathBuf::from(path),
-        None => config_path(global.config.as_deref())
+        None => Config::named(global.config.as_deref())
             .map(|(p, _)| p)
             .ok_or_else(|| Failure::bad_input("no config directory is known; pass --to PATH"))?,
     };

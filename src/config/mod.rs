@@ -51,12 +51,21 @@ impl Config {
     /// `config.toml` in the per-user config directory. `Ok(None)` when none of these is
     /// given and the per-user file does not exist; a named path that does not exist is an error.
     pub fn discover(explicit: Option<&Path>) -> Result<Option<PathBuf>, ConfigError> {
-        let default = directories::ProjectDirs::from("", "", "flightdeck")
-            .map(|dirs| dirs.config_dir().join("config.toml"));
         paths::discover_in(
             explicit,
             std::env::var_os(CONFIG_ENV).as_deref(),
-            default.as_deref(),
+            default_path().as_deref(),
+        )
+    }
+
+    /// The config file this run names by the same order, whether or not it exists, and
+    /// what named it (`--config`, `$FLIGHTDECK_CONFIG` or `default`): where `config init`
+    /// writes and what `config path` prints.
+    pub fn named(explicit: Option<&Path>) -> Option<(PathBuf, &'static str)> {
+        paths::named_in(
+            explicit,
+            std::env::var_os(CONFIG_ENV).as_deref(),
+            default_path().as_deref(),
         )
     }
 
@@ -158,6 +167,12 @@ impl Config {
         }
         warnings
     }
+}
+
+/// `config.toml` in the per-user config directory.
+fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "flightdeck")
+        .map(|dirs| dirs.config_dir().join("config.toml"))
 }
 
 fn parse(text: &str, origin: &str, base_dir: Option<&Path>) -> Result<Config, ConfigError> {

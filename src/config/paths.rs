@@ -8,23 +8,40 @@ use super::error::ConfigError;
 /// The variable that points at a config file when `--config` is not given.
 pub const CONFIG_ENV: &str = "FLIGHTDECK_CONFIG";
 
-/// Resolves the config file: `--config`, then `$FLIGHTDECK_CONFIG`, then `default` (the
-/// per-user config dir). A path the user named explicitly must exist; the default may not.
+/// What names the per-user config file, which may be missing; any other name must exist.
+const DEFAULT: &str = "default";
+
+/// Which config file this run names, whether or not it exists, and what named it:
+/// `--config`, then `$FLIGHTDECK_CONFIG`, then `default` (the per-user config dir).
 ///
 /// Takes the environment value as a parameter so tests need not mutate the process env.
+pub(crate) fn named_in(
+    explicit: Option<&Path>,
+    env_value: Option<&OsStr>,
+    default: Option<&Path>,
+) -> Option<(PathBuf, &'static str)> {
+    if let Some(path) = explicit {
+        return Some((path.to_path_buf(), "--config"));
+    }
+    // An empty variable is treated as unset, as shells make `FLIGHTDECK_CONFIG=` easy to leave behind.
+    if let Some(value) = env_value.filter(|v| !v.is_empty()) {
+        return Some((PathBuf::from(value), "$FLIGHTDECK_CONFIG"));
+    }
+    default.map(|p| (p.to_path_buf(), DEFAULT))
+}
+
+/// Resolves the config file ([`named_in`]'s). A path the user named explicitly must
+/// exist; the default may not.
 pub(crate) fn discover_in(
     explicit: Option<&Path>,
     env_value: Option<&OsStr>,
     default: Option<&Path>,
 ) -> Result<Option<PathBuf>, ConfigError> {
-    if let Some(path) = explicit {
-        return must_exist(path, "--config").map(Some);
+    match named_in(explicit, env_value, default) {
+        Some((path, DEFAULT)) => Ok(path.exists().then_some(path)),
+        Some((path, via)) => must_exist(&path, via).map(Some),
+        None => Ok(None),
     }
-    // An empty variable is treated as unset, as shells make `FLIGHTDECK_CONFIG=` easy to leave behind.
-    if let Some(value) = env_value.filter(|v| !v.is_empty()) {
-        return must_exist(Path::new(value), "$FLIGHTDECK_CONFIG").map(Some);
-    }
-    Ok(default.filter(|p| p.exists()).map(Path::to_path_buf))
 }
 
 fn must_exist(path: &Path, via: &'static str) -> Result<PathBuf, ConfigError> {
