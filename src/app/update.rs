@@ -478,6 +478,7 @@ impl App {
                 self.on_controlled_reply(epoch, &exec, &action, &result, after.as_ref());
             }
             Payload::RetryStages { result, .. } => self.on_retry_stages_reply(epoch, result),
+            Payload::RunInputs(result) => self.on_run_inputs_reply(epoch, result),
             // Reads, applied by `apply`.
             Payload::Pipelines(_)
             | Payload::Executions(_)

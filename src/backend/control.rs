@@ -59,6 +59,26 @@ pub struct ControlOutcome {
     pub pending: Option<String>,
 }
 
+/// The inputs a run was started with, as far as the backend can tell: what a re-run on a
+/// backend with no rerun API starts again (First Gen, Infraxys), and what the dashboard's
+/// re-run form is pre-filled with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunInputs {
+    pub project: String,
+    pub pipeline_id: String,
+    pub values: Vec<(String, String)>,
+    /// Where the values come from, for the form's note: a person must know whether the
+    /// backend recorded them or this process remembers what it sent.
+    pub source: &'static str,
+}
+
+/// Whether the dashboard re-runs a `kind` run through the start form, pre-filled with the
+/// run's inputs, rather than a confirm-only dialog: these backends have no rerun of their
+/// own, so a re-run is a new start, and the person sees and may change what it sends.
+pub fn rerun_is_a_start(kind: BackendKind) -> bool {
+    matches!(kind, BackendKind::HarnessFg | BackendKind::Infraxys)
+}
+
 /// One stage `retryStages` lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryStage {
@@ -104,11 +124,6 @@ pub fn not_offered(kind: BackendKind, action: &Control) -> String {
             "Harness has no {verb} for pipelines through its API (NextGen removed pause and \
              resume in 2023; First Gen's GraphQL has none)"
         ),
-        (BackendKind::HarnessFg, Control::Rerun) => {
-            "Harness First Gen's GraphQL API has no rerun: start the pipeline again (flightdeck \
-             start) with its inputs"
-                .into()
-        }
         (BackendKind::Infraxys, _) => format!(
             "Infraxys has no API to {verb} a run (no cancel, abort, pause or retry endpoint \
              exists); start the action again instead"
@@ -135,6 +150,9 @@ pub fn has_api(kind: BackendKind, action: &Control) -> Result<(), String> {
         (BackendKind::Harness, Control::Abort { terminate, .. }) => !terminate,
         (BackendKind::Harness, Control::Retry { .. } | Control::Rerun) => true,
         (BackendKind::HarnessFg, Control::Retry { stages }) => stages.len() <= 1,
+        // A new start with the run's inputs, as read back (First Gen) or as this process
+        // sent them (Infraxys, which cannot read a run back).
+        (BackendKind::HarnessFg | BackendKind::Infraxys, Control::Rerun) => true,
         (BackendKind::Argo, Control::Abort { stage, .. }) => stage.is_none(),
         (BackendKind::Argo, Control::Retry { stages }) => stages.is_empty(),
         (BackendKind::Argo, Control::Rerun | Control::Suspend | Control::Resume) => true,

@@ -867,6 +867,10 @@ impl Backend for HarnessFgBackend {
         self.control_exec(exec, action).await
     }
 
+    async fn run_inputs(&self, exec: &ExecRef) -> Result<crate::backend::RunInputs> {
+        self.read_run_inputs(exec).await
+    }
+
     async fn list_executions(&self) -> Result<Vec<Execution>> {
         let nodes = self.executions(false).await?;
         Ok(nodes.iter().map(|e| self.execution_of(e, "")).collect())

@@ -65,6 +65,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use url::Url;
 
+use crate::backend::control::{Control, ControlOutcome, RunInputs, not_offered};
 use crate::backend::http::{Call, HttpClient, HttpOptions, Redactor};
 use crate::backend::{Backend, Budget, Probe, Result};
 use crate::domain::{
@@ -195,6 +196,9 @@ struct Run {
     message: Option<String>,
     /// The step's text when there is more than the message: the log or the raw body.
     detail: Option<String>,
+    /// The values it was started with (Infraxys has no secret inputs): a re-run sends them
+    /// again, as the server cannot give them back.
+    values: Vec<(String, String)>,
 }
 
 impl InfraxysBackend {
@@ -327,7 +331,14 @@ impl InfraxysBackend {
     }
 
     /// Records a run the server has seen (or may have seen) and returns its id.
-    fn record(&self, entry: &Entry, started: Timestamp, status: Status, texts: RunTexts) -> String {
+    fn record(
+        &self,
+        request: &StartRequest,
+        entry: &Entry,
+        started: Timestamp,
+        status: Status,
+        texts: RunTexts,
+    ) -> String {
         let mut runs = self.runs();
         let id = run_id(started);
         let ended = status.status.is_terminal().then(Timestamp::now);
@@ -341,6 +352,7 @@ impl InfraxysBackend {
             ended,
             message: texts.message,
             detail: texts.detail,
+            values: request.values.clone(),
         });
         runs.list.truncate(MAX_RUNS);
         id
@@ -366,6 +378,15 @@ impl InfraxysBackend {
             message: run.message.clone(),
         }
     }
+}
+
+/// Infraxys cannot read a run back: only the process that started one knows it.
+fn not_started_here(exec: &ExecRef) -> BackendError {
+    BackendError::NotFound(format!(
+        "run {} was not started by this flightdeck process, and Infraxys has no API to read past runs: \
+         only the process that started a run can follow it (the dashboard, or `start --wait`)",
+        exec.id
+    ))
 }
 
 /// A run id no other flightdeck process will also give: the second it started and 32 random
@@ -558,6 +579,7 @@ impl Backend for InfraxysBackend {
                     limit.as_secs()
                 );
                 self.record(
+                    request,
                     entry,
                     started,
                     Status::new(ExecStatus::Unknown, "no answer"),
@@ -593,6 +615,7 @@ impl Backend for InfraxysBackend {
             None => answer.run_status(entry.asynchronous),
         };
         let id = self.record(
+            request,
             entry,
             started,
             status.clone(),
@@ -630,13 +653,7 @@ impl Backend for InfraxysBackend {
             .list
             .iter()
             .find(|r| r.id == exec.id && r.project == exec.project)
-            .ok_or_else(|| {
-                BackendError::NotFound(format!(
-                    "run {} was not started by this flightdeck process, and Infraxys has no API to read past runs: \
-                     only the process that started a run can follow it (the dashboard, or `start --wait`)",
-                    exec.id
-                ))
-            })?;
+            .ok_or_else(|| not_started_here(exec))?;
         Ok(ExecutionDetail {
             execution: self.execution_of(run),
             stages: vec![Stage {
@@ -655,6 +672,43 @@ impl Backend for InfraxysBackend {
             }],
             approvals: Vec::new(),
             rejection: None,
+        })
+    }
+
+    async fn run_inputs(&self, exec: &ExecRef) -> Result<RunInputs> {
+        let runs = self.runs();
+        let run = runs
+            .list
+            .iter()
+            .find(|r| r.id == exec.id && r.project == exec.project)
+            .ok_or_else(|| not_started_here(exec))?;
+        Ok(RunInputs {
+            project: run.project.to_owned(),
+            pipeline_id: run.entry.clone(),
+            values: run.values.clone(),
+            source: "as this flightdeck sent them (Infraxys cannot read a run back)",
+        })
+    }
+
+    /// Infraxys has no control endpoint; a re-run is the same start again.
+    async fn control(&self, exec: &ExecRef, action: &Control) -> Result<ControlOutcome> {
+        if *action != Control::Rerun {
+            return Err(BackendError::Unsupported(not_offered(self.kind(), action)));
+        }
+        let inputs = self.run_inputs(exec).await?;
+        let started = self
+            .start(&StartRequest {
+                project: inputs.project,
+                pipeline_id: inputs.pipeline_id,
+                values: inputs.values,
+                notes: None,
+            })
+            .await?;
+        Ok(ControlOutcome {
+            execution_id: started.execution_id,
+            new_run: true,
+            status: Some(started.status),
+            pending: None,
         })
     }
 

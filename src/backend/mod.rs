@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 pub use budget::Budget;
-pub use control::{Control, ControlOutcome, RetryStages};
+pub use control::{Control, ControlOutcome, RetryStages, RunInputs};
 
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionOutcome, ExecRef,
@@ -163,6 +163,16 @@ pub trait Backend: Send + Sync {
         let _ = exec;
         Err(BackendError::Unsupported(format!(
             "{} backends do not list retryable stages",
+            self.kind().as_str()
+        )))
+    }
+
+    /// The inputs `exec` was started with, to start its pipeline again: on backends with no
+    /// rerun of their own, a re-run is a new start with these (see `control::RunInputs`).
+    async fn run_inputs(&self, exec: &ExecRef) -> Result<RunInputs> {
+        let _ = exec;
+        Err(BackendError::Unsupported(format!(
+            "{} backends do not read a run's inputs back",
             self.kind().as_str()
         )))
     }

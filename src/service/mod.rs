@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::backend::{Backend, Control, ControlOutcome, RetryStages};
+use crate::backend::{Backend, Control, ControlOutcome, RetryStages, RunInputs};
 use crate::domain::{
     Approval, BackendError, BackendName, Decision, DecisionOutcome, ExecRef, Execution,
     ExecutionDetail, LogLine, Pipeline, StartForm, StartRequest, StartResult,
@@ -85,6 +85,11 @@ pub enum Command {
         epoch: u64,
         exec: ExecRef,
     },
+    /// The inputs `exec` was started with, to pre-fill a re-run's start form.
+    RunInputs {
+        epoch: u64,
+        exec: ExecRef,
+    },
 }
 
 /// A typed answer, tagged with the backend and the epoch of the dialog that asked (0 for
@@ -145,6 +150,7 @@ pub enum Payload {
         exec: ExecRef,
         result: Res<RetryStages>,
     },
+    RunInputs(Res<RunInputs>),
 }
 
 /// How a backend's executions list is kept fresh.

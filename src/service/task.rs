@@ -222,6 +222,11 @@ impl TaskState {
                     Payload::RetryStages { exec, result }
                 })
             }
+            Command::RunInputs { epoch, exec } => {
+                self.spawn(None, epoch, move |b, limit| async move {
+                    Payload::RunInputs(bounded(limit, b.run_inputs(&exec)).await)
+                })
+            }
         }
     }
 

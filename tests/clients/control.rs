@@ -12,7 +12,7 @@ use flightdeck::backend::argo::{ArgoBackend, ArgoOptions, RejectMode};
 use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
 use flightdeck::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use flightdeck::backend::{Control, ControlOutcome};
-use flightdeck::domain::{BackendError, ExecRef, ExecStatus};
+use flightdeck::domain::{BackendError, ExecRef, ExecStatus, StartRequest};
 use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 
 use crate::common::swagger;
@@ -504,5 +504,138 @@ async fn first_gen_retry_is_resume_execution_from_the_failed_stage_with_verbatim
         format!(
             "Pipeline resume is only available on the latest iteration of a resumed execution: {id}"
         )
+    );
+}
+
+fn first_gen(sim: &SimHandle) -> HarnessFgBackend {
+    HarnessFgBackend::new(HarnessFgOptions {
+        name: "fg".into(),
+        base_url: sim.harness_fg_url().parse().unwrap(),
+        account: sim.account(),
+        applications: sim.harness_fg_applications(),
+        api_key: sim.harness_fg_api_key().into(),
+        timeout: Duration::from_secs(10),
+        ca_file: None,
+        insecure_skip_verify: false,
+    })
+    .unwrap()
+}
+
+/// Starts `name` of `project` through the client with `values`, plus whatever artifact its
+/// form asks for, and returns the run.
+async fn start_first_gen(
+    b: &HarnessFgBackend,
+    project: &str,
+    name: &str,
+    values: &[(&str, &str)],
+) -> ExecRef {
+    let pipeline = b
+        .list_pipelines()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.project == project && p.name == name)
+        .expect("the pipeline is listed");
+    let form = b.start_form(project, &pipeline.id).await.unwrap();
+    let mut values: Vec<(String, String)> = values
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    for v in form
+        .variables
+        .iter()
+        .filter(|v| v.name.starts_with("artifact:"))
+    {
+        let service = v.name.trim_start_matches("artifact:");
+        values.push((v.name.clone(), format!("docker_{service}/1.0.0")));
+    }
+    let started = b
+        .start(&StartRequest {
+            project: project.into(),
+            pipeline_id: pipeline.id,
+            values,
+            notes: None,
+        })
+        .await
+        .expect("started");
+    exec(project, &started.execution_id)
+}
+
+#[tokio::test]
+async fn first_gen_rerun_starts_the_pipeline_again_with_the_inputs_the_run_recorded() {
+    let sim = sim().await;
+    let b = first_gen(&sim);
+    let e = start_first_gen(
+        &b,
+        "Legacy Billing",
+        "Invoice batch rerun",
+        &[("billing_period", "2026-11")],
+    )
+    .await;
+    let inputs = b.run_inputs(&e).await.expect("inputs read back");
+    assert!(inputs.pipeline_id.starts_with("pipeline:"), "{inputs:?}");
+    assert_eq!(inputs.project, "Legacy Billing");
+    assert_eq!(
+        inputs.values,
+        vec![("billing_period".to_string(), "2026-11".to_string())],
+        "only what the start form asks for, as the stages recorded it"
+    );
+    let before = sim.stats().starts;
+    let out = b.control(&e, &Control::Rerun).await.expect("re-run");
+    assert!(out.new_run);
+    assert_ne!(out.execution_id, e.id);
+    assert_eq!(sim.stats().starts, before + 1, "one start, never resent");
+    let sent = sim.world().execution_inputs(&out.execution_id).unwrap();
+    assert!(
+        sent.contains(&("billing_period".to_string(), "2026-11".to_string())),
+        "{sent:?}"
+    );
+}
+
+#[tokio::test]
+async fn first_gen_rerun_of_a_workflow_reads_its_own_input_variables() {
+    let sim = sim().await;
+    let b = first_gen(&sim);
+    let pipelines = b.list_pipelines().await.unwrap();
+    let workflow = pipelines
+        .iter()
+        .find(|p| p.id.starts_with("workflow:"))
+        .expect("a workflow is listed")
+        .clone();
+    let form = b.start_form(&workflow.project, &workflow.id).await.unwrap();
+    let asked: Vec<&str> = form
+        .variables
+        .iter()
+        .filter(|v| !v.name.starts_with("artifact:"))
+        .map(|v| v.name.as_str())
+        .collect();
+    assert!(!asked.is_empty(), "{form:?}");
+    let e = start_first_gen(
+        &b,
+        &workflow.project,
+        &workflow.name,
+        &[("Environment", "qa"), ("image_tag", "2.4.1")],
+    )
+    .await;
+    let inputs = b.run_inputs(&e).await.expect("inputs read back");
+    assert_eq!(inputs.pipeline_id, workflow.id);
+    for (name, _) in &inputs.values {
+        assert!(
+            asked.contains(&name.as_str()),
+            "{name} is not asked: {asked:?}"
+        );
+    }
+    let recorded = sim.world().execution_inputs(&e.id).unwrap();
+    for (name, value) in &inputs.values {
+        assert!(
+            recorded.contains(&(name.clone(), value.clone())),
+            "{name}={value} not in {recorded:?}"
+        );
+    }
+    assert!(
+        inputs
+            .values
+            .contains(&("image_tag".to_string(), "2.4.1".to_string())),
+        "{inputs:?}"
     );
 }

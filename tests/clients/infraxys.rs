@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use common::infraxys::configured_catalogue;
 
-use flightdeck::backend::Backend;
 use flightdeck::backend::infraxys::{
     ACTIONS, ALIASES, ARGUMENT_JSON, ArgumentField, ArgumentType, InfraxysAlias, InfraxysBackend,
     InfraxysOptions, InfraxysWorkflow, WORKFLOWS,
 };
+use flightdeck::backend::{Backend, Control};
 use flightdeck::config::{BackendSettings, Config};
 use flightdeck::domain::{
     BackendError, BackendKind, Decision, DecisionAction, ExecRef, ExecStatus, StartRequest, VarKind,
@@ -668,4 +668,60 @@ async fn there_are_no_approval_gates() {
         ))
     );
     assert_eq!(sim.stats().total_requests, 0);
+}
+
+#[tokio::test]
+async fn a_rerun_sends_again_what_this_process_sent_and_other_controls_are_not_offered() {
+    let sim = sim().await;
+    let ix = client(&sim);
+    let values = [
+        ("namespace", "team-b"),
+        (ARGUMENT_JSON, r#"{"cpu_quota": 7}"#),
+    ];
+    let started = ix
+        .start(&request(WORKFLOWS, "Provision namespace", &values))
+        .await
+        .unwrap();
+    let first = exec(WORKFLOWS, &started.execution_id);
+    let inputs = ix.run_inputs(&first).await.unwrap();
+    assert_eq!(inputs.pipeline_id, "Provision namespace");
+    assert_eq!(inputs.values, request(WORKFLOWS, "", &values).values);
+    assert!(
+        inputs.source.contains("cannot read a run back"),
+        "{}",
+        inputs.source
+    );
+
+    let out = ix.control(&first, &Control::Rerun).await.unwrap();
+    assert!(out.new_run);
+    assert_ne!(out.execution_id, first.id);
+    assert_eq!(sim.stats().infraxys_starts, 2, "the same start, once more");
+    let again = ix
+        .execution(&exec(WORKFLOWS, &out.execution_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.execution.message.as_deref(),
+        Some("Namespace team-b provisioned with a quota of 7 CPU")
+    );
+
+    // A run this process did not start cannot be read back, so not re-run either.
+    let unknown = ix
+        .control(
+            &exec(WORKFLOWS, "run-20260101T000000-00000000"),
+            &Control::Rerun,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(unknown, BackendError::NotFound(_)), "{unknown:?}");
+    let abort = Control::Abort {
+        stage: None,
+        terminate: false,
+    };
+    let refused = ix.control(&first, &abort).await.unwrap_err();
+    assert!(
+        matches!(refused, BackendError::Unsupported(_)),
+        "{refused:?}"
+    );
+    assert_eq!(sim.stats().infraxys_starts, 2);
 }

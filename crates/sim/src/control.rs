@@ -199,6 +199,14 @@ impl SimWorld {
         self.shared.world().execution(execution).map(|e| e.status)
     }
 
+    /// The values a run was started with (name, value), in its pipeline's order.
+    pub fn execution_inputs(&self, execution: &str) -> Option<Vec<(String, String)>> {
+        self.shared
+            .world()
+            .execution(execution)
+            .map(|e| e.inputs.clone())
+    }
+
     pub fn approval_status(&self, approval: &str) -> Option<ApprovalStatus> {
         self.shared.world().approval(approval).map(|a| a.status)
     }

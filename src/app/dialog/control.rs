@@ -14,7 +14,7 @@ use super::{Answer, Outcome};
 use crate::app::form::{Field, FieldKind, Form, FormEvent};
 use crate::app::keymap::Action;
 use crate::app::{App, Dialog, Effect, FlashLevel, Pane};
-use crate::backend::control::offered;
+use crate::backend::control::{offered, rerun_is_a_start};
 use crate::backend::{Control, ControlOutcome, RetryStages};
 use crate::domain::{BackendError, BackendKind, BackendName, ExecRef, ExecStatus, ItemKey, Status};
 use crate::sanitize::clean;
@@ -278,9 +278,9 @@ impl App {
         if self.pane == Pane::Executions && !self.runs.marks().is_empty() {
             return self.open_control_batch(verb);
         }
-        let Some(run) = self
+        let Some((execution, run)) = self
             .current_execution()
-            .and_then(|e| self.run_of(&e, false))
+            .and_then(|e| Some((e.clone(), self.run_of(&e, false)?)))
         else {
             return self.flash(FlashLevel::Info, "no execution selected");
         };
@@ -315,6 +315,9 @@ impl App {
                 FlashLevel::Error,
                 format!("{}: {why}", verb.title().to_lowercase()),
             );
+        }
+        if verb == Verb::Rerun && rerun_is_a_start(run.kind) {
+            return self.open_rerun_form(&execution, effects);
         }
         if dialog.stages.is_some() {
             effects.push(Effect::Send {

@@ -187,6 +187,16 @@ impl App {
     }
 
     /// Which stages a retry may start from, for the dialog opened at `epoch`.
+    pub(super) fn on_run_inputs_reply(
+        &mut self,
+        epoch: u64,
+        result: Result<crate::backend::RunInputs, BackendError>,
+    ) {
+        if self.owner(epoch) == Owner::Start {
+            self.on_run_inputs(epoch, result);
+        }
+    }
+
     pub(super) fn on_retry_stages_reply(
         &mut self,
         epoch: u64,

@@ -1,5 +1,9 @@
 //! The start dialog (`s`): the pipeline's inputs as a form, the exact request shown before
 //! the confirm button, and the reply. State, keys and replies; drawn by `ui/dialog/start.rs`.
+//!
+//! It is also the re-run (`E`) of a run on a backend with no rerun of its own
+//! (`backend::control::rerun_is_a_start`): the form of the run's pipeline, pre-filled with
+//! the inputs the run was started with, as far as the backend can tell.
 
 use crossterm::event::KeyEvent;
 
@@ -8,6 +12,7 @@ use crate::write::{Confirm, Confirming};
 
 use crate::app::form::{Field, FieldKind, Focus, Form, FormEvent, NOTES, variable_field};
 use crate::app::{App, Dialog, Effect, FlashLevel, Pane, PendingStart};
+use crate::backend::RunInputs;
 use crate::domain::{BackendError, Pipeline, RequestPreview, StartForm, StartRequest};
 use crate::sanitize::clean;
 use crate::service::Command;
@@ -33,6 +38,38 @@ pub struct StartDialog {
     /// was rendered for (asked when the confirm button gets focus).
     pub preview: Option<(StartRequest, Result<RequestPreview, String>)>,
     pub preview_asked: Option<StartRequest>,
+    /// Set when the dialog re-runs a run: its inputs fill the form.
+    pub rerun: Option<Rerun>,
+}
+
+/// The run a re-run form starts again, and what is known of its inputs.
+#[derive(Debug, Clone)]
+pub struct Rerun {
+    pub of: String,
+    /// `None` while they are being read; `Err` says why they could not be.
+    pub inputs: Option<Result<RunInputs, String>>,
+    /// Once the form holds them: how many of its inputs were filled, of how many.
+    pub filled: Option<(usize, usize)>,
+}
+
+impl Rerun {
+    /// One line above the form on where its values come from.
+    pub fn note(&self) -> String {
+        let of = clean(&self.of);
+        match (&self.inputs, self.filled) {
+            (None, _) | (Some(Ok(_)), None) => {
+                format!("re-run of {of}: reading the inputs it was started with…")
+            }
+            (Some(Ok(inputs)), Some((filled, of_all))) => format!(
+                "re-run of {of}: {filled} of {of_all} inputs as it ran, {}; check the rest",
+                inputs.source
+            ),
+            (Some(Err(why)), _) => format!(
+                "re-run of {of}: its inputs could not be read ({}); the form holds the defaults",
+                clean(why)
+            ),
+        }
+    }
 }
 
 impl StartDialog {
@@ -44,7 +81,48 @@ impl StartDialog {
             error: None,
             preview: None,
             preview_asked: None,
+            rerun: None,
         }
+    }
+
+    /// Fills the form with the re-run's inputs once both have arrived; secret fields stay
+    /// empty (no backend gives their values back, and none are kept).
+    fn fill_rerun(&mut self) {
+        let (StartPhase::Editing(form), Some(rerun)) = (&mut self.phase, &mut self.rerun) else {
+            return;
+        };
+        if rerun.filled.is_some() {
+            return;
+        }
+        let Some(inputs) = &rerun.inputs else {
+            return;
+        };
+        let values = match inputs {
+            Ok(inputs) => inputs.values.as_slice(),
+            Err(_) => &[],
+        };
+        // The notes field is always last (see `request`).
+        let last = form.fields.len().saturating_sub(1);
+        let (variables, notes) = form.fields.split_at_mut(last);
+        let variables: Vec<&mut Field> = variables
+            .iter_mut()
+            .filter(|f| f.expect.is_none())
+            .collect();
+        let of_all = variables.len();
+        let mut filled = 0;
+        for field in variables {
+            let value = values.iter().find(|(name, _)| *name == field.label);
+            if let Some((_, value)) = value
+                && field.kind != FieldKind::Secret
+            {
+                field.input = tui_input::Input::new(value.clone());
+                filled += 1;
+            }
+        }
+        if let Some(notes) = notes.first_mut() {
+            notes.input = tui_input::Input::new(format!("re-run of {}", rerun.of));
+        }
+        rerun.filled = Some((filled, of_all));
     }
 
     /// Builds the form, with the typed confirmation the write rules ask for (on a
@@ -54,6 +132,7 @@ impl StartDialog {
         fields.extend(Field::confirming(confirm));
         fields.push(Field::new(NOTES, FieldKind::Text, ""));
         self.phase = StartPhase::Editing(Form::new(fields, "Start"));
+        self.fill_rerun();
     }
 
     /// The preview for the form's current values, once it has arrived.
@@ -151,6 +230,14 @@ impl App {
             }
             StartPhase::Sending(_) => {}
             StartPhase::Editing(form) => {
+                // A re-run sends nothing before the form holds what the run ran with.
+                if action == Some(Action::Confirm)
+                    && form.focus == Focus::Confirm
+                    && start.rerun.as_ref().is_some_and(|r| r.filled.is_none())
+                {
+                    form.problem = Some("still reading the inputs the run was started with".into());
+                    return;
+                }
                 if action == Some(Action::CopyRequest) {
                     let request = StartDialog::request(&start.pipeline, form);
                     let curl = start
@@ -227,6 +314,67 @@ impl App {
                 }
             }
         }
+    }
+
+    /// `E` on a run of a backend with no rerun of its own: the start form of its pipeline,
+    /// filled with the run's inputs once they are read.
+    pub(in crate::app) fn open_rerun_form(
+        &mut self,
+        exec: &crate::domain::Execution,
+        effects: &mut Vec<Effect>,
+    ) {
+        let Some(pipeline) = self
+            .pipelines
+            .iter()
+            .find(|p| {
+                p.backend == exec.backend && p.project == exec.project && p.id == exec.pipeline_id
+            })
+            .cloned()
+        else {
+            return self.flash(
+                FlashLevel::Error,
+                format!(
+                    "re-run: pipeline {} is not listed (yet); press r to refresh",
+                    clean(&exec.pipeline_name)
+                ),
+            );
+        };
+        let epoch = self.next_epoch();
+        effects.push(Effect::Send {
+            backend: pipeline.backend.clone(),
+            command: Command::LoadStartForm {
+                epoch,
+                project: pipeline.project.clone(),
+                pipeline_id: pipeline.id.clone(),
+            },
+        });
+        effects.push(Effect::Send {
+            backend: pipeline.backend.clone(),
+            command: Command::RunInputs {
+                epoch,
+                exec: exec.exec_ref(),
+            },
+        });
+        let mut dialog = StartDialog::loading(epoch, pipeline);
+        dialog.rerun = Some(Rerun {
+            of: exec.id.clone(),
+            inputs: None,
+            filled: None,
+        });
+        self.dialog = Some(Dialog::Start(Box::new(dialog)));
+    }
+
+    pub(super) fn on_run_inputs(&mut self, epoch: u64, result: Result<RunInputs, BackendError>) {
+        let Some(Dialog::Start(start)) = &mut self.dialog else {
+            return;
+        };
+        if start.epoch != epoch {
+            return;
+        }
+        if let Some(rerun) = &mut start.rerun {
+            rerun.inputs = Some(result.map_err(|e| e.to_string()));
+        }
+        start.fill_rerun();
     }
 
     pub(super) fn on_start_form(

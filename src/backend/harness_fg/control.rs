@@ -6,16 +6,23 @@
 //! | action | requests |
 //! |---|---|
 //! | retry | without `--stage`: the execution's detail (its first stage that did not succeed); then `mutation resumeExecution(input: {applicationId, pipelineExecutionId, pipelineStageName})` |
+//! | rerun | the run's `inputVariables` (one query), the start form (cached by the last listing), then `startExecution` as `start` sends it |
+//!
+//! First Gen has no rerun: a re-run is a new start with the inputs the run recorded. A
+//! workflow run records its own `inputVariables`; a pipeline run records them per workflow
+//! stage, as the stage received the pipeline's variables. Only names the start form asks
+//! for are kept, so a stage's own variables are not sent to the pipeline. The run's
+//! artifacts are not read back: a form that asks for one must be given it again.
 
 use serde_json::json;
 
-use super::HarnessFgBackend;
 use super::status;
 use super::wire;
+use super::{EntityKind, HarnessFgBackend, queries};
 use crate::backend::Backend;
 use crate::backend::Result;
-use crate::backend::control::{Control, ControlOutcome, not_offered};
-use crate::domain::{BackendError, BackendKind, ExecRef, ExecStatus};
+use crate::backend::control::{Control, ControlOutcome, RunInputs, not_offered};
+use crate::domain::{BackendError, BackendKind, ExecRef, ExecStatus, StartRequest, VarKind};
 
 const RESUME: &str = "mutation($input: ResumeExecutionInput!) {\
   resumeExecution(input: $input) { clientMutationId execution { __typename id status createdAt startedAt endedAt } } }";
@@ -50,6 +57,23 @@ impl HarnessFgBackend {
             Control::Retry { .. } => Err(BackendError::BadRequest(
                 "First Gen resumes a pipeline from one stage: give one --stage".into(),
             )),
+            Control::Rerun => {
+                let inputs = self.read_run_inputs(exec).await?;
+                let started = self
+                    .start(&StartRequest {
+                        project: inputs.project,
+                        pipeline_id: inputs.pipeline_id,
+                        values: inputs.values,
+                        notes: Some(format!("re-run of {}", exec.id)),
+                    })
+                    .await?;
+                Ok(ControlOutcome {
+                    execution_id: started.execution_id,
+                    new_run: true,
+                    status: Some(started.status),
+                    pending: None,
+                })
+            }
             other => Err(BackendError::Unsupported(not_offered(
                 BackendKind::HarnessFg,
                 other,
@@ -108,6 +132,67 @@ impl HarnessFgBackend {
             execution_id: e.id,
             new_run: true,
             pending: None,
+        })
+    }
+
+    /// What `exec` was started with, limited to the inputs its pipeline's start form asks
+    /// for (secrets are never among them: First Gen does not record their values).
+    pub(super) async fn read_run_inputs(&self, exec: &ExecRef) -> Result<RunInputs> {
+        #[derive(serde::Deserialize)]
+        struct Data {
+            execution: Option<wire::Execution>,
+        }
+        let data: Data = self
+            .call(queries::RUN_INPUTS, json!({"id": exec.id}))
+            .await?;
+        let e = data.execution.ok_or_else(|| {
+            BackendError::NotFound(format!("execution {} does not exist", exec.id))
+        })?;
+        let (entity, kind) = match (&e.pipeline, &e.workflow) {
+            (Some(p), _) => (p, EntityKind::Pipeline),
+            (None, Some(w)) => (w, EntityKind::Workflow),
+            (None, None) => {
+                return Err(BackendError::Decode(format!(
+                    "execution {} names no pipeline or workflow",
+                    exec.id
+                )));
+            }
+        };
+        let entity_id = entity.id.as_deref().ok_or_else(|| {
+            BackendError::Decode(format!("execution {} names no pipeline id", exec.id))
+        })?;
+        let project = e
+            .application
+            .as_ref()
+            .and_then(|a| a.name.clone())
+            .unwrap_or_else(|| exec.project.clone());
+        let pipeline_id = format!("{}{entity_id}", kind.prefix());
+        let form = self.start_form(&project, &pipeline_id).await?;
+        let asked = |name: &str| {
+            form.variables
+                .iter()
+                .any(|v| v.name == name && v.kind != VarKind::Secret)
+        };
+        let mut values: Vec<(String, String)> = Vec::new();
+        let recorded = e.input_variables.iter().chain(
+            e.pipeline_stage_executions
+                .iter()
+                .flat_map(|s| &s.input_variables),
+        );
+        for v in recorded {
+            // Stages of one pipeline run received the same pipeline variable: the first says it.
+            if let Some(value) = &v.value
+                && asked(&v.name)
+                && !values.iter().any(|(n, _)| *n == v.name)
+            {
+                values.push((v.name.clone(), value.clone()));
+            }
+        }
+        Ok(RunInputs {
+            project,
+            pipeline_id,
+            values,
+            source: "as First Gen recorded them",
         })
     }
 }

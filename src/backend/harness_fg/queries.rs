@@ -63,6 +63,14 @@ pub(crate) fn execution() -> String {
     format!("query($id: String!) {{ execution(executionId: $id) {{ {EXECUTION_FIELDS} }} }}")
 }
 
+/// The inputs one execution was started with: a workflow run's own `inputVariables`, a
+/// pipeline run's per workflow stage (the pipeline's variables as each stage received them).
+pub(crate) const RUN_INPUTS: &str = "query($id: String!) { execution(executionId: $id) { \
+     __typename id status application { id name } \
+     ... on PipelineExecution { pipeline { id name } pipelineStageExecutions { __typename \
+       ... on WorkflowStageExecution { inputVariables { name value } } } } \
+     ... on WorkflowExecution { workflow { id name } inputVariables { name value } } } }";
+
 const APPROVAL_FIELDS: &str = "approvalDetails { \
      approvalId approvalType stepName stageName startedAt willExpireAt triggeredBy { name email } \
      ... on UserGroupApprovalDetails { approvers executionId variables { name value } } }";

@@ -126,6 +126,9 @@ pub(crate) struct StageExecution {
     pub(crate) pipeline_stage_name: Option<String>,
     pub(crate) pipeline_step_name: Option<String>,
     pub(crate) status: Option<String>,
+    /// Read only by the run-inputs query: the variables this workflow stage ran with.
+    #[serde(deserialize_with = "null_list")]
+    pub(crate) input_variables: Vec<NameValue>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -148,6 +151,9 @@ pub(crate) struct Execution {
     pub(crate) workflow: Option<Named>,
     #[serde(deserialize_with = "null_list")]
     pub(crate) pipeline_stage_executions: Vec<StageExecution>,
+    /// Read only by the run-inputs query: a workflow run's variables.
+    #[serde(deserialize_with = "null_list")]
+    pub(crate) input_variables: Vec<NameValue>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -23,9 +23,12 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &StartDialog) {
     };
     let preview_lines = preview_lines(theme, preview);
     let preview_rows = preview_lines.len() as u16;
-    let area = centered(f.area(), 90, fields + 9 + preview_rows);
+    let note = d.rerun.as_ref().map(|r| r.note());
+    let info_rows = 2 + u16::from(note.is_some());
+    let area = centered(f.area(), 90, fields + 7 + info_rows + preview_rows);
     let title = format!(
-        " Start {}{} ",
+        " {} {}{} ",
+        if d.rerun.is_some() { "Re-run" } else { "Start" },
         clean(&d.pipeline.name),
         if production { " — PRODUCTION" } else { "" }
     );
@@ -34,7 +37,7 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &StartDialog) {
     f.render_widget(Clear, area);
     f.render_widget(block, area);
     let [info, body, shown] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(info_rows),
         Constraint::Fill(1),
         Constraint::Length(preview_rows),
     ])
@@ -48,6 +51,9 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &StartDialog) {
             d.pipeline.backend
         )),
     ])];
+    if let Some(note) = note {
+        lines.push(Line::styled(note, theme.dim()));
+    }
     if let Some(err) = &d.error {
         lines.push(Line::styled(
             format!("start failed: {}", clean(err)),

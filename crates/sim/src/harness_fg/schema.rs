@@ -300,12 +300,7 @@ impl Schema<'_> {
             v["rollbackArtifacts"] = json!([]);
             v["manifests"] = json!([]);
             v["outcomes"] = whole_connection("OutcomeConnection", self.outcomes(e, def));
-            v["inputVariables"] = Value::Array(
-                e.inputs
-                    .iter()
-                    .map(|(n, val)| json!({"__typename": "InputVariable", "name": n, "value": val}))
-                    .collect(),
-            );
+            v["inputVariables"] = input_variables(&e.inputs);
         } else {
             v["pipeline"] = entity;
             v["memberExecutions"] = whole_connection("ExecutionConnection", Vec::new());
@@ -329,7 +324,8 @@ impl Schema<'_> {
                             s["__typename"] = json!("WorkflowStageExecution");
                             s["workflowExecutionId"] = json!(run.section_id);
                             s["runtimeInputVariables"] = json!([]);
-                            s["inputVariables"] = json!([]);
+                            // Each workflow stage receives the pipeline's variables.
+                            s["inputVariables"] = input_variables(&e.inputs);
                         }
                         s
                     })
@@ -731,6 +727,17 @@ impl Schema<'_> {
 
 /// A connection field the schema declares without `limit`/`offset` (`outcomes`,
 /// `memberExecutions`): every node on one page.
+/// `QLInputVariable { name value }`: the variables a run was started with. The world also
+/// keeps the run's artifacts among its inputs; First Gen reports those as `artifacts`, never
+/// as variables.
+fn input_variables(inputs: &[(String, String)]) -> Value {
+    inputs
+        .iter()
+        .filter(|(n, _)| !n.starts_with("artifact:"))
+        .map(|(n, val)| json!({"__typename": "InputVariable", "name": n, "value": val}))
+        .collect()
+}
+
 fn whole_connection(typename: &str, nodes: Vec<Value>) -> Value {
     let total = nodes.len();
     json!({
