@@ -151,7 +151,10 @@ pub enum Commands {
     /// same retry chain), First Gen resumes the pipeline from a stage, Argo retries the same
     /// workflow (Failed or Error only).
     Retry(RetryArgs),
-    /// Start a new run with the original run's inputs: Harness NextGen rerun, Argo resubmit.
+    /// Start a new run with the original run's inputs: Harness NextGen rerun, Argo resubmit;
+    /// First Gen and Infraxys start the pipeline again with the inputs the run was started
+    /// with (First Gen as it recorded them, Infraxys only in the process that started it),
+    /// once the run has ended.
     Rerun(RerunArgs),
     /// Argo: suspend a whole workflow (running pods go on; nothing new starts).
     Suspend {

@@ -3,7 +3,8 @@
 //! table of the README ("Execution control"); where a backend has no API for an action,
 //! [`not_offered`] says why, and nothing is sent.
 
-use crate::domain::{BackendKind, ExecStatus, Status};
+use crate::backend::Backend;
+use crate::domain::{BackendError, BackendKind, ExecRef, ExecStatus, StartRequest, Status};
 
 /// One control action on one execution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +71,38 @@ pub struct RunInputs {
     /// Where the values come from, for the form's note: a person must know whether the
     /// backend recorded them or this process remembers what it sent.
     pub source: &'static str,
+    /// The run's status when they were read: a re-run starts again only a run that ended.
+    pub status: ExecStatus,
+}
+
+/// A re-run on a backend with no rerun of its own ([`rerun_is_a_start`]): the run's inputs
+/// started again, once the run has ended, as the dashboard offers it (see [`offered`]).
+pub async fn rerun_as_start<B: Backend + ?Sized>(
+    backend: &B,
+    exec: &ExecRef,
+    inputs: RunInputs,
+) -> Result<ControlOutcome, BackendError> {
+    if !inputs.status.is_terminal() {
+        return Err(BackendError::Conflict(format!(
+            "{} has not ended ({}): re-run it once it has",
+            exec.id,
+            inputs.status.label()
+        )));
+    }
+    let started = backend
+        .start(&StartRequest {
+            project: inputs.project,
+            pipeline_id: inputs.pipeline_id,
+            values: inputs.values,
+            notes: Some(format!("re-run of {}", exec.id)),
+        })
+        .await?;
+    Ok(ControlOutcome {
+        execution_id: started.execution_id,
+        new_run: true,
+        status: Some(started.status),
+        pending: None,
+    })
 }
 
 /// Whether the dashboard re-runs a `kind` run through the start form, pre-filled with the
@@ -124,6 +157,17 @@ pub fn not_offered(kind: BackendKind, action: &Control) -> String {
             "Harness has no {verb} for pipelines through its API (NextGen removed pause and \
              resume in 2023; First Gen's GraphQL has none)"
         ),
+        (BackendKind::HarnessFg, Control::Retry { .. }) => {
+            "First Gen resumes a pipeline from one stage (resumeExecution): give one --stage".into()
+        }
+        (
+            BackendKind::Harness,
+            Control::Abort {
+                terminate: true, ..
+            },
+        ) => "Harness NextGen has no terminate: its abort (AbortAll) ends the run; leave out \
+             --terminate"
+            .into(),
         (BackendKind::Infraxys, _) => format!(
             "Infraxys has no API to {verb} a run (no cancel, abort, pause or retry endpoint \
              exists); start the action again instead"

@@ -65,7 +65,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use url::Url;
 
-use crate::backend::control::{Control, ControlOutcome, RunInputs, not_offered};
+use crate::backend::control::{Control, ControlOutcome, RunInputs, not_offered, rerun_as_start};
 use crate::backend::http::{Call, HttpClient, HttpOptions, Redactor};
 use crate::backend::{Backend, Budget, Probe, Result};
 use crate::domain::{
@@ -687,6 +687,7 @@ impl Backend for InfraxysBackend {
             pipeline_id: run.entry.clone(),
             values: run.values.clone(),
             source: "as this flightdeck sent them (Infraxys cannot read a run back)",
+            status: run.status.status,
         })
     }
 
@@ -696,20 +697,7 @@ impl Backend for InfraxysBackend {
             return Err(BackendError::Unsupported(not_offered(self.kind(), action)));
         }
         let inputs = self.run_inputs(exec).await?;
-        let started = self
-            .start(&StartRequest {
-                project: inputs.project,
-                pipeline_id: inputs.pipeline_id,
-                values: inputs.values,
-                notes: None,
-            })
-            .await?;
-        Ok(ControlOutcome {
-            execution_id: started.execution_id,
-            new_run: true,
-            status: Some(started.status),
-            pending: None,
-        })
+        rerun_as_start(self, exec, inputs).await
     }
 
     /// Infraxys has no read API, so nothing lists the configured entries back. What can be

@@ -99,6 +99,10 @@ async fn act(
     let p = target::find(&loaded.backends, &t.backend)?;
     let writes = global.writable(&loaded, &t.backend)?;
     let backend = &p.backend;
+    // What a backend has no API for is known before anything is read or sent.
+    if let Err(why) = crate::backend::control::has_api(backend.kind(), &action) {
+        return Err(failure_of(&t.backend, &BackendError::Unsupported(why)));
+    }
     let exec = target::execution(backend, &t).await?;
     // The pipeline's name, for the audit entry; a backend that cannot show one execution
     // still gets to say whether it offers the action.

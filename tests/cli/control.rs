@@ -8,7 +8,7 @@ use std::time::Duration;
 use flightdeck_sim::{ClockMode, Face, Fault, Faults, Rule, SimHandle, SimOptions};
 use serde_json::Value;
 
-use super::run::{BIN, Run};
+use super::run::{BIN, Run, sim_config, sim_tokens};
 const INTERRUPT: &str = "/pipeline/api/pipeline/execute/interrupt/{planExecutionId}";
 
 struct Env {
@@ -58,6 +58,14 @@ async fn env_with(clock: ClockMode, extra: &str) -> Env {
     }
 }
 
+/// Every backend of the simulator, as it prints its own config (`harness`, `infraxys`,
+/// `harness-fg`, `argo`…).
+async fn whole_env(clock: ClockMode) -> Env {
+    let env = env_with(clock, "").await;
+    std::fs::write(&env.config, sim_config(&env.sim)).unwrap();
+    env
+}
+
 impl Env {
     async fn run(&self, args: &[&str]) -> Run {
         let out = tokio::process::Command::new(BIN)
@@ -66,6 +74,7 @@ impl Env {
             .args(args)
             .env("FD_TEST_KEY", self.sim.harness_token())
             .env("FD_ARGO_TOKEN", self.sim.argo_token())
+            .envs(sim_tokens(&self.sim))
             .env("FLIGHTDECK_AUDIT_LOG", &self.audit)
             .env_remove("FLIGHTDECK_CONFIG")
             .current_dir(self.dir.path())
@@ -268,4 +277,125 @@ async fn rerun_wait_follows_the_new_run_to_its_end() {
     assert_ne!(json["result_execution_id"], id.as_str());
     assert_eq!(json["final_status"]["status"], "success", "{json}");
     assert!(run.stderr.contains("waiting for"), "{}", run.stderr);
+}
+
+/// Waits until the First Gen run `id` (at `target`) has ended, letting its gates lapse.
+async fn until_ended(env: &Env, target: &str, id: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let status = env.run(&["-o", "json", "status", target]).await;
+        let word = status.json()["execution"]["status"]["status"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if ["success", "failed", "aborted", "rejected", "expired"].contains(&word.as_str()) {
+            break;
+        }
+        // Its approval stage: let it lapse, which ends the run.
+        for gate in env.sim.world().gates_of(id) {
+            env.sim.world().expire(&gate.approval);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{id} never ended: {word}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_gen_and_infraxys_rerun_start_again_what_the_run_was_started_with() {
+    let env = whole_env(ClockMode::Real { speed: 300.0 }).await;
+    let pipeline = "harness-fg/Legacy Billing/Invoice batch rerun";
+    let run = env
+        .run(&[
+            "-o",
+            "json",
+            "start",
+            pipeline,
+            "--var",
+            "billing_period=2026-11",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let id = run.json()["execution_id"].as_str().unwrap().to_string();
+    let target = format!("harness-fg/Legacy Billing/{id}");
+
+    // A run that has not ended is not re-run: First Gen would start a second one beside it.
+    let run = env.run(&["-o", "json", "rerun", &target]).await;
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(run.stderr.contains("has not ended"), "{}", run.stderr);
+    until_ended(&env, &target, &id).await;
+
+    let starts = env.sim.stats().starts;
+    let run = env.run(&["-o", "json", "rerun", &target]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["action"], "rerun");
+    assert_eq!(json["new_run"], true);
+    let new = json["result_execution_id"].as_str().unwrap();
+    assert_ne!(new, id);
+    assert_eq!(env.sim.stats().starts, starts + 1, "one start");
+    let inputs = env.sim.world().execution_inputs(new).unwrap();
+    assert!(
+        inputs.contains(&("billing_period".to_string(), "2026-11".to_string())),
+        "{inputs:?}"
+    );
+    let audit = env.audit();
+    let last = audit.last().unwrap();
+    assert_eq!(last["action"], "rerun");
+    assert_eq!(last["result"]["ok"], true);
+
+    // First Gen does not give a run's artifacts back: a pipeline that asks for one is
+    // refused before anything is sent (the dashboard's form asks for it instead).
+    let run = env
+        .run(&[
+            "-o",
+            "json",
+            "start",
+            "harness-fg/Legacy Billing/Billing API deploy",
+            "--var",
+            "Environment=qa",
+            "--var",
+            "image_tag=2.4.1",
+            "--var",
+            "artifact:billing-api=docker_billing-api/1.0.0",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let id = run.json()["execution_id"].as_str().unwrap().to_string();
+    let target = format!("harness-fg/Legacy Billing/{id}");
+    until_ended(&env, &target, &id).await;
+    let starts = env.sim.stats().starts;
+    let run = env.run(&["-o", "json", "rerun", &target]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("artifact:billing-api"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.sim.stats().starts, starts, "nothing started");
+
+    // Infraxys: a run started by another process cannot be read back, so not re-run (4);
+    // what it has no API for is refused before anything is read (11).
+    let run = env
+        .run(&["-o", "json", "start", "infraxys/actions/Restart ingress"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ix = format!(
+        "infraxys/actions/{}",
+        run.json()["execution_id"].as_str().unwrap()
+    );
+    let requests = env.sim.stats().total_requests;
+    let run = env.run(&["-o", "json", "rerun", &ix]).await;
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not started by this flightdeck"),
+        "{}",
+        run.stderr
+    );
+    let run = env.run(&["-o", "json", "abort", &ix]).await;
+    assert_eq!(run.code, 11, "{}", run.stderr);
+    assert_eq!(run.json()["error"]["kind"], "unsupported");
+    assert_eq!(env.sim.stats().total_requests, requests, "nothing sent");
 }

@@ -6,11 +6,10 @@
 
 use std::path::PathBuf;
 
-use flightdeck_sim::client_config::{TokenSource, backends_toml};
 use flightdeck_sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
 use serde_json::Value;
 
-use super::run::{BIN, Run};
+use super::run::{BIN, Run, sim_config, sim_tokens};
 
 struct Env {
     sim: SimHandle,
@@ -31,23 +30,7 @@ async fn env(clock: ClockMode) -> Env {
     sim.set_faults(Faults::new([Rule::new(Fault::Poison)]));
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("flightdeck.toml");
-    // One token variable per kind: each simulated backend has its own credential.
-    let text = backends_toml(&sim.endpoints(), TokenSource::Env("FD_TOKEN"))
-        .split("[[backend]]")
-        .map(|block| {
-            let var = if block.contains("kind = \"harness-fg\"") {
-                "FD_FG_TOKEN"
-            } else if block.contains("kind = \"argo\"") {
-                "FD_ARGO_TOKEN"
-            } else if block.contains("kind = \"infraxys\"") {
-                "FD_IX_TOKEN"
-            } else {
-                "FD_TOKEN"
-            };
-            block.replace("\"FD_TOKEN\"", &format!("\"{var}\""))
-        })
-        .collect::<Vec<_>>()
-        .join("[[backend]]");
+    let text = sim_config(&sim);
     std::fs::write(&config, text).unwrap();
     let audit = dir.path().join("audit.jsonl");
     Env {
@@ -79,10 +62,7 @@ impl Env {
             .arg("--config")
             .arg(&self.config)
             .args(args)
-            .env("FD_TOKEN", self.sim.harness_token())
-            .env("FD_FG_TOKEN", self.sim.harness_fg_api_key())
-            .env("FD_ARGO_TOKEN", self.sim.argo_token())
-            .env("FD_IX_TOKEN", self.sim.infraxys_token())
+            .envs(sim_tokens(&self.sim))
             .env("FLIGHTDECK_AUDIT_LOG", &self.audit)
             .env_remove("FLIGHTDECK_CONFIG")
             .output()

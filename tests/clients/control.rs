@@ -185,17 +185,7 @@ async fn harness_offers_no_terminate_suspend_or_resume_and_sends_nothing() {
 #[tokio::test]
 async fn first_gen_abort_is_not_offered_with_the_reason() {
     let sim = sim().await;
-    let b = HarnessFgBackend::new(HarnessFgOptions {
-        name: "fg".into(),
-        base_url: sim.harness_fg_url().parse().unwrap(),
-        account: sim.account(),
-        applications: sim.harness_fg_applications(),
-        api_key: sim.harness_fg_api_key().into(),
-        timeout: Duration::from_secs(10),
-        ca_file: None,
-        insecure_skip_verify: false,
-    })
-    .unwrap();
+    let b = first_gen(&sim);
     let before = sim.stats().total_requests;
     let err = b.control(&exec("x", "y"), &abort()).await.unwrap_err();
     let BackendError::Unsupported(why) = err else {
@@ -446,17 +436,7 @@ async fn harness_rerun_starts_a_new_run_with_the_original_inputs() {
 #[tokio::test]
 async fn first_gen_retry_is_resume_execution_from_the_failed_stage_with_verbatim_refusals() {
     let sim = sim().await;
-    let b = HarnessFgBackend::new(HarnessFgOptions {
-        name: "fg".into(),
-        base_url: sim.harness_fg_url().parse().unwrap(),
-        account: sim.account(),
-        applications: sim.harness_fg_applications(),
-        api_key: sim.harness_fg_api_key().into(),
-        timeout: Duration::from_secs(10),
-        ca_file: None,
-        insecure_skip_verify: false,
-    })
-    .unwrap();
+    let b = first_gen(&sim);
     let id = sim
         .world()
         .start("legacy_billing", "billing_release")
@@ -581,6 +561,14 @@ async fn first_gen_rerun_starts_the_pipeline_again_with_the_inputs_the_run_recor
         "only what the start form asks for, as the stages recorded it"
     );
     let before = sim.stats().starts;
+    // Waiting at its approval: not ended, so not started a second time beside it.
+    let early = conflict(b.control(&e, &Control::Rerun).await);
+    assert!(early.contains("has not ended (paused)"), "{early}");
+    assert_eq!(sim.stats().starts, before);
+    for gate in sim.world().gates_of(&e.id) {
+        sim.world().expire(&gate.approval);
+    }
+    sim.advance(Duration::from_secs(60));
     let out = b.control(&e, &Control::Rerun).await.expect("re-run");
     assert!(out.new_run);
     assert_ne!(out.execution_id, e.id);

@@ -1,6 +1,7 @@
 //! The control dialogs drawn: a single abort (Argo's stop or terminate, a production
 //! backend's typed name), a Harness retry asking which stages (and refused), and a batch
-//! abort of marked executions; at 80x24 and 120x40, one under NO_COLOR.
+//! abort of marked executions, and the re-run form of a First Gen run (a start filled with
+//! what the run ran with); at 80x24 and 120x40, one under NO_COLOR.
 
 use crate::common;
 
@@ -10,7 +11,7 @@ use flightdeck::app::{App, Dialog, Msg};
 use flightdeck::backend::RetryStages;
 use flightdeck::backend::control::RetryStage;
 use flightdeck::config::Theme as ThemeName;
-use flightdeck::domain::{BackendKind, ExecRef};
+use flightdeck::domain::{BackendKind, ExecRef, StartForm, VarKind, VariableSpec};
 use flightdeck::service::Payload;
 use flightdeck::ui::depth::Depth;
 use flightdeck::ui::{self, Theme};
@@ -40,7 +41,10 @@ fn snapshot(
             t0(),
         );
         setup(&mut app);
-        assert!(matches!(app.dialog, Some(Dialog::Control(_))), "{name}");
+        assert!(
+            matches!(app.dialog, Some(Dialog::Control(_) | Dialog::Start(_))),
+            "{name}"
+        );
         app.update(Msg::Tick, at(30));
         let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
         terminal
@@ -208,4 +212,68 @@ fn help_says_which_control_keys_a_backend_does_not_offer_and_why() {
         "{text}"
     );
     assert!(text.contains("infraxys suspend:"), "{text}");
+}
+
+#[test]
+fn a_first_gen_rerun_is_a_start_form_that_says_where_its_values_come_from() {
+    snapshot(
+        "control_rerun_first_gen",
+        BackendKind::HarnessFg,
+        false,
+        Depth::Ansi16,
+        |app| {
+            // exec-ok, a finished run of Build.
+            let effects = press(app, [ch('j'), ch('j'), ch('j'), ch('E')]);
+            let epoch = effects
+                .iter()
+                .find_map(|e| match e {
+                    flightdeck::app::Effect::Send {
+                        command: flightdeck::service::Command::RunInputs { epoch, .. },
+                        ..
+                    } => Some(*epoch),
+                    _ => None,
+                })
+                .expect("E reads the run's inputs");
+            let variable = |name: &str, kind, default: Option<&str>| VariableSpec {
+                name: name.into(),
+                kind,
+                required: default.is_none(),
+                default: default.map(Into::into),
+                description: None,
+            };
+            app.update(
+                reply_to(
+                    epoch,
+                    Payload::StartForm {
+                        project: "payments".into(),
+                        pipeline_id: "build".into(),
+                        result: Ok(StartForm {
+                            variables: vec![
+                                variable("tag", VarKind::Text, None),
+                                variable("region", VarKind::Text, Some("eu-west-1")),
+                                variable("token", VarKind::Secret, None),
+                            ],
+                        }),
+                    },
+                ),
+                at(1),
+            );
+            app.update(
+                reply_to(
+                    epoch,
+                    Payload::RunInputs(Ok(flightdeck::backend::RunInputs {
+                        project: "payments".into(),
+                        pipeline_id: "build".into(),
+                        values: vec![
+                            ("tag".into(), "1.4.2".into()),
+                            ("region".into(), "us-east-1".into()),
+                        ],
+                        source: "as First Gen recorded them",
+                        status: flightdeck::domain::ExecStatus::Succeeded,
+                    })),
+                ),
+                at(2),
+            );
+        },
+    );
 }

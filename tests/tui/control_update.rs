@@ -451,3 +451,218 @@ fn a_harness_abort_can_stop_one_running_stage_alone() {
         )]
     );
 }
+
+/// The start requests the effects send.
+fn starts(effects: &[Effect]) -> Vec<StartRequest> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send {
+                command: Command::Start { request, .. },
+                ..
+            } => Some(request.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn start_form_fields(app: &App) -> Vec<(String, String)> {
+    let Some(Dialog::Start(d)) = &app.dialog else {
+        panic!("no start dialog: {:?}", app.dialog)
+    };
+    let flightdeck::app::StartPhase::Editing(form) = &d.phase else {
+        panic!("the form is not loaded")
+    };
+    form.fields
+        .iter()
+        .map(|f| (f.label.clone(), f.input.value().to_string()))
+        .collect()
+}
+
+/// Tabs to the form's confirm button (each stop may ask for a preview).
+fn to_confirm(app: &mut App) {
+    for _ in 0..10 {
+        if let Some(Dialog::Start(d)) = &app.dialog
+            && let flightdeck::app::StartPhase::Editing(form) = &d.phase
+            && form.focus == Focus::Confirm
+        {
+            return;
+        }
+        press(app, [key(KeyCode::Tab)]);
+    }
+    panic!("the confirm button is never focused");
+}
+
+#[test]
+fn a_first_gen_rerun_is_the_start_form_filled_with_what_the_run_ran_with() {
+    let mut app = app_of(BackendKind::HarnessFg, false);
+    // exec-ok, a finished run of Build.
+    press(&mut app, [ch('j'), ch('j'), ch('j')]);
+    let effects = press(&mut app, [ch('E')]);
+    let sent: Vec<&Command> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send { command, .. } => Some(command),
+            _ => None,
+        })
+        .collect();
+    let epoch = match sent.as_slice() {
+        [
+            Command::LoadStartForm {
+                epoch, pipeline_id, ..
+            },
+            Command::RunInputs { exec, .. },
+        ] => {
+            assert_eq!(pipeline_id, "build");
+            assert_eq!(exec.id, "exec-ok");
+            *epoch
+        }
+        other => panic!("E sends the form load and the inputs read: {other:?}"),
+    };
+    assert!(controls(&effects).is_empty(), "no rerun request exists");
+
+    let variable = |name: &str, kind: VarKind| VariableSpec {
+        name: name.into(),
+        kind,
+        required: false,
+        default: Some("default".into()),
+        description: None,
+    };
+    app.update(
+        reply_to(
+            epoch,
+            Payload::StartForm {
+                project: "payments".into(),
+                pipeline_id: "build".into(),
+                result: Ok(StartForm {
+                    variables: vec![
+                        variable("tag", VarKind::Text),
+                        variable("region", VarKind::Text),
+                        variable("token", VarKind::Secret),
+                    ],
+                }),
+            },
+        ),
+        at(1),
+    );
+    // The form is there, but the run's inputs are not read yet: confirm sends nothing.
+    to_confirm(&mut app);
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    assert!(starts(&effects).is_empty());
+    let Some(Dialog::Start(d)) = &app.dialog else {
+        panic!("the form stays open")
+    };
+    assert!(
+        d.rerun
+            .as_ref()
+            .unwrap()
+            .note()
+            .contains("reading the inputs")
+    );
+
+    app.update(
+        reply_to(
+            epoch,
+            Payload::RunInputs(Ok(flightdeck::backend::RunInputs {
+                project: "payments".into(),
+                pipeline_id: "build".into(),
+                values: vec![
+                    ("tag".into(), "1.4.2".into()),
+                    ("token".into(), "s3cr3t".into()),
+                    ("gone".into(), "x".into()),
+                ],
+                source: "as First Gen recorded them",
+                status: ExecStatus::Succeeded,
+            })),
+        ),
+        at(2),
+    );
+    assert_eq!(
+        start_form_fields(&app),
+        [
+            ("tag".to_string(), "1.4.2".to_string()),
+            ("region".into(), "default".into()),
+            // A secret is never filled from a read-back value.
+            ("token".into(), "default".into()),
+            ("notes".into(), "re-run of exec-ok".into()),
+        ]
+    );
+    let Some(Dialog::Start(d)) = &app.dialog else {
+        panic!("start dialog")
+    };
+    let note = d.rerun.as_ref().unwrap().note();
+    assert!(
+        note.contains("1 of 3 inputs filled as First Gen recorded them; check the rest"),
+        "{note}"
+    );
+
+    to_confirm(&mut app);
+    let effects = press(&mut app, [key(KeyCode::Enter)]);
+    let sent = starts(&effects);
+    assert_eq!(sent.len(), 1, "{effects:?}");
+    let request = &sent[0];
+    assert_eq!(request.pipeline_id, "build");
+    assert!(
+        request.values.contains(&("tag".into(), "1.4.2".into())),
+        "{request:?}"
+    );
+    assert_eq!(request.notes.as_deref(), Some("re-run of exec-ok"));
+}
+
+#[test]
+fn a_rerun_whose_inputs_cannot_be_read_says_so_and_keeps_the_defaults() {
+    let mut app = app_of(BackendKind::Infraxys, false);
+    press(&mut app, [ch('j'), ch('j'), ch('j')]);
+    let effects = press(&mut app, [ch('E')]);
+    let epoch = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Send {
+                command: Command::RunInputs { epoch, .. },
+                ..
+            } => Some(*epoch),
+            _ => None,
+        })
+        .expect("the inputs are asked for");
+    app.update(
+        reply_to(
+            epoch,
+            Payload::RunInputs(Err(BackendError::NotFound(
+                "exec-ok was not started by this flightdeck".into(),
+            ))),
+        ),
+        at(1),
+    );
+    app.update(
+        reply_to(
+            epoch,
+            Payload::StartForm {
+                project: "payments".into(),
+                pipeline_id: "build".into(),
+                result: Ok(StartForm {
+                    variables: vec![VariableSpec {
+                        name: "tag".into(),
+                        kind: VarKind::Text,
+                        required: true,
+                        default: None,
+                        description: None,
+                    }],
+                }),
+            },
+        ),
+        at(2),
+    );
+    assert_eq!(
+        start_form_fields(&app),
+        [
+            ("tag".to_string(), String::new()),
+            ("notes".into(), "re-run of exec-ok".into())
+        ]
+    );
+    let Some(Dialog::Start(d)) = &app.dialog else {
+        panic!("start dialog")
+    };
+    let note = d.rerun.as_ref().unwrap().note();
+    assert!(note.contains("could not be read"), "{note}");
+    assert!(note.contains("not started by this flightdeck"), "{note}");
+}

@@ -61,8 +61,13 @@ impl Rerun {
                 format!("re-run of {of}: reading the inputs it was started with…")
             }
             (Some(Ok(inputs)), Some((filled, of_all))) => format!(
-                "re-run of {of}: {filled} of {of_all} inputs as it ran, {}; check the rest",
-                inputs.source
+                "re-run of {of}: {filled} of {of_all} inputs filled {}; {}",
+                inputs.source,
+                if filled == of_all {
+                    "check them before starting"
+                } else {
+                    "check the rest"
+                }
             ),
             (Some(Err(why)), _) => format!(
                 "re-run of {of}: its inputs could not be read ({}); the form holds the defaults",

@@ -21,8 +21,8 @@ use super::wire;
 use super::{EntityKind, HarnessFgBackend, queries};
 use crate::backend::Backend;
 use crate::backend::Result;
-use crate::backend::control::{Control, ControlOutcome, RunInputs, not_offered};
-use crate::domain::{BackendError, BackendKind, ExecRef, ExecStatus, StartRequest, VarKind};
+use crate::backend::control::{Control, ControlOutcome, RunInputs, not_offered, rerun_as_start};
+use crate::domain::{BackendError, BackendKind, ExecRef, ExecStatus, VarKind};
 
 const RESUME: &str = "mutation($input: ResumeExecutionInput!) {\
   resumeExecution(input: $input) { clientMutationId execution { __typename id status createdAt startedAt endedAt } } }";
@@ -54,25 +54,9 @@ impl HarnessFgBackend {
                 self.resume_from(exec, stages.first().map(String::as_str))
                     .await
             }
-            Control::Retry { .. } => Err(BackendError::BadRequest(
-                "First Gen resumes a pipeline from one stage: give one --stage".into(),
-            )),
             Control::Rerun => {
                 let inputs = self.read_run_inputs(exec).await?;
-                let started = self
-                    .start(&StartRequest {
-                        project: inputs.project,
-                        pipeline_id: inputs.pipeline_id,
-                        values: inputs.values,
-                        notes: Some(format!("re-run of {}", exec.id)),
-                    })
-                    .await?;
-                Ok(ControlOutcome {
-                    execution_id: started.execution_id,
-                    new_run: true,
-                    status: Some(started.status),
-                    pending: None,
-                })
+                rerun_as_start(self, exec, inputs).await
             }
             other => Err(BackendError::Unsupported(not_offered(
                 BackendKind::HarnessFg,
@@ -193,6 +177,7 @@ impl HarnessFgBackend {
             pipeline_id,
             values,
             source: "as First Gen recorded them",
+            status: status(e.status.as_deref()).status,
         })
     }
 }

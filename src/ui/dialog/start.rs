@@ -9,7 +9,10 @@ use super::frame::{centered, form, frame};
 use crate::app::{StartDialog, StartPhase};
 use crate::sanitize::clean;
 use crate::ui::Screen;
+use crate::ui::format::wrap;
 use crate::ui::theme::Theme;
+
+const WIDTH: u16 = 90;
 
 pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &StartDialog) {
     let production = app
@@ -23,9 +26,15 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &StartDialog) {
     };
     let preview_lines = preview_lines(theme, preview);
     let preview_rows = preview_lines.len() as u16;
-    let note = d.rerun.as_ref().map(|r| r.note());
-    let info_rows = 2 + u16::from(note.is_some());
-    let area = centered(f.area(), 90, fields + 7 + info_rows + preview_rows);
+    // The dialog's inner width, known before its height: a re-run's note wraps to it.
+    let inner_width = f.area().width.min(WIDTH).saturating_sub(2);
+    let note = d
+        .rerun
+        .as_ref()
+        .map(|r| wrap(&r.note(), usize::from(inner_width)))
+        .unwrap_or_default();
+    let info_rows = 2 + note.len() as u16;
+    let area = centered(f.area(), WIDTH, fields + 7 + info_rows + preview_rows);
     let title = format!(
         " {} {}{} ",
         if d.rerun.is_some() { "Re-run" } else { "Start" },
@@ -51,9 +60,7 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &StartDialog) {
             d.pipeline.backend
         )),
     ])];
-    if let Some(note) = note {
-        lines.push(Line::styled(note, theme.dim()));
-    }
+    lines.extend(note.into_iter().map(|l| Line::styled(l, theme.dim())));
     if let Some(err) = &d.error {
         lines.push(Line::styled(
             format!("start failed: {}", clean(err)),
