@@ -160,6 +160,17 @@ impl Status {
             raw: raw.into(),
         }
     }
+
+    /// The status in a sentence of the command line: the normalized word every view uses,
+    /// then the backend's own word where it says something else (`waiting (PAUSED)`).
+    pub fn said(&self) -> String {
+        let word = self.status.label();
+        if self.raw.is_empty() || self.raw.eq_ignore_ascii_case(word) {
+            word.to_string()
+        } else {
+            format!("{word} ({})", crate::sanitize::clean(&self.raw))
+        }
+    }
 }
 
 /// A startable thing: a Harness pipeline, an Argo WorkflowTemplate, an Infraxys workflow...
@@ -538,5 +549,16 @@ mod tests {
                 "{unfinished:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_sentence_says_the_normalized_word_and_the_backends_own_when_it_differs() {
+        assert_eq!(Status::new(Waiting, "PAUSED").said(), "waiting (PAUSED)");
+        assert_eq!(Status::new(Failed, "failed").said(), "failed");
+        assert_eq!(Status::new(Succeeded, "").said(), "success");
+        assert_eq!(
+            Status::new(Running, "Run\u{1b}]52;c;x\u{7}").said(),
+            "running (Run]52;c;x)"
+        );
     }
 }

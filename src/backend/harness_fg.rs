@@ -445,15 +445,7 @@ impl HarnessFgBackend {
         let stages = &e.pipeline_stage_executions;
         let (done, total) =
             crate::domain::stage_progress(stages.iter().map(|s| stage_status(s).status));
-        let mut st = status(e.status.as_deref());
-        // A PAUSED run whose approval stage is paused waits for a person (spec 4.4).
-        if st.status == ExecStatus::Paused
-            && stages
-                .iter()
-                .any(|s| stage_status(s).status == ExecStatus::Waiting)
-        {
-            st.status = ExecStatus::Waiting;
-        }
+        let st = run_status(e);
         Execution {
             backend: self.name.clone(),
             project: e
@@ -729,6 +721,20 @@ fn status(raw: Option<&str>) -> Status {
     Status::new(s, raw)
 }
 
+/// A run's status: a PAUSED run whose approval stage is paused waits for a person (spec
+/// 4.4). Every answer that carries a run (list, detail, start) reads it here.
+pub(super) fn run_status(e: &wire::Execution) -> Status {
+    let mut st = status(e.status.as_deref());
+    if st.status == ExecStatus::Paused
+        && e.pipeline_stage_executions
+            .iter()
+            .any(|s| stage_status(s).status == ExecStatus::Waiting)
+    {
+        st.status = ExecStatus::Waiting;
+    }
+    st
+}
+
 /// A pipeline stage's status: an approval stage that is PAUSED waits for a person, as the
 /// run it stops does (spec 4.4); the raw text stays `PAUSED`.
 fn stage_status(stage: &wire::StageExecution) -> Status {
@@ -854,7 +860,7 @@ impl Backend for HarnessFgBackend {
             .execution
             .ok_or_else(|| BackendError::Decode("startExecution returned no execution".into()))?;
         Ok(StartResult {
-            status: status(e.status.as_deref()),
+            status: run_status(&e),
             execution_id: e.id,
         })
     }

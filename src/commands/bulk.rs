@@ -565,7 +565,7 @@ fn table(summary: &BulkJson, wait: bool) -> String {
                 row.push(
                     r.final_status
                         .as_ref()
-                        .map_or("-".into(), |s| s.raw.clone()),
+                        .map_or("-".into(), |s| s.status.replace('_', " ")),
                 );
             }
             row.push(r.error.clone().unwrap_or_default());
@@ -787,7 +787,7 @@ async fn follow(
                     out::note(&format!(
                         "line {line}: {} finished: {}",
                         crate::sanitize::clean(row.execution_id.as_deref().unwrap_or_default()),
-                        crate::sanitize::clean(&status.raw)
+                        status.said()
                     ));
                     row.final_status = Some(StatusJson::from(&status));
                 }

@@ -158,7 +158,7 @@ async fn read_status(backend: &Arc<dyn Backend>, exec: &ExecRef) -> Result<Strin
     backend
         .execution(exec)
         .await
-        .map(|d| d.execution.status.raw)
+        .map(|d| d.execution.status.said())
         .map_err(|e| e.to_string())
 }
 
@@ -221,7 +221,9 @@ async fn report(
     global.print(&json, || {
         format!(
             "{name}/{}/{} finished: {}\n",
-            exec.project, result_ref.id, status.raw
+            exec.project,
+            result_ref.id,
+            status.said()
         )
     });
     if status.status == ExecStatus::Succeeded {
@@ -230,7 +232,7 @@ async fn report(
         Err(Failure::new(
             failure::UNSUCCESSFUL,
             "unsuccessful",
-            format!("{} ended {}", result_ref.id, status.raw),
+            format!("{} ended {}", result_ref.id, status.said()),
         ))
     }
 }
@@ -247,9 +249,10 @@ async fn follow(
         match backend.execution(exec).await {
             Ok(detail) => {
                 let s = detail.execution.status;
-                if s.raw != last {
-                    out::note(&format!("{}: {}", clean(&exec.id), clean(&s.raw)));
-                    last = s.raw.clone();
+                let said = s.said();
+                if said != last {
+                    out::note(&format!("{}: {said}", clean(&exec.id)));
+                    last = said;
                 }
                 if s.status.is_terminal() {
                     return Ok(s);

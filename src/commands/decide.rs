@@ -76,7 +76,8 @@ async fn explain(
     let Some(history) = history else {
         return Failure::not_found(format!(
             "{name}: {what} waiting in execution {} (status {})",
-            e.id, e.status.raw
+            e.id,
+            e.status.said()
         ));
     };
     let matching: Vec<&GateRecord> = history
@@ -101,7 +102,7 @@ async fn explain(
             "{name}: {} in execution {} was already decided ({})",
             named(g),
             e.id,
-            g.status.raw
+            g.status.said()
         ));
     }
     if let Some(g) = expired {
@@ -121,7 +122,7 @@ async fn explain(
             "{name}: {} in execution {} is not waiting (status {})",
             named(g),
             e.id,
-            g.status.raw
+            g.status.said()
         ));
     }
     let known: Vec<String> = history
@@ -133,7 +134,7 @@ async fn explain(
                 g.stage,
                 g.step
             ),
-            _ => format!("{} ({} / {}, {})", g.id, g.stage, g.step, g.status.raw),
+            _ => format!("{} ({} / {}, {})", g.id, g.stage, g.step, g.status.said()),
         })
         .collect();
     Failure::not_found(format!(
@@ -144,7 +145,7 @@ async fn explain(
             "in"
         },
         e.id,
-        e.status.raw,
+        e.status.said(),
         if known.is_empty() || matches!(pick, Pick::Only) {
             String::new()
         } else {

@@ -122,7 +122,10 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
         global.print(&out, || {
             format!(
                 "started {}/{}/{}: {}\n",
-                t.backend, pipeline.project, started.execution_id, started.status.raw
+                t.backend,
+                pipeline.project,
+                started.execution_id,
+                started.status.said()
             )
         });
         return Ok(());
@@ -148,7 +151,9 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
                 let s = detail.execution.status.clone();
                 let progress = format!(
                     "{} ({}/{} stages)",
-                    s.raw, detail.execution.stages_done, detail.execution.stages_total
+                    s.said(),
+                    detail.execution.stages_done,
+                    detail.execution.stages_total
                 );
                 if progress != last {
                     out::note(&format!(
@@ -212,7 +217,7 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
             format!(
                 "{} ended ({}), but {} does not report how: check the run on the server",
                 exec.id,
-                status.raw,
+                status.said(),
                 backend.kind().as_str()
             ),
         )),
@@ -221,23 +226,17 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
             "unsuccessful",
             // The normalized word first: an Argo run whose gate was rejected ends with the
             // phase `Succeeded`.
-            format!(
-                "{} ended {} ({})",
-                exec.id,
-                status.status.label(),
-                status.raw
-            ),
+            format!("{} ended {}", exec.id, status.said()),
         )),
     };
     out.error = failure.as_ref().map(ErrorJson::of);
     global.print(&out, || {
         format!(
-            "{}/{}/{} finished: {} ({})\n",
+            "{}/{}/{} finished: {}\n",
             t.backend,
             exec.project,
             exec.id,
-            status.status.label(),
-            status.raw
+            status.said()
         )
     });
     failure.map_or(Ok(()), Err)

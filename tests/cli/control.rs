@@ -191,7 +191,7 @@ async fn an_abort_whose_answer_is_lost_reads_the_run_again_and_is_not_resent() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("outcome is unknown"), "{}", run.stderr);
     assert!(
-        run.stderr.contains("now reads Discontinuing"),
+        run.stderr.contains("now reads running (Discontinuing)"),
         "{}",
         run.stderr
     );
@@ -318,7 +318,11 @@ async fn first_gen_and_infraxys_rerun_start_again_what_the_run_was_started_with(
         ])
         .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let id = run.json()["execution_id"].as_str().unwrap().to_string();
+    let json = run.json();
+    // Stopped at its approval stage, as the list will say too.
+    assert_eq!(json["status"]["status"], "waiting", "{json}");
+    assert_eq!(json["status"]["raw"], "PAUSED");
+    let id = json["execution_id"].as_str().unwrap().to_string();
     let target = format!("harness-fg/Legacy Billing/{id}");
 
     // A run that has not ended is not re-run: First Gen would start a second one beside it.

@@ -16,7 +16,7 @@
 
 use serde_json::json;
 
-use super::status;
+use super::run_status;
 use super::wire;
 use super::{EntityKind, HarnessFgBackend, queries};
 use crate::backend::Backend;
@@ -112,7 +112,7 @@ impl HarnessFgBackend {
             .and_then(|p| p.execution)
             .ok_or_else(|| BackendError::Decode("resumeExecution returned no execution".into()))?;
         Ok(ControlOutcome {
-            status: Some(status(e.status.as_deref())),
+            status: Some(run_status(&e)),
             execution_id: e.id,
             new_run: true,
             pending: None,
@@ -177,7 +177,7 @@ impl HarnessFgBackend {
             pipeline_id,
             values,
             source: "as First Gen recorded them",
-            status: status(e.status.as_deref()).status,
+            status: run_status(&e).status,
         })
     }
 }

@@ -68,7 +68,7 @@ pub(crate) fn execution() -> String {
 pub(crate) const RUN_INPUTS: &str = "query($id: String!) { execution(executionId: $id) { \
      __typename id status application { id name } \
      ... on PipelineExecution { pipeline { id name } pipelineStageExecutions { __typename \
-       ... on WorkflowStageExecution { inputVariables { name value } } } } \
+       status ... on WorkflowStageExecution { inputVariables { name value } } } } \
      ... on WorkflowExecution { workflow { id name } inputVariables { name value } } } }";
 
 const APPROVAL_FIELDS: &str = "approvalDetails { \
@@ -99,7 +99,8 @@ pub(crate) fn approval_alias(i: usize) -> String {
 }
 
 pub(crate) const START_EXECUTION: &str = "mutation($in: StartExecutionInput!) { \
-     startExecution(input: $in) { clientMutationId warningMessage execution { id status __typename } } }";
+     startExecution(input: $in) { clientMutationId warningMessage execution { id status __typename \
+       ... on PipelineExecution { pipelineStageExecutions { __typename status } } } } }";
 
 pub(crate) const DECIDE: &str = "mutation($in: ApproveOrRejectApprovalsInput!) { \
      approveOrRejectApprovals(input: $in) { success clientMutationId } }";
