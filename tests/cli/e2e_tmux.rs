@@ -140,7 +140,7 @@ fn approve_a_waiting_gate_with_keys_in_the_demo() {
     t.wait_for("Executions");
     t.keys(&["Tab"]);
     t.wait_until("a waiting gate in the Approvals pane", |s| {
-        s.contains("▸Approvals") && s.contains("◆ waiting")
+        s.contains("▸Approvals") && s.contains("DEADLINE") && s.contains(" ◆ ")
     });
     t.keys(&["a"]);
     t.wait_for("Approve gate");
@@ -499,7 +499,7 @@ fn a_hangup_mid_batch_exits_cleanly_and_records_what_was_sent() {
         let t = Tmux::start(120, 40, &ext.command());
         t.keys(&["Tab"]);
         t.wait_until("the gates", |s| {
-            s.contains("▸Approvals") && s.contains("◆ waiting")
+            s.contains("▸Approvals") && s.contains("DEADLINE") && s.contains(" ◆ ")
         });
         t.keys(&["*", "A", "Tab"]);
         t.literal("hangup test");
