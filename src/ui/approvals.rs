@@ -57,11 +57,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
         columns.push(Column::new("", Constraint::Length(PROD.len() as u16)));
     }
     columns.extend([
-        Column::new("PIPELINE", Constraint::Fill(3)),
-        Column::new("STAGE / STEP", Constraint::Fill(3)),
+        Column::new("PIPELINE", Constraint::Fill(4)),
+        Column::new("STAGE/STEP", Constraint::Fill(3)),
         Column::new("BACKEND", Constraint::Length(backend_w)),
         Column::new("ENV", Constraint::Length(env_w)),
-        Column::new("DEADLINE", Constraint::Length(13)),
+        Column::new("DEADLINE", Constraint::Length(12)),
         Column::new("WAITING", Constraint::Length(7)),
     ]);
     // The message is long prose: it gets a column where there is room for it, and is always
