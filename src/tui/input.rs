@@ -14,18 +14,33 @@ use crate::ui::{Hits, Spot};
 pub const DOUBLE_CLICK: Duration = Duration::from_millis(500);
 
 /// What the input layer remembers between events: the last click, for double clicks.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Input {
+    /// `[ui] mouse`: when off, mouse events are dropped, whatever the terminal sends.
+    mouse: bool,
     last_click: Option<(Instant, Spot)>,
 }
 
+impl Default for Input {
+    fn default() -> Self {
+        Input::new(true)
+    }
+}
+
 impl Input {
+    pub fn new(mouse: bool) -> Self {
+        Input {
+            mouse,
+            last_click: None,
+        }
+    }
+
     /// The message for `event`, if it means anything here; `now` is when it arrived.
     pub fn translate(&mut self, event: Event, hits: &Hits, now: Instant) -> Option<Msg> {
         match event {
             Event::Key(key) => Some(Msg::Key(key)),
             Event::Resize(width, height) => Some(Msg::Resize { width, height }),
-            Event::Mouse(mouse) => self.mouse(mouse, hits, now).map(Msg::Pointer),
+            Event::Mouse(mouse) if self.mouse => self.mouse(mouse, hits, now).map(Msg::Pointer),
             _ => None,
         }
     }
@@ -117,6 +132,8 @@ mod tests {
             Some(Pointer::Button(Focus::Cancel))
         );
         assert_eq!(at(&mut input, 5, 20, 3000), None, "below the rows");
+        let mut off = Input::new(false);
+        assert_eq!(at(&mut off, 14, 0, 4000), None, "[ui] mouse = false");
     }
 
     #[test]

@@ -100,6 +100,7 @@ pub async fn run(
         &outside,
         &mut replies,
         theme,
+        options.mouse,
         &mut writes,
     )
     .await;
@@ -167,6 +168,7 @@ async fn event_loop(
     outside: &Outside,
     replies: &mut mpsc::UnboundedReceiver<Reply>,
     theme: Theme,
+    mouse: bool,
     writes: &mut usize,
 ) -> io::Result<Exit> {
     let mut events = EventStream::new();
@@ -177,7 +179,7 @@ async fn event_loop(
     let mut last_draw: Option<Instant> = None;
     // Where the last frame put things, for the mouse: the loop's, not the model's.
     let mut hits = Hits::default();
-    let mut input = Input::default();
+    let mut input = Input::new(mouse);
     let size = terminal.size()?;
     dispatch(
         app,
