@@ -431,4 +431,65 @@ mod tests {
         runs.sort_by(|x, y| executions_by(Column::Backend, x, y));
         assert_eq!(ids(&runs, |e| e.id.clone()), ["failed", "waiting", "ok"]);
     }
+
+    #[test]
+    fn every_column_has_an_order_unknowns_last() {
+        let mut a = gate("a", at(10), None);
+        let mut b = gate("b", at(20), None);
+        (a.stage, b.stage) = ("Zulu".into(), "alpha".into());
+        (a.project, b.project) = ("x".into(), "Y".into());
+        (a.triggered_by, b.triggered_by) = ("zoe".into(), "Adam".into());
+        (a.environment, b.environment) = (None, Some("prod".into()));
+        assert_eq!(approvals_by(Column::Stage, &a, &b), Ordering::Greater);
+        assert_eq!(approvals_by(Column::Project, &a, &b), Ordering::Less);
+        assert_eq!(approvals_by(Column::StartedBy, &a, &b), Ordering::Greater);
+        assert_eq!(approvals_by(Column::Environment, &a, &b), Ordering::Greater);
+
+        let (mut x, mut y) = (run("b", "x", at(1)), run("a", "y", at(2)));
+        (x.run_number, y.run_number) = (Some(7), None);
+        assert_eq!(executions_by(Column::Run, &x, &y), Ordering::Less);
+        y.run_number = Some(9);
+        assert_eq!(
+            executions_by(Column::Run, &x, &y),
+            Ordering::Greater,
+            "newest run first"
+        );
+        (x.project, y.project) = ("b".into(), "A".into());
+        assert_eq!(executions_by(Column::Project, &x, &y), Ordering::Greater);
+        (x.triggered_by, y.triggered_by) = ("ann".into(), "Bob".into());
+        assert_eq!(executions_by(Column::StartedBy, &x, &y), Ordering::Less);
+
+        let pipeline = |stages| Pipeline {
+            backend: "b".into(),
+            project: "p".into(),
+            id: "i".into(),
+            name: "n".into(),
+            description: String::new(),
+            tags: Vec::new(),
+            last_status: None,
+            last_run: None,
+            stages,
+        };
+        let (p, q) = (pipeline(Some(3)), pipeline(None));
+        assert_eq!(
+            pipelines_by(Column::Stages, (&p, None), (&q, None)),
+            Ordering::Less
+        );
+        let ran = |secs| {
+            Some(LastRun {
+                status: ExecStatus::Succeeded,
+                at: at(secs),
+            })
+        };
+        assert_eq!(
+            pipelines_by(Column::When, (&p, ran(5)), (&q, ran(9))),
+            Ordering::Greater,
+            "the most recent first"
+        );
+        assert_eq!(
+            pipelines_by(Column::When, (&p, None), (&q, ran(9))),
+            Ordering::Greater,
+            "never run last"
+        );
+    }
 }

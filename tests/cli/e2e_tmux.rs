@@ -383,6 +383,11 @@ fn sighup_and_sigterm_restore_the_terminal_and_exit() {
             .unwrap();
         assert!(sent.success());
         assert_eq!(wait_for_file(&rc).trim(), code, "SIG{signal} exit code");
+        assert_eq!(
+            t.pane_format("#{mouse_any_flag} #{mouse_sgr_flag}"),
+            "0 0",
+            "SIG{signal}: the mouse is given back"
+        );
         let screen = t.screen();
         assert!(
             !screen.contains("Tab pane"),
