@@ -17,7 +17,8 @@ pub enum Pointer {
     Select { pane: Pane, row: usize },
     /// A double click on a row: selects it and opens its detail, as `Enter` does.
     Open { pane: Pane, row: usize },
-    /// The wheel: moves the selection, or scrolls the detail or the log, by this many rows.
+    /// The wheel: moves the selection, or scrolls the detail, the log, the help or the
+    /// backends view, by this many rows.
     Scroll(isize),
     /// A click on a pane's tab: that pane, as `Tab` reaches it.
     Tab(Pane),
@@ -42,6 +43,19 @@ impl App {
                 let height = self.page.max(1);
                 if let Some(view) = self.logs.as_mut() {
                     view.scroll(delta, height);
+                }
+            }
+            // The overlays that scroll with the movement keys scroll with the wheel too.
+            (Pointer::Scroll(delta), Layer::Dialog) => {
+                if let Some(Dialog::Help { scroll, .. } | Dialog::Backends { scroll }) =
+                    self.dialog.as_mut()
+                {
+                    let by = delta.unsigned_abs().min(usize::from(u16::MAX)) as u16;
+                    *scroll = if delta < 0 {
+                        scroll.saturating_sub(by)
+                    } else {
+                        scroll.saturating_add(by)
+                    };
                 }
             }
             (Pointer::Tab(pane), Layer::Panes) => {

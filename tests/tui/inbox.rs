@@ -397,6 +397,25 @@ fn the_wheel_moves_the_selection_and_scrolls_the_detail() {
 }
 
 #[test]
+fn the_wheel_scrolls_the_help_and_the_backends_view() {
+    let mut app = inbox_app();
+    press(&mut app, [ch('?')]);
+    pointer(&mut app, Pointer::Scroll(WHEEL_ROWS));
+    pointer(&mut app, Pointer::Scroll(WHEEL_ROWS));
+    pointer(&mut app, Pointer::Scroll(-WHEEL_ROWS));
+    assert!(matches!(app.dialog, Some(Dialog::Help { scroll: 3, .. })));
+    press(&mut app, [key(KeyCode::Esc), ch('b')]);
+    pointer(&mut app, Pointer::Scroll(-WHEEL_ROWS));
+    pointer(&mut app, Pointer::Scroll(WHEEL_ROWS));
+    assert!(matches!(app.dialog, Some(Dialog::Backends { scroll: 3 })));
+    assert_eq!(
+        app.selected_index(Pane::Approvals),
+        Some(0),
+        "the list under it stays"
+    );
+}
+
+#[test]
 fn a_click_on_a_tab_switches_pane_but_not_under_a_dialog() {
     let mut app = inbox_app();
     pointer(&mut app, Pointer::Tab(Pane::Pipelines));
