@@ -132,7 +132,10 @@ pub async fn dashboard(
         user: crate::write::local_user(),
     });
     let theme = Theme::from_env(config.ui.theme);
-    tui::run(app, tui::Outside { service, audit }, rx, theme).await
+    let options = tui::Options {
+        mouse: config.ui.mouse,
+    };
+    tui::run(app, tui::Outside { service, audit }, rx, theme, options).await
 }
 
 /// Builds the client for one configured backend, resolving its secret now.

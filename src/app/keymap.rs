@@ -110,6 +110,8 @@ actions! {
     Retry "retry" "retry what failed" "retry" { Panes: ["R"] }
     Rerun "rerun" "re-run with the same inputs" "re-run" { Panes: ["E"] }
     SuspendResume "suspend_resume" "suspend / resume the workflow (Argo)" "suspend/resume" { Panes: ["p"] }
+    Sort "sort" "sort by the next column" "sort" { Panes: ["o"] }
+    SortReverse "sort_reverse" "reverse the sort" "reverse sort" { Panes: ["O"] }
     Filter "filter" "filter (backend: project: status: env: @saved)" "filter" { Panes: ["/"] }
     Palette "palette" "command palette" "commands" { Panes: [":"] }
     Follow "follow" "follow: notify when it ends" "follow" { Panes: ["w"] }

@@ -13,10 +13,12 @@ mod keymap;
 mod lists;
 mod logs;
 mod marks;
+mod mouse;
 mod notify;
 mod offers;
 mod palette;
 mod runs;
+mod sort;
 mod update;
 
 use std::collections::{HashMap, HashSet};
@@ -39,10 +41,12 @@ pub use health::{
 };
 pub use keymap::{Action, Key, Keymap, Section};
 pub use logs::LogView;
+pub use mouse::{Pointer, WHEEL_ROWS};
 pub use notify::Alerts;
 pub use offers::Offer;
 pub use palette::{Palette, Target as PaletteTarget};
 pub use runs::Runs;
+pub use sort::{Sort, columns as sort_columns};
 
 use crate::domain::{
     Approval, BackendKind, BackendName, ExecRef, Execution, ExecutionDetail, ItemKey, Pipeline,
@@ -118,6 +122,8 @@ impl Layer {
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// The mouse, in the model's words (see [`Pointer`]).
+    Pointer(Pointer),
     Reply(Reply),
     /// The coarse clock: ages, durations and countdowns move.
     Tick,
@@ -272,6 +278,8 @@ pub struct App {
     /// last run seen, for backends whose pipelines list does not report their last run.
     last_seen: HashMap<ItemKey, usize>,
     views_stale: bool,
+    /// The sort each pane is shown in (`o`, `O`).
+    sorts: [Sort; 4],
     /// `f`: list updates are held back while reading.
     pub frozen: bool,
     held: Vec<Reply>,
@@ -353,6 +361,7 @@ impl App {
             views: Default::default(),
             last_seen: HashMap::new(),
             views_stale: true,
+            sorts: Default::default(),
             frozen: false,
             held: Vec::new(),
             now: Timestamp::UNIX_EPOCH,
@@ -454,6 +463,11 @@ impl App {
             .rev()
             .filter(|i| f.audit(&self.audit[*i]))
             .collect();
+        for pane in [Pane::Pipelines, Pane::Executions, Pane::Approvals] {
+            let mut view = std::mem::take(&mut self.views[pane.index()]);
+            self.sort_view(pane, &mut view);
+            self.views[pane.index()] = view;
+        }
     }
 
     pub(crate) fn mark_views_stale(&mut self) {

@@ -36,6 +36,10 @@ impl App {
                 self.dirty = true;
             }
             Msg::Key(_) => {}
+            Msg::Pointer(pointer) => {
+                self.on_pointer(pointer, &mut effects);
+                self.dirty = true;
+            }
             Msg::Reply(reply) => self.on_reply(reply, &mut effects),
             // Whether a time on screen moved is asked below, whatever the message.
             Msg::Tick => {}
@@ -146,6 +150,8 @@ impl App {
                 self.filter_input = Some(tui_input::Input::new(self.filter_text.clone()));
             }
             Action::Palette => self.open_palette(),
+            Action::Sort => self.cycle_sort(),
+            Action::SortReverse => self.reverse_sort(),
             Action::Follow => self.toggle_follow(),
             Action::Logs => self.open_logs(effects),
             Action::Backends => self.dialog = Some(Dialog::Backends { scroll: 0 }),

@@ -1,4 +1,5 @@
-//! The `[ui]` table: polling intervals, theme, notifications and the global read-only switch.
+//! The `[ui]` table: polling intervals, theme, notifications, the mouse and the global
+//! read-only switch.
 
 use std::time::Duration;
 
@@ -21,6 +22,8 @@ pub struct UiConfig {
     pub desktop: Desktop,
     /// Blocks every mutating action on every backend.
     pub read_only: bool,
+    /// Capture the mouse: click selects, double click opens, the wheel scrolls.
+    pub mouse: bool,
 }
 
 impl Default for UiConfig {
@@ -33,6 +36,7 @@ impl Default for UiConfig {
             bell: false,
             desktop: Desktop::Off,
             read_only: false,
+            mouse: true,
         }
     }
 }
@@ -87,6 +91,7 @@ const KEYS: &[&str] = &[
     "bell",
     "desktop",
     "read_only",
+    "mouse",
 ];
 
 pub(crate) fn parse(table: &Table<'_>) -> Result<UiConfig> {
@@ -132,6 +137,7 @@ pub(crate) fn parse(table: &Table<'_>) -> Result<UiConfig> {
             Some(item) => parse_desktop(&item)?,
         },
         read_only: table.bool_or("read_only", defaults.read_only)?,
+        mouse: table.bool_or("mouse", defaults.mouse)?,
     })
 }
 

@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crossterm::event::{Event, EventStream};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
 use futures::StreamExt;
 use jiff::Timestamp;
 use ratatui::Terminal;
@@ -25,9 +25,11 @@ use tokio::time::{Instant, MissedTickBehavior};
 use crate::app::{App, Drawn, Effect, Msg, TICK};
 use crate::audit;
 use crate::service::{Command, Payload, Reply, Service};
-use crate::ui::{self, Theme};
+use crate::ui::{self, Hits, Theme};
 
+mod input;
 mod quiet;
+pub use input::{DOUBLE_CLICK, Input};
 pub use quiet::QuietBackend;
 
 type Screen = Terminal<QuietBackend<io::Stdout>>;
@@ -51,19 +53,42 @@ pub struct Outside {
     pub audit: Option<PathBuf>,
 }
 
+/// How the terminal is used, from `[ui]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Capture the mouse (`[ui] mouse`): clicks, double clicks and the wheel act.
+    pub mouse: bool,
+}
+
 pub async fn run(
     mut app: App,
     outside: Outside,
     mut replies: mpsc::UnboundedReceiver<Reply>,
     theme: Theme,
+    options: Options,
 ) -> io::Result<Exit> {
     // ratatui::init enters raw mode and the alternate screen and chains a panic hook that
     // restores the terminal before the panic message prints. Its terminal, on the plain
     // backend, has drawn nothing; ours draws on the quiet one.
     drop(ratatui::init());
+    if options.mouse {
+        // A terminal left capturing the mouse turns every later click into escape codes in
+        // the shell: released on every way out, panics included (this hook runs before
+        // ratatui's, which restores the rest).
+        let restore = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
+            restore(info);
+        }));
+        if let Err(e) = crossterm::execute!(io::stdout(), EnableMouseCapture) {
+            let _ = ratatui::try_restore();
+            return Err(e);
+        }
+    }
     let mut terminal = match Terminal::new(QuietBackend::new(io::stdout())) {
         Ok(terminal) => terminal,
         Err(e) => {
+            release_mouse(options);
             let _ = ratatui::try_restore();
             return Err(e);
         }
@@ -75,9 +100,11 @@ pub async fn run(
         &outside,
         &mut replies,
         theme,
+        options.mouse,
         &mut writes,
     )
     .await;
+    release_mouse(options);
     let restored = ratatui::try_restore().is_ok() && terminal.show_cursor().is_ok();
     if !restored {
         // The terminal is gone. Dropping `Terminal` would show the cursor once more and
@@ -86,6 +113,13 @@ pub async fn run(
     }
     settle(&mut app, &outside, &mut replies, writes).await;
     result
+}
+
+/// Stops capturing the mouse, if it was captured; quietly, as the terminal may be gone.
+fn release_mouse(options: Options) {
+    if options.mouse {
+        let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
+    }
 }
 
 /// Waits up to [`SETTLE`] for the answers of the `writes` starts and decisions in flight and
@@ -134,6 +168,7 @@ async fn event_loop(
     outside: &Outside,
     replies: &mut mpsc::UnboundedReceiver<Reply>,
     theme: Theme,
+    mouse: bool,
     writes: &mut usize,
 ) -> io::Result<Exit> {
     let mut events = EventStream::new();
@@ -142,6 +177,9 @@ async fn event_loop(
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
     let mut last_draw: Option<Instant> = None;
+    // Where the last frame put things, for the mouse: the loop's, not the model's.
+    let mut hits = Hits::default();
+    let mut input = Input::new(mouse);
     let size = terminal.size()?;
     dispatch(
         app,
@@ -160,7 +198,10 @@ async fn event_loop(
         let draw_at = last_draw.map_or_else(Instant::now, |t| t + FRAME);
         if app.dirty && (app.draw_now || Instant::now() >= draw_at) {
             match draw(terminal, app, &theme) {
-                Ok(drawn) => dispatch(app, outside, writes, Msg::Drawn(drawn)),
+                Ok((drawn, drew)) => {
+                    hits = drew;
+                    dispatch(app, outside, writes, Msg::Drawn(drawn));
+                }
                 // Nothing to draw on: the terminal hung up.
                 Err(_) => return Ok(Exit::Signal("SIGHUP")),
             }
@@ -168,11 +209,11 @@ async fn event_loop(
         }
         tokio::select! {
             event = events.next() => match event {
-                Some(Ok(Event::Key(key))) => dispatch(app, outside, writes, Msg::Key(key)),
-                Some(Ok(Event::Resize(width, height))) => {
-                    dispatch(app, outside, writes, Msg::Resize { width, height });
+                Some(Ok(event)) => {
+                    if let Some(msg) = input.translate(event, &hits, std::time::Instant::now()) {
+                        dispatch(app, outside, writes, msg);
+                    }
                 }
-                Some(Ok(_)) => {}
                 // The terminal is gone (closed pty, dropped SSH session): a hangup, whether
                 // or not SIGHUP arrives first.
                 Some(Err(_)) | None => return Ok(Exit::Signal("SIGHUP")),
@@ -241,10 +282,13 @@ fn write_between_frames(sequence: &str) -> Option<String> {
         .map(|_| "could not write to the terminal".to_string())
 }
 
-/// Draws a frame; returns what it found out, for `Msg::Drawn`.
-fn draw(terminal: &mut Screen, app: &App, theme: &Theme) -> io::Result<Drawn> {
-    let mut drawn = Drawn::default();
-    let frame = terminal.draw(|f| drawn = ui::draw(f, app, theme))?.count;
+/// Draws a frame; returns what it found out, for `Msg::Drawn`, and where it put things,
+/// for the mouse.
+fn draw(terminal: &mut Screen, app: &App, theme: &Theme) -> io::Result<(Drawn, Hits)> {
+    let mut drawn = (Drawn::default(), Hits::default());
+    let frame = terminal
+        .draw(|f| drawn = ui::draw_with_hits(f, app, theme))?
+        .count;
     // With `--log`, how often frames reach the terminal and how often drawing found nothing
     // changed (benches/terminal.rs counts both).
     if terminal.backend_mut().take_wrote() {

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell};
+use ratatui::widgets::Block;
 
 use super::Screen;
 use super::format::ago;
@@ -25,7 +25,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
         columns.insert(2, Column::new("FROM", Constraint::Length(4)));
         columns.insert(4, Column::new("BACKEND", Constraint::Length(14)));
     }
-    ListView {
+    let rows = ListView {
         block,
         columns: &columns,
         len: app.view(Pane::Audit).len(),
@@ -51,18 +51,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
             None => e.result.status.clone(),
         };
         let mut cells = vec![
-            Cell::from(ago(&app.clock, Some(e.time))),
-            Cell::from(e.action.clone()),
-            Cell::from(clean(&e.target.name).into_owned()),
-            Cell::from(Span::styled(clean(&result).into_owned(), result_style)),
+            Line::from(ago(&app.clock, Some(e.time))),
+            Line::from(e.action.clone()),
+            Line::from(clean(&e.target.name).into_owned()),
+            Line::from(Span::styled(clean(&result).into_owned(), result_style)),
         ];
         if wide {
-            cells.insert(1, Cell::from(clean(&e.user).into_owned()));
-            cells.insert(2, Cell::from(e.source.clone()));
-            cells.insert(4, Cell::from(clean(&e.backend).into_owned()));
+            cells.insert(1, Line::from(clean(&e.user).into_owned()));
+            cells.insert(2, Line::from(e.source.clone()));
+            cells.insert(4, Line::from(clean(&e.backend).into_owned()));
         }
         cells
     });
+    app.drew_rows(rows);
 }
 
 pub fn detail_lines<'a>(app: &Screen, theme: &Theme) -> Vec<Line<'a>> {

@@ -45,10 +45,23 @@ pub fn header(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme) {
         } else {
             String::new()
         };
-        spans.push(Span::styled(
+        let tab = Span::styled(
             format!("{marker}{} {count}{marks} ", pane.title()),
             theme.tab(active),
-        ));
+        );
+        // Where the tab lands, for a click on it: after everything before it on the line.
+        let x = spans.iter().map(|s| s.width()).sum::<usize>() as u16;
+        let left = area.x.saturating_add(x).min(area.right());
+        let width = (tab.width() as u16).min(area.right() - left);
+        app.drew_tab(
+            Rect {
+                x: left,
+                width,
+                ..area
+            },
+            pane,
+        );
+        spans.push(tab);
         spans.push(Span::raw(" "));
     }
     if app.frozen {

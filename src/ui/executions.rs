@@ -2,8 +2,8 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Block, Cell};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Block;
 
 use super::Screen;
 use super::chrome::{empty_lines, unknown_notice};
@@ -34,7 +34,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
     }
     let list = &app.executions;
     let view = app.view(Pane::Executions);
-    ListView {
+    let rows = ListView {
         block,
         columns: &columns,
         len: view.len(),
@@ -46,16 +46,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
     .render(f, area, theme, |i| {
         row(app, theme, &list[view[i]], wide, many)
     });
+    app.drew_rows(rows);
 }
 
-fn row<'a>(app: &Screen, theme: &Theme, e: &'a Execution, wide: bool, many: bool) -> Vec<Cell<'a>> {
+fn row<'a>(app: &Screen, theme: &Theme, e: &'a Execution, wide: bool, many: bool) -> Vec<Line<'a>> {
     let s = e.status.status;
     let status = Span::styled(status_text(&e.status), theme.status(s));
     let mut cells = vec![
-        Cell::from(status),
+        Line::from(status),
         // A followed execution (`w`, or started here) is flagged: its end will be notified.
         // Marked for a batch (`space`): a glyph, so marks show without colour too.
-        Cell::from(format!(
+        Line::from(format!(
             "{}{}{}",
             if app.runs().is_marked(&e.key()) {
                 "● "
@@ -65,20 +66,20 @@ fn row<'a>(app: &Screen, theme: &Theme, e: &'a Execution, wide: bool, many: bool
             if app.is_followed(e) { "⚑ " } else { "" },
             clean(&e.pipeline_name)
         )),
-        Cell::from(e.run_number.map(|n| format!("#{n}")).unwrap_or_default()),
-        Cell::from(if e.stages_total > 0 {
+        Line::from(e.run_number.map(|n| format!("#{n}")).unwrap_or_default()),
+        Line::from(if e.stages_total > 0 {
             format!("{}/{}", e.stages_done, e.stages_total)
         } else {
             String::new()
         }),
-        Cell::from(duration(&app.clock, e.started, e.ended)),
-        Cell::from(ago(&app.clock, e.started)),
+        Line::from(duration(&app.clock, e.started, e.ended)),
+        Line::from(ago(&app.clock, e.started)),
     ];
     if wide {
-        cells.insert(2, Cell::from(clean(&e.project).into_owned()));
-        cells.push(Cell::from(clean(&e.triggered_by).into_owned()));
+        cells.insert(2, Line::from(clean(&e.project).into_owned()));
+        cells.push(Line::from(clean(&e.triggered_by).into_owned()));
         if many {
-            cells.insert(2, Cell::from(e.backend.to_string()));
+            cells.insert(2, Line::from(e.backend.to_string()));
         }
     }
     cells

@@ -11,22 +11,25 @@ mod detail;
 mod dialog;
 mod executions;
 pub mod format;
+pub mod hits;
 mod logs;
 mod palette;
 mod pipelines;
 mod table;
 pub mod theme;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ops::Deref;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 
 use crate::app::{App, Drawn, FLASH_FOR, Flash, Pane, View};
 use crate::sanitize::clean;
+pub use hits::{Hits, Spot};
+pub use table::Rows;
 pub use theme::Theme;
 
 /// One frame being drawn: the app, read only, and what the frame finds out. It reads as
@@ -40,6 +43,9 @@ pub struct Screen<'a> {
     pub scroll: [Cell<usize>; 4],
     /// The last line the detail view can scroll to, once drawn.
     pub detail_bottom: Cell<Option<u16>>,
+    /// Where the frame put what the mouse can point at; not part of [`Drawn`]: the model
+    /// never sees screen positions.
+    hits: RefCell<Hits>,
 }
 
 impl<'a> Screen<'a> {
@@ -49,15 +55,32 @@ impl<'a> Screen<'a> {
             clock: format::Times::new(app.clock.now()),
             scroll: app.scroll.map(Cell::new),
             detail_bottom: Cell::new(None),
+            hits: RefCell::default(),
         }
     }
 
-    fn drawn(self) -> Drawn {
-        Drawn {
+    fn drawn(self) -> (Drawn, Hits) {
+        let drawn = Drawn {
             next_change: self.clock.next(),
             scroll: self.scroll.map(Cell::into_inner),
             detail_bottom: self.detail_bottom.into_inner(),
-        }
+        };
+        (drawn, self.hits.into_inner())
+    }
+
+    /// The current pane's list was drawn with its rows there.
+    pub fn drew_rows(&self, rows: Option<table::Rows>) {
+        self.hits.borrow_mut().rows = rows.map(|r| (self.app.pane, r));
+    }
+
+    /// A pane's tab was drawn there.
+    pub fn drew_tab(&self, area: Rect, pane: Pane) {
+        self.hits.borrow_mut().tabs.push((area, pane));
+    }
+
+    /// A dialog's button was drawn there, taking clicks.
+    pub fn drew_button(&self, area: Rect, focus: crate::app::Focus) {
+        self.hits.borrow_mut().buttons.push((area, focus));
     }
 
     /// The flash message, while it is recent; the frame changes when it goes.
@@ -78,6 +101,11 @@ impl Deref for Screen<'_> {
 
 /// Draws the whole screen; returns what the frame found out, for `Msg::Drawn`.
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Drawn {
+    draw_with_hits(f, app, theme).0
+}
+
+/// [`draw`], and where the frame put what the mouse can point at, for the input layer.
+pub fn draw_with_hits(f: &mut Frame, app: &App, theme: &Theme) -> (Drawn, Hits) {
     let screen = Screen::new(app);
     draw_screen(f, &screen, theme);
     screen.drawn()
@@ -111,6 +139,11 @@ fn draw_screen(f: &mut Frame, app: &Screen, theme: &Theme) {
             format!(" /{} ", clean(&app.filter_text)),
             theme.key(),
         ));
+    }
+    if app.view == View::List
+        && let Some(sort) = app.sort_label(app.pane)
+    {
+        title.push(Span::styled(format!(" {sort} "), theme.key()));
     }
     if let Some(backend) = production {
         title.push(Span::styled(

@@ -2,8 +2,8 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Block, Cell};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Block;
 
 use super::Screen;
 use super::chrome::{empty_lines, unknown_notice};
@@ -34,7 +34,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
     }
     let list = &app.pipelines;
     let view = app.view(Pane::Pipelines);
-    ListView {
+    let rows = ListView {
         block,
         columns: &columns,
         len: view.len(),
@@ -46,9 +46,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
     .render(f, area, theme, |i| {
         row(app, theme, &list[view[i]], wide, many)
     });
+    app.drew_rows(rows);
 }
 
-fn row<'a>(app: &Screen, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool) -> Vec<Cell<'a>> {
+fn row<'a>(app: &Screen, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool) -> Vec<Line<'a>> {
     // What the backend reports of the last run; else the newest run in the executions list
     // (Argo, First Gen and Infraxys report none); else nothing is known: "-", never "never
     // run", since the list holds only recent executions.
@@ -70,17 +71,17 @@ fn row<'a>(app: &Screen, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool)
         " "
     };
     let mut cells = vec![
-        Cell::from(Span::styled(mark, theme.key())),
-        Cell::from(clean(&p.name).into_owned()),
-        Cell::from(clean(&p.project).into_owned()),
-        Cell::from(last),
-        Cell::from(when),
+        Line::from(Span::styled(mark, theme.key())),
+        Line::from(clean(&p.name).into_owned()),
+        Line::from(clean(&p.project).into_owned()),
+        Line::from(last),
+        Line::from(when),
     ];
     if wide {
         if many {
-            cells.insert(2, Cell::from(p.backend.to_string()));
+            cells.insert(2, Line::from(p.backend.to_string()));
         }
-        cells.push(Cell::from(
+        cells.push(Line::from(
             p.stages.map(|n| n.to_string()).unwrap_or_default(),
         ));
         let tags: Vec<String> = p
@@ -94,7 +95,7 @@ fn row<'a>(app: &Screen, theme: &Theme, p: &'a Pipeline, wide: bool, many: bool)
                 }
             })
             .collect();
-        cells.push(Cell::from(tags.join(" ")));
+        cells.push(Line::from(tags.join(" ")));
     }
     cells
 }

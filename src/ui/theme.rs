@@ -245,6 +245,12 @@ impl Theme {
         }
     }
 
+    /// A deadline about to pass: the failure colour, bold. Drawn beside a glyph, so it
+    /// reads under `NO_COLOR` too.
+    pub fn urgent(&self) -> Style {
+        self.fg(self.palette.failure).add_modifier(Modifier::BOLD)
+    }
+
     pub fn warn(&self) -> Style {
         self.fg(self.palette.waiting).add_modifier(Modifier::BOLD)
     }

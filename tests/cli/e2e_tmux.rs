@@ -97,6 +97,34 @@ impl Tmux {
     fn wait_for(&self, text: &str) -> String {
         self.wait_until(text, |s| s.contains(text))
     }
+
+    /// A left click at column `x`, line `y` (0-based), as a terminal reports it once the
+    /// application asked for SGR mouse reports: press, then release.
+    fn click(&self, x: usize, y: usize) {
+        let (x, y) = (x + 1, y + 1);
+        self.literal(&format!("\x1b[<0;{x};{y}M"));
+        self.literal(&format!("\x1b[<0;{x};{y}m"));
+    }
+
+    /// One notch of the wheel, down, at column `x`, line `y` (0-based).
+    fn wheel_down(&self, x: usize, y: usize) {
+        self.literal(&format!("\x1b[<65;{};{}M", x + 1, y + 1));
+    }
+
+    /// A tmux format variable of the pane (`#{mouse_any_flag}`...).
+    fn pane_format(&self, variable: &str) -> String {
+        let out = self.tmux(&["display", "-p", "-t", "e2e", variable]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+/// Column and line (0-based) of the first `text` on `screen`.
+fn position(screen: &str, text: &str) -> (usize, usize) {
+    screen
+        .lines()
+        .enumerate()
+        .find_map(|(y, line)| line.find(text).map(|i| (line[..i].chars().count(), y)))
+        .unwrap_or_else(|| panic!("{text:?} is not on the screen:\n{screen}"))
 }
 
 impl Drop for Tmux {
@@ -140,7 +168,7 @@ fn approve_a_waiting_gate_with_keys_in_the_demo() {
     t.wait_for("Executions");
     t.keys(&["Tab"]);
     t.wait_until("a waiting gate in the Approvals pane", |s| {
-        s.contains("▸Approvals") && s.contains("◆ waiting")
+        s.contains("▸Approvals") && s.contains("DEADLINE") && s.contains(" ◆ ")
     });
     t.keys(&["a"]);
     t.wait_for("Approve gate");
@@ -202,7 +230,11 @@ fn batch_approve_every_marked_gate_with_keys() {
     t.keys(&["Tab"]);
     // Every backend's gates, not just the first to answer.
     t.wait_until("every backend's gates", |s| {
-        s.contains("▸Approvals") && s.contains("Legacy Bil") && s.contains("payments")
+        s.contains("▸Approvals")
+            && s.contains("harness-fg")
+            && s.contains("argo-data")
+            && s.contains("updated")
+            && !s.contains("connecting")
     });
     t.keys(&["*"]);
     // The header counts the marks: "Approvals 15 ●15".
@@ -351,6 +383,11 @@ fn sighup_and_sigterm_restore_the_terminal_and_exit() {
             .unwrap();
         assert!(sent.success());
         assert_eq!(wait_for_file(&rc).trim(), code, "SIG{signal} exit code");
+        assert_eq!(
+            t.pane_format("#{mouse_any_flag} #{mouse_sgr_flag}"),
+            "0 0",
+            "SIG{signal}: the mouse is given back"
+        );
         let screen = t.screen();
         assert!(
             !screen.contains("Tab pane"),
@@ -499,7 +536,7 @@ fn a_hangup_mid_batch_exits_cleanly_and_records_what_was_sent() {
         let t = Tmux::start(120, 40, &ext.command());
         t.keys(&["Tab"]);
         t.wait_until("the gates", |s| {
-            s.contains("▸Approvals") && s.contains("◆ waiting")
+            s.contains("▸Approvals") && s.contains("DEADLINE") && s.contains(" ◆ ")
         });
         t.keys(&["*", "A", "Tab"]);
         t.literal("hangup test");
@@ -570,4 +607,98 @@ fn a_hangup_mid_batch_exits_cleanly_and_records_what_was_sent() {
             "the log claims nothing the simulator did not take:\n{log}"
         );
     }
+}
+
+/// The mouse in the real binary: the demo asks the terminal for mouse reports, a click on a
+/// tab switches pane, a double click on a row opens its detail, the wheel moves the
+/// selection, and the terminal gets the mouse back on exit.
+#[test]
+fn the_mouse_switches_panes_opens_rows_and_scrolls_in_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let rc = dir.path().join("rc");
+    let command = format!(
+        "FLIGHTDECK_AUDIT_LOG='{}' '{BIN}' demo --seed 42; echo $? > '{}'",
+        dir.path().join("audit.jsonl").display(),
+        rc.display()
+    );
+    let t = Tmux::start(120, 40, &command);
+    let screen = t.wait_for("Executions");
+    // Any-motion tracking with SGR coordinates, as crossterm asks for them.
+    let start = Instant::now();
+    while t.pane_format("#{mouse_any_flag} #{mouse_sgr_flag}") != "1 1" {
+        assert!(start.elapsed() < DEADLINE, "the mouse was never captured");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (x, y) = position(&screen, "Approvals");
+    t.click(x + 2, y);
+    // Every backend's gates (none still connecting), held still with f so that rows do not
+    // move between a click and the next look. The list's first row is on line 3 (header,
+    // border, column titles).
+    t.wait_until("the Approvals pane, by a click on its tab", |s| {
+        s.contains("▸Approvals")
+            && s.contains("DEADLINE")
+            && s.contains("updated")
+            && !s.contains("connecting")
+            && s.lines().nth(8).is_some_and(|l| l.contains(" ◆ "))
+    });
+    t.keys(&["f"]);
+    let screen = t.wait_for("FROZEN");
+    let second = screen.lines().nth(4).unwrap().to_string();
+    // The pipeline of the second row, as the detail names it.
+    let (from, _) = position(&screen, "PIPELINE");
+    let (to, _) = position(&screen, "STAGE/STEP");
+    let name: String = second.chars().skip(from).take(to - from).collect();
+    let name = name.trim().trim_end_matches('…').to_string();
+    t.click(20, 4);
+    t.click(20, 4);
+    let detail = t.wait_for("Approvals › detail");
+    assert!(detail.contains(&name), "the detail of {name:?}:\n{detail}");
+    t.keys(&["Escape"]);
+    t.wait_until("the list again", |s| {
+        !s.contains("› detail") && s.lines().nth(4).is_some_and(|l| l.starts_with("│▶"))
+    });
+    // One notch moves the selection three rows down: from the second row to the fifth.
+    t.wheel_down(20, 6);
+    t.wait_until("the selection three rows down", |s| {
+        s.lines().nth(7).is_some_and(|l| l.starts_with("│▶"))
+    });
+    t.keys(&["q"]);
+    assert_eq!(wait_for_file(&rc).trim(), "0");
+    assert_eq!(
+        t.pane_format("#{mouse_any_flag} #{mouse_sgr_flag} #{mouse_standard_flag}"),
+        "0 0 0",
+        "the mouse is given back on exit"
+    );
+}
+
+/// `[ui] mouse = false`: the terminal is not asked for mouse reports, and one that arrives
+/// anyway does nothing.
+#[test]
+fn mouse_off_in_the_config_leaves_the_mouse_to_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let rc = dir.path().join("rc");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[ui]\nmouse = false\n").unwrap();
+    let command = format!(
+        "FLIGHTDECK_AUDIT_LOG='{}' '{BIN}' demo --seed 42 --config '{}'; echo $? > '{}'",
+        dir.path().join("audit.jsonl").display(),
+        config.display(),
+        rc.display()
+    );
+    let t = Tmux::start(120, 40, &command);
+    let screen = t.wait_until("the executions", |s| {
+        s.contains("▸Executions") && s.contains("ago")
+    });
+    assert_eq!(t.pane_format("#{mouse_any_flag} #{mouse_sgr_flag}"), "0 0");
+    let (x, y) = position(&screen, "Approvals");
+    t.click(x + 2, y);
+    // Keys are read in order: once f has frozen the updates, the click before it was read.
+    t.keys(&["f"]);
+    let screen = t.wait_for("FROZEN");
+    assert!(
+        screen.contains("▸Executions"),
+        "the click did nothing:\n{screen}"
+    );
+    t.keys(&["q"]);
+    assert_eq!(wait_for_file(&rc).trim(), "0");
 }

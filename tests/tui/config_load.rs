@@ -56,6 +56,7 @@ fn example_config_documents_every_key() {
         "theme",
         "bell",
         "desktop",
+        "mouse",
         "[keys]",
         "[filter.",
         "query",
@@ -112,6 +113,7 @@ fn empty_config_has_defaults_and_no_backends() {
     assert_eq!(config.ui.refresh_selected, Duration::from_secs(1));
     assert_eq!(config.ui.theme, Theme::Dark);
     assert!(!config.ui.read_only);
+    assert!(config.ui.mouse, "the mouse is on by default");
     assert!(config.backends.is_empty());
     assert!(config.source.is_none());
     assert!(config.warnings().is_empty());
@@ -164,6 +166,7 @@ refresh_running = "1s"
 refresh_selected = "500ms"
 theme = "high-contrast"
 read_only = true
+mouse = false
 
 [[backend]]
 name = "fg"
@@ -217,6 +220,7 @@ alias = "do-it"
     assert_eq!(ui.refresh_selected, Duration::from_millis(500));
     assert_eq!(ui.theme, Theme::HighContrast);
     assert!(ui.read_only);
+    assert!(!ui.mouse);
 
     let fg = config.backend("fg").unwrap();
     assert!(fg.production);

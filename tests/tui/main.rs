@@ -14,5 +14,6 @@ mod control_snapshots;
 mod control_update;
 mod cursor_truth;
 mod idle_frames;
+mod inbox;
 mod production;
 mod ui_snapshots;

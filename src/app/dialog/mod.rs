@@ -20,9 +20,9 @@ pub use decision::DecisionDialog;
 pub use outcome::{Answer, Outcome};
 pub use start::{StartDialog, StartPhase};
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::keymap::Section;
+use super::keymap::{Action, Section};
 use super::{App, Effect};
 use crate::domain::{Approval, BackendError, Decision, DecisionOutcome, StartRequest, StartResult};
 
@@ -89,6 +89,22 @@ impl App {
     /// (a key bound to nothing is typed into the focused field).
     pub(super) fn on_dialog_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
         let action = self.keymap.action_in(Section::Dialog, &key);
+        self.on_dialog_input(action, key, effects);
+    }
+
+    /// A dialog action that came without a key (the mouse moving the focus): handled as
+    /// its key would be.
+    pub(super) fn on_dialog_action(&mut self, action: Action, effects: &mut Vec<Effect>) {
+        let key = KeyEvent::new(KeyCode::Null, KeyModifiers::NONE);
+        self.on_dialog_input(Some(action), key, effects);
+    }
+
+    fn on_dialog_input(
+        &mut self,
+        action: Option<Action>,
+        key: KeyEvent,
+        effects: &mut Vec<Effect>,
+    ) {
         match &self.dialog {
             None => {}
             Some(Dialog::Help { .. }) => self.on_help_key(key),

@@ -186,11 +186,30 @@ pub fn form(
         };
         Span::styled(text, theme.button(focused))
     };
+    let (confirm, cancel) = (
+        button(&form.confirm_label, Focus::Confirm),
+        button("Cancel", Focus::Cancel),
+    );
+    let last = Rect {
+        y: area.bottom().saturating_sub(1),
+        height: 1,
+        ..area
+    };
+    if !busy {
+        // Where each button lands, for a click (which focuses it, never presses it).
+        let gap = 2;
+        let mut x = last.x;
+        for (span, focus, after) in [(&confirm, Focus::Confirm, gap), (&cancel, Focus::Cancel, 0)] {
+            let width = (span.width() as u16).min(last.right().saturating_sub(x));
+            app.drew_button(Rect { x, width, ..last }, focus);
+            x = x.saturating_add(width + after).min(last.right());
+        }
+    }
     let buttons = Line::from(vec![
         // Same order as Tab moves: fields, confirm, then Cancel (where the form opens).
-        button(&form.confirm_label, Focus::Confirm),
+        confirm,
         Span::raw("  "),
-        button("Cancel", Focus::Cancel),
+        cancel,
         Span::styled(
             if busy {
                 "   sending…".to_string()
@@ -200,11 +219,6 @@ pub fn form(
             theme.dim(),
         ),
     ]);
-    let last = Rect {
-        y: area.bottom().saturating_sub(1),
-        height: 1,
-        ..area
-    };
     f.render_widget(Paragraph::new(buttons), last);
     cursor
 }

@@ -11,7 +11,7 @@ use crate::ui::Screen;
 use crate::ui::theme::Theme;
 
 pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, scroll: u16, section: Section) {
-    let area = centered(f.area(), 68, 35);
+    let area = centered(f.area(), 68, 37);
     let lines: Vec<Line> = app
         .keymap
         .help_in(section)
