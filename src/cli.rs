@@ -132,10 +132,18 @@ pub enum Commands {
         /// Only this backend.
         #[arg(long, value_name = "NAME")]
         backend: Option<String>,
+        #[command(flatten)]
+        filter: crate::commands::ListFilter,
     },
     /// Show one execution with its stages, steps and waiting gates.
     Status {
         /// `backend/execution` or `backend/project/execution`.
+        target: String,
+    },
+    /// List the runtime inputs a pipeline's start takes: name, type, required, choices,
+    /// default (a secret's as ***) and whether it is secret.
+    Inputs {
+        /// `backend/pipeline` or `backend/project/pipeline`, as `start` takes it.
         target: String,
     },
     /// Start a pipeline, or (with --records) one execution per record of a file.

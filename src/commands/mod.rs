@@ -10,6 +10,8 @@ mod check;
 mod control;
 mod decide;
 pub mod failure;
+mod filter;
+mod inputs;
 pub mod json;
 mod list;
 mod setup;
@@ -27,6 +29,7 @@ use crate::launch::{self, Loaded};
 use crate::out;
 use crate::write::{Guard, Source, Writes, local_user};
 pub use failure::Failure;
+pub use filter::ListFilter;
 
 /// Options every subcommand sees.
 pub struct Global {
@@ -90,8 +93,13 @@ impl Global {
 /// Runs one scriptable subcommand. `Demo` and `Sim` are not: the caller handles them.
 pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
     match command {
-        Commands::List { what, backend } => list::run(global, what, backend.as_deref()).await,
+        Commands::List {
+            what,
+            backend,
+            filter,
+        } => list::run(global, what, backend.as_deref(), &filter).await,
         Commands::Status { target } => status::run(global, &target).await,
+        Commands::Inputs { target } => inputs::run(global, &target).await,
         Commands::Start(args) => match args.bulk.records.clone() {
             Some(records) => bulk::run(global, args, records).await,
             None => start::run(global, args).await,
