@@ -223,9 +223,15 @@ pub struct SimArgs {
 pub struct StartArgs {
     /// `backend/pipeline` or `backend/project/pipeline`.
     pub target: String,
-    /// A runtime variable, `name=value`; repeat for several.
+    /// A runtime variable, `name=value`; repeat for several. `name=@FILE` reads the value
+    /// from FILE and `name=@-` from stdin (once; one trailing newline dropped), so a secret
+    /// stays off the command line; `name=@@x` sends `@x`.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    /// A JSON or TOML object of variable names to values (by extension, else whichever
+    /// parses; `-` for stdin). --var wins over it.
+    #[arg(long, value_name = "FILE")]
+    pub var_file: Option<String>,
     /// An artifact input, `source=build` (sent as the variable `artifact:source`).
     #[arg(long = "artifact", value_name = "SOURCE=BUILD")]
     pub artifacts: Vec<String>,

@@ -20,7 +20,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::json::StatusJson;
-use super::{Failure, Global, failure, start, target};
+use super::{Failure, Global, failure, start, target, vars};
 use crate::backend::Backend;
 use crate::backend::budget::{self, Limiter};
 use crate::cli::StartArgs;
@@ -215,7 +215,12 @@ pub async fn run(global: &Global, args: StartArgs, source: String) -> Result<(),
         }
         None => p.limits.concurrency.clamp(1, MAX_CONCURRENCY),
     };
-    let mut constants = target::pairs("var", &args.vars)?;
+    let given = vars::gather(
+        &args.vars,
+        args.var_file.as_deref(),
+        (source == "-").then_some("--records -"),
+    )?;
+    let mut constants = given.values;
     for (source, build) in target::pairs("artifact", &args.artifacts)? {
         constants.push((format!("artifact:{source}"), build));
     }
@@ -234,6 +239,7 @@ pub async fn run(global: &Global, args: StartArgs, source: String) -> Result<(),
         .iter()
         .filter(|v| v.kind == VarKind::Secret)
         .map(|v| v.name.clone())
+        .chain(given.from_files)
         .collect();
 
     // The whole file is checked before anything is sent: a run never stops half-way on a

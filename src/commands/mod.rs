@@ -19,6 +19,7 @@ mod start;
 mod status;
 mod table;
 mod target;
+mod vars;
 
 use std::path::PathBuf;
 
