@@ -17,7 +17,11 @@ pub struct ListFilter {
     pub statuses: Vec<String>,
     /// executions, approvals: only this pipeline, by id or name (or its target
     /// `backend/project/id`).
-    #[arg(long, value_name = "PIPELINE")]
+    #[arg(
+        long,
+        value_name = "PIPELINE",
+        add = clap_complete::engine::ArgValueCompleter::new(crate::complete::pipelines)
+    )]
     pub pipeline: Option<String>,
     /// executions, approvals: only those started (gates: created) within this long before
     /// now: `30m`, `2h`, `1d`, `1w`, `1h30m`; rows with no known start are left out.

@@ -31,6 +31,7 @@ use crate::out;
 use crate::write::{Guard, Source, Writes, local_user};
 pub use failure::Failure;
 pub use filter::ListFilter;
+pub use target::format as format_target;
 
 /// Options every subcommand sees.
 pub struct Global {
@@ -127,10 +128,7 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
         } => setup::path(global),
         // Rendered first, then printed through `out`, so a closed stdout exits 141 here too.
         Commands::Completions { shell } => {
-            let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut cmd, "flightdeck", &mut script);
-            out::raw(&script);
+            out::raw(&crate::complete::script(shell));
             Ok(())
         }
         Commands::Man { dir: None } => {
