@@ -235,6 +235,11 @@ pub struct SimArgs {
     /// (in another terminal), and exit.
     #[arg(long)]
     pub print_config: bool,
+    /// Once listening, write a flightdeck config for this simulator to FILE, with the ports
+    /// actually bound (port 0 allowed); the token goes to FILE.token (owner-only), which the
+    /// config names. Both are replaced if they exist.
+    #[arg(long, value_name = "FILE", conflicts_with = "print_config")]
+    pub write_config: Option<PathBuf>,
 }
 
 /// `flightdeck start`: one execution, or with --records one per record; the same flags
@@ -282,6 +287,7 @@ impl SimArgs {
             token: self.token.clone(),
             speed: self.speed,
             print_config: self.print_config,
+            write_config: self.write_config.clone(),
         }
     }
 }
