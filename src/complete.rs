@@ -1,5 +1,6 @@
 //! Shell completion (README, "Shell completion"): clap_complete's dynamic engine, so the
-//! shell asks the binary at each Tab (`COMPLETE=bash flightdeck -- flightdeck status h…`)
+//! shell asks the binary at each Tab (`FLIGHTDECK_COMPLETE=bash flightdeck -- flightdeck
+//! status h…`)
 //! and targets come from the configured backends.
 //!
 //! A Tab must never hang a shell: everything that reads the config or a backend runs on its
@@ -22,10 +23,12 @@ use crate::config::Config;
 pub const DEADLINE: Duration = Duration::from_millis(1500);
 /// How long a backend's list is used without asking it again.
 pub const FRESH: Duration = Duration::from_secs(60);
-/// The variable the shell scripts set to ask for completions.
-pub const VAR: &str = "COMPLETE";
+/// The variable the shell scripts set to ask for completions. Not clap's default `COMPLETE`:
+/// any value of a variable that common in someone's environment would turn every run into
+/// a completion request.
+pub const VAR: &str = "FLIGHTDECK_COMPLETE";
 
-/// Answers the shell and exits when it is asking (`COMPLETE` set); returns otherwise.
+/// Answers the shell and exits when it is asking ([`VAR`] set); returns otherwise.
 pub fn answer_shell() {
     BEGUN.get_or_init(std::time::Instant::now);
     clap_complete::CompleteEnv::with_factory(Cli::command)
@@ -34,7 +37,7 @@ pub fn answer_shell() {
 }
 
 /// The script `flightdeck completions SHELL` prints: it registers the binary as its own
-/// completer, the same script `COMPLETE=SHELL flightdeck` prints.
+/// completer, the same script `FLIGHTDECK_COMPLETE=SHELL flightdeck` prints.
 pub fn script(shell: clap_complete::Shell) -> Vec<u8> {
     use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
     let completer: &dyn EnvCompleter = match shell {

@@ -145,7 +145,7 @@ fn environment(roff: &mut Roff) {
             "Where the default config file, the audit log and the completion cache live.",
         ),
         (
-            "COMPLETE",
+            "FLIGHTDECK_COMPLETE",
             "Set by the scripts of flightdeck completions: the shell asks for the completions \
              of a command line instead of running it.",
         ),

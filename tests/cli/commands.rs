@@ -440,10 +440,12 @@ async fn config_check_completions_and_man_page() {
     let bash = plain(&["completions", "bash"]).await;
     assert_eq!(bash.code, 0, "{}", bash.stderr);
     // The script registers the binary as its own completer; subcommands come at each Tab.
-    assert!(bash.stdout.contains("COMPLETE=\"bash\"") && bash.stdout.contains("flightdeck"));
+    assert!(
+        bash.stdout.contains("FLIGHTDECK_COMPLETE=\"bash\"") && bash.stdout.contains("flightdeck")
+    );
     let tab = tokio::process::Command::new(BIN)
         .args(["--", "flightdeck", "appr"])
-        .env("COMPLETE", "fish")
+        .env("FLIGHTDECK_COMPLETE", "fish")
         .output()
         .await
         .unwrap();

@@ -59,7 +59,7 @@ impl Env {
             .env("FLIGHTDECK_AUDIT_LOG", self.audit())
             .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
             .env_remove("FLIGHTDECK_CONFIG")
-            .env_remove("COMPLETE");
+            .env_remove("FLIGHTDECK_COMPLETE");
         cmd
     }
 
@@ -655,7 +655,7 @@ async fn completion_offers_backends_pipelines_and_targets() {
         full.extend(words.iter().map(|w| w.to_string()));
         let mut cmd = tokio::process::Command::new(BIN);
         cmd.args(&full)
-            .env("COMPLETE", "fish")
+            .env("FLIGHTDECK_COMPLETE", "fish")
             .env("FD_TEST_KEY", &token)
             .env("XDG_CACHE_HOME", &cache)
             .env_remove("FLIGHTDECK_CONFIG");
@@ -673,6 +673,17 @@ async fn completion_offers_backends_pipelines_and_targets() {
             .map(|l| l.split('\t').next().unwrap().to_string())
             .collect()
     };
+
+    // clap's usual variable means nothing here: a stray COMPLETE=1 is no completion request.
+    let plain = Run::of(
+        env.command(&["list", "pipelines", "-q", "--limit", "1"])
+            .env("COMPLETE", "1")
+            .output()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert_eq!(plain.stdout.lines().count(), 1);
 
     let (run, _) = complete(&["start", "har"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -744,11 +755,11 @@ async fn completion_offers_backends_pipelines_and_targets() {
 
     // The scripts the README installs register the binary as its completer.
     for (shell, needle) in [
-        ("bash", "COMPLETE=\"bash\""),
-        ("zsh", "COMPLETE=\"zsh\""),
-        ("fish", "COMPLETE=fish flightdeck"),
-        ("elvish", "COMPLETE=\"elvish\""),
-        ("powershell", "COMPLETE"),
+        ("bash", "FLIGHTDECK_COMPLETE=\"bash\""),
+        ("zsh", "FLIGHTDECK_COMPLETE=\"zsh\""),
+        ("fish", "FLIGHTDECK_COMPLETE=fish flightdeck"),
+        ("elvish", "FLIGHTDECK_COMPLETE=\"elvish\""),
+        ("powershell", "FLIGHTDECK_COMPLETE"),
     ] {
         let out = tokio::process::Command::new(BIN)
             .args(["completions", shell])
@@ -925,5 +936,5 @@ fn man_pages_document_the_script_options() {
         );
     }
     let root = page("flightdeck.1");
-    assert!(root.contains("COMPLETE") && root.contains("flightdeck/complete"));
+    assert!(root.contains("FLIGHTDECK_COMPLETE") && root.contains("flightdeck/complete"));
 }
