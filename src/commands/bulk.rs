@@ -221,6 +221,7 @@ pub async fn run(global: &Global, args: StartArgs, source: String) -> Result<(),
         (source == "-").then_some("--records -"),
     )?;
     let mut constants = given.values;
+    let read_through_at = given.from_files.clone();
     for (source, build) in target::pairs("artifact", &args.artifacts)? {
         constants.push((format!("artifact:{source}"), build));
     }
@@ -292,7 +293,14 @@ pub async fn run(global: &Global, args: StartArgs, source: String) -> Result<(),
     }
 
     if let Some(n) = args.bulk.preview {
-        return preview(global, backend, &t.backend, &jobs[..n.min(jobs.len())]).await;
+        return preview(
+            global,
+            backend,
+            &t.backend,
+            &jobs[..n.min(jobs.len())],
+            &read_through_at,
+        )
+        .await;
     }
     let writes = global.writable(&loaded, &t.backend)?;
 
@@ -586,11 +594,20 @@ async fn preview(
     backend: &Arc<dyn Backend>,
     name: &str,
     jobs: &[Job],
+    hidden: &[String],
 ) -> Result<(), Failure> {
     let mut out = Vec::new();
     for job in jobs {
+        // A value read through `--var name=@FILE` or `@-` is never printed: the request is
+        // drawn with it masked.
+        let mut request = job.request.clone();
+        for (name, value) in &mut request.values {
+            if hidden.contains(name) {
+                *value = "***".into();
+            }
+        }
         let p = backend
-            .start_preview(&job.request)
+            .start_preview(&request)
             .await
             .map_err(|e| Failure::backend(name, &e))?;
         out.push(PreviewJson {

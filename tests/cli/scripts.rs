@@ -938,3 +938,58 @@ fn man_pages_document_the_script_options() {
     let root = page("flightdeck.1");
     assert!(root.contains("FLIGHTDECK_COMPLETE") && root.contains("flightdeck/complete"));
 }
+
+/// `start --records` takes `--var-file` and `@FILE` as `start` does; a value read through
+/// `@` is masked in the preview, and `@-` cannot share stdin with `--records -`.
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_starts_take_var_files_and_at_files() {
+    let env = env().await;
+    let dir = env.dir.path();
+    let records = dir.join("ledger.jsonl");
+    std::fs::write(
+        &records,
+        "{\"migration_version\": \"101\"}\n{\"migration_version\": \"102\"}\n",
+    )
+    .unwrap();
+    let vars = dir.join("vars.json");
+    std::fs::write(&vars, r#"{"dry_run": "false"}"#).unwrap();
+    let pw = dir.join("pw");
+    std::fs::write(&pw, "bulk-secret-55\n").unwrap();
+    let at = format!("db_admin_password=@{}", pw.display());
+    let base = [
+        "start",
+        "harness/payments/ledger_migrations",
+        "--records",
+        records.to_str().unwrap(),
+        "--var-file",
+        vars.to_str().unwrap(),
+        "--var",
+        &at,
+    ];
+    let run = env
+        .run(&[&base[..], &["--preview", "2", "-o", "json"]].concat())
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("bulk-secret-55"), "{}", run.stdout);
+    let previews = run.json();
+    let body = previews[0]["body"].as_str().unwrap();
+    assert!(body.contains("101") && body.contains("false"), "{body}");
+    assert!(body.contains("***"), "{body}");
+    assert_eq!(env.sim.stats().starts, 0);
+
+    let run = env
+        .run_stdin(
+            &[
+                "start",
+                "harness/payments/ledger_migrations",
+                "--records",
+                "-",
+                "--var",
+                "db_admin_password=@-",
+            ],
+            "{\"migration_version\": \"1\"}\n",
+        )
+        .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--records -"), "{}", run.stderr);
+}
