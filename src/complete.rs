@@ -287,7 +287,11 @@ fn read(backend: &str, list: List) -> Option<Vec<Item>> {
 fn cache_file(backend: &str, list: List) -> Option<PathBuf> {
     use std::hash::{Hash, Hasher};
     let dirs = directories::ProjectDirs::from("", "", "flightdeck")?;
-    let config = Config::discover(config_arg().as_deref()).ok().flatten();
+    // Canonical, so `--config sim.toml` from two directories are two configs.
+    let config = Config::discover(config_arg().as_deref())
+        .ok()
+        .flatten()
+        .map(|p| p.canonicalize().unwrap_or(p));
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     (config, backend, list).hash(&mut hasher);
     Some(
