@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
 
 use flightdeck_sim::standalone::{StandaloneOptions, TOKEN_ENV};
 
@@ -97,6 +98,19 @@ Exit codes:
   130 start --records: stopped by SIGINT (143: SIGTERM); run again with the same --results
   141 stdout was closed before everything was written (`| head`): nothing more is printed";
 
+/// `flightdeck completions --help`; the README's "Shell completion" says the same.
+pub const COMPLETION_INSTALL: &str = "\
+Install (the script calls flightdeck at each Tab, so it follows upgrades):
+  bash  flightdeck completions bash > ~/.local/share/bash-completion/completions/flightdeck
+        (or in ~/.bashrc: source <(flightdeck completions bash))
+  zsh   in ~/.zshrc, after compinit: source <(flightdeck completions zsh)
+  fish  flightdeck completions fish > ~/.config/fish/completions/flightdeck.fish
+
+Targets are read from the backends of the config the command line names (--config,
+$FLIGHTDECK_CONFIG, or the default file). A Tab waits at most 1.5 s for them; each
+backend's list is kept for 60 s in the XDG cache dir (flightdeck/complete), and used
+when a backend is slow or unreachable.";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Output {
     /// Aligned columns for people.
@@ -130,12 +144,22 @@ pub enum Commands {
         #[arg(value_enum)]
         what: ListWhat,
         /// Only this backend.
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(crate::complete::backends))]
         backend: Option<String>,
+        #[command(flatten)]
+        filter: crate::commands::ListFilter,
     },
     /// Show one execution with its stages, steps and waiting gates.
     Status {
         /// `backend/execution` or `backend/project/execution`.
+        #[arg(add = ArgValueCompleter::new(crate::complete::execution_targets))]
+        target: String,
+    },
+    /// List the runtime inputs a pipeline's start takes: name, type, required, choices,
+    /// default (a secret's as ***) and whether it is secret.
+    Inputs {
+        /// `backend/pipeline` or `backend/project/pipeline`, as `start` takes it.
+        #[arg(add = ArgValueCompleter::new(crate::complete::pipeline_targets))]
         target: String,
     },
     /// Start a pipeline, or (with --records) one execution per record of a file.
@@ -159,11 +183,13 @@ pub enum Commands {
     /// Argo: suspend a whole workflow (running pods go on; nothing new starts).
     Suspend {
         /// `backend/execution` or `backend/project/execution`.
+        #[arg(add = ArgValueCompleter::new(crate::complete::execution_targets))]
         target: String,
     },
     /// Argo: resume a workflow suspended as a whole (not its gates: approve or reject those).
     Resume {
         /// `backend/execution` or `backend/project/execution`.
+        #[arg(add = ArgValueCompleter::new(crate::complete::execution_targets))]
         target: String,
     },
     /// Check the config file: syntax, secrets, and (with --connect) each backend.
@@ -171,7 +197,9 @@ pub enum Commands {
         #[command(subcommand)]
         action: ConfigAction,
     },
-    /// Print a shell completion script.
+    /// Print a shell completion script: subcommands and options, and backend names,
+    /// pipelines and targets read from the configured backends at each Tab.
+    #[command(after_long_help = COMPLETION_INSTALL)]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -210,6 +238,11 @@ pub struct SimArgs {
     /// (in another terminal), and exit.
     #[arg(long)]
     pub print_config: bool,
+    /// Once listening, write a flightdeck config for this simulator to FILE, with the ports
+    /// actually bound (port 0 allowed); the token goes to FILE.token (owner-only), which the
+    /// config names. Both are replaced if they exist.
+    #[arg(long, value_name = "FILE", conflicts_with = "print_config")]
+    pub write_config: Option<PathBuf>,
 }
 
 /// `flightdeck start`: one execution, or with --records one per record; the same flags
@@ -217,10 +250,17 @@ pub struct SimArgs {
 #[derive(Debug, clap::Args)]
 pub struct StartArgs {
     /// `backend/pipeline` or `backend/project/pipeline`.
+    #[arg(add = ArgValueCompleter::new(crate::complete::pipeline_targets))]
     pub target: String,
-    /// A runtime variable, `name=value`; repeat for several.
+    /// A runtime variable, `name=value`; repeat for several. `name=@FILE` reads the value
+    /// from FILE and `name=@-` from stdin (once; one trailing newline dropped), so a secret
+    /// stays off the command line; `name=@@x` sends `@x`.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    /// A JSON or TOML object of variable names to values (by extension, else whichever
+    /// parses; `-` for stdin). --var wins over it.
+    #[arg(long, value_name = "FILE")]
+    pub var_file: Option<String>,
     /// An artifact input, `source=build` (sent as the variable `artifact:source`).
     #[arg(long = "artifact", value_name = "SOURCE=BUILD")]
     pub artifacts: Vec<String>,
@@ -250,6 +290,7 @@ impl SimArgs {
             token: self.token.clone(),
             speed: self.speed,
             print_config: self.print_config,
+            write_config: self.write_config.clone(),
         }
     }
 }
@@ -312,6 +353,7 @@ pub enum ListWhat {
 #[derive(Debug, clap::Args)]
 pub struct DecideArgs {
     /// `backend/execution` or `backend/project/execution`.
+    #[arg(add = ArgValueCompleter::new(crate::complete::execution_targets))]
     pub target: String,
     /// The gate to decide, by its id (see `flightdeck list approvals`); needed when several wait.
     #[arg(long, value_name = "ID", conflicts_with = "callback_id")]
@@ -332,6 +374,7 @@ pub struct DecideArgs {
 #[derive(Debug, clap::Args)]
 pub struct AbortArgs {
     /// `backend/execution` or `backend/project/execution`.
+    #[arg(add = ArgValueCompleter::new(crate::complete::execution_targets))]
     pub target: String,
     /// Harness NextGen: abort only this stage (its identifier, name or node execution id).
     #[arg(long, value_name = "ID", conflicts_with = "terminate")]
@@ -345,6 +388,7 @@ pub struct AbortArgs {
 #[derive(Debug, clap::Args)]
 pub struct RetryArgs {
     /// `backend/execution` or `backend/project/execution`.
+    #[arg(add = ArgValueCompleter::new(crate::complete::execution_targets))]
     pub target: String,
     /// Harness: the stage to retry from (repeat for each stage of a parallel group); default:
     /// the first group with a stage that did not succeed, as retryStages lists it. First Gen:
@@ -363,6 +407,7 @@ pub struct RetryArgs {
 #[derive(Debug, clap::Args)]
 pub struct RerunArgs {
     /// `backend/execution` or `backend/project/execution`.
+    #[arg(add = ArgValueCompleter::new(crate::complete::execution_targets))]
     pub target: String,
     /// Follow the new run to its end; the exit code tells the outcome.
     #[arg(long)]

@@ -7,6 +7,7 @@ pub mod backend;
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
+pub mod complete;
 pub mod config;
 pub mod domain;
 pub mod format;

@@ -10,6 +10,8 @@ use flightdeck_sim::client_config::{TokenSource, backends_toml};
 use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 
 fn main() -> ExitCode {
+    // A shell asking for completions (`FLIGHTDECK_COMPLETE=bash flightdeck -- ...`) is answered here.
+    flightdeck::complete::answer_shell();
     let cli = Cli::parse_checked();
     // Kept alive for the whole run: dropping it flushes and stops the log writer.
     let _log = match cli.log.as_deref().map(start_log).transpose() {

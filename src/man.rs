@@ -61,6 +61,9 @@ fn page(cmd: &clap::Command, root: bool) -> Page {
     if root {
         keys(&mut extra);
     }
+    if cmd.get_name() == "completions" {
+        install(&mut extra);
+    }
     exit_status(&mut extra);
     if root {
         environment(&mut extra);
@@ -77,6 +80,17 @@ fn page(cmd: &clap::Command, root: bool) -> Page {
 /// A `.TP` entry: a bold tag, then its text.
 fn entry(roff: &mut Roff, tag: &str, text: &str) {
     roff.control("TP", []).text([bold(tag)]).text([roman(text)]);
+}
+
+/// `completions --help`'s install steps, as their own section.
+fn install(roff: &mut Roff) {
+    roff.control("SH", ["INSTALL"]);
+    for paragraph in crate::cli::COMPLETION_INSTALL.split("\n\n") {
+        roff.control("PP", []);
+        roff.control("nf", []);
+        roff.text([roman(paragraph)]);
+        roff.control("fi", []);
+    }
 }
 
 /// The codes of `--help`, one entry each, from the same text.
@@ -127,8 +141,13 @@ fn environment(roff: &mut Roff) {
             "The token flightdeck sim accepts (its --token).",
         ),
         (
-            "XDG_CONFIG_HOME, XDG_STATE_HOME",
-            "Where the default config file and audit log live.",
+            "XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_CACHE_HOME",
+            "Where the default config file, the audit log and the completion cache live.",
+        ),
+        (
+            "FLIGHTDECK_COMPLETE",
+            "Set by the scripts of flightdeck completions: the shell asks for the completions \
+             of a command line instead of running it.",
         ),
         (
             "ARGO_SERVER, ARGO_TOKEN, ARGO_NAMESPACE, ARGO_SECURE, ARGO_INSECURE_SKIP_VERIFY, \
@@ -170,6 +189,11 @@ fn files(roff: &mut Roff) {
             "~/.local/state/flightdeck/audit.jsonl",
             "The audit log, one JSON line per start and decision, from the dashboard and the \
              command line alike ($XDG_STATE_HOME/flightdeck/audit.jsonl, mode 0600).",
+        ),
+        (
+            "~/.cache/flightdeck/complete/",
+            "Each backend's pipelines and executions as shell completion last read them, kept \
+             60 s ($XDG_CACHE_HOME/flightdeck/complete, mode 0700).",
         ),
     ] {
         entry(roff, name, text);

@@ -20,7 +20,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::json::StatusJson;
-use super::{Failure, Global, failure, start, target};
+use super::{Failure, Global, failure, start, target, vars};
 use crate::backend::Backend;
 use crate::backend::budget::{self, Limiter};
 use crate::cli::StartArgs;
@@ -215,7 +215,13 @@ pub async fn run(global: &Global, args: StartArgs, source: String) -> Result<(),
         }
         None => p.limits.concurrency.clamp(1, MAX_CONCURRENCY),
     };
-    let mut constants = target::pairs("var", &args.vars)?;
+    let given = vars::gather(
+        &args.vars,
+        args.var_file.as_deref(),
+        (source == "-").then_some("--records -"),
+    )?;
+    let mut constants = given.values;
+    let read_through_at = given.from_files.clone();
     for (source, build) in target::pairs("artifact", &args.artifacts)? {
         constants.push((format!("artifact:{source}"), build));
     }
@@ -234,6 +240,7 @@ pub async fn run(global: &Global, args: StartArgs, source: String) -> Result<(),
         .iter()
         .filter(|v| v.kind == VarKind::Secret)
         .map(|v| v.name.clone())
+        .chain(given.from_files)
         .collect();
 
     // The whole file is checked before anything is sent: a run never stops half-way on a
@@ -286,7 +293,14 @@ pub async fn run(global: &Global, args: StartArgs, source: String) -> Result<(),
     }
 
     if let Some(n) = args.bulk.preview {
-        return preview(global, backend, &t.backend, &jobs[..n.min(jobs.len())]).await;
+        return preview(
+            global,
+            backend,
+            &t.backend,
+            &jobs[..n.min(jobs.len())],
+            &read_through_at,
+        )
+        .await;
     }
     let writes = global.writable(&loaded, &t.backend)?;
 
@@ -580,11 +594,20 @@ async fn preview(
     backend: &Arc<dyn Backend>,
     name: &str,
     jobs: &[Job],
+    hidden: &[String],
 ) -> Result<(), Failure> {
     let mut out = Vec::new();
     for job in jobs {
+        // A value read through `--var name=@FILE` or `@-` is never printed: the request is
+        // drawn with it masked.
+        let mut request = job.request.clone();
+        for (name, value) in &mut request.values {
+            if hidden.contains(name) {
+                *value = "***".into();
+            }
+        }
         let p = backend
-            .start_preview(&job.request)
+            .start_preview(&request)
             .await
             .map_err(|e| Failure::backend(name, &e))?;
         out.push(PreviewJson {

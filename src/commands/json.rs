@@ -38,6 +38,9 @@ impl From<&Status> for StatusJson {
 
 #[derive(Debug, Serialize)]
 pub struct PipelineJson {
+    /// `backend/project/id` (or `backend/id`, see `target::format`): what `start` and
+    /// `inputs` take.
+    pub target: String,
     pub backend: String,
     pub project: String,
     pub id: String,
@@ -53,6 +56,7 @@ pub struct PipelineJson {
 impl From<&Pipeline> for PipelineJson {
     fn from(p: &Pipeline) -> Self {
         PipelineJson {
+            target: super::target::format(&p.backend, &p.project, &p.id),
             backend: p.backend.to_string(),
             project: p.project.clone(),
             id: p.id.clone(),
@@ -68,6 +72,8 @@ impl From<&Pipeline> for PipelineJson {
 
 #[derive(Debug, Serialize)]
 pub struct ExecutionJson {
+    /// What `status`, `abort`, `approve`... take.
+    pub target: String,
     pub backend: String,
     pub project: String,
     pub id: String,
@@ -88,6 +94,7 @@ pub struct ExecutionJson {
 impl From<&Execution> for ExecutionJson {
     fn from(e: &Execution) -> Self {
         ExecutionJson {
+            target: super::target::format(&e.backend, &e.project, &e.id),
             backend: e.backend.to_string(),
             project: e.project.clone(),
             id: e.id.clone(),
@@ -114,6 +121,9 @@ pub struct InputJson {
 
 #[derive(Debug, Serialize)]
 pub struct GateJson {
+    /// The gate's execution, as `approve`/`reject` take it (with `--gate` `id` when several
+    /// gates wait in it).
+    pub target: String,
     pub backend: String,
     pub project: String,
     pub id: String,
@@ -139,6 +149,7 @@ pub struct GateJson {
 impl From<&Approval> for GateJson {
     fn from(a: &Approval) -> Self {
         GateJson {
+            target: super::target::format(&a.backend, &a.project, &a.execution_id),
             backend: a.backend.to_string(),
             project: a.project.clone(),
             id: a.id.clone(),

@@ -4,7 +4,7 @@ use crate::out;
 use futures::future::join_all;
 
 use super::json::{ExecutionJson, FailedJson, GateJson, ListJson, PipelineJson};
-use super::{Failure, Global, failure, table, target};
+use super::{Failure, Global, ListFilter, failure, table, target};
 use crate::cli::ListWhat;
 use crate::domain::{Approval, Compact, Execution, Pipeline};
 use crate::launch::Prepared;
@@ -29,7 +29,19 @@ async fn read(p: &Prepared, what: ListWhat) -> Result<Rows, Failure> {
 /// Lists every backend at once. A failing backend is reported (once, on stderr; in JSON in
 /// the document's `failed`) and sets the exit code, but the others' rows are still printed:
 /// rows that could not be read are unknown, never "none".
-pub async fn run(global: &Global, what: ListWhat, only: Option<&str>) -> Result<(), Failure> {
+pub async fn run(
+    global: &Global,
+    what: ListWhat,
+    only: Option<&str>,
+    filter: &ListFilter,
+) -> Result<(), Failure> {
+    let now = jiff::Timestamp::now();
+    let rows = filter.parse(what, now)?;
+    if filter.quiet && global.output == crate::cli::Output::Json {
+        return Err(Failure::bad_input(
+            "-q prints targets only; leave out -o json (its items carry `target`)",
+        ));
+    }
     let loaded = global.load()?;
     let chosen: Vec<&Prepared> = match only {
         Some(name) => vec![target::find(&loaded.backends, name)?],
@@ -64,34 +76,67 @@ pub async fn run(global: &Global, what: ListWhat, only: Option<&str>) -> Result<
             message: f.message.clone(),
         })
         .collect();
-    let now = jiff::Timestamp::now();
+    let quiet = |targets: Vec<String>| {
+        global.printed.set(true);
+        out::text(&targets.iter().map(|t| format!("{t}\n")).collect::<String>());
+    };
     match what {
         ListWhat::Pipelines => {
             crate::domain::order::pipelines(&mut pipelines);
-            let items: Vec<PipelineJson> = pipelines.iter().map(Into::into).collect();
-            let doc = ListJson {
-                items,
-                failed: failed_json,
-            };
-            global.print(&doc, || pipeline_table(&pipelines));
+            rows.cut(&mut pipelines);
+            if filter.quiet {
+                quiet(
+                    pipelines
+                        .iter()
+                        .map(|p| target::format(&p.backend, &p.project, &p.id))
+                        .collect(),
+                );
+            } else {
+                let items: Vec<PipelineJson> = pipelines.iter().map(Into::into).collect();
+                let doc = ListJson {
+                    items,
+                    failed: failed_json,
+                };
+                global.print(&doc, || pipeline_table(&pipelines));
+            }
         }
         ListWhat::Executions => {
             crate::domain::order::executions(&mut executions);
-            let items: Vec<ExecutionJson> = executions.iter().map(Into::into).collect();
-            let doc = ListJson {
-                items,
-                failed: failed_json,
-            };
-            global.print(&doc, || execution_table(&executions, now));
+            rows.executions(&mut executions);
+            if filter.quiet {
+                quiet(
+                    executions
+                        .iter()
+                        .map(|e| target::format(&e.backend, &e.project, &e.id))
+                        .collect(),
+                );
+            } else {
+                let items: Vec<ExecutionJson> = executions.iter().map(Into::into).collect();
+                let doc = ListJson {
+                    items,
+                    failed: failed_json,
+                };
+                global.print(&doc, || execution_table(&executions, now));
+            }
         }
         ListWhat::Approvals => {
             crate::domain::order::approvals(&mut approvals);
-            let items: Vec<GateJson> = approvals.iter().map(Into::into).collect();
-            let doc = ListJson {
-                items,
-                failed: failed_json,
-            };
-            global.print(&doc, || approval_table(&approvals, now));
+            rows.approvals(&mut approvals);
+            if filter.quiet {
+                quiet(
+                    approvals
+                        .iter()
+                        .map(|a| target::format(&a.backend, &a.project, &a.execution_id))
+                        .collect(),
+                );
+            } else {
+                let items: Vec<GateJson> = approvals.iter().map(Into::into).collect();
+                let doc = ListJson {
+                    items,
+                    failed: failed_json,
+                };
+                global.print(&doc, || approval_table(&approvals, now));
+            }
         }
     }
     match failed.len() {
@@ -121,7 +166,7 @@ fn pipeline_table(list: &[Pipeline]) -> String {
         .iter()
         .map(|p| {
             vec![
-                format!("{}/{}/{}", p.backend, p.project, p.id),
+                target::format(&p.backend, &p.project, &p.id),
                 p.name.clone(),
                 p.last_status
                     .as_ref()
@@ -138,7 +183,7 @@ pub fn execution_table(list: &[Execution], now: jiff::Timestamp) -> String {
         .iter()
         .map(|e| {
             vec![
-                format!("{}/{}/{}", e.backend, e.project, e.id),
+                target::format(&e.backend, &e.project, &e.id),
                 e.pipeline_name.clone(),
                 // The one vocabulary of the dashboard, the filter and JSON's `status`;
                 // the vendor's own word is in JSON's `raw` and in `status`.
@@ -172,7 +217,7 @@ pub fn approval_table(list: &[Approval], now: jiff::Timestamp) -> String {
             });
             vec![
                 a.id.clone(),
-                format!("{}/{}/{}", a.backend, a.project, a.execution_id),
+                target::format(&a.backend, &a.project, &a.execution_id),
                 a.pipeline_name.clone(),
                 format!("{} / {}", a.stage, a.step),
                 left.unwrap_or_else(|| "-".into()),

@@ -10,6 +10,8 @@ mod check;
 mod control;
 mod decide;
 pub mod failure;
+mod filter;
+mod inputs;
 pub mod json;
 mod list;
 mod setup;
@@ -17,6 +19,7 @@ mod start;
 mod status;
 mod table;
 mod target;
+mod vars;
 
 use std::path::PathBuf;
 
@@ -27,6 +30,8 @@ use crate::launch::{self, Loaded};
 use crate::out;
 use crate::write::{Guard, Source, Writes, local_user};
 pub use failure::Failure;
+pub use filter::ListFilter;
+pub use target::format as format_target;
 
 /// Options every subcommand sees.
 pub struct Global {
@@ -90,8 +95,13 @@ impl Global {
 /// Runs one scriptable subcommand. `Demo` and `Sim` are not: the caller handles them.
 pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
     match command {
-        Commands::List { what, backend } => list::run(global, what, backend.as_deref()).await,
+        Commands::List {
+            what,
+            backend,
+            filter,
+        } => list::run(global, what, backend.as_deref(), &filter).await,
         Commands::Status { target } => status::run(global, &target).await,
+        Commands::Inputs { target } => inputs::run(global, &target).await,
         Commands::Start(args) => match args.bulk.records.clone() {
             Some(records) => bulk::run(global, args, records).await,
             None => start::run(global, args).await,
@@ -118,10 +128,7 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
         } => setup::path(global),
         // Rendered first, then printed through `out`, so a closed stdout exits 141 here too.
         Commands::Completions { shell } => {
-            let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut cmd, "flightdeck", &mut script);
-            out::raw(&script);
+            out::raw(&crate::complete::script(shell));
             Ok(())
         }
         Commands::Man { dir: None } => {

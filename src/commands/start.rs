@@ -4,7 +4,7 @@ use crate::out;
 use std::time::Duration;
 
 use super::json::{ErrorJson, StartJson, StatusJson, WaitedGate};
-use super::{Failure, Global, failure, target};
+use super::{Failure, Global, failure, target, vars};
 use crate::cli::StartArgs;
 use crate::domain::{ExecStatus, StartForm, StartRequest, VarKind};
 
@@ -74,7 +74,8 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
         .as_deref()
         .map(|t| duration("timeout", t))
         .transpose()?;
-    let mut values = target::pairs("var", &args.vars)?;
+    let given = vars::gather(&args.vars, args.var_file.as_deref(), None)?;
+    let mut values = given.values;
     for (source, build) in target::pairs("artifact", &args.artifacts)? {
         values.push((format!("artifact:{source}"), build));
     }
@@ -97,6 +98,7 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
         .iter()
         .filter(|v| v.kind == VarKind::Secret)
         .map(|v| v.name.clone())
+        .chain(given.from_files)
         .collect();
     let result = backend.start(&request).await;
     global.audit(&writes.start_entry(

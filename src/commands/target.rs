@@ -41,6 +41,24 @@ impl Target {
     }
 }
 
+/// The target of a listed item, as `list -q` prints it, JSON's `target` holds, and
+/// [`Target::parse`] reads back: `backend/project/id`, or `backend/id` when the project
+/// is not one plain shell word (a First Gen application such as `Legacy Billing`), so
+/// `$(flightdeck list executions -q)` splits into whole targets. Without the project the
+/// item is looked up across projects, as a typed `backend/id` is.
+pub fn format(backend: &str, project: &str, id: &str) -> String {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:@+=,%".contains(c))
+    };
+    if plain(project) {
+        format!("{backend}/{project}/{id}")
+    } else {
+        format!("{backend}/{id}")
+    }
+}
+
 pub fn find<'a>(backends: &'a [Prepared], name: &str) -> Result<&'a Prepared, Failure> {
     backends
         .iter()
@@ -193,6 +211,21 @@ mod tests {
         );
         for bad in ["prod", "prod/", "/x", "a/b/c/d"] {
             assert_eq!(Target::parse(bad, "pipeline").unwrap_err().code, 2, "{bad}");
+        }
+    }
+
+    #[test]
+    fn formatted_targets_parse_back() {
+        for (project, expected) in [
+            ("payments", "prod/payments/deploy"),
+            ("Legacy Billing", "prod/deploy"),
+            ("a/b", "prod/deploy"),
+            ("*", "prod/deploy"),
+        ] {
+            let text = format("prod", project, "deploy");
+            assert_eq!(text, expected);
+            let t = Target::parse(&text, "pipeline").unwrap();
+            assert_eq!((t.backend.as_str(), t.id.as_str()), ("prod", "deploy"));
         }
     }
 

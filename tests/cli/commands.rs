@@ -439,7 +439,17 @@ async fn config_check_completions_and_man_page() {
     };
     let bash = plain(&["completions", "bash"]).await;
     assert_eq!(bash.code, 0, "{}", bash.stderr);
-    assert!(bash.stdout.contains("flightdeck") && bash.stdout.contains("approve"));
+    // The script registers the binary as its own completer; subcommands come at each Tab.
+    assert!(
+        bash.stdout.contains("FLIGHTDECK_COMPLETE=\"bash\"") && bash.stdout.contains("flightdeck")
+    );
+    let tab = tokio::process::Command::new(BIN)
+        .args(["--", "flightdeck", "appr"])
+        .env("FLIGHTDECK_COMPLETE", "fish")
+        .output()
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&tab.stdout).starts_with("approve"));
     let man = plain(&["man"]).await;
     assert!(
         man.stdout.contains(".TH flightdeck"),

@@ -16,5 +16,6 @@ mod hostile_output;
 mod hostile_secrets;
 mod man;
 mod run;
+mod scripts;
 mod setup;
 mod truth;

@@ -46,6 +46,8 @@ pub enum TokenSource<'a> {
     Env(&'a str),
     /// The token itself, for configs that stay in memory.
     Literal(&'a str),
+    /// `{ file = "PATH" }`: read from an owner-only file (`flightdeck sim --write-config`).
+    File(&'a str),
 }
 
 /// The Argo backend's name for a namespace: `argo` reads better than `argo-argo`.
@@ -71,6 +73,7 @@ pub fn backends_toml(sim: &SimEndpoints, token: TokenSource<'_>) -> String {
     let secret = match token {
         TokenSource::Env(name) => format!("{{ env = {} }}", quote(name)),
         TokenSource::Literal(value) => quote(value),
+        TokenSource::File(path) => format!("{{ file = {} }}", quote(path)),
     };
     let mut out = String::new();
     backend(

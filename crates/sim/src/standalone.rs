@@ -38,6 +38,9 @@ pub struct StandaloneOptions {
     pub speed: f64,
     /// Print the flightdeck config for such a simulator instead of serving.
     pub print_config: bool,
+    /// Once listening, write a flightdeck config naming the ports bound here (its token
+    /// beside it, in `<file>.token`).
+    pub write_config: Option<std::path::PathBuf>,
 }
 
 /// Why `flightdeck sim` stopped early, with its exit code.
@@ -89,6 +92,18 @@ pub async fn run(args: &StandaloneOptions) -> Result<(), Failure> {
         message: format!("cannot start the simulator: {e}"),
     })?;
     say(&banner(&sim, args));
+    if let Some(path) = &args.write_config {
+        let written = write_config(path, &sim.endpoints(), &sim.harness_token());
+        if let Err(message) = written {
+            sim.shutdown();
+            return Err(Failure { code: 1, message });
+        }
+        say(&format!(
+            "  config written to {} (token in {})\n\n",
+            path.display(),
+            token_path(path).display()
+        ));
+    }
     say(&format!(
         "ready: harness={} argo={} infraxys={}\n",
         sim.harness_url(),
@@ -187,7 +202,9 @@ fn banner(sim: &SimHandle, args: &StandaloneOptions) -> String {
         fg_viewer = sim.harness_fg_viewer_key(),
         argo_viewer = sim.argo_viewer_token(),
         config = if args.listen.port() == 0 {
-            "--print-config describes a simulator on a fixed --listen port, not 0".to_string()
+            "--print-config describes a simulator on a fixed --listen port, not 0; \
+             --write-config FILE writes one for the ports bound"
+                .to_string()
         } else {
             format!(
                 "flightdeck sim --print-config --listen {} --seed {} > sim.toml",
@@ -242,6 +259,58 @@ fn printed_config(args: &StandaloneOptions, e: &SimEndpoints) -> String {
         client_config::backends_toml(e, TokenSource::Env(TOKEN_ENV)),
         listen = args.listen,
         seed = args.seed,
+    )
+}
+
+/// Where `--write-config FILE` puts the token: beside the config, never in it, so the config
+/// holds no secret and loads without the literal-secret warning.
+fn token_path(config: &std::path::Path) -> std::path::PathBuf {
+    let mut name = config.file_name().unwrap_or_default().to_os_string();
+    name.push(".token");
+    config.with_file_name(name)
+}
+
+/// `--write-config FILE`: the config for the ports actually bound (port 0 included), the
+/// token in an owner-only `FILE.token` it names by absolute path, so `flightdeck --config
+/// FILE` works from any directory at once. Both are replaced if they exist: they describe
+/// this run of the simulator only. Written aside and renamed, so a script that waits for
+/// the file never reads half of it.
+fn write_config(path: &std::path::Path, e: &SimEndpoints, token: &str) -> Result<(), String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let fail =
+        |p: &std::path::Path, err: std::io::Error| format!("cannot write {}: {err}", p.display());
+    let absolute = std::path::absolute(path).map_err(|err| fail(path, err))?;
+    let token_file = token_path(&absolute);
+    let write = |target: &std::path::Path, text: &str| -> Result<(), String> {
+        let mut tmp_name = target.file_name().unwrap_or_default().to_os_string();
+        tmp_name.push(format!(".tmp{}", std::process::id()));
+        let tmp = target.with_file_name(tmp_name);
+        let _ = std::fs::remove_file(&tmp);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|err| fail(target, err))?;
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .and_then(|()| std::fs::rename(&tmp, target))
+            .map_err(|err| {
+                let _ = std::fs::remove_file(&tmp);
+                fail(target, err)
+            })
+    };
+    write(&token_file, &format!("{token}\n"))?;
+    let token_text = token_file.to_string_lossy();
+    write(
+        &absolute,
+        &format!(
+            "# flightdeck config for the simulator running now (written by\n\
+             # `flightdeck sim --write-config`); it is replaced at the next start.\n\
+             # Then: flightdeck --config {} list pipelines\n\n{}",
+            absolute.display(),
+            client_config::backends_toml(e, TokenSource::File(&token_text)),
+        ),
     )
 }
 
