@@ -26,13 +26,12 @@ pub fn render(d: &ExecutionDetail) -> String {
     let e = &d.execution;
     let now = jiff::Timestamp::now();
     let mut out = format!(
-        "{}{}  {}\nstatus   {} ({})\nproject  {}  on {}\nstarted  {} by {}\n",
+        "{}{}  {}\nstatus   {}\nproject  {}  on {}\nstarted  {} by {}\n",
         clean(&e.pipeline_name),
         // Argo and Infraxys executions have no run number; their id names them.
         e.run_number.map(|n| format!(" #{n}")).unwrap_or_default(),
         clean(&e.id),
-        e.status.status.label(),
-        clean(&e.status.raw),
+        e.status.said(),
         clean(&e.project),
         e.backend,
         crate::format::ago(now, e.started),
