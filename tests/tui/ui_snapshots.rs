@@ -721,6 +721,7 @@ fn log_view(app: &mut App) {
         .map(|i| LogLine {
             source: ["build", "unit-tests", "a-very-long-step-name-indeed"][i % 3].into(),
             text: format!("step output line {i}"),
+            ..LogLine::default()
         })
         .collect();
     lines[40].text =

@@ -1,0 +1,258 @@
+//! Step logs through `Backend::logs` against the simulator over HTTP: Harness NextGen's log
+//! service (a finished step's blob, a running step followed to its end, the empty blob right
+//! after a step ends, hostile bytes in a line) and an Infraxys run's output and status
+//! messages. The simulator runs on the manual clock; a test moves it while the client reads.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use tokio::sync::mpsc;
+use url::Url;
+
+use flightdeck::backend::Backend;
+use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
+use flightdeck::domain::{ExecRef, LogLine, StartRequest};
+use flightdeck_sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
+
+const BLOB: &str = "/log-service/blob";
+const STREAM: &str = "/log-service/stream";
+
+async fn sim() -> SimHandle {
+    let sim = SimHandle::start(SimOptions {
+        seed: 42,
+        clock: ClockMode::Manual,
+        ..SimOptions::default()
+    })
+    .await
+    .expect("simulator starts");
+    sim.world().set_failures(false);
+    sim
+}
+
+fn harness(sim: &SimHandle) -> HarnessBackend {
+    HarnessBackend::new(HarnessOptions {
+        name: "hx".into(),
+        base_url: Url::parse(&sim.harness_url()).unwrap(),
+        account: sim.account(),
+        org: sim.org(),
+        projects: sim.projects(),
+        api_key: SecretString::from(sim.harness_token()),
+        timeout: Duration::from_secs(10),
+        ca_file: None,
+        insecure_skip_verify: false,
+    })
+    .unwrap()
+}
+
+/// Starts a payments deploy; its first step (Checkout, a shell script) starts at once.
+async fn start(backend: &HarnessBackend) -> ExecRef {
+    let started = backend
+        .start(&StartRequest {
+            project: "payments".into(),
+            pipeline_id: "payments_api_deploy".into(),
+            values: vec![("image_tag".into(), "1.44.0".into())],
+            notes: None,
+        })
+        .await
+        .expect("started");
+    ExecRef {
+        project: "payments".into(),
+        id: started.execution_id,
+    }
+}
+
+/// Moves the clock in small steps until `step` of `exec` has `status`.
+async fn until_step(
+    sim: &SimHandle,
+    backend: &HarnessBackend,
+    exec: &ExecRef,
+    step: &str,
+    status: &str,
+) {
+    for _ in 0..2000 {
+        let detail = backend.execution(exec).await.unwrap();
+        let found = detail
+            .stages
+            .iter()
+            .flat_map(|s| &s.steps)
+            .any(|s| s.name == step && s.status.raw == status);
+        if found {
+            return;
+        }
+        sim.advance(Duration::from_millis(500));
+    }
+    panic!("{step} never became {status}");
+}
+
+/// Every line `logs` sends, once it returned.
+async fn read(backend: &HarnessBackend, exec: &ExecRef, step: Option<&str>) -> Vec<LogLine> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    backend.logs(exec, step, false, &tx).await.expect("logs");
+    drop(tx);
+    let mut lines = Vec::new();
+    while let Some(l) = rx.recv().await {
+        lines.push(l);
+    }
+    lines
+}
+
+/// No character of any line would act on a terminal.
+fn assert_inert(lines: &[LogLine]) {
+    for l in lines {
+        for text in [&l.text, &l.source] {
+            assert!(
+                text.chars().all(flightdeck::sanitize::is_plain),
+                "raw control in {text:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_finished_steps_log_comes_from_its_blob_with_level_and_time_and_no_escapes() {
+    let sim = sim().await;
+    let backend = harness(&sim);
+    let exec = start(&backend).await;
+    until_step(&sim, &backend, &exec, "Build and push image", "Success").await;
+    sim.advance(Duration::from_secs(10));
+    let lines = read(&backend, &exec, Some("Build and push image")).await;
+    assert!(lines.len() >= 5, "{lines:?}");
+    assert!(lines.iter().all(|l| l.source == "Build and push image"));
+    assert!(lines.iter().all(|l| l.time.is_some()));
+    assert!(lines.windows(2).all(|w| w[0].time <= w[1].time));
+    let warn = lines
+        .iter()
+        .find(|l| l.level.as_deref() == Some("WARN"))
+        .expect("the build warns");
+    // The writer's colour is gone; the level says what it meant.
+    assert_eq!(warn.text, "warning: 2 dependencies use a deprecated API");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.text.contains("Compiling payments_api_deploy"))
+    );
+    assert_inert(&lines);
+    assert_eq!(sim.stats().requests_to("GET", STREAM), 0);
+
+    // Without a step: every step that ran, in order, each unit of a multi-unit step named.
+    let all = read(&backend, &exec, None).await;
+    let mut sources: Vec<&str> = Vec::new();
+    for l in &all {
+        if sources.last() != Some(&l.source.as_str()) {
+            sources.push(&l.source);
+        }
+    }
+    assert_eq!(
+        sources[..3],
+        ["Checkout", "Unit tests", "Build and push image"],
+        "{sources:?}"
+    );
+    // A step nobody ran is not found.
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let missing = backend.logs(&exec, Some("No such step"), false, &tx).await;
+    assert!(
+        matches!(missing, Err(flightdeck::domain::BackendError::NotFound(_))),
+        "{missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_running_step_is_followed_through_its_stream_to_the_end_marker() {
+    let sim = sim().await;
+    let backend = std::sync::Arc::new(harness(&sim));
+    let exec = start(&backend).await;
+    sim.advance(Duration::from_secs(1));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let follow = {
+        let backend = backend.clone();
+        let exec = exec.clone();
+        tokio::spawn(async move { backend.logs(&exec, Some("Checkout"), true, &tx).await })
+    };
+    let mut got: Vec<LogLine> = Vec::new();
+    let mut ticks = 0;
+    while !follow.is_finished() {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        while let Ok(l) = rx.try_recv() {
+            got.push(l);
+        }
+        sim.advance(Duration::from_millis(700));
+        ticks += 1;
+        assert!(ticks < 100, "the follow never ended");
+    }
+    follow.await.unwrap().expect("the follow ends cleanly");
+    while let Ok(l) = rx.try_recv() {
+        got.push(l);
+    }
+    assert!(sim.stats().requests_to("GET", STREAM) >= 1);
+    // Every line once, in order: the same as the blob read afterwards.
+    sim.advance(Duration::from_secs(10));
+    let blob = read(&backend, &exec, Some("Checkout")).await;
+    let texts = |ls: &[LogLine]| ls.iter().map(|l| l.text.clone()).collect::<Vec<_>>();
+    assert_eq!(texts(&got), texts(&blob));
+    assert!(got.len() >= 5, "{got:?}");
+    assert_eq!(
+        got.last().unwrap().text,
+        "Command completed with exit code 0"
+    );
+    assert_inert(&got);
+}
+
+#[tokio::test]
+async fn an_empty_blob_right_after_the_step_ended_is_asked_for_again() {
+    let sim = sim().await;
+    let backend = std::sync::Arc::new(harness(&sim));
+    let exec = start(&backend).await;
+    until_step(&sim, &backend, &exec, "Checkout", "Success").await;
+    // The blob is written 3 s after the step ended: not yet.
+    let before = sim.stats().requests_to("GET", BLOB);
+    let task = {
+        let backend = backend.clone();
+        let exec = exec.clone();
+        tokio::spawn(async move { read(&backend, &exec, Some("Checkout")).await })
+    };
+    // The first answer is empty; while the client waits to ask again, the blob is written.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    sim.advance(Duration::from_secs(5));
+    let lines = tokio::time::timeout(Duration::from_secs(20), task)
+        .await
+        .expect("bounded")
+        .unwrap();
+    assert!(lines.len() >= 5, "{lines:?}");
+    assert_eq!(sim.stats().requests_to("GET", BLOB) - before, 2);
+}
+
+#[tokio::test]
+async fn asking_again_for_an_empty_blob_is_bounded() {
+    let sim = sim().await;
+    let backend = harness(&sim);
+    let exec = start(&backend).await;
+    until_step(&sim, &backend, &exec, "Checkout", "Success").await;
+    // Still empty for every ask: three more asks, two seconds apart, then it gives up
+    // with what there is (nothing).
+    let before = sim.stats().requests_to("GET", BLOB);
+    let started = std::time::Instant::now();
+    let lines = read(&backend, &exec, Some("Checkout")).await;
+    assert!(lines.is_empty());
+    assert_eq!(sim.stats().requests_to("GET", BLOB) - before, 4);
+    assert!(started.elapsed() >= Duration::from_secs(6));
+    assert!(started.elapsed() < Duration::from_secs(12));
+}
+
+#[tokio::test]
+async fn hostile_bytes_in_a_line_never_come_out_raw() {
+    let sim = sim().await;
+    let backend = harness(&sim);
+    let exec = start(&backend).await;
+    until_step(&sim, &backend, &exec, "Unit tests", "Success").await;
+    sim.advance(Duration::from_secs(10));
+    sim.set_faults(Faults::new([Rule::new(Fault::Poison).paths("log-service")]));
+    let lines = read(&backend, &exec, Some("Unit tests")).await;
+    assert!(lines.len() >= 5);
+    assert_inert(&lines);
+    // The poison's visible part stays, its clipboard write and cursor moves do not.
+    assert!(
+        lines.iter().all(|l| l.text.contains("gnp.exe")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().all(|l| !l.text.contains("52;c;")), "{lines:?}");
+}
