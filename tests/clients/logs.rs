@@ -256,3 +256,131 @@ async fn hostile_bytes_in_a_line_never_come_out_raw() {
     );
     assert!(lines.iter().all(|l| !l.text.contains("52;c;")), "{lines:?}");
 }
+
+fn infraxys(sim: &SimHandle) -> flightdeck::backend::infraxys::InfraxysBackend {
+    let catalogue = crate::common::infraxys::configured_catalogue(sim);
+    flightdeck::backend::infraxys::InfraxysBackend::new(
+        flightdeck::backend::infraxys::InfraxysOptions {
+            name: "ix".into(),
+            base_url: sim.infraxys_url().parse().unwrap(),
+            branch: catalogue.branch,
+            token: Some(sim.infraxys_token().into()),
+            timeout: Duration::from_secs(5),
+            ca_file: None,
+            insecure_skip_verify: false,
+            workflows: catalogue.workflows,
+            actions: catalogue.actions,
+            aliases: catalogue.aliases,
+        },
+    )
+    .unwrap()
+}
+
+async fn collect(
+    backend: &dyn Backend,
+    exec: &ExecRef,
+    step: Option<&str>,
+    follow: bool,
+) -> flightdeck::backend::Result<Vec<LogLine>> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let result = backend.logs(exec, step, follow, &tx).await;
+    drop(tx);
+    let mut lines = Vec::new();
+    while let Some(l) = rx.recv().await {
+        lines.push(l);
+    }
+    result.map(|()| lines)
+}
+
+#[tokio::test]
+async fn an_infraxys_synchronous_answer_is_the_runs_log() {
+    let sim = sim().await;
+    sim.set_infraxys_latency(Duration::from_millis(5));
+    let ix = infraxys(&sim);
+    let started = ix
+        .start(&StartRequest {
+            project: flightdeck::backend::infraxys::ALIASES.into(),
+            pipeline_id: "Flush CDN cache".into(),
+            values: vec![("path".into(), "/img/*".into())],
+            notes: None,
+        })
+        .await
+        .unwrap();
+    let exec = ExecRef {
+        project: flightdeck::backend::infraxys::ALIASES.into(),
+        id: started.execution_id,
+    };
+    // Ended already: following it gives the same lines and returns.
+    for follow in [false, true] {
+        let lines = collect(&ix, &exec, None, follow).await.unwrap();
+        let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts[0], "status: Purged /img/* on 3 edge locations");
+        assert_eq!(texts[1], "purge requested for /img/*");
+        assert_eq!(*texts.last().unwrap(), "iad: done");
+        assert!(lines.iter().all(|l| l.source == "Flush CDN cache"));
+        assert_inert(&lines);
+    }
+    let named = collect(&ix, &exec, Some("Flush CDN cache"), false).await;
+    assert!(named.is_ok());
+    let other = collect(&ix, &exec, Some("deploy"), false).await;
+    assert!(
+        matches!(other, Err(flightdeck::domain::BackendError::NotFound(_))),
+        "{other:?}"
+    );
+    let unknown = ExecRef {
+        project: exec.project.clone(),
+        id: "run-20260101T000000-00000000".into(),
+    };
+    let unknown = collect(&ix, &unknown, None, false).await;
+    assert!(
+        matches!(&unknown, Err(flightdeck::domain::BackendError::NotFound(m)) if m.contains("not started by this flightdeck process")),
+        "{unknown:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_infraxys_asynchronous_run_is_followed_through_its_progress_stream() {
+    let sim = sim().await;
+    sim.set_infraxys_latency(Duration::from_millis(5));
+    let ix = infraxys(&sim);
+    let started = ix
+        .start(&StartRequest {
+            project: flightdeck::backend::infraxys::WORKFLOWS.into(),
+            pipeline_id: "Rotate DB credentials".into(),
+            values: vec![("database".into(), "billing".into())],
+            notes: None,
+        })
+        .await
+        .unwrap();
+    let exec = ExecRef {
+        project: flightdeck::backend::infraxys::WORKFLOWS.into(),
+        id: started.execution_id,
+    };
+    let lines = tokio::time::timeout(Duration::from_secs(10), collect(&ix, &exec, None, true))
+        .await
+        .expect("the follow ends with the run")
+        .unwrap();
+    let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    assert!(
+        texts[0].starts_with("status: submitted as run "),
+        "{texts:?}"
+    );
+    assert_eq!(
+        texts.iter().filter(|t| t.ends_with(" started")).count(),
+        2,
+        "{texts:?}"
+    );
+    assert_eq!(
+        texts.iter().filter(|t| t.ends_with(" done")).count(),
+        2,
+        "{texts:?}"
+    );
+    assert!(
+        texts.contains(&"status: Credentials of billing rotated"),
+        "{texts:?}"
+    );
+    assert!(texts.iter().all(|t| !t.contains("CLIENT-FEEDBACK")));
+    assert_inert(&lines);
+    let detail = ix.execution(&exec).await.unwrap();
+    assert!(detail.execution.ended.is_some());
+}
