@@ -138,6 +138,10 @@ pub enum Commands {
         /// `backend/execution` or `backend/project/execution`.
         target: String,
     },
+    /// Print the log of an execution (Harness NextGen, Argo, Infraxys runs of this process;
+    /// First Gen has no log API: exit 11). -o json: one object per line, {step, time, level,
+    /// line}.
+    Logs(LogsArgs),
     /// Start a pipeline, or (with --records) one execution per record of a file.
     Start(StartArgs),
     /// Approve a waiting gate of an execution.
@@ -323,6 +327,20 @@ pub struct DecideArgs {
     /// An approver input, `name=value`; repeat for several.
     #[arg(long = "input", value_name = "NAME=VALUE")]
     pub inputs: Vec<String>,
+}
+
+/// `flightdeck logs`.
+#[derive(Debug, clap::Args)]
+pub struct LogsArgs {
+    /// `backend/execution` or `backend/project/execution`.
+    pub target: String,
+    /// Only the log of this step (its name or identifier, as `status` lists it).
+    #[arg(long, value_name = "NAME")]
+    pub step: Option<String>,
+    /// Keep printing new lines as they are written, until the execution (or with --step, the
+    /// step) ends.
+    #[arg(long)]
+    pub follow: bool,
 }
 
 /// `flightdeck abort`.

@@ -18,9 +18,7 @@ pub fn offers_logs(kind: BackendKind) -> bool {
 /// The one line `l` shows where a backend has no logs.
 pub fn no_logs(kind: BackendKind) -> String {
     match kind {
-        BackendKind::HarnessFg => "no logs: Harness First Gen has no log API for API keys; \
-                                   read them in the Harness web UI"
-            .to_owned(),
+        BackendKind::HarnessFg => crate::backend::harness_fg::NO_LOGS.to_owned(),
         other => format!(
             "no logs: {} backends offer none through flightdeck",
             other.as_str()

@@ -38,7 +38,7 @@ pub use health::{
     BackendState, Health, Known, Read, STALE_AFTER, Unknown, fresh_bound, is_late, reason,
 };
 pub use keymap::{Action, Key, Keymap, Section};
-pub use logs::LogView;
+pub use logs::{LogView, no_logs, offers_logs};
 pub use notify::Alerts;
 pub use offers::Offer;
 pub use palette::{Palette, Target as PaletteTarget};

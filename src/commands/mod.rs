@@ -12,6 +12,7 @@ mod decide;
 pub mod failure;
 pub mod json;
 mod list;
+mod logs;
 mod setup;
 mod start;
 mod status;
@@ -92,6 +93,7 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
     match command {
         Commands::List { what, backend } => list::run(global, what, backend.as_deref()).await,
         Commands::Status { target } => status::run(global, &target).await,
+        Commands::Logs(args) => logs::run(global, args).await,
         Commands::Start(args) => match args.bulk.records.clone() {
             Some(records) => bulk::run(global, args, records).await,
             None => start::run(global, args).await,
