@@ -19,7 +19,7 @@ use crate::out;
 #[derive(Debug, Serialize)]
 struct LineJson<'a> {
     step: &'a str,
-    /// RFC 3339, where the backend stamps its lines (Harness NextGen).
+    /// RFC 3339 in whole seconds, where the backend stamps its lines (Harness NextGen).
     time: Option<String>,
     /// `info`, `warn`, `error`..., where the backend has levels (Harness NextGen).
     level: Option<String>,
@@ -76,7 +76,11 @@ fn print(global: &Global, line: &LogLine, bare: bool) {
         Output::Json => out::json(
             &LineJson {
                 step: &line.source,
-                time: line.time.map(|t| t.to_string()),
+                // Whole seconds, like every time in the JSON output (README, "JSON output").
+                time: line
+                    .time
+                    .and_then(|t| jiff::Timestamp::from_second(t.as_second()).ok())
+                    .map(|t| t.to_string()),
                 level: line.level.as_deref().map(str::to_lowercase),
                 line: &line.text,
             },
