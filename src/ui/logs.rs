@@ -132,6 +132,15 @@ fn cut(text: &str, width: usize) -> String {
     if text.width() <= width {
         return text.to_owned();
     }
+    // `step · unit` (a Harness step's command unit): the step gives way first, so units of
+    // one step stay told apart.
+    if let Some((step, unit)) = text.rsplit_once(" · ") {
+        let room = width.saturating_sub(unit.width() + 3);
+        if room >= 4 {
+            return format!("{} · {unit}", cut(step, room));
+        }
+        return cut(unit, width);
+    }
     let mut out = String::new();
     for c in text.chars() {
         if out.width() + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) + 1 > width {

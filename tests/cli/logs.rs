@@ -162,7 +162,10 @@ async fn a_steps_log_prints_as_text_and_as_json_lines() {
         );
         let time = o["time"].as_str().unwrap();
         time.parse::<jiff::Timestamp>().expect("RFC 3339");
-        assert!(time.ends_with('Z') && time.len() == 20, "whole seconds: {time}");
+        assert!(
+            time.ends_with('Z') && time.len() == 20,
+            "whole seconds: {time}"
+        );
     }
     assert_eq!(
         objects
