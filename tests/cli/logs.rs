@@ -283,3 +283,28 @@ async fn exit_codes_first_gen_missing_and_bad_input() {
     assert_eq!(env.run(&["logs", &target, "--step", " "]).await.code, 2);
     assert_eq!(env.run(&["logs"]).await.code, 2);
 }
+
+#[tokio::test]
+async fn hostile_log_lines_reach_stdout_inert() {
+    use flightdeck_sim::{Fault, Faults, Rule};
+    let env = env().await;
+    let target = env.start().await;
+    env.until(&target, "Checkout", "Success").await;
+    env.sim.advance(Duration::from_secs(10));
+    env.sim
+        .set_faults(Faults::new([Rule::new(Fault::Poison).paths("log-service")]));
+    for args in [vec!["logs"], vec!["-o", "json", "logs"]] {
+        let mut args = args;
+        args.extend([target.as_str(), "--step", "Checkout"]);
+        let run = env.run(&args).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        no_escapes(&run.stdout);
+        assert!(
+            run.stdout.contains("gnp.exe"),
+            "the poison came: {}",
+            run.stdout
+        );
+        assert!(!run.stdout.contains("52;c;"), "{}", run.stdout);
+        assert!(run.stdout.lines().count() >= 5);
+    }
+}

@@ -384,3 +384,55 @@ async fn an_infraxys_asynchronous_run_is_followed_through_its_progress_stream() 
     let detail = ix.execution(&exec).await.unwrap();
     assert!(detail.execution.ended.is_some());
 }
+
+#[tokio::test]
+async fn running_sections_of_parallel_stages_are_streamed_side_by_side() {
+    let sim = sim().await;
+    let backend = std::sync::Arc::new(harness(&sim));
+    let started = backend
+        .start(&StartRequest {
+            project: "payments".into(),
+            pipeline_id: "payments_release_train".into(),
+            values: vec![("release".into(), "2026.11".into())],
+            notes: None,
+        })
+        .await
+        .expect("started");
+    let exec = ExecRef {
+        project: "payments".into(),
+        id: started.execution_id,
+    };
+    sim.advance(Duration::from_secs(1));
+    // Both regions' gates wait at once; each gate's stream lasts until it is decided.
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let follow = {
+        let backend = backend.clone();
+        let exec = exec.clone();
+        tokio::spawn(async move { backend.logs(&exec, None, true, &tx).await })
+    };
+    let mut sources = std::collections::BTreeSet::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while sources.len() < 2 {
+        let line = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("both gates' lines arrive while neither is decided")
+            .expect("still following");
+        assert!(
+            line.text.starts_with("Approval message: ") || line.text.starts_with("Waiting for ")
+        );
+        sources.insert(line.source);
+    }
+    assert_eq!(
+        sources.into_iter().collect::<Vec<_>>(),
+        ["EU sign-off", "US sign-off"]
+    );
+    assert!(sim.stats().requests_to("GET", STREAM) >= 2);
+    assert!(!follow.is_finished(), "still following the waiting gates");
+    // Nobody reading any more ends the follow at its next look at the graph.
+    drop(rx);
+    tokio::time::timeout(Duration::from_secs(5), follow)
+        .await
+        .expect("the follow stops")
+        .unwrap()
+        .unwrap();
+}

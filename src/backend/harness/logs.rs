@@ -36,6 +36,8 @@
 //! execution (or the step asked for) has ended and every section was read.
 
 use std::collections::{HashMap, HashSet};
+
+use futures::stream::{FuturesUnordered, StreamExt};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -268,6 +270,11 @@ fn parse_line(raw: &str, source: &str) -> Vec<LogLine> {
         .collect()
 }
 
+/// A running section being streamed: the section, how the read ended, and the service lines
+/// of its key sent by then.
+type Reading<'a> =
+    std::pin::Pin<Box<dyn Future<Output = (Section, Result<Read>, usize)> + Send + 'a>>;
+
 /// How reading one section ended.
 enum Read {
     /// Every line was read (the stream's end marker, or a blob).
@@ -288,7 +295,9 @@ impl HarnessBackend {
     }
 
     /// Sends the lines of `exec` (of the steps named `step`, or of all) to `lines`; with
-    /// `follow`, until the execution or the step has ended.
+    /// `follow`, until the execution or the step has ended. Running sections are streamed
+    /// side by side (parallel stages, a gate waiting for hours beside a running stage), and
+    /// the graph is read again every [`FOLLOW_POLL`] for sections that started or ended.
     pub(super) async fn stream_logs(
         &self,
         exec: &ExecRef,
@@ -296,9 +305,16 @@ impl HarnessBackend {
         follow: bool,
         lines: &mpsc::UnboundedSender<LogLine>,
     ) -> Result<()> {
-        let mut sent: HashMap<String, usize> = HashMap::new();
+        // Service lines sent per key, so no read sends a line twice.
+        let mut seen: HashMap<String, usize> = HashMap::new();
         let mut done: HashSet<String> = HashSet::new();
+        let mut streaming: HashSet<String> = HashSet::new();
+        let mut active: FuturesUnordered<Reading<'_>> = FuturesUnordered::new();
         loop {
+            if lines.is_closed() {
+                // Nobody reads any more: the log view was closed.
+                return Ok(());
+            }
             let url = self.legacy_url(
                 &["pipelines", "execution", "v2", &exec.id],
                 &exec.project,
@@ -307,12 +323,11 @@ impl HarnessBackend {
             let detail: wire::ExecutionDetail = self.legacy(&self.call(Method::GET, url)).await?;
             let summary = &detail.pipeline_execution_summary;
             let ended = exec_status(summary.status.as_deref().unwrap_or_default()).is_terminal();
-            let all = detail
+            let wanted: Vec<Section> = detail
                 .execution_graph
                 .as_ref()
                 .map(|g| sections(summary, g))
-                .unwrap_or_default();
-            let wanted: Vec<Section> = all
+                .unwrap_or_default()
                 .into_iter()
                 .filter(|s| step.is_none_or(|name| s.step.0 == name || s.step.1 == name))
                 .collect();
@@ -327,27 +342,40 @@ impl HarnessBackend {
                 )));
             }
             for section in &wanted {
-                if done.contains(&section.key) || section.state == State::NotStarted {
+                if done.contains(&section.key) || streaming.contains(&section.key) {
                     continue;
                 }
-                let whole = match section.state {
+                match section.state {
+                    State::NotStarted => {}
                     State::Running => {
-                        match self.read_stream(section, follow, &mut sent, lines).await? {
-                            Read::Gone => self.read_blob(section, &mut sent, lines).await?,
-                            other => other,
-                        }
+                        streaming.insert(section.key.clone());
+                        let mut count = seen.get(&section.key).copied().unwrap_or(0);
+                        let section = section.clone();
+                        active.push(Box::pin(async move {
+                            let read = self.read_stream(&section, follow, &mut count, lines).await;
+                            (section, read, count)
+                        }));
                     }
-                    _ => self.read_blob(section, &mut sent, lines).await?,
-                };
+                    State::Finished => {
+                        let count = seen.entry(section.key.clone()).or_default();
+                        self.read_blob(section, count, lines).await?;
+                        done.insert(section.key.clone());
+                    }
+                }
                 if lines.is_closed() {
                     // Nobody reads any more: the log view was closed.
                     return Ok(());
                 }
-                if matches!(whole, Read::Whole) || !follow {
-                    done.insert(section.key.clone());
-                }
             }
             if !follow {
+                // What the running sections printed so far, each until it went quiet.
+                while let Some((section, read, count)) = active.next().await {
+                    seen.insert(section.key.clone(), count);
+                    if matches!(read?, Read::Gone) {
+                        let count = seen.entry(section.key.clone()).or_default();
+                        self.read_blob(&section, count, lines).await?;
+                    }
+                }
                 return Ok(());
             }
             let settled = wanted
@@ -356,10 +384,32 @@ impl HarnessBackend {
             let step_over = step.is_some()
                 && !wanted.is_empty()
                 && wanted.iter().all(|s| done.contains(&s.key));
-            if (ended && settled) || step_over {
+            if active.is_empty() && ((ended && settled) || step_over) {
                 return Ok(());
             }
-            tokio::time::sleep(FOLLOW_POLL).await;
+            tokio::select! {
+                Some((section, read, count)) = active.next(), if !active.is_empty() => {
+                    streaming.remove(&section.key);
+                    seen.insert(section.key.clone(), count);
+                    match read? {
+                        Read::Whole => {
+                            done.insert(section.key.clone());
+                        }
+                        Read::Gone => {
+                            let count = seen.entry(section.key.clone()).or_default();
+                            self.read_blob(&section, count, lines).await?;
+                            done.insert(section.key.clone());
+                        }
+                        // Broke off: the next graph read streams it again, or reads its blob
+                        // once it has ended; the lines already sent are not sent again.
+                        Read::Partial => {}
+                    }
+                    if lines.is_closed() {
+                        return Ok(());
+                    }
+                }
+                () = tokio::time::sleep(FOLLOW_POLL) => {}
+            }
         }
     }
 
@@ -367,7 +417,7 @@ impl HarnessBackend {
     async fn read_blob(
         &self,
         section: &Section,
-        sent: &mut HashMap<String, usize>,
+        seen: &mut usize,
         lines: &mpsc::UnboundedSender<LogLine>,
     ) -> Result<Read> {
         let mut attempt = 0;
@@ -383,11 +433,11 @@ impl HarnessBackend {
                     let mut buf = Vec::new();
                     while self.http.next_chunk(&mut response, &mut buf).await? {
                         for raw in reader.push(&std::mem::take(&mut buf)) {
-                            self.deliver(section, &raw, &mut position, sent, lines);
+                            self.deliver(section, &raw, &mut position, seen, lines);
                         }
                     }
                     if let Some(raw) = reader.finish() {
-                        self.deliver(section, &raw, &mut position, sent, lines);
+                        self.deliver(section, &raw, &mut position, seen, lines);
                     }
                     (position, server_now)
                 }
@@ -415,7 +465,7 @@ impl HarnessBackend {
         &self,
         section: &Section,
         follow: bool,
-        sent: &mut HashMap<String, usize>,
+        seen: &mut usize,
         lines: &mpsc::UnboundedSender<LogLine>,
     ) -> Result<Read> {
         let call = self
@@ -453,7 +503,7 @@ impl HarnessBackend {
             for event in events.push(&std::mem::take(&mut buf)) {
                 match event {
                     Event::Line(raw) => {
-                        if self.deliver(section, &raw, &mut position, sent, lines) > 0 {
+                        if self.deliver(section, &raw, &mut position, seen, lines) > 0 {
                             quiet_since = tokio::time::Instant::now();
                         }
                         if lines.is_closed() {
@@ -475,23 +525,22 @@ impl HarnessBackend {
         }
     }
 
-    /// Sends the lines of one service line, unless an earlier read of the same key sent it;
-    /// how many service lines it was (0 or 1). `position` counts the service lines of this
-    /// read: every read (a stream opened again, the blob after a stream) starts from the
-    /// first line.
+    /// Sends the lines of one service line, unless an earlier read of the same key sent it
+    /// (`seen` counts the service lines of the key sent so far); how many new service lines
+    /// it was (0 or 1). `position` counts the service lines of this read: every read (a
+    /// stream opened again, the blob after a stream) starts from the first line.
     fn deliver(
         &self,
         section: &Section,
         raw: &str,
         position: &mut usize,
-        sent: &mut HashMap<String, usize>,
+        seen: &mut usize,
         lines: &mpsc::UnboundedSender<LogLine>,
     ) -> usize {
         if raw.trim().is_empty() {
             return 0;
         }
         *position += 1;
-        let seen = sent.entry(section.key.clone()).or_default();
         if *position <= *seen {
             return 0;
         }

@@ -541,15 +541,15 @@ fn dated(mut response: Response, now: Ms) -> Response {
     response
 }
 
-/// The checks both endpoints make, in order; the key asked for, or the error answer.
-fn checked(s: &Shared, headers: &HeaderMap, params: &Params) -> Result<String, Response> {
-    let now = s.clock.now_ms();
+/// The checks both endpoints make, in order: the key asked for, or the status and message of
+/// the error answer.
+fn checked(
+    s: &Shared,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<String, (StatusCode, &'static str)> {
     let Some(account) = params.non_empty("accountID") else {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "no account ID in query params",
-            now,
-        ));
+        return Err((StatusCode::BAD_REQUEST, "no account ID in query params"));
     };
     let key = headers
         .get("x-api-key")
@@ -563,11 +563,11 @@ fn checked(s: &Shared, headers: &HeaderMap, params: &Params) -> Result<String, R
             && auth.tokens.iter().any(|t| t.value == k)
     });
     if !known {
-        return Err(error(StatusCode::UNAUTHORIZED, "unauthorized", now));
+        return Err((StatusCode::UNAUTHORIZED, "unauthorized"));
     }
     match params.non_empty("key") {
         Some(key) => Ok(key.to_string()),
-        None => Err(error(StatusCode::BAD_REQUEST, "key is required", now)),
+        None => Err((StatusCode::BAD_REQUEST, "key is required")),
     }
 }
 
@@ -580,7 +580,7 @@ pub(crate) async fn blob(
 ) -> Response {
     let key = match checked(&s, &headers, &params) {
         Ok(key) => key,
-        Err(answer) => return answer,
+        Err((status, message)) => return error(status, message, s.clock.now_ms()),
     };
     let w = s.world();
     let now = w.now();
@@ -612,7 +612,7 @@ pub(crate) async fn stream(
 ) -> Response {
     let key = match checked(&s, &headers, &params) {
         Ok(key) => key,
-        Err(answer) => return answer,
+        Err((status, message)) => return error(status, message, s.clock.now_ms()),
     };
     let now = {
         let w = s.world();
