@@ -308,3 +308,38 @@ async fn hostile_log_lines_reach_stdout_inert() {
         assert!(run.stdout.lines().count() >= 5);
     }
 }
+
+#[tokio::test]
+async fn lines_without_time_or_level_have_null_ones() {
+    let env = env().await;
+    let list = env
+        .run(&["-o", "json", "list", "executions", "--backend", "argo"])
+        .await;
+    let items = list.json()["items"].as_array().unwrap().clone();
+    // An Argo workflow that ran pods has a log; its lines carry no time or level.
+    let mut checked = false;
+    for w in items.iter().filter(|w| w["status"]["status"] == "success") {
+        let target = format!(
+            "argo/{}/{}",
+            w["project"].as_str().unwrap(),
+            w["id"].as_str().unwrap()
+        );
+        let run = env.run(&["-o", "json", "logs", &target]).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        let objects: Vec<Value> = run
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        if objects.is_empty() {
+            continue;
+        }
+        for o in &objects {
+            assert!(o["time"].is_null() && o["level"].is_null(), "{o}");
+            assert!(o["step"].is_string() && o["line"].is_string(), "{o}");
+        }
+        checked = true;
+        break;
+    }
+    assert!(checked, "no Argo workflow with a log among {items:?}");
+}

@@ -436,3 +436,78 @@ async fn running_sections_of_parallel_stages_are_streamed_side_by_side() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_step_with_command_units_gives_one_source_per_unit() {
+    let sim = sim().await;
+    let backend = harness(&sim);
+    let exec = start(&backend).await;
+    until_step(&sim, &backend, &exec, "Rolling deployment", "Success").await;
+    sim.advance(Duration::from_secs(10));
+    let lines = read(&backend, &exec, Some("Rolling deployment")).await;
+    let mut sources: Vec<&str> = Vec::new();
+    for l in &lines {
+        if sources.last() != Some(&l.source.as_str()) {
+            sources.push(&l.source);
+        }
+    }
+    assert_eq!(
+        sources,
+        [
+            "Rolling deployment · Initialize",
+            "Rolling deployment · Prepare",
+            "Rolling deployment · Apply",
+            "Rolling deployment · Wait for Steady State",
+        ]
+    );
+    // The release name the deploy step prints in colour comes without its escapes.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.text.starts_with("Release Name: [payments_api_deploy-")),
+        "{lines:?}"
+    );
+    assert_inert(&lines);
+}
+
+#[tokio::test]
+async fn following_a_whole_execution_ends_when_it_ends() {
+    let sim = sim().await;
+    let backend = std::sync::Arc::new(harness(&sim));
+    let exec = start(&backend).await;
+    sim.advance(Duration::from_secs(1));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let follow = {
+        let backend = backend.clone();
+        let exec = exec.clone();
+        tokio::spawn(async move { backend.logs(&exec, None, true, &tx).await })
+    };
+    // Let it see the first step, then stop the run.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    sim.advance(Duration::from_secs(3));
+    backend
+        .control(
+            &exec,
+            &flightdeck::backend::Control::Abort {
+                stage: None,
+                terminate: false,
+            },
+        )
+        .await
+        .expect("aborted");
+    let mut ticks = 0;
+    while !follow.is_finished() {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sim.advance(Duration::from_secs(1));
+        ticks += 1;
+        assert!(ticks < 60, "the follow outlived the execution");
+    }
+    follow.await.unwrap().expect("ends cleanly");
+    let mut got = Vec::new();
+    while let Ok(l) = rx.try_recv() {
+        got.push(l);
+    }
+    assert!(got.iter().any(|l| l.source == "Checkout"), "{got:?}");
+    let detail = backend.execution(&exec).await.unwrap();
+    assert!(detail.execution.status.status.is_terminal());
+}

@@ -676,3 +676,139 @@ impl Events {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(json: &str) -> GraphNode {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn the_ui_fixtures_line_is_read_with_level_and_time_and_without_its_colour() {
+        let raw = r#"{"level":"INFO","pos":0,"out":"\u001b[1;93m\u001b[40mRelease Name: [event-gen-smoke-test]\u001b[0m","time":"2022-01-27T20:51:00.079Z","args":null}"#;
+        let lines = parse_line(raw, "Rollout");
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].text, "Release Name: [event-gen-smoke-test]");
+        assert_eq!(lines[0].level.as_deref(), Some("INFO"));
+        assert_eq!(
+            lines[0].time,
+            Some("2022-01-27T20:51:00.079Z".parse().unwrap())
+        );
+        // Several lines in one `out`; a line that is not JSON is its own text.
+        let two = parse_line(r#"{"level":"warn","out":"a\nb\u0007\n"}"#, "s");
+        assert_eq!(
+            two.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(),
+            ["a", "b\u{fffd}"]
+        );
+        assert_eq!(two[0].level.as_deref(), Some("WARN"));
+        assert_eq!(
+            parse_line("plain \u{1b}]0;x\u{7}text", "s")[0].text,
+            "plain text"
+        );
+        assert!(parse_line("  \r\n", "s").is_empty());
+    }
+
+    #[test]
+    fn sections_come_from_log_keys_and_units_else_from_the_base_key() {
+        let units = node(
+            r#"{"name":"Rollout","identifier":"rollout","status":"Running",
+                "executableResponses":[{"taskChain":{"logKeys":["k-commandUnit:Init","k-commandUnit:Apply","k3"],"units":["Init","Apply"]}}],
+                "unitProgresses":[{"unitName":"Init","status":"SUCCESS","startTime":"1","endTime":"1700000000000"},
+                                  {"unitName":"Apply","status":"RUNNING","startTime":"2","endTime":"0"}],
+                "logBaseKey":"k"}"#,
+        );
+        let s = sections_of(&units);
+        assert_eq!(
+            s.iter()
+                .map(|s| (s.source.as_str(), s.key.as_str(), s.state))
+                .collect::<Vec<_>>(),
+            [
+                ("Rollout · Init", "k-commandUnit:Init", State::Finished),
+                ("Rollout · Apply", "k-commandUnit:Apply", State::Running),
+                // A key with no unit name: labelled as Harness's CLI does; not started yet.
+                ("Rollout · Section 3", "k3", State::NotStarted),
+            ]
+        );
+        assert_eq!(s[0].ended, Some(1_700_000_000_000));
+        assert_eq!(s[0].step, ("Rollout".to_owned(), "rollout".to_owned()));
+
+        let ci = node(
+            r#"{"name":"Run tests","status":"Success","endTs":5,
+                "executableResponses":[{"async":{"callbackIds":[],"logKeys":[],"units":[]}}],
+                "logBaseKey":"base"}"#,
+        );
+        let s = sections_of(&ci);
+        assert_eq!(s.len(), 1);
+        assert_eq!(
+            (s[0].key.as_str(), s[0].state, s[0].ended),
+            ("base", State::Finished, Some(5))
+        );
+        assert!(sections_of(&node(r#"{"name":"x","status":"Success"}"#)).is_empty());
+    }
+
+    #[test]
+    fn intervention_waiting_reads_the_blob_and_other_waits_stream() {
+        let state = |status: &str| node_state(&node(&format!(r#"{{"status":"{status}"}}"#)));
+        assert_eq!(state("InterventionWaiting"), State::Finished);
+        assert_eq!(state("INTERVENTION_WAITING"), State::Finished);
+        assert_eq!(state("ApprovalWaiting"), State::Running);
+        assert_eq!(state("AsyncWaiting"), State::Running);
+        assert_eq!(state("Queued"), State::NotStarted);
+        assert_eq!(state("Failed"), State::Finished);
+    }
+
+    #[test]
+    fn server_sent_events_end_at_the_eof_error_event() {
+        let mut events = Events::default();
+        assert_eq!(
+            events.push(b": connected\n\ndata: {\"out\":\"a\"}\n\nda"),
+            [Event::Line(r#"{"out":"a"}"#.into())]
+        );
+        assert_eq!(
+            events.push(b"ta:{\"out\":\"b\"}\r\n\r\n:\n\n"),
+            [Event::Line(r#"{"out":"b"}"#.into())]
+        );
+        assert_eq!(events.push(b"event: error\ndata: eof\n\n"), [Event::End]);
+        assert_eq!(
+            events.push(b"event: error\ndata: stream closed\n\n"),
+            [Event::Error("stream closed".into())]
+        );
+        // The event name lasts one event only.
+        assert_eq!(events.push(b"data: eof\n\n"), [Event::Line("eof".into())]);
+    }
+
+    #[test]
+    fn an_endless_line_is_cut_not_buffered() {
+        let mut reader = LineReader::default();
+        let long = vec![b'x'; MAX_LINE + 10];
+        let got = reader.push(&long);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].len(), MAX_LINE);
+        assert!(reader.push(b"rest of it\nnext\n") == ["next"]);
+        assert_eq!(reader.finish(), None);
+    }
+
+    #[test]
+    fn log_service_errors_keep_the_services_words() {
+        let e = log_error(&http::Response::for_test(
+            404,
+            r#"{"error_msg":"log not found"}"#,
+        ));
+        assert!(
+            matches!(e, BackendError::NotFound(ref m) if m == "log service: log not found"),
+            "{e:?}"
+        );
+        let e = log_error(&http::Response::for_test(
+            401,
+            r#"{"error_msg":"unauthorized"}"#,
+        ));
+        assert!(matches!(e, BackendError::Unauthenticated(_)), "{e:?}");
+        let e = log_error(&http::Response::for_test(502, "<html>bad gateway</html>"));
+        assert!(
+            matches!(e, BackendError::Server { status: 502, .. }),
+            "{e:?}"
+        );
+    }
+}
