@@ -713,7 +713,7 @@ fn followed_executions_are_flagged() {
 /// The log view with a step column, a search hit, a paused position and server text full
 /// of escape sequences, bidi overrides and wide characters.
 fn log_view(app: &mut App) {
-    // Logs are Argo's.
+    // An Argo workflow's log: lines with neither time nor level.
     app.backends[0].kind = flightdeck::domain::BackendKind::Argo;
     press(app, [ch('l')]);
     let epoch = app.logs.as_ref().unwrap().epoch;
