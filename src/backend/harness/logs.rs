@@ -69,6 +69,9 @@ const QUIET: Duration = Duration::from_millis(1500);
 /// A followed stream that sends nothing at all (not even a comment) this long is dropped and
 /// read again from the graph.
 const STREAM_IDLE: Duration = Duration::from_secs(300);
+/// A blob that sends nothing this long is given up (its body has no overall time limit, as a
+/// 25 MB log may take a while).
+const BLOB_IDLE: Duration = Duration::from_secs(60);
 /// A line longer than this is cut, so a server that never sends a newline cannot make the
 /// reader buffer without bound.
 const MAX_LINE: usize = 1024 * 1024;
@@ -431,7 +434,13 @@ impl HarnessBackend {
                     let mut reader = LineReader::default();
                     let mut response = response;
                     let mut buf = Vec::new();
-                    while self.http.next_chunk(&mut response, &mut buf).await? {
+                    while tokio::time::timeout(
+                        BLOB_IDLE,
+                        self.http.next_chunk(&mut response, &mut buf),
+                    )
+                    .await
+                    .map_err(|_| BackendError::Timeout(BLOB_IDLE))??
+                    {
                         for raw in reader.push(&std::mem::take(&mut buf)) {
                             self.deliver(section, &raw, &mut position, seen, lines);
                         }
