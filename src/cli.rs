@@ -138,9 +138,11 @@ pub enum Commands {
         /// `backend/execution` or `backend/project/execution`.
         target: String,
     },
-    /// Print the log of an execution (Harness NextGen, Argo, Infraxys runs of this process;
-    /// First Gen has no log API: exit 11). -o json: one object per line, {step, time, level,
-    /// line}.
+    /// Print the log of an execution, or follow it as it is written.
+    ///
+    /// Harness NextGen (the log service), Argo, and Infraxys runs started by this process;
+    /// First Gen has no log API (exit 11, nothing sent). Each line as `[step] text`, the text
+    /// alone with --step; with -o json one object per line, {step, time, level, line}.
     Logs(LogsArgs),
     /// Start a pipeline, or (with --records) one execution per record of a file.
     Start(StartArgs),

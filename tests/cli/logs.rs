@@ -134,6 +134,10 @@ async fn a_steps_log_prints_as_text_and_as_json_lines() {
     assert!(lines.len() >= 5, "{lines:?}");
     assert!(lines.contains(&"warning: 2 dependencies use a deprecated API"));
 
+    // The step's identifier names it as well as its name.
+    let by_id = env.run(&["logs", &target, "--step", "build_image"]).await;
+    assert_eq!(by_id.stdout, text.stdout);
+
     let json = env
         .run(&[
             "-o",
