@@ -162,6 +162,12 @@ pub enum Commands {
         #[arg(add = ArgValueCompleter::new(crate::complete::pipeline_targets))]
         target: String,
     },
+    /// Print the log of an execution, or follow it as it is written.
+    ///
+    /// Harness NextGen (the log service), Argo, and Infraxys runs started by this process;
+    /// First Gen has no log API (exit 11, nothing sent). Each line as `[step] text`, the text
+    /// alone with --step; with -o json one object per line, {step, time, level, line}.
+    Logs(LogsArgs),
     /// Start a pipeline, or (with --records) one execution per record of a file.
     Start(StartArgs),
     /// Approve a waiting gate of an execution.
@@ -368,6 +374,21 @@ pub struct DecideArgs {
     /// An approver input, `name=value`; repeat for several.
     #[arg(long = "input", value_name = "NAME=VALUE")]
     pub inputs: Vec<String>,
+}
+
+/// `flightdeck logs`.
+#[derive(Debug, clap::Args)]
+pub struct LogsArgs {
+    /// `backend/execution` or `backend/project/execution`.
+    #[arg(add = ArgValueCompleter::new(crate::complete::execution_targets))]
+    pub target: String,
+    /// Only the log of this step (its name or identifier, as `status` lists it).
+    #[arg(long, value_name = "NAME")]
+    pub step: Option<String>,
+    /// Keep printing new lines as they are written, until the execution (or with --step, the
+    /// step) ends.
+    #[arg(long)]
+    pub follow: bool,
 }
 
 /// `flightdeck abort`.

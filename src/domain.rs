@@ -341,11 +341,26 @@ pub struct Rejection {
 }
 
 /// One line of a step's log, as the server sent it (sanitized only when drawn).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogLine {
     /// Where it came from: a pod, a container, a step.
     pub source: String,
     pub text: String,
+    /// When it was written, where the backend says (Harness NextGen's `time`).
+    pub time: Option<Timestamp>,
+    /// The backend's level word, upper case (`INFO`, `WARN`, `ERROR`), where it has one.
+    pub level: Option<String>,
+}
+
+impl LogLine {
+    /// A line with no time or level, as most backends send them.
+    pub fn new(source: impl Into<String>, text: impl Into<String>) -> Self {
+        LogLine {
+            source: source.into(),
+            text: text.into(),
+            ..LogLine::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,10 +8,22 @@ use crossterm::event::KeyEvent;
 use crate::domain::{BackendKind, BackendName, ExecRef, LogLine};
 use crate::sanitize::clean;
 
-/// Whether a backend's client streams logs: only Argo's does (`backend/argo/logs.rs`); the
-/// others answer "not supported", which is said in a flash rather than an empty view.
+/// Whether a backend's client streams logs: Argo (`backend/argo/logs.rs`), Harness NextGen's
+/// log service (`backend/harness/logs.rs`) and Infraxys runs' output. First Gen has no log
+/// API an API key can read; that is said in a flash rather than an empty view.
 pub fn offers_logs(kind: BackendKind) -> bool {
-    kind == BackendKind::Argo
+    kind != BackendKind::HarnessFg
+}
+
+/// The one line `l` shows where a backend has no logs.
+pub fn no_logs(kind: BackendKind) -> String {
+    match kind {
+        BackendKind::HarnessFg => crate::backend::harness_fg::NO_LOGS.to_owned(),
+        other => format!(
+            "no logs: {} backends offer none through flightdeck",
+            other.as_str()
+        ),
+    }
 }
 
 /// Whether a line holds the search text: the text as drawn (cleaned), case-insensitively, so
@@ -226,10 +238,7 @@ impl super::App {
         if let Some(b) = self.backend(&backend)
             && !offers_logs(b.kind)
         {
-            let text = format!(
-                "no logs: {} backends offer none through flightdeck",
-                b.kind.as_str()
-            );
+            let text = no_logs(b.kind);
             return self.flash(super::FlashLevel::Info, text);
         }
         let epoch = self.next_epoch();
@@ -343,6 +352,7 @@ mod tests {
                 .map(|i| LogLine {
                     source: if i % 2 == 0 { "build" } else { "test" }.into(),
                     text: format!("line {i}"),
+                    ..LogLine::default()
                 })
                 .collect(),
         );
@@ -367,6 +377,7 @@ mod tests {
         v.push(vec![LogLine {
             source: "build".into(),
             text: "new".into(),
+            ..LogLine::default()
         }]);
         assert_eq!(v.first_visible(10), 85);
         v.to_end();
@@ -407,6 +418,7 @@ mod tests {
         v.push(vec![LogLine {
             source: "build".into(),
             text: "now ABSENT no more".into(),
+            ..LogLine::default()
         }]);
         assert_eq!(v.matches, 1);
     }

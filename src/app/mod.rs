@@ -40,7 +40,7 @@ pub use health::{
     BackendState, Health, Known, Read, STALE_AFTER, Unknown, fresh_bound, is_late, reason,
 };
 pub use keymap::{Action, Key, Keymap, Section};
-pub use logs::LogView;
+pub use logs::{LogView, no_logs, offers_logs};
 pub use mouse::{Pointer, WHEEL_ROWS};
 pub use notify::Alerts;
 pub use offers::Offer;

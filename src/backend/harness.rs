@@ -28,12 +28,14 @@
 //! | `waiting_approvals` | the summary list filtered on `ApprovalWaiting` (all pages), then per execution `GET /v1/.../approvals/execution/{id}` and the waiting stage's graph |
 //! | `decide` | `POST /pipeline/api/approvals/{instance}/harness/activity` |
 //! | `control` | abort, retry, rerun: see `harness/control.rs` |
+//! | `logs` | the full graph, then per step section `GET /log-service/blob` or `/stream`: see `harness/logs.rs` |
 //! | [`HarnessBackend::decide_by_execution`] | `POST /v1/.../approvals/execution/{id}[?callback_id=]` |
 
 mod control;
 mod errors;
 mod graph;
 mod inputs;
+mod logs;
 mod status;
 mod wire;
 
@@ -911,6 +913,16 @@ impl Backend for HarnessBackend {
 
     async fn retry_stages(&self, exec: &ExecRef) -> Result<crate::backend::RetryStages> {
         self.retryable(exec).await
+    }
+
+    async fn logs(
+        &self,
+        exec: &ExecRef,
+        step: Option<&str>,
+        follow: bool,
+        lines: &tokio::sync::mpsc::UnboundedSender<crate::domain::LogLine>,
+    ) -> Result<()> {
+        self.stream_logs(exec, step, follow, lines).await
     }
 }
 

@@ -72,6 +72,10 @@ use crate::domain::{
 
 use wire::{Application, Connection, Entity, millis};
 
+/// What `l` and `flightdeck logs` say on First Gen (`control-logs-identity.md` §2.2).
+pub const NO_LOGS: &str =
+    "no logs: Harness First Gen has no log API for API keys; read them in the Harness web UI";
+
 /// First Gen caps `limit` at 100.
 const PAGE: i64 = 100;
 /// Recent executions in the executions list.
@@ -931,6 +935,18 @@ impl Backend for HarnessFgBackend {
             approvals,
             rejection: None,
         })
+    }
+
+    /// First Gen's public API (GraphQL) has no log field, and the web UI's log routes need a
+    /// browser session, not an API key (`control-logs-identity.md` §2.2): nothing is sent.
+    async fn logs(
+        &self,
+        _exec: &ExecRef,
+        _step: Option<&str>,
+        _follow: bool,
+        _lines: &tokio::sync::mpsc::UnboundedSender<crate::domain::LogLine>,
+    ) -> Result<()> {
+        Err(BackendError::Unsupported(NO_LOGS.to_owned()))
     }
 
     async fn waiting_approvals(&self) -> Result<Vec<Approval>> {

@@ -673,7 +673,8 @@ pub fn parse_retry_after(value: &str, now: Timestamp) -> Option<Duration> {
     Some(Duration::try_from(wait).ok()?.min(MAX_RETRY_AFTER))
 }
 
-fn parse_http_date(value: &str) -> Option<Timestamp> {
+/// An HTTP-date (`Date`, `Retry-After`) in any of the forms recipients must accept.
+pub fn parse_http_date(value: &str) -> Option<Timestamp> {
     if let Ok(ts) = jiff::fmt::rfc2822::DateTimeParser::new().parse_timestamp(value) {
         return Some(ts);
     }

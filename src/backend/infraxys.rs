@@ -33,7 +33,8 @@
 //! memory. An asynchronous run that returned a run id and action runner ids is followed
 //! through the `stream2` progress stream of each runner in turn (`infraxys/stream.rs`): it is
 //! `running` meanwhile, its status messages become the run's message and its output the
-//! step's log. The stream reports no outcome, so a run whose streams ended is `unknown`
+//! step's log. `logs` gives a run's answer, output and status messages line by line
+//! (`infraxys/runlog.rs`). The stream reports no outcome, so a run whose streams ended is `unknown`
 //! ("ended"), never guessed succeeded or failed. Without runner ids, or when the stream cannot
 //! be read, the run stays `unknown` ("submitted").
 //!
@@ -50,6 +51,7 @@
 
 mod argument;
 mod response;
+mod runlog;
 mod stream;
 
 use std::collections::VecDeque;
@@ -199,6 +201,8 @@ struct Run {
     /// The values it was started with (Infraxys has no secret inputs): a re-run sends them
     /// again, as the server cannot give them back.
     values: Vec<(String, String)>,
+    /// What the server said about it, line by line, for the log view (`infraxys/runlog.rs`).
+    log: runlog::RunLog,
 }
 
 impl InfraxysBackend {
@@ -342,6 +346,14 @@ impl InfraxysBackend {
         let mut runs = self.runs();
         let id = run_id(started);
         let ended = status.status.is_terminal().then(Timestamp::now);
+        let mut log = runlog::RunLog::default();
+        if let Some(message) = &texts.message {
+            log.status(message);
+        }
+        if let Some(detail) = &texts.detail {
+            log.output(detail);
+            log.flush();
+        }
         runs.list.push_front(Run {
             id: id.clone(),
             project: entry.project(),
@@ -353,6 +365,7 @@ impl InfraxysBackend {
             message: texts.message,
             detail: texts.detail,
             values: request.values.clone(),
+            log,
         });
         runs.list.truncate(MAX_RUNS);
         id
@@ -622,6 +635,10 @@ impl Backend for InfraxysBackend {
             RunTexts::of(&answer, entry.asynchronous),
         );
         if let Some((run, runners)) = follow {
+            // Open before the follower starts, so a log read at once waits for its lines.
+            if let Some(r) = self.runs().list.iter_mut().find(|r| r.id == id) {
+                r.log.open = true;
+            }
             let follower = stream::Follower {
                 http: self.http.clone(),
                 base: self.base.clone(),
@@ -736,6 +753,21 @@ impl Backend for InfraxysBackend {
 
     async fn waiting_approvals(&self) -> Result<Vec<Approval>> {
         Ok(Vec::new())
+    }
+
+    /// The run's answer and, for an asynchronous run, its progress stream's output and status
+    /// messages as they came (`infraxys/runlog.rs`).
+    async fn logs(
+        &self,
+        exec: &ExecRef,
+        step: Option<&str>,
+        follow: bool,
+        lines: &tokio::sync::mpsc::UnboundedSender<crate::domain::LogLine>,
+    ) -> Result<()> {
+        runlog::stream(&self.runs, exec, step, follow, lines, || {
+            not_started_here(exec)
+        })
+        .await
     }
 
     async fn decide(&self, _approval: &Approval, _decision: &Decision) -> Result<DecisionOutcome> {

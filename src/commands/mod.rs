@@ -14,6 +14,7 @@ mod filter;
 mod inputs;
 pub mod json;
 mod list;
+mod logs;
 mod setup;
 mod start;
 mod status;
@@ -102,6 +103,7 @@ pub async fn run(command: Commands, global: &Global) -> Result<(), Failure> {
         } => list::run(global, what, backend.as_deref(), &filter).await,
         Commands::Status { target } => status::run(global, &target).await,
         Commands::Inputs { target } => inputs::run(global, &target).await,
+        Commands::Logs(args) => logs::run(global, args).await,
         Commands::Start(args) => match args.bulk.records.clone() {
             Some(records) => bulk::run(global, args, records).await,
             None => start::run(global, args).await,

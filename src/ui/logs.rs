@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use unicode_width::UnicodeWidthStr;
@@ -10,6 +11,7 @@ use unicode_width::UnicodeWidthStr;
 use super::Screen;
 use super::theme::Theme;
 use crate::app::LogView;
+use crate::domain::ExecStatus;
 use crate::sanitize::clean;
 
 /// Widest step column; longer step names are cut.
@@ -40,7 +42,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
                 format!("{:<source_width$} ", cut(&source, source_width)),
                 theme.dim(),
             )];
-            spans.extend(highlighted(&clean(&line.text), needle.as_deref(), theme));
+            let style = level_style(line.level.as_deref(), theme);
+            spans.extend(highlighted(
+                &clean(&line.text),
+                needle.as_deref(),
+                style,
+                theme,
+            ));
             Line::from(spans)
         })
         .collect();
@@ -83,16 +91,27 @@ fn status_line<'a>(view: &LogView, app: &Screen, theme: &Theme) -> Line<'a> {
     Line::styled(parts.join(" · "), style)
 }
 
-/// `text` with every case-insensitive occurrence of `needle` styled as a match.
-fn highlighted<'a>(text: &str, needle: Option<&str>, theme: &Theme) -> Vec<Span<'a>> {
+/// How a line of a level looks: the server's colour codes are dropped with every other
+/// escape sequence, and the level they stood for (Harness colours exactly its WARN and ERROR
+/// lines) is drawn in the theme's own styles instead.
+fn level_style(level: Option<&str>, theme: &Theme) -> Style {
+    match level {
+        Some("ERROR" | "FATAL") => theme.status(ExecStatus::Failed),
+        Some("WARN" | "WARNING") => theme.warn(),
+        _ => Style::default(),
+    }
+}
+
+/// `text` in `style`, with every case-insensitive occurrence of `needle` styled as a match.
+fn highlighted<'a>(text: &str, needle: Option<&str>, style: Style, theme: &Theme) -> Vec<Span<'a>> {
     let Some(needle) = needle.filter(|n| !n.is_empty()) else {
-        return vec![Span::raw(text.to_owned())];
+        return vec![Span::styled(text.to_owned(), style)];
     };
     let lower = text.to_lowercase();
     // Lower-casing can change byte lengths (e.g. some Unicode letters); then the offsets
     // would not line up, and the line is shown without highlights rather than cut wrongly.
     if lower.len() != text.len() {
-        return vec![Span::raw(text.to_owned())];
+        return vec![Span::styled(text.to_owned(), style)];
     }
     let mut spans = Vec::new();
     let mut at = 0;
@@ -100,18 +119,27 @@ fn highlighted<'a>(text: &str, needle: Option<&str>, theme: &Theme) -> Vec<Span<
         if start < at {
             continue;
         }
-        spans.push(Span::raw(text[at..start].to_owned()));
+        spans.push(Span::styled(text[at..start].to_owned(), style));
         let end = start + needle.len();
         spans.push(Span::styled(text[start..end].to_owned(), theme.selected()));
         at = end;
     }
-    spans.push(Span::raw(text[at..].to_owned()));
+    spans.push(Span::styled(text[at..].to_owned(), style));
     spans
 }
 
 fn cut(text: &str, width: usize) -> String {
     if text.width() <= width {
         return text.to_owned();
+    }
+    // `step · unit` (a Harness step's command unit): the step gives way first, so units of
+    // one step stay told apart.
+    if let Some((step, unit)) = text.rsplit_once(" · ") {
+        let room = width.saturating_sub(unit.width() + 3);
+        if room >= 4 {
+            return format!("{} · {unit}", cut(step, room));
+        }
+        return cut(unit, width);
     }
     let mut out = String::new();
     for c in text.chars() {

@@ -12,5 +12,6 @@ mod harness;
 mod harness_fg;
 mod harness_wire;
 mod infraxys;
+mod logs;
 mod preview_is_sent;
 mod service;

@@ -1401,6 +1401,7 @@ fn log_lines(range: std::ops::Range<usize>) -> Vec<LogLine> {
         .map(|i| LogLine {
             source: if i % 2 == 0 { "build" } else { "test" }.into(),
             text: format!("line {i}"),
+            ..LogLine::default()
         })
         .collect()
 }
@@ -1473,6 +1474,7 @@ fn the_log_view_streams_pauses_searches_and_stops_its_stream_on_close() {
             Payload::LogLines(vec![LogLine {
                 source: "build".into(),
                 text: "LATER it matched".into(),
+                ..LogLine::default()
             }]),
         ),
         t0(),

@@ -219,16 +219,31 @@ fn a_gate_that_goes_away_is_told() {
     );
 }
 
-/// `l` where the backend offers no logs says so in a line, instead of opening an empty view.
+/// `l` on First Gen, which has no log API, says so in a line instead of opening an empty
+/// view; on NextGen it opens the view and asks for the log.
 #[test]
 fn logs_of_a_backend_without_logs_are_a_flash_not_a_view() {
-    let mut app = loaded_app();
+    let mut app = loaded_app_with(|s| s.backends[0].kind = BackendKind::HarnessFg);
     let effects = press(&mut app, [ch('l')]);
     assert_eq!(app.view, View::List);
     assert!(app.logs.is_none());
     assert!(effects.is_empty(), "{effects:?}");
     assert_eq!(
         app.flash.as_ref().unwrap().text,
-        "no logs: harness backends offer none through flightdeck"
+        "no logs: Harness First Gen has no log API for API keys; read them in the Harness web UI"
+    );
+
+    let mut app = loaded_app();
+    let effects = press(&mut app, [ch('l')]);
+    assert_eq!(app.view, View::Logs);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Send {
+                command: Command::Logs { follow: true, .. },
+                ..
+            }]
+        ),
+        "{effects:?}"
     );
 }

@@ -517,6 +517,7 @@ fn the_wheel_scrolls_the_log_view() {
         .map(|i| LogLine {
             source: "build".into(),
             text: format!("line {i}"),
+            ..LogLine::default()
         })
         .collect();
     app.update(reply_to(epoch, Payload::LogLines(lines)), t0());

@@ -713,7 +713,7 @@ fn followed_executions_are_flagged() {
 /// The log view with a step column, a search hit, a paused position and server text full
 /// of escape sequences, bidi overrides and wide characters.
 fn log_view(app: &mut App) {
-    // Logs are Argo's.
+    // An Argo workflow's log: lines with neither time nor level.
     app.backends[0].kind = flightdeck::domain::BackendKind::Argo;
     press(app, [ch('l')]);
     let epoch = app.logs.as_ref().unwrap().epoch;
@@ -721,6 +721,7 @@ fn log_view(app: &mut App) {
         .map(|i| LogLine {
             source: ["build", "unit-tests", "a-very-long-step-name-indeed"][i % 3].into(),
             text: format!("step output line {i}"),
+            ..LogLine::default()
         })
         .collect();
     lines[40].text =
@@ -740,4 +741,85 @@ fn logs_view() {
         Theme::new(ThemeName::Dark, Depth::None),
         log_view,
     );
+}
+
+/// The log view of a Harness NextGen execution, as the log-service client hands it over:
+/// one source per command unit of a deployment step, levels and times on every line, the
+/// writer's colour codes already gone (and any left would be dropped when drawn).
+fn harness_log_view(app: &mut App) {
+    press(app, [ch('l')]);
+    let epoch = app.logs.as_ref().unwrap().epoch;
+    let line = |source: &str, level: &str, text: &str| LogLine {
+        source: source.into(),
+        text: text.into(),
+        time: Some("2026-03-02T09:31:00.079Z".parse().unwrap()),
+        level: Some(level.into()),
+    };
+    let lines = vec![
+        line("Checkout", "INFO", "Executing command ..."),
+        line("Checkout", "INFO", "+ ./scripts/checkout.sh"),
+        line(
+            "Checkout",
+            "WARN",
+            "retrying connection to the metrics endpoint (1/3)",
+        ),
+        line("Checkout", "INFO", "Command completed with exit code 0"),
+        line("Rolling deployment · Initialize", "INFO", "Initializing.."),
+        line(
+            "Rolling deployment · Initialize",
+            "INFO",
+            "Release Name: [payments_api_deploy-7]",
+        ),
+        line(
+            "Rolling deployment · Apply",
+            "INFO",
+            "deployment.apps/payments_api_deploy configured",
+        ),
+        line(
+            "Rolling deployment · Wait for Steady State",
+            "WARN",
+            "Status : payments_api_deploy   pod payments_api_deploy-7d9f8 is not ready yet",
+        ),
+        line(
+            "Smoke test",
+            "ERROR",
+            "Smoke test failed: GET /healthz returned 503 \u{1b}[0m",
+        ),
+    ];
+    app.update(reply_to(epoch, Payload::LogLines(lines)), t0());
+    app.update(reply_to(epoch, Payload::LogEnded(Ok(()))), t0());
+}
+
+#[test]
+fn logs_view_of_a_harness_execution() {
+    snapshot("logs_harness", harness_log_view);
+    snapshot_no_color("logs_harness_no_color", harness_log_view);
+    // WARN and ERROR lines take the theme's styles; the step column stays dim.
+    let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
+    let terminal = drawn(80, 24, theme, &harness_log_view);
+    let buffer = terminal.backend().buffer();
+    let row_of = |needle: &str| {
+        (0..buffer.area.height)
+            .find(|y| {
+                (0..buffer.area.width)
+                    .map(|x| buffer[(x, *y)].symbol())
+                    .collect::<String>()
+                    .contains(needle)
+            })
+            .unwrap_or_else(|| panic!("{needle} drawn"))
+    };
+    let fg_at = |needle: &str, col: u16| buffer[(col, row_of(needle))].fg;
+    let text_col = 1 + 19 + 1;
+    assert_eq!(
+        fg_at("retrying connection", text_col),
+        theme.warn().fg.unwrap_or(Color::Reset)
+    );
+    assert_eq!(
+        fg_at("Smoke test failed", text_col),
+        theme
+            .status(flightdeck::domain::ExecStatus::Failed)
+            .fg
+            .unwrap_or(Color::Reset)
+    );
+    assert_eq!(fg_at("Initializing", text_col), Color::Reset);
 }

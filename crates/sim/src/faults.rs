@@ -92,7 +92,8 @@ pub enum Fault {
     /// Handles the request and sends the body in small pieces spread over this long.
     SlowBody(Duration),
     /// Handles the request and answers with [`POISON`] put before every display-only string
-    /// (names, display names, descriptions, messages; Infraxys status words), as a hostile
+    /// (names, display names, descriptions, messages, Harness log lines; Infraxys status
+    /// words), as a hostile
     /// server or a pipeline author would. Ids stay intact, so a client can follow them.
     Poison,
 }
@@ -414,8 +415,26 @@ fn rewrite_json(bytes: Bytes, change: fn(&mut Value)) -> Bytes {
             change(&mut value);
             Bytes::from(value.to_string())
         }
-        Err(_) => bytes,
+        Err(_) => rewrite_ndjson(bytes, change),
     }
+}
+
+/// A body of JSON lines (the Harness log service's blob), each line changed on its own;
+/// anything else is left as it is.
+fn rewrite_ndjson(bytes: Bytes, change: fn(&mut Value)) -> Bytes {
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return bytes;
+    };
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(mut value) = serde_json::from_str::<Value>(line) else {
+            return bytes;
+        };
+        change(&mut value);
+        out.push_str(&value.to_string());
+        out.push('\n');
+    }
+    Bytes::from(out)
 }
 
 /// Puts [`POISON`] before every string under one of `keys` (compared without case).
@@ -442,7 +461,11 @@ fn poison(value: &mut Value, keys: &[&str]) {
 /// descriptions and messages. Status words stay: the envelope's `status` says whether the
 /// answer is one.
 fn poison_harness(value: &mut Value) {
-    poison(value, &["name", "description", "message", "errorMessage"]);
+    // `out`: a log line's text.
+    poison(
+        value,
+        &["name", "description", "message", "errorMessage", "out"],
+    );
 }
 
 /// Argo: node display names and messages. `metadata.name` is the workflow's id and a

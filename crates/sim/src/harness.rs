@@ -25,6 +25,8 @@
 //!   unconvertible parameter (400 FailureDTO).
 //! - Runtime-input problems are 400 `INVALID_REQUEST` naming every bad input.
 //! - Throttling is a 429 ErrorDTO (`TOO_MANY_REQUESTS`) without `Retry-After`.
+//! - The log service (`harness/logs.rs`) answers on `/gateway/log-service/...` and on
+//!   `/log-service/...`, with its own `{"error_msg"}` error bodies.
 //! - Malformed JSON gets Dropwizard's `{"code":400,"message":"Unable to process JSON",...}`,
 //!   the one error body without a correlation id; AccessDeniedErrorDTO carries one.
 
@@ -34,6 +36,7 @@ mod control;
 mod errors;
 mod executions;
 mod graph;
+mod logs;
 mod pipelines;
 mod render;
 mod yaml;
@@ -311,6 +314,13 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
                 &format!("{p}/approvals/{{approvalInstanceId}}/harness/activity"),
                 post(approvals::activity),
             );
+    }
+    // The log service: `/gateway/log-service` on SaaS; without the prefix too, like the
+    // pipeline service, for a client whose base URL is the host itself.
+    for p in ["/log-service", "/gateway/log-service"] {
+        r = r
+            .route(&format!("{p}/blob"), get(logs::blob))
+            .route(&format!("{p}/stream"), get(logs::stream));
     }
     for p in ["/v1", "/gateway/pipeline/api/v1"] {
         let base = format!("{p}/orgs/{{org}}/projects/{{project}}");

@@ -80,10 +80,7 @@ pub async fn stream(
             Some(step) => step.name.clone(),
             None => "(unknown step)".to_string(),
         };
-        let line = LogLine {
-            source,
-            text: entry.content.unwrap_or_default(),
-        };
+        let line = LogLine::new(source, entry.content.unwrap_or_default());
         if lines.send(line).is_err() {
             // Nobody reads any more: the log view was closed.
             return Ok(());

@@ -207,6 +207,27 @@ pub fn build(summary: &ExecutionSummary, graph: Option<&ExecutionGraph>) -> Tree
     }
 }
 
+/// The leaf step nodes of the graph in document order, each with its stage's name (empty
+/// when the step sits in no known stage).
+pub fn step_nodes<'g>(
+    summary: &ExecutionSummary,
+    graph: &'g ExecutionGraph,
+) -> Vec<(String, &'g GraphNode)> {
+    let layout = ordered_stages(summary);
+    let index = StageIndex::new(&layout);
+    leaf_steps(graph, &index)
+        .into_iter()
+        .map(|(node, stage)| {
+            let stage = stage.or_else(|| index.by_fqn(node.base_fqn.as_deref()));
+            let name = stage
+                .and_then(|i| layout.get(i))
+                .map(|(key, node)| stage_name(key, node))
+                .unwrap_or_default();
+            (name, node)
+        })
+        .collect()
+}
+
 /// Names of the stages waiting for an approval, for gates whose step is not known.
 pub fn approval_waiting_stages(summary: &ExecutionSummary) -> Vec<(String, Option<String>)> {
     ordered_stages(summary)

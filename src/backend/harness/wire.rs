@@ -237,6 +237,12 @@ pub struct GraphNode {
     /// The step's resolved spec; read by path (`spec.callbackId`).
     #[serde(default)]
     pub step_parameters: Option<Value>,
+    /// Where the step's log lives in the log service (`harness/logs.rs`).
+    #[serde(default)]
+    pub log_base_key: Option<String>,
+    /// `[{unitName, status, startTime, endTime}]`, times as strings; read by path.
+    #[serde(default = "Vec::new", deserialize_with = "null_default")]
+    pub unit_progresses: Vec<Value>,
 }
 
 impl GraphNode {

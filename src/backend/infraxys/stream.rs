@@ -65,6 +65,7 @@ impl Follower {
             Ok(true) => {
                 // The last status message stays: it is the best word on how the run went.
                 self.update(|run| {
+                    run.log.close();
                     run.status = Status::new(ExecStatus::Unknown, "ended");
                     run.ended = Some(Timestamp::now());
                 });
@@ -72,10 +73,13 @@ impl Follower {
             Err(error) => {
                 self.update(|run| {
                     run.status = Status::new(ExecStatus::Unknown, "submitted");
-                    run.message = Some(format!(
+                    let message = format!(
                         "submitted as run {}; progress is not available: {error}",
                         self.run
-                    ));
+                    );
+                    run.log.status(&message);
+                    run.log.close();
+                    run.message = Some(message);
                 });
             }
         }
@@ -124,7 +128,11 @@ impl Follower {
                     status_message: progress.status_message.map(|m| redact.text(m)),
                 };
                 let known = self.update(|run| {
+                    if !progress.output.is_empty() {
+                        run.log.output(&progress.output);
+                    }
                     if let Some(message) = progress.status_message {
+                        run.log.status(&message);
                         run.message = Some(message);
                     }
                     if !progress.output.is_empty() {

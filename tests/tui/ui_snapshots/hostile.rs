@@ -220,6 +220,7 @@ fn screen(name: &str, text: &dyn Fn(&str) -> String, w: u16, h: u16) -> App {
                 .map(|i| LogLine {
                     source: text(&format!("source{i}")),
                     text: text(&format!("line{i}")),
+                    ..LogLine::default()
                 })
                 .collect();
             answer(&mut app, epoch, Payload::LogLines(lines));

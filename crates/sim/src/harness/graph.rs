@@ -65,6 +65,10 @@ fn stage_step_type(kind: StageKind) -> &'static str {
 struct Graph {
     nodes: Map<String, Value>,
     edges: Map<String, Value>,
+    /// For the steps' log keys (`logs.rs`): account, org and the time the graph shows.
+    account: String,
+    org: String,
+    now: Ms,
 }
 
 impl Graph {
@@ -153,6 +157,27 @@ impl Graph {
                     }]);
                 }
             }
+            if let Some(logs) =
+                super::logs::node_logs(self.now, &self.account, &self.org, p, e, (si, ti))
+            {
+                node["logBaseKey"] = json!(logs.base_key);
+                node["unitProgresses"] = json!(logs.progresses);
+                match node["executableResponses"]
+                    .get_mut(0)
+                    .and_then(|r| r.get_mut("async"))
+                {
+                    // An approval's entry already holds its callback id.
+                    Some(entry) => entry["logKeys"] = json!(logs.log_keys),
+                    None => {
+                        node["executableResponses"] = json!([{
+                            logs.executable: {
+                                "logKeys": logs.log_keys,
+                                "units": logs.units,
+                            }
+                        }]);
+                    }
+                }
+            }
             if step.status == RunStatus::Failed {
                 node["failureInfo"] = json!({
                     "message": step_def.failure,
@@ -188,7 +213,12 @@ pub(crate) fn execution_graph(
     e: &Execution,
     scope: Scope,
 ) -> Value {
-    let mut g = Graph::default();
+    let mut g = Graph {
+        account: account.to_string(),
+        org: org.to_string(),
+        now: w.now(),
+        ..Graph::default()
+    };
     let root = match (w.pipeline(&e.project, &e.pipeline), scope) {
         (Some(p), Scope::Stage(si)) => g
             .stage(p, e, si, Vec::new())
