@@ -563,7 +563,7 @@ async fn first_gen_rerun_starts_the_pipeline_again_with_the_inputs_the_run_recor
     let before = sim.stats().starts;
     // Waiting at its approval: not ended, so not started a second time beside it.
     let early = conflict(b.control(&e, &Control::Rerun).await);
-    assert!(early.contains("has not ended (paused)"), "{early}");
+    assert!(early.contains("has not ended (waiting)"), "{early}");
     assert_eq!(sim.stats().starts, before);
     for gate in sim.world().gates_of(&e.id) {
         sim.world().expire(&gate.approval);

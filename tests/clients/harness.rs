@@ -743,8 +743,8 @@ async fn waiting_approvals_match_the_simulators_gates() {
         assert!(created <= now && created < deadline);
         assert!(!a.triggered_by.is_empty());
     }
-    // Oldest first.
-    assert!(approvals.windows(2).all(|w| w[0].created <= w[1].created));
+    // Soonest deadline first (every Harness gate here has one).
+    assert!(approvals.windows(2).all(|w| w[0].deadline <= w[1].deadline));
 
     // The release train waits on two gates at once, in parallel stages.
     let train: Vec<&Approval> = approvals
