@@ -96,6 +96,7 @@ fn loaded_app() -> App {
             production: false,
             read_only: false,
             insecure: false,
+            identity: None,
         }],
         intervals: Intervals::default(),
         read_only: false,

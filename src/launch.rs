@@ -24,6 +24,8 @@ pub struct Prepared {
     pub production: bool,
     pub read_only: bool,
     pub insecure: bool,
+    /// The config's `identity` (see `write::Writes::identity`).
+    pub identity: Option<String>,
 }
 
 impl Prepared {
@@ -40,6 +42,7 @@ impl Prepared {
             production: false,
             read_only: false,
             insecure: false,
+            identity: None,
         }
     }
 }
@@ -103,6 +106,7 @@ pub async fn dashboard(
             production: p.production,
             read_only: p.read_only,
             insecure: p.insecure,
+            identity: p.identity.clone(),
         })
         .collect();
     let (tx, rx) = mpsc::unbounded_channel();
@@ -242,6 +246,7 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
     prepared.production = config.production;
     prepared.read_only = config.read_only;
     prepared.insecure = config.insecure_skip_verify;
+    prepared.identity = config.identity.clone();
     Ok(prepared)
 }
 

@@ -195,6 +195,8 @@ pub struct BackendInfo {
     pub production: bool,
     pub read_only: bool,
     pub insecure: bool,
+    /// The config's `identity`: who acts, where the backend cannot say.
+    pub identity: Option<String>,
 }
 
 /// What the app is built with: the configuration in force and what was read at startup.
@@ -314,8 +316,10 @@ impl App {
             .iter()
             .map(|b| crate::write::Guard {
                 name: b.name.clone(),
+                kind: b.kind,
                 read_only: b.read_only,
                 production: b.production,
+                identity: b.identity.clone(),
             })
             .collect();
         let writes = crate::write::Writes::new(user, crate::write::Source::Tui, read_only, guards);

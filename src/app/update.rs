@@ -370,6 +370,8 @@ impl App {
                     b.feed = Some(feed);
                 }
             }
+            // The backends view shows it; every audit entry of the backend records it.
+            Payload::Identity(identity) => self.writes.learn(&backend, identity),
             Payload::Pace(why) => {
                 if let Some(b) = self.backends.iter_mut().find(|b| b.name == backend) {
                     b.holding_back = why;
@@ -385,7 +387,11 @@ impl App {
                 let result = result.map(|p| *p).map_err(|e| e.to_string());
                 self.on_preview_reply(epoch, &backend, request, result);
             }
-            Payload::Started { request, result } => {
+            Payload::Started {
+                request,
+                result,
+                request_id,
+            } => {
                 let pipeline =
                     crate::domain::ItemKey::new(&backend, &request.project, &request.pipeline_id);
                 let super::PendingStart {
@@ -398,9 +404,9 @@ impl App {
                         pipeline_name: request.pipeline_id.clone(),
                         secrets: Vec::new(),
                     });
-                let entry = self
-                    .writes
-                    .start_entry(&backend, &name, &request, &secrets, &result, self.now);
+                let entry = self.writes.start_entry(
+                    &backend, &name, &request, &secrets, &result, request_id, self.now,
+                );
                 self.record_audit(entry, effects);
                 // What is started here is followed: its end is notified.
                 if let Ok(started) = &result
@@ -414,12 +420,13 @@ impl App {
                 approval,
                 decision,
                 result,
+                request_id,
             } => {
                 // Every decision's answer reaches the audit log and the ledger, whether or
                 // not its dialog is still open.
                 let entry = self
                     .writes
-                    .decision_entry(&approval, &decision, &result, self.now);
+                    .decision_entry(&approval, &decision, &result, request_id, self.now);
                 self.record_audit(entry, effects);
                 self.gates.answered(&approval.key(), &result);
                 // The backend may or may not have acted: no retry until the gate has been
@@ -440,6 +447,7 @@ impl App {
                 action,
                 result,
                 after,
+                request_id,
             } => {
                 // Every answer reaches the audit log and the ledger, whether or not its
                 // dialog is still open.
@@ -460,6 +468,7 @@ impl App {
                     &action,
                     &result,
                     after_words,
+                    request_id,
                     self.now,
                 );
                 self.record_audit(entry, effects);

@@ -48,6 +48,7 @@
 mod control;
 mod decide;
 mod errors;
+mod identity;
 mod logs;
 mod map;
 mod stream;
@@ -539,6 +540,17 @@ impl ArgoBackend {
     }
 }
 
+/// The verdict parameter a decision on `approval` sets, and its value, when the gate has
+/// one (see `decide::plan`): what the audit log records a reject with.
+pub fn verdict_sent(approval: &Approval, decision: &Decision) -> Option<(String, String)> {
+    let (name, yes, no) = map::verdict(&approval.inputs)?;
+    let value = match decision.action {
+        DecisionAction::Approve => yes,
+        DecisionAction::Reject => no,
+    };
+    Some((name.to_owned(), value.to_owned()))
+}
+
 /// The start-form variable of an event pipeline.
 const PAYLOAD: &str = "payload";
 
@@ -615,6 +627,10 @@ impl Backend for ArgoBackend {
             per_start: 2,
             ..Budget::UNLIMITED
         }
+    }
+
+    async fn whoami(&self) -> Result<crate::backend::Identity> {
+        self.who_am_i().await
     }
 
     async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {

@@ -33,6 +33,7 @@
 mod control;
 mod errors;
 mod graph;
+mod identity;
 mod inputs;
 mod status;
 mod wire;
@@ -291,6 +292,7 @@ impl HarnessBackend {
 
     async fn send(&self, call: &Call) -> Result<http::Response> {
         let response = self.http.send_call(call, Some(&self.api_key)).await?;
+        identity::note_correlation(&call.method, &response);
         if response.is_success() {
             Ok(response)
         } else {
@@ -731,6 +733,10 @@ impl Backend for HarnessBackend {
             per_start: 2,
             min_poll_interval: Duration::ZERO,
         }
+    }
+
+    async fn whoami(&self) -> Result<crate::backend::Identity> {
+        self.who_am_i().await
     }
 
     async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {

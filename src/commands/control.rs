@@ -97,7 +97,7 @@ async fn act(
     let loaded = global.load()?;
     let t = target::Target::parse(target_text, "execution")?;
     let p = target::find(&loaded.backends, &t.backend)?;
-    let writes = global.writable(&loaded, &t.backend)?;
+    let writes = global.writable(&loaded, &t.backend).await?;
     let backend = &p.backend;
     let exec = target::execution(backend, &t).await?;
     // The pipeline's name, for the audit entry; a backend that cannot show one execution
@@ -108,7 +108,8 @@ async fn act(
         Err(e) => return Err(Failure::backend(&t.backend, &e)),
     };
 
-    let result = backend.control(&exec, &action).await;
+    let (result, request_id) =
+        crate::backend::identity::capture_request_id(backend.control(&exec, &action)).await;
     if let Err(e @ BackendError::Unsupported(_)) = &result {
         // Nothing was sent: no audit entry, as for a read-only refusal.
         return Err(failure_of(&t.backend, e));
@@ -128,6 +129,7 @@ async fn act(
             after
                 .as_ref()
                 .map(|a| a.as_deref().unwrap_or("could not be read")),
+            request_id,
             jiff::Timestamp::now(),
         ),
     );

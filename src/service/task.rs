@@ -14,6 +14,7 @@ use super::watch::{self, Note};
 use super::{Command, Feed, Limits, Payload, Reply, Resource};
 use crate::backend::Backend;
 use crate::backend::budget::{PaceStatus, bounded, counted};
+use crate::backend::identity::capture_request_id;
 use crate::domain::{BackendError, ExecRef, ExecStatus};
 
 /// Most log lines forwarded in one reply.
@@ -66,6 +67,14 @@ pub(super) async fn run(
         gates_predate: false,
         deciding: 0,
     };
+    // Who the key acts as, once: the key is resolved once per process, so the answer holds
+    // for the task's life.
+    state.spawn(None, 0, |b, limit| async move {
+        Payload::Identity(match bounded(limit, b.whoami()).await {
+            Ok(identity) => identity,
+            Err(e) => crate::backend::Identity::unknown(format!("who-am-I failed: {e}")),
+        })
+    });
     loop {
         let now = Instant::now().into_std();
         let pace = state.backend.pace().cloned();
@@ -164,8 +173,13 @@ impl TaskState {
             }
             Command::Start { epoch, request } => {
                 self.spawn(None, epoch, move |b, limit| async move {
-                    let result = bounded(limit, b.start(&request)).await;
-                    Payload::Started { request, result }
+                    let (result, request_id) =
+                        capture_request_id(bounded(limit, b.start(&request))).await;
+                    Payload::Started {
+                        request,
+                        result,
+                        request_id,
+                    }
                 })
             }
             Command::Decide {
@@ -175,11 +189,13 @@ impl TaskState {
             } => {
                 self.deciding += 1;
                 self.spawn(None, epoch, move |b, limit| async move {
-                    let result = bounded(limit, b.decide(&approval, &decision)).await;
+                    let (result, request_id) =
+                        capture_request_id(bounded(limit, b.decide(&approval, &decision))).await;
                     Payload::Decided {
                         approval,
                         decision,
                         result,
+                        request_id,
                     }
                 })
             }
@@ -199,7 +215,8 @@ impl TaskState {
                 exec,
                 action,
             } => self.spawn(None, epoch, move |b, limit| async move {
-                let result = bounded(limit, b.control(&exec, &action)).await;
+                let (result, request_id) =
+                    capture_request_id(bounded(limit, b.control(&exec, &action))).await;
                 let after = match &result {
                     Err(e) if e.outcome_unknown() => Some(
                         bounded(limit, b.execution(&exec))
@@ -214,6 +231,7 @@ impl TaskState {
                     action,
                     result,
                     after,
+                    request_id,
                 }
             }),
             Command::RetryStages { epoch, exec } => {

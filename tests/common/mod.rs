@@ -239,6 +239,7 @@ pub fn loaded_app_with(tweak: impl FnOnce(&mut flightdeck::app::Settings)) -> Ap
             production: false,
             read_only: false,
             insecure: false,
+            identity: None,
         }],
         intervals: Intervals::default(),
         read_only: false,

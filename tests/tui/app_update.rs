@@ -147,6 +147,7 @@ fn approving_needs_an_explicit_confirm_and_is_sent_once() {
                 approval,
                 decision: decide.1,
                 result: Ok(DecisionOutcome::Approved),
+                request_id: None,
             },
         ),
         at(1),
@@ -304,7 +305,17 @@ fn start_answered(result: Result<StartResult, BackendError>) -> App {
             _ => None,
         })
         .expect("one start");
-    app.update(reply_to(epoch, Payload::Started { request, result }), at(1));
+    app.update(
+        reply_to(
+            epoch,
+            Payload::Started {
+                request,
+                result,
+                request_id: None,
+            },
+        ),
+        at(1),
+    );
     app
 }
 
@@ -343,6 +354,7 @@ fn read_only_blocks_every_mutation() {
             production: false,
             read_only: true,
             insecure: false,
+            identity: None,
         }],
         intervals: Intervals::default(),
         read_only: false,
@@ -659,6 +671,7 @@ fn batch_results_per_gate_and_failed_gates_stay_marked() {
                     approval: Box::new(gate),
                     decision,
                     result,
+                    request_id: None,
                 },
             ),
             at(1),
@@ -748,6 +761,7 @@ fn answer_batch(app: &mut App, epoch: u64, results: Vec<Result<DecisionOutcome, 
                         inputs: vec![],
                     },
                     result,
+                    request_id: None,
                 },
             ),
             at(1),
@@ -923,7 +937,17 @@ fn bulk_start_answered(results: [Result<StartResult, BackendError>; 2]) -> App {
         .collect();
     assert_eq!(starts.len(), 2);
     for (request, result) in starts.into_iter().zip(results) {
-        app.update(reply_to(epoch, Payload::Started { request, result }), t0());
+        app.update(
+            reply_to(
+                epoch,
+                Payload::Started {
+                    request,
+                    result,
+                    request_id: None,
+                },
+            ),
+            t0(),
+        );
     }
     app
 }
@@ -1196,6 +1220,7 @@ fn alerting_app() -> (App, Vec<Effect>) {
         production: false,
         read_only: false,
         insecure: false,
+        identity: None,
     };
     let mut app = App::new(flightdeck::app::Settings {
         backends: vec![info(BACKEND), info("other")],
@@ -1341,6 +1366,7 @@ fn an_execution_started_here_is_followed_to_its_end() {
                 execution_id: "exec-new".into(),
                 status: Status::new(ExecStatus::Running, "Running"),
             }),
+            request_id: None,
         }),
         at(1),
     );

@@ -234,6 +234,7 @@ fn production_app() -> App {
             production: true,
             read_only: false,
             insecure: false,
+            identity: None,
         }],
         intervals: flightdeck::service::Intervals::default(),
         read_only: false,
@@ -407,6 +408,7 @@ fn batch_results() {
                         inputs: vec![],
                     },
                     result: Err(flightdeck::domain::BackendError::NotAuthorized("no".into())),
+                    request_id: None,
                 },
             }),
             t0(),
@@ -617,6 +619,7 @@ fn the_data_age_stays_in_view_at_80_columns() {
             production: false,
             read_only: false,
             insecure: false,
+            identity: None,
         };
         *app = App::new(flightdeck::app::Settings {
             backends: vec![

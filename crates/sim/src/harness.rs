@@ -34,6 +34,7 @@ mod control;
 mod errors;
 mod executions;
 mod graph;
+mod identity;
 mod pipelines;
 mod render;
 mod yaml;
@@ -311,6 +312,15 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
                 &format!("{p}/approvals/{{approvalInstanceId}}/harness/activity"),
                 post(approvals::activity),
             );
+    }
+    // The NextGen manager, beside the pipeline service on the same gateway.
+    for p in ["/ng/api", "/gateway/ng/api"] {
+        r = r
+            .route(
+                &format!("{p}/user/currentUser"),
+                get(identity::current_user),
+            )
+            .route(&format!("{p}/token/validate"), post(identity::validate));
     }
     for p in ["/v1", "/gateway/pipeline/api/v1"] {
         let base = format!("{p}/orgs/{{org}}/projects/{{project}}");
