@@ -162,7 +162,7 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
                 ca_file: config.ca_file.clone(),
                 insecure_skip_verify: config.insecure_skip_verify,
             })
-            .map(Arc::new)
+            .map(|b| Arc::new(b.with_ui_url(config.ui_url.clone())))
             .map_err(|e| format!("backend {}: {e}", config.name))?
         }
         BackendSettings::Infraxys {
@@ -207,7 +207,7 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
                 insecure_skip_verify: config.insecure_skip_verify,
             })
             .map_err(|e| format!("backend {}: {e}", config.name))
-            .map(Arc::new)?
+            .map(|b| Arc::new(b.with_ui_url(config.ui_url.clone())))?
         }
         BackendSettings::Argo {
             namespace,
@@ -231,7 +231,7 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
                 ca_file: config.ca_file.clone(),
                 insecure_skip_verify: config.insecure_skip_verify,
             })
-            .map(Arc::new)
+            .map(|b| Arc::new(b.with_ui_url(config.ui_url.clone())))
             .map_err(|e| format!("backend {}: {e}", config.name))?
         }
     };

@@ -616,6 +616,7 @@ mod tests {
             triggered_by: String::new(),
             environment: None,
             callback_id: None,
+            url: None,
         };
         let decision = Decision {
             action: DecisionAction::Approve,

@@ -109,6 +109,8 @@ pub struct HarnessBackend {
     projects: Vec<String>,
     api_key: SecretString,
     http: HttpClient,
+    /// The web UI's root, for links (`backend::links`).
+    ui: Url,
     /// Each project's executions list as last read (see [`Decoded`]).
     executions: Decoded<Vec<Execution>>,
     /// The gates of each waiting execution as last read, by execution id, with the
@@ -185,6 +187,7 @@ impl HarnessBackend {
         )?;
         Ok(HarnessBackend {
             name: options.name,
+            ui: crate::backend::links::harness_ui(&base, None),
             base,
             account: options.account,
             org: options.org,
@@ -194,6 +197,33 @@ impl HarnessBackend {
             executions: Decoded::default(),
             gates: Default::default(),
         })
+    }
+
+    /// Links to the web UI under `ui_url` (a self-managed install's UI address) instead of
+    /// the one derived from the API's base URL.
+    pub fn with_ui_url(mut self, ui_url: Option<Url>) -> Self {
+        self.ui = crate::backend::links::harness_ui(&self.base, ui_url.as_ref());
+        self
+    }
+
+    /// The execution's page in the web UI.
+    fn execution_url(&self, project: &str, summary: &ExecutionSummary) -> Option<String> {
+        let module = summary
+            .modules
+            .iter()
+            .map(String::as_str)
+            .find(|m| *m != "pms" && !m.is_empty());
+        crate::backend::links::harness_execution(
+            &self.ui,
+            &crate::backend::links::HarnessExecution {
+                account: &self.account,
+                org: &self.org,
+                project,
+                pipeline: summary.pipeline_identifier.as_deref().unwrap_or_default(),
+                execution: &summary.plan_execution_id,
+                module,
+            },
+        )
     }
 
     /// The runtime-input template of a pipeline, parsed. [`Backend::start_form`] is its form;
@@ -454,6 +484,7 @@ impl HarnessBackend {
             stages_done: u32::try_from(done.min(total)).unwrap_or(u32::MAX),
             stages_total: u32::try_from(total).unwrap_or(u32::MAX),
             message,
+            url: self.execution_url(project, summary),
         }
     }
 
@@ -544,6 +575,19 @@ impl HarnessBackend {
             triggered_by: triggered_by(execution),
             environment: stage_env.or_else(|| graph::pipeline_environment(execution)),
             callback_id: gate.and_then(|g| g.callback_id.clone()),
+            url: self
+                .execution_url(project, execution)
+                .and_then(|link| match gate {
+                    Some(WaitingGate {
+                        ui_stage: Some(stage),
+                        ui_step,
+                        ..
+                    }) if !ui_step.is_empty() => crate::backend::links::with_query(
+                        &link,
+                        &[("stage", stage.as_str()), ("step", ui_step.as_str())],
+                    ),
+                    _ => Some(link),
+                }),
         }
     }
 

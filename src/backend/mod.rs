@@ -11,6 +11,7 @@ pub mod harness_fg;
 pub mod http;
 pub mod identity;
 pub mod infraxys;
+pub mod links;
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;

@@ -128,14 +128,14 @@ const COMMON_KEYS: &[&str] = &[
     "ca_file",
     "insecure_skip_verify",
     "identity",
-    "ui_url",
 ];
 
 fn kind_keys(kind: BackendKind) -> &'static [&'static str] {
     match kind {
-        BackendKind::Harness => &["account", "org", "project", "projects", "api_key"],
-        BackendKind::HarnessFg => &["account", "applications", "api_key"],
+        BackendKind::Harness => &["account", "org", "project", "projects", "api_key", "ui_url"],
+        BackendKind::HarnessFg => &["account", "applications", "api_key", "ui_url"],
         BackendKind::Argo => &[
+            "ui_url",
             "namespace",
             "token",
             "cluster_templates",

@@ -62,6 +62,7 @@ mod tests {
             stages_done: 0,
             stages_total: 0,
             message: None,
+            url: None,
         }
     }
 
@@ -119,6 +120,7 @@ mod tests {
             triggered_by: String::new(),
             environment: None,
             callback_id: None,
+            url: None,
         };
         let mut gates = vec![
             gate("b", "2", at(50)),

@@ -225,6 +225,7 @@ fn approval(id: &str) -> Approval {
         triggered_by: String::new(),
         environment: None,
         callback_id: None,
+        url: None,
     }
 }
 
@@ -432,6 +433,7 @@ impl Steady {
             stages_done: 0,
             stages_total: 1,
             message: None,
+            url: None,
         }
     }
 }
