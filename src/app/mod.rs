@@ -10,6 +10,7 @@ mod fuzzy;
 mod gates;
 mod health;
 mod keymap;
+mod links;
 mod lists;
 mod logs;
 mod marks;
@@ -38,6 +39,7 @@ pub use health::{
     BackendState, Health, Known, Read, STALE_AFTER, Unknown, fresh_bound, is_late, reason,
 };
 pub use keymap::{Action, Key, Keymap, Section};
+pub use links::{Hyperlink, Linked};
 pub use logs::LogView;
 pub use notify::Alerts;
 pub use offers::Offer;
@@ -143,6 +145,11 @@ pub struct Drawn {
     /// The last line the detail view can scroll to, when the detail was drawn: its content
     /// minus the lines that fit.
     pub detail_bottom: Option<u16>,
+    /// The web UI link the frame shows, and where: made clickable after the frame.
+    pub link: Option<Hyperlink>,
+    /// The terminal was cleared after the frame: the next frame must be drawn whatever
+    /// else changed.
+    pub repaint: bool,
 }
 
 /// Work for the outside world, produced by `update`.

@@ -148,6 +148,8 @@ impl App {
             Action::Palette => self.open_palette(),
             Action::Follow => self.toggle_follow(),
             Action::Logs => self.open_logs(effects),
+            Action::CopyUrl => self.copy_url(effects),
+            Action::CopyId => self.copy_id(effects),
             Action::Backends => self.dialog = Some(Dialog::Backends { scroll: 0 }),
             // Other layers' actions: their layer runs them.
             Action::Close
@@ -169,8 +171,8 @@ impl App {
     /// The frame is on the terminal: nothing to draw until something changes, and what it
     /// found out is kept for the next one.
     fn on_drawn(&mut self, drawn: super::Drawn) {
-        self.dirty = false;
-        self.draw_now = false;
+        self.dirty = drawn.repaint;
+        self.draw_now = drawn.repaint;
         self.clock.drawn(drawn.next_change);
         self.scroll = drawn.scroll;
         if self.view == View::Detail {

@@ -27,6 +27,7 @@ use crate::audit;
 use crate::service::{Command, Payload, Reply, Service};
 use crate::ui::{self, Theme};
 
+mod hyperlink;
 mod quiet;
 pub use quiet::QuietBackend;
 
@@ -142,6 +143,8 @@ async fn event_loop(
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
     let mut last_draw: Option<Instant> = None;
+    // The hyperlink last written over a frame.
+    let mut shown_link: Option<crate::app::Hyperlink> = None;
     let size = terminal.size()?;
     dispatch(
         app,
@@ -159,7 +162,7 @@ async fn event_loop(
         }
         let draw_at = last_draw.map_or_else(Instant::now, |t| t + FRAME);
         if app.dirty && (app.draw_now || Instant::now() >= draw_at) {
-            match draw(terminal, app, &theme) {
+            match draw(terminal, app, &theme, &mut shown_link) {
                 Ok(drawn) => dispatch(app, outside, writes, Msg::Drawn(drawn)),
                 // Nothing to draw on: the terminal hung up.
                 Err(_) => return Ok(Exit::Signal("SIGHUP")),
@@ -241,16 +244,45 @@ fn write_between_frames(sequence: &str) -> Option<String> {
         .map(|_| "could not write to the terminal".to_string())
 }
 
-/// Draws a frame; returns what it found out, for `Msg::Drawn`.
-fn draw(terminal: &mut Screen, app: &App, theme: &Theme) -> io::Result<Drawn> {
+/// Draws a frame, then makes its web UI link clickable (see [`hyperlink`]); returns what
+/// the frame found out, for `Msg::Drawn`.
+fn draw(
+    terminal: &mut Screen,
+    app: &App,
+    theme: &Theme,
+    shown_link: &mut Option<crate::app::Hyperlink>,
+) -> io::Result<Drawn> {
     let mut drawn = Drawn::default();
     let frame = terminal.draw(|f| drawn = ui::draw(f, app, theme))?.count;
     // With `--log`, how often frames reach the terminal and how often drawing found nothing
     // changed (benches/terminal.rs counts both).
-    if terminal.backend_mut().take_wrote() {
+    let wrote = terminal.backend_mut().take_wrote();
+    if wrote {
         tracing::debug!(frame, "frame drawn");
     } else {
         tracing::debug!(frame, "frame unchanged");
     }
+    if drawn.link != *shown_link {
+        if shown_link.is_some() {
+            // Cells keep a hyperlink until rewritten, and ratatui rewrites only the cells
+            // it changed: the next frame repaints all, so no stray cell stays clickable.
+            terminal.clear()?;
+            app_needs_frame(&mut drawn);
+        }
+        *shown_link = None;
+    }
+    if let Some(link) = &drawn.link
+        && (wrote || shown_link.is_none())
+        && let Some(sequence) = hyperlink::overlay(link)
+    {
+        // A terminal that refuses the write is found out by the next frame.
+        let _ = write_between_frames(&sequence);
+        *shown_link = Some(link.clone());
+    }
     Ok(drawn)
+}
+
+/// After a clear, the screen is blank until the next frame: ask for it now.
+fn app_needs_frame(drawn: &mut Drawn) {
+    drawn.repaint = true;
 }

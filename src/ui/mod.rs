@@ -40,6 +40,8 @@ pub struct Screen<'a> {
     pub scroll: [Cell<usize>; 4],
     /// The last line the detail view can scroll to, once drawn.
     pub detail_bottom: Cell<Option<u16>>,
+    /// The web UI link the detail drew, and where.
+    pub link: Cell<Option<crate::app::Hyperlink>>,
 }
 
 impl<'a> Screen<'a> {
@@ -49,6 +51,7 @@ impl<'a> Screen<'a> {
             clock: format::Times::new(app.clock.now()),
             scroll: app.scroll.map(Cell::new),
             detail_bottom: Cell::new(None),
+            link: Cell::new(None),
         }
     }
 
@@ -57,6 +60,8 @@ impl<'a> Screen<'a> {
             next_change: self.clock.next(),
             scroll: self.scroll.map(Cell::into_inner),
             detail_bottom: self.detail_bottom.into_inner(),
+            link: self.link.into_inner(),
+            repaint: false,
         }
     }
 
