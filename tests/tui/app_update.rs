@@ -1026,11 +1026,11 @@ fn refreshes(effects: &[Effect]) -> usize {
 
 #[test]
 fn remapped_keys_replace_or_add_and_show_in_help() {
-    let mut app = configured("[keys]\napprove = \"y\"\nrefresh = { add = \"F5\" }\n");
+    let mut app = configured("[keys]\napprove = \"o\"\nrefresh = { add = \"F5\" }\n");
     to_approvals(&mut app);
     press(&mut app, [ch('a')]);
     assert!(app.dialog.is_none(), "a no longer approves");
-    press(&mut app, [ch('y')]);
+    press(&mut app, [ch('o')]);
     assert!(matches!(app.dialog, Some(Dialog::Decision(_))));
     press(&mut app, [key(KeyCode::Esc)]);
 
@@ -1047,13 +1047,13 @@ fn remapped_keys_replace_or_add_and_show_in_help() {
             .map(|(_, k)| k.clone())
             .unwrap()
     };
-    assert_eq!(keys_of(flightdeck::app::Action::Approve), ["y"]);
+    assert_eq!(keys_of(flightdeck::app::Action::Approve), ["o"]);
     assert_eq!(keys_of(flightdeck::app::Action::Refresh), ["r", "F5"]);
 }
 
 #[test]
 fn the_palette_matches_fuzzily_and_runs_the_choice() {
-    let mut app = configured("[keys]\napprove = \"y\"\n");
+    let mut app = configured("[keys]\napprove = \"o\"\n");
     press(&mut app, [ch(':')]);
     let palette = app.palette.as_ref().expect("palette open");
     // Every action is offered with the key in force.
@@ -1062,7 +1062,7 @@ fn the_palette_matches_fuzzily_and_runs_the_choice() {
         .iter()
         .find(|e| e.label == "approve gate")
         .unwrap();
-    assert_eq!(approve.key.as_deref(), Some("y"));
+    assert_eq!(approve.key.as_deref(), Some("o"));
 
     typed(&mut app, "rjct");
     let chosen = app.palette.as_ref().unwrap().chosen().unwrap();

@@ -388,8 +388,8 @@ fn key_conflicts_name_the_line_and_the_other_binding() {
     );
     // Between two lines of the file, reported at the later one.
     assert_eq!(
-        err("[keys]\napprove = \"y\"\nreject = [\"n\", \"y\"]\n"),
-        "flightdeck.toml:3:16: keys.reject[1]: `y` is also bound to approve on line 2; \
+        err("[keys]\napprove = \"o\"\nreject = [\"n\", \"o\"]\n"),
+        "flightdeck.toml:3:16: keys.reject[1]: `o` is also bound to approve on line 2; \
          one key, one action"
     );
     // Adding counts too.

@@ -548,13 +548,13 @@ fn text_of(terminal: &Terminal<TestBackend>) -> Vec<String> {
 fn remapped_keys_show_in_the_footer_help_and_palette() {
     let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
     let remap = |app: &mut App| {
-        configure(app, "[keys]\napprove = \"y\"\npalette = \"C-p\"\n");
+        configure(app, "[keys]\napprove = \"o\"\npalette = \"C-p\"\n");
         press(app, [key(KeyCode::Tab)]);
     };
     let lines = text_of(&drawn(120, 40, theme, &remap));
     let footer = &lines[39];
     assert!(
-        footer.contains("y approve") && !footer.contains("a approve"),
+        footer.contains("o approve") && !footer.contains("a approve"),
         "{footer}"
     );
     assert!(footer.contains("C-p commands"), "{footer}");
@@ -563,7 +563,7 @@ fn remapped_keys_show_in_the_footer_help_and_palette() {
         remap(app);
         press(app, [ch('?')]);
     }));
-    assert!(help.iter().any(|l| l.contains("y  approve gate")));
+    assert!(help.iter().any(|l| l.contains("o  approve gate")));
     assert!(help.iter().any(|l| l.contains("C-p  command palette")));
 }
 
