@@ -5,6 +5,8 @@
 use crate::common;
 #[path = "ui_snapshots/hostile.rs"]
 mod hostile;
+#[path = "ui_snapshots/links.rs"]
+mod links;
 #[path = "ui_snapshots/truth.rs"]
 mod truth;
 
