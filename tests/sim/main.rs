@@ -9,6 +9,7 @@ mod argo;
 mod config;
 mod control;
 mod harness;
+mod identity;
 mod standalone;
 mod state;
 mod vendor_examples;
