@@ -14,6 +14,7 @@ mod e2e_tmux;
 mod hostile_memory;
 mod hostile_output;
 mod hostile_secrets;
+mod identity;
 mod man;
 mod run;
 mod setup;
