@@ -589,3 +589,38 @@ mod any_text {
         }
     }
 }
+
+/// `identity` is one line of text on any backend; `ui_url` a web URL, and Infraxys has no
+/// page to link to.
+#[test]
+fn identity_and_ui_url_are_checked() {
+    let base =
+        "[[backend]]\nname = \"ix\"\nkind = \"infraxys\"\nbase_url = \"https://ix.example\"\n";
+    let err = |extra: &str| {
+        flightdeck::config::Config::from_toml_str(&format!("{base}{extra}"), "f.toml")
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err("identity = \"\"\n").contains("must not be empty"));
+    assert!(err("identity = \"a\\u001b[2Jb\"\n").contains("control characters"));
+    let e = err("ui_url = \"https://ix.example/ui\"\n");
+    assert!(e.contains("`ui_url` is a setting of"), "{e}");
+    let argo = "[[backend]]\nname = \"a\"\nkind = \"argo\"\nbase_url = \"https://argo.example\"\nnamespace = \"argo\"\n";
+    let bad = flightdeck::config::Config::from_toml_str(
+        &format!("{argo}ui_url = \"argo.example\"\n"),
+        "f.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(bad.contains("no scheme"), "{bad}");
+    let ok = flightdeck::config::Config::from_toml_str(
+        &format!("{argo}ui_url = \"https://ui.example/argo/\"\nidentity = \"ops\"\n"),
+        "f.toml",
+    )
+    .unwrap();
+    assert_eq!(
+        ok.backends[0].ui_url.as_ref().unwrap().as_str(),
+        "https://ui.example/argo/"
+    );
+    assert_eq!(ok.backends[0].identity.as_deref(), Some("ops"));
+}

@@ -30,6 +30,21 @@ fn example_config_loads_with_one_backend_of_each_kind() {
         ]
     );
     assert_eq!(config.ui, UiConfig::default());
+    // Who acts, where the backend cannot say: First Gen and Infraxys name it.
+    let identities: Vec<Option<&str>> = config
+        .backends
+        .iter()
+        .map(|b| b.identity.as_deref())
+        .collect();
+    assert_eq!(
+        identities,
+        [
+            None,
+            Some("release-team@example.com"),
+            None,
+            Some("ops-bot")
+        ]
+    );
     let saved: Vec<&str> = config.filters.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(saved, ["prod-gates", "failed"]);
     // The example's remaps are commented out: it leaves the default keymap.
@@ -70,6 +85,8 @@ fn example_config_documents_every_key() {
         "max_requests_per_minute",
         "ca_file",
         "insecure_skip_verify",
+        "identity",
+        "ui_url",
         "account",
         "org",
         "project",
