@@ -209,6 +209,7 @@ impl Writes {
 
     /// The audit entry of a start. `secret_names` are the secret-typed variables, whose
     /// values are masked.
+    #[allow(clippy::too_many_arguments)]
     pub fn start_entry(
         &self,
         backend: &str,

@@ -107,7 +107,10 @@ fn y_copies_the_link_and_capital_y_the_id_as_effects() {
             .text
             .contains("copied the execution's link")
     );
-    assert_eq!(clipboard(&press(&mut app, [ch('Y')])), [selected.clone()]);
+    assert_eq!(
+        clipboard(&press(&mut app, [ch('Y')])),
+        std::slice::from_ref(&selected)
+    );
     assert!(app.flash.as_ref().unwrap().text.contains(&selected));
     // A row without a link copies nothing, and says so.
     press(&mut app, [ch('k')]);
