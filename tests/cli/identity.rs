@@ -162,6 +162,17 @@ async fn status_and_list_carry_the_web_ui_link() {
         gates[0]["url"].as_str().unwrap().contains("?stage="),
         "{out}"
     );
+    let table = env
+        .run(&key, &["status", &format!("h/{}", gate.execution)])
+        .await;
+    assert!(
+        table
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("web      ") && l.contains(&prefix)),
+        "{}",
+        table.stdout
+    );
     let approvals = env.run(&key, &["list", "approvals", "-o", "json"]).await;
     assert!(
         approvals.json()["items"]
