@@ -216,4 +216,42 @@ fn who_acts_is_shown_and_written_into_every_audit_entry() {
     );
     assert_eq!(identity.source, IdentitySource::Verified);
     assert_eq!(out[0].request_id.as_deref(), Some("9b6c0a1e-corr"));
+    // The Audit pane's detail says it too.
+    let text = text_of(&drawn(
+        120,
+        40,
+        Theme::new(ThemeName::Dark, Depth::Ansi16),
+        &|app: &mut App| {
+            app.update(
+                reply(Payload::Identity(Identity::configured("ops-bot"))),
+                at(1),
+            );
+            app.update(
+                reply(Payload::Decided {
+                    approval: Box::new(approval("gate-1", "exec-waiting")),
+                    decision: Decision {
+                        action: DecisionAction::Approve,
+                        comment: String::new(),
+                        inputs: Vec::new(),
+                    },
+                    result: Ok(DecisionOutcome::Approved),
+                    request_id: Some("c-42".into()),
+                }),
+                at(2),
+            );
+            press(
+                app,
+                [key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Enter)],
+            );
+        },
+    ));
+    assert!(
+        text.iter()
+            .any(|l| l.contains("acted as  ops-bot (configured: the config's `identity`)")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter().any(|l| l.contains("request id  c-42")),
+        "{text:#?}"
+    );
 }
