@@ -85,6 +85,23 @@ impl Deref for Screen<'_> {
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Drawn {
     let screen = Screen::new(app);
     draw_screen(f, &screen, theme);
+    // The link is made clickable by writing its text again over it after the frame: only
+    // if nothing drawn later (a dialog, the palette) covers any of its cells.
+    if let Some(link) = screen.link.take() {
+        let buffer = f.buffer_mut();
+        let intact = link.text.chars().enumerate().all(|(i, c)| {
+            u16::try_from(i)
+                .ok()
+                .and_then(|i| buffer.cell((link.x.saturating_add(i), link.y)))
+                .is_some_and(|cell| {
+                    cell.symbol().chars().eq(std::iter::once(c))
+                        && cell.modifier.contains(ratatui::style::Modifier::UNDERLINED)
+                })
+        });
+        if intact {
+            screen.link.set(Some(link));
+        }
+    }
     screen.drawn()
 }
 

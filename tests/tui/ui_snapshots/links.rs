@@ -65,6 +65,14 @@ fn the_frame_says_where_the_link_is_drawn_and_keeps_the_whole_url() {
             .modifier
             .contains(Modifier::UNDERLINED)
     );
+    // Covered by a dialog: nothing may be written over the dialog.
+    app.update(Msg::Drawn(found.clone()), at(21));
+    press(&mut app, [ch('?')]);
+    terminal
+        .draw(|f| found = ui::draw(f, &app, &Theme::new(ThemeName::Dark, Depth::Ansi16)))
+        .unwrap();
+    assert_eq!(found.link, None, "the help overlay covers the link");
+    press(&mut app, [key(KeyCode::Esc)]);
     // Scrolled: the link moves up with its line (and is gone once its line is).
     app.update(Msg::Drawn(found.clone()), at(21));
     press(&mut app, (0..8).map(|_| ch('j')));
