@@ -304,3 +304,116 @@ fn a_reject_records_the_verdict_it_set() {
     );
     assert!(entry.inputs.values.is_empty());
 }
+
+/// A backend whose who-am-I fails as an unreachable server does, `failures` times.
+struct Flaky {
+    name: flightdeck::domain::BackendName,
+    failures: usize,
+    asked: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+#[async_trait::async_trait]
+impl Backend for Flaky {
+    fn name(&self) -> &flightdeck::domain::BackendName {
+        &self.name
+    }
+    fn kind(&self) -> flightdeck::domain::BackendKind {
+        flightdeck::domain::BackendKind::Harness
+    }
+    async fn whoami(&self) -> flightdeck::backend::Result<flightdeck::backend::Identity> {
+        let n = self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n < self.failures {
+            return Err(flightdeck::domain::BackendError::Network("refused".into()));
+        }
+        Ok(flightdeck::backend::Identity::verified("ada", "test"))
+    }
+    async fn list_pipelines(
+        &self,
+    ) -> flightdeck::backend::Result<Vec<flightdeck::domain::Pipeline>> {
+        Ok(Vec::new())
+    }
+    async fn start_form(
+        &self,
+        _: &str,
+        _: &str,
+    ) -> flightdeck::backend::Result<flightdeck::domain::StartForm> {
+        Ok(Default::default())
+    }
+    async fn start(
+        &self,
+        _: &StartRequest,
+    ) -> flightdeck::backend::Result<flightdeck::domain::StartResult> {
+        Err(flightdeck::domain::BackendError::Unsupported(
+            "start".into(),
+        ))
+    }
+    async fn list_executions(
+        &self,
+    ) -> flightdeck::backend::Result<Vec<flightdeck::domain::Execution>> {
+        Ok(Vec::new())
+    }
+    async fn execution(
+        &self,
+        exec: &flightdeck::domain::ExecRef,
+    ) -> flightdeck::backend::Result<flightdeck::domain::ExecutionDetail> {
+        Err(flightdeck::domain::BackendError::NotFound(exec.id.clone()))
+    }
+    async fn waiting_approvals(
+        &self,
+    ) -> flightdeck::backend::Result<Vec<flightdeck::domain::Approval>> {
+        Ok(Vec::new())
+    }
+    async fn decide(
+        &self,
+        _: &flightdeck::domain::Approval,
+        _: &Decision,
+    ) -> flightdeck::backend::Result<flightdeck::domain::DecisionOutcome> {
+        Ok(flightdeck::domain::DecisionOutcome::Approved)
+    }
+}
+
+/// The service asks who the key is once, when the backend's task starts; a backend it could
+/// not reach is asked again later, and one that keeps refusing ends as unknown, saying why.
+#[tokio::test(start_paused = true)]
+async fn the_service_asks_once_and_again_only_after_an_unreachable_backend() {
+    use flightdeck::service::{Intervals, Limits, Payload, Service};
+    for (failures, asked, verified) in [(0, 1, true), (2, 3, true), (10, 4, false)] {
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let backend: std::sync::Arc<dyn Backend> = std::sync::Arc::new(Flaky {
+            name: "f".into(),
+            failures,
+            asked: count.clone(),
+        });
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let _service = Service::spawn(
+            vec![(
+                backend,
+                Limits {
+                    concurrency: 1,
+                    operation_timeout: Duration::from_secs(5),
+                    min_interval: Duration::ZERO,
+                },
+            )],
+            Intervals::default(),
+            tx,
+        );
+        let identity = loop {
+            let reply = tokio::time::timeout(Duration::from_secs(3600), rx.recv())
+                .await
+                .expect("an answer")
+                .expect("open");
+            if let Payload::Identity(identity) = reply.payload {
+                break identity;
+            }
+        };
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), asked);
+        assert_eq!(
+            identity.source == IdentitySource::Verified,
+            verified,
+            "{identity:?}"
+        );
+        if !verified {
+            assert!(identity.via.contains("refused"), "{}", identity.via);
+        }
+    }
+}
