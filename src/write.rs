@@ -5,6 +5,8 @@
 //! - the confirmation rule: what a person must type before a dialog confirms
 //!   ([`Writes::confirmation`], which the start, batch and bulk-start dialogs build their
 //!   confirmation field from; scripts confirm by running the command);
+//! - who acts on each backend ([`Writes::identity`]): what its "who am I" answered, else the
+//!   config's `identity`, recorded with where it came from;
 //! - the audit entry: who did what, with which inputs (secrets masked), and how it ended
 //!   ([`Writes::start_entry`], [`Writes::decision_entry`]); the outcome words are the
 //!   domain's ([`DecisionOutcome::label`]).

@@ -23,7 +23,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
         Pane::Audit => super::audit::detail_lines(app, theme),
     };
     let inner = block.inner(area);
-    // The link's line, once the width it is cut to is known.
+    // The `web` line goes in once the width it is cut to is known.
     let mut lines = lines;
     let link = match app.pane {
         Pane::Executions | Pane::Approvals => app.current_link().map(|l| {
@@ -35,15 +35,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
         }),
         _ => None,
     };
-    // Scrolled with the movement keys, within the content: the frame says how far it can
-    // go (`Drawn::detail_bottom`), and the border says when more lies above or below.
-    // Where the link landed: the rows the lines above it wrap to, less the scroll.
+    // Where the link landed: the rows the lines above it wrap to (less the scroll, below).
     let placed = link.and_then(|(at, text, url)| {
         let above = Paragraph::new(lines[..at].to_vec())
             .wrap(Wrap { trim: false })
             .line_count(inner.width);
         Some((u16::try_from(above).ok()?, text, url?))
     });
+    // Scrolled with the movement keys, within the content: the frame says how far it can
+    // go (`Drawn::detail_bottom`), and the border says when more lies above or below.
     let text = Paragraph::new(lines).wrap(Wrap { trim: false });
     let total = u16::try_from(text.line_count(inner.width)).unwrap_or(u16::MAX);
     let bottom = total.saturating_sub(inner.height);
