@@ -67,6 +67,7 @@ fn executions_n(n: usize, changed: Option<usize>) -> Vec<Execution> {
                 stages_done: 2,
                 stages_total: 4,
                 message: None,
+                url: None,
             }
         })
         .collect()
@@ -96,6 +97,7 @@ fn loaded_app() -> App {
             production: false,
             read_only: false,
             insecure: false,
+            identity: None,
         }],
         intervals: Intervals::default(),
         read_only: false,

@@ -45,8 +45,10 @@ pub struct Entry {
     /// `tui` or `cli`.
     pub source: String,
     pub backend: String,
-    /// Who the backend says we are, when it tells.
-    pub identity: Option<String>,
+    /// Who acted on the backend, and where that came from: the backend's "who am I"
+    /// (`verified`), the config's `identity` (`configured`), or `unknown` and why.
+    /// `None` only in entries written before flightdeck recorded it.
+    pub identity: Option<crate::backend::Identity>,
     /// `start`, `approve` or `reject`.
     pub action: String,
     pub target: Target,
@@ -173,6 +175,7 @@ mod tests {
             &request,
             &["db_password".into()],
             &result,
+            Some("c-1".into()),
             now,
         );
         append(&path, &entry).unwrap();

@@ -281,6 +281,9 @@ pub struct Execution {
     pub stages_total: u32,
     /// Failure or status message from the server, if any.
     pub message: Option<String>,
+    /// Its page in the vendor's web UI (`backend::links`), checked to be a plain http(s)
+    /// URL; `None` where the vendor has none.
+    pub url: Option<String>,
 }
 
 impl Execution {
@@ -393,6 +396,9 @@ pub struct Approval {
     pub environment: Option<String>,
     /// Harness: the approval step's author-chosen `callbackId`, which `--callback-id` names.
     pub callback_id: Option<String>,
+    /// The gate in the vendor's web UI (its execution's page, with the gate selected where
+    /// the UI can); `None` where the vendor has none.
+    pub url: Option<String>,
 }
 
 impl Approval {

@@ -24,6 +24,8 @@ pub struct Prepared {
     pub production: bool,
     pub read_only: bool,
     pub insecure: bool,
+    /// The config's `identity` (see `write::Writes::identity`).
+    pub identity: Option<String>,
 }
 
 impl Prepared {
@@ -40,6 +42,7 @@ impl Prepared {
             production: false,
             read_only: false,
             insecure: false,
+            identity: None,
         }
     }
 }
@@ -103,6 +106,7 @@ pub async fn dashboard(
             production: p.production,
             read_only: p.read_only,
             insecure: p.insecure,
+            identity: p.identity.clone(),
         })
         .collect();
     let (tx, rx) = mpsc::unbounded_channel();
@@ -161,7 +165,7 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
                 ca_file: config.ca_file.clone(),
                 insecure_skip_verify: config.insecure_skip_verify,
             })
-            .map(Arc::new)
+            .map(|b| Arc::new(b.with_ui_url(config.ui_url.clone())))
             .map_err(|e| format!("backend {}: {e}", config.name))?
         }
         BackendSettings::Infraxys {
@@ -206,7 +210,7 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
                 insecure_skip_verify: config.insecure_skip_verify,
             })
             .map_err(|e| format!("backend {}: {e}", config.name))
-            .map(Arc::new)?
+            .map(|b| Arc::new(b.with_ui_url(config.ui_url.clone())))?
         }
         BackendSettings::Argo {
             namespace,
@@ -230,7 +234,7 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
                 ca_file: config.ca_file.clone(),
                 insecure_skip_verify: config.insecure_skip_verify,
             })
-            .map(Arc::new)
+            .map(|b| Arc::new(b.with_ui_url(config.ui_url.clone())))
             .map_err(|e| format!("backend {}: {e}", config.name))?
         }
     };
@@ -245,6 +249,7 @@ pub fn prepare(config: &BackendConfig) -> Result<Prepared, String> {
     prepared.production = config.production;
     prepared.read_only = config.read_only;
     prepared.insecure = config.insecure_skip_verify;
+    prepared.identity = config.identity.clone();
     Ok(prepared)
 }
 

@@ -5,6 +5,8 @@
 //! - the confirmation rule: what a person must type before a dialog confirms
 //!   ([`Writes::confirmation`], which the start, batch and bulk-start dialogs build their
 //!   confirmation field from; scripts confirm by running the command);
+//! - who acts on each backend ([`Writes::identity`]): what its "who am I" answered, else the
+//!   config's `identity`, recorded with where it came from;
 //! - the audit entry: who did what, with which inputs (secrets masked), and how it ended
 //!   ([`Writes::start_entry`], [`Writes::decision_entry`]); the outcome words are the
 //!   domain's ([`DecisionOutcome::label`]).
@@ -15,6 +17,7 @@
 use jiff::Timestamp;
 
 use crate::audit::{Entry, Inputs, MASK, Outcome, Target, Value};
+use crate::backend::Identity;
 use crate::domain::{
     Approval, BackendError, BackendName, Decision, DecisionOutcome, StartRequest, StartResult,
 };
@@ -39,8 +42,11 @@ impl Source {
 #[derive(Debug, Clone)]
 pub struct Guard {
     pub name: BackendName,
+    pub kind: crate::domain::BackendKind,
     pub read_only: bool,
     pub production: bool,
+    /// The config's `identity`: who acts, where the backend cannot say.
+    pub identity: Option<String>,
 }
 
 /// A mutating action refused by the read-only rule; nothing was sent.
@@ -96,6 +102,8 @@ pub struct Writes {
     /// `--read-only` or `[ui] read_only`: every backend is read-only.
     read_only: bool,
     backends: Vec<Guard>,
+    /// What each backend's "who am I" answered, once it did.
+    learned: Vec<(BackendName, Identity)>,
 }
 
 impl Writes {
@@ -110,7 +118,26 @@ impl Writes {
             source,
             read_only,
             backends,
+            learned: Vec::new(),
         }
+    }
+
+    /// Records what `backend`'s "who am I" answered (or why it could not).
+    pub fn learn(&mut self, backend: &str, identity: Identity) {
+        self.learned.retain(|(name, _)| &**name != backend);
+        self.learned.push((backend.into(), identity));
+    }
+
+    /// Who acts on `backend`, as every audit entry records it: what its API said, else the
+    /// config's `identity` (recorded as configured), else unknown and why.
+    pub fn identity(&self, backend: &str) -> Identity {
+        let learned = self
+            .learned
+            .iter()
+            .find(|(name, _)| &**name == backend)
+            .map(|(_, identity)| identity.clone())
+            .unwrap_or_else(|| Identity::unknown("not asked yet"));
+        learned.or_configured(self.guard(backend).and_then(|g| g.identity.as_deref()))
     }
 
     /// The local account actions are recorded under.
@@ -184,6 +211,7 @@ impl Writes {
 
     /// The audit entry of a start. `secret_names` are the secret-typed variables, whose
     /// values are masked.
+    #[allow(clippy::too_many_arguments)]
     pub fn start_entry(
         &self,
         backend: &str,
@@ -191,6 +219,7 @@ impl Writes {
         request: &StartRequest,
         secret_names: &[String],
         result: &Result<StartResult, BackendError>,
+        request_id: Option<String>,
         now: Timestamp,
     ) -> Entry {
         let values = request
@@ -210,7 +239,7 @@ impl Writes {
             user: self.user.clone(),
             source: self.source.as_str().into(),
             backend: backend.into(),
-            identity: None,
+            identity: Some(self.identity(backend)),
             action: "start".into(),
             target: Target {
                 project: request.project.clone(),
@@ -228,8 +257,32 @@ impl Writes {
                 Ok(r) => Outcome::ok(format!("started ({})", r.status.raw)),
                 Err(e) => Outcome::error(e),
             },
-            request_id: None,
+            request_id,
         }
+    }
+
+    /// The values a decision sent: the approver inputs given, and on an Argo gate with a
+    /// verdict parameter (`approve: YES|NO`) the value the action set when none was given,
+    /// so a reject's entry says `approve=NO` like the gate does.
+    fn decision_values(&self, approval: &Approval, decision: &Decision) -> Vec<Value> {
+        let mut values: Vec<Value> = decision
+            .inputs
+            .iter()
+            .map(|(name, value)| Value {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect();
+        let argo = self
+            .guard(&approval.backend)
+            .is_some_and(|g| g.kind == crate::domain::BackendKind::Argo);
+        if argo
+            && let Some((name, value)) = crate::backend::argo::verdict_sent(approval, decision)
+            && !values.iter().any(|v| v.name == name)
+        {
+            values.push(Value { name, value });
+        }
+        values
     }
 
     /// The audit entry of a decision on one gate.
@@ -238,6 +291,7 @@ impl Writes {
         approval: &Approval,
         decision: &Decision,
         result: &Result<DecisionOutcome, BackendError>,
+        request_id: Option<String>,
         now: Timestamp,
     ) -> Entry {
         Entry {
@@ -245,7 +299,7 @@ impl Writes {
             user: self.user.clone(),
             source: self.source.as_str().into(),
             backend: approval.backend.to_string(),
-            identity: None,
+            identity: Some(self.identity(&approval.backend)),
             action: decision.action.verb().into(),
             target: Target {
                 project: approval.project.clone(),
@@ -257,14 +311,7 @@ impl Writes {
                 execution: Some(approval.execution_id.clone()),
             },
             inputs: Inputs {
-                values: decision
-                    .inputs
-                    .iter()
-                    .map(|(name, value)| Value {
-                        name: name.clone(),
-                        value: value.clone(),
-                    })
-                    .collect(),
+                values: self.decision_values(approval, decision),
                 notes: None,
                 comment: Some(decision.comment.clone()),
             },
@@ -272,7 +319,7 @@ impl Writes {
                 Ok(outcome) => Outcome::ok(outcome.label().into()),
                 Err(e) => Outcome::error(e),
             },
-            request_id: None,
+            request_id,
         }
     }
 }
@@ -290,6 +337,7 @@ impl Writes {
         action: &crate::backend::Control,
         result: &Result<crate::backend::ControlOutcome, BackendError>,
         after: Option<&str>,
+        request_id: Option<String>,
         now: Timestamp,
     ) -> Entry {
         use crate::backend::Control;
@@ -312,7 +360,7 @@ impl Writes {
             user: self.user.clone(),
             source: self.source.as_str().into(),
             backend: backend.into(),
-            identity: None,
+            identity: Some(self.identity(backend)),
             action: action.verb().into(),
             target: Target {
                 project: exec.project.clone(),
@@ -340,7 +388,7 @@ impl Writes {
                 },
                 Err(e) => Outcome::error(e),
             },
-            request_id: None,
+            request_id,
         }
     }
 }
@@ -420,16 +468,22 @@ mod tests {
                     name: "prod".into(),
                     read_only: false,
                     production: true,
+                    kind: crate::domain::BackendKind::Harness,
+                    identity: None,
                 },
                 Guard {
                     name: "frozen".into(),
                     read_only: true,
                     production: false,
+                    kind: crate::domain::BackendKind::Harness,
+                    identity: None,
                 },
                 Guard {
                     name: "dev".into(),
                     read_only: false,
                     production: false,
+                    kind: crate::domain::BackendKind::Harness,
+                    identity: None,
                 },
             ],
         )
@@ -536,6 +590,7 @@ mod tests {
             &request,
             &["db_password".into()],
             &started,
+            None,
             now,
         );
         assert_eq!(
@@ -564,19 +619,27 @@ mod tests {
             triggered_by: String::new(),
             environment: None,
             callback_id: None,
+            url: None,
         };
         let decision = Decision {
             action: DecisionAction::Approve,
             comment: "lgtm".into(),
             inputs: Vec::new(),
         };
-        let more = w.decision_entry(&gate, &decision, &Ok(DecisionOutcome::StillWaiting), now);
+        let more = w.decision_entry(
+            &gate,
+            &decision,
+            &Ok(DecisionOutcome::StillWaiting),
+            None,
+            now,
+        );
         assert_eq!(more.result.status, DecisionOutcome::StillWaiting.label());
         assert_eq!(more.target.name, "Deploy · prod / ok?");
         let failed = w.decision_entry(
             &gate,
             &decision,
             &Err(BackendError::Conflict("already decided".into())),
+            None,
             now,
         );
         assert!(!failed.result.ok);
@@ -626,7 +689,7 @@ mod tests {
             status: Some(Status::new(ExecStatus::Running, "Running")),
             pending: None,
         });
-        let entry = w.control_entry("dev", &exec, "Deploy", &retry, &ok, None, now);
+        let entry = w.control_entry("dev", &exec, "Deploy", &retry, &ok, None, None, now);
         assert_eq!(entry.action, "retry");
         assert_eq!(entry.result.status, "retried as exec-2 (Running)");
         assert_eq!(entry.target.execution.as_deref(), Some("exec-2"));
@@ -643,12 +706,13 @@ mod tests {
             &abort,
             &lost,
             Some("Discontinuing"),
+            None,
             now,
         );
         assert_eq!(entry.result.status, "unknown");
         assert!(entry.result.error.unwrap().contains("Discontinuing"));
         let refused = Err(BackendError::Conflict("already finished".into()));
-        let entry = w.control_entry("dev", &exec, "Deploy", &abort, &refused, None, now);
+        let entry = w.control_entry("dev", &exec, "Deploy", &abort, &refused, None, None, now);
         assert!(!entry.result.ok);
         assert_eq!(entry.result.status, "error");
     }

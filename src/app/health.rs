@@ -316,6 +316,7 @@ mod tests {
             production: false,
             read_only: false,
             insecure: false,
+            identity: None,
         });
         assert_eq!(b.health(), Health::Connecting);
         b.record(Read::Executions, Ok(()), Duration::from_millis(30), t0);
@@ -341,6 +342,7 @@ mod tests {
             production: false,
             read_only: false,
             insecure: false,
+            identity: None,
         });
         let ms = Duration::from_millis(30);
         b.record(Read::Pipelines, Ok(()), ms, t0);

@@ -116,6 +116,8 @@ actions! {
     Palette "palette" "command palette" "commands" { Panes: [":"] }
     Follow "follow" "follow: notify when it ends" "follow" { Panes: ["w"] }
     Logs "logs" "logs of the execution" "logs" { Panes: ["l"] }
+    CopyUrl "copy_url" "copy the web UI link of the execution or gate" "copy link" { Panes: ["y"] }
+    CopyId "copy_id" "copy the id of the execution or gate" "copy id" { Panes: ["Y"] }
     Backends "backends" "backends: health, data ages, full errors" "backends" { Panes: ["b"] }
     Refresh "refresh" "refresh now" "refresh" { Panes: ["r"] }
     Freeze "freeze" "freeze updates" "freeze" { Panes: ["f"] }

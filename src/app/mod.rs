@@ -10,6 +10,7 @@ mod fuzzy;
 mod gates;
 mod health;
 mod keymap;
+mod links;
 mod lists;
 mod logs;
 mod marks;
@@ -40,6 +41,7 @@ pub use health::{
     BackendState, Health, Known, Read, STALE_AFTER, Unknown, fresh_bound, is_late, reason,
 };
 pub use keymap::{Action, Key, Keymap, Section};
+pub use links::{Hyperlink, Linked};
 pub use logs::{LogView, no_logs, offers_logs};
 pub use mouse::{Pointer, WHEEL_ROWS};
 pub use notify::Alerts;
@@ -149,6 +151,11 @@ pub struct Drawn {
     /// The last line the detail view can scroll to, when the detail was drawn: its content
     /// minus the lines that fit.
     pub detail_bottom: Option<u16>,
+    /// The web UI link the frame shows, and where: made clickable after the frame.
+    pub link: Option<Hyperlink>,
+    /// The terminal was cleared after the frame: the next frame must be drawn whatever
+    /// else changed.
+    pub repaint: bool,
 }
 
 /// Work for the outside world, produced by `update`.
@@ -201,6 +208,8 @@ pub struct BackendInfo {
     pub production: bool,
     pub read_only: bool,
     pub insecure: bool,
+    /// The config's `identity`: who acts, where the backend cannot say.
+    pub identity: Option<String>,
 }
 
 /// What the app is built with: the configuration in force and what was read at startup.
@@ -322,8 +331,10 @@ impl App {
             .iter()
             .map(|b| crate::write::Guard {
                 name: b.name.clone(),
+                kind: b.kind,
                 read_only: b.read_only,
                 production: b.production,
+                identity: b.identity.clone(),
             })
             .collect();
         let writes = crate::write::Writes::new(user, crate::write::Source::Tui, read_only, guards);

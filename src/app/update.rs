@@ -154,6 +154,8 @@ impl App {
             Action::SortReverse => self.reverse_sort(),
             Action::Follow => self.toggle_follow(),
             Action::Logs => self.open_logs(effects),
+            Action::CopyUrl => self.copy_url(effects),
+            Action::CopyId => self.copy_id(effects),
             Action::Backends => self.dialog = Some(Dialog::Backends { scroll: 0 }),
             // Other layers' actions: their layer runs them.
             Action::Close
@@ -175,8 +177,8 @@ impl App {
     /// The frame is on the terminal: nothing to draw until something changes, and what it
     /// found out is kept for the next one.
     fn on_drawn(&mut self, drawn: super::Drawn) {
-        self.dirty = false;
-        self.draw_now = false;
+        self.dirty = drawn.repaint;
+        self.draw_now = drawn.repaint;
         self.clock.drawn(drawn.next_change);
         self.scroll = drawn.scroll;
         if self.view == View::Detail {
@@ -376,6 +378,8 @@ impl App {
                     b.feed = Some(feed);
                 }
             }
+            // The backends view shows it; every audit entry of the backend records it.
+            Payload::Identity(identity) => self.writes.learn(&backend, identity),
             Payload::Pace(why) => {
                 if let Some(b) = self.backends.iter_mut().find(|b| b.name == backend) {
                     b.holding_back = why;
@@ -391,7 +395,11 @@ impl App {
                 let result = result.map(|p| *p).map_err(|e| e.to_string());
                 self.on_preview_reply(epoch, &backend, request, result);
             }
-            Payload::Started { request, result } => {
+            Payload::Started {
+                request,
+                result,
+                request_id,
+            } => {
                 let pipeline =
                     crate::domain::ItemKey::new(&backend, &request.project, &request.pipeline_id);
                 let super::PendingStart {
@@ -404,9 +412,9 @@ impl App {
                         pipeline_name: request.pipeline_id.clone(),
                         secrets: Vec::new(),
                     });
-                let entry = self
-                    .writes
-                    .start_entry(&backend, &name, &request, &secrets, &result, self.now);
+                let entry = self.writes.start_entry(
+                    &backend, &name, &request, &secrets, &result, request_id, self.now,
+                );
                 self.record_audit(entry, effects);
                 // What is started here is followed: its end is notified.
                 if let Ok(started) = &result
@@ -420,12 +428,13 @@ impl App {
                 approval,
                 decision,
                 result,
+                request_id,
             } => {
                 // Every decision's answer reaches the audit log and the ledger, whether or
                 // not its dialog is still open.
                 let entry = self
                     .writes
-                    .decision_entry(&approval, &decision, &result, self.now);
+                    .decision_entry(&approval, &decision, &result, request_id, self.now);
                 self.record_audit(entry, effects);
                 self.gates.answered(&approval.key(), &result);
                 // The backend may or may not have acted: no retry until the gate has been
@@ -446,6 +455,7 @@ impl App {
                 action,
                 result,
                 after,
+                request_id,
             } => {
                 // Every answer reaches the audit log and the ledger, whether or not its
                 // dialog is still open.
@@ -466,6 +476,7 @@ impl App {
                     &action,
                     &result,
                     after_words,
+                    request_id,
                     self.now,
                 );
                 self.record_audit(entry, effects);

@@ -48,6 +48,7 @@
 mod control;
 mod decide;
 mod errors;
+mod identity;
 mod logs;
 mod map;
 mod stream;
@@ -69,6 +70,7 @@ use tokio::sync::mpsc;
 use url::Url;
 
 use crate::backend::http::{self, Call, HttpClient, HttpOptions, Redactor};
+use crate::backend::links;
 use crate::backend::{Backend, Budget, Result};
 use crate::domain::RequestPreview;
 use crate::domain::{
@@ -162,6 +164,8 @@ pub struct ArgoBackend {
     events: Vec<ArgoEvent>,
     http: HttpClient,
     facts: Arc<Mutex<HashMap<String, map::Facts>>>,
+    /// The web UI's root with its base href, for links: `base_url` unless `ui_url` says.
+    ui: Url,
 }
 
 impl ArgoBackend {
@@ -192,6 +196,7 @@ impl ArgoBackend {
             },
             Redactor::of(options.token.as_ref()),
         )?;
+        let ui = base.clone();
         Ok(ArgoBackend {
             name: options.name,
             base,
@@ -203,7 +208,30 @@ impl ArgoBackend {
             events: options.events,
             http,
             facts: Arc::default(),
+            ui,
         })
+    }
+
+    /// Links to the UI at `ui_url` (a UI served apart from the API, or under another base
+    /// href) instead of `base_url`.
+    pub fn with_ui_url(mut self, ui_url: Option<Url>) -> Self {
+        if let Some(ui) = ui_url {
+            self.ui = ui;
+        }
+        self
+    }
+
+    /// An execution with its workflow's page.
+    fn linked(&self, mut execution: Execution) -> Execution {
+        execution.url = links::argo_workflow(&self.ui, &execution.project, &execution.id);
+        execution
+    }
+
+    /// A gate with its workflow's page, the gate's node selected.
+    fn linked_gate(&self, mut gate: Approval) -> Approval {
+        gate.url = links::argo_workflow(&self.ui, &gate.project, &gate.execution_id)
+            .and_then(|l| links::with_query(&l, &[("tab", "workflow"), ("nodeId", &gate.id)]));
+        gate
     }
 
     // ----- URLs and requests -------------------------------------------------------------
@@ -402,7 +430,7 @@ impl ArgoBackend {
     fn executions_of<'a>(&self, workflows: impl Iterator<Item = &'a Workflow>) -> Vec<Execution> {
         let known = self.facts();
         workflows
-            .map(|w| map::execution(&self.name, w, known.get(&w.metadata.name)))
+            .map(|w| self.linked(map::execution(&self.name, w, known.get(&w.metadata.name))))
             .collect()
     }
 
@@ -539,6 +567,17 @@ impl ArgoBackend {
     }
 }
 
+/// The verdict parameter a decision on `approval` sets, and its value, when the gate has
+/// one (see `decide::plan`): what the audit log records a reject with.
+pub fn verdict_sent(approval: &Approval, decision: &Decision) -> Option<(String, String)> {
+    let (name, yes, no) = map::verdict(&approval.inputs)?;
+    let value = match decision.action {
+        DecisionAction::Approve => yes,
+        DecisionAction::Reject => no,
+    };
+    Some((name.to_owned(), value.to_owned()))
+}
+
 /// The start-form variable of an event pipeline.
 const PAYLOAD: &str = "payload";
 
@@ -615,6 +654,10 @@ impl Backend for ArgoBackend {
             per_start: 2,
             ..Budget::UNLIMITED
         }
+    }
+
+    async fn whoami(&self) -> Result<crate::backend::Identity> {
+        self.who_am_i().await
     }
 
     async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {
@@ -710,9 +753,12 @@ impl Backend for ArgoBackend {
         let workflow = self.workflow(&exec.id, DETAIL_FIELDS).await?;
         self.remember([&workflow]);
         Ok(ExecutionDetail {
-            execution: map::execution(&self.name, &workflow, None),
+            execution: self.linked(map::execution(&self.name, &workflow, None)),
             stages: map::stages(&workflow),
-            approvals: map::approvals(&self.name, &workflow),
+            approvals: map::approvals(&self.name, &workflow)
+                .into_iter()
+                .map(|g| self.linked_gate(g))
+                .collect(),
             rejection: map::rejection(&workflow),
         })
     }
@@ -734,6 +780,7 @@ impl Backend for ArgoBackend {
         Ok(workflows
             .iter()
             .flat_map(|w| map::approvals(&self.name, w))
+            .map(|g| self.linked_gate(g))
             .collect())
     }
 

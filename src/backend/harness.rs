@@ -34,6 +34,7 @@
 mod control;
 mod errors;
 mod graph;
+mod identity;
 mod inputs;
 mod logs;
 mod status;
@@ -110,6 +111,8 @@ pub struct HarnessBackend {
     projects: Vec<String>,
     api_key: SecretString,
     http: HttpClient,
+    /// The web UI's root, for links (`backend::links`).
+    ui: Url,
     /// Each project's executions list as last read (see [`Decoded`]).
     executions: Decoded<Vec<Execution>>,
     /// The gates of each waiting execution as last read, by execution id, with the
@@ -186,6 +189,7 @@ impl HarnessBackend {
         )?;
         Ok(HarnessBackend {
             name: options.name,
+            ui: crate::backend::links::harness_ui(&base, None),
             base,
             account: options.account,
             org: options.org,
@@ -195,6 +199,33 @@ impl HarnessBackend {
             executions: Decoded::default(),
             gates: Default::default(),
         })
+    }
+
+    /// Links to the web UI under `ui_url` (a self-managed install's UI address) instead of
+    /// the one derived from the API's base URL.
+    pub fn with_ui_url(mut self, ui_url: Option<Url>) -> Self {
+        self.ui = crate::backend::links::harness_ui(&self.base, ui_url.as_ref());
+        self
+    }
+
+    /// The execution's page in the web UI.
+    fn execution_url(&self, project: &str, summary: &ExecutionSummary) -> Option<String> {
+        let module = summary
+            .modules
+            .iter()
+            .map(String::as_str)
+            .find(|m| *m != "pms" && !m.is_empty());
+        crate::backend::links::harness_execution(
+            &self.ui,
+            &crate::backend::links::HarnessExecution {
+                account: &self.account,
+                org: &self.org,
+                project,
+                pipeline: summary.pipeline_identifier.as_deref().unwrap_or_default(),
+                execution: &summary.plan_execution_id,
+                module,
+            },
+        )
     }
 
     /// The runtime-input template of a pipeline, parsed. [`Backend::start_form`] is its form;
@@ -293,6 +324,7 @@ impl HarnessBackend {
 
     async fn send(&self, call: &Call) -> Result<http::Response> {
         let response = self.http.send_call(call, Some(&self.api_key)).await?;
+        identity::note_correlation(&call.method, &response);
         if response.is_success() {
             Ok(response)
         } else {
@@ -454,6 +486,7 @@ impl HarnessBackend {
             stages_done: u32::try_from(done.min(total)).unwrap_or(u32::MAX),
             stages_total: u32::try_from(total).unwrap_or(u32::MAX),
             message,
+            url: self.execution_url(project, summary),
         }
     }
 
@@ -544,6 +577,19 @@ impl HarnessBackend {
             triggered_by: triggered_by(execution),
             environment: stage_env.or_else(|| graph::pipeline_environment(execution)),
             callback_id: gate.and_then(|g| g.callback_id.clone()),
+            url: self
+                .execution_url(project, execution)
+                .and_then(|link| match gate {
+                    Some(WaitingGate {
+                        ui_stage: Some(stage),
+                        ui_step,
+                        ..
+                    }) if !ui_step.is_empty() => crate::backend::links::with_query(
+                        &link,
+                        &[("stage", stage.as_str()), ("step", ui_step.as_str())],
+                    ),
+                    _ => Some(link),
+                }),
         }
     }
 
@@ -733,6 +779,10 @@ impl Backend for HarnessBackend {
             per_start: 2,
             min_poll_interval: Duration::ZERO,
         }
+    }
+
+    async fn whoami(&self) -> Result<crate::backend::Identity> {
+        self.who_am_i().await
     }
 
     async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {

@@ -153,6 +153,10 @@ pub struct HarnessFgBackend {
     app_ids: Mutex<HashMap<String, String>>,
     /// Start forms by (application name, pipeline id), from the last listing.
     forms: Mutex<HashMap<(String, String), StartForm>>,
+    account: String,
+    /// The portal, for the rare execution the server sends without its `executionUrl`:
+    /// `base_url` without `/gateway` unless `ui_url` says.
+    ui: Url,
 }
 
 impl HarnessFgBackend {
@@ -171,6 +175,15 @@ impl HarnessFgBackend {
                 "the First Gen API key is empty or contains characters not allowed in an HTTP header"
                     .into(),
             ));
+        }
+        let mut ui = base.clone();
+        if let Ok(mut path) = ui.path_segments_mut() {
+            path.pop_if_empty();
+        }
+        if ui.path_segments().and_then(|mut s| s.next_back()) == Some("gateway")
+            && let Ok(mut path) = ui.path_segments_mut()
+        {
+            path.pop();
         }
         let mut url = base;
         if let Ok(mut path) = url.path_segments_mut() {
@@ -195,7 +208,34 @@ impl HarnessFgBackend {
             http,
             app_ids: Mutex::default(),
             forms: Mutex::default(),
+            account: options.account,
+            ui,
         })
+    }
+
+    /// Builds links for a portal at `ui_url` when the server sends none of its own.
+    pub fn with_ui_url(mut self, ui_url: Option<Url>) -> Self {
+        if let Some(ui) = ui_url {
+            self.ui = ui;
+        }
+        self
+    }
+
+    /// The server's own link, else (pipelines only) the spec's form under `ui`.
+    fn execution_url(&self, e: &wire::Execution, workflow: bool) -> Option<String> {
+        match e.execution_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            Some(own) => crate::backend::links::safe(own),
+            None if workflow => None,
+            None => crate::backend::links::harness_fg_execution(
+                &self.ui,
+                &self.account,
+                e.application
+                    .as_ref()
+                    .and_then(|a| a.id.as_deref())
+                    .unwrap_or_default(),
+                &e.id,
+            ),
+        }
     }
 
     /// Sends one GraphQL operation and returns its `data`, or the mapped error.
@@ -471,6 +511,7 @@ impl HarnessFgBackend {
             stages_done: done,
             stages_total: total,
             message: e.failure_details.clone().filter(|m| !m.trim().is_empty()),
+            url: self.execution_url(e, kind == EntityKind::Workflow),
         }
     }
 
@@ -579,6 +620,7 @@ impl HarnessFgBackend {
                 .unwrap_or_else(|| e.triggered_by.clone()),
             environment: None,
             callback_id: None,
+            url: e.url.clone(),
         }
     }
 

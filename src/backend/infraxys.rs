@@ -389,6 +389,7 @@ impl InfraxysBackend {
             stages_done: u32::from(run.ended.is_some()),
             stages_total: 1,
             message: run.message.clone(),
+            url: None,
         }
     }
 }

@@ -9,13 +9,16 @@ mod decoded;
 pub mod harness;
 pub mod harness_fg;
 pub mod http;
+pub mod identity;
 pub mod infraxys;
+pub mod links;
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 pub use budget::Budget;
 pub use control::{Control, ControlOutcome, RetryStages, RunInputs};
+pub use identity::{Identity, IdentitySource};
 
 use crate::domain::{
     Approval, BackendError, BackendKind, BackendName, Decision, DecisionOutcome, ExecRef,
@@ -63,6 +66,15 @@ pub trait Backend: Send + Sync {
     /// backends that send no HTTP requests of their own.
     fn pace(&self) -> Option<&std::sync::Arc<budget::Pace>> {
         None
+    }
+
+    /// Who the configured key acts as, as the backend's API says it; a backend with no such
+    /// API says why nobody can tell ([`Identity::unknown`]).
+    async fn whoami(&self) -> Result<Identity> {
+        Ok(Identity::unknown(format!(
+            "{} backends have no who-am-I API",
+            self.kind().as_str()
+        )))
     }
 
     /// Every pipeline visible to the configured credentials, all pages.

@@ -302,7 +302,7 @@ pub async fn run(global: &Global, args: StartArgs, source: String) -> Result<(),
         )
         .await;
     }
-    let writes = global.writable(&loaded, &t.backend)?;
+    let writes = global.writable(&loaded, &t.backend).await?;
 
     // Resume: what an earlier run with this results file did to each record.
     let previous = match &args.bulk.results {
@@ -709,13 +709,16 @@ impl Ctx<'_> {
             if let Some((limiter, cost)) = &self.limiter {
                 limiter.acquire(*cost).await;
             }
-            let result = self.backend.start(&job.request).await;
+            let (result, request_id) =
+                crate::backend::identity::capture_request_id(self.backend.start(&job.request))
+                    .await;
             self.global.audit(&self.writes.start_entry(
                 self.backend_name,
                 self.pipeline_name,
                 &job.request,
                 self.secrets,
                 &result,
+                request_id,
                 jiff::Timestamp::now(),
             ));
             match result {

@@ -97,7 +97,7 @@ async fn act(
     let loaded = global.load()?;
     let t = target::Target::parse(target_text, "execution")?;
     let p = target::find(&loaded.backends, &t.backend)?;
-    let writes = global.writable(&loaded, &t.backend)?;
+    let writes = global.writable(&loaded, &t.backend).await?;
     let backend = &p.backend;
     // What a backend has no API for is known before anything is read or sent.
     if let Err(why) = crate::backend::control::has_api(backend.kind(), &action) {
@@ -112,7 +112,8 @@ async fn act(
         Err(e) => return Err(Failure::backend(&t.backend, &e)),
     };
 
-    let result = backend.control(&exec, &action).await;
+    let (result, request_id) =
+        crate::backend::identity::capture_request_id(backend.control(&exec, &action)).await;
     if let Err(e @ BackendError::Unsupported(_)) = &result {
         // Nothing was sent: no audit entry, as for a read-only refusal.
         return Err(failure_of(&t.backend, e));
@@ -132,6 +133,7 @@ async fn act(
             after
                 .as_ref()
                 .map(|a| a.as_deref().unwrap_or("could not be read")),
+            request_id,
             jiff::Timestamp::now(),
         ),
     );

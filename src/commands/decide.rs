@@ -187,7 +187,7 @@ pub async fn run(global: &Global, action: DecisionAction, args: DecideArgs) -> R
     let loaded = global.load()?;
     let t = target::Target::parse(&args.target, "execution")?;
     let p = target::find(&loaded.backends, &t.backend)?;
-    let writes = global.writable(&loaded, &t.backend)?;
+    let writes = global.writable(&loaded, &t.backend).await?;
     let backend = &p.backend;
     if backend.kind() == crate::domain::BackendKind::Infraxys {
         return Err(Failure::new(
@@ -231,12 +231,21 @@ pub async fn run(global: &Global, action: DecisionAction, args: DecideArgs) -> R
         comment: args.comment.clone(),
         inputs,
     };
-    let result = match &args.callback_id {
-        // Sent the way it was asked for: by the step's callback id (Harness's v1 call).
-        Some(callback) => backend.decide_by_callback(&exec, callback, &decision).await,
-        None => backend.decide(&gate, &decision).await,
-    };
-    global.audit(&writes.decision_entry(&gate, &decision, &result, jiff::Timestamp::now()));
+    let (result, request_id) = crate::backend::identity::capture_request_id(async {
+        match &args.callback_id {
+            // Sent the way it was asked for: by the step's callback id (Harness's v1 call).
+            Some(callback) => backend.decide_by_callback(&exec, callback, &decision).await,
+            None => backend.decide(&gate, &decision).await,
+        }
+    })
+    .await;
+    global.audit(&writes.decision_entry(
+        &gate,
+        &decision,
+        &result,
+        request_id,
+        jiff::Timestamp::now(),
+    ));
     let outcome = result.map_err(|e| Failure::backend(&t.backend, &e))?;
     let out = DecisionJson {
         backend: t.backend.clone(),

@@ -89,6 +89,8 @@ pub struct ExecutionJson {
     pub stages_done: u32,
     pub stages_total: u32,
     pub message: Option<String>,
+    /// The execution's page in the vendor's web UI; `null` where there is none (Infraxys).
+    pub url: Option<String>,
 }
 
 impl From<&Execution> for ExecutionJson {
@@ -108,6 +110,7 @@ impl From<&Execution> for ExecutionJson {
             stages_done: e.stages_done,
             stages_total: e.stages_total,
             message: e.message.clone(),
+            url: e.url.clone(),
         }
     }
 }
@@ -144,6 +147,9 @@ pub struct GateJson {
     pub environment: Option<String>,
     /// Harness: the approval step's `callbackId` (for `--callback-id`); `null` elsewhere.
     pub callback_id: Option<String>,
+    /// The gate in the vendor's web UI (its execution's page with the gate selected where
+    /// the UI can); `null` where there is none.
+    pub url: Option<String>,
 }
 
 impl From<&Approval> for GateJson {
@@ -175,6 +181,7 @@ impl From<&Approval> for GateJson {
             triggered_by: a.triggered_by.clone(),
             environment: a.environment.clone(),
             callback_id: a.callback_id.clone(),
+            url: a.url.clone(),
         }
     }
 }

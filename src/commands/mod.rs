@@ -53,22 +53,32 @@ impl Global {
     }
 
     /// The write rules of this run (the TUI's own, see `crate::write`), once mutations on
-    /// `backend` have passed the read-only rule; refused with exit code 9 otherwise.
-    fn writable(&self, loaded: &Loaded, backend: &str) -> Result<Writes, Failure> {
+    /// `backend` have passed the read-only rule; refused with exit code 9 otherwise. Asks
+    /// `backend` who its key acts as, for the audit entry (one read before the write).
+    async fn writable(&self, loaded: &Loaded, backend: &str) -> Result<Writes, Failure> {
         let guards = loaded
             .backends
             .iter()
             .map(|p| Guard {
                 name: p.backend.name().clone(),
+                kind: p.backend.kind(),
                 read_only: p.read_only,
                 production: p.production,
+                identity: p.identity.clone(),
             })
             .collect();
         let read_only = self.read_only || loaded.config.ui.read_only;
-        let writes = Writes::new(local_user(), Source::Cli, read_only, guards);
+        let mut writes = Writes::new(local_user(), Source::Cli, read_only, guards);
         writes
             .check(backend)
             .map_err(|refused| Failure::read_only(&refused.backend))?;
+        if let Some(p) = loaded
+            .backends
+            .iter()
+            .find(|p| &**p.backend.name() == backend)
+        {
+            writes.learn(backend, crate::backend::identity::ask(&*p.backend).await);
+        }
         Ok(writes)
     }
 

@@ -67,7 +67,7 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
     let loaded = global.load()?;
     let t = target::Target::parse(&args.target, "pipeline")?;
     let p = target::find(&loaded.backends, &t.backend)?;
-    let writes = global.writable(&loaded, &t.backend)?;
+    let writes = global.writable(&loaded, &t.backend).await?;
     let poll = duration("poll", &args.poll)?;
     let timeout = args
         .timeout
@@ -100,13 +100,15 @@ pub async fn run(global: &Global, args: StartArgs) -> Result<(), Failure> {
         .map(|v| v.name.clone())
         .chain(given.from_files)
         .collect();
-    let result = backend.start(&request).await;
+    let (result, request_id) =
+        crate::backend::identity::capture_request_id(backend.start(&request)).await;
     global.audit(&writes.start_entry(
         &t.backend,
         &pipeline.name,
         &request,
         &secrets,
         &result,
+        request_id,
         jiff::Timestamp::now(),
     ));
     let started = result.map_err(|e| Failure::backend(&t.backend, &e))?;

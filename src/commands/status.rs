@@ -40,6 +40,10 @@ pub fn render(d: &ExecutionDetail) -> String {
     if let Some(m) = e.message.as_deref().filter(|m| !m.is_empty()) {
         out.push_str(&format!("message  {}\n", clean(m)));
     }
+    // Checked to be a plain web URL of printable characters (`backend::links::safe`).
+    if let Some(url) = e.url.as_deref().and_then(crate::backend::links::safe) {
+        out.push_str(&format!("web      {url}\n"));
+    }
     if let Some(r) = &d.rejection {
         out.push_str(&format!(
             "rejected gate {}  {} / {} by {}\n",

@@ -40,6 +40,13 @@ pub struct BackendConfig {
     pub ca_file: Option<PathBuf>,
     /// Skip TLS verification; always shown as a warning.
     pub insecure_skip_verify: bool,
+    /// Who acts with this backend's key, for the audit log where the backend cannot say
+    /// (First Gen, Infraxys, an Argo token without claims); recorded as configured, never
+    /// as verified, and never over what the backend's API says.
+    pub identity: Option<String>,
+    /// The vendor's web UI, for links to executions and gates on self-managed installs;
+    /// `None` derives it from `base_url` (see `backend::links`).
+    pub ui_url: Option<Url>,
     pub settings: BackendSettings,
 }
 
@@ -120,13 +127,15 @@ const COMMON_KEYS: &[&str] = &[
     "max_requests_per_minute",
     "ca_file",
     "insecure_skip_verify",
+    "identity",
 ];
 
 fn kind_keys(kind: BackendKind) -> &'static [&'static str] {
     match kind {
-        BackendKind::Harness => &["account", "org", "project", "projects", "api_key"],
-        BackendKind::HarnessFg => &["account", "applications", "api_key"],
+        BackendKind::Harness => &["account", "org", "project", "projects", "api_key", "ui_url"],
+        BackendKind::HarnessFg => &["account", "applications", "api_key", "ui_url"],
         BackendKind::Argo => &[
+            "ui_url",
             "namespace",
             "token",
             "cluster_templates",
@@ -215,6 +224,11 @@ pub(crate) fn parse(table: &Table<'_>, global_read_only: bool) -> Result<Backend
             .transpose()?,
         ca_file: table.item("ca_file").map(|item| item.path()).transpose()?,
         insecure_skip_verify: table.bool_or("insecure_skip_verify", false)?,
+        identity: parse_identity(table)?,
+        ui_url: table
+            .item("ui_url")
+            .map(|item| parse_url(&item))
+            .transpose()?,
         settings,
     })
 }
@@ -348,6 +362,21 @@ fn parse_projects(table: &Table<'_>) -> Result<Vec<String>> {
             Err(table.missing("project", "harness backends need `project` or `projects`"))
         }
     }
+}
+
+/// A name for the audit log: one line of printable text.
+fn parse_identity(table: &Table<'_>) -> Result<Option<String>> {
+    let Some(item) = table.item("identity") else {
+        return Ok(None);
+    };
+    let text = item.string()?;
+    if text.trim().is_empty() {
+        return Err(item.invalid("must not be empty"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(item.invalid("must not contain control characters"));
+    }
+    Ok(Some(text.trim().to_owned()))
 }
 
 fn parse_concurrency(item: &Item<'_>) -> Result<usize> {

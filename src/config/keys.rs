@@ -2,7 +2,7 @@
 //!
 //! ```toml
 //! [keys]
-//! approve = "y"                 # y approves; a no longer does
+//! approve = "c"                 # c approves; a no longer does
 //! reject = ["n", "x"]           # both keys, instead of the default
 //! refresh = { add = "F5" }      # F5 as well as r
 //! freeze = []                   # unbound

@@ -262,6 +262,7 @@ mod tests {
             stages_done: 0,
             stages_total: 0,
             message: None,
+            url: None,
         }
     }
 
@@ -319,6 +320,7 @@ mod tests {
             triggered_by: String::new(),
             environment: None,
             callback_id: None,
+            url: None,
         };
         let mut gates = vec![
             gate("b", "2", at(50)),

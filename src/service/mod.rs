@@ -123,11 +123,14 @@ pub enum Payload {
     Started {
         request: StartRequest,
         result: Res<StartResult>,
+        /// The backend's correlation id for the request that acted, where it gives one.
+        request_id: Option<String>,
     },
     Decided {
         approval: Box<Approval>,
         decision: Decision,
         result: Res<DecisionOutcome>,
+        request_id: Option<String>,
     },
     /// How the executions list is kept fresh changed (backends that can watch only).
     Feed(Feed),
@@ -145,7 +148,10 @@ pub enum Payload {
         /// The run's status read right after an answer that may have acted (else `None`),
         /// or why it could not be read.
         after: Option<Result<String, String>>,
+        request_id: Option<String>,
     },
+    /// Who the backend's key acts as, read when its task starts (see `backend::identity`).
+    Identity(crate::backend::Identity),
     RetryStages {
         exec: ExecRef,
         result: Res<RetryStages>,

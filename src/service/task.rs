@@ -14,7 +14,12 @@ use super::watch::{self, Note};
 use super::{Command, Feed, Limits, Payload, Reply, Resource};
 use crate::backend::Backend;
 use crate::backend::budget::{PaceStatus, bounded, counted};
+use crate::backend::identity::capture_request_id;
 use crate::domain::{BackendError, ExecRef, ExecStatus};
+
+/// How long after an unreachable backend's who-am-I it is asked again (then twice, four
+/// times as long).
+const IDENTITY_RETRY: Duration = Duration::from_secs(30);
 
 /// Most log lines forwarded in one reply.
 const LOG_BATCH: usize = 1000;
@@ -66,6 +71,7 @@ pub(super) async fn run(
         gates_predate: false,
         deciding: 0,
     };
+    state.ask_identity();
     loop {
         let now = Instant::now().into_std();
         let pace = state.backend.pace().cloned();
@@ -164,8 +170,13 @@ impl TaskState {
             }
             Command::Start { epoch, request } => {
                 self.spawn(None, epoch, move |b, limit| async move {
-                    let result = bounded(limit, b.start(&request)).await;
-                    Payload::Started { request, result }
+                    let (result, request_id) =
+                        capture_request_id(bounded(limit, b.start(&request))).await;
+                    Payload::Started {
+                        request,
+                        result,
+                        request_id,
+                    }
                 })
             }
             Command::Decide {
@@ -175,11 +186,13 @@ impl TaskState {
             } => {
                 self.deciding += 1;
                 self.spawn(None, epoch, move |b, limit| async move {
-                    let result = bounded(limit, b.decide(&approval, &decision)).await;
+                    let (result, request_id) =
+                        capture_request_id(bounded(limit, b.decide(&approval, &decision))).await;
                     Payload::Decided {
                         approval,
                         decision,
                         result,
+                        request_id,
                     }
                 })
             }
@@ -199,7 +212,8 @@ impl TaskState {
                 exec,
                 action,
             } => self.spawn(None, epoch, move |b, limit| async move {
-                let result = bounded(limit, b.control(&exec, &action)).await;
+                let (result, request_id) =
+                    capture_request_id(bounded(limit, b.control(&exec, &action))).await;
                 let after = match &result {
                     Err(e) if e.outcome_unknown() => Some(
                         bounded(limit, b.execution(&exec))
@@ -214,6 +228,7 @@ impl TaskState {
                     action,
                     result,
                     after,
+                    request_id,
                 }
             }),
             Command::RetryStages { epoch, exec } => {
@@ -365,6 +380,48 @@ impl TaskState {
                     Payload::Execution(exec, result)
                 }
             }
+        });
+    }
+
+    /// Asks who the key acts as, once: the key is resolved once per process, so the answer
+    /// holds for the task's life. A backend that could not be reached is asked again a few
+    /// times, further apart each time, without holding a concurrency permit meanwhile.
+    fn ask_identity(&self) {
+        let backend = self.backend.clone();
+        let permits = self.permits.clone();
+        let limit = self.timeout;
+        let done = self.done.0.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let mut spent = 0;
+            let mut wait = IDENTITY_RETRY;
+            let identity = loop {
+                let answer = {
+                    let Ok(_permit) = permits.clone().acquire_owned().await else {
+                        return;
+                    };
+                    let (answer, cost) = counted(false, bounded(limit, backend.whoami())).await;
+                    spent += cost;
+                    answer
+                };
+                match answer {
+                    Ok(identity) => break identity,
+                    Err(e) if e.is_transient() && wait <= IDENTITY_RETRY * 4 => {
+                        tokio::time::sleep(wait).await;
+                        wait *= 2;
+                    }
+                    Err(e) => {
+                        break crate::backend::Identity::unknown(format!("who-am-I failed: {e}"));
+                    }
+                }
+            };
+            let _ = done.send(Done {
+                resource: None,
+                epoch: 0,
+                elapsed: started.elapsed(),
+                cost: spent,
+                payload: Payload::Identity(identity),
+            });
         });
     }
 

@@ -27,6 +27,7 @@ use crate::audit;
 use crate::service::{Command, Payload, Reply, Service};
 use crate::ui::{self, Hits, Theme};
 
+mod hyperlink;
 mod input;
 mod quiet;
 pub use input::{DOUBLE_CLICK, Input};
@@ -180,6 +181,8 @@ async fn event_loop(
     // Where the last frame put things, for the mouse: the loop's, not the model's.
     let mut hits = Hits::default();
     let mut input = Input::new(mouse);
+    // The hyperlink last written over a frame.
+    let mut shown_link: Option<crate::app::Hyperlink> = None;
     let size = terminal.size()?;
     dispatch(
         app,
@@ -197,7 +200,7 @@ async fn event_loop(
         }
         let draw_at = last_draw.map_or_else(Instant::now, |t| t + FRAME);
         if app.dirty && (app.draw_now || Instant::now() >= draw_at) {
-            match draw(terminal, app, &theme) {
+            match draw(terminal, app, &theme, &mut shown_link) {
                 Ok((drawn, drew)) => {
                     hits = drew;
                     dispatch(app, outside, writes, Msg::Drawn(drawn));
@@ -282,19 +285,48 @@ fn write_between_frames(sequence: &str) -> Option<String> {
         .map(|_| "could not write to the terminal".to_string())
 }
 
-/// Draws a frame; returns what it found out, for `Msg::Drawn`, and where it put things,
-/// for the mouse.
-fn draw(terminal: &mut Screen, app: &App, theme: &Theme) -> io::Result<(Drawn, Hits)> {
+/// Draws a frame, then makes its web UI link clickable (see [`hyperlink`]); returns what
+/// the frame found out, for `Msg::Drawn`, and where it put things, for the mouse.
+fn draw(
+    terminal: &mut Screen,
+    app: &App,
+    theme: &Theme,
+    shown_link: &mut Option<crate::app::Hyperlink>,
+) -> io::Result<(Drawn, Hits)> {
     let mut drawn = (Drawn::default(), Hits::default());
     let frame = terminal
         .draw(|f| drawn = ui::draw_with_hits(f, app, theme))?
         .count;
+    let (mut drawn, hits) = drawn;
     // With `--log`, how often frames reach the terminal and how often drawing found nothing
     // changed (benches/terminal.rs counts both).
-    if terminal.backend_mut().take_wrote() {
+    let wrote = terminal.backend_mut().take_wrote();
+    if wrote {
         tracing::debug!(frame, "frame drawn");
     } else {
         tracing::debug!(frame, "frame unchanged");
     }
-    Ok(drawn)
+    if drawn.link != *shown_link {
+        if shown_link.is_some() {
+            // Cells keep a hyperlink until rewritten, and ratatui rewrites only the cells
+            // it changed: the next frame repaints all, so no stray cell stays clickable.
+            terminal.clear()?;
+            app_needs_frame(&mut drawn);
+        }
+        *shown_link = None;
+    }
+    if let Some(link) = &drawn.link
+        && (wrote || shown_link.is_none())
+        && let Some(sequence) = hyperlink::overlay(link)
+    {
+        // A terminal that refuses the write is found out by the next frame.
+        let _ = write_between_frames(&sequence);
+        *shown_link = Some(link.clone());
+    }
+    Ok((drawn, hits))
+}
+
+/// After a clear, the screen is blank until the next frame: ask for it now.
+fn app_needs_frame(drawn: &mut Drawn) {
+    drawn.repaint = true;
 }

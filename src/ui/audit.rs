@@ -80,6 +80,16 @@ pub fn detail_lines<'a>(app: &Screen, theme: &Theme) -> Vec<Line<'a>> {
         field("time", e.time.to_string()),
         field("user", format!("{} (via {})", e.user, e.source)),
         field("backend", e.backend.clone()),
+    ];
+    // Who acted on the backend, and how sure that is; entries written before flightdeck
+    // recorded it have none.
+    if let Some(identity) = &e.identity {
+        lines.push(field("acted as", identity.describe()));
+    }
+    if let Some(id) = &e.request_id {
+        lines.push(field("request id", id.clone()));
+    }
+    lines.extend([
         field("action", e.action.clone()),
         field(
             "target",
@@ -90,7 +100,7 @@ pub fn detail_lines<'a>(app: &Screen, theme: &Theme) -> Vec<Line<'a>> {
             e.target.execution.clone().unwrap_or_else(|| "-".into()),
         ),
         field("result", e.result.status.clone()),
-    ];
+    ]);
     if let Some(err) = &e.result.error {
         lines.push(field("error", err.clone()));
     }

@@ -22,10 +22,29 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
         Pane::Executions | Pane::Approvals => execution_lines(app, theme),
         Pane::Audit => super::audit::detail_lines(app, theme),
     };
+    let inner = block.inner(area);
+    // The `web` line goes in once the width it is cut to is known.
+    let mut lines = lines;
+    let link = match app.pane {
+        Pane::Executions | Pane::Approvals => app.current_link().map(|l| {
+            let at = link_line_at(&lines);
+            let room = usize::from(inner.width).saturating_sub(LABEL);
+            let (line, text) = link_line(theme, l.url.as_deref(), room);
+            lines.insert(at, line);
+            (at, text, l.url)
+        }),
+        _ => None,
+    };
+    // Where the link landed: the rows the lines above it wrap to (less the scroll, below).
+    let placed = link.and_then(|(at, text, url)| {
+        let above = Paragraph::new(lines[..at].to_vec())
+            .wrap(Wrap { trim: false })
+            .line_count(inner.width);
+        Some((u16::try_from(above).ok()?, text, url?))
+    });
     // Scrolled with the movement keys, within the content: the frame says how far it can
     // go (`Drawn::detail_bottom`), and the border says when more lies above or below.
     let text = Paragraph::new(lines).wrap(Wrap { trim: false });
-    let inner = block.inner(area);
     let total = u16::try_from(text.line_count(inner.width)).unwrap_or(u16::MAX);
     let bottom = total.saturating_sub(inner.height);
     app.detail_bottom.set(Some(bottom));
@@ -40,7 +59,57 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Screen, theme: &Theme, block: Block
         block = block
             .title_bottom(Line::styled(format!(" ↓ {below} more "), theme.dim()).right_aligned());
     }
+    if let Some((row, text, url)) = placed
+        && row >= top
+        && row - top < inner.height
+        && inner.width as usize > LABEL
+    {
+        app.link.set(Some(crate::app::Hyperlink {
+            x: inner.x + LABEL as u16,
+            y: inner.y + (row - top),
+            text,
+            url,
+        }));
+    }
     f.render_widget(text.scroll((top, 0)).block(block), area);
+}
+
+/// The width of a field's label column (`{name:>12}` and two spaces).
+const LABEL: usize = 14;
+
+/// Where the link goes: after the execution's header fields (the first blank line).
+fn link_line_at(lines: &[Line]) -> usize {
+    lines
+        .iter()
+        .position(|l| l.spans.iter().all(|s| s.content.is_empty()))
+        .unwrap_or(lines.len())
+}
+
+/// The `web` field: the link cut to `room` cells with `…` (the hyperlink keeps the whole
+/// URL), or why there is none. Returns the line and the link text as drawn.
+fn link_line<'a>(theme: &Theme, url: Option<&str>, room: usize) -> (Line<'a>, String) {
+    match url {
+        Some(url) => {
+            // A checked link is printable ASCII: one cell per byte.
+            let text = if url.len() <= room {
+                url.to_owned()
+            } else {
+                format!("{}…", &url[..room.saturating_sub(1)])
+            };
+            (
+                field(theme, "web", Span::styled(text.clone(), theme.link())),
+                text,
+            )
+        }
+        None => (
+            field(
+                theme,
+                "web",
+                Span::styled("no page in the vendor's web UI", theme.dim()),
+            ),
+            String::new(),
+        ),
+    }
 }
 
 fn field<'a>(theme: &Theme, name: &'a str, value: impl Into<Span<'a>>) -> Line<'a> {

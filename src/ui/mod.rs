@@ -46,6 +46,8 @@ pub struct Screen<'a> {
     /// Where the frame put what the mouse can point at; not part of [`Drawn`]: the model
     /// never sees screen positions.
     hits: RefCell<Hits>,
+    /// The web UI link the detail drew, and where.
+    pub link: Cell<Option<crate::app::Hyperlink>>,
 }
 
 impl<'a> Screen<'a> {
@@ -56,6 +58,7 @@ impl<'a> Screen<'a> {
             scroll: app.scroll.map(Cell::new),
             detail_bottom: Cell::new(None),
             hits: RefCell::default(),
+            link: Cell::new(None),
         }
     }
 
@@ -64,6 +67,8 @@ impl<'a> Screen<'a> {
             next_change: self.clock.next(),
             scroll: self.scroll.map(Cell::into_inner),
             detail_bottom: self.detail_bottom.into_inner(),
+            link: self.link.into_inner(),
+            repaint: false,
         };
         (drawn, self.hits.into_inner())
     }
@@ -108,6 +113,23 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Drawn {
 pub fn draw_with_hits(f: &mut Frame, app: &App, theme: &Theme) -> (Drawn, Hits) {
     let screen = Screen::new(app);
     draw_screen(f, &screen, theme);
+    // The link is made clickable by writing its text again over it after the frame: only
+    // if nothing drawn later (a dialog, the palette) covers any of its cells.
+    if let Some(link) = screen.link.take() {
+        let buffer = f.buffer_mut();
+        let intact = link.text.chars().enumerate().all(|(i, c)| {
+            u16::try_from(i)
+                .ok()
+                .and_then(|i| buffer.cell((link.x.saturating_add(i), link.y)))
+                .is_some_and(|cell| {
+                    cell.symbol().chars().eq(std::iter::once(c))
+                        && cell.modifier.contains(ratatui::style::Modifier::UNDERLINED)
+                })
+        });
+        if intact {
+            screen.link.set(Some(link));
+        }
+    }
     screen.drawn()
 }
 

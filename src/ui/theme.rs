@@ -255,6 +255,12 @@ impl Theme {
         self.fg(self.palette.waiting).add_modifier(Modifier::BOLD)
     }
 
+    /// A web UI link: underlined in the terminal's own colours, exactly what the OSC 8
+    /// hyperlink written over it after the frame draws (`tui/hyperlink.rs`).
+    pub fn link(&self) -> Style {
+        Style::default().add_modifier(Modifier::UNDERLINED)
+    }
+
     pub fn key(&self) -> Style {
         self.fg(self.palette.accent).add_modifier(Modifier::BOLD)
     }

@@ -15,6 +15,7 @@ mod hostile_memory;
 mod hostile_output;
 mod hostile_secrets;
 mod logs;
+mod identity;
 mod man;
 mod run;
 mod scripts;

@@ -114,6 +114,7 @@ async fn fifty_gates_across_two_backends_each_decided_exactly_once() {
             production: false,
             read_only: false,
             insecure: false,
+            identity: None,
         })
         .to_vec();
     let mut rig = Rig {

@@ -64,6 +64,7 @@ async fn run_until(
             Payload::Executions(Ok(_)) => "executions",
             Payload::Approvals(Ok(_)) => "gates",
             Payload::Execution(_, Ok(_)) => "detail",
+            Payload::Identity(_) => "identity",
             Payload::Pace(why) => {
                 paces.push((t0.elapsed(), reply.backend.to_string(), why));
                 continue;

@@ -623,6 +623,7 @@ fn gate() -> Approval {
         triggered_by: "Jane".into(),
         environment: None,
         callback_id: None,
+        url: None,
     }
 }
 

@@ -655,6 +655,7 @@ async fn there_are_no_approval_gates() {
         triggered_by: String::new(),
         environment: None,
         callback_id: None,
+        url: None,
     };
     let decision = Decision {
         action: DecisionAction::Approve,

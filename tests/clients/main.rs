@@ -11,6 +11,7 @@ mod control;
 mod harness;
 mod harness_fg;
 mod harness_wire;
+mod identity_links;
 mod infraxys;
 mod logs;
 mod preview_is_sent;

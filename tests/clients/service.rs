@@ -120,11 +120,18 @@ fn serve(backend: Arc<dyn Backend>) -> (Service, mpsc::UnboundedReceiver<Reply>)
     (service, rx)
 }
 
+/// The next reply of a read or a write; who-am-I answers (one per backend, as its task
+/// starts) are skipped.
 async fn next(rx: &mut mpsc::UnboundedReceiver<Reply>) -> Reply {
-    tokio::time::timeout(Duration::from_secs(600), rx.recv())
-        .await
-        .expect("a reply")
-        .expect("open")
+    loop {
+        let reply = tokio::time::timeout(Duration::from_secs(600), rx.recv())
+            .await
+            .expect("a reply")
+            .expect("open");
+        if !matches!(reply.payload, Payload::Identity(_)) {
+            return reply;
+        }
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -225,6 +232,7 @@ fn approval(id: &str) -> Approval {
         triggered_by: String::new(),
         environment: None,
         callback_id: None,
+        url: None,
     }
 }
 
@@ -432,6 +440,7 @@ impl Steady {
             stages_done: 0,
             stages_total: 1,
             message: None,
+            url: None,
         }
     }
 }

@@ -88,6 +88,7 @@ pub fn execution(
         stages_done: 2,
         stages_total: 4,
         message: (s == ExecStatus::Failed).then(|| "Shell Script step exited with code 1".into()),
+        url: None,
     }
 }
 
@@ -151,6 +152,7 @@ pub fn approval(id: &str, exec: &str) -> Approval {
         triggered_by: "jane@example.com".into(),
         environment: Some("prod".into()),
         callback_id: None,
+        url: None,
     }
 }
 
@@ -239,6 +241,7 @@ pub fn loaded_app_with(tweak: impl FnOnce(&mut flightdeck::app::Settings)) -> Ap
             production: false,
             read_only: false,
             insecure: false,
+            identity: None,
         }],
         intervals: Intervals::default(),
         read_only: false,

@@ -162,6 +162,7 @@ impl Rig {
                 production: false,
                 read_only: false,
                 insecure: false,
+                identity: None,
             })
             .collect();
         let (tx, replies) = mpsc::unbounded_channel();
@@ -210,10 +211,11 @@ impl Rig {
         if let Msg::Reply(reply) = &msg {
             let backend = reply.backend.to_string();
             match &reply.payload {
-                Payload::Started { request, result } => {
-                    self.started
-                        .push((backend, request.pipeline_id.clone(), result.clone()))
-                }
+                Payload::Started {
+                    request, result, ..
+                } => self
+                    .started
+                    .push((backend, request.pipeline_id.clone(), result.clone())),
                 Payload::Decided {
                     approval, result, ..
                 } => self

@@ -10,6 +10,7 @@ mod config;
 mod control;
 mod harness;
 mod logs;
+mod identity;
 mod standalone;
 mod state;
 mod vendor_examples;

@@ -147,6 +147,7 @@ fn approving_needs_an_explicit_confirm_and_is_sent_once() {
                 approval,
                 decision: decide.1,
                 result: Ok(DecisionOutcome::Approved),
+                request_id: None,
             },
         ),
         at(1),
@@ -304,7 +305,17 @@ fn start_answered(result: Result<StartResult, BackendError>) -> App {
             _ => None,
         })
         .expect("one start");
-    app.update(reply_to(epoch, Payload::Started { request, result }), at(1));
+    app.update(
+        reply_to(
+            epoch,
+            Payload::Started {
+                request,
+                result,
+                request_id: None,
+            },
+        ),
+        at(1),
+    );
     app
 }
 
@@ -343,6 +354,7 @@ fn read_only_blocks_every_mutation() {
             production: false,
             read_only: true,
             insecure: false,
+            identity: None,
         }],
         intervals: Intervals::default(),
         read_only: false,
@@ -659,6 +671,7 @@ fn batch_results_per_gate_and_failed_gates_stay_marked() {
                     approval: Box::new(gate),
                     decision,
                     result,
+                    request_id: None,
                 },
             ),
             at(1),
@@ -748,6 +761,7 @@ fn answer_batch(app: &mut App, epoch: u64, results: Vec<Result<DecisionOutcome, 
                         inputs: vec![],
                     },
                     result,
+                    request_id: None,
                 },
             ),
             at(1),
@@ -923,7 +937,17 @@ fn bulk_start_answered(results: [Result<StartResult, BackendError>; 2]) -> App {
         .collect();
     assert_eq!(starts.len(), 2);
     for (request, result) in starts.into_iter().zip(results) {
-        app.update(reply_to(epoch, Payload::Started { request, result }), t0());
+        app.update(
+            reply_to(
+                epoch,
+                Payload::Started {
+                    request,
+                    result,
+                    request_id: None,
+                },
+            ),
+            t0(),
+        );
     }
     app
 }
@@ -1002,11 +1026,11 @@ fn refreshes(effects: &[Effect]) -> usize {
 
 #[test]
 fn remapped_keys_replace_or_add_and_show_in_help() {
-    let mut app = configured("[keys]\napprove = \"y\"\nrefresh = { add = \"F5\" }\n");
+    let mut app = configured("[keys]\napprove = \"c\"\nrefresh = { add = \"F5\" }\n");
     to_approvals(&mut app);
     press(&mut app, [ch('a')]);
     assert!(app.dialog.is_none(), "a no longer approves");
-    press(&mut app, [ch('y')]);
+    press(&mut app, [ch('c')]);
     assert!(matches!(app.dialog, Some(Dialog::Decision(_))));
     press(&mut app, [key(KeyCode::Esc)]);
 
@@ -1023,13 +1047,13 @@ fn remapped_keys_replace_or_add_and_show_in_help() {
             .map(|(_, k)| k.clone())
             .unwrap()
     };
-    assert_eq!(keys_of(flightdeck::app::Action::Approve), ["y"]);
+    assert_eq!(keys_of(flightdeck::app::Action::Approve), ["c"]);
     assert_eq!(keys_of(flightdeck::app::Action::Refresh), ["r", "F5"]);
 }
 
 #[test]
 fn the_palette_matches_fuzzily_and_runs_the_choice() {
-    let mut app = configured("[keys]\napprove = \"y\"\n");
+    let mut app = configured("[keys]\napprove = \"c\"\n");
     press(&mut app, [ch(':')]);
     let palette = app.palette.as_ref().expect("palette open");
     // Every action is offered with the key in force.
@@ -1038,7 +1062,7 @@ fn the_palette_matches_fuzzily_and_runs_the_choice() {
         .iter()
         .find(|e| e.label == "approve gate")
         .unwrap();
-    assert_eq!(approve.key.as_deref(), Some("y"));
+    assert_eq!(approve.key.as_deref(), Some("c"));
 
     typed(&mut app, "rjct");
     let chosen = app.palette.as_ref().unwrap().chosen().unwrap();
@@ -1196,6 +1220,7 @@ fn alerting_app() -> (App, Vec<Effect>) {
         production: false,
         read_only: false,
         insecure: false,
+        identity: None,
     };
     let mut app = App::new(flightdeck::app::Settings {
         backends: vec![info(BACKEND), info("other")],
@@ -1341,6 +1366,7 @@ fn an_execution_started_here_is_followed_to_its_end() {
                 execution_id: "exec-new".into(),
                 status: Status::new(ExecStatus::Running, "Running"),
             }),
+            request_id: None,
         }),
         at(1),
     );

@@ -388,8 +388,8 @@ fn key_conflicts_name_the_line_and_the_other_binding() {
     );
     // Between two lines of the file, reported at the later one.
     assert_eq!(
-        err("[keys]\napprove = \"y\"\nreject = [\"n\", \"y\"]\n"),
-        "flightdeck.toml:3:16: keys.reject[1]: `y` is also bound to approve on line 2; \
+        err("[keys]\napprove = \"c\"\nreject = [\"n\", \"c\"]\n"),
+        "flightdeck.toml:3:16: keys.reject[1]: `c` is also bound to approve on line 2; \
          one key, one action"
     );
     // Adding counts too.
@@ -588,4 +588,39 @@ mod any_text {
             load(&damaged(&damages));
         }
     }
+}
+
+/// `identity` is one line of text on any backend; `ui_url` a web URL, and Infraxys has no
+/// page to link to.
+#[test]
+fn identity_and_ui_url_are_checked() {
+    let base =
+        "[[backend]]\nname = \"ix\"\nkind = \"infraxys\"\nbase_url = \"https://ix.example\"\n";
+    let err = |extra: &str| {
+        flightdeck::config::Config::from_toml_str(&format!("{base}{extra}"), "f.toml")
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err("identity = \"\"\n").contains("must not be empty"));
+    assert!(err("identity = \"a\\u001b[2Jb\"\n").contains("control characters"));
+    let e = err("ui_url = \"https://ix.example/ui\"\n");
+    assert!(e.contains("`ui_url` is a setting of"), "{e}");
+    let argo = "[[backend]]\nname = \"a\"\nkind = \"argo\"\nbase_url = \"https://argo.example\"\nnamespace = \"argo\"\n";
+    let bad = flightdeck::config::Config::from_toml_str(
+        &format!("{argo}ui_url = \"argo.example\"\n"),
+        "f.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(bad.contains("no scheme"), "{bad}");
+    let ok = flightdeck::config::Config::from_toml_str(
+        &format!("{argo}ui_url = \"https://ui.example/argo/\"\nidentity = \"ops\"\n"),
+        "f.toml",
+    )
+    .unwrap();
+    assert_eq!(
+        ok.backends[0].ui_url.as_ref().unwrap().as_str(),
+        "https://ui.example/argo/"
+    );
+    assert_eq!(ok.backends[0].identity.as_deref(), Some("ops"));
 }

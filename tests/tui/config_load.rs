@@ -30,6 +30,21 @@ fn example_config_loads_with_one_backend_of_each_kind() {
         ]
     );
     assert_eq!(config.ui, UiConfig::default());
+    // Who acts, where the backend cannot say: First Gen and Infraxys name it.
+    let identities: Vec<Option<&str>> = config
+        .backends
+        .iter()
+        .map(|b| b.identity.as_deref())
+        .collect();
+    assert_eq!(
+        identities,
+        [
+            None,
+            Some("release-team@example.com"),
+            None,
+            Some("ops-bot")
+        ]
+    );
     let saved: Vec<&str> = config.filters.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(saved, ["prod-gates", "failed"]);
     // The example's remaps are commented out: it leaves the default keymap.
@@ -71,6 +86,8 @@ fn example_config_documents_every_key() {
         "max_requests_per_minute",
         "ca_file",
         "insecure_skip_verify",
+        "identity",
+        "ui_url",
         "account",
         "org",
         "project",
@@ -414,7 +431,7 @@ fn the_examples_commented_out_under_keys_load() {
             .map(|(_, k)| k.join(" "))
             .unwrap_or_default()
     };
-    assert_eq!(of("approve"), "y");
+    assert_eq!(of("approve"), "o");
     assert_eq!(of("reject"), "n x");
     assert_eq!(of("refresh"), "r F5");
     assert_eq!(of("freeze"), "");

@@ -72,6 +72,7 @@ fn answered(id: &str, action: Control, result: Result<ControlOutcome, BackendErr
         action,
         result,
         after: None,
+        request_id: None,
     }
 }
 
@@ -163,6 +164,7 @@ fn an_answer_that_may_have_acted_blocks_the_action_until_the_run_is_read_again()
                 action: ABORT,
                 result: Err(BackendError::Timeout(std::time::Duration::from_secs(30))),
                 after: Some(Err("HTTP 503".into())),
+                request_id: None,
             },
         ),
         at(1),

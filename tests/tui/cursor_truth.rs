@@ -26,6 +26,7 @@ fn the_cursor_starts_on_the_first_row_whichever_backend_answers_first() {
         production: false,
         read_only: false,
         insecure: false,
+        identity: None,
     };
     let mut app = App::new(flightdeck::app::Settings {
         backends: vec![info("fast"), info("slow")],
@@ -108,6 +109,7 @@ fn decide(app: &mut App, outcome: Result<DecisionOutcome, BackendError>) {
                 approval,
                 decision,
                 result: outcome,
+                request_id: None,
             },
         ),
         t0(),

@@ -5,6 +5,8 @@
 use crate::common;
 #[path = "ui_snapshots/hostile.rs"]
 mod hostile;
+#[path = "ui_snapshots/links.rs"]
+mod links;
 #[path = "ui_snapshots/truth.rs"]
 mod truth;
 
@@ -234,6 +236,7 @@ fn production_app() -> App {
             production: true,
             read_only: false,
             insecure: false,
+            identity: None,
         }],
         intervals: flightdeck::service::Intervals::default(),
         read_only: false,
@@ -407,6 +410,7 @@ fn batch_results() {
                         inputs: vec![],
                     },
                     result: Err(flightdeck::domain::BackendError::NotAuthorized("no".into())),
+                    request_id: None,
                 },
             }),
             t0(),
@@ -546,13 +550,13 @@ fn text_of(terminal: &Terminal<TestBackend>) -> Vec<String> {
 fn remapped_keys_show_in_the_footer_help_and_palette() {
     let theme = Theme::new(ThemeName::Dark, Depth::Ansi16);
     let remap = |app: &mut App| {
-        configure(app, "[keys]\napprove = \"y\"\npalette = \"C-p\"\n");
+        configure(app, "[keys]\napprove = \"c\"\npalette = \"C-p\"\n");
         press(app, [key(KeyCode::Tab)]);
     };
     let lines = text_of(&drawn(120, 40, theme, &remap));
     let footer = &lines[39];
     assert!(
-        footer.contains("y approve") && !footer.contains("a approve"),
+        footer.contains("o approve") && !footer.contains("a approve"),
         "{footer}"
     );
     assert!(footer.contains("C-p commands"), "{footer}");
@@ -561,7 +565,7 @@ fn remapped_keys_show_in_the_footer_help_and_palette() {
         remap(app);
         press(app, [ch('?')]);
     }));
-    assert!(help.iter().any(|l| l.contains("y  approve gate")));
+    assert!(help.iter().any(|l| l.contains("o  approve gate")));
     assert!(help.iter().any(|l| l.contains("C-p  command palette")));
 }
 
@@ -617,6 +621,7 @@ fn the_data_age_stays_in_view_at_80_columns() {
             production: false,
             read_only: false,
             insecure: false,
+            identity: None,
         };
         *app = App::new(flightdeck::app::Settings {
             backends: vec![

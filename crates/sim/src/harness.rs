@@ -36,6 +36,7 @@ mod control;
 mod errors;
 mod executions;
 mod graph;
+mod identity;
 mod logs;
 mod pipelines;
 mod render;
@@ -321,6 +322,15 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         r = r
             .route(&format!("{p}/blob"), get(logs::blob))
             .route(&format!("{p}/stream"), get(logs::stream));
+    }
+    // The NextGen manager, beside the pipeline service on the same gateway.
+    for p in ["/ng/api", "/gateway/ng/api"] {
+        r = r
+            .route(
+                &format!("{p}/user/currentUser"),
+                get(identity::current_user),
+            )
+            .route(&format!("{p}/token/validate"), post(identity::validate));
     }
     for p in ["/v1", "/gateway/pipeline/api/v1"] {
         let base = format!("{p}/orgs/{{org}}/projects/{{project}}");

@@ -250,10 +250,22 @@ fn alnum(rng: &mut impl rand::Rng, n: usize) -> String {
 }
 
 /// A token shaped like a Kubernetes service-account token (a JWT).
-fn service_account_token(rng: &mut impl rand::Rng) -> String {
+/// A Kubernetes service-account token for `argo:<name>`: a JWT whose payload carries the
+/// claims a legacy service-account token has, so the Argo face's `userinfo` can decode them
+/// the way argo-server does (without checking the signature), and a random signature.
+fn service_account_token(rng: &mut impl rand::Rng, name: &str) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let claims = serde_json::json!({
+        "iss": "kubernetes/serviceaccount",
+        "kubernetes.io/serviceaccount/namespace": "argo",
+        "kubernetes.io/serviceaccount/secret.name": format!("{name}.service-account-token"),
+        "kubernetes.io/serviceaccount/service-account.name": name,
+        "sub": format!("system:serviceaccount:argo:{name}"),
+    });
     format!(
         "eyJhbGciOiJSUzI1NiIsImtpZCI6InNpbSJ9.{}.{}",
-        alnum(rng, 120),
+        b64.encode(claims.to_string()),
         alnum(rng, 86)
     )
 }
@@ -300,8 +312,8 @@ impl SimHandle {
             service,
             fg: shared_or(alnum(&mut secrets, 40)),
             fg_viewer: alnum(&mut secrets, 40),
-            argo: shared_or(service_account_token(&mut secrets)),
-            argo_viewer: service_account_token(&mut secrets),
+            argo: shared_or(service_account_token(&mut secrets, "flightdeck")),
+            argo_viewer: service_account_token(&mut secrets, "flightdeck-viewer"),
             infraxys: shared_or(alnum(&mut secrets, 40)),
         };
         let clock = Clock::new(opts.clock);

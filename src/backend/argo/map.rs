@@ -269,6 +269,7 @@ pub fn execution(backend: &BackendName, workflow: &Workflow, known: Option<&Fact
         stages_done,
         stages_total,
         message: workflow.status.message.clone().filter(|m| !m.is_empty()),
+        url: None,
     }
 }
 
@@ -485,6 +486,7 @@ pub fn approvals(backend: &BackendName, workflow: &Workflow) -> Vec<Approval> {
                 triggered_by: creator(workflow),
                 environment: environment.clone(),
                 callback_id: None,
+                url: None,
             }
         })
         .collect()

@@ -60,6 +60,10 @@ pub struct WaitingGate {
     pub environment: Option<String>,
     /// The step's `spec.callbackId`, when its author gave one.
     pub callback_id: Option<String>,
+    /// The stage's `layoutNodeMap` key and the step's node id: what the web UI's `stage`
+    /// and `step` query parameters select (control-logs-identity.md §4.1).
+    pub ui_stage: Option<String>,
+    pub ui_step: String,
 }
 
 /// A HarnessApproval step in any state (waiting, approved, rejected, expired), so a decision
@@ -152,7 +156,7 @@ pub fn build(summary: &ExecutionSummary, graph: Option<&ExecutionGraph>) -> Tree
 
     if let Some(graph) = graph {
         let index = StageIndex::new(&layout);
-        for (node, stage) in leaf_steps(graph, &index) {
+        for (node_id, node, stage) in leaf_steps(graph, &index) {
             let stage = stage.or_else(|| index.by_fqn(node.base_fqn.as_deref()));
             let step = Step {
                 name: node
@@ -184,6 +188,8 @@ pub fn build(summary: &ExecutionSummary, graph: Option<&ExecutionGraph>) -> Tree
                         step: step.name.clone(),
                         environment: stage.and_then(|i| environments[i].clone()),
                         callback_id: callback_id.clone(),
+                        ui_stage: stage.map(|i| layout[i].0.to_owned()),
+                        ui_step: node_id.to_owned(),
                     });
                 }
                 approval_steps.push(ApprovalStep {
@@ -329,7 +335,7 @@ impl<'a> StageIndex<'a> {
 fn leaf_steps<'g>(
     graph: &'g ExecutionGraph,
     index: &StageIndex<'_>,
-) -> Vec<(&'g GraphNode, Option<usize>)> {
+) -> Vec<(&'g str, &'g GraphNode, Option<usize>)> {
     let Some(root) = graph.root_node_id.as_deref() else {
         return Vec::new();
     };
@@ -359,7 +365,7 @@ fn leaf_steps<'g>(
             && children.is_empty()
             && !is_structural(node, index)
         {
-            out.push((node, stage));
+            out.push((id, node, stage));
         }
     }
     out
@@ -438,6 +444,8 @@ mod tests {
                 step: "Approval".into(),
                 environment: None,
                 callback_id: None,
+                ui_stage: Some("Ap7stage2uuid".into()),
+                ui_step: "n-step1".into(),
             }]
         );
     }
@@ -537,6 +545,8 @@ mod tests {
                 step: "Prod gate".into(),
                 environment: Some("prod_us".into()),
                 callback_id: None,
+                ui_stage: Some("s-us".into()),
+                ui_step: "g-us-1".into(),
             }]
         );
     }

@@ -122,6 +122,9 @@ pub struct ExecutionSummary {
     /// Free-form per-module rollup; read by path (`cd.envIdentifiers`).
     #[serde(default)]
     pub module_info: Option<Value>,
+    /// `["cd","pms"]`: the first module other than `pms` names the execution's page.
+    #[serde(default = "Vec::new", deserialize_with = "null_default")]
+    pub modules: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

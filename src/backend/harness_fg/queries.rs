@@ -44,7 +44,7 @@ pub(crate) fn entity(field: &str) -> String {
 pub(crate) const EXECUTION_INPUTS: &str = "query($app: String!, $entity: String!, $type: ExecutionType!) { \
      executionInputs(applicationId: $app, entityId: $entity, executionType: $type) { serviceInputs { name artifactSources { name } } } }";
 
-const EXECUTION_FIELDS: &str = "__typename id status createdAt startedAt endedAt failureDetails \
+const EXECUTION_FIELDS: &str = "__typename id executionUrl status createdAt startedAt endedAt failureDetails \
      application { id name } \
      cause { __typename ... on ExecutedByUser { user { name email } } ... on ExecutedByAPIKey { apiKey { name } } ... on ExecutedByTrigger { trigger { name } } } \
      ... on PipelineExecution { pipeline { id name } pipelineStageExecutions { __typename pipelineStageName pipelineStepName \

@@ -137,6 +137,8 @@ pub(crate) struct Execution {
     #[serde(rename = "__typename")]
     pub(crate) typename: Option<String>,
     pub(crate) id: String,
+    /// The portal's own link to the execution (control-logs-identity.md §4.2).
+    pub(crate) execution_url: Option<String>,
     pub(crate) status: Option<String>,
     #[serde(deserialize_with = "lenient_ms")]
     pub(crate) created_at: Option<i64>,

@@ -7,6 +7,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::frame::{centered, frame};
 use crate::app::{FlashLevel, Health, Read};
+use crate::backend::IdentitySource;
 use crate::sanitize::clean;
 use crate::service::Feed;
 use crate::ui::Screen;
@@ -49,6 +50,17 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, scroll: u16) {
             head.push(Span::styled("  ⚠ TLS UNVERIFIED", theme.warn()));
         }
         lines.push(Line::from(head));
+        // Who the audit log records as acting here, and how sure that is.
+        let identity = app.writes.identity(&b.name);
+        let style = match identity.source {
+            IdentitySource::Verified => theme.base(),
+            IdentitySource::Configured => theme.warn(),
+            IdentitySource::Unknown => theme.dim(),
+        };
+        lines.push(Line::from(vec![
+            Span::styled("    acts as ", theme.dim()),
+            Span::styled(clean(&identity.describe()).into_owned(), style),
+        ]));
         // When each list was last read: a list never read is unknown, and says so.
         let mut reads = vec![Span::raw("    ")];
         for (j, read) in Read::LISTS.into_iter().enumerate() {

@@ -86,6 +86,7 @@ fn loaded(text: &dyn Fn(&str) -> String, w: u16, h: u16) -> App {
             production: false,
             read_only: false,
             insecure: false,
+            identity: None,
         }],
         intervals: flightdeck::service::Intervals::default(),
         read_only: false,
@@ -204,6 +205,7 @@ fn screen(name: &str, text: &dyn Fn(&str) -> String, w: u16, h: u16) -> App {
                     approval,
                     decision,
                     result: Err(BackendError::Conflict(text("conflict"))),
+                    request_id: None,
                 },
             );
             if name == "audit_detail" {

@@ -14,6 +14,7 @@ fn info(name: &str, kind: BackendKind) -> BackendInfo {
         production: false,
         read_only: false,
         insecure: false,
+        identity: None,
     }
 }
 
@@ -377,6 +378,7 @@ fn a_failed_decision_says_why() {
                 approval,
                 decision,
                 result: Err(BackendError::Conflict("Approval already completed".into())),
+                request_id: None,
             },
         ),
         t0(),

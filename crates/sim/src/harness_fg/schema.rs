@@ -279,10 +279,20 @@ impl Schema<'_> {
         let mut v = json!({
             "__typename": if workflow { "WorkflowExecution" } else { "PipelineExecution" },
             "id": e.id,
-            "executionUrl": format!(
-                "https://app.harness.io/#/account/{}/app/{}/pipeline-execution/{}/details",
-                self.account, app_id(&e.project), e.id
-            ),
+            // The portal's own link (spec control-logs-identity.md §4.2): a pipeline's
+            // execution page, or a workflow's under its first environment.
+            "executionUrl": if workflow {
+                let env = def.stages.iter().find_map(|s| s.environment.as_deref()).unwrap_or("");
+                format!(
+                    "https://app.harness.io/#/account/{}/app/{}/env/{}/executions/{}/details",
+                    self.account, app_id(&e.project), fg_id(&["environment", &e.project, env]), e.id
+                )
+            } else {
+                format!(
+                    "https://app.harness.io/#/account/{}/app/{}/pipeline-execution/{}/workflow-execution/undefined/details",
+                    self.account, app_id(&e.project), e.id
+                )
+            },
             "application": {"__ref": "application", "project": e.project},
             "createdAt": e.start_ms,
             "startedAt": e.start_ms,
