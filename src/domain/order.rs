@@ -373,6 +373,7 @@ mod tests {
             triggered_by: String::new(),
             environment: None,
             callback_id: None,
+            url: None,
         }
     }
 

@@ -41,6 +41,7 @@ pub fn inbox_app() -> App {
             production: true,
             read_only: false,
             insecure: false,
+            identity: None,
         })
     });
     let mut tomorrow = gate(BACKEND, "gate-1", -240, Some(86_160));

@@ -223,7 +223,7 @@ pub fn step_nodes<'g>(
     let index = StageIndex::new(&layout);
     leaf_steps(graph, &index)
         .into_iter()
-        .map(|(node, stage)| {
+        .map(|(_, node, stage)| {
             let stage = stage.or_else(|| index.by_fqn(node.base_fqn.as_deref()));
             let name = stage
                 .and_then(|i| layout.get(i))
