@@ -431,7 +431,7 @@ fn the_examples_commented_out_under_keys_load() {
             .map(|(_, k)| k.join(" "))
             .unwrap_or_default()
     };
-    assert_eq!(of("approve"), "o");
+    assert_eq!(of("approve"), "c");
     assert_eq!(of("reject"), "n x");
     assert_eq!(of("refresh"), "r F5");
     assert_eq!(of("freeze"), "");

@@ -556,7 +556,7 @@ fn remapped_keys_show_in_the_footer_help_and_palette() {
     let lines = text_of(&drawn(120, 40, theme, &remap));
     let footer = &lines[39];
     assert!(
-        footer.contains("o approve") && !footer.contains("a approve"),
+        footer.contains("c approve") && !footer.contains("a approve"),
         "{footer}"
     );
     assert!(footer.contains("C-p commands"), "{footer}");
@@ -565,7 +565,7 @@ fn remapped_keys_show_in_the_footer_help_and_palette() {
         remap(app);
         press(app, [ch('?')]);
     }));
-    assert!(help.iter().any(|l| l.contains("o  approve gate")));
+    assert!(help.iter().any(|l| l.contains("c  approve gate")));
     assert!(help.iter().any(|l| l.contains("C-p  command palette")));
 }
 

@@ -27,7 +27,18 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, scroll: u16, section: Se
     if section == Section::Panes {
         lines.extend(not_offered(app, theme));
     }
-    let block = frame(theme, " Keys — any other key closes ".into(), false);
+    // Help taller than the screen scrolls with the movement keys: say so while rows are hidden.
+    let hidden = lines
+        .len()
+        .saturating_sub(usize::from(area.height.saturating_sub(2)) + usize::from(scroll));
+    let title = match app.keymap.key_in(Section::Panes, Action::Down) {
+        Some(down) if hidden > 0 => format!(
+            " Keys — {} scrolls, {hidden} more · any other key closes ",
+            down.label()
+        ),
+        _ => " Keys — any other key closes ".to_string(),
+    };
+    let block = frame(theme, title, false);
     // The keys of the layer it was opened from; dialogs' own keys, as bound, at the foot.
     let key = |a| {
         app.keymap
