@@ -82,22 +82,25 @@ shot() {
 
 shot demo-executions-120x40 120 40 "argo-data ok"
 shot demo-pipelines-120x40 120 40 "argo-data ok" BTab "wait:Pipelines"
-shot demo-approvals-120x40 120 40 "argo-data ok" Tab "wait:waiting" g
-shot demo-detail-120x40 120 40 "argo-data ok" Tab "wait:waiting" g Enter "wait:Stages"
-shot demo-decision-120x40 120 40 "argo-data ok" Tab "wait:waiting" g a "wait:Approve gate" Tab
+shot demo-approvals-120x40 120 40 "argo-data ok" Tab "wait:DEADLINE" g
+shot demo-detail-120x40 120 40 "argo-data ok" Tab "wait:DEADLINE" g Enter "wait:Stages"
+shot demo-decision-120x40 120 40 "argo-data ok" Tab "wait:DEADLINE" g a "wait:Approve gate" Tab
 shot demo-pipelines-80x24 80 24 "● argo-data" BTab "wait:Pipelines"
-shot demo-batch-120x40 120 40 "argo-data ok" Tab "wait:waiting" g '*' A "wait:marked gates" Tab
+shot demo-batch-120x40 120 40 "argo-data ok" Tab "wait:DEADLINE" g '*' A "wait:marked gates" Tab
 shot demo-start-120x40 120 40 "argo-data ok" BTab "wait:Pipelines" / cart Enter s "wait:image_tag" Tab v2.3.1 BTab BTab "wait:request"
-shot demo-audit-120x40 120 40 "argo-data ok" Tab "wait:waiting" g a "wait:Approve gate" BTab Enter "wait:approved" Tab "wait:approve"
+shot demo-audit-120x40 120 40 "argo-data ok" Tab "wait:DEADLINE" g a "wait:Approve gate" BTab Enter "wait:approved" Tab "wait:approve"
 shot demo-help-80x24 80 24 "● argo-data" '?' "wait:Keys"
 shot demo-argo-detail-120x40 120 40 "argo-data ok" / m i g r a t e Enter "wait:/migrate" Enter "wait:Stages"
 shot demo-logs-120x40 120 40 "argo-data ok" / c i b u i l d Enter "wait:/cibuild" l "wait:Cloning"
 shot demo-help-120x40 120 40 "argo-data ok" '?' "wait:Keys"
 shot demo-backends-120x40 120 40 "argo-data ok" b "wait:Backends"
-shot demo-approvals-80x24 80 24 "● argo-data" Tab "wait:waiting" g
-shot demo-detail-from-gate-80x24 80 24 "● argo-data" Tab "wait:waiting" g Enter "wait:Gate"
+shot demo-approvals-80x24 80 24 "● argo-data" Tab "wait:DEADLINE" g
+shot demo-detail-from-gate-80x24 80 24 "● argo-data" Tab "wait:DEADLINE" g Enter "wait:Gate"
 shot demo-abort-120x40 120 40 "argo-data ok" / b a c k e n d : h a r n e s s Space s t a t u s : r u n n i n g Enter "wait:/backend:harness" g K "wait:Abort"
 shot demo-batch-abort-80x24 80 24 "● argo-data" / b a c k e n d : h a r n e s s Space s t a t u s : r u n n i n g Enter "wait:/backend:harness" g Space j Space K "wait:Abort"
+shot demo-logs-harness-120x40 120 40 "argo-data ok" / backend:harness Space status:running Enter "wait:/backend:harness" l "wait:following"
+shot demo-rerun-first-gen-80x24 80 24 "● argo-data" / backend:harness-fg Space status:success Enter "wait:/backend:harness-fg" g E "wait:filled"
+shot demo-approvals-sorted-120x40 120 40 "argo-data ok" Tab "wait:DEADLINE" o o "wait:sort:"
 shot demo-bulk-start-120x40 120 40 "argo-data ok" BTab "wait:Pipelines" g Space j Space s "wait:marked pipelines"
 CONFIG=$configs/saved.toml shot demo-palette-120x40 120 40 "argo-data ok" : "wait:Commands" a p
 CONFIG=$configs/saved.toml shot demo-saved-filter-120x40 120 40 "argo-data ok" : "wait:Commands" @ p r o d Enter "wait:/@prod-gates"

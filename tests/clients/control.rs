@@ -12,7 +12,7 @@ use flightdeck::backend::argo::{ArgoBackend, ArgoOptions, RejectMode};
 use flightdeck::backend::harness::{HarnessBackend, HarnessOptions};
 use flightdeck::backend::harness_fg::{HarnessFgBackend, HarnessFgOptions};
 use flightdeck::backend::{Control, ControlOutcome};
-use flightdeck::domain::{BackendError, ExecRef, ExecStatus, StartRequest};
+use flightdeck::domain::{BackendError, ExecRef, ExecStatus, StartRequest, VarKind};
 use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 
 use crate::common::swagger;
@@ -613,13 +613,27 @@ async fn first_gen_rerun_of_a_workflow_reads_its_own_input_variables() {
             "{name} is not asked: {asked:?}"
         );
     }
+    // What was sent comes back as sent; an entity variable left out (Service here) comes
+    // back as the entity the run deployed, as First Gen records a templatized run.
     let recorded = sim.world().execution_inputs(&e.id).unwrap();
     for (name, value) in &inputs.values {
+        let entity = form
+            .variables
+            .iter()
+            .any(|v| v.name == *name && matches!(v.kind, VarKind::Entity(_)));
         assert!(
-            recorded.contains(&(name.clone(), value.clone())),
+            recorded.contains(&(name.clone(), value.clone())) || entity,
             "{name}={value} not in {recorded:?}"
         );
     }
+    assert!(
+        inputs.values.contains(&("Environment".into(), "qa".into())),
+        "{inputs:?}"
+    );
+    assert!(
+        inputs.values.iter().any(|(n, _)| n == "Service"),
+        "the entity the run deployed: {inputs:?}"
+    );
     assert!(
         inputs
             .values

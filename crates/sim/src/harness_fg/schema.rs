@@ -310,7 +310,7 @@ impl Schema<'_> {
             v["rollbackArtifacts"] = json!([]);
             v["manifests"] = json!([]);
             v["outcomes"] = whole_connection("OutcomeConnection", self.outcomes(e, def));
-            v["inputVariables"] = input_variables(&e.inputs);
+            v["inputVariables"] = input_variables(&workflow_inputs(&e.inputs, def));
         } else {
             v["pipeline"] = entity;
             v["memberExecutions"] = whole_connection("ExecutionConnection", Vec::new());
@@ -785,6 +785,24 @@ fn artifact_services(def: &Pipeline) -> Vec<&str> {
     names.sort_unstable();
     names.dedup();
     names
+}
+
+/// What a workflow run received: its inputs, and for each entity variable it was not given
+/// (the history's automatic starts give none), the entity it ran against, as First Gen
+/// records every templatized variable of a run.
+fn workflow_inputs(inputs: &[(String, String)], def: &Pipeline) -> Vec<(String, String)> {
+    let mut out = inputs.to_vec();
+    if let Some(w) = first_gen::workflow(&def.project, &def.id) {
+        for (name, display, _) in w.entity_variables {
+            if out.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            if let Some(value) = entity_choices(def, display).into_iter().next() {
+                out.push((name.to_string(), value));
+            }
+        }
+    }
+    out
 }
 
 /// The values an entity variable of a workflow accepts (by name).
