@@ -2,75 +2,42 @@
 //! `--wait` with exit 10 and `status` names the rejected gate (USER-AUDIT 9), and an approve
 //! without `--input` is audited with the verdict that was sent (USER-AUDIT 26).
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use flightdeck::backend::Backend;
 use flightdeck::backend::argo::{ArgoBackend, ArgoOptions, RejectMode};
 use flightdeck::domain::Approval;
-use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
+use super::run::{Run, SimEnv, argo_backend, deref_sim_env};
 
 struct Env {
-    sim: SimHandle,
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    audit: PathBuf,
+    env: SimEnv,
 }
+deref_sim_env!(Env);
 
+/// Argo alone, its token read from `FD_TEST_ARGO`.
 async fn env() -> Env {
-    let sim = SimHandle::start(SimOptions {
-        seed: 42,
-        clock: ClockMode::Manual,
-        ..SimOptions::default()
-    })
-    .await
-    .unwrap();
-    sim.world().set_failures(false);
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("flightdeck.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[backend]]\nname = \"argo\"\nkind = \"argo\"\nbase_url = \"{}\"\nnamespace = \"argo\"\n\
-             token = {{ env = \"FD_TEST_ARGO\" }}\n",
-            sim.argo_url()
-        ),
-    )
-    .unwrap();
-    let audit = dir.path().join("audit.jsonl");
+    let env = SimEnv::builder().start().await;
+    let config = argo_backend(&env.sim, "FD_TEST_ARGO");
+    let token = env.sim.argo_token();
     Env {
-        sim,
-        dir,
-        config,
-        audit,
+        env: env.with_config(&config).var("FD_TEST_ARGO", token),
     }
 }
 
 impl Env {
     fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut c = tokio::process::Command::new(BIN);
-        c.arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("FD_TEST_ARGO", self.sim.argo_token())
-            .env("FLIGHTDECK_AUDIT_LOG", &self.audit)
-            .env_remove("FLIGHTDECK_CONFIG")
-            .kill_on_drop(true);
+        let mut c = self.env.command(args);
+        c.kill_on_drop(true);
         c
     }
 
     /// Runs to the end: (exit code, stdout, stderr).
     async fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = self.command(args).output().await.unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let run = Run::of(self.command(args).output().await.unwrap());
+        (run.code, run.stdout, run.stderr)
     }
 
     fn client(&self) -> ArgoBackend {
@@ -98,14 +65,6 @@ impl Env {
             .unwrap()
             .into_iter()
             .filter(|g| g.pipeline_id == "release")
-            .collect()
-    }
-
-    fn audit_entries(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.audit)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     }
 }
@@ -218,7 +177,7 @@ async fn a_soft_rejected_release_ends_wait_with_10_and_status_names_the_gate() {
     assert_eq!(row["status"], detail["execution"]["status"]);
     assert_eq!(row["stages_done"], detail["execution"]["stages_done"]);
     assert_eq!(row["stages_total"], detail["execution"]["stages_total"]);
-    drop(env.dir);
+    drop(env.env.dir);
 }
 
 /// USER-AUDIT 26: `approve` without `--input` sends approve=YES (the action is the verdict);

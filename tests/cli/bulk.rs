@@ -7,56 +7,28 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use flightdeck_sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, Fault, Faults, Rule};
 use serde_json::Value;
-use tokio::io::AsyncWriteExt;
 
-use super::run::{BIN, Run};
+use super::run::{Run, SimEnv, deref_sim_env, harness_h};
 /// Ledger migrations: `migration_version` is required, `db_admin_password` is a secret.
 const LEDGER: &str = "h/payments/ledger_migrations";
 const SECRET_REF: &str = "account.ledger_db_admin";
 
 struct Env {
-    sim: SimHandle,
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    audit: PathBuf,
+    env: SimEnv,
 }
+deref_sim_env!(Env);
 
 async fn env_with(clock: ClockMode) -> Env {
-    let sim = SimHandle::start(SimOptions {
-        seed: 42,
-        clock,
-        ..SimOptions::default()
-    })
-    .await
-    .unwrap();
-    sim.world().set_failures(false);
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("flightdeck.toml");
-    let projects: Vec<String> = sim.projects().iter().map(|p| format!("{p:?}")).collect();
-    std::fs::write(
-        &config,
-        format!(
-            // These tests are about exactly-once across kills and resumes, with hundreds of
-            // records: a budget far above the default's 100 a minute keeps them to seconds
-            // (tests/clients/budget.rs shows a CLI caller paced by its budget).
-            "[[backend]]\nname = \"h\"\nkind = \"harness\"\nbase_url = \"{}\"\naccount = \"{}\"\n\
-             org = \"{}\"\nprojects = [{}]\napi_key = {{ env = \"FD_TEST_KEY\" }}\n\
-             max_requests_per_minute = 10000\n",
-            sim.harness_url(),
-            sim.account(),
-            sim.org(),
-            projects.join(", ")
-        ),
-    )
-    .unwrap();
-    let audit = dir.path().join("audit.jsonl");
+    let env = SimEnv::builder().clock(clock).start().await;
+    // These tests are about exactly-once across kills and resumes, with hundreds of
+    // records: a budget far above the default's 100 a minute keeps them to seconds
+    // (tests/clients/budget.rs shows a CLI caller paced by its budget).
+    let config = harness_h(&env.sim, "max_requests_per_minute = 10000\n");
+    let key = env.sim.harness_token();
     Env {
-        sim,
-        dir,
-        config,
-        audit,
+        env: env.with_config(&config).var("FD_TEST_KEY", key),
     }
 }
 
@@ -66,26 +38,15 @@ async fn env() -> Env {
 
 impl Env {
     fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(BIN);
-        cmd.arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("FD_TEST_KEY", self.sim.harness_token())
-            .env("FLIGHTDECK_AUDIT_LOG", &self.audit)
-            .env_remove("FLIGHTDECK_CONFIG")
-            .stdin(Stdio::piped())
+        let mut cmd = self.env.command(args);
+        cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         cmd
     }
 
     async fn run_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        let mut child = self.command(args).spawn().unwrap();
-        let mut input = child.stdin.take().unwrap();
-        input.write_all(stdin.as_bytes()).await.unwrap();
-        drop(input);
-        let out = child.wait_with_output().await.unwrap();
-        let run = Run::of(out);
+        let run = self.env.run_stdin(self.command(args), stdin).await;
         self.assert_no_secrets(&run.stdout);
         self.assert_no_secrets(&run.stderr);
         run

@@ -2,51 +2,22 @@
 //! checking output shapes, exit codes, the audit log, and that no token ever shows up in
 //! anything the binary prints or writes.
 
-use std::path::PathBuf;
-
-use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
+use flightdeck_sim::ClockMode;
 use serde_json::Value;
 
-use super::run::{BIN, Run};
+use super::run::{BIN, Run, SimEnv, deref_sim_env, harness_h};
 
 struct Env {
-    sim: SimHandle,
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    audit: PathBuf,
+    env: SimEnv,
 }
+deref_sim_env!(Env);
 
 /// A simulator and a config naming it; `backend_extra` is appended to the backend table.
 async fn env_with(clock: ClockMode, backend_extra: &str) -> Env {
-    let sim = SimHandle::start(SimOptions {
-        seed: 42,
-        clock,
-        ..SimOptions::default()
-    })
-    .await
-    .unwrap();
-    sim.world().set_failures(false);
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("flightdeck.toml");
-    let projects: Vec<String> = sim.projects().iter().map(|p| format!("{p:?}")).collect();
-    std::fs::write(
-        &config,
-        format!(
-            "[[backend]]\nname = \"h\"\nkind = \"harness\"\nbase_url = \"{}\"\naccount = \"{}\"\norg = \"{}\"\n\
-             projects = [{}]\napi_key = {{ env = \"FD_TEST_KEY\" }}\n{backend_extra}",
-            sim.harness_url(),
-            sim.account(),
-            sim.org(),
-            projects.join(", ")
-        ),
-    )
-    .unwrap();
-    let audit = dir.path().join("audit.jsonl");
+    let env = SimEnv::builder().clock(clock).start().await;
+    let config = harness_h(&env.sim, backend_extra);
     Env {
-        sim,
-        dir,
-        config,
-        audit,
+        env: env.with_config(&config),
     }
 }
 
@@ -56,18 +27,13 @@ async fn env() -> Env {
 
 impl Env {
     async fn run_with_key(&self, key: &str, args: &[&str]) -> Run {
-        let out = tokio::process::Command::new(BIN)
-            .arg("--config")
-            .arg(&self.config)
-            .arg("--log")
-            .arg(self.dir.path().join("debug.log"))
-            .args(args)
-            .env("FD_TEST_KEY", key)
-            .env("FLIGHTDECK_AUDIT_LOG", &self.audit)
-            .env_remove("FLIGHTDECK_CONFIG")
-            .output()
-            .await
-            .unwrap();
+        let log = self.dir.path().join("debug.log");
+        let mut cmd = self.command_os(
+            [std::ffi::OsStr::new("--log"), log.as_os_str()]
+                .into_iter()
+                .chain(args.iter().map(std::ffi::OsStr::new)),
+        );
+        let out = cmd.env("FD_TEST_KEY", key).output().await.unwrap();
         let run = Run::of(out);
         self.assert_no_secrets(&run.stdout);
         self.assert_no_secrets(&run.stderr);

@@ -2,60 +2,37 @@
 //! simulator, checking what is sent, the exit codes (5 conflict, 9 read-only, 11 not
 //! supported, 1 with the run read again for an unknown outcome), the JSON and the audit log.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use flightdeck_sim::{ClockMode, Face, Fault, Faults, Rule, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, Face, Fault, Faults, Rule};
 use serde_json::Value;
 
-use super::run::{BIN, Run, sim_config, sim_tokens};
+use super::run::{Run, SimEnv, argo_backend, deref_sim_env, harness_h, sim_config, sim_tokens};
 const INTERRUPT: &str = "/pipeline/api/pipeline/execute/interrupt/{planExecutionId}";
 
 struct Env {
-    sim: SimHandle,
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    audit: PathBuf,
+    env: SimEnv,
 }
+deref_sim_env!(Env);
 
 async fn env(extra: &str) -> Env {
     env_with(ClockMode::Manual, extra).await
 }
 
+/// `h` (with `extra`) and `argo`, each with its own credential.
 async fn env_with(clock: ClockMode, extra: &str) -> Env {
-    let sim = SimHandle::start(SimOptions {
-        seed: 42,
-        clock,
-        ..SimOptions::default()
-    })
-    .await
-    .unwrap();
-    sim.world().set_failures(false);
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("flightdeck.toml");
-    let projects: Vec<String> = sim.projects().iter().map(|p| format!("{p:?}")).collect();
-    std::fs::write(
-        &config,
-        format!(
-            "[[backend]]\nname = \"h\"\nkind = \"harness\"\nbase_url = \"{}\"\naccount = \"{}\"\n\
-             org = \"{}\"\nprojects = [{}]\napi_key = {{ env = \"FD_TEST_KEY\" }}\n{extra}\n\
-             [[backend]]\nname = \"argo\"\nkind = \"argo\"\nbase_url = \"{}\"\nnamespace = \"argo\"\n\
-             token = {{ env = \"FD_ARGO_TOKEN\" }}\n",
-            sim.harness_url(),
-            sim.account(),
-            sim.org(),
-            projects.join(", "),
-            sim.argo_url(),
-        ),
-    )
-    .unwrap();
-    let audit = dir.path().join("audit.jsonl");
-    Env {
-        sim,
-        dir,
-        config,
-        audit,
+    let env = SimEnv::builder().clock(clock).start().await;
+    let config =
+        harness_h(&env.sim, &format!("{extra}\n")) + &argo_backend(&env.sim, "FD_ARGO_TOKEN");
+    let (key, argo) = (env.sim.harness_token(), env.sim.argo_token());
+    let mut env = env
+        .with_config(&config)
+        .var("FD_TEST_KEY", key)
+        .var("FD_ARGO_TOKEN", argo);
+    for (name, value) in sim_tokens(&env.sim) {
+        env = env.var(name, value);
     }
+    Env { env }
 }
 
 /// Every backend of the simulator, as it prints its own config (`harness`, `infraxys`,
@@ -68,28 +45,12 @@ async fn whole_env(clock: ClockMode) -> Env {
 
 impl Env {
     async fn run(&self, args: &[&str]) -> Run {
-        let out = tokio::process::Command::new(BIN)
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("FD_TEST_KEY", self.sim.harness_token())
-            .env("FD_ARGO_TOKEN", self.sim.argo_token())
-            .envs(sim_tokens(&self.sim))
-            .env("FLIGHTDECK_AUDIT_LOG", &self.audit)
-            .env_remove("FLIGHTDECK_CONFIG")
-            .current_dir(self.dir.path())
-            .output()
-            .await
-            .unwrap();
-        Run::of(out)
+        let mut cmd = self.command(args);
+        Run::of(cmd.current_dir(self.dir.path()).output().await.unwrap())
     }
 
     fn audit(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.audit)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        self.audit_entries()
     }
 }
 

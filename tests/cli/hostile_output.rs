@@ -4,40 +4,22 @@
 //! `-o json` output and the audit log must hold none of them raw. JSON may carry them only
 //! as `\uXXXX` escapes, so the data stays exact for scripts and inert on a terminal.
 
-use std::path::PathBuf;
-
-use flightdeck_sim::{ClockMode, Fault, Faults, Rule, SimHandle, SimOptions};
+use flightdeck_sim::{ClockMode, Fault, Faults, Rule};
 use serde_json::Value;
 
-use super::run::{BIN, Run, sim_config, sim_tokens};
+use super::run::{Run, SimEnv, deref_sim_env};
 
 struct Env {
-    sim: SimHandle,
-    _dir: tempfile::TempDir,
-    config: PathBuf,
-    audit: PathBuf,
+    env: SimEnv,
 }
+deref_sim_env!(Env);
 
+/// Every backend, each answering with poisoned display strings.
 async fn env(clock: ClockMode) -> Env {
-    let sim = SimHandle::start(SimOptions {
-        seed: 42,
-        clock,
-        ..SimOptions::default()
-    })
-    .await
-    .unwrap();
-    sim.world().set_failures(false);
-    sim.set_faults(Faults::new([Rule::new(Fault::Poison)]));
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("flightdeck.toml");
-    let text = sim_config(&sim);
-    std::fs::write(&config, text).unwrap();
-    let audit = dir.path().join("audit.jsonl");
+    let env = SimEnv::builder().clock(clock).start().await;
+    env.sim.set_faults(Faults::new([Rule::new(Fault::Poison)]));
     Env {
-        sim,
-        _dir: dir,
-        config,
-        audit,
+        env: env.with_whole_sim(),
     }
 }
 
@@ -58,16 +40,7 @@ fn assert_inert(what: &str, text: &str) {
 
 impl Env {
     async fn run(&self, args: &[&str]) -> Run {
-        let out = tokio::process::Command::new(BIN)
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .envs(sim_tokens(&self.sim))
-            .env("FLIGHTDECK_AUDIT_LOG", &self.audit)
-            .env_remove("FLIGHTDECK_CONFIG")
-            .output()
-            .await
-            .unwrap();
+        let out = self.command(args).output().await.unwrap();
         let run = Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),

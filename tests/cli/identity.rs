@@ -1,75 +1,26 @@
 //! Who acted and which request did it, in the audit entries of CLI writes against the
 //! simulator; and each execution's and gate's web UI link in `status` and `list` JSON.
 
-use std::path::PathBuf;
-
-use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
-use serde_json::Value;
-
-use super::run::{BIN, Run};
+use super::run::{Run, SimEnv, deref_sim_env, harness_h};
 
 struct Env {
-    sim: SimHandle,
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    audit: PathBuf,
+    env: SimEnv,
 }
+deref_sim_env!(Env);
 
 async fn env(backend_extra: &str) -> Env {
-    let sim = SimHandle::start(SimOptions {
-        seed: 42,
-        clock: ClockMode::Manual,
-        ..SimOptions::default()
-    })
-    .await
-    .unwrap();
-    sim.world().set_failures(false);
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("flightdeck.toml");
-    let projects: Vec<String> = sim.projects().iter().map(|p| format!("{p:?}")).collect();
-    std::fs::write(
-        &config,
-        format!(
-            "[[backend]]\nname = \"h\"\nkind = \"harness\"\nbase_url = \"{}\"\naccount = \"{}\"\norg = \"{}\"\n\
-             projects = [{}]\napi_key = {{ env = \"FD_TEST_KEY\" }}\n{backend_extra}",
-            sim.harness_url(),
-            sim.account(),
-            sim.org(),
-            projects.join(", ")
-        ),
-    )
-    .unwrap();
-    let audit = dir.path().join("audit.jsonl");
+    let env = SimEnv::builder().start().await;
+    let config = harness_h(&env.sim, backend_extra);
     Env {
-        sim,
-        dir,
-        config,
-        audit,
+        env: env.with_config(&config),
     }
 }
 
 impl Env {
     async fn run(&self, key: &str, args: &[&str]) -> Run {
-        let out = tokio::process::Command::new(BIN)
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("FD_TEST_KEY", key)
-            .env("FLIGHTDECK_AUDIT_LOG", &self.audit)
-            .env_remove("FLIGHTDECK_CONFIG")
-            .current_dir(self.dir.path())
-            .output()
-            .await
-            .unwrap();
-        Run::of(out)
-    }
-
-    fn audit_entries(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.audit)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        let mut cmd = self.command(args);
+        cmd.env("FD_TEST_KEY", key).current_dir(self.dir.path());
+        Run::of(cmd.output().await.unwrap())
     }
 
     async fn start(&self, key: &str) -> Run {

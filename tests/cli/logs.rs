@@ -3,76 +3,25 @@
 //! and as JSON Lines, a running step followed to its end, and the exit codes for First Gen
 //! (11, nothing sent), a missing execution or step (4) and bad input (2).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use flightdeck_sim::client_config::{TokenSource, backends_toml};
-use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 use serde_json::Value;
 
-use super::run::{BIN, Run};
+use super::run::{SimEnv, deref_sim_env};
 
 struct Env {
-    sim: SimHandle,
-    _dir: tempfile::TempDir,
-    config: PathBuf,
+    env: SimEnv,
 }
+deref_sim_env!(Env);
 
+/// Every backend the simulator serves, each with its own credential.
 async fn env() -> Env {
-    let sim = SimHandle::start(SimOptions {
-        seed: 42,
-        clock: ClockMode::Manual,
-        ..SimOptions::default()
-    })
-    .await
-    .unwrap();
-    sim.world().set_failures(false);
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("flightdeck.toml");
-    let text = backends_toml(&sim.endpoints(), TokenSource::Env("FD_TOKEN"))
-        .split("[[backend]]")
-        .map(|block| {
-            let var = if block.contains("kind = \"harness-fg\"") {
-                "FD_FG_TOKEN"
-            } else if block.contains("kind = \"argo\"") {
-                "FD_ARGO_TOKEN"
-            } else if block.contains("kind = \"infraxys\"") {
-                "FD_IX_TOKEN"
-            } else {
-                "FD_TOKEN"
-            };
-            block.replace("\"FD_TOKEN\"", &format!("\"{var}\""))
-        })
-        .collect::<Vec<_>>()
-        .join("[[backend]]");
-    std::fs::write(&config, text).unwrap();
     Env {
-        sim,
-        _dir: dir,
-        config,
+        env: SimEnv::builder().start().await.with_whole_sim(),
     }
 }
 
 impl Env {
-    fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut command = tokio::process::Command::new(BIN);
-        command
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("FD_TOKEN", self.sim.harness_token())
-            .env("FD_FG_TOKEN", self.sim.harness_fg_api_key())
-            .env("FD_ARGO_TOKEN", self.sim.argo_token())
-            .env("FD_IX_TOKEN", self.sim.infraxys_token())
-            .env("FLIGHTDECK_AUDIT_LOG", self._dir.path().join("audit.jsonl"))
-            .env_remove("FLIGHTDECK_CONFIG");
-        command
-    }
-
-    async fn run(&self, args: &[&str]) -> Run {
-        Run::of(self.command(args).output().await.unwrap())
-    }
-
     /// Starts a payments deploy and returns its target.
     async fn start(&self) -> String {
         let run = self

@@ -7,64 +7,45 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use flightdeck_sim::ClockMode;
 use flightdeck_sim::client_config::{TokenSource, backends_toml};
-use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 use serde_json::Value;
-use tokio::io::AsyncWriteExt;
 
-use super::run::{BIN, Run};
+use super::run::{BIN, Run, SimEnv, deref_sim_env};
 
 struct Env {
-    sim: SimHandle,
-    dir: tempfile::TempDir,
-    config: PathBuf,
+    env: SimEnv,
     token: String,
 }
+deref_sim_env!(Env);
 
 /// The simulator on a real clock (so `--since` has a "now" to count from) with every
 /// backend configured.
 async fn env() -> Env {
     let token = flightdeck_sim::new_token(42);
-    let sim = SimHandle::start(SimOptions {
-        seed: 42,
-        clock: ClockMode::Real { speed: 1.0 },
-        token: Some(token.clone()),
-        ..SimOptions::default()
-    })
-    .await
-    .unwrap();
-    sim.world().set_failures(false);
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("flightdeck.toml");
-    std::fs::write(
-        &config,
-        backends_toml(&sim.endpoints(), TokenSource::Env("FD_TEST_KEY")),
-    )
-    .unwrap();
-    Env {
-        sim,
-        dir,
-        config,
-        token,
-    }
+    let env = SimEnv::builder()
+        .clock(ClockMode::Real { speed: 1.0 })
+        .token(&token)
+        .start()
+        .await;
+    let config = backends_toml(&env.sim.endpoints(), TokenSource::Env("FD_TEST_KEY"));
+    let cache = env.dir.path().join("cache");
+    let env = env
+        .with_config(&config)
+        .var("FD_TEST_KEY", &token)
+        .var("XDG_CACHE_HOME", cache.to_str().unwrap());
+    Env { env, token }
 }
 
 impl Env {
     fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(BIN);
-        cmd.arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("FD_TEST_KEY", &self.token)
-            .env("FLIGHTDECK_AUDIT_LOG", self.audit())
-            .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
-            .env_remove("FLIGHTDECK_CONFIG")
-            .env_remove("FLIGHTDECK_COMPLETE");
+        let mut cmd = self.env.command(args);
+        cmd.env_remove("FLIGHTDECK_COMPLETE");
         cmd
     }
 
     fn audit(&self) -> PathBuf {
-        self.dir.path().join("audit.jsonl")
+        self.audit.clone()
     }
 
     async fn run(&self, args: &[&str]) -> Run {
@@ -74,17 +55,7 @@ impl Env {
     }
 
     async fn run_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut input = child.stdin.take().unwrap();
-        input.write_all(stdin.as_bytes()).await.unwrap();
-        drop(input);
-        let run = Run::of(child.wait_with_output().await.unwrap());
+        let run = self.env.run_stdin(self.command(args), stdin).await;
         self.assert_no_token(&run);
         run
     }
@@ -107,14 +78,6 @@ impl Env {
         let doc = run.json();
         assert_eq!(doc["failed"], serde_json::json!([]), "{args:?}");
         doc["items"].as_array().unwrap().clone()
-    }
-
-    fn audit_entries(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.audit())
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
     }
 }
 
@@ -715,11 +678,11 @@ async fn completion_offers_backends_pipelines_and_targets() {
 
     // Cached: the simulator gone, the same answer comes at once.
     let config_text = std::fs::read_to_string(&env.config).unwrap();
-    drop(env.sim);
+    drop(env.env.sim);
     let (run, _) = complete(&["start", "harness/payments/led"]).await;
     assert_eq!(values(&run), ["harness/payments/ledger_migrations"]);
     use std::os::unix::fs::PermissionsExt;
-    let cache_dir = env.dir.path().join("cache/flightdeck/complete");
+    let cache_dir = env.env.dir.path().join("cache/flightdeck/complete");
     let mode = std::fs::metadata(&cache_dir).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o700, "the cache is owner-only");
     // Stale (older than 60 s) and the simulator unreachable: the stale copy answers.
@@ -744,7 +707,7 @@ async fn completion_offers_backends_pipelines_and_targets() {
                 .map(|u| u.trim_end_matches('"').to_string())
         })
         .unwrap();
-    let hung_config = env.dir.path().join("hung.toml");
+    let hung_config = env.env.dir.path().join("hung.toml");
     std::fs::write(&hung_config, config_text.replace(&harness_url, &hung)).unwrap();
     let (run, took) = complete_with(hung_config, &["start", "harness/che"]).await;
     assert_eq!(run.code, 0);

@@ -5,42 +5,35 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use flightdeck_sim::ClockMode;
 use flightdeck_sim::client_config::{TokenSource, backends_toml};
-use flightdeck_sim::{ClockMode, SimHandle, SimOptions};
 use serde_json::Value;
 
-use super::run::{BIN, Run};
+use super::run::{BIN, SimEnv, deref_sim_env};
 const TOKEN_ENV: &str = "FD_TRUTH_TOKEN";
 
 struct Env {
-    sim: SimHandle,
-    dir: tempfile::TempDir,
-    config: PathBuf,
+    env: SimEnv,
     token: String,
 }
+deref_sim_env!(Env);
 
 /// Every backend of the simulator, configured as `flightdeck sim --print-config` does;
 /// `extra` is appended to the config.
 async fn env_with(clock: ClockMode, extra: &str) -> Env {
     let token = flightdeck_sim::new_token(42);
-    let sim = SimHandle::start(SimOptions {
-        seed: 42,
-        clock,
-        token: Some(token.clone()),
-        ..SimOptions::default()
-    })
-    .await
-    .unwrap();
-    sim.world().set_failures(false);
-    sim.set_infraxys_latency(Duration::from_millis(30));
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("sim.toml");
-    let text = backends_toml(&sim.endpoints(), TokenSource::Env(TOKEN_ENV));
-    std::fs::write(&config, format!("{text}\n{extra}")).unwrap();
+    let env = SimEnv::builder()
+        .clock(clock)
+        .token(&token)
+        .config_name("sim.toml")
+        .start()
+        .await;
+    env.sim.set_infraxys_latency(Duration::from_millis(30));
+    let text = backends_toml(&env.sim.endpoints(), TokenSource::Env(TOKEN_ENV));
     Env {
-        sim,
-        dir,
-        config,
+        env: env
+            .with_config(&format!("{text}\n{extra}"))
+            .var(TOKEN_ENV, &token),
         token,
     }
 }
@@ -50,37 +43,6 @@ async fn env() -> Env {
 }
 
 impl Env {
-    async fn run_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
-        let mut cmd = tokio::process::Command::new(BIN);
-        cmd.arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env(TOKEN_ENV, &self.token)
-            .env("FLIGHTDECK_AUDIT_LOG", self.audit())
-            .env_remove("FLIGHTDECK_CONFIG");
-        for (k, v) in vars {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().await.unwrap();
-        Run::of(out)
-    }
-
-    async fn run(&self, args: &[&str]) -> Run {
-        self.run_env(args, &[]).await
-    }
-
-    fn audit(&self) -> PathBuf {
-        self.dir.path().join("audit.jsonl")
-    }
-
-    fn audit_entries(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.audit())
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-
     /// A copy of the config with `from` replaced by `to`.
     fn config_with(&self, name: &str, from: &str, to: &str) -> PathBuf {
         let text = std::fs::read_to_string(&self.config).unwrap();
