@@ -443,8 +443,8 @@ pub enum ConfigAction {
     /// Load the config, resolve every secret, print warnings; exit 0 when usable.
     Check {
         /// Also send each backend one read that needs its URL and credentials (its pipelines;
-        /// Infraxys, which cannot list: a run that does not exist, answered 404) and say what
-        /// it proved.
+        /// Infraxys, which cannot list: a run that does not exist, answered 404), say what
+        /// it proved, and ask who the key acts as (ACTS AS: what audit entries will record).
         #[arg(long)]
         connect: bool,
     },

@@ -72,7 +72,7 @@ pub trait Backend: Send + Sync {
     /// API says why nobody can tell ([`Identity::unknown`]).
     async fn whoami(&self) -> Result<Identity> {
         Ok(Identity::unknown(format!(
-            "{} backends have no who-am-I API",
+            "{} backends have no who-am-I API; name it with `identity = \"…\"` in the config",
             self.kind().as_str()
         )))
     }

@@ -4,6 +4,7 @@ use futures::future::join_all;
 
 use super::json::{CheckJson, CheckedBackend};
 use super::{Failure, Global, table};
+use crate::backend::identity;
 
 pub async fn run(global: &Global, connect: bool) -> Result<(), Failure> {
     // Loading resolves every secret and prints the warnings; any problem is a bad config.
@@ -13,12 +14,21 @@ pub async fn run(global: &Global, connect: bool) -> Result<(), Failure> {
         if !connect {
             return (p, None);
         }
-        (p, Some(p.backend.probe().await))
+        // Who the key acts as, as every audit entry of a write will say it.
+        let (probe, acts_as) = tokio::join!(p.backend.probe(), identity::ask(&*p.backend));
+        (
+            p,
+            Some((probe, acts_as.or_configured(p.identity.as_deref()))),
+        )
     });
     let mut first_failure = None;
     let mut backends = Vec::new();
     for (p, read) in join_all(reads).await {
         let name = p.backend.name().to_string();
+        let (read, identity) = match read {
+            Some((probe, identity)) => (Some(probe), Some(identity)),
+            None => (None, None),
+        };
         let (state, pipelines, checked, error) = match read {
             None => ("skipped", None, None, None),
             Some(Ok(probe)) => ("ok", Some(probe.pipelines), Some(probe.checked), None),
@@ -36,6 +46,7 @@ pub async fn run(global: &Global, connect: bool) -> Result<(), Failure> {
             pipelines,
             checked,
             error,
+            identity,
         });
     }
     let out = CheckJson {
@@ -54,6 +65,10 @@ pub async fn run(global: &Global, connect: bool) -> Result<(), Failure> {
                     b.kind.clone(),
                     b.state.clone(),
                     b.pipelines.map(|n| n.to_string()).unwrap_or_default(),
+                    b.identity
+                        .as_ref()
+                        .map(|i| i.describe())
+                        .unwrap_or_default(),
                     b.error
                         .clone()
                         .or_else(|| b.checked.clone())
@@ -71,7 +86,14 @@ pub async fn run(global: &Global, connect: bool) -> Result<(), Failure> {
         format!(
             "config {source}: {verdict}\n{}",
             table::render(
-                &["BACKEND", "KIND", "STATE", "PIPELINES", "CHECKED OR ERROR"],
+                &[
+                    "BACKEND",
+                    "KIND",
+                    "STATE",
+                    "PIPELINES",
+                    "ACTS AS",
+                    "CHECKED OR ERROR"
+                ],
                 &rows
             )
         )

@@ -360,6 +360,8 @@ pub struct CheckedBackend {
     /// With `--connect`: what was sent and what its answer proves.
     pub checked: Option<String>,
     pub error: Option<String>,
+    /// With `--connect`: who the key acts as (`{who, source, via}`), as audit entries say.
+    pub identity: Option<crate::backend::identity::Identity>,
 }
 
 #[cfg(test)]

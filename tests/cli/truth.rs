@@ -403,6 +403,20 @@ async fn config_check_connect_contacts_infraxys() {
         "{ix}"
     );
     assert_eq!(env.sim.stats().infraxys_starts, 0, "nothing was started");
+    // Who each key acts as, as the audit log will say it: Harness verifies its key, Infraxys
+    // cannot say.
+    let harness = doc["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["kind"] == "harness")
+        .unwrap();
+    assert_eq!(harness["identity"]["source"], "verified", "{harness}");
+    assert!(harness["identity"]["who"].is_string(), "{harness}");
+    assert_eq!(ix["identity"]["source"], "unknown", "{ix}");
+    let table = env.run(&["config", "check", "--connect"]).await;
+    assert!(table.stdout.contains("ACTS AS"), "{}", table.stdout);
+    assert!(table.stdout.contains("(verified: "), "{}", table.stdout);
 
     let port = closed_port();
     let closed = env.config_with(
