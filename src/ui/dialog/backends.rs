@@ -11,11 +11,14 @@ use crate::backend::IdentitySource;
 use crate::sanitize::clean;
 use crate::service::Feed;
 use crate::ui::Screen;
-use crate::ui::format::ago;
+use crate::ui::format::{ago, wrap};
 use crate::ui::theme::Theme;
+
+const WIDTH: u16 = 100;
 
 pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, scroll: u16) {
     let screen = f.area();
+    let inner_width = screen.width.min(WIDTH).saturating_sub(2);
     let mut lines: Vec<Line> = Vec::new();
     for (i, b) in app.backends.iter().enumerate() {
         if i > 0 {
@@ -57,10 +60,16 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, scroll: u16) {
             IdentitySource::Configured => theme.warn(),
             IdentitySource::Unknown => theme.dim(),
         };
-        lines.push(Line::from(vec![
-            Span::styled("    acts as ", theme.dim()),
-            Span::styled(clean(&identity.describe()).into_owned(), style),
-        ]));
+        // Wrapped under itself, so a long reason does not run back to the margin.
+        const ACTS_AS: &str = "    acts as ";
+        let room = usize::from(inner_width).saturating_sub(ACTS_AS.len());
+        for (j, part) in wrap(&identity.describe(), room).into_iter().enumerate() {
+            let label = if j == 0 { ACTS_AS } else { "            " };
+            lines.push(Line::from(vec![
+                Span::styled(label, theme.dim()),
+                Span::styled(part, style),
+            ]));
+        }
         // When each list was last read: a list never read is unknown, and says so.
         let mut reads = vec![Span::raw("    ")];
         for (j, read) in Read::LISTS.into_iter().enumerate() {
@@ -111,7 +120,7 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, scroll: u16) {
     let block = frame(theme, " Backends — any other key closes ".into(), false);
     let text = Paragraph::new(lines).wrap(Wrap { trim: false });
     // As tall as its text, up to the screen less a line above and below.
-    let width = screen.width.min(100);
+    let width = screen.width.min(WIDTH);
     let total = u16::try_from(text.line_count(width.saturating_sub(2))).unwrap_or(u16::MAX);
     let area = centered(
         screen,
