@@ -99,6 +99,7 @@ shot demo-detail-from-gate-80x24 80 24 "● argo-data" Tab "wait:DEADLINE" g Ent
 shot demo-abort-120x40 120 40 "argo-data ok" / b a c k e n d : h a r n e s s Space s t a t u s : r u n n i n g Enter "wait:/backend:harness" g K "wait:Abort"
 shot demo-batch-abort-80x24 80 24 "● argo-data" / b a c k e n d : h a r n e s s Space s t a t u s : r u n n i n g Enter "wait:/backend:harness" g Space j Space K "wait:Abort"
 shot demo-logs-harness-120x40 120 40 "argo-data ok" / backend:harness Space status:running Enter "wait:/backend:harness" l "wait:following"
+shot demo-retry-120x40 120 40 "argo-data ok" / backend:harness Space status:failed Enter "wait:/backend:harness" g R "wait:Retry"
 shot demo-rerun-first-gen-80x24 80 24 "● argo-data" / backend:harness-fg Space status:success Enter "wait:/backend:harness-fg" g E "wait:filled"
 shot demo-approvals-sorted-120x40 120 40 "argo-data ok" Tab "wait:DEADLINE" o o "wait:sort:"
 shot demo-bulk-start-120x40 120 40 "argo-data ok" BTab "wait:Pipelines" g Space j Space s "wait:marked pipelines"

@@ -165,11 +165,16 @@ impl Status {
     /// then the backend's own word where it says something else (`waiting (PAUSED)`).
     pub fn said(&self) -> String {
         let word = self.status.label();
-        if self.raw.is_empty() || self.raw.eq_ignore_ascii_case(word) {
-            word.to_string()
-        } else {
+        if self.raw_says_more() {
             format!("{word} ({})", crate::sanitize::clean(&self.raw))
+        } else {
+            word.to_string()
         }
+    }
+
+    /// Whether the backend's own word says something the normalized one does not.
+    pub fn raw_says_more(&self) -> bool {
+        !self.raw.is_empty() && !self.raw.eq_ignore_ascii_case(self.status.label())
     }
 }
 

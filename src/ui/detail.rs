@@ -133,7 +133,7 @@ fn status_span(theme: &Theme, s: &Status) -> Span<'static> {
 /// The normalized word, then the backend's own, labelled raw (when it says more).
 fn status_with_raw(theme: &Theme, s: &Status) -> Line<'static> {
     let mut spans = vec![status_span(theme, s)];
-    if !s.raw.eq_ignore_ascii_case(s.status.label()) {
+    if s.raw_says_more() {
         spans.push(Span::styled(
             format!("  (raw: {})", clean(&s.raw)),
             theme.dim(),

@@ -87,11 +87,15 @@ pub fn draw(f: &mut Frame, app: &Screen, theme: &Theme, d: &ControlDialog) {
         // The one status word, with the vendor's own beside it as the detail shows it.
         (
             "status",
-            format!(
-                "{}  (raw: {})",
-                run.status.status.label(),
-                clean(&run.status.raw)
-            ),
+            if run.status.raw_says_more() {
+                format!(
+                    "{}  (raw: {})",
+                    run.status.status.label(),
+                    clean(&run.status.raw)
+                )
+            } else {
+                run.status.status.label().to_string()
+            },
         ),
     ]
     .into_iter()
