@@ -15,16 +15,18 @@ impl App {
     /// `space`: toggles the mark on the selected gate (or pipeline) and moves down.
     pub(super) fn toggle_mark(&mut self) {
         if self.pane == Pane::Pipelines {
-            if let Some(key) = self.selected_pipeline().map(|p| p.key())
-                && !self.pipeline_marks.remove(&key)
-            {
-                self.pipeline_marks.insert(key);
+            if let Some(key) = self.selected_pipeline().map(|p| p.key()) {
+                if !self.pipeline_marks.remove(&key) {
+                    self.pipeline_marks.insert(key.clone());
+                }
+                self.mark_anchor = Some((Pane::Pipelines, key));
             }
             return self.step(1);
         }
         if self.pane == Pane::Executions {
             if let Some(key) = self.selected_execution().map(|e| e.key()) {
-                self.runs.toggle_mark(key);
+                self.runs.toggle_mark(key.clone());
+                self.mark_anchor = Some((Pane::Executions, key));
             }
             return self.step(1);
         }
@@ -38,23 +40,49 @@ impl App {
         self.step(1);
     }
 
-    /// `V`: marks every shown gate between the last mark and the cursor.
+    /// `V`: marks every shown row between the last mark and the cursor (gates, executions,
+    /// pipelines).
     pub(super) fn mark_range(&mut self) {
-        let keys = self.item_keys(Pane::Approvals);
-        let (Some(cursor), Some(here)) = (
-            self.selected_index(Pane::Approvals),
-            self.selected_gate_key(),
-        ) else {
+        let pane = self.pane;
+        if pane == Pane::Audit {
+            return self.flash(
+                FlashLevel::Info,
+                "marks are for gates, executions and pipelines",
+            );
+        }
+        let keys = self.item_keys(pane);
+        let Some((cursor, here)) = self
+            .selected_index(pane)
+            .and_then(|i| Some((i, keys.get(i)?.clone())))
+        else {
             return;
         };
-        let from = self
-            .gates
-            .anchor()
-            .and_then(|a| keys.iter().position(|k| k == a))
+        let anchor = match pane {
+            Pane::Approvals => self.gates.anchor().cloned(),
+            _ => self
+                .mark_anchor
+                .as_ref()
+                .filter(|(p, _)| *p == pane)
+                .map(|(_, k)| k.clone()),
+        };
+        let from = anchor
+            .and_then(|a| keys.iter().position(|k| *k == a))
             .unwrap_or(cursor);
-        let (lo, hi) = (from.min(cursor), from.max(cursor));
-        self.gates.mark(keys[lo..=hi].iter().cloned());
-        self.gates.set_anchor(here);
+        let range = keys[from.min(cursor)..=from.max(cursor)].iter().cloned();
+        match pane {
+            Pane::Approvals => {
+                self.gates.mark(range);
+                self.gates.set_anchor(here);
+            }
+            Pane::Executions => {
+                self.runs.mark(range);
+                self.mark_anchor = Some((pane, here));
+            }
+            _ => {
+                self.pipeline_marks.extend(range);
+                self.mark_anchor = Some((pane, here));
+            }
+        }
     }
 
     /// `*`: marks every gate (or pipeline) the filter shows.

@@ -265,6 +265,9 @@ pub struct App {
     pub audit: Vec<crate::audit::Entry>,
     /// Pipelines marked for a bulk start (`space`, `V`, `*` on the Pipelines pane).
     pub pipeline_marks: HashSet<ItemKey>,
+    /// Where `V` on Executions or Pipelines marks from: the row last marked there (gates
+    /// keep theirs in the gate ledger).
+    mark_anchor: Option<(Pane, ItemKey)>,
     /// The `/` filter in force, and its text.
     pub filter: Filter,
     pub filter_text: String,
@@ -361,6 +364,7 @@ impl App {
             runs: Runs::default(),
             audit,
             pipeline_marks: HashSet::new(),
+            mark_anchor: None,
             filter: Filter::default(),
             filter_text: String::new(),
             filter_input: None,

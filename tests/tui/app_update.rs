@@ -537,6 +537,33 @@ fn decides(effects: &[Effect]) -> Vec<(String, Decision)> {
         .collect()
 }
 
+/// `V` marks a range on every pane that has marks, from the row last marked there.
+#[test]
+fn v_marks_a_range_of_executions_and_of_pipelines_too() {
+    let mut app = loaded_app();
+    assert_eq!(app.pane, Pane::Executions);
+    // Mark the first, then go two rows further down and mark the range.
+    press(&mut app, [ch('g'), ch(' '), ch('j'), ch('j'), ch('V')]);
+    let mut ids: Vec<String> = app.runs().marks().iter().map(|k| k.id.clone()).collect();
+    ids.sort();
+    let mut want: Vec<String> = app.item_keys(Pane::Executions)[..4]
+        .iter()
+        .map(|k| k.id.clone())
+        .collect();
+    want.sort();
+    assert_eq!(ids, want);
+
+    // The pipelines' range starts from their own last mark, not the executions'.
+    press(&mut app, [key(KeyCode::BackTab), ch('G'), ch('V')]);
+    assert_eq!(
+        app.pipeline_marks.len(),
+        1,
+        "no mark here yet: the cursor's row"
+    );
+    press(&mut app, [ch('g'), ch(' '), ch('j'), ch('V')]);
+    assert_eq!(app.pipeline_marks.len(), 4, "{:?}", app.pipeline_marks);
+}
+
 #[test]
 fn marks_follow_gates_across_refreshes_and_filters() {
     let mut app = app_with_gates(5);
