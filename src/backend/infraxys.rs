@@ -184,6 +184,15 @@ struct Runs {
     list: VecDeque<Run>,
 }
 
+impl Runs {
+    /// The run `exec` names, while it is kept.
+    fn get(&self, exec: &ExecRef) -> Option<&Run> {
+        self.list
+            .iter()
+            .find(|r| r.id == exec.id && r.project == exec.project)
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Run {
     id: String,
@@ -667,11 +676,7 @@ impl Backend for InfraxysBackend {
 
     async fn execution(&self, exec: &ExecRef) -> Result<ExecutionDetail> {
         let runs = self.runs();
-        let run = runs
-            .list
-            .iter()
-            .find(|r| r.id == exec.id && r.project == exec.project)
-            .ok_or_else(|| not_started_here(exec))?;
+        let run = runs.get(exec).ok_or_else(|| not_started_here(exec))?;
         Ok(ExecutionDetail {
             execution: self.execution_of(run),
             stages: vec![Stage {
@@ -695,11 +700,7 @@ impl Backend for InfraxysBackend {
 
     async fn run_inputs(&self, exec: &ExecRef) -> Result<RunInputs> {
         let runs = self.runs();
-        let run = runs
-            .list
-            .iter()
-            .find(|r| r.id == exec.id && r.project == exec.project)
-            .ok_or_else(|| not_started_here(exec))?;
+        let run = runs.get(exec).ok_or_else(|| not_started_here(exec))?;
         Ok(RunInputs {
             project: run.project.to_owned(),
             pipeline_id: run.entry.clone(),

@@ -96,11 +96,7 @@ pub async fn stream(
     loop {
         let (batch, source, ended) = {
             let runs = lock(runs);
-            let Some(run) = runs
-                .list
-                .iter()
-                .find(|r| r.id == exec.id && r.project == exec.project)
-            else {
+            let Some(run) = runs.get(exec) else {
                 // Forgotten while followed (beyond the runs kept): nothing more will come.
                 return if next == 0 { Err(not_here()) } else { Ok(()) };
             };
