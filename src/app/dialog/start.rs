@@ -179,17 +179,31 @@ impl App {
     fn pipeline_to_start(&self) -> Option<Pipeline> {
         match self.pane {
             Pane::Pipelines => self.selected_pipeline().cloned(),
-            Pane::Executions => {
-                let e = self.selected_execution()?;
-                self.pipelines
-                    .iter()
-                    .find(|p| {
-                        p.backend == e.backend && p.project == e.project && p.id == e.pipeline_id
-                    })
-                    .cloned()
-            }
+            Pane::Executions => self.pipeline_of(self.selected_execution()?),
             Pane::Approvals | Pane::Audit => None,
         }
+    }
+
+    /// The listed pipeline an execution is a run of.
+    fn pipeline_of(&self, e: &crate::domain::Execution) -> Option<Pipeline> {
+        self.pipelines
+            .iter()
+            .find(|p| p.backend == e.backend && p.project == e.project && p.id == e.pipeline_id)
+            .cloned()
+    }
+
+    /// Asks for `pipeline`'s start form under a new epoch, which the dialog then owns.
+    fn load_start_form(&mut self, pipeline: &Pipeline, effects: &mut Vec<Effect>) -> u64 {
+        let epoch = self.next_epoch();
+        effects.push(Effect::Send {
+            backend: pipeline.backend.clone(),
+            command: Command::LoadStartForm {
+                epoch,
+                project: pipeline.project.clone(),
+                pipeline_id: pipeline.id.clone(),
+            },
+        });
+        epoch
     }
 
     pub(in crate::app) fn open_start(&mut self, effects: &mut Vec<Effect>) {
@@ -204,15 +218,7 @@ impl App {
             );
             return;
         }
-        let epoch = self.next_epoch();
-        effects.push(Effect::Send {
-            backend: pipeline.backend.clone(),
-            command: Command::LoadStartForm {
-                epoch,
-                project: pipeline.project.clone(),
-                pipeline_id: pipeline.id.clone(),
-            },
-        });
+        let epoch = self.load_start_form(&pipeline, effects);
         self.dialog = Some(Dialog::Start(Box::new(StartDialog::loading(
             epoch, pipeline,
         ))));
@@ -328,14 +334,7 @@ impl App {
         exec: &crate::domain::Execution,
         effects: &mut Vec<Effect>,
     ) {
-        let Some(pipeline) = self
-            .pipelines
-            .iter()
-            .find(|p| {
-                p.backend == exec.backend && p.project == exec.project && p.id == exec.pipeline_id
-            })
-            .cloned()
-        else {
+        let Some(pipeline) = self.pipeline_of(exec) else {
             return self.flash(
                 FlashLevel::Error,
                 format!(
@@ -344,15 +343,7 @@ impl App {
                 ),
             );
         };
-        let epoch = self.next_epoch();
-        effects.push(Effect::Send {
-            backend: pipeline.backend.clone(),
-            command: Command::LoadStartForm {
-                epoch,
-                project: pipeline.project.clone(),
-                pipeline_id: pipeline.id.clone(),
-            },
-        });
+        let epoch = self.load_start_form(&pipeline, effects);
         effects.push(Effect::Send {
             backend: pipeline.backend.clone(),
             command: Command::RunInputs {
