@@ -151,6 +151,22 @@ fn gates_fingerprint(summary: &ExecutionSummary) -> String {
 }
 
 impl HarnessBackend {
+    /// `GET pipelines/execution/v2/{id}`: an execution's summary and, as `query` asks for
+    /// it, its graph (`renderFullBottomGraph`, or one stage's `stageNodeId`).
+    pub(crate) async fn execution_v2(
+        &self,
+        execution_id: &str,
+        project: &str,
+        query: &[(&str, &str)],
+    ) -> Result<wire::ExecutionDetail> {
+        let url = self.legacy_url(
+            &["pipelines", "execution", "v2", execution_id],
+            project,
+            query,
+        );
+        self.legacy(&self.call(Method::GET, url)).await
+    }
+
     pub fn new(options: HarnessOptions) -> Result<Self> {
         let base = options.base_url;
         http::check_base_url(&base, "https://app.harness.io/gateway")?;
@@ -702,12 +718,9 @@ impl HarnessBackend {
         execution_id: &str,
         stage_key: &str,
     ) -> Result<Vec<WaitingGate>> {
-        let url = self.legacy_url(
-            &["pipelines", "execution", "v2", execution_id],
-            project,
-            &[("stageNodeId", stage_key)],
-        );
-        let detail: wire::ExecutionDetail = self.legacy(&self.call(Method::GET, url)).await?;
+        let detail = self
+            .execution_v2(execution_id, project, &[("stageNodeId", stage_key)])
+            .await?;
         Ok(graph::build(
             &detail.pipeline_execution_summary,
             detail.execution_graph.as_ref(),
@@ -814,12 +827,13 @@ impl Backend for HarnessBackend {
     }
 
     async fn execution(&self, exec: &ExecRef) -> Result<ExecutionDetail> {
-        let url = self.legacy_url(
-            &["pipelines", "execution", "v2", &exec.id],
-            &exec.project,
-            &[("renderFullBottomGraph", "true")],
-        );
-        let detail: wire::ExecutionDetail = self.legacy(&self.call(Method::GET, url)).await?;
+        let detail = self
+            .execution_v2(
+                &exec.id,
+                &exec.project,
+                &[("renderFullBottomGraph", "true")],
+            )
+            .await?;
         let summary = &detail.pipeline_execution_summary;
         let tree = graph::build(summary, detail.execution_graph.as_ref());
         let lookups: Vec<_> = tree
@@ -901,12 +915,13 @@ impl Backend for HarnessBackend {
     /// instance became. The instance's status is the one trusted: a step's `ApprovalWaiting`
     /// changes only after the decision (spec 3.6).
     async fn gate_history(&self, exec: &ExecRef) -> Result<Option<Vec<GateRecord>>> {
-        let url = self.legacy_url(
-            &["pipelines", "execution", "v2", &exec.id],
-            &exec.project,
-            &[("renderFullBottomGraph", "true")],
-        );
-        let detail: wire::ExecutionDetail = self.legacy(&self.call(Method::GET, url)).await?;
+        let detail = self
+            .execution_v2(
+                &exec.id,
+                &exec.project,
+                &[("renderFullBottomGraph", "true")],
+            )
+            .await?;
         let tree = graph::build(
             &detail.pipeline_execution_summary,
             detail.execution_graph.as_ref(),

@@ -108,12 +108,7 @@ impl HarnessBackend {
 
     /// The runtime id of `stage` (its identifier, name or `nodeExecutionId`) in `exec`.
     async fn stage_node(&self, exec: &ExecRef, stage: &str) -> Result<String> {
-        let url = self.legacy_url(
-            &["pipelines", "execution", "v2", &exec.id],
-            &exec.project,
-            &[],
-        );
-        let detail: wire::ExecutionDetail = self.legacy(&self.call(Method::GET, url)).await?;
+        let detail = self.execution_v2(&exec.id, &exec.project, &[]).await?;
         let nodes = &detail.pipeline_execution_summary.layout_node_map;
         let found = nodes.values().find(|n| {
             n.node_group.as_deref().is_none_or(|g| g == "STAGE")
@@ -136,12 +131,7 @@ impl HarnessBackend {
 
     /// The execution's summary (its pipeline and status), without the graph.
     async fn summary(&self, exec: &ExecRef) -> Result<wire::ExecutionSummary> {
-        let url = self.legacy_url(
-            &["pipelines", "execution", "v2", &exec.id],
-            &exec.project,
-            &[],
-        );
-        let detail: wire::ExecutionDetail = self.legacy(&self.call(Method::GET, url)).await?;
+        let detail = self.execution_v2(&exec.id, &exec.project, &[]).await?;
         Ok(detail.pipeline_execution_summary)
     }
 

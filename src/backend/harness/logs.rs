@@ -318,12 +318,13 @@ impl HarnessBackend {
                 // Nobody reads any more: the log view was closed.
                 return Ok(());
             }
-            let url = self.legacy_url(
-                &["pipelines", "execution", "v2", &exec.id],
-                &exec.project,
-                &[("renderFullBottomGraph", "true")],
-            );
-            let detail: wire::ExecutionDetail = self.legacy(&self.call(Method::GET, url)).await?;
+            let detail = self
+                .execution_v2(
+                    &exec.id,
+                    &exec.project,
+                    &[("renderFullBottomGraph", "true")],
+                )
+                .await?;
             let summary = &detail.pipeline_execution_summary;
             let ended = exec_status(summary.status.as_deref().unwrap_or_default()).is_terminal();
             let wanted: Vec<Section> = detail
