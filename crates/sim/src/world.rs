@@ -323,6 +323,28 @@ impl StepRun {
         started.saturating_add(1).min(self.runs())
     }
 
+    /// The runs started by `now` of a step that started at `start`, in order: (index,
+    /// start, end, failed). A running run ends in the future; the last run of an ended step
+    /// ends when the step did.
+    pub fn run_spans(&self, start: Ms, now: Ms) -> Vec<(u32, Ms, Ms, bool)> {
+        let run = self.run_ms().max(1);
+        let done = self.status.is_terminal();
+        let count = self.runs_started(now);
+        (0..count)
+            .map(|k| {
+                let from = start + i64::from(k) * run;
+                let last = k + 1 == count;
+                let to = if last && done {
+                    self.end_ms.unwrap_or(from + run)
+                } else {
+                    from + run
+                };
+                let failed = k < self.failed_runs && (!last || self.status == RunStatus::Failed);
+                (k, from, to, failed)
+            })
+            .collect()
+    }
+
     /// How long the step runs in all, retries included.
     pub(crate) fn total_ms(&self) -> Ms {
         self.duration.saturating_mul(i64::from(self.runs()))

@@ -29,7 +29,7 @@ use super::watch::{Controls, Framing, Stop, cut, eof_chunk, keepalive, tick};
 use super::{json, nodes, workflows};
 use crate::Shared;
 use crate::harness::Params;
-use crate::world::{Ms, RunStatus, StepRun, World};
+use crate::world::{Ms, RunStatus, World};
 
 /// How often a followed log looks for new lines.
 const FOLLOW_POLL: Duration = Duration::from_millis(200);
@@ -159,7 +159,7 @@ fn printed(w: &World, s: &Shared, name: &str) -> Option<(Vec<Line>, bool)> {
             leaf.log.iter().map(|l| json::fill(l, &e.inputs)).collect()
         };
         let node = nodes::leaf_node_name(&plan, name, leaf);
-        for (k, from, to, failed) in runs(step, start, now) {
+        for (k, from, to, failed) in step.run_spans(start, now) {
             let node = if leaf.retry {
                 format!("{node}({k})")
             } else {
@@ -182,26 +182,6 @@ fn printed(w: &World, s: &Shared, name: &str) -> Option<(Vec<Line>, bool)> {
     }
     all.sort();
     Some((all, e.status.is_terminal()))
-}
-
-/// The runs of a step so far: (index, start, end, failed). A running run ends in the future.
-fn runs(step: &StepRun, start: Ms, now: Ms) -> Vec<(u32, Ms, Ms, bool)> {
-    let run = step.run_ms().max(1);
-    let done = step.status.is_terminal();
-    let count = step.runs_started(now);
-    (0..count)
-        .map(|k| {
-            let from = start + i64::from(k) * run;
-            let last = k + 1 == count;
-            let to = if last && done {
-                step.end_ms.unwrap_or(from + run)
-            } else {
-                from + run
-            };
-            let failed = k < step.failed_runs && (!last || step.status == RunStatus::Failed);
-            (k, from, to, failed)
-        })
-        .collect()
 }
 
 /// The lines a request sees: its pod and container, grep, since, then the tail of each pod.

@@ -248,24 +248,17 @@ fn attempts(step: &StepRun, kind: &StepKind, now: Ms) -> Vec<Attempt> {
             failed: step.status.is_bad(),
         }];
     }
-    let run = step.run_ms().max(1);
-    let count = step.runs_started(now);
-    (0..count)
-        .map(|k| {
-            let from = start + i64::from(k) * run;
-            let last = k + 1 == count;
-            let to = if last && done {
-                step.end_ms.unwrap_or(from + run)
-            } else {
-                from + run
-            };
-            Attempt {
-                index: k,
-                from,
-                to,
-                ended: !last || done,
-                failed: k < step.failed_runs && (!last || step.status == RunStatus::Failed),
-            }
+    let spans = step.run_spans(start, now);
+    let count = spans.len();
+    spans
+        .into_iter()
+        .enumerate()
+        .map(|(i, (index, from, to, failed))| Attempt {
+            index,
+            from,
+            to,
+            ended: i + 1 < count || done,
+            failed,
         })
         .collect()
 }
